@@ -1,0 +1,68 @@
+// tenantctl entry point: parse, run the selected command, map errors to exit codes.
+#include <csignal>
+#include <cstring>
+#include <iostream>
+
+#include "app.hpp"
+#include "core/cancel.hpp"
+
+namespace {
+
+extern "C" void on_sigint(int) {
+    auto& token = tenantctl::CancelToken::global();
+    if (token.cancelled()) _exit(130);  // second Ctrl-C: stop now
+    token.cancel();
+}
+
+bool wants_json(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--json") == 0) return true;
+        if ((std::strcmp(argv[i], "-o") == 0 || std::strcmp(argv[i], "--output") == 0) && i + 1 < argc &&
+            std::strcmp(argv[i + 1], "json") == 0)
+            return true;
+        if (std::strcmp(argv[i], "--output=json") == 0) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa {};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+
+    using namespace tenantctl;
+    cli::Context ctx;
+    CLI::App app{"tenantctl", "tenantctl"};
+    cli::build_app(app, ctx);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        cli::GlobalOptions g;
+        g.json = wants_json(argc, argv);
+        ctx.ui.configure(g);
+        Error err(ErrorKind::Usage, e.what(), "run with --help to see the usage");
+        return ctx.ui.fail(err);
+    }
+    ctx.ui.configure(ctx.g);
+    if (!ctx.action) {
+        return ctx.ui.fail(Error(ErrorKind::Usage, "no command given", "run `tenantctl --help`"));
+    }
+    try {
+        int rc = ctx.action();
+        if (rc == 0 && CancelToken::global().cancelled()) return 130;
+        return rc;
+    } catch (const std::exception& e) {
+        return ctx.ui.fail(Error(ErrorKind::Internal, std::string("internal error: ") + e.what(),
+                                 "this is a bug in tenantctl; please report it with the command you ran"));
+    }
+}

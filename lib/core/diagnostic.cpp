@@ -1,0 +1,110 @@
+#include "core/diagnostic.hpp"
+
+#include <algorithm>
+
+namespace tenantctl {
+
+SourceText::SourceText(std::string name, std::string text) : m_name(std::move(name)), m_text(std::move(text)) {
+    m_line_starts.push_back(0);
+    for (size_t i = 0; i < m_text.size(); ++i) {
+        if (m_text[i] == '\n') m_line_starts.push_back(i + 1);
+    }
+}
+
+SourceText::Position SourceText::position_of(size_t offset) const {
+    if (m_line_starts.empty()) return {1, 1};
+    offset = std::min(offset, m_text.size());
+    auto it = std::upper_bound(m_line_starts.begin(), m_line_starts.end(), offset);
+    size_t idx = static_cast<size_t>(it - m_line_starts.begin()) - 1;
+    return {static_cast<int>(idx) + 1, static_cast<int>(offset - m_line_starts[idx]) + 1};
+}
+
+size_t SourceText::offset_of(int line, int column) const {
+    if (m_line_starts.empty() || line < 1) return 0;
+    size_t idx = std::min(static_cast<size_t>(line - 1), m_line_starts.size() - 1);
+    size_t off = m_line_starts[idx] + static_cast<size_t>(std::max(column, 1) - 1);
+    return std::min(off, m_text.size());
+}
+
+std::string_view SourceText::line_text(int line) const {
+    if (line < 1 || static_cast<size_t>(line) > m_line_starts.size()) return {};
+    size_t begin = m_line_starts[static_cast<size_t>(line - 1)];
+    size_t end = m_text.find('\n', begin);
+    if (end == std::string::npos) end = m_text.size();
+    std::string_view v(m_text.data() + begin, end - begin);
+    if (!v.empty() && v.back() == '\r') v.remove_suffix(1);
+    return v;
+}
+
+const char* to_string(Severity s) {
+    switch (s) {
+        case Severity::Error: return "error";
+        case Severity::Warning: return "warning";
+        case Severity::Note: return "note";
+    }
+    return "error";
+}
+
+std::string render_diagnostic(const Diagnostic& d, const SourceText* source) {
+    std::string out;
+    if (!d.file.empty()) {
+        out += d.file;
+        if (d.line > 0) {
+            out += ':' + std::to_string(d.line);
+            if (d.column > 0) out += ':' + std::to_string(d.column);
+        }
+        out += ": ";
+    }
+    out += to_string(d.severity);
+    out += ": ";
+    out += d.message;
+    out += '\n';
+    if (source && d.line > 0 && d.line <= source->line_count()) {
+        std::string_view text = source->line_text(d.line);
+        std::string gutter = std::to_string(d.line);
+        out += "  " + gutter + " | ";
+        // Tabs are rendered as single spaces so the caret lines up.
+        for (char c : text) out += (c == '\t') ? ' ' : c;
+        out += '\n';
+        out += "  " + std::string(gutter.size(), ' ') + " | ";
+        if (d.column > 0) out += std::string(static_cast<size_t>(d.column - 1), ' ') + '^';
+        out += '\n';
+    }
+    if (!d.hint.empty()) out += "  hint: " + d.hint + '\n';
+    return out;
+}
+
+std::string render_diagnostics(const std::vector<Diagnostic>& ds, const SourceText* source) {
+    std::string out;
+    for (const auto& d : ds) out += render_diagnostic(d, source);
+    return out;
+}
+
+static size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+        }
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+    std::string best;
+    size_t best_d = std::max<size_t>(2, word.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        size_t d = edit_distance(word, c);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+}  // namespace tenantctl

@@ -1,0 +1,55 @@
+#pragma once
+// Diagnostic: one problem (or warning) found in an input file, with its position and field path.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tenantctl {
+
+enum class Severity { Error, Warning, Note };
+
+struct Diagnostic {
+    Severity severity = Severity::Error;
+    std::string message;
+    std::string file;    // as given/displayed (relative to cwd when possible)
+    int line = 0;        // 1-based; 0 = unknown
+    int column = 0;      // 1-based; 0 = unknown
+    std::string path;    // field path, e.g. containers[0].max_instances
+    std::string hint;    // "did you mean …" or advice; may be empty
+};
+
+// A source text with a line index, for positions and caret rendering.
+class SourceText {
+public:
+    SourceText() = default;
+    SourceText(std::string name, std::string text);
+
+    const std::string& name() const { return m_name; }
+    const std::string& text() const { return m_text; }
+
+    struct Position {
+        int line = 0;    // 1-based
+        int column = 0;  // 1-based, in bytes
+    };
+    Position position_of(size_t offset) const;
+    size_t offset_of(int line, int column) const;  // inverse of position_of (clamped)
+    std::string_view line_text(int line) const;    // without the newline
+    int line_count() const { return static_cast<int>(m_line_starts.size()); }
+
+private:
+    std::string m_name;
+    std::string m_text;
+    std::vector<size_t> m_line_starts;
+};
+
+// `file:line:col: error: message` + the source line + a caret + `hint: …`.
+// `source` may be null (then no source line is shown).
+std::string render_diagnostic(const Diagnostic& d, const SourceText* source);
+std::string render_diagnostics(const std::vector<Diagnostic>& ds, const SourceText* source);
+
+const char* to_string(Severity s);
+
+// Edit distance based suggestion: the closest candidate within a small distance, or "".
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace tenantctl

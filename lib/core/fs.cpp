@@ -1,0 +1,112 @@
+#include "core/fs.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/strings.hpp"
+
+namespace tenantctl {
+
+namespace fs = std::filesystem;
+
+Result<std::string> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        int err = errno;
+        return Error(err == ENOENT ? ErrorKind::NotFound : ErrorKind::Io,
+                     "could not read file " + path + ": " + std::strerror(err));
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+Status make_dirs(const std::string& path, unsigned mode) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) return {};
+    fs::create_directories(path, ec);
+    if (ec) return Error(ErrorKind::Io, "could not create directory " + path + ": " + ec.message());
+    ::chmod(path.c_str(), mode);
+    return {};
+}
+
+Status write_file_atomic(const std::string& path, std::string_view content, unsigned mode) {
+    std::string dir = parent_dir(path);
+    if (!dir.empty()) TRY_STATUS(make_dirs(dir));
+    std::string tmp = path + ".tmp-" + random_hex(6);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0) return Error(ErrorKind::Io, "could not write " + path + ": " + std::strerror(errno));
+    ::fchmod(fd, mode);  // umask must not widen or narrow what was asked for
+    size_t off = 0;
+    while (off < content.size()) {
+        ssize_t w = ::write(fd, content.data() + off, content.size() - off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return Error(ErrorKind::Io, "could not write " + path + ": " + std::strerror(err));
+        }
+        off += static_cast<size_t>(w);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        ::unlink(tmp.c_str());
+        return Error(ErrorKind::Io, "could not write " + path + ": " + std::strerror(errno));
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        int err = errno;
+        ::unlink(tmp.c_str());
+        return Error(ErrorKind::Io, "could not write " + path + ": " + std::strerror(err));
+    }
+    return {};
+}
+
+bool file_exists(const std::string& path) {
+    std::error_code ec;
+    return fs::is_regular_file(path, ec);
+}
+
+bool dir_exists(const std::string& path) {
+    std::error_code ec;
+    return fs::is_directory(path, ec);
+}
+
+std::string parent_dir(const std::string& path) {
+    auto p = fs::path(path).parent_path();
+    return p.string();
+}
+
+std::string join_path(const std::string& a, const std::string& b) {
+    if (a.empty() || (!b.empty() && b[0] == '/')) return b;
+    return (fs::path(a) / b).lexically_normal().string();
+}
+
+std::string current_dir() {
+    std::error_code ec;
+    return fs::current_path(ec).string();
+}
+
+std::string absolute_path(const std::string& path, const std::string& base) {
+    fs::path p(path);
+    if (p.is_absolute()) return p.lexically_normal().string();
+    return (fs::path(base) / p).lexically_normal().string();
+}
+
+std::string relative_to(const std::string& path, const std::string& base) {
+    fs::path p = fs::path(path).lexically_normal();
+    fs::path b = fs::path(base).lexically_normal();
+    auto rel = p.lexically_relative(b);
+    if (rel.empty() || starts_with(rel.string(), "..")) return path;
+    std::string r = rel.string();
+    if (r == ".") return "./";
+    return "./" + r;
+}
+
+}  // namespace tenantctl

@@ -1,0 +1,22 @@
+#pragma once
+// Filesystem helpers. Writes are atomic (temp file + fsync + rename) so nothing is ever half-written.
+#include <string>
+
+#include "core/result.hpp"
+
+namespace tenantctl {
+
+Result<std::string> read_file(const std::string& path);
+// Writes `content` to `path` atomically with the given mode (0600 for anything holding a secret).
+Status write_file_atomic(const std::string& path, std::string_view content, unsigned mode = 0644);
+Status make_dirs(const std::string& path, unsigned mode = 0755);
+bool file_exists(const std::string& path);
+bool dir_exists(const std::string& path);
+std::string parent_dir(const std::string& path);
+std::string join_path(const std::string& a, const std::string& b);
+std::string current_dir();
+// Makes `path` relative to `base` when it is under it ("./x"), otherwise returns it unchanged.
+std::string relative_to(const std::string& path, const std::string& base);
+std::string absolute_path(const std::string& path, const std::string& base);
+
+}  // namespace tenantctl

@@ -1,0 +1,25 @@
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tenantctl {
+
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::string_view trim(std::string_view s);
+std::string to_lower(std::string_view s);
+bool starts_with(std::string_view s, std::string_view prefix);
+bool ends_with(std::string_view s, std::string_view suffix);
+// JSON-style quoting for messages: "value"
+std::string quoted(std::string_view s);
+// Percent-encodes everything except unreserved characters (RFC 3986).
+std::string url_encode(std::string_view s);
+std::string url_decode(std::string_view s);
+std::string base64_encode(std::string_view data);
+std::string hex_encode(std::string_view bytes);
+// A random hex string of n bytes from the OS (for ids and tokens).
+std::string random_hex(size_t n_bytes);
+std::string uuid_v4();
+
+}  // namespace tenantctl

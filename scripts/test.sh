@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite: installs dependencies, builds with warnings as errors, runs every ctest test
+# (unit, integration, conformance, contract, docker end-to-end), then the unit tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Exit status is non-zero when anything failed.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+bash scripts/setup.sh
+start=$(date +%s)
+
+echo "== build" >&2
+bash scripts/build.sh >/dev/null
+
+echo "== tests" >&2
+status=0
+(cd build && ctest --output-on-failure -j "$jobs" ${TENANTCTL_CTEST_ARGS:-}) || status=1
+
+if [ "${TENANTCTL_SKIP_SANITIZE:-0}" != 1 ]; then
+  echo "== unit tests under address,undefined sanitizers" >&2
+  if [ ! -f build-asan/CMakeCache.txt ]; then
+    cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTENANTCTL_SANITIZE=ON -DTENANTCTL_WERROR=ON >/dev/null
+  fi
+  cmake --build build-asan -j "$jobs" --target tenantctl_unit tenantctl -- --no-print-directory >/dev/null
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    build-asan/tests/tenantctl_unit --no-version || status=1
+fi
+
+echo "== done in $(( $(date +%s) - start ))s (status $status)" >&2
+exit $status

@@ -1,0 +1,110 @@
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "core/diagnostic.hpp"
+#include "core/env.hpp"
+#include "core/fs.hpp"
+#include "core/process.hpp"
+#include "core/redact.hpp"
+#include "core/result.hpp"
+#include "core/strings.hpp"
+
+using namespace tenantctl;
+
+namespace {
+Result<int> parse_positive(int v) {
+    if (v <= 0) return Error(ErrorKind::Input, "not positive");
+    return v;
+}
+Result<int> doubled(int v) {
+    TRY_ASSIGN(int x, parse_positive(v));
+    return x * 2;
+}
+}  // namespace
+
+TEST_CASE("Result and TRY_ASSIGN propagate errors") {
+    CHECK(doubled(4).value() == 8);
+    auto r = doubled(-1);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Input);
+    CHECK(r.error().message == "not positive");
+}
+
+TEST_CASE("SourceText positions are 1-based and survive CRLF") {
+    SourceText src("f.toml", "a = 1\r\nbb = 2\nccc");
+    CHECK(src.position_of(0).line == 1);
+    CHECK(src.position_of(7).line == 2);
+    CHECK(src.position_of(7).column == 1);
+    CHECK(src.position_of(9).column == 3);
+    CHECK(src.line_text(1) == "a = 1");
+    CHECK(src.line_text(3) == "ccc");
+    CHECK(src.offset_of(2, 3) == 9);
+}
+
+TEST_CASE("diagnostics render as file:line:col with the source line and a caret") {
+    SourceText src("wrangler.toml", "name = \"x\"\nmax_instances = -1\n");
+    Diagnostic d{Severity::Error, "bad value", "wrangler.toml", 2, 17, "max_instances", "use a number >= 0"};
+    CHECK(render_diagnostic(d, &src) ==
+          "wrangler.toml:2:17: error: bad value\n"
+          "  2 | max_instances = -1\n"
+          "    |                 ^\n"
+          "  hint: use a number >= 0\n");
+}
+
+TEST_CASE("closest_match suggests near misses only") {
+    std::vector<std::string> keys = {"compatibility_date", "compatibility_flags", "main", "name"};
+    CHECK(closest_match("compatability_date", keys) == "compatibility_date");
+    CHECK(closest_match("mian", keys) == "main");
+    CHECK(closest_match("totally_unrelated", keys).empty());
+}
+
+TEST_CASE("redaction hides registered secrets, auth headers and token query parameters") {
+    Redactor r;
+    r.add("s3cr3t-value");
+    CHECK(r.redact("value is s3cr3t-value!") == "value is [REDACTED]!");
+    CHECK(redact_header_line("Authorization: Bearer abcdef") == "Authorization: [REDACTED]");
+    CHECK(redact_header_line("Content-Type: text/plain") == "Content-Type: text/plain");
+    CHECK(redact_url("https://u:p@h/x?token=abc&page=2") == "https://[REDACTED]@h/x?token=[REDACTED]&page=2");
+}
+
+TEST_CASE("Env lookup from a map and XDG fallbacks") {
+    auto env = Env::from_map({{"HOME", "/home/u"}, {"XDG_DATA_HOME", "/d"}});
+    CHECK(env.config_home() == "/home/u/.config");
+    CHECK(env.data_home() == "/d");
+    CHECK_FALSE(env.has("NOPE"));
+}
+
+TEST_CASE("write_file_atomic honours the mode") {
+    auto dir = std::filesystem::temp_directory_path() / ("tc-core-" + random_hex(4));
+    std::string path = (dir / "token").string();
+    REQUIRE(write_file_atomic(path, "abc", 0600).ok());
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    CHECK(read_file(path).value() == "abc");
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("run_process passes stdin and captures output and exit codes") {
+    ProcessOptions opts;
+    opts.stdin_data = "hello";
+    auto r = run_process({"cat"}, opts);
+    REQUIRE(r.ok());
+    CHECK(r->out == "hello");
+    CHECK(r->exit_code == 0);
+    auto f = run_process({"sh", "-c", "echo oops >&2; exit 3"});
+    REQUIRE(f.ok());
+    CHECK(f->exit_code == 3);
+    CHECK(f->err == "oops\n");
+    CHECK_FALSE(run_process({"no-such-program-here"}).ok());
+}
+
+TEST_CASE("string helpers") {
+    CHECK(split("a,b,,c", ',').size() == 4);
+    CHECK(url_encode("a b/c") == "a%20b%2Fc");
+    CHECK(url_decode("a%20b%2Fc") == "a b/c");
+    CHECK(base64_encode("v1:pw") == "djE6cHc=");
+    CHECK(uuid_v4().size() == 36);
+}
