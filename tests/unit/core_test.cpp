@@ -108,3 +108,14 @@ TEST_CASE("string helpers") {
     CHECK(base64_encode("v1:pw") == "djE6cHc=");
     CHECK(uuid_v4().size() == 36);
 }
+
+#include "core/sha256.hpp"
+
+TEST_CASE("sha256 matches the FIPS test vectors") {
+    CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    std::string million(1000000, 'a');
+    Sha256 h;
+    for (size_t i = 0; i < million.size(); i += 999) h.update(std::string_view(million).substr(i, 999));
+    CHECK(h.hex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
