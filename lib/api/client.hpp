@@ -1,0 +1,264 @@
+#pragma once
+// The Cloudflare API v4 client: connection settings (URL, credentials, profile), the envelope decoded into
+// results or typed errors, the four pagination styles, and typed wrappers for what the commands need.
+// Safe to use from several threads at once (the transport pools libcurl handles).
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/http.hpp"
+#include "api/multipart.hpp"
+#include "api/profile.hpp"
+#include "api/secrets_file.hpp"
+#include "core/env.hpp"
+#include "core/result.hpp"
+
+namespace tenantctl::api {
+
+inline constexpr const char* k_default_api_url = "https://api.cloudflare.com/client/v4";
+
+struct Credentials {
+    enum class Kind { None, Token, GlobalKey };
+    Kind kind = Kind::None;
+    std::string token;
+    std::string key;
+    std::string email;
+    std::string source;  // "CLOUDFLARE_API_TOKEN", "profile \"default\"", … (never the value)
+};
+
+// Everything needed to talk to a control plane, resolved from flags, environment and the profile.
+struct Connection {
+    std::string api_url;         // without a trailing '/'
+    std::string api_url_source;  // "--api-url", "CLOUDFLARE_API_BASE_URL", "profile \"x\"", "default"
+    Credentials credentials;
+    std::string profile_name;
+    std::optional<Profile> profile;  // when the profile file exists
+    std::string ca_bundle;
+    RateLimitSpec rate_limit;
+};
+
+struct ConnectionInputs {
+    std::string api_url_flag;  // --api-url
+    std::string profile_flag;  // --profile
+    bool local = false;        // --local
+    std::string ca_bundle;     // overrides $TENANTCTL_CA_BUNDLE
+};
+
+// Order: URL --api-url > $CLOUDFLARE_API_BASE_URL > profile > default; credentials $CLOUDFLARE_API_TOKEN >
+// $CLOUDFLARE_API_KEY + $CLOUDFLARE_EMAIL > profile. When the profile was chosen explicitly (--profile or
+// --local) it wins over the environment. A missing explicit profile is an error; missing credentials are
+// not (Credentials::Kind::None; the client refuses to send until there are some).
+Result<Connection> resolve_connection(const ConnectionInputs& in, const Env& env);
+
+using Query = std::vector<std::pair<std::string, std::string>>;
+
+struct Body {
+    std::string content_type;
+    std::string data;
+};
+Body json_body(const nlohmann::json& j, const std::string& content_type = "application/json");
+Body multipart_body(const MultipartBody& m);
+
+// A decoded v4 envelope.
+struct ApiResult {
+    int status = 0;
+    nlohmann::json result;       // null when absent
+    nlohmann::json result_info;  // null when absent
+};
+
+// Turns a non-2xx (or success:false) response into a typed Error with a hint. `what` is e.g.
+// "GET /accounts/…/workers/dispatch/namespaces" (already redacted).
+Error decode_error(const std::string& what, const HttpResponse& response);
+Result<ApiResult> decode_envelope(const std::string& what, const HttpResponse& response);
+
+enum class PageStyle { PagePerPage, Cursor, PageToken, Single };
+struct ListOptions {
+    PageStyle style = PageStyle::Single;
+    int per_page = 0;                          // 0 = let the server choose
+    std::string per_page_param = "per_page";   // KV keys use "limit"
+    std::string items_key;                     // "" = result is the array; R2: "buckets"
+    int max_pages = 10000;                     // a guard against servers that never stop
+};
+
+struct ClientOptions {
+    std::string api_url = k_default_api_url;
+    Credentials credentials;
+    HttpOptions http;  // user_agent defaults to tenantctl/<version>
+};
+
+// Builds client options from a resolved connection (rate limiter on the system clock unless `clock`).
+ClientOptions client_options_for(const Connection& c, Clock* clock = nullptr, RequestObserver observer = {});
+
+// ---- typed results (each keeps the raw object for --json) ----
+struct TokenStatus {
+    std::string id;
+    std::string status;  // active | disabled | expired
+    std::string expires_on;
+    nlohmann::json raw;
+};
+struct Account {
+    std::string id;
+    std::string name;
+    std::string type;
+    nlohmann::json raw;
+};
+struct DispatchNamespace {
+    std::string id;
+    std::string name;
+    int script_count = 0;
+    bool trusted_workers = false;
+    std::string created_on;
+    std::string modified_on;
+    nlohmann::json raw;
+};
+struct SecretInfo {
+    std::string name;
+    std::string type;
+    nlohmann::json raw;
+};
+struct KvNamespace {
+    std::string id;
+    std::string title;
+    nlohmann::json raw;
+};
+struct KvKey {
+    std::string name;
+    long long expiration = 0;
+    nlohmann::json raw;
+};
+struct R2Bucket {
+    std::string name;
+    std::string creation_date;
+    std::string location;
+    std::string storage_class;
+    std::string jurisdiction;
+    nlohmann::json raw;
+};
+struct BulkDeleteResult {
+    std::vector<std::string> deleted;
+    int deleted_count = 0;
+    bool has_more = false;
+};
+
+// The worker a secret belongs to: an account worker, or a tenant worker in a dispatch namespace.
+struct ScriptRef {
+    std::string account_id;
+    std::string dispatch_namespace;  // empty = account-level worker
+    std::string script;
+};
+
+struct R2Options {
+    std::string jurisdiction;  // sent as cf-r2-jurisdiction
+    std::string location_hint;
+    std::string storage_class;
+};
+
+class ApiClient {
+public:
+    explicit ApiClient(ClientOptions options);
+    ~ApiClient();
+
+    const std::string& api_url() const { return m_options.api_url; }
+    bool has_credentials() const { return m_options.credentials.kind != Credentials::Kind::None; }
+    HttpClient& http() { return *m_http; }
+
+    // Enveloped JSON calls. `path` starts with '/', relative to the API base URL.
+    Result<ApiResult> call(Method method, const std::string& path, const Query& query = {},
+                           const std::optional<Body>& body = std::nullopt, const Headers& extra = {});
+    // Non-enveloped calls (KV values, script content): the 2xx body as is; errors decoded as usual.
+    Result<HttpResponse> call_raw(Method method, const std::string& path, const Query& query = {},
+                                  const std::optional<Body>& body = std::nullopt, const Headers& extra = {});
+    // All items over all pages.
+    Result<std::vector<nlohmann::json>> list_all(const std::string& path, const Query& query, const ListOptions& options,
+                                                 const Headers& extra = {});
+
+    // identity
+    Result<TokenStatus> verify_token();
+    Result<std::vector<Account>> list_accounts();
+    Result<std::vector<Account>> list_memberships();  // accepted memberships' accounts
+    // Picks the account when none was given: GET /accounts (falling back to /memberships); exactly one is
+    // used, several are an error listing them.
+    Result<Account> discover_account();
+
+    // dispatch namespaces
+    Result<std::vector<DispatchNamespace>> list_dispatch_namespaces(const std::string& account);
+    Result<DispatchNamespace> get_dispatch_namespace(const std::string& account, const std::string& name);
+    Result<DispatchNamespace> create_dispatch_namespace(const std::string& account, const std::string& name);
+    Status delete_dispatch_namespace(const std::string& account, const std::string& name);
+    Result<DispatchNamespace> rename_dispatch_namespace(const std::string& account, const std::string& name,
+                                                        const std::string& new_name);
+
+    // scripts in a namespace
+    Result<nlohmann::json> put_namespace_script(const std::string& account, const std::string& ns, const std::string& script,
+                                                const MultipartBody& upload, bool bindings_inherit_strict = false);
+    Result<nlohmann::json> get_namespace_script(const std::string& account, const std::string& ns, const std::string& script);
+    Status delete_namespace_script(const std::string& account, const std::string& ns, const std::string& script, bool force);
+    // `tags` filter like "tag:yes,other:no" (empty = all)
+    Result<std::vector<nlohmann::json>> list_namespace_scripts(const std::string& account, const std::string& ns,
+                                                               const std::string& tags = {});
+    Result<BulkDeleteResult> delete_namespace_scripts_by_tags(const std::string& account, const std::string& ns,
+                                                              const std::string& tags, int limit = 0);
+    Result<std::vector<std::string>> get_script_tags(const std::string& account, const std::string& ns, const std::string& script);
+    Result<std::vector<std::string>> put_script_tags(const std::string& account, const std::string& ns, const std::string& script,
+                                                     const std::vector<std::string>& tags);
+    Status put_script_tag(const std::string& account, const std::string& ns, const std::string& script, const std::string& tag);
+    Status delete_script_tag(const std::string& account, const std::string& ns, const std::string& script, const std::string& tag);
+    Result<nlohmann::json> get_script_settings(const std::string& account, const std::string& ns, const std::string& script);
+    Result<nlohmann::json> patch_script_settings(const std::string& account, const std::string& ns, const std::string& script,
+                                                 const nlohmann::json& settings);
+    Result<HttpResponse> get_script_content(const std::string& account, const std::string& ns, const std::string& script);
+
+    // account-level worker scripts
+    Result<nlohmann::json> upload_script(const std::string& account, const std::string& script, const MultipartBody& upload,
+                                         bool bindings_inherit_strict = false);
+    Status delete_script(const std::string& account, const std::string& script, bool force);
+    Result<std::vector<nlohmann::json>> list_scripts(const std::string& account, const std::string& tags = {});
+
+    // secrets (account workers and namespace scripts)
+    Result<SecretInfo> put_secret(const ScriptRef& ref, const std::string& name, const std::string& value);
+    Result<std::vector<SecretInfo>> list_secrets(const ScriptRef& ref);
+    Result<SecretInfo> get_secret(const ScriptRef& ref, const std::string& name);
+    Status delete_secret(const ScriptRef& ref, const std::string& name);
+    // One PATCH …/secrets-bulk (application/merge-patch+json); nullopt values delete.
+    Result<nlohmann::json> bulk_secrets(const ScriptRef& ref, const SecretsPatch& patch);
+
+    // KV
+    Result<std::vector<KvNamespace>> list_kv_namespaces(const std::string& account);
+    Result<KvNamespace> create_kv_namespace(const std::string& account, const std::string& title);
+    Status delete_kv_namespace(const std::string& account, const std::string& id);
+    Result<KvNamespace> rename_kv_namespace(const std::string& account, const std::string& id, const std::string& title);
+    Result<std::vector<KvKey>> list_kv_keys(const std::string& account, const std::string& ns, const std::string& prefix = {});
+    // multipart = true sends {value, metadata} as multipart/form-data (what the schema declares); false a raw body.
+    Status put_kv_value(const std::string& account, const std::string& ns, const std::string& key, const std::string& value,
+                        bool multipart = true, const std::string& metadata_json = "{}");
+    Result<std::string> get_kv_value(const std::string& account, const std::string& ns, const std::string& key);
+    Status delete_kv_value(const std::string& account, const std::string& ns, const std::string& key);
+
+    // R2
+    Result<std::vector<R2Bucket>> list_r2_buckets(const std::string& account, const R2Options& options = {});
+    Result<R2Bucket> create_r2_bucket(const std::string& account, const std::string& name, const R2Options& options = {});
+    Result<R2Bucket> get_r2_bucket(const std::string& account, const std::string& name, const R2Options& options = {});
+    Status delete_r2_bucket(const std::string& account, const std::string& name, const R2Options& options = {});
+
+private:
+    Result<HttpResponse> send(Method method, const std::string& path, const Query& query, const std::optional<Body>& body,
+                              const Headers& extra, std::string& what);
+    std::string url_for(const std::string& path, const Query& query) const;
+
+    ClientOptions m_options;
+    std::unique_ptr<HttpClient> m_http;
+};
+
+// Path helpers (each segment URL-encoded).
+std::string account_path(const std::string& account);
+std::string namespace_path(const std::string& account, const std::string& ns);
+std::string namespace_script_path(const std::string& account, const std::string& ns, const std::string& script);
+std::string script_base_path(const ScriptRef& ref);
+
+// Account id sanity check done before anything is sent: 1-32 characters of [A-Za-z0-9_-].
+Status validate_account_id(const std::string& id, const std::string& source);
+
+}  // namespace tenantctl::api
