@@ -1,0 +1,263 @@
+#include "deploy/upload.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/fs.hpp"
+#include "core/sha256.hpp"
+#include "core/strings.hpp"
+#include "images/context.hpp"
+
+namespace tenantctl::deploy {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const json& field(const json& obj, const char* key) {
+    static const json null_json;
+    if (!obj.is_object()) return null_json;
+    auto it = obj.find(key);
+    return it == obj.end() ? null_json : *it;
+}
+
+std::string str(const json& obj, const char* key) {
+    const json& v = field(obj, key);
+    return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+void copy_if_present(json& out, const json& in, const char* from, const char* to = nullptr) {
+    const json& v = field(in, from);
+    if (!v.is_null()) out[to ? to : from] = v;
+}
+
+// Default module rules wrangler applies when find_additional_modules is on.
+struct Rule {
+    std::string type;
+    std::vector<std::string> globs;
+};
+std::vector<Rule> default_rules() {
+    return {{"ESModule", {"**/*.js", "**/*.mjs"}},
+            {"CommonJS", {"**/*.cjs"}},
+            {"CompiledWasm", {"**/*.wasm"}},
+            {"Text", {"**/*.txt", "**/*.html", "**/*.sql"}},
+            {"Data", {"**/*.bin"}},
+            {"PythonModule", {"**/*.py"}}};
+}
+
+}  // namespace
+
+std::string module_content_type(const std::string& path, const std::string& rule_type) {
+    if (rule_type == "ESModule") return "application/javascript+module";
+    if (rule_type == "CommonJS") return "application/javascript";
+    if (rule_type == "CompiledWasm") return "application/wasm";
+    if (rule_type == "Text") return "text/plain";
+    if (rule_type == "Data") return "application/octet-stream";
+    if (rule_type == "PythonModule") return "text/x-python";
+    if (rule_type == "PythonRequirement") return "text/x-python-requirement";
+    if (ends_with(path, ".js") || ends_with(path, ".mjs")) return "application/javascript+module";
+    if (ends_with(path, ".cjs")) return "application/javascript";
+    if (ends_with(path, ".wasm")) return "application/wasm";
+    if (ends_with(path, ".py")) return "text/x-python";
+    if (ends_with(path, ".map")) return "application/source-map";
+    if (ends_with(path, ".txt") || ends_with(path, ".html") || ends_with(path, ".sql")) return "text/plain";
+    return "application/octet-stream";
+}
+
+json bindings_from_config(const json& c) {
+    json b = json::array();
+    if (const json& vars = field(c, "vars"); vars.is_object()) {
+        for (auto it = vars.begin(); it != vars.end(); ++it) {
+            if (it->is_string()) b.push_back({{"name", it.key()}, {"type", "plain_text"}, {"text", *it}});
+            else b.push_back({{"name", it.key()}, {"type", "json"}, {"json", *it}});
+        }
+    }
+    for (const auto& kv : field(c, "kv_namespaces")) {
+        b.push_back({{"name", str(kv, "binding")}, {"type", "kv_namespace"}, {"namespace_id", str(kv, "id")}});
+    }
+    for (const auto& r2 : field(c, "r2_buckets")) {
+        json x = {{"name", str(r2, "binding")}, {"type", "r2_bucket"}, {"bucket_name", str(r2, "bucket_name")}};
+        copy_if_present(x, r2, "jurisdiction");
+        b.push_back(x);
+    }
+    for (const auto& d1 : field(c, "d1_databases")) {
+        b.push_back({{"name", str(d1, "binding")}, {"type", "d1"}, {"id", str(d1, "database_id")}});
+    }
+    for (const auto& s : field(c, "services")) {
+        json x = {{"name", str(s, "binding")}, {"type", "service"}, {"service", str(s, "service")}};
+        copy_if_present(x, s, "environment");
+        copy_if_present(x, s, "entrypoint");
+        b.push_back(x);
+    }
+    for (const auto& d : field(field(c, "durable_objects"), "bindings")) {
+        json x = {{"name", str(d, "name")}, {"type", "durable_object_namespace"}, {"class_name", str(d, "class_name")}};
+        copy_if_present(x, d, "script_name");
+        copy_if_present(x, d, "environment");
+        b.push_back(x);
+    }
+    for (const auto& d : field(c, "dispatch_namespaces")) {
+        json x = {{"name", str(d, "binding")}, {"type", "dispatch_namespace"}, {"namespace", str(d, "namespace")}};
+        if (const json& out = field(d, "outbound"); out.is_object()) {
+            json o = {{"worker", {{"service", str(out, "service")}}}};
+            copy_if_present(o["worker"], out, "environment");
+            if (const json& params = field(out, "parameters"); params.is_array()) {
+                o["params"] = json::array();
+                for (const auto& p : params) o["params"].push_back({{"name", p}});
+            }
+            x["outbound"] = o;
+        }
+        b.push_back(x);
+    }
+    return b;
+}
+
+Result<json> migrations_for_upload(const json& migrations, const std::optional<std::string>& current_tag) {
+    if (!migrations.is_array() || migrations.empty()) return json();
+    size_t start = 0;
+    if (current_tag) {
+        auto it = std::find_if(migrations.begin(), migrations.end(), [&](const json& m) { return str(m, "tag") == *current_tag; });
+        if (it == migrations.end()) {
+            return Error(ErrorKind::Config,
+                         "the deployed script's migration tag " + quoted(*current_tag) + " is not in migrations",
+                         "keep every applied migration in the config; append new ones at the end");
+        }
+        start = static_cast<size_t>(it - migrations.begin()) + 1;
+    }
+    if (start >= migrations.size()) return json();  // already at the newest tag
+    json steps = json::array();
+    for (size_t i = start; i < migrations.size(); ++i) {
+        json step = migrations[i];
+        step.erase("tag");
+        steps.push_back(step);
+    }
+    json out = {{"new_tag", str(migrations.back(), "tag")}, {"steps", steps}};
+    if (current_tag) out["old_tag"] = *current_tag;
+    return out;
+}
+
+Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
+    std::string main = str(c, "main");
+    if (main.empty()) {
+        return Error(ErrorKind::Config, "no entry point: the config has no \"main\" field",
+                     "add main = \"./src/index.js\" (tenantctl uploads modules as they are, without bundling)");
+    }
+    std::string main_path = absolute_path(main, o.config_dir);
+    if (!file_exists(main_path)) {
+        return Error(ErrorKind::Config, "\"main\" points at " + quoted(main) + ", which does not exist",
+                     "check the path; it is relative to the directory of the configuration file");
+    }
+    std::string base_dir = str(c, "base_dir").empty() ? parent_dir(main_path) : absolute_path(str(c, "base_dir"), o.config_dir);
+
+    UploadBundle bundle;
+    auto add_module = [&](const std::string& path, const std::string& rule_type) -> Status {
+        std::string name = fs::path(path).lexically_relative(base_dir).generic_string();
+        if (name.empty() || starts_with(name, "..")) {
+            return Error(ErrorKind::Config, "module " + quoted(path) + " is outside the base directory " + quoted(base_dir));
+        }
+        for (const auto& m : bundle.modules) {
+            if (m.name == name) return {};
+        }
+        TRY_ASSIGN(auto content, read_file(path));
+        bundle.modules.push_back({name, module_content_type(path, rule_type), std::move(content)});
+        return {};
+    };
+    TRY_STATUS(add_module(main_path, ""));
+    const std::string main_module = bundle.modules.front().name;
+
+    if (field(c, "find_additional_modules").is_boolean() && field(c, "find_additional_modules").get<bool>()) {
+        std::vector<Rule> rules;
+        for (const auto& r : field(c, "rules")) {
+            Rule rule{str(r, "type"), {}};
+            for (const auto& g : field(r, "globs")) {
+                if (g.is_string()) rule.globs.push_back(g.get<std::string>());
+            }
+            rules.push_back(rule);
+        }
+        for (auto& r : default_rules()) rules.push_back(r);
+        std::vector<std::string> files;
+        std::error_code ec;
+        for (auto it = fs::recursive_directory_iterator(base_dir, ec); !ec && it != fs::recursive_directory_iterator();
+             it.increment(ec)) {
+            if (it->is_regular_file()) files.push_back(it->path().string());
+        }
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files) {
+            std::string rel = fs::path(f).lexically_relative(base_dir).generic_string();
+            for (const auto& rule : rules) {
+                bool hit = std::any_of(rule.globs.begin(), rule.globs.end(), [&](const std::string& g) {
+                    return images::glob_match(g, rel);
+                });
+                if (hit) {
+                    TRY_STATUS(add_module(f, rule.type));
+                    break;
+                }
+            }
+        }
+    }
+
+    json m;
+    bool python = ends_with(main_module, ".py");
+    m["main_module"] = main_module;
+    m["bindings"] = bindings_from_config(c);
+    if (o.compatibility_date) m["compatibility_date"] = *o.compatibility_date;
+    else copy_if_present(m, c, "compatibility_date");
+    json flags = field(c, "compatibility_flags");
+    m["compatibility_flags"] = flags.is_array() ? flags : json::array();
+    if (python && std::find(m["compatibility_flags"].begin(), m["compatibility_flags"].end(), "python_workers") ==
+                      m["compatibility_flags"].end()) {
+        return Error(ErrorKind::Config, "a Python main module needs the \"python_workers\" compatibility flag",
+                     "add compatibility_flags = [\"python_workers\"]");
+    }
+    TRY_ASSIGN(json mig, migrations_for_upload(field(c, "migrations"), o.current_migration_tag));
+    if (!mig.is_null()) m["migrations"] = mig;
+    json keep = {"secret_text", "secret_key"};
+    bool keep_vars = o.keep_vars || (field(c, "keep_vars").is_boolean() && field(c, "keep_vars").get<bool>());
+    if (keep_vars) {
+        keep.push_back("plain_text");
+        keep.push_back("json");
+    }
+    m["keep_bindings"] = keep;
+    if (const json& containers = field(c, "containers"); containers.is_array() && !containers.empty()) {
+        m["containers"] = json::array();
+        for (const auto& ct : containers) m["containers"].push_back({{"class_name", str(ct, "class_name")}});
+    }
+    copy_if_present(m, c, "tail_consumers");
+    copy_if_present(m, c, "limits");
+    copy_if_present(m, c, "observability");
+    copy_if_present(m, c, "placement");
+    copy_if_present(m, c, "logpush");
+    if (!o.tags.empty()) m["tags"] = o.tags;
+    json annotations = json::object();
+    if (!o.message.empty()) annotations["workers/message"] = o.message;
+    if (!o.version_tag.empty()) annotations["workers/tag"] = o.version_tag;
+    if (!annotations.empty()) m["annotations"] = annotations;
+    bundle.metadata = m;
+
+    Sha256 h;
+    h.update(m.dump());
+    for (const auto& mod : bundle.modules) {
+        h.update(mod.name).update(std::string(1, '\0')).update(mod.content_type).update(std::string(1, '\0'));
+        h.update(std::to_string(mod.content.size())).update(std::string(1, '\0')).update(mod.content);
+    }
+    bundle.digest = "sha256:" + h.hex();
+    return bundle;
+}
+
+MultipartBody encode_multipart(const UploadBundle& bundle, const std::string& boundary_in) {
+    std::string boundary = boundary_in.empty() ? "tenantctl-" + random_hex(12) : boundary_in;
+    std::string body;
+    body += "--" + boundary + "\r\n";
+    body += "Content-Disposition: form-data; name=\"metadata\"\r\n\r\n";
+    body += bundle.metadata.dump() + "\r\n";
+    for (const auto& m : bundle.modules) {
+        body += "--" + boundary + "\r\n";
+        body += "Content-Disposition: form-data; name=\"" + m.name + "\"; filename=\"" + m.name + "\"\r\n";
+        body += "Content-Type: " + m.content_type + "\r\n\r\n";
+        body += m.content + "\r\n";
+    }
+    body += "--" + boundary + "--\r\n";
+    return {"multipart/form-data; boundary=" + boundary, body};
+}
+
+}  // namespace tenantctl::deploy

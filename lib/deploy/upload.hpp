@@ -1,0 +1,54 @@
+#pragma once
+// The worker upload, without bundling: the `main` module and the additional modules selected by `rules` /
+// `find_additional_modules` are uploaded as they are, with metadata built from the normalized config.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace tenantctl::deploy {
+
+struct Module {
+    std::string name;          // module path relative to the base directory, '/'-separated
+    std::string content_type;  // application/javascript+module, application/wasm, …
+    std::string content;
+};
+
+struct UploadOptions {
+    std::string config_dir;                  // absolute; relative paths in the config resolve against it
+    bool keep_vars = false;                  // --keep-vars (or keep_vars in config)
+    std::optional<std::string> current_migration_tag;  // the deployed script's migration_tag, if any
+    std::vector<std::string> tags;           // script tags (dispatch-namespace scripts)
+    std::string message;                     // annotation workers/message
+    std::string version_tag;                 // annotation workers/tag
+    std::optional<std::string> compatibility_date;  // --compatibility-date override
+};
+
+struct UploadBundle {
+    nlohmann::json metadata;
+    std::vector<Module> modules;
+    std::string digest;  // sha256 over metadata and modules: equal digests mean an identical upload
+};
+
+// Builds the upload from a normalized config (wrangler's key names). Errors name the field and value.
+Result<UploadBundle> build_upload(const nlohmann::json& config, const UploadOptions& options);
+
+// Worker bindings as the upload API wants them, from the normalized config.
+nlohmann::json bindings_from_config(const nlohmann::json& config);
+
+// `migrations` for the upload relative to the script's current tag; null when nothing is to migrate.
+Result<nlohmann::json> migrations_for_upload(const nlohmann::json& migrations, const std::optional<std::string>& current_tag);
+
+// Content type for a module path by its extension (and an explicit rule type when given).
+std::string module_content_type(const std::string& path, const std::string& rule_type = {});
+
+// The multipart/form-data body for an upload: a `metadata` part and one part per module.
+struct MultipartBody {
+    std::string content_type;  // multipart/form-data; boundary=…
+    std::string body;
+};
+MultipartBody encode_multipart(const UploadBundle& bundle, const std::string& boundary = {});
+
+}  // namespace tenantctl::deploy
