@@ -56,13 +56,8 @@ std::string module_content_type(const std::string& path, const std::string& rule
     if (rule_type == "Data") return "application/octet-stream";
     if (rule_type == "PythonModule") return "text/x-python";
     if (rule_type == "PythonRequirement") return "text/x-python-requirement";
-    if (ends_with(path, ".js") || ends_with(path, ".mjs")) return "application/javascript+module";
-    if (ends_with(path, ".cjs")) return "application/javascript";
-    if (ends_with(path, ".wasm")) return "application/wasm";
-    if (ends_with(path, ".py")) return "text/x-python";
-    if (ends_with(path, ".map")) return "application/source-map";
-    if (ends_with(path, ".txt") || ends_with(path, ".html") || ends_with(path, ".sql")) return "text/plain";
-    return "application/octet-stream";
+    if (ends_with(path, ".sql")) return "text/plain";
+    return api::module_content_type(path);
 }
 
 json bindings_from_config(const json& c) {
@@ -238,26 +233,14 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
     h.update(m.dump());
     for (const auto& mod : bundle.modules) {
         h.update(mod.name).update(std::string(1, '\0')).update(mod.content_type).update(std::string(1, '\0'));
-        h.update(std::to_string(mod.content.size())).update(std::string(1, '\0')).update(mod.content);
+        h.update(std::to_string(mod.data.size())).update(std::string(1, '\0')).update(mod.data);
     }
     bundle.digest = "sha256:" + h.hex();
     return bundle;
 }
 
-MultipartBody encode_multipart(const UploadBundle& bundle, const std::string& boundary_in) {
-    std::string boundary = boundary_in.empty() ? "tenantctl-" + random_hex(12) : boundary_in;
-    std::string body;
-    body += "--" + boundary + "\r\n";
-    body += "Content-Disposition: form-data; name=\"metadata\"\r\n\r\n";
-    body += bundle.metadata.dump() + "\r\n";
-    for (const auto& m : bundle.modules) {
-        body += "--" + boundary + "\r\n";
-        body += "Content-Disposition: form-data; name=\"" + m.name + "\"; filename=\"" + m.name + "\"\r\n";
-        body += "Content-Type: " + m.content_type + "\r\n\r\n";
-        body += m.content + "\r\n";
-    }
-    body += "--" + boundary + "--\r\n";
-    return {"multipart/form-data; boundary=" + boundary, body};
+api::MultipartBody encode_upload(const UploadBundle& bundle) {
+    return api::build_worker_upload(bundle.metadata.dump(), bundle.modules);
 }
 
 }  // namespace tenantctl::deploy

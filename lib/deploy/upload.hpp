@@ -6,15 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "api/multipart.hpp"
 #include "core/result.hpp"
 
 namespace tenantctl::deploy {
 
-struct Module {
-    std::string name;          // module path relative to the base directory, '/'-separated
-    std::string content_type;  // application/javascript+module, application/wasm, …
-    std::string content;
-};
+// Modules are named by their path relative to the base directory, '/'-separated.
+using api::Module;
 
 struct UploadOptions {
     std::string config_dir;                  // absolute; relative paths in the config resolve against it
@@ -41,14 +39,10 @@ nlohmann::json bindings_from_config(const nlohmann::json& config);
 // `migrations` for the upload relative to the script's current tag; null when nothing is to migrate.
 Result<nlohmann::json> migrations_for_upload(const nlohmann::json& migrations, const std::optional<std::string>& current_tag);
 
-// Content type for a module path by its extension (and an explicit rule type when given).
+// Content type for a module: the rule's type when one selected it, else by extension.
 std::string module_content_type(const std::string& path, const std::string& rule_type = {});
 
 // The multipart/form-data body for an upload: a `metadata` part and one part per module.
-struct MultipartBody {
-    std::string content_type;  // multipart/form-data; boundary=…
-    std::string body;
-};
-MultipartBody encode_multipart(const UploadBundle& bundle, const std::string& boundary = {});
+api::MultipartBody encode_upload(const UploadBundle& bundle);
 
 }  // namespace tenantctl::deploy

@@ -83,10 +83,10 @@ TEST_CASE("build_upload: main module, additional modules, keep_bindings, digest"
     p.write("src/lib/util.js", "export const x = 2");
     CHECK(build_upload(c, o)->digest != b->digest);
 
-    auto body = encode_multipart(*b, "BOUNDARY");
-    CHECK(body.content_type == "multipart/form-data; boundary=BOUNDARY");
-    CHECK(starts_with(body.body, "--BOUNDARY\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{"));
-    CHECK(ends_with(body.body, "--BOUNDARY--\r\n"));
+    auto body = encode_upload(*b);
+    CHECK(starts_with(body.data, "--" + body.boundary + "\r\nContent-Disposition: form-data; name=\"metadata\""));
+    CHECK(body.data.find("filename=\"lib/util.js\"") != std::string::npos);
+    CHECK(ends_with(body.data, "--" + body.boundary + "--\r\n"));
 }
 
 TEST_CASE("build_upload errors name the field and value") {
