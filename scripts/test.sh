@@ -13,6 +13,18 @@ start=$(date +%s)
 echo "== build" >&2
 bash scripts/build.sh >/dev/null
 
+# One docker daemon for every docker test: the one already running, or one started here (and stopped at
+# the end — only what this script started).
+docker_dir=$root/build/docker-env
+if [ "${TENANTCTL_SKIP_DOCKER:-0}" != 1 ]; then
+  if env_lines=$(bash tests/support/docker_env.sh start "$docker_dir"); then
+    eval "$env_lines"
+    trap 'bash tests/support/docker_env.sh stop "$docker_dir" >/dev/null 2>&1 || true' EXIT
+  else
+    echo "warning: no docker daemon could be started; docker tests will fail" >&2
+  fi
+fi
+
 echo "== tests" >&2
 status=0
 (cd build && ctest --output-on-failure -j "$jobs" ${TENANTCTL_CTEST_ARGS:-}) || status=1
