@@ -1,0 +1,2031 @@
+#include "platform/api.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <functional>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "core/redact.hpp"
+#include "core/sha256.hpp"
+#include "core/strings.hpp"
+#include "platform/multipart.hpp"
+
+namespace tenantctl::platform {
+
+using json = nlohmann::json;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------------
+// small helpers
+
+std::string now_iso() {
+    auto now = std::chrono::system_clock::now();
+    auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - secs).count();
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[96];
+    std::snprintf(out, sizeof out, "%s.%06lldZ", buf, static_cast<long long>(micros));
+    return out;
+}
+
+HttpResponse json_response(int status, const json& body) {
+    HttpResponse r;
+    r.status = status;
+    r.body = body.dump();
+    return r;
+}
+
+HttpResponse ok(json result, int status = 200) { return json_response(status, Api::envelope(std::move(result))); }
+
+HttpResponse ok_info(json result, json info, int status = 200) {
+    json e = Api::envelope(std::move(result));
+    e["result_info"] = std::move(info);
+    return json_response(status, e);
+}
+
+HttpResponse err(int status, int code, const std::string& message) { return Api::error_response(status, code, message); }
+
+std::optional<int64_t> to_int(const std::string& s) {
+    if (s.empty() || s.size() > 18) return std::nullopt;
+    int64_t v = 0;
+    size_t i = 0;
+    bool neg = false;
+    if (s[0] == '-') {
+        neg = true;
+        i = 1;
+        if (s.size() == 1) return std::nullopt;
+    }
+    for (; i < s.size(); ++i) {
+        if (s[i] < '0' || s[i] > '9') return std::nullopt;
+        v = v * 10 + (s[i] - '0');
+    }
+    return neg ? -v : v;
+}
+
+bool truthy(const std::map<std::string, std::string>& q, const std::string& k) {
+    auto it = q.find(k);
+    return it != q.end() && (it->second == "true" || it->second == "1" || it->second.empty());
+}
+
+std::string qget(const std::map<std::string, std::string>& q, const std::string& k) {
+    auto it = q.find(k);
+    return it == q.end() ? std::string() : it->second;
+}
+
+// Cursors are opaque to clients: base64 of the last name returned.
+std::string encode_cursor(const std::string& last) { return base64_encode(last); }
+std::string decode_cursor(const std::string& c) {
+    static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    int val = 0, bits = -8;
+    for (char ch : c) {
+        auto pos = chars.find(ch);
+        if (pos == std::string::npos) break;
+        val = (val << 6) + static_cast<int>(pos);
+        bits += 6;
+        if (bits >= 0) {
+            out.push_back(static_cast<char>((val >> bits) & 0xFF));
+            bits -= 8;
+        }
+    }
+    return out;
+}
+
+constexpr size_t k_max_tags = 8;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------
+// public helpers
+
+std::map<std::string, std::string> parse_query(std::string_view query) {
+    std::map<std::string, std::string> out;
+    size_t i = 0;
+    while (i <= query.size() && !query.empty()) {
+        size_t amp = query.find('&', i);
+        if (amp == std::string_view::npos) amp = query.size();
+        std::string_view kv = query.substr(i, amp - i);
+        if (!kv.empty()) {
+            auto eq = kv.find('=');
+            std::string k(kv.substr(0, eq));
+            std::string v = eq == std::string_view::npos ? std::string() : std::string(kv.substr(eq + 1));
+            for (auto& c : k)
+                if (c == '+') c = ' ';
+            for (auto& c : v)
+                if (c == '+') c = ' ';
+            out[url_decode(k)] = url_decode(v);
+        }
+        if (amp >= query.size()) break;
+        i = amp + 1;
+    }
+    return out;
+}
+
+Result<std::vector<std::pair<std::string, bool>>> parse_tag_filter(std::string_view s) {
+    std::vector<std::pair<std::string, bool>> out;
+    for (auto& item : split(s, ',')) {
+        auto t = std::string(trim(item));
+        if (t.empty()) continue;
+        auto colon = t.rfind(':');
+        if (colon == std::string::npos || colon == 0)
+            return Error(ErrorKind::Input, "tags filter item " + quoted(t) + " must look like tag:yes or tag:no");
+        std::string v = t.substr(colon + 1);
+        if (v != "yes" && v != "no")
+            return Error(ErrorKind::Input, "tags filter item " + quoted(t) + " must end in :yes or :no");
+        out.emplace_back(t.substr(0, colon), v == "yes");
+    }
+    return out;
+}
+
+bool valid_account_script_name(std::string_view name) {
+    if (name.empty() || name.size() > 63) return false;
+    auto ok_first = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; };
+    if (!ok_first(name[0])) return false;
+    for (char c : name.substr(1))
+        if (!ok_first(c) && c != '-') return false;
+    return true;
+}
+
+json Api::envelope(json result) {
+    return json{{"success", true}, {"errors", json::array()}, {"messages", json::array()}, {"result", std::move(result)}};
+}
+
+HttpResponse Api::error_response(int status, int code, const std::string& message) {
+    json e{{"success", false},
+           {"errors", json::array({json{{"code", code}, {"message", message}}})},
+           {"messages", json::array()},
+           {"result", nullptr}};
+    return json_response(status, e);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// request context and routing
+
+struct Api::Ctx {
+    const HttpRequest& req;
+    std::map<std::string, std::string> q;
+    std::map<std::string, std::string> p;
+    Store& store;
+    const Credentials& creds;
+    ContainerRuntime& runtime;
+    const RegistryInfo& registry;
+    std::string header(const std::string& name) const {
+        auto it = req.headers.find(name);
+        return it == req.headers.end() ? std::string() : it->second;
+    }
+};
+
+namespace {
+
+using Ctx = Api::Ctx;
+using Handler = HttpResponse (*)(Ctx&);
+
+// Parses a JSON body; `required_object` refuses anything but an object.
+std::optional<HttpResponse> parse_json_body(const Ctx& c, json& out, bool required_object = true) {
+    if (c.req.body.empty()) return err(400, 10001, "request body is empty; expected a JSON document");
+    out = json::parse(c.req.body, nullptr, false);
+    if (out.is_discarded()) return err(400, 10001, "request body is not valid JSON");
+    if (required_object && !out.is_object()) return err(400, 10001, "request body must be a JSON object");
+    return std::nullopt;
+}
+
+const std::string& account_of(const Ctx& c) { return c.creds.account_id; }
+
+// --- identity --------------------------------------------------------------------------------------
+
+json account_doc(const Ctx& c) {
+    return {{"id", c.creds.account_id},
+            {"name", "local"},
+            {"type", "standard"},
+            {"created_on", "2026-01-01T00:00:00.000000Z"},
+            {"settings", {{"enforce_twofactor", false}, {"abuse_contact_email", nullptr}}}};
+}
+
+json page_info(int64_t page, int64_t per_page, int64_t count, int64_t total) {
+    int64_t pages = per_page > 0 ? (total + per_page - 1) / per_page : 0;
+    return {{"page", page}, {"per_page", per_page}, {"count", count}, {"total_count", total}, {"total_pages", pages}};
+}
+
+// Validated page/per_page from the query.
+std::optional<HttpResponse> paging(const Ctx& c, int64_t& page, int64_t& per_page, int64_t def, int64_t lo, int64_t hi) {
+    page = 1;
+    per_page = def;
+    if (auto s = qget(c.q, "page"); !s.empty()) {
+        auto v = to_int(s);
+        if (!v || *v < 1) return err(400, 10004, "page must be a positive integer, got " + quoted(s));
+        page = *v;
+    }
+    if (auto s = qget(c.q, "per_page"); !s.empty()) {
+        auto v = to_int(s);
+        if (!v || *v < lo || *v > hi)
+            return err(400, 10004,
+                       "per_page must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + quoted(s));
+        per_page = *v;
+    }
+    return std::nullopt;
+}
+
+template <typename T>
+HttpResponse paged(const Ctx& c, const std::vector<T>& all, int64_t def, int64_t lo, int64_t hi,
+                   const std::function<json(const T&)>& render) {
+    int64_t page, per_page;
+    if (auto e = paging(c, page, per_page, def, lo, hi)) return *e;
+    json arr = json::array();
+    int64_t start = (page - 1) * per_page;
+    for (int64_t i = start; i < static_cast<int64_t>(all.size()) && i < start + per_page; ++i) arr.push_back(render(all[i]));
+    int64_t n = static_cast<int64_t>(arr.size());
+    return ok_info(std::move(arr), page_info(page, per_page, n, static_cast<int64_t>(all.size())));
+}
+
+HttpResponse token_verify(Ctx& c) {
+    return ok({{"id", sha256_hex(c.creds.api_token).substr(0, 32)}, {"status", "active"}});
+}
+
+HttpResponse accounts_list(Ctx& c) {
+    std::vector<json> all{account_doc(c)};
+    if (auto n = qget(c.q, "name"); !n.empty() && n != "local") all.clear();
+    return paged<json>(c, all, 20, 5, 50, [](const json& j) { return j; });
+}
+
+HttpResponse account_get(Ctx& c) { return ok(account_doc(c)); }
+
+HttpResponse memberships_list(Ctx& c) {
+    json perm{{"read", true}, {"write", true}};
+    json m{{"id", sha256_hex("membership" + c.creds.account_id).substr(0, 32)},
+           {"account", account_doc(c)},
+           {"status", "accepted"},
+           {"roles", json::array({"Administrator"})},
+           {"api_access_enabled", true},
+           {"permissions",
+            {{"analytics", perm}, {"billing", perm}, {"cache_purge", perm}, {"dns", perm}, {"dns_records", perm},
+             {"lb", perm}, {"logs", perm}, {"organization", perm}, {"ssl", perm}, {"waf", perm}, {"zone_settings", perm},
+             {"zones", perm}}}};
+    std::vector<json> all{m};
+    if (auto s = qget(c.q, "status"); !s.empty() && s != "accepted") all.clear();
+    if (auto n = qget(c.q, "account.name"); !n.empty() && n != "local") all.clear();
+    return paged<json>(c, all, 20, 5, 50, [](const json& j) { return j; });
+}
+
+// --- dispatch namespaces ---------------------------------------------------------------------------
+
+const char* K_NS = "ns";        // parent account, name namespace name
+const char* K_NSS = "nss";      // parent namespace id, name script name
+const char* K_WS = "ws";        // parent account, name script name
+const char* K_SECRET = "sec";   // parent "<script kind>/<script parent>/<script name>", name secret name
+const char* K_VER = "ver";      // parent "ws/<script>", name version id
+const char* K_DEP = "dep";      // parent "ws/<script>", name deployment id
+const char* K_KVNS = "kvns";    // parent account, name namespace id
+const char* K_KV = "kv";        // parent kv namespace id, name key
+const char* K_R2 = "r2";        // parent account, name bucket
+const char* K_D1 = "d1";        // parent account, name uuid
+const char* K_APP = "app";      // parent account, name application id
+const char* K_ROLL = "rollout"; // parent application id, name rollout id
+const char* K_REG = "reg";      // parent account, name domain
+
+json ns_render(Ctx& c, const StoredObject& o) {
+    json d = o.doc;
+    d["script_count"] = c.store.count(K_NSS, d.value("namespace_id", std::string()));
+    return d;
+}
+
+std::optional<StoredObject> find_ns(Ctx& c) { return c.store.get(K_NS, account_of(c), c.p["ns"]); }
+
+HttpResponse ns_not_found(Ctx& c) { return err(404, 100119, "dispatch namespace " + quoted(c.p["ns"]) + " not found"); }
+
+HttpResponse ns_list(Ctx& c) {
+    json arr = json::array();
+    for (auto& o : c.store.list(K_NS, account_of(c))) arr.push_back(ns_render(c, o));
+    return ok(arr);
+}
+
+bool valid_ns_name(const std::string& n) {
+    if (n.empty() || n.size() > 63) return false;
+    for (char ch : n)
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_')) return false;
+    return true;
+}
+
+HttpResponse ns_create(Ctx& c) {
+    json body = json::object();
+    if (!c.req.body.empty()) {
+        if (auto e = parse_json_body(c, body)) return *e;
+    }
+    std::string name;
+    if (body.contains("name")) {
+        if (!body["name"].is_string()) return err(400, 10004, "field name must be a string");
+        name = body["name"].get<std::string>();
+    } else {
+        name = "namespace-" + random_hex(4);
+    }
+    if (!valid_ns_name(name))
+        return err(400, 10004, "namespace name " + quoted(name) + " must be 1 to 63 letters, digits, - or _");
+    if (c.store.get(K_NS, account_of(c), name)) return err(409, 100120, "a dispatch namespace named " + quoted(name) + " already exists");
+    std::string now = now_iso();
+    json d{{"namespace_id", uuid_v4()}, {"namespace_name", name},   {"created_on", now},
+           {"created_by", c.creds.account_id}, {"modified_on", now}, {"modified_by", c.creds.account_id},
+           {"trusted_workers", false}};
+    if (body.contains("trusted_workers") && body["trusted_workers"].is_boolean()) d["trusted_workers"] = body["trusted_workers"];
+    c.store.put(K_NS, account_of(c), name, d);
+    d["script_count"] = 0;
+    return ok(d);
+}
+
+HttpResponse ns_get(Ctx& c) {
+    auto o = find_ns(c);
+    if (!o) return ns_not_found(c);
+    return ok(ns_render(c, *o));
+}
+
+HttpResponse ns_update(Ctx& c) {
+    auto o = find_ns(c);
+    if (!o) return ns_not_found(c);
+    json body;
+    if (auto e = parse_json_body(c, body)) return *e;
+    json d = o->doc;
+    std::string name = o->name;
+    if (body.contains("name") && !body["name"].is_null()) {
+        if (!body["name"].is_string()) return err(400, 10004, "field name must be a string");
+        std::string nn = body["name"].get<std::string>();
+        if (!valid_ns_name(nn)) return err(400, 10004, "namespace name " + quoted(nn) + " must be 1 to 63 letters, digits, - or _");
+        if (nn != name && c.store.get(K_NS, account_of(c), nn))
+            return err(409, 100120, "a dispatch namespace named " + quoted(nn) + " already exists");
+        name = nn;
+    }
+    if (body.contains("trusted_workers")) {
+        if (!body["trusted_workers"].is_boolean()) return err(400, 10004, "field trusted_workers must be a boolean");
+        d["trusted_workers"] = body["trusted_workers"];
+    }
+    d["namespace_name"] = name;
+    d["modified_on"] = now_iso();
+    if (name != o->name) c.store.erase(K_NS, account_of(c), o->name);
+    c.store.put(K_NS, account_of(c), name, d);
+    return ok(ns_render(c, StoredObject{name, d, {}, 0}));
+}
+
+std::string secret_parent(const std::string& kind, const std::string& parent, const std::string& script) {
+    return kind + "/" + parent + "/" + script;
+}
+
+HttpResponse ns_delete(Ctx& c) {
+    auto o = find_ns(c);
+    if (!o) return ns_not_found(c);
+    std::string id = o->doc.value("namespace_id", std::string());
+    c.store.erase_all(K_SECRET, "", std::string(K_NSS) + "/" + id + "/");
+    c.store.erase_all(K_NSS, id);
+    c.store.erase(K_NS, account_of(c), o->name);
+    return ok(nullptr);
+}
+
+// --- scripts (shared by namespace scripts and account scripts) ------------------------------------
+
+struct Scope {
+    std::string kind;    // K_NSS or K_WS
+    std::string parent;  // namespace id or account id
+    std::string ns_name; // for namespace scripts
+    int not_found = 10007;
+    std::string script;  // script name from the path
+    std::string secrets_parent() const { return secret_parent(kind, parent, script); }
+};
+
+// Resolves the scope of a script route; an error response when the namespace does not exist.
+std::optional<HttpResponse> resolve_scope(Ctx& c, Scope& s) {
+    s.script = c.p["script"];
+    if (c.p.count("ns")) {
+        auto ns = find_ns(c);
+        if (!ns) return ns_not_found(c);
+        s.kind = K_NSS;
+        s.parent = ns->doc.value("namespace_id", std::string());
+        s.ns_name = ns->name;
+        s.not_found = 10092;
+    } else {
+        s.kind = K_WS;
+        s.parent = account_of(c);
+        s.not_found = 10007;
+    }
+    return std::nullopt;
+}
+
+HttpResponse script_not_found(const Scope& s) {
+    return err(404, s.not_found, "worker script " + quoted(s.script) + " not found" +
+                                     (s.ns_name.empty() ? std::string() : " in dispatch namespace " + quoted(s.ns_name)));
+}
+
+std::optional<HttpResponse> check_tags(const json& tags) {
+    if (!tags.is_array()) return err(400, 10004, "tags must be an array of strings");
+    std::set<std::string> seen;
+    for (auto& t : tags) {
+        if (!t.is_string() || t.get<std::string>().empty()) return err(400, 10004, "tags must be non-empty strings");
+        seen.insert(t.get<std::string>());
+    }
+    if (seen.size() > k_max_tags)
+        return err(400, 10056, "a script may have at most 8 tags, got " + std::to_string(seen.size()));
+    return std::nullopt;
+}
+
+json unique_tags(const json& tags) {
+    json out = json::array();
+    std::set<std::string> seen;
+    for (auto& t : tags)
+        if (seen.insert(t.get<std::string>()).second) out.push_back(t);
+    return out;
+}
+
+const char* k_module_boundary = "tenantctl-dev-module-boundary-4f1c";
+
+std::string serialize_modules(const std::vector<MultipartPart>& mods) {
+    std::string out;
+    for (auto& m : mods) {
+        out += std::string("--") + k_module_boundary + "\r\n";
+        out += "Content-Disposition: form-data; name=\"" + m.name + "\"; filename=\"" + m.name + "\"\r\n";
+        out += "Content-Type: " + (m.content_type.empty() ? std::string("application/octet-stream") : m.content_type) +
+               "\r\n\r\n";
+        out += m.body + "\r\n";
+    }
+    out += std::string("--") + k_module_boundary + "--\r\n";
+    return out;
+}
+
+bool module_type_ok(const std::string& ct) {
+    static const std::set<std::string> ok_types{
+        "application/javascript+module", "text/javascript+module", "application/javascript", "text/javascript",
+        "text/x-python", "text/x-python-requirement", "application/wasm", "text/plain",
+        "application/octet-stream", "application/source-map", "application/json"};
+    return ct.empty() || ok_types.count(media_type(ct)) > 0;
+}
+
+struct Upload {
+    json metadata = json::object();
+    std::vector<MultipartPart> modules;
+    std::string main;  // main module or body part name
+    bool has_modules = false;
+};
+
+// Reads an upload body: multipart with a metadata part and module parts, or a raw service-worker script.
+// `part_name` is the name of the JSON part ("metadata" for uploads, "settings" for settings PATCH).
+std::optional<HttpResponse> parse_upload(Ctx& c, Upload& up, bool need_modules) {
+    std::string ct = c.header("content-type");
+    std::string mt = media_type(ct);
+    if (mt == "application/javascript" || mt == "text/javascript") {
+        if (c.req.body.empty()) return err(400, 10021, "the script body is empty");
+        up.modules.push_back({"script.js", "script.js", mt, c.req.body});
+        up.metadata = {{"body_part", "script.js"}};
+        up.main = "script.js";
+        return std::nullopt;
+    }
+    auto parts = parse_multipart(ct, c.req.body);
+    if (!parts.ok()) return err(400, 10001, parts.error().message);
+    bool have_meta = false;
+    for (auto& p : parts.value()) {
+        if (p.name == "metadata") {
+            up.metadata = json::parse(p.body, nullptr, false);
+            if (up.metadata.is_discarded() || !up.metadata.is_object())
+                return err(400, 10001, "the metadata part is not a JSON object");
+            have_meta = true;
+        } else {
+            if (!module_type_ok(p.content_type))
+                return err(400, 10021, "module " + quoted(p.name) + " has an unsupported content type " + quoted(p.content_type));
+            up.modules.push_back(std::move(p));
+        }
+    }
+    if (!have_meta) return err(400, 10001, "the multipart body has no metadata part");
+    if (need_modules && up.modules.empty()) return err(400, 10021, "the upload has no module parts");
+    std::string field = up.metadata.contains("main_module") ? "main_module" : "body_part";
+    if (up.metadata.contains(field)) {
+        if (!up.metadata[field].is_string()) return err(400, 10021, "metadata." + field + " must be a string");
+        up.main = up.metadata[field].get<std::string>();
+        bool found = false;
+        for (auto& m : up.modules) found = found || m.name == up.main;
+        if (!found && need_modules)
+            return err(400, 10021, "metadata." + field + " names module " + quoted(up.main) + " but no part has that name");
+    } else if (!up.modules.empty()) {
+        up.main = up.modules.front().name;
+    }
+    up.has_modules = up.metadata.contains("main_module") ||
+                     (!up.metadata.contains("body_part") && !up.modules.empty() &&
+                      media_type(up.modules.front().content_type).find("module") != std::string::npos);
+    if (up.metadata.contains("tags") && !up.metadata["tags"].is_null()) {
+        if (auto e = check_tags(up.metadata["tags"])) return e;
+    }
+    if (up.metadata.contains("bindings")) {
+        if (!up.metadata["bindings"].is_array()) return err(400, 10021, "metadata.bindings must be an array");
+        for (auto& b : up.metadata["bindings"]) {
+            if (!b.is_object() || !b.contains("type") || !b["type"].is_string() || !b.contains("name") || !b["name"].is_string())
+                return err(400, 10021, "each binding needs a string type and name");
+            if ((b["type"] == "secret_text" || b["type"] == "plain_text") && (!b.contains("text") || !b["text"].is_string()))
+                return err(400, 10021, "binding " + quoted(b["name"].get<std::string>()) + " needs a string text");
+        }
+    }
+    if (up.metadata.contains("compatibility_flags") && !up.metadata["compatibility_flags"].is_array())
+        return err(400, 10021, "metadata.compatibility_flags must be an array");
+    if (up.metadata.contains("compatibility_date") && !up.metadata["compatibility_date"].is_string())
+        return err(400, 10021, "metadata.compatibility_date must be a string");
+    return std::nullopt;
+}
+
+json secret_view(const json& d) {
+    json v{{"name", d.value("name", std::string())}, {"type", d.value("type", std::string("secret_text"))}};
+    if (v["type"] == "secret_key") {
+        for (const char* k : {"algorithm", "format", "usages"})
+            if (d.contains(k)) v[k] = d[k];
+    }
+    return v;
+}
+
+json script_view(const json& doc) { return doc.value("script", json::object()); }
+
+json settings_view(const json& doc) {
+    json s = doc.value("settings", json::object());
+    s["tags"] = doc["script"].value("tags", json::array());
+    return s;
+}
+
+// Writes a script from an upload, with its tags and secrets, in the caller's transaction.
+json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject> prev) {
+    std::string now = now_iso();
+    std::string blob = serialize_modules(up.modules);
+    json& md = up.metadata;
+    json prev_settings = prev ? prev->doc.value("settings", json::object()) : json::object();
+    std::set<std::string> keep;
+    if (md.contains("keep_bindings") && md["keep_bindings"].is_array())
+        for (auto& k : md["keep_bindings"])
+            if (k.is_string()) keep.insert(k.get<std::string>());
+
+    json bindings = json::array();
+    std::set<std::string> names;
+    std::vector<json> secrets;
+    if (md.contains("bindings"))
+        for (auto& b : md["bindings"]) {
+            names.insert(b["name"].get<std::string>());
+            if (b["type"] == "secret_text" || b["type"] == "secret_key") {
+                secrets.push_back(b);
+            } else {
+                bindings.push_back(b);
+            }
+        }
+    for (auto& b : prev_settings.value("bindings", json::array()))
+        if (b.is_object() && keep.count(b.value("type", std::string())) && !names.count(b.value("name", std::string())))
+            bindings.push_back(b);
+
+    const std::string sp = s.secrets_parent();
+    if (!keep.count("secret_text") && !keep.count("secret_key")) {
+        c.store.erase_all(K_SECRET, sp);
+    }
+    for (auto& b : secrets) {
+        json d{{"name", b["name"]}, {"type", b["type"]}};
+        for (const char* k : {"text", "algorithm", "format", "usages", "key_base64", "key_jwk"})
+            if (b.contains(k)) d[k] = b[k];
+        c.store.put(K_SECRET, sp, b["name"].get<std::string>(), d);
+    }
+
+    json tags = json::array();
+    if (md.contains("tags") && md["tags"].is_array()) {
+        tags = unique_tags(md["tags"]);
+    } else if (prev) {
+        tags = prev->doc["script"].value("tags", json::array());
+    }
+
+    json settings{{"bindings", bindings},
+                  {"compatibility_date", md.value("compatibility_date", std::string())},
+                  {"compatibility_flags", md.value("compatibility_flags", json::array())},
+                  {"limits", md.value("limits", json::object())},
+                  {"logpush", md.value("logpush", false)},
+                  {"observability", md.value("observability", json{{"enabled", false}})},
+                  {"placement", md.value("placement", json::object())},
+                  {"tail_consumers", md.value("tail_consumers", json::array())},
+                  {"usage_model", md.value("usage_model", std::string("standard"))}};
+    if (md.contains("migrations")) settings["migrations"] = md["migrations"];
+
+    json script{{"id", s.script},
+                {"etag", sha256_hex(blob)},
+                {"handlers", json::array({"fetch"})},
+                {"named_handlers", json::array()},
+                {"created_on", prev ? prev->doc["script"].value("created_on", now) : now},
+                {"modified_on", now},
+                {"compatibility_date", settings["compatibility_date"]},
+                {"compatibility_flags", settings["compatibility_flags"]},
+                {"has_modules", up.has_modules},
+                {"has_assets", false},
+                {"logpush", settings["logpush"]},
+                {"tags", tags},
+                {"tail_consumers", settings["tail_consumers"]},
+                {"usage_model", settings["usage_model"]},
+                {"observability", settings["observability"]},
+                {"last_deployed_from", "api"}};
+    json modules = json::array();
+    for (auto& m : up.modules) modules.push_back({{"name", m.name}, {"content_type", m.content_type}});
+    json doc{{"script", script}, {"settings", settings}, {"modules", modules}, {"main", up.main},
+             {"version_count", prev ? prev->doc.value("version_count", 0) : 0}};
+    c.store.put(s.kind, s.parent, s.script, doc, blob);
+    json r = script;
+    r["startup_time_ms"] = 0;
+    return r;
+}
+
+
+// Versions and deployments of account scripts (an upload creates both, like the real API).
+json make_version(Ctx& c, const std::string& script, json& doc, const std::string& blob, const json& metadata,
+                  const std::string& source) {
+    int n = doc.value("version_count", 0) + 1;
+    doc["version_count"] = n;
+    std::string now = now_iso();
+    json annotations = metadata.value("annotations", json::object());
+    json v{{"id", uuid_v4()},
+           {"number", n},
+           {"metadata",
+            {{"author_email", c.creds.email},
+             {"author_id", c.creds.account_id},
+             {"created_on", now},
+             {"modified_on", now},
+             {"source", source},
+             {"hasPreview", false}}},
+           {"annotations", annotations},
+           {"resources",
+            {{"bindings", doc["settings"].value("bindings", json::array())},
+             {"script",
+              {{"etag", sha256_hex(blob)}, {"handlers", json::array({"fetch"})}, {"last_deployed_from", source}}},
+             {"script_runtime",
+              {{"compatibility_date", doc["settings"].value("compatibility_date", std::string())},
+               {"compatibility_flags", doc["settings"].value("compatibility_flags", json::array())},
+               {"usage_model", doc["settings"].value("usage_model", std::string("standard"))},
+               {"limits", doc["settings"].value("limits", json::object())}}}}},
+           {"startup_time_ms", 0}};
+    c.store.put(K_VER, std::string(K_WS) + "/" + script, v["id"].get<std::string>(), v, blob);
+    return v;
+}
+
+json make_deployment(Ctx& c, const std::string& script, json versions, json annotations, const std::string& source) {
+    json d{{"id", uuid_v4()},   {"created_on", now_iso()}, {"source", source},       {"strategy", "percentage"},
+           {"versions", versions}, {"author_email", c.creds.email}};
+    if (annotations.is_object() && !annotations.empty()) d["annotations"] = annotations;
+    c.store.put(K_DEP, std::string(K_WS) + "/" + script, d["id"].get<std::string>(), d);
+    return d;
+}
+
+HttpResponse script_upload(Ctx& c) {
+    Scope s;
+    if (auto e = resolve_scope(c, s)) return *e;
+    if (s.kind == K_WS && !valid_account_script_name(s.script))
+        return err(400, 10016, "script name " + quoted(s.script) + " is invalid: use a-z, 0-9, - and _ (^[a-z0-9_][a-z0-9-_]*$)");
+    if (s.kind == K_NSS && (s.script.empty() || s.script.size() > 63))
+        return err(400, 10016, "script name " + quoted(s.script) + " must be 1 to 63 characters");
+    Upload up;
+    if (auto e = parse_upload(c, up, true)) return *e;
+    auto prev = c.store.get(s.kind, s.parent, s.script);
+    json r = store_upload(c, s, up, prev);
+    if (s.kind == K_WS) {
+        auto stored = c.store.get(s.kind, s.parent, s.script);
+        json doc = stored->doc;
+        json v = make_version(c, s.script, doc, stored->blob, up.metadata, "api");
+        make_deployment(c, s.script, json::array({{{"version_id", v["id"]}, {"percentage", 100}}}),
+                        up.metadata.value("annotations", json::object()), "api");
+        c.store.put(s.kind, s.parent, s.script, doc, stored->blob);
+    }
+    return ok(r);
+}
+
+#define LOAD_SCRIPT(c, s, obj)                                \
+    Scope s;                                                  \
+    if (auto e_ = resolve_scope(c, s)) return *e_;            \
+    auto obj = c.store.get(s.kind, s.parent, s.script);       \
+    if (!obj) return script_not_found(s)
+
+HttpResponse script_details(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    json sc = script_view(o->doc);
+    return ok({{"created_on", sc["created_on"]},
+               {"modified_on", sc["modified_on"]},
+               {"dispatch_namespace", s.ns_name},
+               {"script", sc}});
+}
+
+HttpResponse script_delete(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    c.store.erase_all(K_SECRET, s.secrets_parent());
+    if (s.kind == K_WS) {
+        c.store.erase_all(K_VER, std::string(K_WS) + "/" + s.script);
+        c.store.erase_all(K_DEP, std::string(K_WS) + "/" + s.script);
+    }
+    c.store.erase(s.kind, s.parent, s.script);
+    return ok(nullptr);
+}
+
+// Applies a `tags=a:yes,b:no` filter.
+bool tags_match(const json& tags, const std::vector<std::pair<std::string, bool>>& filter) {
+    for (auto& [tag, want] : filter) {
+        bool has = false;
+        for (auto& t : tags) has = has || (t.is_string() && t.get<std::string>() == tag);
+        if (has != want) return false;
+    }
+    return true;
+}
+
+HttpResponse scripts_list(Ctx& c) {
+    Scope s;
+    if (auto e = resolve_scope(c, s)) return *e;
+    auto filter = parse_tag_filter(qget(c.q, "tags"));
+    if (!filter.ok()) return err(400, 10004, filter.error().message);
+    json arr = json::array();
+    for (auto& o : c.store.list(s.kind, s.parent)) {
+        json sc = script_view(o.doc);
+        if (!tags_match(sc.value("tags", json::array()), filter.value())) continue;
+        if (s.kind == K_NSS) {
+            arr.push_back({{"created_on", sc["created_on"]}, {"modified_on", sc["modified_on"]},
+                           {"dispatch_namespace", s.ns_name}, {"script", sc}});
+        } else {
+            sc["routes"] = nullptr;
+            arr.push_back(sc);
+        }
+    }
+    return ok(arr);
+}
+
+HttpResponse scripts_bulk_delete(Ctx& c) {
+    Scope s;
+    if (auto e = resolve_scope(c, s)) return *e;
+    std::string tq = qget(c.q, "tags");
+    auto filter = parse_tag_filter(tq);
+    if (!filter.ok()) return err(400, 10004, filter.error().message);
+    if (filter.value().empty()) return err(400, 10004, "bulk delete needs a tags filter, e.g. ?tags=customer-42:yes");
+    int64_t limit = 100;
+    if (auto l = qget(c.q, "limit"); !l.empty()) {
+        auto v = to_int(l);
+        if (!v || *v < 1 || *v > 10000) return err(400, 10004, "limit must be between 1 and 10000, got " + quoted(l));
+        limit = *v;
+    }
+    json deleted = json::array();
+    bool more = false;
+    for (auto& o : c.store.list(s.kind, s.parent)) {
+        if (!tags_match(o.doc["script"].value("tags", json::array()), filter.value())) continue;
+        if (static_cast<int64_t>(deleted.size()) >= limit) {
+            more = true;
+            break;
+        }
+        c.store.erase_all(K_SECRET, secret_parent(s.kind, s.parent, o.name));
+        c.store.erase(s.kind, s.parent, o.name);
+        deleted.push_back({{"id", o.name}});
+    }
+    int64_t n = static_cast<int64_t>(deleted.size());
+    return ok({{"deleted", deleted}, {"deleted_count", n}, {"has_more", more}});
+}
+
+HttpResponse script_content_get(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    auto mods = o->doc.value("modules", json::array());
+    HttpResponse r;
+    if (mods.size() == 1) {
+        auto parts = parse_multipart(std::string("multipart/form-data; boundary=") + k_module_boundary, o->blob);
+        if (parts.ok() && parts.value().size() == 1) {
+            r.body = parts.value()[0].body;
+            r.content_type = parts.value()[0].content_type.empty() ? "application/javascript" : parts.value()[0].content_type;
+            return r;
+        }
+    }
+    r.body = o->blob;
+    r.content_type = std::string("multipart/form-data; boundary=") + k_module_boundary;
+    return r;
+}
+
+HttpResponse script_content_put(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    Upload up;
+    if (auto e = parse_upload(c, up, true)) return *e;
+    std::string hdr_main = c.header("cf-worker-main-module-part");
+    std::string hdr_body = c.header("cf-worker-body-part");
+    if (!hdr_main.empty()) up.main = hdr_main, up.has_modules = true;
+    if (!hdr_body.empty()) up.main = hdr_body, up.has_modules = false;
+    std::string blob = serialize_modules(up.modules);
+    json doc = o->doc;
+    json modules = json::array();
+    for (auto& m : up.modules) modules.push_back({{"name", m.name}, {"content_type", m.content_type}});
+    doc["modules"] = modules;
+    doc["main"] = up.main;
+    doc["script"]["etag"] = sha256_hex(blob);
+    doc["script"]["has_modules"] = up.has_modules;
+    doc["script"]["modified_on"] = now_iso();
+    c.store.put(s.kind, s.parent, s.script, doc, blob);
+    return ok(doc["script"]);
+}
+
+HttpResponse script_settings_get(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    return ok(settings_view(o->doc));
+}
+
+HttpResponse script_settings_patch(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    std::string ct = c.header("content-type");
+    json patch;
+    if (media_type(ct) == "application/json") {
+        if (auto e = parse_json_body(c, patch)) return *e;
+    } else {
+        auto parts = parse_multipart(ct, c.req.body);
+        if (!parts.ok()) return err(400, 10001, parts.error().message);
+        bool found = false;
+        for (auto& p : parts.value())
+            if (p.name == "settings") {
+                patch = json::parse(p.body, nullptr, false);
+                found = true;
+            }
+        if (!found) return err(400, 10001, "the multipart body has no settings part");
+        if (patch.is_discarded() || !patch.is_object()) return err(400, 10001, "the settings part is not a JSON object");
+    }
+    json doc = o->doc;
+    json& st = doc["settings"];
+    for (auto& [k, v] : patch.items()) {
+        if (k == "tags") {
+            if (v.is_null()) {
+                doc["script"]["tags"] = json::array();
+                continue;
+            }
+            if (auto e = check_tags(v)) return *e;
+            doc["script"]["tags"] = unique_tags(v);
+        } else if (k == "bindings") {
+            if (!v.is_array()) return err(400, 10021, "settings.bindings must be an array");
+            json plain = json::array();
+            for (auto& b : v) {
+                if (!b.is_object() || !b.contains("name") || !b["name"].is_string() || !b.contains("type") || !b["type"].is_string())
+                    return err(400, 10021, "each binding needs a string type and name");
+                if (b["type"] == "secret_text") {
+                    if (b.contains("text") && b["text"].is_string())
+                        c.store.put(K_SECRET, s.secrets_parent(), b["name"].get<std::string>(),
+                                    {{"name", b["name"]}, {"type", "secret_text"}, {"text", b["text"]}});
+                } else {
+                    plain.push_back(b);
+                }
+            }
+            st["bindings"] = plain;
+        } else if (k == "compatibility_date" || k == "compatibility_flags" || k == "limits" || k == "logpush" ||
+                   k == "observability" || k == "placement" || k == "tail_consumers" || k == "usage_model" ||
+                   k == "migrations") {
+            st[k] = v;
+            if (k == "compatibility_date" || k == "compatibility_flags" || k == "logpush" || k == "tail_consumers" ||
+                k == "usage_model" || k == "observability")
+                doc["script"][k] = v;
+        }
+    }
+    doc["script"]["modified_on"] = now_iso();
+    c.store.put(s.kind, s.parent, s.script, doc, o->blob);
+    return ok(settings_view(doc));
+}
+
+HttpResponse script_bindings(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    json arr = o->doc["settings"].value("bindings", json::array());
+    for (auto& sec : c.store.list(K_SECRET, s.secrets_parent())) arr.push_back(secret_view(sec.doc));
+    return ok(arr);
+}
+
+// --- tags --------------------------------------------------------------------------------------------
+
+HttpResponse tags_get(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    return ok(o->doc["script"].value("tags", json::array()));
+}
+
+HttpResponse tags_put(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    json body;
+    if (auto e = parse_json_body(c, body, false)) return *e;
+    if (body.is_null()) body = json::array();
+    if (auto e = check_tags(body)) return *e;
+    json doc = o->doc;
+    doc["script"]["tags"] = unique_tags(body);
+    c.store.put(s.kind, s.parent, s.script, doc, o->blob);
+    return ok(doc["script"]["tags"]);
+}
+
+HttpResponse tag_put(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    std::string tag = c.p["tag"];
+    if (tag.empty()) return err(400, 10004, "tag must not be empty");
+    json doc = o->doc;
+    json tags = doc["script"].value("tags", json::array());
+    for (auto& t : tags)
+        if (t == tag) return ok(nullptr);
+    tags.push_back(tag);
+    if (auto e = check_tags(tags)) return *e;
+    doc["script"]["tags"] = tags;
+    c.store.put(s.kind, s.parent, s.script, doc, o->blob);
+    return ok(nullptr);
+}
+
+HttpResponse tag_delete(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    std::string tag = c.p["tag"];
+    json doc = o->doc;
+    json tags = json::array();
+    for (auto& t : doc["script"].value("tags", json::array()))
+        if (t != tag) tags.push_back(t);
+    doc["script"]["tags"] = tags;
+    c.store.put(s.kind, s.parent, s.script, doc, o->blob);
+    return ok(nullptr);
+}
+
+// --- secrets -------------------------------------------------------------------------------------
+
+std::optional<HttpResponse> validate_secret(const json& b, const std::string& name_hint) {
+    if (!b.is_object()) return err(400, 10004, "secret " + quoted(name_hint) + " must be an object");
+    std::string type = b.value("type", std::string("secret_text"));
+    if (type == "secret_text") {
+        if (!b.contains("text") || !b["text"].is_string())
+            return err(400, 10004, "secret " + quoted(name_hint) + " needs a string field text");
+    } else if (type == "secret_key") {
+        if (!b.contains("format") || !b.contains("algorithm"))
+            return err(400, 10004, "secret_key " + quoted(name_hint) + " needs format and algorithm");
+    } else {
+        return err(400, 10004, "secret type must be secret_text or secret_key, got " + quoted(type));
+    }
+    return std::nullopt;
+}
+
+json secret_doc(const std::string& name, const json& b) {
+    json d{{"name", name}, {"type", b.value("type", std::string("secret_text"))}};
+    for (const char* k : {"text", "algorithm", "format", "usages", "key_base64", "key_jwk"})
+        if (b.contains(k)) d[k] = b[k];
+    return d;
+}
+
+void touch_script(Ctx& c, const Scope& s, const StoredObject& o) {
+    json doc = o.doc;
+    doc["script"]["modified_on"] = now_iso();
+    c.store.put(s.kind, s.parent, s.script, doc, o.blob);
+}
+
+HttpResponse secrets_list(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    json arr = json::array();
+    for (auto& sec : c.store.list(K_SECRET, s.secrets_parent(), false)) arr.push_back(secret_view(sec.doc));
+    return ok(arr);
+}
+
+HttpResponse secret_put(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (!b.contains("name") || !b["name"].is_string() || b["name"].get<std::string>().empty())
+        return err(400, 10004, "secret needs a non-empty string field name");
+    std::string name = b["name"].get<std::string>();
+    if (auto e = validate_secret(b, name)) return *e;
+    json d = secret_doc(name, b);
+    c.store.put(K_SECRET, s.secrets_parent(), name, d);
+    touch_script(c, s, *o);
+    return ok(secret_view(d));
+}
+
+std::string secret_name_param(Ctx& c) {
+    std::string n = c.p["secret"];
+    if (truthy(c.q, "url_encoded")) n = url_decode(n);
+    return n;
+}
+
+HttpResponse secret_get(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    std::string n = secret_name_param(c);
+    auto sec = c.store.get(K_SECRET, s.secrets_parent(), n);
+    if (!sec) return err(404, 10053, "secret " + quoted(n) + " not found on script " + quoted(s.script));
+    return ok(secret_view(sec->doc));
+}
+
+HttpResponse secret_delete(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    std::string n = secret_name_param(c);
+    if (!c.store.erase(K_SECRET, s.secrets_parent(), n))
+        return err(404, 10053, "secret " + quoted(n) + " not found on script " + quoted(s.script));
+    touch_script(c, s, *o);
+    return ok(nullptr);
+}
+
+HttpResponse secrets_bulk(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (!b.contains("secrets") || !b["secrets"].is_object())
+        return err(400, 10004, "body needs an object field secrets ({NAME: {type, text} | null})");
+    for (auto& [name, v] : b["secrets"].items()) {
+        if (name.empty()) return err(400, 10004, "secret names must not be empty");
+        if (v.is_null()) continue;
+        if (auto e = validate_secret(v, name)) return *e;
+    }
+    const std::string sp = s.secrets_parent();
+    for (auto& [name, v] : b["secrets"].items()) {
+        if (v.is_null()) {
+            c.store.erase(K_SECRET, sp, name);
+        } else {
+            c.store.put(K_SECRET, sp, name, secret_doc(name, v));
+        }
+    }
+    touch_script(c, s, *o);
+    json out = json::object();
+    for (auto& sec : c.store.list(K_SECRET, sp, false)) out[sec.name] = secret_view(sec.doc);
+    return ok(out);
+}
+
+// --- versions and deployments (account scripts) ------------------------------------------------------
+
+HttpResponse versions_list(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    auto all = c.store.list(K_VER, std::string(K_WS) + "/" + s.script);
+    std::reverse(all.begin(), all.end());  // newest first
+    int64_t page, per_page;
+    if (auto e = paging(c, page, per_page, 10, 1, 100)) return *e;
+    json items = json::array();
+    int64_t start = (page - 1) * per_page;
+    for (int64_t i = start; i < static_cast<int64_t>(all.size()) && i < start + per_page; ++i) {
+        json v = all[i].doc;
+        v.erase("resources");
+        v.erase("startup_time_ms");
+        items.push_back(v);
+    }
+    int64_t n = static_cast<int64_t>(items.size());
+    return ok_info({{"items", items}}, page_info(page, per_page, n, static_cast<int64_t>(all.size())));
+}
+
+HttpResponse version_get(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    auto v = c.store.get(K_VER, std::string(K_WS) + "/" + s.script, c.p["version"]);
+    if (!v) return err(404, 10089, "version " + quoted(c.p["version"]) + " of script " + quoted(s.script) + " not found");
+    return ok(v->doc);
+}
+
+HttpResponse version_upload(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    Upload up;
+    if (auto e = parse_upload(c, up, true)) return *e;
+    json doc = o->doc;
+    json meta = up.metadata;
+    json version_doc = doc;  // the version's own settings come from its metadata
+    if (meta.contains("bindings")) version_doc["settings"]["bindings"] = meta["bindings"];
+    for (const char* k : {"compatibility_date", "compatibility_flags", "usage_model", "limits"})
+        if (meta.contains(k)) version_doc["settings"][k] = meta[k];
+    version_doc["version_count"] = doc.value("version_count", 0);
+    json v = make_version(c, s.script, version_doc, serialize_modules(up.modules), meta, "api");
+    doc["version_count"] = version_doc["version_count"];
+    c.store.put(s.kind, s.parent, s.script, doc, o->blob);
+    json r = v;
+    r["resources"]["bindings"] = json::array();
+    for (auto& b : v["resources"]["bindings"])
+        if (b.is_object()) {
+            json bb = b;
+            bb.erase("text");
+            r["resources"]["bindings"].push_back(bb);
+        }
+    return ok(r);
+}
+
+HttpResponse deployments_list(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    auto all = c.store.list(K_DEP, std::string(K_WS) + "/" + s.script);
+    std::reverse(all.begin(), all.end());
+    json arr = json::array();
+    for (auto& d : all) arr.push_back(d.doc);
+    return ok({{"deployments", arr}});
+}
+
+HttpResponse deployment_create(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (b.value("strategy", std::string()) != "percentage")
+        return err(400, 10004, "strategy must be \"percentage\"");
+    if (!b.contains("versions") || !b["versions"].is_array() || b["versions"].empty())
+        return err(400, 10004, "versions must be a non-empty array of {version_id, percentage}");
+    double total = 0;
+    for (auto& v : b["versions"]) {
+        if (!v.is_object() || !v.contains("version_id") || !v["version_id"].is_string() || !v.contains("percentage") ||
+            !v["percentage"].is_number())
+            return err(400, 10004, "each version needs a string version_id and a number percentage");
+        if (!c.store.get(K_VER, std::string(K_WS) + "/" + s.script, v["version_id"].get<std::string>()))
+            return err(404, 10089, "version " + quoted(v["version_id"].get<std::string>()) + " not found");
+        total += v["percentage"].get<double>();
+    }
+    if (total < 99.999 || total > 100.001) return err(400, 10004, "version percentages must add up to 100");
+    json d = make_deployment(c, s.script, b["versions"], b.value("annotations", json::object()), "api");
+    // The script now runs the version with the largest share.
+    json best;
+    double best_p = -1;
+    for (auto& v : b["versions"])
+        if (v["percentage"].get<double>() > best_p) best = v, best_p = v["percentage"].get<double>();
+    auto ver = c.store.get(K_VER, std::string(K_WS) + "/" + s.script, best["version_id"].get<std::string>());
+    if (ver && !ver->blob.empty()) {
+        json doc = o->doc;
+        doc["script"]["etag"] = sha256_hex(ver->blob);
+        doc["script"]["modified_on"] = now_iso();
+        c.store.put(s.kind, s.parent, s.script, doc, ver->blob);
+    }
+    return ok(d);
+}
+
+// --- KV ------------------------------------------------------------------------------------------------
+
+std::optional<StoredObject> find_kvns(Ctx& c) { return c.store.get(K_KVNS, account_of(c), c.p["kvns"]); }
+HttpResponse kvns_not_found(Ctx& c) { return err(404, 10013, "kv namespace " + quoted(c.p["kvns"]) + " not found"); }
+
+bool kv_title_taken(Ctx& c, const std::string& title, const std::string& except_id) {
+    for (auto& o : c.store.list(K_KVNS, account_of(c)))
+        if (o.doc.value("title", std::string()) == title && o.name != except_id) return true;
+    return false;
+}
+
+HttpResponse kvns_list(Ctx& c) {
+    auto all = c.store.list(K_KVNS, account_of(c));
+    std::string order = qget(c.q, "order");
+    if (!order.empty() && order != "id" && order != "title")
+        return err(400, 10004, "order must be id or title, got " + quoted(order));
+    std::string dir = qget(c.q, "direction");
+    if (!dir.empty() && dir != "asc" && dir != "desc") return err(400, 10004, "direction must be asc or desc, got " + quoted(dir));
+    if (!order.empty())
+        std::stable_sort(all.begin(), all.end(), [&](const StoredObject& a, const StoredObject& b) {
+            return a.doc.value(order, std::string()) < b.doc.value(order, std::string());
+        });
+    if (dir == "desc") std::reverse(all.begin(), all.end());
+    return paged<StoredObject>(c, all, 20, 5, 100, [](const StoredObject& o) { return o.doc; });
+}
+
+HttpResponse kvns_create(Ctx& c) {
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (!b.contains("title") || !b["title"].is_string() || b["title"].get<std::string>().empty())
+        return err(400, 10019, "field title must be a non-empty string");
+    std::string title = b["title"].get<std::string>();
+    if (title.size() > 512) return err(400, 10019, "title is longer than 512 characters");
+    if (kv_title_taken(c, title, "")) return err(409, 10014, "a kv namespace titled " + quoted(title) + " already exists");
+    json d{{"id", random_hex(16)}, {"title", title}, {"supports_url_encoding", true}};
+    c.store.put(K_KVNS, account_of(c), d["id"].get<std::string>(), d);
+    return ok(d);
+}
+
+HttpResponse kvns_get(Ctx& c) {
+    auto o = find_kvns(c);
+    if (!o) return kvns_not_found(c);
+    return ok(o->doc);
+}
+
+HttpResponse kvns_rename(Ctx& c) {
+    auto o = find_kvns(c);
+    if (!o) return kvns_not_found(c);
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (!b.contains("title") || !b["title"].is_string() || b["title"].get<std::string>().empty())
+        return err(400, 10019, "field title must be a non-empty string");
+    std::string title = b["title"].get<std::string>();
+    if (kv_title_taken(c, title, o->name)) return err(409, 10014, "a kv namespace titled " + quoted(title) + " already exists");
+    json d = o->doc;
+    d["title"] = title;
+    c.store.put(K_KVNS, account_of(c), o->name, d);
+    return ok(d);
+}
+
+HttpResponse kvns_delete(Ctx& c) {
+    auto o = find_kvns(c);
+    if (!o) return kvns_not_found(c);
+    c.store.erase_all(K_KV, o->name);
+    c.store.erase(K_KVNS, account_of(c), o->name);
+    return ok(json::object());
+}
+
+HttpResponse kv_keys(Ctx& c) {
+    auto o = find_kvns(c);
+    if (!o) return kvns_not_found(c);
+    int64_t limit = 1000;
+    if (auto l = qget(c.q, "limit"); !l.empty()) {
+        auto v = to_int(l);
+        if (!v || *v < 10 || *v > 1000) return err(400, 10004, "limit must be between 10 and 1000, got " + quoted(l));
+        limit = *v;
+    }
+    std::string after;
+    if (auto cur = qget(c.q, "cursor"); !cur.empty()) {
+        after = decode_cursor(cur);
+        if (after.empty()) return err(400, 10004, "cursor " + quoted(cur) + " is not valid");
+    }
+    auto rows = c.store.list(K_KV, o->name, false, qget(c.q, "prefix"), after, limit + 1);
+    json arr = json::array();
+    bool more = static_cast<int64_t>(rows.size()) > limit;
+    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::string last;
+    for (int64_t i = 0; i < static_cast<int64_t>(rows.size()) && i < limit; ++i) {
+        auto& r = rows[i];
+        json k{{"name", r.name}};
+        if (r.doc.contains("expiration")) {
+            if (r.doc["expiration"].get<int64_t>() <= now) continue;
+            k["expiration"] = r.doc["expiration"];
+        }
+        if (r.doc.contains("metadata")) k["metadata"] = r.doc["metadata"];
+        arr.push_back(k);
+        last = r.name;
+    }
+    if (more) last = rows[limit - 1].name;
+    int64_t n = static_cast<int64_t>(arr.size());
+    return ok_info(arr, {{"count", n}, {"cursor", more ? encode_cursor(last) : std::string()}});
+}
+
+HttpResponse kv_put(Ctx& c) {
+    auto o = find_kvns(c);
+    if (!o) return kvns_not_found(c);
+    std::string key = c.p["key"];
+    if (key.empty() || key.size() > 512) return err(400, 10019, "key name must be 1 to 512 bytes");
+    if (key == "." || key == "..") return err(400, 10019, "key name must not be . or ..");
+    json d = json::object();
+    std::string value;
+    std::string ct = c.header("content-type");
+    if (media_type(ct) == "multipart/form-data") {
+        auto parts = parse_multipart(ct, c.req.body);
+        if (!parts.ok()) return err(400, 10001, parts.error().message);
+        bool have_value = false;
+        for (auto& p : parts.value()) {
+            if (p.name == "value") {
+                value = p.body;
+                have_value = true;
+            } else if (p.name == "metadata") {
+                json m = json::parse(p.body, nullptr, false);
+                if (m.is_discarded()) return err(400, 10001, "the metadata part is not valid JSON");
+                d["metadata"] = m;
+            }
+        }
+        if (!have_value) return err(400, 10001, "the multipart body has no value part");
+    } else {
+        value = c.req.body;
+    }
+    if (value.size() > 25 * 1024 * 1024) return err(413, 10002, "a kv value may be at most 25 MiB");
+    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (auto e = qget(c.q, "expiration"); !e.empty()) {
+        auto v = to_int(e);
+        if (!v || *v < now + 60) return err(400, 10004, "expiration must be a unix time at least 60 seconds in the future");
+        d["expiration"] = *v;
+    }
+    if (auto e = qget(c.q, "expiration_ttl"); !e.empty()) {
+        auto v = to_int(e);
+        if (!v || *v < 60) return err(400, 10004, "expiration_ttl must be at least 60 seconds");
+        d["expiration"] = now + *v;
+    }
+    c.store.put(K_KV, o->name, key, d, value);
+    return ok(json::object());
+}
+
+HttpResponse kv_get(Ctx& c) {
+    auto o = find_kvns(c);
+    if (!o) return kvns_not_found(c);
+    auto v = c.store.get(K_KV, o->name, c.p["key"]);
+    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (!v || (v->doc.contains("expiration") && v->doc["expiration"].get<int64_t>() <= now))
+        return err(404, 10009, "get: 'key not found'");
+    HttpResponse r;
+    r.content_type = "application/octet-stream";
+    r.body = v->blob;
+    return r;
+}
+
+HttpResponse kv_delete(Ctx& c) {
+    auto o = find_kvns(c);
+    if (!o) return kvns_not_found(c);
+    c.store.erase(K_KV, o->name, c.p["key"]);
+    return ok(json::object());
+}
+
+// --- R2 ------------------------------------------------------------------------------------------------
+
+bool valid_bucket_name(const std::string& n) {
+    if (n.size() < 3 || n.size() > 63) return false;
+    for (char ch : n)
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')) return false;
+    return n.front() != '-' && n.back() != '-';
+}
+
+HttpResponse r2_list(Ctx& c) {
+    int64_t per_page = 20;
+    if (auto s = qget(c.q, "per_page"); !s.empty()) {
+        auto v = to_int(s);
+        if (!v || *v < 1 || *v > 1000) return err(400, 10004, "per_page must be between 1 and 1000, got " + quoted(s));
+        per_page = *v;
+    }
+    std::string after = qget(c.q, "start_after");
+    if (auto cur = qget(c.q, "cursor"); !cur.empty()) after = std::max(after, decode_cursor(cur));
+    std::string contains = qget(c.q, "name_contains");
+    bool desc = qget(c.q, "direction") == "desc";
+    auto all = c.store.list(K_R2, account_of(c), false);
+    if (desc) std::reverse(all.begin(), all.end());
+    json arr = json::array();
+    bool more = false;
+    std::string last;
+    for (auto& o : all) {
+        if (!after.empty() && (desc ? o.name >= after : o.name <= after)) continue;
+        if (!contains.empty() && o.name.find(contains) == std::string::npos) continue;
+        if (static_cast<int64_t>(arr.size()) >= per_page) {
+            more = true;
+            break;
+        }
+        arr.push_back(o.doc);
+        last = o.name;
+    }
+    json info{{"per_page", per_page}};
+    if (more) info["cursor"] = encode_cursor(last);
+    return ok_info({{"buckets", arr}}, info);
+}
+
+HttpResponse r2_create(Ctx& c) {
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (!b.contains("name") || !b["name"].is_string()) return err(400, 10005, "field name must be a string");
+    std::string name = b["name"].get<std::string>();
+    if (!valid_bucket_name(name))
+        return err(400, 10005, "bucket name " + quoted(name) + " must be 3 to 63 of a-z, 0-9 and -, not starting or ending with -");
+    if (c.store.get(K_R2, account_of(c), name)) return err(409, 10004, "a bucket named " + quoted(name) + " already exists");
+    std::string hint = b.value("locationHint", std::string("enam"));
+    static const std::set<std::string> hints{"apac", "eeur", "enam", "weur", "wnam", "oc"};
+    if (!hints.count(hint)) return err(400, 10004, "locationHint " + quoted(hint) + " is not a known location");
+    std::string sc = b.value("storageClass", std::string("Standard"));
+    if (sc != "Standard" && sc != "InfrequentAccess") return err(400, 10004, "storageClass must be Standard or InfrequentAccess");
+    std::string juris = c.header("cf-r2-jurisdiction");
+    json d{{"name", name}, {"creation_date", now_iso()}, {"location", to_lower(hint)}, {"storage_class", sc},
+           {"jurisdiction", juris.empty() ? "default" : juris}};
+    c.store.put(K_R2, account_of(c), name, d);
+    return ok(d);
+}
+
+HttpResponse r2_get(Ctx& c) {
+    auto o = c.store.get(K_R2, account_of(c), c.p["bucket"]);
+    if (!o) return err(404, 10006, "the specified bucket " + quoted(c.p["bucket"]) + " does not exist");
+    return ok(o->doc);
+}
+
+HttpResponse r2_delete(Ctx& c) {
+    if (!c.store.erase(K_R2, account_of(c), c.p["bucket"]))
+        return err(404, 10006, "the specified bucket " + quoted(c.p["bucket"]) + " does not exist");
+    return ok(json::object());
+}
+
+// --- D1 ------------------------------------------------------------------------------------------------
+
+HttpResponse d1_list(Ctx& c) {
+    std::vector<StoredObject> all;
+    std::string name = qget(c.q, "name");
+    for (auto& o : c.store.list(K_D1, account_of(c)))
+        if (name.empty() || o.doc.value("name", std::string()).find(name) != std::string::npos) all.push_back(o);
+    return paged<StoredObject>(c, all, 1000, 10, 10000, [](const StoredObject& o) {
+        return json{{"uuid", o.doc["uuid"]}, {"name", o.doc["name"]}, {"created_at", o.doc["created_at"]},
+                    {"version", o.doc["version"]}, {"jurisdiction", o.doc.value("jurisdiction", json(nullptr))}};
+    });
+}
+
+HttpResponse d1_create(Ctx& c) {
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (!b.contains("name") || !b["name"].is_string()) return err(400, 7400, "field name must be a string");
+    std::string name = b["name"].get<std::string>();
+    static const std::regex re("^[a-z0-9][a-z0-9-_]*$");
+    if (name.size() > 64 || !std::regex_match(name, re))
+        return err(400, 7400, "database name " + quoted(name) + " must match ^[a-z0-9][a-z0-9-_]*$");
+    for (auto& o : c.store.list(K_D1, account_of(c)))
+        if (o.doc.value("name", std::string()) == name) return err(409, 7502, "a database named " + quoted(name) + " already exists");
+    json d{{"uuid", uuid_v4()}, {"name", name}, {"created_at", now_iso()}, {"version", "production"},
+           {"file_size", 0},    {"num_tables", 0}};
+    if (b.contains("jurisdiction") && b["jurisdiction"].is_string()) d["jurisdiction"] = b["jurisdiction"];
+    c.store.put(K_D1, account_of(c), d["uuid"].get<std::string>(), d);
+    return ok(d);
+}
+
+HttpResponse d1_get(Ctx& c) {
+    auto o = c.store.get(K_D1, account_of(c), c.p["db"]);
+    if (!o) return err(404, 7404, "database " + quoted(c.p["db"]) + " not found");
+    return ok(o->doc);
+}
+
+HttpResponse d1_delete(Ctx& c) {
+    if (!c.store.erase(K_D1, account_of(c), c.p["db"])) return err(404, 7404, "database " + quoted(c.p["db"]) + " not found");
+    return ok(nullptr);
+}
+
+// --- Containers ------------------------------------------------------------------------------------
+
+std::optional<StoredObject> find_app(Ctx& c) { return c.store.get(K_APP, account_of(c), c.p["app"]); }
+HttpResponse app_not_found(Ctx& c) {
+    return err(404, 1000, "application " + quoted(c.p["app"]) + " not found");
+}
+
+// Page-token pagination over a vector: the token is the decimal offset, base64-encoded.
+HttpResponse page_token_list(Ctx& c, const std::vector<json>& all, int64_t def_per_page) {
+    int64_t per_page = def_per_page;
+    if (auto s = qget(c.q, "per_page"); !s.empty()) {
+        auto v = to_int(s);
+        if (!v || *v < 1 || *v > 1000) return err(400, 1002, "per_page must be between 1 and 1000, got " + quoted(s));
+        per_page = *v;
+    }
+    int64_t offset = 0;
+    std::string token = qget(c.q, "page_token");
+    if (!token.empty()) {
+        auto v = to_int(decode_cursor(token));
+        if (!v || *v < 0) return err(400, 1002, "page_token " + quoted(token) + " is not valid");
+        offset = *v;
+    }
+    json arr = json::array();
+    for (int64_t i = offset; i < static_cast<int64_t>(all.size()) && i < offset + per_page; ++i) arr.push_back(all[i]);
+    json info{{"per_page", per_page}};
+    if (!token.empty()) info["page_token"] = token;
+    if (offset + per_page < static_cast<int64_t>(all.size())) info["next_page_token"] = encode_cursor(std::to_string(offset + per_page));
+    return ok_info(arr, info);
+}
+
+std::optional<HttpResponse> check_configuration(const json& cfg, bool need_image) {
+    if (!cfg.is_object()) return err(400, 1002, "configuration must be an object");
+    if (need_image && (!cfg.contains("image") || !cfg["image"].is_string() || cfg["image"].get<std::string>().empty()))
+        return err(400, 1002, "configuration.image must be a non-empty string");
+    if (cfg.contains("image") && !cfg["image"].is_string()) return err(400, 1002, "configuration.image must be a string");
+    if (cfg.contains("instance_type")) {
+        static const std::set<std::string> types{"lite", "basic", "standard-1", "standard-2", "standard-3",
+                                                 "standard-4", "dev", "standard"};
+        if (!cfg["instance_type"].is_string() || !types.count(cfg["instance_type"].get<std::string>()))
+            return err(400, 1002, "configuration.instance_type is not a known instance type");
+    }
+    return std::nullopt;
+}
+
+HttpResponse apps_list_impl(Ctx& c) {
+    std::vector<json> all;
+    std::string name = qget(c.q, "name"), image = qget(c.q, "image"), label = qget(c.q, "label");
+    for (auto& o : c.store.list(K_APP, account_of(c))) {
+        const json& a = o.doc;
+        if (!name.empty() && a.value("name", std::string()) != name) continue;
+        if (!image.empty() && a["configuration"].value("image", std::string()) != image) continue;
+        if (!label.empty()) {
+            bool found = false;
+            for (auto& l : a["configuration"].value("labels", json::array()))
+                if (l.is_object() && (l.value("name", std::string()) == label ||
+                                      l.value("name", std::string()) + "=" + l.value("value", std::string()) == label))
+                    found = true;
+            if (!found) continue;
+        }
+        all.push_back(a);
+    }
+    return page_token_list(c, all, 100);
+}
+
+HttpResponse apps_list(Ctx& c) { return apps_list_impl(c); }
+
+HttpResponse app_create(Ctx& c) {
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (!b.contains("name") || !b["name"].is_string() || b["name"].get<std::string>().empty())
+        return err(400, 1002, "field name must be a non-empty string");
+    std::string name = b["name"].get<std::string>();
+    std::string policy = b.value("scheduling_policy", std::string("default"));
+    if (!b.contains("scheduling_policy") || b["scheduling_policy"].is_string())
+        ;
+    else
+        return err(400, 1002, "scheduling_policy must be a string");
+    bool is_do = policy == "durable_object" || b.contains("durable_objects");
+    if (!b.contains("configuration")) return err(400, 1002, "field configuration is required");
+    if (auto e = check_configuration(b["configuration"], true)) return *e;
+    if (!is_do && (!b.contains("instances") || !b["instances"].is_number_integer() || b["instances"].get<int64_t>() < 0))
+        return err(400, 1002, "field instances must be a non-negative integer");
+    for (auto& o : c.store.list(K_APP, account_of(c)))
+        if (o.doc.value("name", std::string()) == name)
+            return err(409, 1001, "an application named " + quoted(name) + " already exists");
+    std::string now = now_iso();
+    json a = b;
+    a["id"] = random_hex(16);
+    a["account_id"] = c.creds.account_id;
+    a["scheduling_policy"] = policy;
+    a["created_at"] = now;
+    a["updated_at"] = now;
+    a["version"] = 1;
+    if (!a.contains("instances")) a["instances"] = 0;
+    if (!a.contains("constraints")) a["constraints"] = json::object();
+    c.store.put(K_APP, account_of(c), a["id"].get<std::string>(), a);
+    c.runtime.application_changed(a);
+    return ok(a, 201);
+}
+
+HttpResponse app_get(Ctx& c) {
+    auto o = find_app(c);
+    if (!o) return app_not_found(c);
+    return ok(o->doc);
+}
+
+HttpResponse app_patch(Ctx& c) {
+    auto o = find_app(c);
+    if (!o) return app_not_found(c);
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    json a = o->doc;
+    bool config_changed = false;
+    for (auto& [k, v] : b.items()) {
+        if (k == "configuration") {
+            if (auto e = check_configuration(v, false)) return *e;
+            for (auto& [ck, cv] : v.items()) a["configuration"][ck] = cv;
+            config_changed = true;
+        } else if (k == "instances" || k == "max_instances") {
+            if (!v.is_number_integer() || v.get<int64_t>() < 0) return err(400, 1002, "field " + k + " must be a non-negative integer");
+            a[k] = v;
+        } else if (k == "name") {
+            if (!v.is_string() || v.get<std::string>().empty()) return err(400, 1002, "field name must be a non-empty string");
+            for (auto& other : c.store.list(K_APP, account_of(c)))
+                if (other.name != o->name && other.doc.value("name", std::string()) == v.get<std::string>())
+                    return err(409, 1001, "an application named " + quoted(v.get<std::string>()) + " already exists");
+            a[k] = v;
+        } else if (k == "scheduling_policy" || k == "constraints" || k == "observability" ||
+                   k == "rollout_active_grace_period" || k == "durable_objects" || k == "affinities") {
+            a[k] = v;
+        }
+    }
+    if (config_changed) a["version"] = a.value("version", 1) + 1;
+    a["updated_at"] = now_iso();
+    c.store.put(K_APP, account_of(c), o->name, a);
+    c.runtime.application_changed(a);
+    return ok(a);
+}
+
+HttpResponse app_delete(Ctx& c) {
+    auto o = find_app(c);
+    if (!o) return app_not_found(c);
+    c.store.erase_all(K_ROLL, o->name);
+    c.store.erase(K_APP, account_of(c), o->name);
+    c.runtime.application_deleted(o->name);
+    return ok(json::object());
+}
+
+HttpResponse rollout_create(Ctx& c) {
+    auto o = find_app(c);
+    if (!o) return app_not_found(c);
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (!b.contains("description") || !b["description"].is_string()) return err(400, 1002, "field description must be a string");
+    std::string strategy = b.value("strategy", std::string());
+    if (strategy != "rolling" && strategy != "new_instances")
+        return err(400, 1002, "strategy must be rolling or new_instances, got " + quoted(strategy));
+    if (!b.contains("target_configuration")) return err(400, 1002, "field target_configuration is required");
+    if (auto e = check_configuration(b["target_configuration"], false)) return *e;
+    json a = o->doc;
+    json current = a["configuration"];
+    int64_t cur_version = a.value("version", 1);
+    for (auto& [k, v] : b["target_configuration"].items()) a["configuration"][k] = v;
+    a["version"] = cur_version + 1;
+    std::string now = now_iso();
+    json r{{"id", uuid_v4()},
+           {"status", "completed"},
+           {"kind", b.value("kind", std::string("full_auto"))},
+           {"strategy", strategy},
+           {"description", b["description"]},
+           {"current_version", cur_version},
+           {"target_version", a["version"]},
+           {"current_configuration", current},
+           {"target_configuration", a["configuration"]},
+           {"health", {{"instances", {{"healthy", a.value("instances", 0)}, {"failed", 0}, {"starting", 0}, {"scheduling", 0}}}}},
+           {"progress", {{"total_steps", 1}, {"current_step", 1}, {"updated_instances", a.value("instances", 0)},
+                         {"total_instances", a.value("instances", 0)}}},
+           {"steps", json::array({{{"id", 1}, {"status", "completed"}, {"step_size", {{"percentage", 100}}},
+                                   {"description", "update all instances"}, {"started_at", now}, {"completed_at", now}}})},
+           {"created_at", now},
+           {"last_updated_at", now},
+           {"started_at", now}};
+    a["active_rollout_id"] = r["id"];
+    a["updated_at"] = now;
+    c.store.put(K_APP, account_of(c), o->name, a);
+    c.store.put(K_ROLL, o->name, r["id"].get<std::string>(), r);
+    c.runtime.rollout_created(a, r);
+    return ok(r, 201);
+}
+
+HttpResponse rollouts_list(Ctx& c) {
+    auto o = find_app(c);
+    if (!o) return app_not_found(c);
+    json arr = json::array();
+    for (auto& r : c.store.list(K_ROLL, o->name)) arr.push_back(r.doc);
+    return ok(arr);
+}
+
+HttpResponse rollout_get(Ctx& c) {
+    auto o = find_app(c);
+    if (!o) return app_not_found(c);
+    auto r = c.store.get(K_ROLL, o->name, c.p["rollout"]);
+    if (!r) return err(404, 1000, "rollout " + quoted(c.p["rollout"]) + " not found");
+    return ok(r->doc);
+}
+
+HttpResponse instances_list(Ctx& c) {
+    auto o = find_app(c);
+    if (!o) return app_not_found(c);
+    std::string prefix = qget(c.q, "name_prefix"), state = qget(c.q, "state");
+    if (!state.empty() && state != "active" && state != "not-active")
+        return err(400, 1002, "state must be active or not-active, got " + quoted(state));
+    std::vector<json> all;
+    for (auto& i : c.runtime.list_instances(o->doc)) {
+        if (!prefix.empty() && !starts_with(i.value("name", std::string()), prefix)) continue;
+        std::string st = i.contains("status") ? i["status"].value("state", std::string()) : std::string();
+        bool active = st == "running" || st == "provisioning" || st == "unhealthy";
+        if (state == "active" && !active) continue;
+        if (state == "not-active" && active) continue;
+        all.push_back(i);
+    }
+    return page_token_list(c, all, 100);
+}
+
+HttpResponse dash_instances(Ctx& c) {
+    auto o = find_app(c);
+    if (!o) return app_not_found(c);
+    json arr = json::array();
+    for (auto& i : c.runtime.list_instances(o->doc)) arr.push_back(i);
+    return ok({{"instances", arr}, {"durable_objects", json::array()}});
+}
+
+HttpResponse instance_get(Ctx& c) {
+    auto o = find_app(c);
+    if (!o) return app_not_found(c);
+    for (auto& i : c.runtime.list_instances(o->doc))
+        if (i.value("id", std::string()) == c.p["instance"]) return ok(i);
+    return err(404, 1000, "instance " + quoted(c.p["instance"]) + " not found");
+}
+
+HttpResponse instance_delete(Ctx& c) {
+    auto o = find_app(c);
+    if (!o) return app_not_found(c);
+    auto st = c.runtime.stop_instance(o->doc, c.p["instance"]);
+    if (!st.ok()) return err(404, 1000, "instance " + quoted(c.p["instance"]) + " not found");
+    return ok(json::object());
+}
+
+json default_registry(Ctx& c) {
+    return {{"domain", c.registry.host}, {"kind", "default"}, {"created_at", "2026-01-01T00:00:00Z"}};
+}
+
+HttpResponse registries_list(Ctx& c) {
+    json arr = json::array({default_registry(c)});
+    for (auto& r : c.store.list(K_REG, account_of(c))) {
+        json v = r.doc;
+        v.erase("auth");
+        arr.push_back(v);
+    }
+    return ok(arr);
+}
+
+HttpResponse registry_create(Ctx& c) {
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (!b.contains("domain") || !b["domain"].is_string() || b["domain"].get<std::string>().empty())
+        return err(400, 1002, "field domain must be a non-empty string");
+    std::string domain = b["domain"].get<std::string>();
+    if (domain == c.registry.host || c.store.get(K_REG, account_of(c), domain))
+        return err(409, 1001, "registry " + quoted(domain) + " is already configured");
+    json r{{"domain", domain}, {"created_at", now_iso()}, {"is_public", b.value("is_public", false)}};
+    if (b.contains("kind")) r["kind"] = b["kind"];
+    json stored = r;
+    if (b.contains("auth")) stored["auth"] = b["auth"];
+    c.store.put(K_REG, account_of(c), domain, stored);
+    return ok(r, 201);
+}
+
+HttpResponse registry_delete(Ctx& c) {
+    std::string d = c.p["domain"];
+    if (!c.store.erase(K_REG, account_of(c), d)) return err(404, 1000, "registry " + quoted(d) + " is not configured");
+    return ok({{"domain", d}});
+}
+
+HttpResponse registry_credentials(Ctx& c) {
+    std::string d = c.p["domain"];
+    bool known = d == c.registry.host || d == "registry.cloudflare.com";
+    if (!known) {
+        auto r = c.store.get(K_REG, account_of(c), d);
+        if (!r) return err(404, 1000, "registry " + quoted(d) + " is not configured");
+        if (r->doc.value("is_public", false)) return err(409, 1001, "registry " + quoted(d) + " is public: no credentials needed");
+    }
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (!b.contains("expiration_minutes") || !b["expiration_minutes"].is_number_integer() ||
+        b["expiration_minutes"].get<int64_t>() < 1)
+        return err(400, 1002, "field expiration_minutes must be a positive integer");
+    if (!b.contains("permissions") || !b["permissions"].is_array() || b["permissions"].empty())
+        return err(400, 1002, "field permissions must be a non-empty array of push, pull");
+    for (auto& p : b["permissions"])
+        if (!p.is_string() || (p != "push" && p != "pull" && p != "list"))
+            return err(403, 1003, "permission " + p.dump() + " is not allowed");
+    std::string pw = c.registry.password.empty() ? random_hex(24) : c.registry.password;
+    Redactor::global().add(pw);
+    return ok({{"account_id", c.creds.account_id},
+               {"registry_host", known ? c.registry.host : d},
+               {"username", c.registry.username},
+               {"password", pw}},
+              201);
+}
+
+HttpResponse containers_me(Ctx& c) {
+    return ok({{"account_id", c.creds.account_id},
+               {"external_account_id", c.creds.account_id},
+               {"legacy_identity", ""},
+               {"capabilities", json::array()},
+               {"limits",
+                {{"account_id", c.creds.account_id},
+                 {"vcpu_per_deployment", 4},
+                 {"memory_mib_per_deployment", 12288},
+                 {"disk_per_deployment", 20000},
+                 {"total_vcpu", 64},
+                 {"total_memory_mib", 262144}}},
+               {"locations", json::array()},
+               {"defaults", {{"vcpus", 1}, {"memory_mib", 256}, {"disk_mb", 2000}}},
+               {"registry_host", c.registry.host},
+               {"registry_placeholder", c.registry.placeholder}});
+}
+
+// --- the route table -------------------------------------------------------------------------------
+
+struct Route {
+    const char* method;
+    const char* pattern;  // segments; ":x" captures
+    Handler handler;
+    std::vector<std::string> segs;
+};
+
+std::vector<Route> make_routes() {
+#define A "accounts/:account/"
+#define NS A "workers/dispatch/namespaces/:ns"
+#define S NS "/scripts/:script"
+#define WS A "workers/scripts/:script"
+#define KV A "storage/kv/namespaces/:kvns"
+#define APP A "containers/applications/:app"
+    std::vector<Route> r{
+        {"GET", "user/tokens/verify", token_verify, {}},
+        {"GET", "accounts", accounts_list, {}},
+        {"GET", "accounts/:account", account_get, {}},
+        {"GET", "accounts/:account/tokens/verify", token_verify, {}},
+        {"GET", "memberships", memberships_list, {}},
+        {"GET", A "workers/dispatch/namespaces", ns_list, {}},
+        {"POST", A "workers/dispatch/namespaces", ns_create, {}},
+        {"GET", NS, ns_get, {}},
+        {"PUT", NS, ns_update, {}},
+        {"PATCH", NS, ns_update, {}},
+        {"DELETE", NS, ns_delete, {}},
+        {"GET", NS "/scripts", scripts_list, {}},
+        {"DELETE", NS "/scripts", scripts_bulk_delete, {}},
+        {"PUT", S, script_upload, {}},
+        {"GET", S, script_details, {}},
+        {"DELETE", S, script_delete, {}},
+        {"GET", S "/content", script_content_get, {}},
+        {"PUT", S "/content", script_content_put, {}},
+        {"GET", S "/settings", script_settings_get, {}},
+        {"PATCH", S "/settings", script_settings_patch, {}},
+        {"GET", S "/bindings", script_bindings, {}},
+        {"GET", S "/tags", tags_get, {}},
+        {"PUT", S "/tags", tags_put, {}},
+        {"PUT", S "/tags/:tag", tag_put, {}},
+        {"DELETE", S "/tags/:tag", tag_delete, {}},
+        {"GET", S "/secrets", secrets_list, {}},
+        {"PUT", S "/secrets", secret_put, {}},
+        {"GET", S "/secrets/:secret", secret_get, {}},
+        {"DELETE", S "/secrets/:secret", secret_delete, {}},
+        {"PATCH", S "/secrets-bulk", secrets_bulk, {}},
+        {"GET", A "workers/scripts", scripts_list, {}},
+        {"PUT", WS, script_upload, {}},
+        {"DELETE", WS, script_delete, {}},
+        {"GET", WS "/content", script_content_get, {}},
+        {"PUT", WS "/content", script_content_put, {}},
+        {"GET", WS "/settings", script_settings_get, {}},
+        {"PATCH", WS "/settings", script_settings_patch, {}},
+        {"GET", WS "/bindings", script_bindings, {}},
+        {"GET", WS "/secrets", secrets_list, {}},
+        {"PUT", WS "/secrets", secret_put, {}},
+        {"GET", WS "/secrets/:secret", secret_get, {}},
+        {"DELETE", WS "/secrets/:secret", secret_delete, {}},
+        {"PATCH", WS "/secrets-bulk", secrets_bulk, {}},
+        {"GET", WS "/versions", versions_list, {}},
+        {"POST", WS "/versions", version_upload, {}},
+        {"GET", WS "/versions/:version", version_get, {}},
+        {"GET", WS "/deployments", deployments_list, {}},
+        {"POST", WS "/deployments", deployment_create, {}},
+        {"GET", A "storage/kv/namespaces", kvns_list, {}},
+        {"POST", A "storage/kv/namespaces", kvns_create, {}},
+        {"GET", KV, kvns_get, {}},
+        {"PUT", KV, kvns_rename, {}},
+        {"DELETE", KV, kvns_delete, {}},
+        {"GET", KV "/keys", kv_keys, {}},
+        {"PUT", KV "/values/:key", kv_put, {}},
+        {"GET", KV "/values/:key", kv_get, {}},
+        {"DELETE", KV "/values/:key", kv_delete, {}},
+        {"GET", A "r2/buckets", r2_list, {}},
+        {"POST", A "r2/buckets", r2_create, {}},
+        {"GET", A "r2/buckets/:bucket", r2_get, {}},
+        {"DELETE", A "r2/buckets/:bucket", r2_delete, {}},
+        {"GET", A "d1/database", d1_list, {}},
+        {"POST", A "d1/database", d1_create, {}},
+        {"GET", A "d1/database/:db", d1_get, {}},
+        {"DELETE", A "d1/database/:db", d1_delete, {}},
+        {"GET", A "containers/applications", apps_list, {}},
+        {"POST", A "containers/applications", app_create, {}},
+        {"GET", A "containers/dash/applications", apps_list, {}},
+        {"GET", A "containers/dash/applications/:app/instances", dash_instances, {}},
+        {"GET", APP, app_get, {}},
+        {"PATCH", APP, app_patch, {}},
+        {"DELETE", APP, app_delete, {}},
+        {"POST", APP "/rollouts", rollout_create, {}},
+        {"GET", APP "/rollouts", rollouts_list, {}},
+        {"GET", APP "/rollouts/:rollout", rollout_get, {}},
+        {"GET", APP "/instances-v2", instances_list, {}},
+        {"GET", APP "/instances/:instance", instance_get, {}},
+        {"DELETE", APP "/instances/:instance", instance_delete, {}},
+        {"GET", A "containers/registries", registries_list, {}},
+        {"POST", A "containers/registries", registry_create, {}},
+        {"DELETE", A "containers/registries/:domain", registry_delete, {}},
+        {"POST", A "containers/registries/:domain/credentials", registry_credentials, {}},
+        {"GET", A "containers/me", containers_me, {}},
+    };
+#undef A
+#undef NS
+#undef S
+#undef WS
+#undef KV
+#undef APP
+    for (auto& route : r) route.segs = split(route.pattern, '/');
+    return r;
+}
+
+const std::vector<Route>& routes() {
+    static const std::vector<Route> r = make_routes();
+    return r;
+}
+
+// Splits a path into percent-decoded segments (an empty trailing segment from a final "/" is dropped).
+std::vector<std::string> path_segments(std::string_view path) {
+    std::vector<std::string> out;
+    for (auto& s : split(path, '/')) out.push_back(url_decode(s));
+    while (!out.empty() && out.back().empty()) out.pop_back();
+    if (!out.empty() && out.front().empty()) out.erase(out.begin());
+    return out;
+}
+
+bool match(const Route& r, const std::vector<std::string>& segs, std::map<std::string, std::string>& params) {
+    if (r.segs.size() != segs.size()) return false;
+    std::map<std::string, std::string> p;
+    for (size_t i = 0; i < segs.size(); ++i) {
+        const std::string& want = r.segs[i];
+        if (!want.empty() && want[0] == ':') {
+            if (segs[i].empty()) return false;
+            p[want.substr(1)] = segs[i];
+        } else if (want != segs[i]) {
+            return false;
+        }
+    }
+    params = std::move(p);
+    return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------
+// Api
+
+Api::Api(Store& store, Credentials creds, ApiOptions options, std::shared_ptr<ContainerRuntime> runtime,
+         RegistryInfo registry)
+    : m_store(store),
+      m_creds(std::move(creds)),
+      m_opt(std::move(options)),
+      m_runtime(runtime ? std::move(runtime) : std::make_shared<StateOnlyRuntime>()),
+      m_registry(std::move(registry)) {
+    Redactor::global().add(m_creds.api_token);
+    if (!m_opt.request_log_path.empty()) m_log = std::fopen(m_opt.request_log_path.c_str(), "ae");
+}
+
+Api::~Api() {
+    if (m_log) std::fclose(m_log);
+}
+
+void Api::log_request(const std::string& method, const std::string& target, int status) {
+    if (!m_log) return;
+    std::string path = target.substr(0, target.find('?'));
+    json line{{"ts", now_iso()}, {"method", method}, {"path", redact_url(path)}, {"status", status}};
+    std::string s = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    std::lock_guard lock(m_log_mutex);
+    std::fwrite(s.data(), 1, s.size(), m_log);
+    std::fflush(m_log);
+}
+
+bool Api::authorized(const HttpRequest& req) const {
+    auto h = [&](const char* n) {
+        auto it = req.headers.find(n);
+        return it == req.headers.end() ? std::string() : it->second;
+    };
+    std::string auth = h("authorization");
+    if (starts_with(auth, "Bearer ") && std::string(trim(auth.substr(7))) == m_creds.api_token) return true;
+    std::string email = h("x-auth-email"), key = h("x-auth-key");
+    return !email.empty() && key == m_creds.api_token;
+}
+
+std::optional<HttpResponse> Api::take_fault(const std::string& method, const std::string& path) {
+    int delay = 0;
+    std::optional<HttpResponse> out;
+    {
+        std::lock_guard lock(m_fault_mutex);
+        for (auto it = m_faults.begin(); it != m_faults.end(); ++it) {
+            if (!it->method.empty() && it->method != method) continue;
+            if (!std::regex_search(path, it->path_regex)) continue;
+            delay = it->delay_ms;
+            if (it->status > 0)
+                out = error_response(it->status, it->status >= 500 ? 503 : it->status,
+                                     "injected fault (tenantctl dev --test-hooks)");
+            if (it->status == 429) out->headers.emplace_back("Retry-After", "1");
+            if (--it->count <= 0) m_faults.erase(it);
+            break;
+        }
+    }
+    if (delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(std::min(delay, 60000)));
+    return out;
+}
+
+HttpResponse Api::handle_dev_hooks(const HttpRequest& req, const std::string& path) {
+    if (path != "/__dev/faults") return error_response(404, 7003, "No route for the URI");
+    if (req.method == "DELETE") {
+        std::lock_guard lock(m_fault_mutex);
+        m_faults.clear();
+        return json_response(200, envelope(nullptr));
+    }
+    if (req.method == "GET") {
+        std::lock_guard lock(m_fault_mutex);
+        json arr = json::array();
+        for (auto& f : m_faults)
+            arr.push_back({{"method", f.method}, {"path_regex", f.path_pattern}, {"status", f.status}, {"count", f.count},
+                           {"delay_ms", f.delay_ms}});
+        return json_response(200, envelope(arr));
+    }
+    if (req.method != "POST") return error_response(405, 7001, "method not allowed for /__dev/faults");
+    json b = json::parse(req.body, nullptr, false);
+    if (b.is_discarded() || !b.is_object()) return error_response(400, 10001, "body must be a JSON object");
+    Fault f;
+    try {
+        f.method = b.value("method", std::string());
+        f.path_pattern = b.value("path_regex", std::string(".*"));
+        f.path_regex = std::regex(f.path_pattern);
+        f.status = b.value("status", 503);
+        f.count = b.value("count", 1);
+        f.delay_ms = b.value("delay_ms", 0);
+    } catch (const std::exception& e) {
+        return error_response(400, 10004, std::string("invalid fault: ") + e.what());
+    }
+    if (f.status != 0 && (f.status < 400 || f.status > 599)) return error_response(400, 10004, "status must be 0 or 400 to 599");
+    if (f.count < 1) return error_response(400, 10004, "count must be at least 1");
+    std::lock_guard lock(m_fault_mutex);
+    m_faults.push_back(std::move(f));
+    return json_response(200, envelope({{"armed", m_faults.size()}}));
+}
+
+HttpResponse Api::handle(const HttpRequest& req) {
+    HttpResponse r;
+    try {
+        r = dispatch(req);
+    } catch (const std::exception& e) {
+        r = error_response(500, 500, std::string("internal error: ") + e.what());
+    }
+    log_request(req.method, req.target, r.status);
+    return r;
+}
+
+HttpResponse Api::dispatch(const HttpRequest& req) {
+    std::string_view target = req.target;
+    auto qpos = target.find('?');
+    std::string path(target.substr(0, qpos));
+    std::string query(qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1));
+
+    if (starts_with(path, "/__dev/")) {
+        if (!m_opt.test_hooks) return error_response(404, 7003, "No route for the URI");
+        return handle_dev_hooks(req, path);
+    }
+    if (!starts_with(path, m_opt.api_prefix + "/") && path != m_opt.api_prefix)
+        return error_response(404, 7003, "No route for the URI");
+    std::string rest = path.substr(m_opt.api_prefix.size());
+    if (m_opt.test_hooks) {
+        if (auto f = take_fault(req.method, path)) return *f;
+    }
+
+    auto segs = path_segments(rest);
+    const Route* found = nullptr;
+    bool path_known = false;
+    std::map<std::string, std::string> params;
+    for (auto& route : routes()) {
+        std::map<std::string, std::string> p;
+        if (!match(route, segs, p)) continue;
+        path_known = true;
+        if (req.method == route.method || (req.method == "HEAD" && std::string_view(route.method) == "GET")) {
+            found = &route;
+            params = std::move(p);
+            break;
+        }
+    }
+    if (!path_known) return error_response(404, 7003, "No route for the URI");
+    if (!authorized(req)) return error_response(401, 10000, "Authentication error");
+    if (!found) return error_response(405, 7001, "method " + req.method + " not allowed for this URI");
+    if (params.count("account") && params["account"] != m_creds.account_id)
+        return error_response(403, 9109, "Unauthorized to access requested resource");
+
+    Ctx c{req, parse_query(query), std::move(params), m_store, m_creds, *m_runtime, m_registry};
+    bool write = req.method != "GET" && req.method != "HEAD";
+    HttpResponse out;
+    m_store.transaction(write, [&] {
+        out = found->handler(c);
+        return out.status < 400;
+    });
+    if (req.method == "HEAD") out.body.clear();
+    return out;
+}
+
+}  // namespace tenantctl::platform

@@ -1,0 +1,111 @@
+#pragma once
+// The Cloudflare API v4 control-plane, served from a Store. Transport-independent: the HTTP server
+// (server.hpp) turns Beast messages into HttpRequest and back, and unit tests and fuzzers call handle().
+//
+// Error codes the local platform uses (the real API's where known, otherwise documented here):
+//   7000  "No route for that URI" family: 7003 no route, 7001 method not allowed (405)
+//   10000 authentication error (401)
+//   10001 malformed request body / invalid JSON (400)         10002 request body too large (413)
+//   10003 request headers too large (431)                     10004 validation error (400)
+//   10007 account worker script not found (404)               10092 namespace script not found (404)
+//   100119 dispatch namespace not found (404)                 100120 dispatch namespace already exists (409)
+//   10013 kv namespace not found (404)    10014 kv namespace title already exists (409)   10009 kv key not found
+//   10006 r2 bucket not found (404)       10004 r2 bucket already exists (409, code from R2: 10004)
+//   7404  d1 database not found (404)     7502 d1 database already exists (409)
+//   1000  container application/instance/rollout/registry not found (404), 1001 conflict (409)
+//   10056 too many tags (400)             10053 secret not found (404)
+//   10089 version or deployment not found (404)
+//   500   internal error (500)            503   injected fault (test hooks)
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "platform/runtime.hpp"
+#include "platform/store.hpp"
+
+namespace tenantctl::platform {
+
+struct HttpRequest {
+    std::string method;                          // "GET", …
+    std::string target;                          // path and query, as sent
+    std::map<std::string, std::string> headers;  // lowercase names
+    std::string body;
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+};
+
+struct Credentials {
+    std::string account_id;  // 32 hex
+    std::string api_token;
+    std::string email = "dev@localhost";
+};
+
+// A fault armed through POST /__dev/faults (only with test hooks on).
+struct Fault {
+    std::string method;  // empty = any
+    std::regex path_regex;
+    std::string path_pattern;
+    int status = 503;
+    int count = 1;
+    int delay_ms = 0;
+};
+
+struct ApiOptions {
+    std::string api_prefix = "/client/v4";
+    bool test_hooks = false;
+    std::string request_log_path;  // empty = no request log
+};
+
+class Api {
+public:
+    Api(Store& store, Credentials creds, ApiOptions options, std::shared_ptr<ContainerRuntime> runtime = nullptr,
+        RegistryInfo registry = {});
+    ~Api();
+
+    HttpResponse handle(const HttpRequest& req);
+
+    // Envelope helpers (also used by the server for 413/431).
+    static HttpResponse error_response(int status, int code, const std::string& message);
+    static nlohmann::json envelope(nlohmann::json result);
+
+    // Appends one line to the request log ({"ts","method","path","status"}); the query string is dropped.
+    void log_request(const std::string& method, const std::string& target, int status);
+
+    struct Ctx;  // a request being handled (defined in api.cpp)
+
+private:
+    HttpResponse dispatch(const HttpRequest& req);
+    HttpResponse handle_dev_hooks(const HttpRequest& req, const std::string& path);
+    std::optional<HttpResponse> take_fault(const std::string& method, const std::string& path);
+    bool authorized(const HttpRequest& req) const;
+
+    Store& m_store;
+    Credentials m_creds;
+    ApiOptions m_opt;
+    std::shared_ptr<ContainerRuntime> m_runtime;
+    RegistryInfo m_registry;
+    std::mutex m_fault_mutex;
+    std::vector<Fault> m_faults;
+    std::mutex m_log_mutex;
+    std::FILE* m_log = nullptr;
+};
+
+// Helpers exposed for tests.
+std::map<std::string, std::string> parse_query(std::string_view query);
+// "a:yes,b:no" -> {{"a",true},{"b",false}}; an error for anything else.
+Result<std::vector<std::pair<std::string, bool>>> parse_tag_filter(std::string_view s);
+bool valid_account_script_name(std::string_view name);
+
+}  // namespace tenantctl::platform

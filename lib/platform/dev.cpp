@@ -1,0 +1,49 @@
+#include "platform/dev.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/fs.hpp"
+#include "core/redact.hpp"
+#include "core/strings.hpp"
+
+namespace tenantctl::platform {
+
+using json = nlohmann::json;
+
+Result<Credentials> load_or_create_credentials(const std::string& state_dir) {
+    TRY_STATUS(make_dirs(state_dir, 0700));
+    const std::string path = join_path(state_dir, "credentials.json");
+    if (file_exists(path)) {
+        TRY_ASSIGN(std::string text, read_file(path));
+        json j = json::parse(text, nullptr, false);
+        if (j.is_discarded() || !j.is_object() || !j.contains("account_id") || !j["account_id"].is_string() ||
+            !j.contains("api_token") || !j["api_token"].is_string())
+            return Error(ErrorKind::Input, "the credentials file " + path + " is not valid",
+                         "delete it to create new credentials (clients must then re-read the local profile)");
+        Credentials c;
+        c.account_id = j["account_id"].get<std::string>();
+        c.api_token = j["api_token"].get<std::string>();
+        Redactor::global().add(c.api_token);
+        return c;
+    }
+    Credentials c;
+    c.account_id = random_hex(16);
+    c.api_token = "tcdev_" + random_hex(24);
+    Redactor::global().add(c.api_token);
+    TRY_STATUS(write_file_atomic(path, json{{"account_id", c.account_id}, {"api_token", c.api_token}}.dump(2) + "\n", 0600));
+    return c;
+}
+
+Status write_dev_json(const std::string& state_dir, const std::string& api_url, long pid, unsigned port) {
+    return write_file_atomic(join_path(state_dir, "dev.json"),
+                             json{{"api_url", api_url}, {"pid", pid}, {"port", port}}.dump(2) + "\n", 0644);
+}
+
+Status write_local_profile(const std::string& profile_path, const std::string& api_url, const Credentials& creds) {
+    TRY_STATUS(make_dirs(parent_dir(profile_path), 0700));
+    return write_file_atomic(
+        profile_path,
+        json{{"api_url", api_url}, {"api_token", creds.api_token}, {"account_id", creds.account_id}}.dump(2) + "\n", 0600);
+}
+
+}  // namespace tenantctl::platform

@@ -1,0 +1,207 @@
+#include "platform/server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <mutex>
+#include <optional>
+
+#include "core/strings.hpp"
+
+namespace tenantctl::platform {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct Server::Impl {
+    Api& api;
+    ServerOptions opt;
+    asio::io_context ioc;
+    std::optional<tcp::acceptor> acceptor;
+    std::vector<std::thread> threads;
+    std::atomic<bool> stopping{false};
+    std::atomic<int> in_flight{0};
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+
+    Impl(Api& a, ServerOptions o) : api(a), opt(std::move(o)), ioc(std::max(1, opt.threads)) {}
+    void accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket socket, Server::Impl& srv) : m_stream(std::move(socket)), m_srv(srv) {}
+
+    void run() { read_header(); }
+
+private:
+    void read_header() {
+        if (m_srv.stopping) return close();
+        m_parser.emplace();
+        m_parser->header_limit(static_cast<std::uint32_t>(m_srv.opt.header_limit));
+        m_parser->body_limit(m_srv.opt.body_limit);
+        m_stream.expires_after(m_first ? m_srv.opt.read_timeout : m_srv.opt.idle_timeout);
+        m_first = false;
+        http::async_read_header(m_stream, m_buffer, *m_parser,
+                                [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+    }
+
+    void on_header(beast::error_code ec) {
+        if (ec) return on_read_error(ec);
+        auto& req = m_parser->get();
+        auto cl = m_parser->content_length();
+        if (cl && *cl > m_srv.opt.body_limit) {
+            return reply_error(413, 10002, "request body exceeds the limit of " + std::to_string(m_srv.opt.body_limit) + " bytes");
+        }
+        m_stream.expires_after(m_srv.opt.read_timeout);
+        if (beast::iequals(req[http::field::expect], "100-continue")) {
+            auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
+            http::async_write(m_stream, *cont, [self = shared_from_this(), cont](beast::error_code ec2, size_t) {
+                if (ec2) return self->close();
+                self->read_body();
+            });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        http::async_read(m_stream, m_buffer, *m_parser,
+                         [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
+    }
+
+    void on_read_error(beast::error_code ec) {
+        if (ec == http::error::body_limit)
+            return reply_error(413, 10002, "request body exceeds the limit of " + std::to_string(m_srv.opt.body_limit) + " bytes");
+        if (ec == http::error::header_limit)
+            return reply_error(431, 10003, "request headers exceed the limit of " + std::to_string(m_srv.opt.header_limit) + " bytes");
+        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+            ec == asio::error::connection_reset || ec == asio::error::operation_aborted || ec == http::error::partial_message)
+            return close();
+        return reply_error(400, 10001, "malformed HTTP request: " + ec.message());
+    }
+
+    void on_body(beast::error_code ec) {
+        if (ec) return on_read_error(ec);
+        auto req = m_parser->release();
+        HttpRequest r;
+        r.method = std::string(req.method_string());
+        r.target = std::string(req.target());
+        for (auto& f : req) r.headers[to_lower(f.name_string())] = std::string(f.value());
+        r.body = std::move(req.body());
+        ++m_srv.in_flight;
+        HttpResponse out = m_srv.api.handle(r);
+        --m_srv.in_flight;
+        bool keep = req.keep_alive() && !m_srv.stopping;
+        send(out, req.version(), keep);
+    }
+
+    void reply_error(int status, int code, const std::string& msg) {
+        HttpResponse out = Api::error_response(status, code, msg);
+        m_srv.api.log_request(m_parser && m_parser->is_header_done() ? std::string(m_parser->get().method_string()) : "?",
+                              m_parser && m_parser->is_header_done() ? std::string(m_parser->get().target()) : "?", status);
+        send(out, 11, false);
+    }
+
+    void send(const HttpResponse& out, unsigned version, bool keep) {
+        auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(out.status), version);
+        res->set(http::field::server, "tenantctl-dev");
+        res->set(http::field::content_type, out.content_type);
+        for (auto& [k, v] : out.headers) res->set(k, v);
+        res->body() = out.body;
+        res->keep_alive(keep);
+        res->prepare_payload();
+        m_stream.expires_after(m_srv.opt.read_timeout);
+        http::async_write(m_stream, *res, [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
+            if (ec || !keep) return self->close();
+            self->read_header();
+        });
+    }
+
+    void close() {
+        beast::error_code ec;
+        m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        m_stream.socket().close(ec);
+    }
+
+    beast::tcp_stream m_stream;
+    Server::Impl& m_srv;
+    beast::flat_buffer m_buffer;
+    std::optional<http::request_parser<http::string_body>> m_parser;
+    bool m_first = true;
+};
+
+}  // namespace
+
+void Server::Impl::accept() {
+    acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec) {
+            if (ec == asio::error::operation_aborted || stopping) return;
+        } else {
+            std::make_shared<Session>(std::move(socket), *this)->run();
+        }
+        if (!stopping) accept();
+    });
+}
+
+Server::Server(Api& api, ServerOptions options) : m_impl(std::make_unique<Impl>(api, std::move(options))) {}
+
+Server::~Server() { stop(std::chrono::milliseconds(0)); }
+
+Status Server::start() {
+    auto& im = *m_impl;
+    beast::error_code ec;
+    auto addr = asio::ip::make_address(im.opt.host, ec);
+    if (ec) return Error(ErrorKind::Usage, "listen address " + quoted(im.opt.host) + " is not an IP address");
+    tcp::endpoint ep(addr, im.opt.port);
+    im.acceptor.emplace(im.ioc);
+    im.acceptor->open(ep.protocol(), ec);
+    if (!ec) im.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) im.acceptor->bind(ep, ec);
+    if (!ec) im.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+        return Error(ErrorKind::Network, "cannot listen on " + im.opt.host + ":" + std::to_string(im.opt.port) + ": " + ec.message(),
+                     "pick another port with --listen 127.0.0.1:PORT (0 = any free port)");
+    m_port = im.acceptor->local_endpoint().port();
+    im.work.emplace(asio::make_work_guard(im.ioc));
+    im.accept();
+    for (int i = 0; i < std::max(1, im.opt.threads); ++i) im.threads.emplace_back([&im] { im.ioc.run(); });
+    return ok_status();
+}
+
+void Server::stop(std::chrono::milliseconds grace) {
+    auto& im = *m_impl;
+    if (im.threads.empty()) return;
+    im.stopping = true;
+    asio::post(im.ioc, [&im] {
+        beast::error_code ec;
+        if (im.acceptor) im.acceptor->close(ec);
+    });
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    while (im.in_flight > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    im.work.reset();
+    im.ioc.stop();
+    for (auto& t : im.threads) t.join();
+    im.threads.clear();
+}
+
+Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& spec) {
+    auto colon = spec.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+        return Error(ErrorKind::Usage, "--listen " + quoted(spec) + " must look like HOST:PORT, e.g. 127.0.0.1:8787");
+    std::string host = spec.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    std::string port = spec.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
+        return Error(ErrorKind::Usage, "--listen " + quoted(spec) + ": port " + quoted(port) + " must be 0 to 65535");
+    boost::system::error_code ec;
+    asio::ip::make_address(host, ec);
+    if (ec) return Error(ErrorKind::Usage, "--listen " + quoted(spec) + ": " + quoted(host) + " is not an IP address");
+    return std::make_pair(host, static_cast<uint16_t>(std::stoi(port)));
+}
+
+}  // namespace tenantctl::platform

@@ -1,0 +1,50 @@
+#pragma once
+// The local platform's HTTP/1.1 server (Boost.Beast): a bounded thread pool, keep-alive, size limits,
+// read timeouts and a graceful stop. Requests go to an Api; the server itself knows no routes.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/result.hpp"
+#include "platform/api.hpp"
+
+namespace tenantctl::platform {
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    uint16_t port = 8787;  // 0 = ephemeral
+    int threads = 4;
+    size_t body_limit = 100u * 1024 * 1024;   // larger bodies get a 413 envelope
+    size_t header_limit = 8 * 1024;           // larger headers get a 431 envelope
+    std::chrono::seconds read_timeout{30};    // a request must arrive within this
+    std::chrono::seconds idle_timeout{75};    // keep-alive connections idle longer are closed
+};
+
+class Server {
+public:
+    Server(Api& api, ServerOptions options);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds and starts serving on the thread pool; returns once listening.
+    Status start();
+    uint16_t port() const { return m_port; }
+    // Stops accepting, lets requests in flight finish (up to `grace`), then stops the pool.
+    void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> m_impl;
+    uint16_t m_port = 0;
+};
+
+// Parses "HOST:PORT" (IPv4 or [IPv6]); the port may be 0.
+Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& spec);
+
+}  // namespace tenantctl::platform
