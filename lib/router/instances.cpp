@@ -439,9 +439,19 @@ Status InstanceManager::stop_all() {
         std::lock_guard lk(m_mutex);
         for (const auto& [k, s] : m_slots) keys.push_back(k);
     }
+    // In parallel (at most 8 at a time): each stop may wait for the container's stop timeout.
     Status result;
-    for (const auto& k : keys)
-        if (auto st = stop_key(k); !st && result) result = st;
+    std::mutex result_mutex;
+    for (size_t i = 0; i < keys.size(); i += 8) {
+        std::vector<std::thread> workers;
+        for (size_t j = i; j < keys.size() && j < i + 8; ++j)
+            workers.emplace_back([&, j] {
+                auto st = stop_key(keys[j]);
+                std::lock_guard lk(result_mutex);
+                if (!st && result) result = st;
+            });
+        for (auto& t : workers) t.join();
+    }
     return result;
 }
 

@@ -39,6 +39,15 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
 
 }  // namespace
 
+std::string host_application(const RouteInput& in) {
+    std::string host = strip_port(in.host);
+    std::string domain = to_lower(in.domain);
+    if (domain.empty() || host.size() <= domain.size() + 1 || !ends_with(host, "." + domain)) return {};
+    auto parts = split(host.substr(0, host.size() - domain.size() - 1), '.');
+    if (parts.size() == 2 && valid_id(parts[0]) && valid_id(parts[1])) return parts[1];
+    return {};
+}
+
 const char* to_string(IdSource s) {
     switch (s) {
         case IdSource::Path: return "path";
@@ -142,6 +151,7 @@ Result<Route> resolve_route(const RouteInput& in) {
             r.management = rest.substr(1);
         }
         r.forward_target = rest + query_suffix;
+        r.application = host_application(in);
         return r;
     }
     r.forward_target = std::string(path) + query_suffix;
@@ -149,6 +159,7 @@ Result<Route> resolve_route(const RouteInput& in) {
         if (!valid_id(*q)) return invalid_id(*q, "the appId query parameter");
         r.tenant_id = *q;
         r.source = IdSource::Query;
+        r.application = host_application(in);
         return r;
     }
     for (auto [value, name] : {std::pair{in.x_user_id, "the X-User-ID header"}, std::pair{in.x_tenant_id, "the X-Tenant-ID header"}}) {
@@ -157,6 +168,7 @@ Result<Route> resolve_route(const RouteInput& in) {
         if (!valid_id(v)) return invalid_id(v, name);
         r.tenant_id = std::string(v);
         r.source = IdSource::Header;
+        r.application = host_application(in);
         return r;
     }
     std::string host = strip_port(in.host);

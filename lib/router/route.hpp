@@ -5,7 +5,8 @@
 //   2. query  ?appId={id}
 //   3. header X-User-ID, then X-Tenant-ID
 //   4. host   {id}.{domain}  or  {id}.{application}.{domain}   (domain defaults to "localhost")
-// The first source that is present decides; later sources are never mixed in. A present-but-invalid id is a
+// The first source that is present decides the tenant; later sources are never mixed in. The application is
+// a separate choice: the host form {x}.{application}.{domain} selects it whatever gave the tenant id. A present-but-invalid id is a
 // 400 (it does not fall through to the next source). Ids match [A-Za-z0-9_-]{1,63}.
 // Stateless pools: /pool/{application}/... (prefix stripped). Management: /app/{id}/_status|_restart|_metadata.
 // Paths containing dot segments ("." / ".."), encoded slashes or backslashes (%2F, %5C), encoded dots (%2E),
@@ -36,7 +37,7 @@ struct RouteInput {
 struct Route {
     RouteKind kind = RouteKind::Tenant;
     std::string tenant_id;          // empty for pools
-    std::string application;        // from the host form {id}.{application}.{domain} or /pool/{application}; may be empty
+    std::string application;        // from a host {x}.{application}.{domain} or /pool/{application}; may be empty
     IdSource source = IdSource::None;
     std::string forward_target;     // what the container sees: path (prefix stripped, at least "/") + "?query"
     std::string management;         // "_status", "_restart" or "_metadata" when kind == Management
@@ -48,6 +49,8 @@ Result<Route> resolve_route(const RouteInput& in);
 // Checks a raw path (no query) for traversal tricks; returns an Error (400) naming what was found.
 Status check_path(std::string_view path);
 
+// The {application} label of a host {x}.{application}.{domain}, or "".
+std::string host_application(const RouteInput& in);
 // "a.localhost:8788" -> "a.localhost" (also "[::1]:80" -> "[::1]"), lowercased.
 std::string strip_port(std::string_view host);
 

@@ -9,7 +9,7 @@
 // it adds X-Served-By (the instance id; "tenantctl-router" on answers of the router itself).
 //
 // Which application a tenant's request goes to, in this order:
-//   1. the host form {tenant}.{application}.{domain};
+//   1. the host form {x}.{application}.{domain} (whichever source gave the tenant id);
 //   2. RouterOptions::default_app (`--app NAME`);
 //   3. the only application, when exactly one exists (AppResolver with an empty selector).
 // Otherwise the answer is 404 naming the choices. /pool/{application}/... spreads requests round-robin over

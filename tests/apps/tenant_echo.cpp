@@ -330,8 +330,12 @@ void serve(int fd) {
 
 }  // namespace
 
+void on_term(int) { std::_Exit(0); }
+
 int main() {
     ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGTERM, on_term);  // as PID 1 in a container there is no default action: exit on SIGTERM
+    ::signal(SIGINT, on_term);
     char host[256] = {0};
     ::gethostname(host, sizeof host - 1);
     g_instance = env_or("TENANTCTL_INSTANCE_ID", host);

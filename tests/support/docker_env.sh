@@ -117,6 +117,12 @@ stop)
       kill -9 "$pid" 2>/dev/null || true
     fi
   done <"$dir/started"
+  if grep -q '^dockerd ' "$dir/started"; then
+    # dockerd leaves its network-namespace bind mount behind; unmount what is under DIR (deepest first)
+    awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
+      umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done
+  fi
   : >"$dir/started"
   ;;
 *)
