@@ -144,6 +144,12 @@ Error decode_error(const std::string& what, const HttpResponse& resp) {
     if (detail.empty()) {
         if (auto v = resp.header("sl-violations")) {
             detail = "request rejected: " + red.redact(*v);  // a validating mock says why
+        } else if (j.is_object() && (j.contains("title") || j.contains("detail"))) {
+            // RFC 7807 problem details (e.g. a mock server's "no path matched")
+            std::string title = j.value("title", std::string());
+            std::string more = j.value("detail", std::string());
+            detail = red.redact(title.empty() ? more : more.empty() || more == title ? title : title + ": " + more);
+            if (detail.size() > 300) detail = detail.substr(0, 300) + "…";
         } else if (!j.is_discarded() || resp.body.empty()) {
             detail = "no error details";
         } else {
@@ -336,6 +342,7 @@ Result<std::vector<json>> ApiClient::list_all(const std::string& path, const Que
                 auto pages = info_number(r.result_info, "total_pages");
                 long long per = info_number(r.result_info, "per_page").value_or(o.per_page > 0 ? o.per_page : 0);
                 if (pages && page >= *pages) return items;
+                if (per > 0 && static_cast<long long>(got) < per) return items;  // a short page is the last one
                 if (total && per > 0 && static_cast<long long>(page) * per >= *total) return items;
                 if (!total && !pages) return items;  // nothing says there is more
                 ++page;
@@ -464,12 +471,16 @@ Result<std::vector<Account>> ApiClient::list_memberships() {
 }
 
 Result<Account> ApiClient::discover_account() {
+    auto with_id = [](std::vector<Account> v) {
+        v.erase(std::remove_if(v.begin(), v.end(), [](const Account& a) { return a.id.empty(); }), v.end());
+        return v;
+    };
     auto accounts = list_accounts();
     std::vector<Account> list;
-    if (accounts.ok()) list = std::move(accounts).value();
+    if (accounts.ok()) list = with_id(std::move(accounts).value());
     if (list.empty()) {
         auto members = list_memberships();
-        if (members.ok()) list = std::move(members).value();
+        if (members.ok()) list = with_id(std::move(members).value());
         else if (!accounts.ok()) return std::move(accounts).error();
         else return std::move(members).error();
     }
