@@ -1,10 +1,117 @@
+// `tenantctl dev`: the local platform (Cloudflare API v4 control-plane on 127.0.0.1, state in SQLite).
+#include <signal.h>
+#include <unistd.h>
+
 #include "commands/commands.hpp"
+#include "core/fs.hpp"
+#include "platform/dev.hpp"
+#include "platform/server.hpp"
+#include "platform/store.hpp"
 
 namespace tenantctl::cli {
 
+namespace {
+
+struct DevOptions {
+    std::string listen = "127.0.0.1:8787";
+    std::string state_dir;
+    bool test_hooks = false;
+    int threads = 4;
+    std::string registry;
+};
+
+const char* k_dev_footer = R"(The API is served under http://HOST:PORT/client/v4 with the same paths, bodies and envelopes as
+api.cloudflare.com. State lives in STATE_DIR/state.db (SQLite, WAL); a restart keeps everything.
+On first start an account id and API token are created (STATE_DIR/credentials.json, mode 0600) and
+the profile $XDG_CONFIG_HOME/tenantctl/profiles/local.json is written, so `tenantctl --local …` works.
+Once listening, STATE_DIR/dev.json holds {"api_url","pid","port"}; every request is logged (method,
+path without query, status; never bodies or headers) to STATE_DIR/requests.log.
+Container registry: a placeholder host 127.0.0.1:5000 is handed out by the credentials endpoint
+until a real registry is configured with --registry HOST:PORT.
+
+Test hooks (--test-hooks only):
+  POST   /__dev/faults  {"method":"PUT","path_regex":"/scripts/","status":503,"count":2,"delay_ms":0}
+         makes the next COUNT matching requests fail with STATUS (0 = do not fail, only delay)
+  GET    /__dev/faults  lists armed faults;  DELETE /__dev/faults clears them
+Stop with Ctrl-C or SIGTERM (exit 0).)";
+
+int run_dev(Context& ctx, const DevOptions& o) {
+    using namespace tenantctl::platform;
+    auto listen = parse_listen(o.listen);
+    if (!listen.ok()) return ctx.ui.fail(listen.error());
+    std::string state_dir = o.state_dir.empty() ? join_path(ctx.env.data_home(), "tenantctl/dev")
+                                                : absolute_path(o.state_dir, ctx.cwd());
+    if (auto st = make_dirs(state_dir, 0700); !st.ok()) return ctx.ui.fail(st.error());
+    auto creds = load_or_create_credentials(state_dir);
+    if (!creds.ok()) return ctx.ui.fail(creds.error());
+    auto store = Store::open(join_path(state_dir, "state.db"));
+    if (!store.ok()) return ctx.ui.fail(store.error());
+
+    RegistryInfo registry;
+    if (!o.registry.empty()) {
+        registry.host = o.registry;
+        registry.placeholder = false;
+    }
+    ApiOptions api_opt;
+    api_opt.test_hooks = o.test_hooks;
+    api_opt.request_log_path = join_path(state_dir, "requests.log");
+    Api api(**store, creds.value(), api_opt, nullptr, registry);
+
+    // Block SIGINT/SIGTERM before the pool starts so only sigwait below sees them.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+    ServerOptions so;
+    so.host = listen->first;
+    so.port = listen->second;
+    so.threads = std::max(1, std::min(o.threads, 64));
+    Server server(api, so);
+    if (auto st = server.start(); !st.ok()) return ctx.ui.fail(st.error());
+
+    std::string host = so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host;
+    std::string api_url = "http://" + host + ":" + std::to_string(server.port()) + "/client/v4";
+    std::string profile = join_path(ctx.env.config_home(), "tenantctl/profiles/local.json");
+    if (auto st = write_local_profile(profile, api_url, creds.value()); !st.ok()) {
+        server.stop();
+        return ctx.ui.fail(st.error());
+    }
+    if (auto st = write_dev_json(state_dir, api_url, static_cast<long>(::getpid()), server.port()); !st.ok()) {
+        server.stop();
+        return ctx.ui.fail(st.error());
+    }
+    ctx.ui.info("tenantctl dev: serving the control-plane API on " + api_url);
+    ctx.ui.info("  state: " + state_dir + "  profile: " + profile + (o.test_hooks ? "  (test hooks on)" : ""));
+    if (registry.placeholder)
+        ctx.ui.info("  container registry: placeholder " + registry.host + " (no registry runs yet; set --registry)");
+    if (ctx.ui.machine()) {
+        ctx.ui.emit({{"api_url", api_url}, {"pid", static_cast<long>(::getpid())}, {"port", server.port()},
+                     {"state_dir", state_dir}, {"profile", profile}},
+                    "");
+    }
+    int sig = 0;
+    sigwait(&set, &sig);
+    ctx.ui.info(std::string("tenantctl dev: ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
+    server.stop();
+    std::remove(join_path(state_dir, "dev.json").c_str());
+    return 0;
+}
+
+}  // namespace
+
 void register_dev(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("dev", "Run the local platform: control-plane API, registry and tenant router on 127.0.0.1");
-    not_implemented(cmd, ctx, "dev");
+    auto* cmd = app.add_subcommand("dev", "Run the local platform: control-plane API on 127.0.0.1 with state in SQLite");
+    auto o = std::make_shared<DevOptions>();
+    cmd->add_option("--listen", o->listen, "Address to listen on, HOST:PORT (port 0 = any free port)")
+        ->capture_default_str();
+    cmd->add_option("--state-dir", o->state_dir, "Where state lives (default $XDG_DATA_HOME/tenantctl/dev)");
+    cmd->add_flag("--test-hooks", o->test_hooks, "Enable /__dev/faults fault injection (for tests)");
+    cmd->add_option("--threads", o->threads, "Worker threads serving requests")->capture_default_str();
+    cmd->add_option("--registry", o->registry, "Container registry HOST:PORT handed out by the credentials endpoint");
+    cmd->footer(k_dev_footer);
+    on_run(cmd, ctx, [&ctx, o] { return run_dev(ctx, *o); });
 }
 
 }  // namespace tenantctl::cli

@@ -598,8 +598,9 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
                   {"logpush", md.value("logpush", false)},
                   {"observability", md.value("observability", json{{"enabled", false}})},
                   {"placement", md.value("placement", json::object())},
-                  {"tail_consumers", md.value("tail_consumers", json::array())},
-                  {"usage_model", md.value("usage_model", std::string("standard"))}};
+                  {"tail_consumers", md.value("tail_consumers", json::array())}};
+    // usage_model only when the client set it (the schema's pattern predates "standard").
+    if (md.contains("usage_model")) settings["usage_model"] = md["usage_model"];
     if (md.contains("migrations")) settings["migrations"] = md["migrations"];
 
     json script{{"id", s.script},
@@ -615,9 +616,9 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
                 {"logpush", settings["logpush"]},
                 {"tags", tags},
                 {"tail_consumers", settings["tail_consumers"]},
-                {"usage_model", settings["usage_model"]},
                 {"observability", settings["observability"]},
                 {"last_deployed_from", "api"}};
+    if (settings.contains("usage_model")) script["usage_model"] = settings["usage_model"];
     json modules = json::array();
     for (auto& m : up.modules) modules.push_back({{"name", m.name}, {"content_type", m.content_type}});
     json doc{{"script", script}, {"settings", settings}, {"modules", modules}, {"main", up.main},

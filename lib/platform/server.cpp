@@ -101,8 +101,8 @@ private:
 
     void reply_error(int status, int code, const std::string& msg) {
         HttpResponse out = Api::error_response(status, code, msg);
-        m_srv.api.log_request(m_parser && m_parser->is_header_done() ? std::string(m_parser->get().method_string()) : "?",
-                              m_parser && m_parser->is_header_done() ? std::string(m_parser->get().target()) : "?", status);
+        m_srv.api.log_request(m_parser && m_parser->is_header_done() ? std::string(m_parser->get().method_string()) : "-",
+                              m_parser && m_parser->is_header_done() ? std::string(m_parser->get().target()) : "-", status);
         send(out, 11, false);
     }
 

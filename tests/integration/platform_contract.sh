@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# labels: integration;contract;platform
+# timeout: 900
+# Contract, both directions: every operation of the OpenAPI subset that `tenantctl dev` serves goes
+# through `prism proxy`, which validates each request (what we send) and each response (what the local
+# platform answers) against the schema. Any violation line in Prism's log fails the test, except the
+# documented schema quirks listed in KNOWN below (see shared/contract/README.md).
+source "$(dirname "$0")/platform_common.inc"
+: "${TENANTCTL_SHARED_DIR:?}" "${TENANTCTL_BUILD_DIR:?}"
+export PRISM_CACHE=${PRISM_CACHE:-$TENANTCTL_BUILD_DIR/prism-cache}
+PRISM=$(bash "$TENANTCTL_SHARED_DIR/contract/prism.sh" bin)
+SPEC=$TENANTCTL_SHARED_DIR/contract/cloudflare-api-subset.openapi.json
+start_dev
+UPSTREAM=$PORT
+PPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+PLOG=$WORK/prism.log
+"$PRISM" proxy -h 127.0.0.1 -p "$PPORT" "$SPEC" "http://127.0.0.1:$UPSTREAM/client/v4" >"$PLOG" 2>&1 &
+PRISM_PID=$!
+trap 'kill $PRISM_PID 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 1 300); do
+  curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PPORT/user/tokens/verify" && break
+  sleep 0.2
+done
+BASE=http://127.0.0.1:$PPORT
+A=$BASE/accounts/$ACCT
+J=(-H 'Content-Type: application/json')
+SEEN=()
+op() {  # op OPERATION-ID EXPECTED-STATUS METHOD URL [curl args…]
+  local id=$1 want=$2; shift 2
+  local m=$1 u=$2; shift 2
+  api "$m" "$u" "$@"
+  SEEN+=("$id")
+  check "$id -> $want" status_is "$want"
+}
+
+# identity
+op user-api-tokens-verify-token 200 GET /user/tokens/verify
+op accounts-list-accounts 200 GET "/accounts?page=1&per_page=20"
+op accounts-account-details 200 GET "/accounts/$ACCT"
+op "user's-account-memberships-list-memberships" 200 GET "/memberships?page=1&per_page=20"
+
+# dispatch namespaces
+op namespace-worker-create 200 POST "$A/workers/dispatch/namespaces" "${J[@]}" --data '{"name":"contract"}'
+op namespace-worker-create 200 POST "$A/workers/dispatch/namespaces" "${J[@]}" --data '{"name":"scratch"}'
+op namespace-worker-list 200 GET "$A/workers/dispatch/namespaces"
+op namespace-worker-get-namespace 200 GET "$A/workers/dispatch/namespaces/contract"
+op namespace-worker-put-namespace 200 PUT "$A/workers/dispatch/namespaces/scratch" "${J[@]}" --data '{"name":"scratch2"}'
+op namespace-worker-patch-namespace 200 PATCH "$A/workers/dispatch/namespaces/scratch2" "${J[@]}" --data '{"trusted_workers":false}'
+op namespace-worker-delete-namespace 200 DELETE "$A/workers/dispatch/namespaces/scratch2"
+op namespace-worker-get-namespace 404 GET "$A/workers/dispatch/namespaces/scratch2"
+
+# namespace scripts
+S=$A/workers/dispatch/namespaces/contract/scripts
+printf '{"main_module":"index.js","compatibility_date":"2025-01-01","tags":["customer-1","plan-free"],"bindings":[{"type":"kv_namespace","name":"CACHE","namespace_id":"0f2ac74b498b48028cb68387c421e279"}]}' >"$WORK/meta.json"
+printf 'export default { fetch() { return new Response("hi") } }' >"$WORK/index.js"
+UP=(-F "metadata=@$WORK/meta.json;type=application/json" -F "index.js=@$WORK/index.js;filename=index.js;type=application/javascript+module")
+op namespace-worker-script-upload-worker-module 200 PUT "$S/tenant-1" "${UP[@]}"
+op namespace-worker-script-upload-worker-module 200 PUT "$S/tenant-2" "${UP[@]}"
+op namespace-worker-script-upload-worker-module 200 PUT "$S/tenant-3" "${UP[@]}"
+op namespace-worker-list-scripts 200 GET "$S?tags=plan-free:yes,customer-2:no"
+op namespace-worker-script-worker-details 200 GET "$S/tenant-1"
+op namespace-worker-script-worker-details 404 GET "$S/missing"
+op namespace-worker-get-script-content 200 GET "$S/tenant-1/content"
+printf '{"main_module":"index.js"}' >"$WORK/m2.json"
+op namespace-worker-put-script-content 200 PUT "$S/tenant-1/content" -F "metadata=@$WORK/m2.json;type=application/json" \
+  -F "index.js=@$WORK/index.js;filename=index.js;type=application/javascript+module"
+op namespace-worker-get-script-settings 200 GET "$S/tenant-1/settings"
+printf '{"compatibility_date":"2025-06-01","logpush":false}' >"$WORK/settings.json"
+op namespace-worker-patch-script-settings 200 PATCH "$S/tenant-1/settings" -F "settings=@$WORK/settings.json;type=application/json"
+op namespace-worker-get-script-bindings 200 GET "$S/tenant-1/bindings"
+op namespace-worker-get-script-tags 200 GET "$S/tenant-1/tags"
+op namespace-worker-put-script-tags 200 PUT "$S/tenant-1/tags" "${J[@]}" --data '["customer-1","plan-pro"]'
+op namespace-worker-put-script-tags 400 PUT "$S/tenant-1/tags" "${J[@]}" --data '["a","b","c","d","e","f","g","h","i"]'
+op namespace-worker-put-script-tag 200 PUT "$S/tenant-1/tags/beta"
+op namespace-worker-delete-script-tag 200 DELETE "$S/tenant-1/tags/beta"
+op namespace-worker-put-script-secrets 200 PUT "$S/tenant-1/secrets" "${J[@]}" --data '{"name":"API_KEY","text":"contract-secret-1","type":"secret_text"}'
+op namespace-worker-list-script-secrets 200 GET "$S/tenant-1/secrets"
+op namespace-worker-get-script-secrets 200 GET "$S/tenant-1/secrets/API_KEY"
+op namespace-worker-delete-script-secret 200 DELETE "$S/tenant-1/secrets/API_KEY"
+op namespace-worker-script-delete-worker 200 DELETE "$S/tenant-3?force=true"
+op namespace-worker-delete-scripts 200 DELETE "$S?tags=plan-free:yes&limit=1"
+
+# account scripts, versions, deployments
+W=$A/workers/scripts
+op worker-script-upload-worker-module 200 PUT "$W/router" "${UP[@]}"
+op worker-script-list-workers 200 GET "$W"
+printf '{"main_module":"index.js","compatibility_date":"2025-01-01","annotations":{"workers/message":"contract"}}' >"$WORK/v.json"
+op worker-versions-upload-version 200 POST "$W/router/versions" -F "metadata=@$WORK/v.json;type=application/json" \
+  -F "index.js=@$WORK/index.js;filename=index.js;type=application/javascript+module"
+VID=$(printf '%s' "$OUT" | jq -r .result.id)
+op worker-versions-list-versions 200 GET "$W/router/versions?page=1&per_page=10"
+op worker-deployments-create-deployment 200 POST "$W/router/deployments" "${J[@]}" \
+  --data "{\"strategy\":\"percentage\",\"versions\":[{\"version_id\":\"$VID\",\"percentage\":100}]}"
+op worker-deployments-list-deployments 200 GET "$W/router/deployments"
+op worker-script-delete-worker 200 DELETE "$W/router?force=true"
+op worker-script-delete-worker 404 DELETE "$W/router"
+
+# KV
+op workers-kv-namespace-create-a-namespace 200 POST "$A/storage/kv/namespaces" "${J[@]}" --data '{"title":"contract-kv"}'
+KV=$(printf '%s' "$OUT" | jq -r .result.id)
+op workers-kv-namespace-list-namespaces 200 GET "$A/storage/kv/namespaces?page=1&per_page=20&order=title&direction=asc"
+op workers-kv-namespace-get-a-namespace 200 GET "$A/storage/kv/namespaces/$KV"
+op workers-kv-namespace-rename-a-namespace 200 PUT "$A/storage/kv/namespaces/$KV" "${J[@]}" --data '{"title":"contract-kv-2"}'
+op workers-kv-namespace-write-key-value-pair-with-metadata 200 PUT "$A/storage/kv/namespaces/$KV/values/greeting" \
+  -F 'value=hello' -F 'metadata={"lang":"en"}'
+op workers-kv-namespace-write-key-value-pair-with-metadata 200 PUT "$A/storage/kv/namespaces/$KV/values/other" -F 'value=x'
+op "workers-kv-namespace-list-a-namespace'-s-keys" 200 GET "$A/storage/kv/namespaces/$KV/keys?limit=10&prefix=g"
+op workers-kv-namespace-read-key-value-pair 200 GET "$A/storage/kv/namespaces/$KV/values/greeting"
+op workers-kv-namespace-delete-key-value-pair 200 DELETE "$A/storage/kv/namespaces/$KV/values/greeting"
+op workers-kv-namespace-remove-a-namespace 200 DELETE "$A/storage/kv/namespaces/$KV"
+
+# R2
+op r2-create-bucket 200 POST "$A/r2/buckets" "${J[@]}" --data '{"name":"contract-bucket","locationHint":"weur","storageClass":"Standard"}'
+op r2-create-bucket 409 POST "$A/r2/buckets" "${J[@]}" --data '{"name":"contract-bucket"}'
+op r2-list-buckets 200 GET "$A/r2/buckets?per_page=20"
+op r2-get-bucket 200 GET "$A/r2/buckets/contract-bucket"
+op r2-delete-bucket 200 DELETE "$A/r2/buckets/contract-bucket"
+
+# D1
+op cloudflare-d1-create-database 200 POST "$A/d1/database" "${J[@]}" --data '{"name":"contract-db"}'
+DB=$(printf '%s' "$OUT" | jq -r .result.uuid)
+op cloudflare-d1-list-databases 200 GET "$A/d1/database?page=1&per_page=100"
+op cloudflare-d1-get-database 200 GET "$A/d1/database/$DB"
+op cloudflare-d1-delete-database 200 DELETE "$A/d1/database/$DB"
+
+# Containers
+C=$A/containers
+op createApplication 201 POST "$C/applications" "${J[@]}" \
+  --data '{"name":"web","scheduling_policy":"default","instances":2,"max_instances":4,"configuration":{"image":"registry.example/web:v1","instance_type":"lite"},"constraints":{"tier":1}}'
+APP=$(printf '%s' "$OUT" | jq -r .result.id)
+op listApplications 200 GET "$C/applications?per_page=10"
+op getApplication 200 GET "$C/applications/$APP"
+op modifyApplication 200 PATCH "$C/applications/$APP" "${J[@]}" --data '{"instances":3,"configuration":{"image":"registry.example/web:v2"}}'
+op createApplicationRollout 201 POST "$C/applications/$APP/rollouts" "${J[@]}" \
+  --data '{"description":"restart all","strategy":"rolling","kind":"full_auto","step_percentage":100,"target_configuration":{"image":"registry.example/web:v2"}}'
+op listContainerInstancesV2 200 GET "$C/applications/$APP/instances-v2?per_page=10"
+IID=$(printf '%s' "$OUT" | jq -r '.result[0].id')
+op getContainerInstance 200 GET "$C/applications/$APP/instances/$IID"
+op deleteContainerInstance 200 DELETE "$C/applications/$APP/instances/$IID"
+op deleteContainerInstance 404 DELETE "$C/applications/$APP/instances/nope"
+op listImageRegistries 200 GET "$C/registries"
+op createImageRegistry 201 POST "$C/registries" "${J[@]}" \
+  --data '{"domain":"123456789012.dkr.ecr.us-east-1.amazonaws.com","kind":"ECR","auth":{"public_credential":"AKIAEXAMPLE","private_credential":{"store_id":"x","secret_name":"y"}},"is_public":false}'
+op generateImageRegistryCredentials 201 POST "$C/registries/127.0.0.1:5000/credentials" "${J[@]}" \
+  --data '{"expiration_minutes":15,"permissions":["push","pull"]}'
+op deleteImageRegistry 200 DELETE "$C/registries/123456789012.dkr.ecr.us-east-1.amazonaws.com"
+op deleteApplication 200 DELETE "$C/applications/$APP"
+op getApplication 404 GET "$C/applications/$APP"
+
+# auth failure envelope through the proxy
+STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer wrong-token" "$BASE/user/tokens/verify")
+check "401 envelope through the proxy" status_is 401
+
+sleep 1
+# Coverage: every operation in the subset was exercised.
+python3 - "$SPEC" "${SEEN[@]}" <<'PY' >"$WORK/uncovered.txt"
+import json, sys
+spec = json.load(open(sys.argv[1])); seen = set(sys.argv[2:])
+for p, v in spec["paths"].items():
+    for m, o in v.items():
+        if isinstance(o, dict) and "operationId" in o and o["operationId"] not in seen:
+            print(m.upper(), p, o["operationId"])
+PY
+check "every operation of the subset was exercised" bash -c '[ ! -s "$0" ] || { cat "$0"; false; }' "$WORK/uncovered.txt"
+
+# Known schema quirks (shared/contract/README.md): the 2024 schema declares the R2 list result both as an
+# object and as an array (allOf), which nothing can satisfy; the real API returns {buckets:[…]}.
+# Each violation line is attributed to the request Prism logged last ("Request received" lines).
+KNOWN='get /accounts/[0-9a-f]+/r2/buckets(\?[^ ]*)? :: .*Violation: response\.body.*result'
+sed 's/\x1b\[[0-9;]*m//g' "$PLOG" | awk '/Request received/ { for (i = 1; i <= NF; i++) if ($i ~ /^(get|put|post|patch|delete)$/) { req = $i " " $(i+1) } }
+  /Violation/ { print req " :: " $0 }' >"$WORK/violations.txt"
+grep -vE "$KNOWN" "$WORK/violations.txt" >"$WORK/unexpected.txt" || true
+echo "prism violation lines: $(wc -l <"$WORK/violations.txt") total, $(wc -l <"$WORK/unexpected.txt") unexpected"
+check "zero unexpected contract violations" bash -c '[ ! -s "$0" ] || { cat "$0"; false; }' "$WORK/unexpected.txt"
+finish
