@@ -473,6 +473,11 @@ Result<int> InstanceManager::remove_orphans() {
     return n;
 }
 
+void InstanceManager::refresh_image(const std::string& image) {
+    std::lock_guard pl(m_pull_mutex);
+    m_pulled.erase(image);
+}
+
 std::vector<InstanceInfo> InstanceManager::list(std::string_view app_id) const {
     std::lock_guard lk(m_mutex);
     std::vector<InstanceInfo> out;

@@ -133,6 +133,10 @@ public:
     // Removes containers labelled tenantctl.app that this manager does not know (left by a crashed run).
     Result<int> remove_orphans();
 
+    // Pulls happen once per image reference and run; call this when a tag was re-pushed (e.g. the API saw an
+    // application change) so that the next start pulls again.
+    void refresh_image(const std::string& image);
+
     std::vector<InstanceInfo> list(std::string_view app_id = {}) const;
     std::optional<InstanceInfo> find(const std::string& app_id, const std::string& tenant_id) const;
     std::optional<InstanceInfo> find_instance(const std::string& instance_id) const;
