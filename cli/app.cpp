@@ -31,7 +31,7 @@ static void add_global_options(CLI::App& app, Context& ctx) {
 }
 
 void build_app(CLI::App& app, Context& ctx) {
-    app.description("tenantctl: build, deploy and manage the tenants of a multi-tenant platform");
+    app.description("build, deploy and manage the tenants of a multi-tenant platform");
     app.fallthrough();  // global options may follow the subcommand
     app.require_subcommand(1);
     add_global_options(app, ctx);
