@@ -205,7 +205,7 @@ json account_doc(const Ctx& c) {
             {"name", "local"},
             {"type", "standard"},
             {"created_on", "2026-01-01T00:00:00.000000Z"},
-            {"settings", {{"enforce_twofactor", false}, {"abuse_contact_email", nullptr}}}};
+            {"settings", {{"enforce_twofactor", false}}}};
 }
 
 json page_info(int64_t page, int64_t per_page, int64_t count, int64_t total) {

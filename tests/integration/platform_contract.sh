@@ -33,11 +33,12 @@ op() {  # op OPERATION-ID EXPECTED-STATUS METHOD URL [curl args…]
   check "$id -> $want" status_is "$want"
 }
 
-# identity
+# identity (these three declare only the X-Auth-Email + X-Auth-Key scheme)
+XA=(-H "X-Auth-Email: dev@localhost" -H "X-Auth-Key: $TOKEN")
 op user-api-tokens-verify-token 200 GET /user/tokens/verify
-op accounts-list-accounts 200 GET "/accounts?page=1&per_page=20"
-op accounts-account-details 200 GET "/accounts/$ACCT"
-op "user's-account-memberships-list-memberships" 200 GET "/memberships?page=1&per_page=20"
+op accounts-list-accounts 200 GET "/accounts?page=1&per_page=20" "${XA[@]}"
+op accounts-account-details 200 GET "/accounts/$ACCT" "${XA[@]}"
+op "user'-s-account-memberships-list-memberships" 200 GET "/memberships?page=1&per_page=20" "${XA[@]}"
 
 # dispatch namespaces
 op namespace-worker-create 200 POST "$A/workers/dispatch/namespaces" "${J[@]}" --data '{"name":"contract"}'
@@ -60,7 +61,11 @@ op namespace-worker-script-upload-worker-module 200 PUT "$S/tenant-3" "${UP[@]}"
 op namespace-worker-list-scripts 200 GET "$S?tags=plan-free:yes,customer-2:no"
 op namespace-worker-script-worker-details 200 GET "$S/tenant-1"
 op namespace-worker-script-worker-details 404 GET "$S/missing"
-op namespace-worker-get-script-content 200 GET "$S/tenant-1/content"
+# The subset declares this 200 response with the media type "string", which is not a media type: Prism
+# 5.14.2 crashes (TypeError: invalid media type) on any response to it that has a Content-Type. So this
+# one operation is checked against the local platform directly instead of through the proxy.
+op namespace-worker-get-script-content 200 GET "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/workers/dispatch/namespaces/contract/scripts/tenant-1/content"
+check "content is the uploaded module" bash -c '[ "$OUT" = "$(cat "$0")" ]' "$WORK/index.js"
 printf '{"main_module":"index.js"}' >"$WORK/m2.json"
 op namespace-worker-put-script-content 200 PUT "$S/tenant-1/content" -F "metadata=@$WORK/m2.json;type=application/json" \
   -F "index.js=@$WORK/index.js;filename=index.js;type=application/javascript+module"
@@ -103,7 +108,7 @@ op workers-kv-namespace-get-a-namespace 200 GET "$A/storage/kv/namespaces/$KV"
 op workers-kv-namespace-rename-a-namespace 200 PUT "$A/storage/kv/namespaces/$KV" "${J[@]}" --data '{"title":"contract-kv-2"}'
 op workers-kv-namespace-write-key-value-pair-with-metadata 200 PUT "$A/storage/kv/namespaces/$KV/values/greeting" \
   -F 'value=hello' -F 'metadata={"lang":"en"}'
-op workers-kv-namespace-write-key-value-pair-with-metadata 200 PUT "$A/storage/kv/namespaces/$KV/values/other" -F 'value=x'
+op workers-kv-namespace-write-key-value-pair-with-metadata 200 PUT "$A/storage/kv/namespaces/$KV/values/other" -F 'value=x' -F 'metadata={}'
 op "workers-kv-namespace-list-a-namespace'-s-keys" 200 GET "$A/storage/kv/namespaces/$KV/keys?limit=10&prefix=g"
 op workers-kv-namespace-read-key-value-pair 200 GET "$A/storage/kv/namespaces/$KV/values/greeting"
 op workers-kv-namespace-delete-key-value-pair 200 DELETE "$A/storage/kv/namespaces/$KV/values/greeting"
@@ -163,13 +168,26 @@ for p, v in spec["paths"].items():
 PY
 check "every operation of the subset was exercised" bash -c '[ ! -s "$0" ] || { cat "$0"; false; }' "$WORK/uncovered.txt"
 
-# Known schema quirks (shared/contract/README.md): the 2024 schema declares the R2 list result both as an
-# object and as an array (allOf), which nothing can satisfy; the real API returns {buckets:[…]}.
+# Known defects of the subset itself (not of the platform), each one message pattern, attributed to its request:
+#  - R2 bucket list: the real API returns result {buckets:[…]}, the 2024 schema says an array
+#    (shared/contract/README.md "Known quirks"); the platform follows the real API;
+#  - the D1 list 200 is allOf[{result: object}, {result: array}]: no body can satisfy both;
+#  - the /memberships 200 is oneOf two schemas that differ only in an optional `policies`, so every valid
+#    body matches both and "exactly one" cannot hold;
+#  - 2024 4XX responses reference workers_api-response-common whose `success` enum is [true]
+#    (cloudflare-api.md §4.3): the real error envelope has success:false;
+#  - multipart requests: Prism reads every form part as a string and the subset declares no `encoding`
+#    for the JSON `metadata`/`settings` parts of content PUT, versions POST and settings PATCH.
+KNOWN='^get /accounts/[0-9a-f]+/d1/database(\?[^ ]*)? :: .*Violation: response\.body\.result Response body property result must be object'
+KNOWN+='|^get /accounts/[0-9a-f]+/r2/buckets(\\?[^ ]*)? :: .*Violation: response\\.body\\.result Response body property result must be array'
+KNOWN+='|^get /memberships[^ ]* :: .*Violation: response\.body Response body must match exactly one schema in oneOf'
+KNOWN+='|Violation: response\.body\.success Response body property success must be equal to one of the allowed values: true'
+KNOWN+='|^(put|post|patch) [^ ]* :: .*Violation: request\.body\.(metadata|settings) Request body property (metadata|settings) must be object'
 # Each violation line is attributed to the request Prism logged last ("Request received" lines).
-KNOWN='get /accounts/[0-9a-f]+/r2/buckets(\?[^ ]*)? :: .*Violation: response\.body.*result'
 sed 's/\x1b\[[0-9;]*m//g' "$PLOG" | awk '/Request received/ { for (i = 1; i <= NF; i++) if ($i ~ /^(get|put|post|patch|delete)$/) { req = $i " " $(i+1) } }
   /Violation/ { print req " :: " $0 }' >"$WORK/violations.txt"
 grep -vE "$KNOWN" "$WORK/violations.txt" >"$WORK/unexpected.txt" || true
-echo "prism violation lines: $(wc -l <"$WORK/violations.txt") total, $(wc -l <"$WORK/unexpected.txt") unexpected"
+echo "prism violation lines: $(wc -l <"$WORK/violations.txt") total, $(wc -l <"$WORK/unexpected.txt") unexpected; known schema defects:"
+grep -E "$KNOWN" "$WORK/violations.txt" | sed "s/^/  known: /" || true
 check "zero unexpected contract violations" bash -c '[ ! -s "$0" ] || { cat "$0"; false; }' "$WORK/unexpected.txt"
 finish
