@@ -49,6 +49,8 @@ router_setup() {
 
   "$RT_DRIVER_BIN" --state "$RT_DIR/state" "$@" 2>"$RT_DIR/driver.log" &
   RT_DRIVER_PID=$!
+  # the driver labels its containers tenantctl.platform=driver-<pid>: filters stay correct on a shared daemon
+  RT_PLATFORM=driver-$RT_DRIVER_PID
   for _ in $(seq 1 300); do
     [ -f "$RT_DIR/state/ready.json" ] && break
     kill -0 "$RT_DRIVER_PID" 2>/dev/null || { cat "$RT_DIR/driver.log" >&2; exit 1; }

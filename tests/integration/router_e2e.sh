@@ -24,7 +24,7 @@ rt_check "the container sees X-Original-URL" "http://127.0.0.1:$RT_PORT/app/a/he
 a1=$(jq -r .instance_id <<<"$body")
 rt_check "X-Served-By names the instance" "$a1" "$(rt_header X-Served-By)"
 rt_check "docker has one container labelled tenantctl.tenant=a" 1 \
-  "$(docker ps -q --filter label=tenantctl.tenant=a --filter label=tenantctl.app=echo | wc -l)"
+  "$(docker ps -q --filter label=tenantctl.platform=$RT_PLATFORM --filter label=tenantctl.tenant=a --filter label=tenantctl.app=echo | wc -l)"
 
 # 2. repeated requests hit the same instance
 for i in 1 2 3; do
@@ -55,7 +55,7 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 rt_check "after 2 s idle tenant a's instance is stopped" stopped "$state"
-rt_check "its container is gone" 0 "$(docker ps -q --filter label=tenantctl.tenant=a --filter label=tenantctl.app=echo | wc -l)"
+rt_check "its container is gone" 0 "$(docker ps -q --filter label=tenantctl.platform=$RT_PLATFORM --filter label=tenantctl.tenant=a --filter label=tenantctl.app=echo | wc -l)"
 body=$(rt_get /app/a/)
 a3=$(jq -r .instance_id <<<"$body")
 rt_check "the next request after sleep answers 200" 200 "$(rt_status)"
@@ -72,7 +72,7 @@ retry=$(rt_header Retry-After)
 [ -n "$retry" ] && [ "$retry" -ge 1 ] && rt_pass "the refusal carries Retry-After: $retry" || rt_fail "no Retry-After header"
 grep -q max_instances <<<"$body" && rt_pass "the refusal names max_instances" || rt_fail "refusal body: $body"
 rt_check "capped: running tenants keep working" y "$(rt_get / -H 'Host: y.capped.localhost' | jq -r .tenant_id)"
-rt_check "capped: exactly two containers" 2 "$(docker ps -q --filter label=tenantctl.app=capped | wc -l)"
+rt_check "capped: exactly two containers" 2 "$(docker ps -q --filter label=tenantctl.platform=$RT_PLATFORM --filter label=tenantctl.app=capped | wc -l)"
 
 # 7. a crash: the request gets 502, the next one starts a new container
 a_before=$(rt_get /app/a/ | jq -r .instance_id)
@@ -143,7 +143,7 @@ rt_check "PUT _metadata with a non-object is refused" 400 "$(rt_status)"
 # 15. stopping the driver removes every container it started
 kill "$RT_DRIVER_PID"
 for _ in $(seq 1 300); do kill -0 "$RT_DRIVER_PID" 2>/dev/null || break; sleep 0.1; done
-rt_check "no tenantctl containers are left after shutdown" 0 "$(docker ps -aq --filter label=tenantctl.app | wc -l)"
+rt_check "no tenantctl containers are left after shutdown" 0 "$(docker ps -aq --filter label=tenantctl.platform=$RT_PLATFORM | wc -l)"
 
 [ "$RT_FAILS" = 0 ] || { echo "$RT_FAILS check(s) failed; driver log:" >&2; tail -40 "$RT_DIR/driver.log" >&2; exit 1; }
 echo "router_e2e: all checks passed" >&2

@@ -9,6 +9,7 @@
 
 #include "core/clock.hpp"
 #include "core/strings.hpp"
+#include "router/dev_integration.hpp"
 #include "router/driver.hpp"
 #include "router/instances.hpp"
 #include "router/route.hpp"
@@ -451,4 +452,51 @@ TEST_CASE("router: _status JSON") {
     CHECK(j["instance_id"] == "abc");
     CHECK(j["started_at"] == "2023-11-14T22:13:20Z");
     CHECK(j["image"] == a.image);
+}
+
+TEST_CASE("dev integration: application documents become AppSpecs, instances become Instance JSON") {
+    auto doc = nlohmann::json::parse(R"({"id":"a1b2","name":"shop","max_instances":5,
+        "configuration":{"image":"127.0.0.1:5000/shop:v2","sleep_after":"2m","port":9000,
+                         "environment_variables":[{"name":"MODE","value":"dev"},{"name":"bad"}]}})");
+    auto a = app_spec_from_json(doc);
+    REQUIRE(a);
+    CHECK(a->id == "a1b2");
+    CHECK(a->name == "shop");
+    CHECK(a->image == "127.0.0.1:5000/shop:v2");
+    CHECK(a->max_instances == 5);
+    CHECK(a->sleep_after == std::chrono::seconds(120));
+    CHECK(a->port == 9000);
+    CHECK(a->env.size() == 1);
+    CHECK(a->env.at("MODE") == "dev");
+    CHECK_FALSE(app_spec_from_json(nlohmann::json::parse(R"({"id":"x","configuration":{}})")));
+    CHECK_FALSE(app_spec_from_json(nlohmann::json::parse(R"({"configuration":{"image":"i"}})")));
+    auto d = app_spec_from_json(nlohmann::json::parse(R"({"id":"x","configuration":{"image":"i"}})"));
+    REQUIRE(d);
+    CHECK(d->sleep_after == std::chrono::minutes(10));  // the default
+    CHECK(parse_duration("30s") == std::chrono::seconds(30));
+    CHECK(parse_duration("2h") == std::chrono::seconds(7200));
+    CHECK(parse_duration(45) == std::chrono::seconds(45));
+    CHECK_FALSE(parse_duration("ten minutes"));
+    CHECK_FALSE(parse_duration(-1));
+    CHECK_FALSE(parse_duration("m"));
+
+    InstanceInfo info;
+    info.id = "abc";
+    info.app_id = "a1b2";
+    info.tenant_id = "t1";
+    info.state = InstanceState::Running;
+    info.port = 1234;
+    info.started_at = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+    auto j = instance_json(info, "shop");
+    CHECK(j["id"] == "abc");
+    CHECK(j["application_id"] == "a1b2");
+    CHECK(j["name"] == "shop-t1");
+    CHECK(j["status"]["state"] == "running");
+    CHECK(j["status"]["updated_at"] == "2023-11-14T22:13:20Z");
+    info.state = InstanceState::Failed;
+    info.last_error = "exited with code 1";
+    j = instance_json(info, "shop");
+    CHECK(j["status"]["state"] == "failed");
+    CHECK(j["status"]["last_error"] == "exited with code 1");
+    CHECK_FALSE(j.contains("port"));
 }
