@@ -119,7 +119,7 @@ fi
 echo "response violations of Prism's own examples (R2 list, memberships; not the client): $(grep -c 'Violation: response' "$log" || true)"
 # Prism must actually have seen the traffic (a test that sent nothing would pass vacuously).
 requests=$(grep -cE 'Request received' "$log" || true)
-echo "prism log: $requests requests received, 0 violations"
+echo "prism log: $requests requests received, 0 request violations"
 if [ "$requests" -lt 30 ]; then
     echo "FAIL: expected at least 30 requests in Prism's log"
     tail -n 30 "$log"

@@ -70,7 +70,7 @@ TEST_CASE("api pagination: page/per_page without total_count stops on the empty 
     s.on("GET", "/client/v4/accounts/a/storage/kv/namespaces", [](const RecordedRequest& r) {
         int page = std::stoi(r.param("page"));
         std::string result = page <= 2 ? items(page * 10, page * 10 + 3) : "[]";
-        return ScriptedResponse::envelope(result, json{{"page", page}, {"per_page", 100}, {"total_pages", 99}}.dump());
+        return ScriptedResponse::envelope(result, json{{"page", page}, {"per_page", 3}, {"total_pages", 99}}.dump());
     });
     FakeClock clock;
     ApiClient c(opts(s, clock));
