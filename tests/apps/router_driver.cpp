@@ -22,6 +22,7 @@
 #include "core/env.hpp"
 #include "core/fs.hpp"
 #include "core/strings.hpp"
+#include "router/dev_integration.hpp"
 #include "router/driver.hpp"
 #include "router/instances.hpp"
 #include "router/registry.hpp"
@@ -56,12 +57,65 @@ AppSpec parse_define(const std::string& text) {
     return a;
 }
 
+// --dev-apps FILE: run lib/router's DevRouter (what `tenantctl dev` uses) with the Containers application
+// documents in FILE (a JSON array, re-read when the cache expires). SIGUSR1 runs DIR/cmd.json through the
+// platform::ContainerRuntime seam: {"op":"list","app":{...}} or {"op":"stop","app":{...},"instance":"ID"};
+// the answer goes to DIR/cmd-result.json.
+int run_dev_mode(const std::string& state, const std::string& apps_file, const std::string& network,
+                 const std::string& default_app, const sigset_t& set) {
+    DevRouterOptions o;
+    o.router_listen = "127.0.0.1:0";
+    o.network = network;
+    o.default_app = default_app;
+    o.state_dir = state;
+    auto dev = DevRouter::start(Env::system(), o, [apps_file] {
+        std::vector<nlohmann::json> out;
+        auto text = read_file(apps_file);
+        if (!text) return out;
+        auto j = nlohmann::json::parse(text.value(), nullptr, false);
+        if (j.is_array())
+            for (auto& a : j) out.push_back(a);
+        return out;
+    }, [](const std::string& line) { std::cerr << line << std::endl; });
+    if (!dev) die(dev.error().message);
+    auto runtime = dev.value()->runtime();
+    auto reg = dev.value()->registry_info();
+    std::string password_file = join_path(state, "registry-password");
+    if (auto st = write_file_atomic(password_file, reg.password + "\n", 0600); !st) die(st.error().message);
+    nlohmann::json ready = {{"router_port", dev.value()->router_port()}, {"registry", reg.host}, {"username", reg.username},
+                            {"password_file", password_file}, {"placeholder", reg.placeholder}, {"pid", ::getpid()}};
+    if (auto st = write_file_atomic(join_path(state, "ready.json"), ready.dump() + "\n", 0600); !st) die(st.error().message);
+    for (;;) {
+        int sig = 0;
+        sigwait(&set, &sig);
+        if (sig != SIGUSR1) break;
+        nlohmann::json result;
+        auto cmd = nlohmann::json::parse(read_file(join_path(state, "cmd.json")).value_or("{}"), nullptr, false);
+        std::string op = cmd.value("op", std::string());
+        if (op == "list") {
+            result = nlohmann::json::array();
+            for (auto& i : runtime->list_instances(cmd["app"])) result.push_back(i);
+        } else if (op == "stop") {
+            auto st = runtime->stop_instance(cmd["app"], cmd.value("instance", std::string()));
+            result = {{"ok", st.ok()}};
+            if (!st) result["error"] = st.error().message;
+        } else if (op == "changed") {
+            runtime->application_changed(cmd["app"]);
+            result = {{"ok", true}};
+        }
+        (void)write_file_atomic(join_path(state, "cmd-result.json"), result.dump() + "\n", 0600);
+    }
+    dev.value()->stop();
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string state, network = "host", registry_url, registry_user, registry_password_file, default_app;
     int listen_port = 0, start_timeout_ms = 30000;
     std::vector<AppSpec> apps;
+    std::string dev_apps;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -77,9 +131,10 @@ int main(int argc, char** argv) {
         else if (a == "--default-app") default_app = next();
         else if (a == "--start-timeout-ms") start_timeout_ms = std::stoi(next());
         else if (a == "--define") apps.push_back(parse_define(next()));
+        else if (a == "--dev-apps") dev_apps = next();
         else die("unknown argument " + a);
     }
-    if (state.empty() || apps.empty()) die("usage: --state DIR --define name=...,image=... (see the source)");
+    if (state.empty() || (apps.empty() && dev_apps.empty())) die("usage: --state DIR --define name=...,image=... (see the source)");
     if (auto st = make_dirs(state, 0700); !st) die(st.error().message);
 
     sigset_t set;
@@ -88,6 +143,11 @@ int main(int argc, char** argv) {
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);  // every thread inherits this; sigwait below takes them
     ::signal(SIGPIPE, SIG_IGN);
+    if (!dev_apps.empty()) {
+        sigaddset(&set, SIGUSR1);
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        return run_dev_mode(state, dev_apps, network, default_app, set);
+    }
 
     std::unique_ptr<RegistryProcess> registry;
     if (registry_url.empty()) {

@@ -47,7 +47,9 @@ router_setup() {
   docker build -q -t tenant-echo:test "$RT_DIR/image" >/dev/null 2>"$RT_DIR/build.log" ||
     { cat "$RT_DIR/build.log" >&2; exit 1; }
 
-  "$RT_DRIVER_BIN" --state "$RT_DIR/state" "$@" 2>"$RT_DIR/driver.log" &
+  echo '[]' >"$RT_DIR/apps.json"  # for --dev-apps @RT_DIR@/apps.json
+  local args=("${@//@RT_DIR@/$RT_DIR}")
+  "$RT_DRIVER_BIN" --state "$RT_DIR/state" "${args[@]}" 2>"$RT_DIR/driver.log" &
   RT_DRIVER_PID=$!
   # the driver labels its containers tenantctl.platform=driver-<pid>: filters stay correct on a shared daemon
   RT_PLATFORM=driver-$RT_DRIVER_PID
