@@ -134,6 +134,7 @@ std::string human_view(const config::LoadedConfig& cfg) {
         }
         out += "\n" + output::render_table(t);
     }
+    if (!out.empty() && out.back() != '\n') out += '\n';
     return out;
 }
 

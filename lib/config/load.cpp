@@ -56,9 +56,9 @@ std::string sanitize_utf8(std::string s) {
 }
 
 std::string display_for(const std::string& abs, const std::string& cwd) {
-    std::string r = relative_to(abs, cwd);
-    if (starts_with(r, "./") && r.size() > 2) return r.substr(2);
-    return r == "./" ? std::string(".") : r;
+    // Like wrangler's path.relative(cwd, file): "wrangler.toml", "../wrangler.toml".
+    std::string r = std::filesystem::path(abs).lexically_relative(std::filesystem::path(cwd).lexically_normal()).string();
+    return r.empty() ? abs : r;
 }
 
 Diagnostic file_error(const std::string& file, std::string msg, std::string hint = {}) {

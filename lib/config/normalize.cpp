@@ -263,6 +263,7 @@ private:
     const NormalizeOptions& m_o;
     std::string m_config_file;
     std::vector<Diagnostic> m_errors, m_warnings;
+    std::map<const BindingName*, const BindingName*> m_first_use;
 
     // ------------------------------------------------------------------ diagnostics
     Diagnostic make(Severity s, Pos p, std::string path, std::string msg, std::string hint) const {
@@ -315,8 +316,13 @@ private:
         if (!obj.is_object()) return;
         for (const auto& m : obj.items) {
             if (contains(known, m.key)) continue;
-            std::string hint = closest_match(m.key, known);
-            if (!hint.empty()) hint = "did you mean " + q(hint) + "?";
+            std::string hint;
+            if (starts_with(where, "env.") && contains(k_top_only, m.key)) {
+                hint = q(m.key) + " is only allowed at the top level of the file, not inside an environment";
+            } else {
+                hint = closest_match(m.key, known);
+                if (!hint.empty()) hint = "did you mean " + q(hint) + "?";
+            }
             warning(m.key_pos, path_prefix + m.key, "Unexpected fields found in " + where + " field: " + q(m.key), hint);
         }
     }
@@ -1028,6 +1034,7 @@ private:
 
     // ---- cross-field checks
     void unique_binding_names(const Node& raw, const std::string& P) {
+        m_first_use.clear();
         std::vector<BindingName> all;
         auto from_array = [&](const char* field, const char* key, const char* type) {
             const Node* a = raw.find(field);
@@ -1088,8 +1095,17 @@ private:
         bool any = false;
         // Report in file order of the second occurrence.
         std::vector<std::pair<const BindingName*, std::vector<const BindingName*>>> dups;
-        for (auto& [name, list] : by_name)
-            if (list.size() > 1) dups.push_back({list[1], list});
+        auto before = [](const BindingName* a, const BindingName* b) {
+            if (a->pos.line != b->pos.line) return a->pos.line < b->pos.line;
+            return a->pos.column < b->pos.column;
+        };
+        for (auto& [name, list] : by_name) {
+            if (list.size() < 2) continue;
+            std::vector<const BindingName*> in_file = list;
+            std::stable_sort(in_file.begin(), in_file.end(), before);
+            dups.push_back({in_file[1], list});
+            m_first_use[in_file[1]] = in_file[0];
+        }
         std::sort(dups.begin(), dups.end(), [](const auto& a, const auto& b) {
             if (a.first->pos.line != b.first->pos.line) return a.first->pos.line < b.first->pos.line;
             return a.first->pos.column < b.first->pos.column;
@@ -1109,8 +1125,9 @@ private:
                 }
                 msg = second->name + " assigned to " + joined + " bindings.";
             }
-            std::string hint = "also used at " + list[0]->path;
-            if (list[0]->pos.line) hint += " (line " + std::to_string(list[0]->pos.line) + ")";
+            const BindingName* first = m_first_use[second];
+            std::string hint = "also used at " + first->path;
+            if (first->pos.line) hint += " (line " + std::to_string(first->pos.line) + ")";
             error(second->pos, second->path, msg, hint);
             any = true;
         }

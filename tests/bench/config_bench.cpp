@@ -1,0 +1,156 @@
+// Benchmark: read + parse + normalize + validate a generated ~2,000-line wrangler config (TOML and JSONC), many
+// times, and the same for a minimal config as the baseline measured in the same run.
+// usage: config_bench [iterations]   (prints figures; never fails on timing)
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/strings.hpp"
+
+using namespace tenantctl;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string big_toml(int& lines) {
+    std::string s;
+    auto line = [&](const std::string& l) {
+        s += l + "\n";
+        ++lines;
+    };
+    line("name = \"bench-app\"");
+    line("main = \"src/index.js\"");
+    line("compatibility_date = \"2025-06-01\"");
+    line("compatibility_flags = [\"nodejs_compat\"]");
+    line("routes = [\"a.example.com/*\", { pattern = \"b.example.com/*\", zone_id = \"z\" }]");
+    line("[vars]");
+    for (int i = 0; i < 400; ++i) line("VAR_" + std::to_string(i) + " = \"value number " + std::to_string(i) + "\"");
+    for (int i = 0; i < 150; ++i) {
+        line("[[kv_namespaces]]");
+        line("binding = \"KV_" + std::to_string(i) + "\"");
+        line("id = \"" + std::string(32, static_cast<char>('a' + i % 6)) + "\"");
+    }
+    for (int i = 0; i < 100; ++i) {
+        line("[[r2_buckets]]");
+        line("binding = \"R2_" + std::to_string(i) + "\"");
+        line("bucket_name = \"bucket-" + std::to_string(i) + "\"");
+    }
+    for (int i = 0; i < 40; ++i) {
+        line("[[durable_objects.bindings]]");
+        line("name = \"DO_" + std::to_string(i) + "\"");
+        line("class_name = \"Class" + std::to_string(i) + "\"");
+    }
+    line("[[migrations]]");
+    line("tag = \"v1\"");
+    std::string classes;
+    for (int i = 0; i < 40; ++i) classes += (i ? ", " : "") + std::string("\"Class") + std::to_string(i) + "\"";
+    line("new_sqlite_classes = [" + classes + "]");
+    for (int i = 0; i < 40; ++i) {
+        line("[[containers]]");
+        line("class_name = \"Class" + std::to_string(i) + "\"");
+        line("image = \"registry.example.com/acme/app-" + std::to_string(i) + ":1." + std::to_string(i) + "\"");
+        line("max_instances = " + std::to_string(5 + i));
+        line("instance_type = \"standard-1\"");
+        line("rollout_step_percentage = [10, 50, 100]");
+    }
+    for (int e = 0; lines < 1990; ++e) {
+        line("[env.env" + std::to_string(e) + "]");
+        line("workers_dev = true");
+        line("[env.env" + std::to_string(e) + ".vars]");
+        for (int i = 0; i < 40 && lines < 1995; ++i) line("VAR_" + std::to_string(i) + " = " + std::to_string(i));
+    }
+    return s;
+}
+
+// The same document as JSONC (comments and trailing commas included).
+std::string big_jsonc(int& lines) {
+    std::string s = "// generated\n{\n";
+    lines = 2;
+    auto line = [&](const std::string& l) {
+        s += l + "\n";
+        ++lines;
+    };
+    line("  \"name\": \"bench-app\", \"main\": \"src/index.js\", \"compatibility_date\": \"2025-06-01\",");
+    line("  \"vars\": {");
+    for (int i = 0; i < 700; ++i) line("    \"VAR_" + std::to_string(i) + "\": \"value " + std::to_string(i) + "\", // note");
+    line("  },");
+    line("  \"kv_namespaces\": [");
+    for (int i = 0; i < 600; ++i) line("    { \"binding\": \"KV_" + std::to_string(i) + "\", \"id\": \"abc\" },");
+    line("  ],");
+    line("  \"containers\": [");
+    for (int i = 0; i < 300; ++i)
+        line("    { \"class_name\": \"C" + std::to_string(i) + "\", \"image\": \"r.example.com/x:" + std::to_string(i) +
+             "\", \"max_instances\": 3 },");
+    line("  ],");
+    line("  \"env\": {");
+    while (lines < 1996) line("    \"e" + std::to_string(lines) + "\": { \"vars\": { \"A\": 1 } },");
+    line("  },");
+    line("}");
+    return s;
+}
+
+struct Figures {
+    double ms_per_parse = 0;
+    int iterations = 0;
+    size_t errors = 0, warnings = 0;
+};
+
+Figures measure(const fs::path& dir, int iterations) {
+    config::LoadOptions o;
+    o.cwd = dir.string();
+    Figures f;
+    f.iterations = iterations;
+    // warm-up
+    auto first = config::load_config(o);
+    f.errors = first.errors.size();
+    f.warnings = first.warnings.size();
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < iterations; ++i) {
+        auto c = config::load_config(o);
+        if (c.config.is_null() && f.errors == 0) std::abort();
+    }
+    auto t1 = std::chrono::steady_clock::now();
+    f.ms_per_parse = std::chrono::duration<double, std::milli>(t1 - t0).count() / iterations;
+    return f;
+}
+
+fs::path make_project(const fs::path& root, const std::string& name, const std::string& file, const std::string& text) {
+    fs::path d = root / name;
+    fs::create_directories(d / "src");
+    std::ofstream(d / "src" / "index.js") << "export default {}\n";
+    std::ofstream(d / file) << text;
+    return d;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int iterations = argc > 1 ? std::atoi(argv[1]) : 200;
+    if (iterations < 1) iterations = 1;
+    fs::path root = fs::temp_directory_path() / ("tenantctl-config-bench-" + random_hex(6));
+    int toml_lines = 0, jsonc_lines = 0;
+    fs::path big_t = make_project(root, "big-toml", "wrangler.toml", big_toml(toml_lines));
+    fs::path big_j = make_project(root, "big-jsonc", "wrangler.jsonc", big_jsonc(jsonc_lines));
+    fs::path min_t = make_project(root, "min-toml", "wrangler.toml",
+                                  "name = \"min\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-06-01\"\n");
+    fs::path min_j = make_project(root, "min-jsonc", "wrangler.jsonc",
+                                  "{ \"name\": \"min\", \"main\": \"src/index.js\", \"compatibility_date\": \"2025-06-01\" }\n");
+
+    Figures bt = measure(big_t, iterations), mt = measure(min_t, iterations * 5);
+    Figures bj = measure(big_j, iterations), mj = measure(min_j, iterations * 5);
+    std::printf("config parse+validate, %d-line TOML:  %.3f ms/parse (%d runs, %zu errors, %zu warnings; target < 2 ms)\n",
+                toml_lines, bt.ms_per_parse, bt.iterations, bt.errors, bt.warnings);
+    std::printf("  baseline minimal TOML:              %.3f ms/parse -> ratio %.1fx\n", mt.ms_per_parse,
+                bt.ms_per_parse / mt.ms_per_parse);
+    std::printf("config parse+validate, %d-line JSONC: %.3f ms/parse (%d runs, %zu errors, %zu warnings; target < 2 ms)\n",
+                jsonc_lines, bj.ms_per_parse, bj.iterations, bj.errors, bj.warnings);
+    std::printf("  baseline minimal JSONC:             %.3f ms/parse -> ratio %.1fx\n", mj.ms_per_parse,
+                bj.ms_per_parse / mj.ms_per_parse);
+    std::error_code ec;
+    fs::remove_all(root, ec);
+    return 0;
+}

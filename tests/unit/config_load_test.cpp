@@ -1,0 +1,339 @@
+// config: discovery, environments, normalization and validation diagnostics (exact rendered text).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config/config.hpp"
+#include "core/env.hpp"
+#include "core/strings.hpp"
+
+using namespace tenantctl;
+using namespace tenantctl::config;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        path = fs::temp_directory_path() / ("tenantctl-config-test-" + random_hex(6));
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    std::string write(const std::string& rel, const std::string& text) const {
+        fs::path p = path / rel;
+        fs::create_directories(p.parent_path());
+        std::ofstream(p, std::ios::binary) << text;
+        return p.string();
+    }
+    std::string str() const { return path.string(); }
+};
+
+LoadedConfig load_in(const TempDir& d, std::optional<std::string> env = std::nullopt, std::string config = {}) {
+    LoadOptions o;
+    o.cwd = d.str();
+    o.env = std::move(env);
+    o.config_path = std::move(config);
+    return load_config(o);
+}
+
+// All diagnostics rendered as the CLI prints them (source line and caret included).
+std::string rendered(const LoadedConfig& c, const std::vector<Diagnostic>& ds) { return render_diagnostics(ds, c.source()); }
+
+int count_not_inherited(const LoadedConfig& c) {
+    int n = 0;
+    for (const auto& w : c.warnings)
+        for (size_t p = w.message.find("not inherited"); p != std::string::npos; p = w.message.find("not inherited", p + 1)) ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("config: discovery prefers the nearest directory, then json > jsonc > toml") {
+    TempDir d;
+    d.write("wrangler.json", R"({"name": "parent"})");
+    d.write("child/wrangler.toml", "name = \"child\"\n");
+    d.write("child/deeper/.keep", "");
+    // wrangler 4.164 would pick the parent's wrangler.json here (issue #15663); tenantctl takes the nearest.
+    CHECK(find_config((d.path / "child" / "deeper").string()) == (d.path / "child" / "wrangler.toml").string());
+    CHECK(find_config(d.str()) == (d.path / "wrangler.json").string());
+
+    d.write("same/wrangler.toml", "name = \"t\"\n");
+    d.write("same/wrangler.jsonc", R"({"name": "jc"})");
+    CHECK(find_config((d.path / "same").string()) == (d.path / "same" / "wrangler.jsonc").string());
+    d.write("same/wrangler.json", R"({"name": "j"})");
+    CHECK(find_config((d.path / "same").string()) == (d.path / "same" / "wrangler.json").string());
+
+    TempDir empty;
+    LoadOptions o;
+    o.cwd = (d.path / "child" / "deeper").string();
+    auto c = load_config(o);
+    CHECK(c.ok());
+    CHECK(c.name() == "child");
+    CHECK(c.display_path == "../wrangler.toml");
+}
+
+TEST_CASE("config: --config is used verbatim; other extensions read as empty; missing file is an error") {
+    TempDir d;
+    d.write("wrangler.toml", "name = \"decoy\"\n");
+    d.write("tenant.toml", "name = \"custom\"\n");
+    d.write("settings.txt", "name = \"never\"\n");
+    CHECK(load_in(d, std::nullopt, "tenant.toml").name() == "custom");
+    auto other = load_in(d, std::nullopt, "settings.txt");
+    CHECK(other.ok());
+    CHECK_FALSE(other.config.contains("name"));
+    CHECK(other.config["configPath"] == "./settings.txt");
+    auto missing = load_in(d, std::nullopt, "missing.toml");
+    REQUIRE(missing.errors.size() == 1);
+    CHECK(missing.config.is_null());
+    CHECK(missing.errors[0].message == "Could not read file: missing.toml (No such file or directory)");
+}
+
+TEST_CASE("config: a UTF-8 BOM is ignored, a UTF-16 BOM is a clear error") {
+    TempDir d;
+    d.write("wrangler.toml", "\xEF\xBB\xBFname = \"bom\"\n");
+    CHECK(load_in(d).name() == "bom");
+    TempDir u;
+    u.write("wrangler.json", std::string("\xFE\xFF\0{", 4));
+    auto c = load_in(u);
+    REQUIRE(c.errors.size() == 1);
+    CHECK(rendered(c, c.errors) ==
+          "wrangler.json:1:1: error: Configuration file contains UTF-16 BE byte order marker\n"
+          "  hint: tenantctl (like wrangler) reads configuration files as UTF-8; save it as UTF-8\n");
+}
+
+TEST_CASE("config: environments inherit inheritable fields, not bindings") {
+    TempDir d;
+    d.write("src/index.js", "export default {}\n");
+    d.write("wrangler.toml",
+            "name = \"app\"\n"
+            "main = \"src/index.js\"\n"
+            "compatibility_date = \"2025-06-01\"\n"
+            "routes = [\"app.example.com/*\"]\n"
+            "[vars]\n"
+            "A = \"top-a\"\n"
+            "B = \"top-b\"\n"
+            "[[kv_namespaces]]\n"
+            "binding = \"KV\"\n"
+            "id = \"k\"\n"
+            "[env.staging]\n"
+            "[env.staging.vars]\n"
+            "A = \"stg\"\n"
+            "[env.prod]\n"
+            "name = \"app-production\"\n");
+    auto top = load_in(d);
+    REQUIRE(top.ok());
+    CHECK(top.config["name"] == "app");
+    CHECK(top.config["main"] == "./src/index.js");
+    CHECK(top.main_path() == (d.path / "src" / "index.js").string());
+    CHECK(top.config["definedEnvironments"] == nlohmann::json::array({"staging", "prod"}));
+    CHECK_FALSE(top.config.contains("targetEnvironment"));
+
+    auto stg = load_in(d, "staging");
+    REQUIRE(stg.ok());
+    CHECK(stg.config["name"] == "app-staging");
+    CHECK(stg.config["topLevelName"] == "app");
+    CHECK(stg.config["targetEnvironment"] == "staging");
+    CHECK(stg.config["compatibility_date"] == "2025-06-01");
+    CHECK(stg.config["routes"] == nlohmann::json::array({"app.example.com/*"}));
+    CHECK(stg.config["vars"] == nlohmann::json{{"A", "stg"}});
+    CHECK(stg.config["kv_namespaces"] == nlohmann::json::array());
+    CHECK(count_not_inherited(stg) == 2);  // the per-var form for B, and kv_namespaces
+    CHECK(rendered(stg, stg.warnings) ==
+          "wrangler.toml:11:6: warning: \"kv_namespaces\" exists at the top level, but not on \"env.staging\".\n"
+          "This is not what you probably want, since \"kv_namespaces\" is not inherited by environments.\n"
+          "Please add \"kv_namespaces\" to \"env.staging\".\n"
+          "  11 | [env.staging]\n"
+          "     |      ^\n"
+          "wrangler.toml:12:1: warning: The following vars exist at the top level, but not on \"env.staging.vars\".\n"
+          "This is probably not what you want, since \"vars\" configuration is not inherited by environments.\n"
+          "Please add these vars to \"env.staging.vars\":\n"
+          "- B\n"
+          "  12 | [env.staging.vars]\n"
+          "     | ^\n");
+
+    auto prod = load_in(d, "prod");
+    CHECK(prod.config["name"] == "app-production");
+    CHECK(count_not_inherited(prod) == 2);
+
+    auto explicit_top = load_in(d, "");
+    CHECK(explicit_top.config["name"] == "app");
+    CHECK(explicit_top.config["targetEnvironment"] == "");
+
+    auto unknown = load_in(d, "prdo");
+    REQUIRE(unknown.errors.size() == 1);
+    CHECK(unknown.errors[0].hint == "did you mean --env prod?");
+    CHECK(unknown.config.is_null());
+
+    // CLOUDFLARE_ENV selects the environment when --env is not given.
+    Env env = Env::from_map({{"CLOUDFLARE_ENV", "staging"}});
+    LoadOptions o;
+    o.cwd = d.str();
+    o.environment = &env;
+    CHECK(load_config(o).name() == "app-staging");
+}
+
+TEST_CASE("config: an unknown env without any [env] section is a warning and suffixes the name") {
+    TempDir d;
+    d.write("wrangler.toml", "name = \"plain\"\n[vars]\nL = \"top\"\n");
+    auto c = load_in(d, "preview");
+    REQUIRE(c.ok());
+    CHECK(c.config["name"] == "plain-preview");
+    CHECK(c.config["vars"]["L"] == "top");
+    REQUIRE(c.warnings.size() == 1);
+    CHECK(starts_with(c.warnings[0].message, "No environment found in configuration with name \"preview\"."));
+}
+
+TEST_CASE("config: only the selected environment is validated") {
+    TempDir d;
+    d.write("wrangler.toml", "name = \"sel\"\n[env.good]\n[env.broken]\nname = \"NOT VALID\"\n");
+    CHECK(load_in(d, "good").ok());
+    CHECK_FALSE(load_in(d, "broken").ok());
+}
+
+TEST_CASE("config: every problem of a TOML file in one run, rendered with positions") {
+    TempDir d;
+    d.write("wrangler.toml",
+            "name = \"Bad Name\"\n"
+            "compatibility_date = \"2025-13-01\"\n"
+            "workers_dev = \"yes\"\n"
+            "compatibilty_flags = [\"nodejs_compat\"]\n"
+            "[[containers]]\n"
+            "class_name = \"X\"\n"
+            "image = \"nonexistent\"\n"
+            "max_instances = -1\n");
+    auto c = load_in(d);
+    CHECK(c.config.is_null());
+    CHECK(rendered(c, c.errors) ==
+          "wrangler.toml:1:8: error: Expected \"name\" to be of type string, alphanumeric and lowercase with dashes only "
+          "but got \"Bad Name\".\n"
+          "  1 | name = \"Bad Name\"\n"
+          "    |        ^\n"
+          "  hint: try \"bad-name\" (worker names are lowercase letters, digits, - and _)\n"
+          "wrangler.toml:2:22: error: \"compatibility_date\" field should be a valid ISO-8601 date (YYYY-MM-DD), but got "
+          "\"2025-13-01\".\n"
+          "  2 | compatibility_date = \"2025-13-01\"\n"
+          "    |                      ^\n"
+          "  hint: for example \"2025-06-01\"\n"
+          "wrangler.toml:3:15: error: Expected \"workers_dev\" to be of type boolean but got \"yes\".\n"
+          "  3 | workers_dev = \"yes\"\n"
+          "    |               ^\n"
+          "wrangler.toml:7:9: error: The image \"nonexistent\" does not appear to be a valid path to a Dockerfile, or a "
+          "valid image registry path:\n"
+          "If this is an image registry path, it needs to include at least a tag ':' (e.g: docker.io/httpd:1)\n"
+          "  7 | image = \"nonexistent\"\n"
+          "    |         ^\n"
+          "  hint: no file ./nonexistent exists either\n"
+          "wrangler.toml:8:17: error: \"containers.max_instances\" field should be a positive number, but got -1\n"
+          "  8 | max_instances = -1\n"
+          "    |                 ^\n");
+    REQUIRE(c.warnings.size() == 1);
+    CHECK(rendered(c, c.warnings) ==
+          "wrangler.toml:4:1: warning: Unexpected fields found in top-level field: \"compatibilty_flags\"\n"
+          "  4 | compatibilty_flags = [\"nodejs_compat\"]\n"
+          "    | ^\n"
+          "  hint: did you mean \"compatibility_flags\"?\n");
+    CHECK(c.errors[4].path == "containers[0].max_instances");
+    CHECK(c.warnings[0].path == "compatibilty_flags");
+}
+
+TEST_CASE("config: the same mistakes in JSON and JSONC point at the JSON values") {
+    TempDir d;
+    d.write("wrangler.json",
+            "{\n"
+            "  \"name\": \"ok-name\",\n"
+            "  \"containers\": [\n"
+            "    { \"class_name\": \"Web\", \"image\": \"r.example.com/web:1\", \"rollout_step_percentage\": 7 }\n"
+            "  ],\n"
+            "  \"env\": { \"staging\": { \"vars\": { \"A\": 1 }, \"keep_vars\": true } },\n"
+            "}\n");
+    auto c = load_in(d);
+    CHECK(rendered(c, c.errors) ==
+          "wrangler.json:4:87: error: \"containers.rollout_step_percentage\" must be one of [5, 10, 20, 25, 50, 100], but "
+          "got 7\n"
+          "  4 |     { \"class_name\": \"Web\", \"image\": \"r.example.com/web:1\", \"rollout_step_percentage\": 7 }\n"
+          "    |                                                                                       ^\n");
+    CHECK(c.errors[0].path == "containers[0].rollout_step_percentage");
+
+    TempDir j;
+    j.write("wrangler.jsonc",
+            "// staging only\n"
+            "{\n"
+            "  \"name\": \"app\",\n"
+            "  \"env\": {\n"
+            "    \"staging\": {\n"
+            "      /* not allowed in an env */ \"keep_vars\": true,\n"
+            "    },\n"
+            "  },\n"
+            "}\n");
+    auto s = load_in(j, "staging");
+    CHECK(s.ok());
+    CHECK(rendered(s, s.warnings) ==
+          "wrangler.jsonc:6:35: warning: Unexpected fields found in env.staging field: \"keep_vars\"\n"
+          "  6 |       /* not allowed in an env */ \"keep_vars\": true,\n"
+          "    |                                   ^\n"
+          "  hint: \"keep_vars\" is only allowed at the top level of the file, not inside an environment\n");
+    CHECK(s.warnings[0].path == "env.staging.keep_vars");
+}
+
+TEST_CASE("config: containers - default names, Dockerfile vs registry image, build context") {
+    TempDir d;
+    d.write("docker/Dockerfile", "FROM scratch\n");
+    d.write("wrangler.toml",
+            "name = \"Tenant App\"\n"
+            "[[containers]]\n"
+            "class_name = \"My Box\"\n"
+            "image = \"docker/Dockerfile\"\n"
+            "[[containers]]\n"
+            "class_name = \"Reg\"\n"
+            "image = \"registry.example.com/a/b:1\"\n"
+            "[env.staging]\n"
+            "[[env.staging.containers]]\n"
+            "class_name = \"Reg\"\n"
+            "image = \"docker\"\n");
+    LoadOptions o;
+    o.cwd = d.str();
+    o.dispatch_namespace = "ns";  // relaxed worker name rule
+    auto c = load_config(o);
+    REQUIRE(c.ok());
+    const auto& cs = c.containers();
+    REQUIRE(cs.size() == 2);
+    CHECK(cs[0]["name"] == "tenant-app-my-box");
+    CHECK(cs[0]["image"] == "./docker/Dockerfile");
+    CHECK(cs[0]["image_build_context"] == "./docker");
+    CHECK(cs[1]["name"] == "tenant-app-reg");
+    CHECK_FALSE(cs[1].contains("image_build_context"));
+
+    o.env = "staging";
+    auto s = load_config(o);
+    REQUIRE(s.errors.size() == 1);
+    CHECK(s.errors[0].message == "./docker is a directory, you should specify a path to the Dockerfile");
+    CHECK(s.errors[0].path == "env.staging.containers[0].image");
+    CHECK(s.errors[0].line == 11);
+}
+
+TEST_CASE("config: duplicate binding names and --strict") {
+    TempDir d;
+    d.write("wrangler.toml", "name = \"dupes\"\nmystery = 1\n[vars]\nSTORE = \"x\"\n[[kv_namespaces]]\nbinding = \"STORE\"\nid = \"1\"\n");
+    auto c = load_in(d);
+    REQUIRE(c.errors.size() == 2);
+    CHECK(c.errors[0].message == "STORE assigned to KV Namespace and Environment Variable bindings.");
+    CHECK(c.errors[0].line == 6);
+    CHECK(c.errors[0].hint == "also used at vars.STORE (line 4)");
+
+    TempDir w;
+    w.write("wrangler.toml", "name = \"w\"\nmystery = 1\n");
+    CHECK(load_in(w).ok());
+    LoadOptions o;
+    o.cwd = w.str();
+    o.strict = true;
+    auto strict = load_config(o);
+    CHECK_FALSE(strict.ok());
+    REQUIRE(strict.errors.size() == 1);
+    CHECK(strict.errors[0].severity == Severity::Error);
+    CHECK(strict.warnings.empty());
+}
