@@ -522,8 +522,21 @@ struct Connection {
         }
     }
 
+    // Waits until the client sends something (or buffered bytes exist); false after the idle timeout.
+    bool wait_readable() {
+        if (cbuf.size() > 0) return true;
+        pollfd pfd{client.native_handle(), POLLIN, 0};
+        int ms = static_cast<int>(server.m_options.idle_timeout.count());
+        for (;;) {
+            int rc = ::poll(&pfd, 1, ms);
+            if (rc < 0 && errno == EINTR) continue;
+            return rc > 0;
+        }
+    }
+
     void run() {
         for (;;) {
+            if (!wait_readable()) return;
             http::request_parser<http::buffer_body> p;
             p.body_limit(boost::none);
             p.header_limit(64 * 1024);

@@ -59,6 +59,9 @@ struct RouterOptions {
     std::string domain = "localhost";
     std::string default_app;       // --app NAME
     size_t max_metadata_bytes = 64 * 1024;
+    // A client connection idle (between requests) for this long is closed, so idle keep-alive connections
+    // do not hold a thread each forever. Open websockets are not affected.
+    std::chrono::milliseconds idle_timeout{120000};
 };
 
 class RouterServer {
