@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "config/config.hpp"
 #include "core/fs.hpp"
@@ -186,7 +187,9 @@ public:
         top_ctx.raw = &root;
         top_ctx.pos = root.pos;
         json top = section(top_ctx);
-        json active = top;
+        const json top_name = top.contains("name") ? top["name"] : json();
+        json active;
+        bool active_is_top = true;
 
         if (m_o.env && !m_o.env->empty()) {
             const std::string& name = *m_o.env;
@@ -200,6 +203,7 @@ public:
                 ec.raw_top = &root;
                 ec.pos = raw_env->key_pos;
                 active = section(ec);
+                active_is_top = false;
             } else if (raw_env) {
                 error(raw_env->pos, "env." + name,
                       "The field \"env." + name + "\" should be an object but got " + raw_env->js_stringify() + ".");
@@ -232,13 +236,18 @@ public:
             config.erase("configPath");
             config.erase("userConfigPath");
         }
-        if (top.contains("name")) config["topLevelName"] = top["name"];
+        if (!top_name.is_null()) config["topLevelName"] = top_name;
         config["definedEnvironments"] = defined;
         if (m_o.env) config["targetEnvironment"] = *m_o.env;
-        for (auto& [k, v] : top_only.items()) config[k] = v;
-        for (auto& [k, v] : active.items()) config[k] = v;
+        if (active_is_top) {
+            std::optional<json> renamed = active.contains("name") ? std::optional<json>(active["name"]) : std::nullopt;
+            active = std::move(top);
+            if (renamed) active["name"] = *renamed;
+        }
+        for (auto& [k, v] : top_only.items()) config[k] = std::move(v);
+        for (auto& [k, v] : active.items()) config[k] = std::move(v);
 
-        durable_object_warning(config, root, active);
+        durable_object_warning(config, root, config);
 
         // Unknown top-level fields (wrangler compares against the normalized Config's keys).
         static const std::vector<std::string> known_top =
@@ -928,8 +937,11 @@ private:
                   "a path to a Dockerfile (e.g. \"./Dockerfile\") or a registry image with a tag (e.g. \"docker.io/httpd:1\")");
         } else if (expect(*image, "containers.image", p + ".image", "string")) {
             std::string abs = absolute_path(image->s, m_o.dir);
-            bool is_dir = m_o.check_files && !image->s.empty() && dir_exists(abs);
-            bool is_file = m_o.check_files && !image->s.empty() && file_exists(abs);
+            std::error_code ec;
+            auto st = (m_o.check_files && !image->s.empty()) ? std::filesystem::status(abs, ec)
+                                                             : std::filesystem::file_status(std::filesystem::file_type::not_found);
+            bool is_dir = !ec && std::filesystem::is_directory(st);
+            bool is_file = !ec && std::filesystem::is_regular_file(st);
             if (is_dir) {
                 error(image->pos, p + ".image", rel(abs) + " is a directory, you should specify a path to the Dockerfile",
                       "e.g. \"" + rel(join_path(abs, "Dockerfile")) + "\"");
@@ -1090,7 +1102,7 @@ private:
         if (const Node* a = raw.find("assets"); a && a->is_object())
             if (const Node* b = a->find("binding"); b && b->is_string()) all.push_back({b->s, "Assets", b->pos, P + "assets.binding"});
 
-        std::map<std::string, std::vector<const BindingName*>> by_name;
+        std::unordered_map<std::string, std::vector<const BindingName*>> by_name;
         for (const auto& b : all) by_name[b.name].push_back(&b);
         bool any = false;
         // Report in file order of the second occurrence.
