@@ -59,11 +59,13 @@ std::string big_toml(int& lines) {
         line("instance_type = \"standard-1\"");
         line("rollout_step_percentage = [10, 50, 100]");
     }
-    for (int e = 0; lines < 1990; ++e) {
+    int e = 0;
+    while (lines < 1990) {
         line("[env.env" + std::to_string(e) + "]");
         line("workers_dev = true");
         line("[env.env" + std::to_string(e) + ".vars]");
         for (int i = 0; i < 40 && lines < 1995; ++i) line("VAR_" + std::to_string(i) + " = " + std::to_string(i));
+        ++e;
     }
     return s;
 }
