@@ -34,12 +34,17 @@ run_blocked() {
     local fifo=$work/$name.fifo
     mkfifo "$fifo"
     exec 7<>"$fifo"  # hold a writer so the child's open does not block and EOF comes when we close it
-    "$TENANTCTL" "$@" <"$fifo" >"$work/$name.out" 2>"$work/$name.err" 7>&- &
+    # "@FIFO@" in the arguments is replaced by the FIFO (a file argument), and stdin is then /dev/null.
+    local args=() stdin=$fifo a
+    for a in "$@"; do
+        if [ "$a" = "@FIFO@" ]; then args+=("$fifo"); stdin=/dev/null; else args+=("$a"); fi
+    done
+    "$TENANTCTL" "${args[@]}" <"$stdin" >"$work/$name.out" 2>"$work/$name.err" 7>&- &
     local pid=$!
     local seen=""
     for _ in $(seq 1 200); do
         if [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$TENANTCTL")" ]; then
-            tr '\0' ' ' <"/proc/$pid/cmdline" >"$work/$name.cmdline"
+            tr '\0' ' ' <"/proc/$pid/cmdline" >"$work/$name.cmdline" || fail "$name: the process ended before its input was given"
             cat "/proc/$pid/environ" 2>/dev/null | tr '\0' '\n' | grep -v '^CLOUDFLARE_API_TOKEN=' >"$work/$name.environ" || true
             seen=1
             break
@@ -47,6 +52,11 @@ run_blocked() {
         sleep 0.02
     done
     [ -n "$seen" ] || fail "$name: could not observe the running process"
+    # Close our writer only once tenantctl has the FIFO open (else its later open would wait forever).
+    for _ in $(seq 1 250); do
+        if ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF -- "$fifo"; then break; fi
+        sleep 0.02
+    done
     printf '%s' "$input" >&7
     exec 7>&-
     local rc=0
@@ -103,10 +113,10 @@ assert b[0]["headers"]["content-type"] == "application/merge-patch+json"
 assert json.loads(b[0]["body"]) == {"secrets": {"API_KEY": {"name": "API_KEY", "text": sys.argv[2], "type": "secret_text"}, "OLD": None}}
 EOF
 
-# 4. secret bulk from a .env file (the file name is in argv, the values are not)
+# 4. secret bulk from a .env file (a FIFO, so the process is observed while it reads; the path is in argv)
 v4="sv4-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-printf '# tenant secrets\nDB_URL="%s"\nPLAIN=%s-plain\n' "$v4" "$v4" >"$work/secrets.env"
-run_blocked bulkenv "" --api-url "$url" -vvv --json secret bulk "$work/secrets.env" --name worker-1
+env_text=$(printf '# tenant secrets\nDB_URL="%s"\nPLAIN=%s-plain\n' "$v4" "$v4")
+run_blocked bulkenv "$env_text" --api-url "$url" -vvv --json secret bulk @FIFO@ --name worker-1
 assert_clean bulkenv "$v4"
 grep -q '"updated"' "$work/bulkenv.out" || fail "bulkenv: no updated list"
 
