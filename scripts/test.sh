@@ -25,6 +25,13 @@ if [ "${TENANTCTL_SKIP_DOCKER:-0}" != 1 ]; then
   fi
 fi
 
+# Prism (the contract tests' validating mock/proxy) is installed once, before tests run in parallel.
+shared=${TENANTCTL_SHARED_DIR:-$root/../shared}
+if [ -x "$shared/contract/prism.sh" ] || [ -f "$shared/contract/prism.sh" ]; then
+  PRISM_CACHE=$root/build/prism-cache bash "$shared/contract/prism.sh" bin >/dev/null ||
+    echo "warning: Prism could not be installed; contract tests will fail" >&2
+fi
+
 echo "== tests" >&2
 status=0
 (cd build && ctest --output-on-failure -j "$jobs" ${TENANTCTL_CTEST_ARGS:-}) || status=1
@@ -34,7 +41,7 @@ if [ "${TENANTCTL_SKIP_SANITIZE:-0}" != 1 ]; then
   if [ ! -f build-asan/CMakeCache.txt ]; then
     cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTENANTCTL_SANITIZE=ON -DTENANTCTL_WERROR=ON >/dev/null
   fi
-  cmake --build build-asan -j "$jobs" --target tenantctl_unit tenantctl -- --no-print-directory >/dev/null
+  cmake --build build-asan -j "$jobs" --target tenantctl_unit -- --no-print-directory >/dev/null
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     build-asan/tests/tenantctl_unit --no-version || status=1
 fi

@@ -2,18 +2,23 @@
 
 namespace tenantctl::cli {
 
+// Not built yet: the commands exist so that help, completions and man pages show the whole surface, and each
+// says plainly that it is not implemented.
 void register_containers(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("containers", "Build, push and manage container applications and images");
+    auto* cmd = app.add_subcommand("containers", "Build, push and manage container applications and images (not implemented yet)");
     cmd->require_subcommand(1);
-    not_implemented(cmd->add_subcommand("build", "build"), ctx, "containers build");
-    not_implemented(cmd->add_subcommand("push", "push"), ctx, "containers push");
-    not_implemented(cmd->add_subcommand("images", "images"), ctx, "containers images");
-    not_implemented(cmd->add_subcommand("registries", "registries"), ctx, "containers registries");
-    not_implemented(cmd->add_subcommand("list", "list"), ctx, "containers list");
-    not_implemented(cmd->add_subcommand("info", "info"), ctx, "containers info");
-    not_implemented(cmd->add_subcommand("instances", "instances"), ctx, "containers instances");
-    not_implemented(cmd->add_subcommand("delete", "delete"), ctx, "containers delete");
-    not_implemented(cmd->add_subcommand("restart", "restart"), ctx, "containers restart");
+    const std::pair<const char*, const char*> subs[] = {
+        {"build", "Build a linux/amd64 image with docker"},
+        {"push", "Push an image to the account's registry with short-lived credentials"},
+        {"images", "List or delete images in the registry"},
+        {"registries", "Configure, list and delete registries; print registry credentials"},
+        {"list", "List container applications"},
+        {"info", "Show one container application"},
+        {"instances", "List the instances of an application"},
+        {"delete", "Delete a container application"},
+        {"restart", "Restart an application's instances (or one with --instance)"},
+    };
+    for (const auto& [name, desc] : subs) not_implemented(cmd->add_subcommand(name, desc), ctx, std::string("containers ") + name);
 }
 
 }  // namespace tenantctl::cli
