@@ -20,7 +20,7 @@ _tenantctl_options() {
     'config') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --help' ;;
     'config validate') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --strict --dispatch-namespace --help' ;;
     'config show') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --strict --dispatch-namespace --help' ;;
-    'dev') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --listen --state-dir --test-hooks --threads --registry --help' ;;
+    'dev') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --listen --state-dir --test-hooks --threads --registry --containers --router-listen --network --app --help' ;;
     'deploy') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --help' ;;
     'tenants') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --help' ;;
     'tenants create') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --help' ;;
@@ -86,6 +86,10 @@ _tenantctl_opt_kind() {
     'dev|--test-hooks') echo 'flag' ;;
     'dev|--threads') echo 'value' ;;
     'dev|--registry') echo 'value' ;;
+    'dev|--containers') echo 'flag' ;;
+    'dev|--router-listen') echo 'value' ;;
+    'dev|--network') echo 'choice:host bridge' ;;
+    'dev|--app') echo 'value' ;;
     'dispatch-namespace delete|--yes') echo 'flag' ;;
     'dispatch-namespace delete|-y') echo 'flag' ;;
     'dispatch-namespace rename|--yes') echo 'flag' ;;

@@ -2,11 +2,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <mutex>
+
 #include "commands/commands.hpp"
 #include "core/fs.hpp"
 #include "platform/dev.hpp"
 #include "platform/server.hpp"
 #include "platform/store.hpp"
+#include "router/dev_integration.hpp"
 
 namespace tenantctl::cli {
 
@@ -18,6 +22,10 @@ struct DevOptions {
     bool test_hooks = false;
     int threads = 4;
     std::string registry;
+    bool containers = false;
+    std::string router_listen = "127.0.0.1:8788";
+    std::string network = "bridge";
+    std::string app;
 };
 
 const char* k_dev_footer = R"(The API is served under http://HOST:PORT/client/v4 with the same paths, bodies and envelopes as
@@ -48,14 +56,48 @@ int run_dev(Context& ctx, const DevOptions& o) {
     if (!store.ok()) return ctx.ui.fail(store.error());
 
     RegistryInfo registry;
-    if (!o.registry.empty()) {
+    std::shared_ptr<ContainerRuntime> runtime;
+    std::unique_ptr<router::DevRouter> containers;
+    if (o.containers) {
+        // The registry, the container engine and the tenant router (lib/router) behind the API's seams.
+        router::DevRouterOptions ro;
+        ro.router_listen = o.router_listen;
+        ro.registry = o.registry;
+        ro.network = o.network;
+        ro.default_app = o.app;
+        ro.state_dir = state_dir;
+        Store* db = store->get();
+        std::string account = creds->account_id;
+        auto apps = [db, account] {
+            std::vector<nlohmann::json> out;
+            db->transaction(false, [&] {
+                for (auto& obj : db->list("app", account)) out.push_back(obj.doc);
+                return true;
+            });
+            return out;
+        };
+        std::string log_path = join_path(state_dir, "containers.log");
+        auto log = [log_path](const std::string& line) {
+            static std::mutex m;
+            std::lock_guard lock(m);
+            if (FILE* f = std::fopen(log_path.c_str(), "a")) {
+                std::fprintf(f, "%s\n", line.c_str());
+                std::fclose(f);
+            }
+        };
+        auto dev = router::DevRouter::start(ctx.env, ro, apps, log);
+        if (!dev.ok()) return ctx.ui.fail(dev.error());
+        containers = std::move(dev.value());
+        registry = containers->registry_info();
+        runtime = containers->runtime();
+    } else if (!o.registry.empty()) {
         registry.host = o.registry;
         registry.placeholder = false;
     }
     ApiOptions api_opt;
     api_opt.test_hooks = o.test_hooks;
     api_opt.request_log_path = join_path(state_dir, "requests.log");
-    Api api(**store, creds.value(), api_opt, nullptr, registry);
+    Api api(**store, creds.value(), api_opt, runtime, registry);
 
     // Block SIGINT/SIGTERM before the pool starts so only sigwait below sees them.
     sigset_t set;
@@ -84,17 +126,23 @@ int run_dev(Context& ctx, const DevOptions& o) {
     }
     ctx.ui.info("tenantctl dev: serving the control-plane API on " + api_url);
     ctx.ui.info("  state: " + state_dir + "  profile: " + profile + (o.test_hooks ? "  (test hooks on)" : ""));
-    if (registry.placeholder)
-        ctx.ui.info("  container registry: placeholder " + registry.host + " (no registry runs yet; set --registry)");
+    if (containers) {
+        ctx.ui.info("  tenant router: " + containers->router_url() + "  registry: " + registry.host +
+                    "  container log: " + join_path(state_dir, "containers.log"));
+    } else if (registry.placeholder) {
+        ctx.ui.info("  container registry: placeholder " + registry.host + " (no containers; start with --containers)");
+    }
     if (ctx.ui.machine()) {
-        ctx.ui.emit({{"api_url", api_url}, {"pid", static_cast<long>(::getpid())}, {"port", server.port()},
-                     {"state_dir", state_dir}, {"profile", profile}},
-                    "");
+        nlohmann::json info = {{"api_url", api_url}, {"pid", static_cast<long>(::getpid())}, {"port", server.port()},
+                               {"state_dir", state_dir}, {"profile", profile}};
+        if (containers) info["router_url"] = containers->router_url();
+        ctx.ui.emit(info, "");
     }
     int sig = 0;
     sigwait(&set, &sig);
     ctx.ui.info(std::string("tenantctl dev: ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
     server.stop();
+    if (containers) containers->stop();
     std::remove(join_path(state_dir, "dev.json").c_str());
     return 0;
 }
@@ -109,7 +157,17 @@ void register_dev(CLI::App& app, Context& ctx) {
     cmd->add_option("--state-dir", o->state_dir, "Where state lives (default $XDG_DATA_HOME/tenantctl/dev)");
     cmd->add_flag("--test-hooks", o->test_hooks, "Enable /__dev/faults fault injection (for tests)");
     cmd->add_option("--threads", o->threads, "Worker threads serving requests")->capture_default_str();
-    cmd->add_option("--registry", o->registry, "Container registry HOST:PORT handed out by the credentials endpoint");
+    cmd->add_option("--registry", o->registry,
+                    "Container registry: without --containers the HOST:PORT handed out by the credentials endpoint; "
+                    "with --containers an existing registry URL to attach to instead of starting one");
+    cmd->add_flag("--containers", o->containers,
+                  "Also run a docker-registry, the container engine (needs dockerd) and the tenant router");
+    cmd->add_option("--router-listen", o->router_listen, "Tenant router address, HOST:PORT (with --containers)")
+        ->capture_default_str();
+    cmd->add_option("--network", o->network, "Container networking: host ($PORT on the host) or bridge (127.0.0.1 publish)")
+        ->check(CLI::IsMember({"host", "bridge"}))
+        ->capture_default_str();
+    cmd->add_option("--app", o->app, "Application a tenant's requests go to when several exist and the host names none");
     cmd->footer(k_dev_footer);
     on_run(cmd, ctx, [&ctx, o] { return run_dev(ctx, *o); });
 }

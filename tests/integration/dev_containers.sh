@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# labels: integration;docker;platform
+# timeout: 300
+# `tenantctl dev --containers` end to end: the platform starts a real docker-registry and the tenant router;
+# credentials from the API's registry-credentials endpoint let `docker login` + `docker push` a FROM-scratch
+# image; an application created through the API serves tenants through the router, one container per tenant,
+# and the API's instances list shows them; deleting an instance through the API restarts that tenant.
+set -euo pipefail
+src=$TENANTCTL_SOURCE_DIR
+echo_bin=$TENANTCTL_BUILD_DIR/tests/apps/tenant-echo
+[ -x "$echo_bin" ] || { echo "missing $echo_bin" >&2; exit 1; }
+tmp=$(mktemp -d)
+export HOME=$tmp XDG_CONFIG_HOME=$tmp/config DOCKER_CONFIG=$tmp/docker-config
+dev=""
+cleanup() {
+  [ -n "$dev" ] && { kill "$dev" 2>/dev/null; wait "$dev" 2>/dev/null || true; }
+  bash "$src/tests/support/docker_env.sh" stop "$tmp/docker" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+eval "$(bash "$src/tests/support/docker_env.sh" start "$tmp/docker")"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+rport=$(free_port)
+"$TENANTCTL" dev --containers --network host --listen 127.0.0.1:0 --router-listen "127.0.0.1:$rport" \
+  --state-dir "$tmp/state" >"$tmp/dev.log" 2>&1 &
+dev=$!
+for _ in $(seq 1 200); do [ -s "$tmp/state/dev.json" ] && break; sleep 0.1; done
+[ -s "$tmp/state/dev.json" ] || { cat "$tmp/dev.log" >&2; exit 1; }
+
+fail=0
+pass() { echo "ok   $1"; }
+bad() { echo "FAIL $1"; fail=1; }
+j() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+prof=$XDG_CONFIG_HOME/tenantctl/profiles/local.json
+api=$(j 'd["api_url"]' <"$prof"); acct=$(j 'd["account_id"]' <"$prof")
+auth=(-H @"$tmp/auth"); (umask 077; printf 'Authorization: Bearer %s\n' "$(j 'd["api_token"]' <"$prof")" >"$tmp/auth")
+call() { curl -s "${auth[@]}" -H 'Content-Type: application/json' "$@"; }
+
+# registries list shows the real registry; credentials from the API log docker in
+host=$(call "$api/accounts/$acct/containers/registries" | j 'd["result"][0]["domain"]')
+[[ $host == 127.0.0.1:* ]] && pass "the platform runs a registry on $host" || bad "registry domain: $host"
+creds=$(call -X POST "$api/accounts/$acct/containers/registries/$host/credentials" -d '{"expiration_minutes":15,"permissions":["push","pull"]}')
+user=$(j 'd["result"]["username"]' <<<"$creds")
+j 'd["result"]["password"]' <<<"$creds" | docker login -u "$user" --password-stdin "$host" >/dev/null 2>&1 &&
+  pass "docker login with credentials from the API" || bad "docker login"
+mkdir -p "$tmp/image" && cp "$echo_bin" "$tmp/image/tenant-echo"
+printf 'FROM scratch\nCOPY tenant-echo /tenant-echo\nENTRYPOINT ["/tenant-echo"]\n' >"$tmp/image/Dockerfile"
+docker build -q -t "$host/$acct/echo:v1" "$tmp/image" >/dev/null && docker push "$host/$acct/echo:v1" >/dev/null &&
+  pass "docker push to the platform's registry" || bad "docker build/push"
+
+# an application through the API
+app=$(call -X POST "$api/accounts/$acct/containers/applications" -d "{\"name\":\"echo\",\"scheduling_policy\":\"default\",
+  \"instances\":0,\"max_instances\":5,\"configuration\":{\"image\":\"$host/$acct/echo:v1\",\"sleep_after\":\"5m\"}}")
+app_id=$(j 'd["result"]["id"]' <<<"$app")
+[ -n "$app_id" ] && pass "application created ($app_id)" || bad "create application: $app"
+
+# tenants through the router
+r="http://127.0.0.1:$rport"
+a1=$(curl -s "$r/app/a/hello" | j 'd["tenant_id"]+" "+d["instance_id"]')
+[[ $a1 == "a "* ]] && pass "tenant a answers through the router" || bad "tenant a: $a1"
+a2=$(curl -s "$r/app/a/" | j 'd["tenant_id"]+" "+d["instance_id"]')
+[ "$a1" = "$a2" ] && pass "tenant a keeps its instance" || bad "tenant a moved: $a1 -> $a2"
+b1=$(curl -s -H 'X-User-ID: b' "$r/" | j 'd["tenant_id"]+" "+d["instance_id"]')
+[[ $b1 == "b "* && ${b1#b } != "${a1#a }" ]] && pass "tenant b (X-User-ID) has its own instance" || bad "tenant b: $b1"
+
+# the API sees the instances, and deleting one restarts that tenant
+list=$(call "$api/accounts/$acct/containers/applications/$app_id/instances-v2")
+n=$(j 'len([i for i in d["result"] if i["status"]["state"]=="running"])' <<<"$list")
+[ "$n" = 2 ] && pass "the API lists 2 running instances" || bad "instances: $list"
+inst=$(j '[i["id"] for i in d["result"] if i.get("tenant_id")=="a"][0]' <<<"$list" 2>/dev/null || true)
+if [ -n "$inst" ]; then
+  code=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" -X DELETE "$api/accounts/$acct/containers/applications/$app_id/instances/$inst")
+  [ "$code" = 200 ] && pass "DELETE instance through the API" || bad "delete instance: $code"
+  a3=$(curl -s "$r/app/a/" | j 'd["tenant_id"]+" "+d["instance_id"]')
+  [[ $a3 == "a "* && $a3 != "$a1" ]] && pass "tenant a has a new instance after the API restart" || bad "after restart: $a3"
+else
+  bad "no instance for tenant a in $list"
+fi
+exit $fail
