@@ -9,6 +9,7 @@
 #include <ctime>
 #include <set>
 
+#include "core/net.hpp"
 #include "core/strings.hpp"
 
 namespace tenantctl::router {
@@ -121,17 +122,7 @@ int InstanceManager::allocate_port() {
             if (s.info.state != InstanceState::Stopped && s.info.state != InstanceState::Failed) used.insert(s.info.port);
     }
     for (int attempt = 0; attempt < 20; ++attempt) {
-        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) return 0;
-        sockaddr_in sa{};
-        sa.sin_family = AF_INET;
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof sa;
-        int port = 0;
-        if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
-            ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0)
-            port = ntohs(sa.sin_port);
-        ::close(fd);
+        int port = free_loopback_port();
         if (port && !used.count(port)) return port;
     }
     return 0;

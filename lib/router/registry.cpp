@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/fs.hpp"
+#include "core/net.hpp"
 #include "core/process.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
@@ -22,21 +23,6 @@
 namespace tenantctl::router {
 
 namespace {
-
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return 0;
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0)
-        port = ntohs(sa.sin_port);
-    ::close(fd);
-    return port;
-}
 
 size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
 
@@ -100,7 +86,7 @@ Result<std::unique_ptr<RegistryProcess>> RegistryProcess::start(const RegistryOp
     std::string password_path = join_path(o.state_dir, "password");
     TRY_STATUS(write_file_atomic(password_path, reg->m_password + "\n", 0600));
 
-    int port = o.port ? o.port : free_port();
+    int port = o.port ? o.port : free_loopback_port();
     if (!port) return Error(ErrorKind::Io, "registry: no free port on 127.0.0.1");
     reg->m_host = "127.0.0.1:" + std::to_string(port);
     std::string config = "version: 0.1\n"

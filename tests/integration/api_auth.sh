@@ -4,18 +4,7 @@
 # login (token on stdin, verified, stored 0600 with --api-url), whoami (--json), logout, and --profile/--local
 # selection against a recording stub server.
 set -euo pipefail
-: "${TENANTCTL:?}" "${TENANTCTL_SOURCE_DIR:?}"
-
-work=$(mktemp -d)
-export HOME=$work/home XDG_CONFIG_HOME=$work/config
-mkdir -p "$HOME"
-stub_pid=""
-cleanup() { [ -n "$stub_pid" ] && kill "$stub_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-python3 "$TENANTCTL_SOURCE_DIR/tests/integration/api_stub_server.py" "$work/port" "$work/requests.log" &
-stub_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-url=http://127.0.0.1:$(cat "$work/port")/client/v4
+source "$(dirname "$0")/api_common.inc"
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_BASE_URL CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID TENANTCTL_PROFILE CI
 fail() { echo "FAIL: $*"; exit 1; }
 token="tok-login-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"

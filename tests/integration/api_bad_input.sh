@@ -5,20 +5,7 @@
 # destructive commands without --yes in a non-interactive run. Each fails with one error line plus a hint and
 # the documented exit code (1, or 2 for usage errors), and the recording stub server gets NO request.
 set -euo pipefail
-: "${TENANTCTL:?}" "${TENANTCTL_SOURCE_DIR:?}"
-
-work=$(mktemp -d)
-export HOME=$work/home XDG_CONFIG_HOME=$work/config
-mkdir -p "$HOME"
-stub_pid=""
-cleanup() { [ -n "$stub_pid" ] && kill "$stub_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-python3 "$TENANTCTL_SOURCE_DIR/tests/integration/api_stub_server.py" "$work/port" "$work/requests.log" &
-stub_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-url=http://127.0.0.1:$(cat "$work/port")/client/v4
-touch "$work/requests.log"
+source "$(dirname "$0")/api_common.inc"
 
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_BASE_URL CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL TENANTCTL_PROFILE CI
 export CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef

@@ -5,20 +5,7 @@
 # against a recording stub server; /proc/<pid>/cmdline is captured while tenantctl is running (blocked on
 # its stdin), and the value must appear in the request body the server got and nowhere else.
 set -euo pipefail
-: "${TENANTCTL:?}" "${TENANTCTL_SOURCE_DIR:?}"
-
-work=$(mktemp -d)
-export HOME=$work/home XDG_CONFIG_HOME=$work/config
-mkdir -p "$HOME"
-stub_pid=""
-cleanup() { [ -n "$stub_pid" ] && kill "$stub_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-python3 "$TENANTCTL_SOURCE_DIR/tests/integration/api_stub_server.py" "$work/port" "$work/requests.log" &
-stub_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-port=$(cat "$work/port")
-url=http://127.0.0.1:$port/client/v4
+source "$(dirname "$0")/api_common.inc"
 
 unset CLOUDFLARE_API_BASE_URL CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL TENANTCTL_PROFILE
 token="tok-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
