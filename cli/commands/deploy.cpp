@@ -1,10 +1,173 @@
+// tenantctl deploy — build and push the container images, upload the worker (to the account, or with
+// --dispatch-namespace into a namespace as a tenant worker), create or modify the container applications.
+// Modules are uploaded as they are: tenantctl does not bundle.
+#include <iostream>
+
+#include "api_context.hpp"
 #include "commands/commands.hpp"
+#include "config/config.hpp"
+#include "core/fs.hpp"
+#include "core/strings.hpp"
+#include "deploy/deploy.hpp"
 
 namespace tenantctl::cli {
 
+namespace {
+
+using nlohmann::json;
+
+struct DeployFlags {
+    std::string name, dispatch_namespace, message, tag, compatibility_date, secrets_file, outdir;
+    std::string rollout = "gradual";
+    std::string path_to_docker;
+    bool keep_vars = false, dry_run = false, force = false, strict = false;
+};
+
+// Docker's output: streamed as plain lines when verbose or not on a terminal; otherwise one progress line.
+class DockerOutput {
+public:
+    explicit DockerOutput(Ui& ui) : m_ui(ui) {}
+    ~DockerOutput() { finish(); }
+    void operator()(std::string_view chunk) {
+        if (m_ui.machine() && m_ui.verbosity() == 0) return;
+        m_buf.append(chunk);
+        size_t nl;
+        while ((nl = m_buf.find_first_of("\r\n")) != std::string::npos) {
+            line(std::string(trim(m_buf.substr(0, nl))));
+            m_buf.erase(0, nl + 1);
+        }
+    }
+    void finish() {
+        if (!m_buf.empty()) line(std::string(trim(m_buf)));
+        m_buf.clear();
+        if (m_progress) std::cerr << "\r\x1b[K" << std::flush;
+        m_progress = false;
+    }
+
+private:
+    void line(const std::string& l) {
+        if (l.empty()) return;
+        if (m_ui.verbosity() >= 1 || !m_ui.stderr_tty()) {
+            std::cerr << "  | " << l << '\n';
+        } else {
+            std::cerr << "\r\x1b[K  " << l.substr(0, 100) << std::flush;
+            m_progress = true;
+        }
+    }
+    Ui& m_ui;
+    std::string m_buf;
+    bool m_progress = false;
+};
+
+std::string human(const deploy::DeployReport& r) {
+    std::string s = "worker " + r.worker;
+    if (!r.dispatch_namespace.empty()) s += " (dispatch namespace " + r.dispatch_namespace + ")";
+    s += r.uploaded ? ": uploaded" : ": unchanged, not uploaded";
+    s += " [upload " + r.upload_digest.substr(0, 16) + "]";
+    if (!r.version_id.empty()) s += "\n  version " + r.version_id;
+    s += "\n";
+    for (const auto& c : r.containers) {
+        s += "container " + c.name + ": " + c.action;
+        if (!c.application_id.empty()) s += " (application " + c.application_id + ")";
+        s += "\n";
+        if (!c.image.empty()) s += "  image " + c.image + (c.built ? " (built" + std::string(c.pushed ? ", pushed)" : ")") : "") + "\n";
+        for (const auto& f : c.changes)
+            s += "  ~ " + f.path + ": " + (f.before.is_null() ? "(none)" : f.before.dump()) + " -> " + f.after.dump() + "\n";
+        if (!c.rollout_id.empty()) s += "  rollout " + c.rollout_id + "\n";
+    }
+    for (const auto& k : r.skipped) s += "skipped: " + k + "\n";
+    return s;
+}
+
+int run(Context& ctx, const DeployFlags& f) {
+    auto rollout = deploy::parse_rollout_mode(f.rollout);
+    if (!rollout) return ctx.ui.fail(rollout.error());
+
+    config::LoadOptions lo;
+    lo.cwd = ctx.cwd();
+    lo.config_path = ctx.g.config_path;
+    lo.env = ctx.g.env;
+    lo.environment = &ctx.env;
+    lo.strict = f.strict;
+    if (!f.dispatch_namespace.empty()) lo.dispatch_namespace = f.dispatch_namespace;
+    auto cfg = config::load_config_checked(lo, true);
+    if (!cfg) return ctx.ui.fail(cfg.error());
+    for (const auto& w : cfg->warnings) ctx.ui.warn(w.message);
+
+    deploy::DeployOptions o;
+    o.dispatch_namespace = f.dispatch_namespace;
+    o.name = f.name;
+    o.keep_vars = f.keep_vars;
+    o.message = f.message;
+    o.version_tag = f.tag;
+    if (!f.compatibility_date.empty()) o.compatibility_date = f.compatibility_date;
+    o.rollout = *rollout;
+    o.dry_run = f.dry_run;
+    o.outdir = f.outdir.empty() ? std::string() : absolute_path(f.outdir, ctx.cwd());
+    o.force = f.force;
+    o.managed_registry = ctx.env.get_or("CLOUDFLARE_CONTAINER_REGISTRY", "registry.cloudflare.com");
+    if (!f.secrets_file.empty()) {
+        std::string path = absolute_path(f.secrets_file, ctx.cwd());
+        auto text = read_file(path);
+        if (!text) return ctx.ui.fail(Error(ErrorKind::Input, "--secrets-file " + tenantctl::quoted(f.secrets_file) + ": " + text.error().message));
+        auto patch = api::parse_secrets_input(*text, f.secrets_file);
+        if (!patch) return ctx.ui.fail(patch.error());
+        o.secrets = *patch;
+    }
+    if (auto n = deploy::worker_name(*cfg, o); !n) return ctx.ui.fail(n.error());
+
+    std::optional<ApiSession> session;
+    if (!f.dry_run) {
+        auto s = open_api(ctx, true, cfg->account_id());
+        if (!s) return ctx.ui.fail(s.error());
+        session = std::move(*s);
+        o.account_id = session->account_id;
+    }
+    auto docker = images::make_docker(images::DockerCli::from_env(ctx.env, f.path_to_docker));
+    DockerOutput out(ctx.ui);
+    deploy::DeployEvents ev;
+    ev.step = [&ctx, &out](const std::string& s) {
+        out.finish();
+        ctx.ui.info("- " + s);
+    };
+    ev.docker_output = [&out](std::string_view chunk) { out(chunk); };
+    auto r = deploy::run_deploy(*cfg, session ? session->client.get() : nullptr, docker.get(), o, ev);
+    out.finish();
+    if (!r) return ctx.ui.fail(r.error());
+    json doc = r->to_json();
+    doc["ok"] = true;
+    doc["dry_run"] = f.dry_run;
+    if (!o.outdir.empty()) doc["outdir"] = o.outdir;
+    std::string text = human(*r);
+    if (f.dry_run) text += "--dry-run: nothing was sent" + (o.outdir.empty() ? std::string() : "; the upload is in " + o.outdir) + "\n";
+    ctx.ui.emit(doc, text);
+    return 0;
+}
+
+}  // namespace
+
 void register_deploy(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("deploy", "Build, push and deploy the worker and its containers");
-    not_implemented(cmd, ctx, "deploy");
+    auto* cmd = app.add_subcommand(
+        "deploy",
+        "Build and push the container images, upload the worker, and create or update its container applications.\n"
+        "Modules are uploaded as they are, without bundling: `main` plus the modules that `rules` / "
+        "`find_additional_modules` select. Nothing is built, pushed or written when nothing changed.");
+    auto f = std::make_shared<DeployFlags>();
+    cmd->add_option("--name", f->name, "Worker name (overrides the config's name; the tenant id with --dispatch-namespace)");
+    cmd->add_option("--dispatch-namespace", f->dispatch_namespace, "Upload the worker into this dispatch namespace (a tenant worker)");
+    cmd->add_option("--message", f->message, "Deploy message (annotation workers/message; default: the git commit subject)");
+    cmd->add_option("--tag", f->tag, "Version tag (annotation workers/tag; default: the short git commit)");
+    cmd->add_option("--compatibility-date", f->compatibility_date, "Override the config's compatibility date");
+    cmd->add_option("--secrets-file", f->secrets_file, "JSON or .env file of secrets to upload with the worker (added, never deleted)");
+    cmd->add_flag("--keep-vars", f->keep_vars, "Keep vars set in the dashboard/API that the config does not have");
+    cmd->add_flag("--dry-run", f->dry_run, "Build the upload and show what would happen; no API calls, no docker build, no push");
+    cmd->add_option("--outdir", f->outdir, "Write the upload (metadata.json, upload.multipart, modules/) here; secret values are masked");
+    cmd->add_option("--containers-rollout", f->rollout, "How changed container applications roll out")
+        ->check(CLI::IsMember({"immediate", "gradual", "none"}));
+    cmd->add_option("--path-to-docker", f->path_to_docker, "The docker CLI to use (default: $TENANTCTL_DOCKER or docker)");
+    cmd->add_flag("--force", f->force, "Upload and roll out even when nothing changed");
+    cmd->add_flag("--strict", f->strict, "Treat configuration warnings as errors");
+    on_run(cmd, ctx, [&ctx, f] { return run(ctx, *f); });
 }
 
 }  // namespace tenantctl::cli

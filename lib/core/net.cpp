@@ -5,14 +5,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdint>
+
 namespace tenantctl {
 
-int free_loopback_port() {
+namespace {
+
+// Binds 127.0.0.1:`want` (0 = any) and returns the bound port, or 0.
+int bind_loopback(int want) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return 0;
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(static_cast<uint16_t>(want));
     socklen_t len = sizeof sa;
     int port = 0;
     if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
@@ -21,5 +27,11 @@ int free_loopback_port() {
     ::close(fd);
     return port;
 }
+
+}  // namespace
+
+int free_loopback_port() { return bind_loopback(0); }
+
+bool loopback_port_free(int port) { return port > 0 && port < 65536 && bind_loopback(port) == port; }
 
 }  // namespace tenantctl

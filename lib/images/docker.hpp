@@ -2,6 +2,7 @@
 // The docker CLI, as pure argv builders plus a thin runner. Secrets (registry passwords) go over stdin only.
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,5 +39,31 @@ std::vector<std::string> inspect_argv(const DockerCli& cli, const std::string& r
 
 // Runs `docker info` (and detects buildx). A missing CLI or daemon is one clear error with a hint.
 Result<DockerInfo> check_docker(const DockerCli& cli);
+
+// What deploy and `containers build|push` need from docker, as a seam (tests substitute a fake).
+// Output lines of long-running steps go to `out` as they arrive.
+using OutputFn = std::function<void(std::string_view)>;
+class Docker {
+public:
+    virtual ~Docker() = default;
+    virtual Result<DockerInfo> info() = 0;
+    // A failed build is an Error whose message carries docker's exit code and whose hint holds its last lines.
+    virtual Status build(const DockerInfo& info, const BuildSpec& spec, const std::string& dockerfile_content,
+                         const OutputFn& out) = 0;
+    // `docker --config DIR login --password-stdin`: the password travels on stdin, the credentials land in
+    // DIR (a private directory the caller removes), never in the user's docker config.
+    virtual Status login(const std::string& config_dir, const std::string& registry, const std::string& username,
+                         const std::string& password) = 0;
+    // Pushes and returns the manifest digest the registry reported ("sha256:…").
+    virtual Result<std::string> push(const std::string& config_dir, const std::string& ref, const OutputFn& out) = 0;
+    virtual Status tag(const std::string& from, const std::string& to) = 0;
+    // "linux/amd64" for an image in the local store; NotFound when there is no such image.
+    virtual Result<std::string> image_platform(const std::string& ref) = 0;
+};
+
+std::unique_ptr<Docker> make_docker(const DockerCli& cli);
+
+// The digest in `docker push` output ("…: digest: sha256:… size: N"); empty when there is none.
+std::string push_digest_from_output(std::string_view output);
 
 }  // namespace tenantctl::images

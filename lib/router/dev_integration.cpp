@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "core/clock.hpp"
 #include "core/fs.hpp"
+#include "core/net.hpp"
 #include "core/strings.hpp"
 #include "router/driver.hpp"
 #include "router/registry.hpp"
@@ -138,7 +141,16 @@ public:
         for (const auto& i : m_impl->manager->list(application_id))
             if (i.state == InstanceState::Running) (void)m_impl->manager->stop_instance(i.id);
     }
-    void rollout_created(const nlohmann::json& app, const nlohmann::json&) override { application_changed(app); }
+    // A rollout replaces instances: running ones on another image stop now and start on the new image with
+    // their next request; a `new_instances` rollout (tenantctl containers restart) stops all of them.
+    void rollout_created(const nlohmann::json& app, const nlohmann::json& rollout) override {
+        application_changed(app);
+        auto a = app_spec_from_json(app);
+        if (!a) return;
+        bool all = rollout.value("strategy", std::string()) == "new_instances";
+        for (const auto& i : m_impl->manager->list(a->id))
+            if (i.state == InstanceState::Running && (all || i.image != a->image)) (void)m_impl->manager->stop_instance(i.id);
+    }
 
 private:
     std::shared_ptr<DevRouter::Impl> m_impl;
@@ -174,9 +186,18 @@ Result<std::unique_ptr<DevRouter>> DevRouter::start(const Env& env, const DevRou
                      "start dockerd or point DOCKER_HOST at it (tests/support/docker_env.sh starts one)");
 
     if (o.registry.empty()) {
+        // The registry keeps its port across restarts (images pushed earlier keep working): the port is
+        // remembered in the state directory and reused when it is still free.
         RegistryOptions ro;
         ro.state_dir = join_path(o.state_dir, "registry");
+        const std::string port_file = join_path(ro.state_dir, "port");
+        if (auto saved = read_file(port_file)) {
+            int p = std::atoi(saved->c_str());
+            if (loopback_port_free(p)) ro.port = p;
+        }
         TRY_ASSIGN(impl->registry, RegistryProcess::start(ro));
+        const std::string& host = impl->registry->host();
+        (void)write_file_atomic(port_file, host.substr(host.rfind(':') + 1) + "\n");
     } else {
         TRY_ASSIGN(impl->registry, RegistryProcess::attach(o.registry, o.registry_username, o.registry_password));
     }

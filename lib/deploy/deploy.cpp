@@ -1,0 +1,404 @@
+#include "deploy/deploy.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
+
+#include "core/fs.hpp"
+#include "core/redact.hpp"
+#include "core/sha256.hpp"
+#include "core/strings.hpp"
+#include "deploy/containers.hpp"
+#include "images/context.hpp"
+#include "images/git_info.hpp"
+#include "images/registry.hpp"
+
+namespace tenantctl::deploy {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const json& field(const json& o, const char* k) {
+    static const json null_json;
+    if (!o.is_object()) return null_json;
+    auto it = o.find(k);
+    return it == o.end() ? null_json : *it;
+}
+
+std::string str(const json& o, const char* k) {
+    const json& v = field(o, k);
+    return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+// One [[containers]] entry and what deploying it takes.
+struct ContainerPlan {
+    json config;
+    std::string name;
+    bool dockerfile = false;
+    std::string dockerfile_path;
+    std::string dockerfile_content;
+    std::string context_dir;
+    std::vector<std::pair<std::string, std::string>> build_args;
+    images::ContextDigest context;
+    ContainerOutcome outcome;
+};
+
+// The digest that decides whether the worker must be uploaded again: the metadata without what changes on
+// every run or is not content (tags, annotations, the migrations computed against the deployed tag), plus
+// the config's own migration list, plus every module.
+std::string upload_digest(const UploadBundle& b, const json& config_migrations) {
+    json m = b.metadata;
+    m.erase("tags");
+    m.erase("annotations");
+    m.erase("migrations");
+    Sha256 h;
+    h.update(m.dump()).update(std::string(1, '\0')).update(config_migrations.dump());
+    for (const auto& mod : b.modules) {
+        h.update(std::string(1, '\0')).update(mod.name).update(std::string(1, '\0')).update(mod.content_type);
+        h.update(std::string(1, '\0')).update(std::to_string(mod.data.size())).update(std::string(1, '\0')).update(mod.data);
+    }
+    return h.hex();
+}
+
+// A private directory for `docker --config` (registry credentials never land in the user's docker config).
+class TempDir {
+public:
+    TempDir() {
+        std::string base = fs::temp_directory_path().string() + "/tenantctl-docker-XXXXXX";
+        std::vector<char> buf(base.begin(), base.end());
+        buf.push_back('\0');
+        if (::mkdtemp(buf.data())) m_path = buf.data();
+    }
+    ~TempDir() {
+        std::error_code ec;
+        if (!m_path.empty()) fs::remove_all(m_path, ec);
+    }
+    const std::string& path() const { return m_path; }
+
+private:
+    std::string m_path;
+};
+
+Status write_outdir(const std::string& dir, const UploadBundle& bundle) {
+    // The upload exactly as it would be sent, except secret values, which are masked.
+    UploadBundle masked = bundle;
+    for (auto& b : masked.metadata["bindings"])
+        if (str(b, "type") == "secret_text") b["text"] = "***";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return Error(ErrorKind::Io, "--outdir " + quoted(dir) + ": " + ec.message());
+    TRY_STATUS(write_file_atomic(join_path(dir, "metadata.json"), masked.metadata.dump(2) + "\n"));
+    api::MultipartBody body = encode_upload(masked);
+    TRY_STATUS(write_file_atomic(join_path(dir, "upload.multipart"), body.data));
+    TRY_STATUS(write_file_atomic(join_path(dir, "upload.content-type"), body.content_type() + "\n"));
+    for (const auto& m : masked.modules) {
+        std::string p = join_path(join_path(dir, "modules"), m.name);
+        fs::create_directories(fs::path(p).parent_path(), ec);
+        TRY_STATUS(write_file_atomic(p, m.data));
+    }
+    return {};
+}
+
+std::optional<std::string> label_value(const json& app, const char* name) {
+    for (const auto& l : field(field(app, "configuration"), "labels"))
+        if (str(l, "name") == name) return str(l, "value");
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<RolloutMode> parse_rollout_mode(const std::string& t) {
+    if (t == "gradual") return RolloutMode::Gradual;
+    if (t == "immediate") return RolloutMode::Immediate;
+    if (t == "none") return RolloutMode::None;
+    return Error(ErrorKind::Usage, "--containers-rollout " + quoted(t) + " is not one of immediate, gradual, none");
+}
+
+Result<std::string> worker_name(const config::LoadedConfig& cfg, const DeployOptions& o) {
+    std::string name = o.name.empty() ? cfg.name() : o.name;
+    if (name.empty())
+        return Error(ErrorKind::Usage,
+                     "no worker name: the configuration has no \"name\"" +
+                         (cfg.display_path.empty() ? std::string() : " (" + cfg.display_path + ")"),
+                     "add name = \"my-worker\" to the config or pass --name");
+    return name;
+}
+
+json DeployReport::to_json() const {
+    json cs = json::array();
+    for (const auto& c : containers) {
+        json ch = json::array();
+        for (const auto& f : c.changes) ch.push_back({{"field", f.path}, {"before", f.before}, {"after", f.after}});
+        json j = {{"name", c.name},       {"application_id", c.application_id}, {"action", c.action},
+                  {"image", c.image},     {"built", c.built},                   {"pushed", c.pushed},
+                  {"changes", ch}};
+        if (!c.context_digest.empty()) j["context_digest"] = c.context_digest;
+        if (!c.rollout_id.empty()) j["rollout_id"] = c.rollout_id;
+        cs.push_back(j);
+    }
+    json w = {{"name", worker}, {"uploaded", uploaded}, {"upload_digest", upload_digest}};
+    if (!dispatch_namespace.empty()) w["dispatch_namespace"] = dispatch_namespace;
+    w["version_id"] = version_id.empty() ? json() : json(version_id);
+    return {{"worker", w}, {"containers", cs}, {"skipped", skipped}};
+}
+
+Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient* client, images::Docker* docker,
+                                const DeployOptions& o, const DeployEvents& ev) {
+    auto step = [&](const std::string& s) {
+        if (ev.step) ev.step(s);
+    };
+    const json& c = cfg.config;
+    DeployReport rep;
+    TRY_ASSIGN(rep.worker, worker_name(cfg, o));
+    rep.dispatch_namespace = o.dispatch_namespace;
+    if (!o.dry_run && !client) return Error(ErrorKind::Internal, "deploy without an API client");
+
+    for (const auto& [k, v] : o.secrets)
+        if (!v)
+            return Error(ErrorKind::Input, "--secrets-file: " + quoted(k) + " is null, and deploy cannot delete secrets",
+                         "delete it with `tenantctl secret delete " + k + "`");
+
+    // 1. What the containers need (and docker, checked before anything is uploaded).
+    std::vector<ContainerPlan> plans;
+    if (o.rollout == RolloutMode::None) {
+        if (!cfg.containers().empty()) rep.skipped.push_back("containers: --containers-rollout none");
+    } else {
+        for (const auto& ct : cfg.containers()) {
+            ContainerPlan p;
+            p.config = ct;
+            p.name = str(ct, "name");
+            p.outcome.name = p.name;
+            p.dockerfile = field(ct, "image_build_context").is_string();
+            if (p.dockerfile) {
+                p.dockerfile_path = cfg.absolute(str(ct, "image"));
+                p.context_dir = cfg.absolute(str(ct, "image_build_context"));
+                auto text = read_file(p.dockerfile_path);
+                if (!text)
+                    return Error(ErrorKind::Config, "containers " + quoted(p.name) + ": cannot read the Dockerfile " +
+                                                        quoted(p.dockerfile_path) + ": " + text.error().message);
+                p.dockerfile_content = *text;
+                for (const auto& [k, v] : field(ct, "image_vars").items())
+                    p.build_args.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+                images::ContextInput in{p.dockerfile_content, p.context_dir, p.build_args, "linux/amd64"};
+                TRY_ASSIGN(p.context, images::digest_context(in));
+                p.outcome.context_digest = p.context.digest;
+            } else {
+                TRY_ASSIGN(p.outcome.image, images::resolve_image_name(str(ct, "image"), o.managed_registry, o.account_id));
+            }
+            plans.push_back(std::move(p));
+        }
+    }
+
+    // 2. The worker upload.
+    auto git = images::read_git_info(cfg.dir);
+    UploadOptions uo;
+    uo.config_dir = cfg.dir;
+    uo.keep_vars = o.keep_vars;
+    uo.message = !o.message.empty() ? o.message : git ? git->subject : std::string();
+    uo.version_tag = !o.version_tag.empty() ? o.version_tag : git ? git->short_commit + (git->dirty ? "-dirty" : "") : "";
+    uo.compatibility_date = o.compatibility_date;
+    auto build_bundle = [&](const std::optional<std::string>& migration_tag, const std::vector<std::string>& tags)
+        -> Result<UploadBundle> {
+        UploadOptions u = uo;
+        u.current_migration_tag = migration_tag;
+        u.tags = tags;
+        TRY_ASSIGN(UploadBundle b, build_upload(c, u));
+        for (const auto& [k, v] : o.secrets) b.metadata["bindings"].push_back({{"name", k}, {"type", "secret_text"}, {"text", *v}});
+        return b;
+    };
+    TRY_ASSIGN(UploadBundle bundle, build_bundle(std::nullopt, {}));
+    rep.upload_digest = upload_digest(bundle, field(c, "migrations"));
+    const std::string upload_tag = k_upload_tag_prefix + rep.upload_digest.substr(0, 16);
+
+    if (o.dry_run) {
+        if (!o.outdir.empty()) TRY_STATUS(write_outdir(o.outdir, bundle));
+        for (auto& p : plans) {
+            p.outcome.action = "dry-run";
+            rep.containers.push_back(p.outcome);
+        }
+        rep.skipped.push_back("--dry-run: no API calls, no docker build, no push");
+        return rep;
+    }
+
+    // Docker is checked when the first build is due: still before anything is uploaded or written.
+    std::optional<images::DockerInfo> dinfo;
+    auto check_docker = [&]() -> Status {
+        if (dinfo) return {};
+        if (!docker) return Error(ErrorKind::Internal, "deploy needs docker but has none");
+        step("checking docker");
+        auto info = docker->info();
+        if (!info) {
+            Error e = std::move(info).error();
+            e.hint += (e.hint.empty() ? "" : "; ") + std::string("or deploy only the worker with --containers-rollout none");
+            return e;
+        }
+        dinfo = *info;
+        return {};
+    };
+
+    // 3. Reads: the deployed script (its tags and migration tag) and the applications.
+    step("reading the deployed state");
+    std::optional<json> script;
+    if (!o.dispatch_namespace.empty()) {
+        auto s = client->get_namespace_script(o.account_id, o.dispatch_namespace, rep.worker);
+        if (s) script = field(*s, "script").is_object() ? field(*s, "script") : *s;
+        else if (s.error().kind != ErrorKind::NotFound) return std::move(s).error();
+    } else {
+        TRY_ASSIGN(auto all, client->list_scripts(o.account_id));
+        for (auto& s : all)
+            if (str(s, "id") == rep.worker) script = s;
+    }
+    std::vector<std::string> tags;
+    bool recorded = false;
+    std::optional<std::string> migration_tag;
+    if (script) {
+        for (const auto& t : field(*script, "tags")) {
+            if (!t.is_string()) continue;
+            std::string v = t.get<std::string>();
+            if (v == upload_tag) recorded = true;
+            if (!starts_with(v, k_upload_tag_prefix)) tags.push_back(v);
+        }
+        if (!str(*script, "migration_tag").empty()) migration_tag = str(*script, "migration_tag");
+    }
+    // Namespace scripts take at most 8 tags: without room for the digest tag every deploy uploads.
+    bool can_record = o.dispatch_namespace.empty() || tags.size() < 8;
+    if (can_record) tags.push_back(upload_tag);
+
+    std::vector<json> apps;
+    if (!plans.empty()) {
+        api::ListOptions lo;
+        TRY_ASSIGN(apps, client->list_all(api::account_path(o.account_id) + "/containers/applications", {}, lo));
+    }
+    auto find_app = [&](const std::string& name) -> const json* {
+        for (const auto& a : apps)
+            if (str(a, "name") == name) return &a;
+        return nullptr;
+    };
+
+    // 4. Images: reuse what the application or the registry already has; otherwise build and push.
+    std::optional<images::RegistryCredentials> creds;
+    std::unique_ptr<TempDir> docker_config;
+    auto credentials = [&]() -> Result<images::RegistryCredentials> {
+        if (creds) return *creds;
+        step("getting registry credentials");
+        TRY_ASSIGN(auto r, client->call(api::Method::Post,
+                                        api::account_path(o.account_id) + "/containers/registries/" +
+                                            url_encode(o.managed_registry) + "/credentials",
+                                        {}, api::json_body({{"expiration_minutes", 15}, {"permissions", {"push", "pull"}}})));
+        images::RegistryCredentials rc;
+        rc.host = str(r.result, "registry_host").empty() ? o.managed_registry : str(r.result, "registry_host");
+        rc.username = str(r.result, "username");
+        rc.password = str(r.result, "password");
+        Redactor::global().add(rc.password);
+        creds = rc;
+        return rc;
+    };
+    for (auto& p : plans) {
+        if (!p.dockerfile) continue;
+        const json* app = find_app(p.name);
+        if (app && !o.force && label_value(*app, k_context_label) == p.context.digest &&
+            !str(field(*app, "configuration"), "image").empty()) {
+            p.outcome.image = str(field(*app, "configuration"), "image");
+            rep.skipped.push_back("image " + p.name + ": the application already runs build context " +
+                                  p.context.short_tag());
+            continue;
+        }
+        TRY_ASSIGN(auto rc, credentials());
+        const std::string repo = o.account_id + "/" + to_lower(p.name);
+        const std::string tag = p.context.short_tag();
+        const std::string remote = rc.host + "/" + repo + ":" + tag;
+        images::RegistryClient registry(rc);
+        TRY_ASSIGN(auto have, registry.manifest_digest(repo, tag));
+        if (have) {
+            p.outcome.image = rc.host + "/" + repo + "@" + *have;
+            rep.skipped.push_back("image " + p.name + ": the registry already has " + remote);
+            continue;
+        }
+        TRY_STATUS(check_docker());
+        step("building " + remote);
+        images::BuildSpec spec;
+        spec.dockerfile_path = p.dockerfile_path;
+        spec.context_dir = p.context_dir;
+        spec.build_args = p.build_args;
+        spec.tag = remote;
+        spec.labels[k_context_label] = p.context.digest;
+        if (git) {
+            spec.labels["org.opencontainers.image.revision"] = git->commit + (git->dirty ? "-dirty" : "");
+            spec.labels["tenantctl.git.subject"] = git->subject;
+        }
+        TRY_STATUS(docker->build(*dinfo, spec, p.dockerfile_content, ev.docker_output));
+        p.outcome.built = true;
+        if (!docker_config) {
+            docker_config = std::make_unique<TempDir>();
+            if (docker_config->path().empty()) return Error(ErrorKind::Io, "cannot create a temporary directory for docker");
+            TRY_STATUS(docker->login(docker_config->path(), rc.host, rc.username, rc.password));
+        }
+        step("pushing " + remote);
+        TRY_ASSIGN(auto digest, docker->push(docker_config->path(), remote, ev.docker_output));
+        p.outcome.pushed = true;
+        p.outcome.image = rc.host + "/" + repo + "@" + digest;
+    }
+
+    // 5. The worker, unless the recorded digest says it is already deployed.
+    if (script && recorded && o.secrets.empty() && !o.force) {
+        rep.skipped.push_back("worker " + rep.worker + ": unchanged (upload " + rep.upload_digest.substr(0, 16) + ")");
+    } else {
+        TRY_ASSIGN(bundle, build_bundle(migration_tag, tags));
+        if (!o.outdir.empty()) TRY_STATUS(write_outdir(o.outdir, bundle));
+        api::MultipartBody body = encode_upload(bundle);
+        step("uploading worker " + rep.worker + (o.dispatch_namespace.empty() ? "" : " to namespace " + o.dispatch_namespace));
+        if (!o.dispatch_namespace.empty()) {
+            TRY_STATUS(client->put_namespace_script(o.account_id, o.dispatch_namespace, rep.worker, body, true));
+        } else {
+            TRY_STATUS(client->upload_script(o.account_id, rep.worker, body, true));
+            auto deps = client->call(api::Method::Get, api::account_path(o.account_id) + "/workers/scripts/" +
+                                                           url_encode(rep.worker) + "/deployments");
+            if (deps) {
+                const json& list = field(deps->result, "deployments");
+                if (list.is_array() && !list.empty())
+                    for (const auto& v : field(list[0], "versions")) rep.version_id = str(v, "version_id");
+            }
+        }
+        rep.uploaded = true;
+    }
+
+    // 6. Applications: create the missing, modify and roll out the changed, leave the rest alone.
+    for (auto& p : plans) {
+        json desired = create_application_request(p.config, p.outcome.image);
+        if (p.dockerfile) {
+            json& labels = desired["configuration"]["labels"];
+            if (!labels.is_array()) labels = json::array();
+            labels.push_back({{"name", k_context_label}, {"value", p.context.digest}});
+        }
+        const json* app = find_app(p.name);
+        const std::string base = api::account_path(o.account_id) + "/containers/applications";
+        if (!app) {
+            step("creating container application " + p.name);
+            TRY_ASSIGN(auto r, client->call(api::Method::Post, base, {}, api::json_body(desired)));
+            p.outcome.application_id = str(r.result, "id");
+            p.outcome.action = "created";
+        } else {
+            p.outcome.application_id = str(*app, "id");
+            p.outcome.changes = application_diff(*app, desired);
+            if (p.outcome.changes.empty() && !o.force) {
+                p.outcome.action = "unchanged";
+            } else {
+                step("modifying container application " + p.name);
+                const std::string path = base + "/" + url_encode(p.outcome.application_id);
+                TRY_STATUS(client->call(api::Method::Patch, path, {}, api::json_body(modify_application_request(desired))));
+                p.outcome.action = "modified";
+                TRY_ASSIGN(auto r, client->call(api::Method::Post, path + "/rollouts", {},
+                                                api::json_body(rollout_request(p.config, desired["configuration"],
+                                                                               o.rollout == RolloutMode::Immediate))));
+                p.outcome.rollout_id = str(r.result, "id");
+            }
+        }
+        rep.containers.push_back(p.outcome);
+    }
+    return rep;
+}
+
+}  // namespace tenantctl::deploy
