@@ -40,7 +40,9 @@ Result<std::vector<std::string>> complete_names(Context& ctx, const std::string&
         if (ns.empty()) return names;
         TRY_ASSIGN(auto list, client.list_namespace_scripts(account, ns));
         for (const auto& s : list) {
-            if (s.contains("id") && s["id"].is_string()) names.push_back(s["id"].get<std::string>());
+            // Items are {"script": {"id": …}, "dispatch_namespace": …}; a bare {"id": …} is accepted too.
+            const auto& script = s.contains("script") && s["script"].is_object() ? s["script"] : s;
+            if (script.contains("id") && script["id"].is_string()) names.push_back(script["id"].get<std::string>());
         }
     }
     return names;

@@ -24,6 +24,10 @@ std::vector<std::string> choices_of(const CLI::Option* o) {
 std::string dynamic_of(const std::string& name, const std::string& command_path) {
     if (name == "namespace" || name == "dispatch-namespace" || name == "NAMESPACE") return "namespace";
     if (starts_with(command_path, "tenants") && (name == "ID" || name == "TENANT" || name == "id")) return "tenant";
+    // An existing namespace: dispatch-namespace get|delete NAME, rename OLD.
+    if ((command_path == "dispatch-namespace get" || command_path == "dispatch-namespace delete") && name == "name")
+        return "namespace";
+    if (command_path == "dispatch-namespace rename" && name == "old") return "namespace";
     return {};
 }
 

@@ -81,10 +81,13 @@ void register_completions(CLI::App& app, Context& ctx) {
     // and gives up quickly. Errors print nothing (a completion must not spam the terminal).
     auto* complete = app.add_subcommand("__complete", "List names for shell completion")->group("");
     auto kind = std::make_shared<std::string>();
+    auto line = std::make_shared<std::vector<std::string>>();
     complete->add_option("kind", *kind)->required();
-    complete->prefix_command();  // everything after KIND is the command line being completed
-    on_run(complete, ctx, [&ctx, kind, complete] {
-        std::vector<std::string> words = complete->remaining();
+    // Everything after `--` is the command line being completed. A positional list (not prefix_command): with
+    // prefix_command CLI11 hands words that name sibling commands ("dispatch-namespace") back to the parent.
+    complete->add_option("words", *line);
+    on_run(complete, ctx, [&ctx, kind, line] {
+        std::vector<std::string> words = *line;
         if (!words.empty() && words.front() == "--") words.erase(words.begin());
         auto names = complete_names(ctx, *kind, words);
         if (!names.ok()) return 1;
