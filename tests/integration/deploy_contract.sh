@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# labels: integration;contract;deploy
+# timeout: 900
+# `deploy --dispatch-namespace`, an account deploy with a registry-image container, and the containers commands
+# against Prism's validating mock of the Cloudflare API subset: zero request violations.
+set -uo pipefail
+source "$(dirname "$0")/contract_common.inc"
+
+p=$work/project
+mkdir -p "$p/src"
+echo 'export default { async fetch() { return new Response("tenant"); } };' >"$p/src/index.js"
+cat >"$p/wrangler.toml" <<'TOML'
+name = "tenant-worker"
+main = "./src/index.js"
+compatibility_date = "2025-06-01"
+[vars]
+THEME = "dark"
+TOML
+printf 'API_KEY=contract-secret-value\n' >"$work/secrets.env"
+T --cwd "$p" deploy --dispatch-namespace my-dispatch-namespace --name tenant-1
+T --cwd "$p" deploy --dispatch-namespace my-dispatch-namespace --name tenant-1 --secrets-file "$work/secrets.env" --message "contract run"
+
+# an account worker with a container that runs a registry image (no docker needed)
+q=$work/platform
+mkdir -p "$q/src"
+echo 'export class Web {}; export default { async fetch() { return new Response("router"); } };' >"$q/src/index.js"
+cat >"$q/wrangler.toml" <<'TOML'
+name = "platform"
+main = "./src/index.js"
+compatibility_date = "2025-06-01"
+[[containers]]
+class_name = "Web"
+image = "registry.cloudflare.com/tenant-app:v1"
+max_instances = 4
+[[durable_objects.bindings]]
+name = "WEB"
+class_name = "Web"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Web"]
+TOML
+T --cwd "$q" deploy
+T --cwd "$q" deploy --containers-rollout immediate --force
+
+# containers commands, on the ids Prism's examples give
+T containers list
+app=$("$TENANTCTL" --api-url "$url" --json containers list 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[0]["id"] if d else "")')
+if [ -n "$app" ]; then
+    T containers info "$app"
+    T containers instances "$app"
+    inst=$("$TENANTCTL" --api-url "$url" --json containers instances "$app" 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[0]["id"] if d else "")')
+    [ -n "$inst" ] && T containers restart "$app" --instance "$inst"
+    T containers restart "$app"
+    T containers delete "$app" --yes
+else
+    echo "FAIL: Prism's application list gave no id"; exit 1
+fi
+T containers registries list
+T containers registries configure docker.io --public
+T containers registries delete docker.io --yes
+T --json containers registries credentials --push
+
+# The deploys and the containers commands must have succeeded against the contract, not just been valid.
+[ ${#failed_cmds[@]} -eq 0 ] || { echo "FAIL: commands exited non-zero: ${failed_cmds[*]}"; exit 1; }
+check_contract 15
