@@ -30,7 +30,7 @@ check "the container-platform binary is installed executable" [ -x "$share/tenan
 check "bash completion in bash-completion's directory" [ -s "$share/bash-completion/completions/tenantctl" ]
 check "zsh completion in site-functions" [ -s "$share/zsh/site-functions/_tenantctl" ]
 check "fish completion in vendor_completions.d" [ -s "$share/fish/vendor_completions.d/tenantctl.fish" ]
-check "man pages in man1" [ -s "$share/man/man1/tenantctl.1" ] && [ -s "$share/man/man1/tenantctl-config.1" ]
+check "man pages in man1" test -s "$share/man/man1/tenantctl.1" -a -s "$share/man/man1/tenantctl-config.1"
 
 out=$("$bin" init --list --json)
 check "installed binary lists the installed templates" \

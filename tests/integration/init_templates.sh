@@ -45,7 +45,7 @@ for t in "${templates[@]}"; do
   dir=$tmp/projects/my-$t
   run "$TENANTCTL" init "$dir" --template "$t"
   check "init --template $t exits 0" [ "$rc" = 0 ]
-  check "$t: a README and a wrangler config" [ -f "$dir/README.md" ] && [ -f "$dir/wrangler.jsonc" ]
+  check "$t: a README and a wrangler config" test -f "$dir/README.md" -a -f "$dir/wrangler.jsonc"
   check "$t: no placeholder left" bash -c "! grep -rIl __project_name__ '$dir'"
   check "$t: the project name is in the config" grep -q "\"name\": \"my-$t\"" "$dir/wrangler.jsonc"
   check "$t: the project name is the README title" grep -qx "# my-$t" "$dir/README.md"
