@@ -3,12 +3,13 @@
 #   1. installs dependencies and builds tenantctl;
 #   2. validates and shows the bundled example's wrangler configuration;
 #   3. starts the local platform (`tenantctl dev`) on 127.0.0.1 with its state under build/quickstart;
-#   4. creates a dispatch namespace, uploads a tenant worker into it, gives it a secret, and lists it all
-#      with tenantctl's own commands against the local platform;
+#   4. scaffolds the tenant-worker template and deploys it into a dispatch namespace as tenant "acme", gives
+#      it a secret and lists it, all with tenantctl's own commands against the local platform;
 #   5. with the platform's registry and tenant router (`--containers`; a docker daemon is started for the run
-#      if none is running): pushes a FROM-scratch image of the small tenant-echo server built here, creates a
-#      container application through the API, and has two tenants answer over HTTP through the router,
-#      each from its own container;
+#      if none is running): scaffolds the container-platform template and runs `tenantctl deploy` (docker
+#      build of a FROM-scratch image, push with API-issued credentials, worker upload, container
+#      application), deploys again (nothing changed: nothing sent but reads), and has two tenants answer over
+#      HTTP through the router, each from its own container;
 #   6. stops everything it started.
 # Set TENANTCTL=/path/to/tenantctl to skip the build.
 set -euo pipefail
@@ -37,10 +38,10 @@ else
 fi
 export DOCKER_CONFIG=$state/docker-config
 export XDG_CONFIG_HOME=$state/config   # the `local` profile goes here, not into your own config
-rm -f "$state/dev/dev.json"
+rm -rf "$state/dev"   # every run starts from a fresh local platform
 router_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 dev_args=(dev --listen 127.0.0.1:0 --state-dir "$state/dev")
-[ $docker_ok = 1 ] && dev_args+=(--containers --network host --router-listen "127.0.0.1:$router_port")
+[ $docker_ok = 1 ] && dev_args+=(--containers --network host --router-listen "127.0.0.1:$router_port" --app platform-tenantapp)
 "$TENANTCTL" "${dev_args[@]}" >"$state/dev.log" 2>&1 &
 dev_pid=$!
 cleanup() {
@@ -54,53 +55,31 @@ api=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_url"]
 echo "local platform API: $api" >&2
 tc --local whoami
 
-step "a dispatch namespace and a tenant worker in it"
+step "a tenant worker in a dispatch namespace (tenantctl init + deploy --dispatch-namespace)"
+rm -rf "$state/tenant-worker"
+tc init "$state/tenant-worker" --template tenant-worker --name tenant-worker
 tc --local dispatch-namespace get quickstart >/dev/null 2>&1 || tc --local dispatch-namespace create quickstart
-# Uploading a tenant worker is the job of `tenantctl deploy --dispatch-namespace` / `tenants create`, which
-# are not implemented yet; until then the upload is one API call (the same multipart form wrangler sends).
-token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["api_token"])' "$XDG_CONFIG_HOME/tenantctl/profiles/local.json")
-account=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["account_id"])' "$XDG_CONFIG_HOME/tenantctl/profiles/local.json")
-curl -sf -X PUT -H @<(printf 'Authorization: Bearer %s\n' "$token") \
-  -F 'metadata={"main_module":"index.js","compatibility_date":"2025-06-01","tags":["plan:free","managed"],"keep_bindings":["secret_text"]};type=application/json' \
-  -F "index.js=@$root/examples/hello/src/index.js;type=application/javascript+module;filename=index.js" \
-  "$api/accounts/$account/workers/dispatch/namespaces/quickstart/scripts/acme" >/dev/null
-echo "uploaded tenant worker 'acme'" >&2
+tc --local --cwd "$state/tenant-worker" deploy --dispatch-namespace quickstart --name acme
 printf 'quickstart-secret-value' | tc --local secret put API_KEY --dispatch-namespace quickstart --name acme
 tc --local secret list --dispatch-namespace quickstart --name acme
 tc --local dispatch-namespace get quickstart
 
-if [ $docker_ok = 1 ] && [ -x "$build_dir/tests/apps/tenant-echo" ]; then
-  step "a container per tenant, through the tenant router"
-  auth=$state/auth; (umask 077; printf 'Authorization: Bearer %s\n' "$token" >"$auth")
-  call() { curl -sf -H @"$auth" -H 'Content-Type: application/json' "$@"; }
+if [ $docker_ok = 1 ]; then
+  step "a container per tenant behind the router (tenantctl init --template container-platform + deploy)"
+  rm -rf "$state/platform"
+  tc init "$state/platform" --template container-platform --name platform
+  # deploy: docker build (linux/amd64, FROM scratch) -> push with API-issued registry credentials ->
+  # worker upload -> container application; the second deploy finds nothing changed and sends only reads.
+  tc --local --cwd "$state/platform" deploy
+  tc --local --cwd "$state/platform" deploy
   jget() { python3 -c 'import json,sys; print(eval(sys.argv[1], {"d": json.load(sys.stdin)}))' "$1"; }
-  registry=$(call "$api/accounts/$account/containers/registries" | jget 'd["result"][0]["domain"]')
-  creds=$(call -X POST "$api/accounts/$account/containers/registries/$registry/credentials" \
-    -d '{"expiration_minutes":15,"permissions":["push","pull"]}')
-  jget 'd["result"]["password"]' <<<"$creds" |
-    docker login -u "$(jget 'd["result"]["username"]' <<<"$creds")" --password-stdin "$registry" >/dev/null 2>&1
-  mkdir -p "$state/image" && cp "$build_dir/tests/apps/tenant-echo" "$state/image/"
-  printf 'FROM scratch\nCOPY tenant-echo /tenant-echo\nENTRYPOINT ["/tenant-echo"]\n' >"$state/image/Dockerfile"
-  image=$registry/$account/echo:v1
-  docker build -q -t "$image" "$state/image" >/dev/null 2>&1 && docker push "$image" >/dev/null
-  echo "pushed $image" >&2
-  # `tenantctl deploy` will do this from the config's [[containers]]; until then it is one API call.
-  # The registry gets a new port on every start, so an application kept from an earlier run is re-pointed.
-  app_id=$(call "$api/accounts/$account/containers/applications" | jget '([a["id"] for a in d["result"] if a["name"]=="echo"] or [""])[0]')
-  config="{\"image\":\"$image\",\"sleep_after\":\"10m\"}"
-  if [ -n "$app_id" ]; then
-    call -X PATCH "$api/accounts/$account/containers/applications/$app_id" -d "{\"configuration\":$config}" >/dev/null
-  else
-    call -X POST "$api/accounts/$account/containers/applications" \
-      -d "{\"name\":\"echo\",\"scheduling_policy\":\"default\",\"instances\":0,\"max_instances\":5,\"configuration\":$config}" >/dev/null
-  fi
-  echo "container application 'echo' runs $image" >&2
   for tenant in acme globex; do
     echo "GET http://127.0.0.1:$router_port/app/$tenant/ ->" >&2
     curl -sf "http://127.0.0.1:$router_port/app/$tenant/" |
       jget '"  tenant %s answered from its own container %s" % (d["tenant_id"], d["instance_id"])'
   done
+  tc --local containers list
 fi
 
 step "done"
-echo "The local platform kept its state in $state/dev; run it yourself with: $TENANTCTL dev" >&2
+echo "The local platform kept its state in $state/dev; run it yourself with: $TENANTCTL dev --containers" >&2

@@ -19,6 +19,10 @@ int bind_loopback(int want) {
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     sa.sin_port = htons(static_cast<uint16_t>(want));
+    // Like the servers that will listen there (Go and Beast set SO_REUSEADDR): connections of an earlier run
+    // in TIME_WAIT must not make a port look taken.
+    int one = 1;
+    if (want) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     socklen_t len = sizeof sa;
     int port = 0;
     if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&

@@ -159,4 +159,19 @@ grep -q password <<<"$cr" && bad "credentials --json shows the password" || pass
 tc containers delete platform-appcontainer 2>/dev/null && bad "delete without --yes in a non-TTY run" || pass "delete refuses without --yes"
 tc containers delete platform-appcontainer --yes >/dev/null && pass "containers delete --yes" || bad "containers delete"
 [ "$(tc containers list --json | j 'len(d)')" = 0 ] && pass "no application left" || bad "application left"
+
+# 8. the platform restarts with its state: the registry keeps its port, so the deployed image still pulls
+out5=$(tc --cwd "$p" deploy --json 2>/dev/null) || bad "redeploy after delete failed"
+[ "$(j 'd["containers"][0]["action"]+" "+str(d["containers"][0]["built"])' <<<"$out5")" = "created False" ] &&
+  pass "redeploy after delete: the registry's image is reused, no build" || bad "redeploy: $out5"
+reg1=$(tc containers registries list --json | j 'd[0]["domain"]')
+kill "$dev"; wait "$dev" 2>/dev/null || true
+"$TENANTCTL" dev --containers --network host --listen 127.0.0.1:0 --router-listen "127.0.0.1:$rport" \
+  --state-dir "$tmp/state" >>"$tmp/dev.log" 2>&1 &
+dev=$!
+for _ in $(seq 1 200); do [ -s "$tmp/state/dev.json" ] && break; sleep 0.1; done
+reg2=$(tc containers registries list --json | j 'd[0]["domain"]')
+[ "$reg1" = "$reg2" ] && pass "the registry keeps its address across a restart ($reg2)" || bad "registry moved: $reg1 -> $reg2"
+a4=$(curl -s "$router/app/acme/" | j 'd["tenant_id"]' 2>/dev/null || true)
+[ "$a4" = acme ] && pass "after the restart the tenant answers from the deployed image" || bad "after restart: $a4 ($(tail -2 "$tmp/state/containers.log"))"
 exit $fail
