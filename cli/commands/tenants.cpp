@@ -1,23 +1,872 @@
+// tenants create|list|get|tag|restart|delete|secret|apply: the tenants of a multi-tenant platform. A tenant is a
+// user worker in a dispatch namespace (script name = tenant id) with tags, secrets, plan limits, optional
+// isolated resources (<prefix>-<id>) and its container instance. The logic lives in lib/tenants; this file
+// wires flags, prints and maps results to exit codes.
+#include <iostream>
+#include <mutex>
+
+#include "api_context.hpp"
 #include "commands/commands.hpp"
+#include "config/config.hpp"
+#include "core/cancel.hpp"
+#include "core/fs.hpp"
+#include "core/redact.hpp"
+#include "core/strings.hpp"
+#include "tenants/engine.hpp"
 
 namespace tenantctl::cli {
 
-// Not built yet: the commands exist so that help, completions and man pages show the whole surface, and each
-// says plainly that it is not implemented.
-void register_tenants(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("tenants", "Create, list, tag, restart and delete tenants; apply tenants.yaml (not implemented yet)");
-    cmd->require_subcommand(1);
-    const std::pair<const char*, const char*> subs[] = {
-        {"create", "Create a tenant: its worker in a dispatch namespace, tags, plan and isolated resources"},
-        {"list", "List tenants (server-side tag filter)"},
-        {"get", "Show one tenant"},
-        {"tag", "Add, remove or set a tenant's tags"},
-        {"restart", "Restart a tenant's container instance"},
-        {"delete", "Delete a tenant (or every tenant with a tag)"},
-        {"secret", "Manage a tenant's secrets"},
-        {"apply", "Plan and apply tenants.yaml"},
+namespace {
+
+using nlohmann::json;
+namespace tn = tenantctl::tenants;
+
+struct TenantsOptions {
+    std::string file;        // -f/--file
+    std::string ns;          // --namespace
+    std::string prefix;      // --prefix
+    std::string id;          // positional ID
+    std::string script;      // --script
+    std::string plan;        // --plan
+    std::vector<std::string> tags;     // --tag (repeatable)
+    std::vector<std::string> isolate;  // --isolate kv,r2,d1
+    std::vector<std::string> vars;     // --var K=V
+    std::string compatibility_date;    // --compatibility-date
+    std::string op;          // tag: add|remove|set
+    std::vector<std::string> tag_args;
+    std::string app;         // --app
+    std::string secret_name;
+    bool purge = false;
+    bool yes = false;
+    bool dry_run = false;
+    bool prune = false;
+    bool force = false;
+    int concurrency = 8;
+};
+
+// ---- shared helpers ------------------------------------------------------------------------------
+
+void print_diagnostics_with_source(const Error& e, const std::string& text) {
+    if (e.diagnostics.empty()) return;
+    SourceText src(e.diagnostics.front().file, text);
+    const auto& r = Redactor::global();
+    for (const auto& d : e.diagnostics) std::cerr << r.redact(render_diagnostic(d, &src));
+}
+
+// Fails with the error; diagnostics of a tenants file are shown with their source line and caret.
+int fail_file(Context& ctx, Error e, const std::string& path) {
+    if (e.diagnostics.empty() || ctx.ui.machine()) return ctx.ui.fail(e);
+    auto text = read_file(path);
+    if (!text.ok()) return ctx.ui.fail(e);
+    print_diagnostics_with_source(e, *text);
+    e.diagnostics.clear();
+    return ctx.ui.fail(e);
+}
+
+// The tenants file for a command: -f, else ./tenants.yaml when it exists, else an empty description.
+Result<tn::TenantsFile> base_file(Context& ctx, const TenantsOptions& o, std::string& used_path) {
+    std::string path = o.file;
+    if (path.empty() && file_exists(join_path(ctx.cwd(), "tenants.yaml"))) path = "tenants.yaml";
+    tn::TenantsFile f;
+    if (!path.empty()) {
+        used_path = absolute_path(path, ctx.cwd());
+        TRY_ASSIGN(f, tn::load_tenants_file(path, ctx.cwd()));
+    }
+    if (!o.ns.empty()) f.ns = o.ns;
+    if (f.ns.empty()) {
+        return Error(ErrorKind::Usage, "no dispatch namespace was given",
+                     "pass --namespace NS, or run where a tenants.yaml names it (or pass -f tenants.yaml)");
+    }
+    if (!o.prefix.empty()) f.prefix = o.prefix;
+    if (f.prefix.empty()) f.prefix = f.ns;
+    if (auto why = tn::check_tenant_id(f.prefix); !why.empty()) {
+        return Error(ErrorKind::Usage, "invalid resource prefix " + tenantctl::quoted(f.prefix) + ": " + why,
+                     "pass --prefix with a-z, 0-9 and '-' (resources are named <prefix>-<id>)");
+    }
+    return f;
+}
+
+Result<tn::TenantsFile> file_for(Context& ctx, const TenantsOptions& o) {
+    std::string used;
+    auto f = base_file(ctx, o, used);
+    if (!f.ok() && !used.empty() && !f.error().diagnostics.empty() && !ctx.ui.machine()) {
+        auto text = read_file(used);
+        if (text.ok()) {
+            print_diagnostics_with_source(f.error(), *text);
+            f.error().diagnostics.clear();
+        }
+    }
+    return f;
+}
+
+Status check_id(const std::string& id) {
+    if (auto why = tn::check_tenant_id(id); !why.empty()) {
+        return Error(ErrorKind::Usage, "invalid tenant id " + tenantctl::quoted(id) + ": " + why,
+                     "a tenant id is the script name: 1-63 of a-z, 0-9 and '-'");
+    }
+    return {};
+}
+
+json tenant_doc(const std::string& ns, const std::string& id) { return {{"namespace", ns}, {"id", id}}; }
+
+std::string tags_text(const std::vector<std::string>& tags) { return tags.empty() ? "-" : join(tags, ","); }
+
+// ---- create ---------------------------------------------------------------------------------------
+
+Result<tn::Source> create_source(Context& ctx, const TenantsOptions& o, const tn::TenantsFile& f) {
+    std::optional<std::string> date;
+    if (!o.compatibility_date.empty()) date = o.compatibility_date;
+    else date = f.compatibility_date;
+    if (!o.script.empty()) {
+        return tn::source_from_script(absolute_path(o.script, ctx.cwd()), date,
+                                      f.compatibility_flags.value_or(std::vector<std::string>{}));
+    }
+    if (!f.script.empty() || !f.config.empty()) {
+        tn::TenantsFile g = f;
+        if (date) g.compatibility_date = date;
+        return tn::source_for_file(g, ctx.env);
+    }
+    config::LoadOptions lo;
+    lo.cwd = ctx.cwd();
+    lo.config_path = ctx.g.config_path;
+    lo.env = ctx.g.env;
+    lo.environment = &ctx.env;
+    lo.dispatch_namespace = f.ns;
+    auto cfg = config::load_config_checked(lo, true);
+    if (!cfg.ok()) {
+        Error e = std::move(cfg).error();
+        if (e.hint.empty()) e.hint = "pass --script PATH, or run where a wrangler config with main = … exists";
+        return e;
+    }
+    return tn::source_from_config(cfg->config, cfg->dir, cfg->display_path, date);
+}
+
+Result<tn::TenantSpec> spec_from_flags(const TenantsOptions& o, const tn::TenantsFile& f) {
+    TRY_STATUS(check_id(o.id));
+    tn::TenantSpec t;
+    t.id = o.id;
+    t.plan = o.plan;
+    if (!t.plan.empty() && !f.plans.count(t.plan)) {
+        std::vector<std::string> names;
+        for (auto& [k, _] : f.plans) names.push_back(k);
+        return Error(ErrorKind::Usage, "unknown plan " + tenantctl::quoted(t.plan),
+                     names.empty() ? "plans come from tenants.yaml (plans: …): pass -f tenants.yaml"
+                                   : "plans defined: " + join(names, ", "));
+    }
+    for (const auto& tag : o.tags) {
+        if (auto why = tn::check_user_tag(tag, f.managed_tag); !why.empty())
+            return Error(ErrorKind::Usage, "invalid tag " + tenantctl::quoted(tag) + ": " + why);
+        if (std::find(t.tags.begin(), t.tags.end(), tag) == t.tags.end()) t.tags.push_back(tag);
+    }
+    if (t.tags.size() + tn::k_reserved_tags > tn::k_max_tags) {
+        return Error(ErrorKind::Usage,
+                     "too many tags: " + std::to_string(t.tags.size()) + " given, at most " +
+                         std::to_string(tn::k_max_tags - tn::k_reserved_tags) + " (the API allows 8 per script)",
+                     "tenantctl keeps 3 tags for itself: the managed marker, plan-<plan> and the state digest");
+    }
+    std::set<tn::Resource> iso;
+    for (const auto& list : o.isolate) {
+        for (const auto& k : split(list, ',')) {
+            auto r = tn::resource_from_string(std::string(trim(k)));
+            if (!r) return Error(ErrorKind::Usage, "unknown resource kind " + tenantctl::quoted(k) + " in --isolate", "use kv, r2 and d1");
+            iso.insert(*r);
+        }
+    }
+    t.isolate.assign(iso.begin(), iso.end());
+    for (const auto& kv : o.vars) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            return Error(ErrorKind::Usage, "invalid --var " + tenantctl::quoted(kv), "write --var NAME=value");
+        }
+        t.vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    return t;
+}
+
+json resources_json(const std::vector<std::string>& list) {
+    json a = json::array();
+    for (const auto& s : list) a.push_back(s);
+    return a;
+}
+
+int run_create(Context& ctx, const TenantsOptions& o) {
+    auto fr = file_for(ctx, o);
+    if (!fr.ok()) return ctx.ui.fail(fr.error());
+    tn::TenantsFile f = std::move(fr).value();
+    auto spec = spec_from_flags(o, f);
+    if (!spec.ok()) return ctx.ui.fail(spec.error());
+    auto src = create_source(ctx, o, f);
+    if (!src.ok()) return ctx.ui.fail(src.error());
+    f.tenants = {*spec};
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    std::set<tn::Resource> kinds(spec->isolate.begin(), spec->isolate.end());
+    auto obs = tn::observe(*s->client, s->account_id, f.ns, kinds);
+    if (!obs.ok()) return ctx.ui.fail(obs.error());
+    if (obs->tenants.count(o.id)) {
+        return ctx.ui.fail(Error(ErrorKind::Conflict, "tenant " + tenantctl::quoted(o.id) + " already exists in dispatch namespace " +
+                                                          tenantctl::quoted(f.ns),
+                                 "change it with `tenants tag`/`tenants secret`, or describe it in tenants.yaml and run `tenants apply`"));
+    }
+    auto plan = tn::make_plan(f, *src, *obs, {});
+    tn::ApplyOptions ao;
+    ao.concurrency = 1;
+    ao.cancel = &CancelToken::global();
+    auto results = tn::apply_plan(*s->client, s->account_id, f, *src, *obs, plan, {}, ao);
+    const auto& r = results.front();
+    if (r.status != tn::ItemResult::Status::Ok) {
+        ErrorKind kind = r.interrupted || r.status == tn::ItemResult::Status::Skipped ? ErrorKind::Interrupted : ErrorKind::Api;
+        return ctx.ui.fail(Error(kind, "creating tenant " + tenantctl::quoted(o.id) + " failed: " + r.error,
+                                 r.created_resources.empty() ? "" : "resources created so far are reused by a rerun"));
+    }
+    json doc = tenant_doc(f.ns, o.id);
+    doc["ok"] = true;
+    doc["plan"] = spec->plan;
+    doc["tags"] = plan.front().desired.tags;
+    doc["limits"] = plan.front().desired.limits;
+    doc["created_resources"] = resources_json(r.created_resources);
+    json res = json::object();
+    for (auto k : spec->isolate) res[tn::to_string(k)] = tn::resource_name(f.prefix, o.id);
+    doc["resources"] = res;
+    std::string human = "Created tenant " + o.id + " in dispatch namespace " + f.ns;
+    if (!spec->plan.empty()) human += " (plan " + spec->plan + ")";
+    if (!r.created_resources.empty()) human += "; created " + join(r.created_resources, ", ");
+    ctx.ui.emit(doc, human + "\n");
+    return 0;
+}
+
+// ---- list / get -----------------------------------------------------------------------------------
+
+int run_list(Context& ctx, const TenantsOptions& o) {
+    auto fr = file_for(ctx, o);
+    if (!fr.ok()) return ctx.ui.fail(fr.error());
+    const auto& f = *fr;
+    std::vector<std::string> filter;
+    for (const auto& t : o.tags) {
+        if (t.empty() || t.find_first_of(",:&") != std::string::npos)
+            return ctx.ui.fail(Error(ErrorKind::Usage, "invalid tag " + tenantctl::quoted(t) + " in --tag", "tags have no ',', ':' or '&'"));
+        filter.push_back(t + ":yes");
+    }
+    if (!o.plan.empty()) filter.push_back(tn::plan_tag(o.plan) + ":yes");
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    auto r = s->client->list_namespace_scripts(s->account_id, f.ns, join(filter, ","));
+    if (!r.ok()) return ctx.ui.fail(r.error());
+    json doc = json::array();
+    output::Table t{{"id", "plan", "tags", "managed", "modified"}, {}};
+    for (const auto& item : *r) {
+        const json& sc = item.contains("script") && item["script"].is_object() ? item["script"] : item;
+        std::vector<std::string> tags;
+        for (const auto& x : sc.value("tags", json::array()))
+            if (x.is_string()) tags.push_back(x.get<std::string>());
+        std::string id = sc.value("id", std::string());
+        bool managed = std::find(tags.begin(), tags.end(), f.managed_tag) != tags.end();
+        auto user = tn::user_tags_of(tags, f.managed_tag);
+        std::string modified = item.value("modified_on", sc.value("modified_on", std::string()));
+        doc.push_back({{"id", id}, {"plan", tn::plan_of_tags(tags)}, {"tags", user}, {"managed", managed},
+                       {"modified_on", modified}});
+        t.rows.push_back({id, tn::plan_of_tags(tags), tags_text(user), managed ? "yes" : "no", modified});
+    }
+    ctx.ui.emit(doc, r->empty() ? "No tenants in dispatch namespace " + f.ns + (filter.empty() ? "" : " match the filter") + "\n"
+                                : output::render_table(t));
+    return 0;
+}
+
+// The container application: --app (name or id), else the first container of the wrangler config.
+Result<json> find_app(Context& ctx, ApiSession& s, const std::string& app_flag) {
+    std::string want = app_flag;
+    if (want.empty()) {
+        config::LoadOptions lo;
+        lo.cwd = ctx.cwd();
+        lo.config_path = ctx.g.config_path;
+        lo.env = ctx.g.env;
+        lo.environment = &ctx.env;
+        auto cfg = config::load_config(lo);
+        if (cfg.ok() && cfg.found() && !cfg.containers().empty()) {
+            const json& c = cfg.containers().front();
+            want = c.value("name", std::string());
+            if (want.empty()) want = cfg.name() + "-" + to_lower(c.value("class_name", std::string()));
+        }
+    }
+    if (want.empty()) {
+        return Error(ErrorKind::Usage, "no container application was given",
+                     "pass --app NAME (or run where the wrangler config declares a container)");
+    }
+    api::ListOptions lo;
+    lo.style = api::PageStyle::PageToken;
+    auto apps = s.client->list_all(api::account_path(s.account_id) + "/containers/applications", {}, lo);
+    if (!apps.ok()) return std::move(apps).error();
+    for (const auto& a : *apps)
+        if (a.value("name", std::string()) == want || a.value("id", std::string()) == want) return a;
+    return Error(ErrorKind::NotFound, "container application " + tenantctl::quoted(want) + " not found",
+                 "list them with the API or create it first; --app takes a name or an id");
+}
+
+// The instance of `app` named by the tenant id (nullopt when none runs).
+Result<std::optional<json>> find_instance(ApiSession& s, const json& app, const std::string& id) {
+    api::ListOptions lo;
+    lo.style = api::PageStyle::PageToken;
+    std::string app_id = app.value("id", std::string());
+    auto list = s.client->list_all(api::account_path(s.account_id) + "/containers/applications/" + url_encode(app_id) + "/instances-v2",
+                                   {{"name_prefix", id}}, lo);
+    if (!list.ok()) return std::move(list).error();
+    for (const auto& i : *list)
+        if (i.value("name", std::string()) == id || i.value("id", std::string()) == id) return std::optional<json>(i);
+    return std::optional<json>();
+}
+
+int run_get(Context& ctx, const TenantsOptions& o) {
+    if (auto st = check_id(o.id); !st.ok()) return ctx.ui.fail(st.error());
+    auto fr = file_for(ctx, o);
+    if (!fr.ok()) return ctx.ui.fail(fr.error());
+    const auto& f = *fr;
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    auto& c = *s->client;
+    auto script = c.get_namespace_script(s->account_id, f.ns, o.id);
+    if (!script.ok()) return ctx.ui.fail(script.error());
+    auto settings = c.get_script_settings(s->account_id, f.ns, o.id);
+    if (!settings.ok()) return ctx.ui.fail(settings.error());
+    auto secrets = c.list_secrets({s->account_id, f.ns, o.id});
+    if (!secrets.ok()) return ctx.ui.fail(secrets.error());
+    const json& sc = script->contains("script") ? (*script)["script"] : *script;
+    std::vector<std::string> tags;
+    for (const auto& x : sc.value("tags", json::array()))
+        if (x.is_string()) tags.push_back(x.get<std::string>());
+    if (tags.empty())
+        for (const auto& x : settings->value("tags", json::array()))
+            if (x.is_string()) tags.push_back(x.get<std::string>());
+    json bindings = json::array(), resources = json::object();
+    for (const auto& b : settings->value("bindings", json::array())) {
+        json v = b;
+        v.erase("text");  // never print values of text bindings other than vars
+        if (b.value("type", std::string()) == "plain_text") v["text"] = b.value("text", std::string());
+        bindings.push_back(v);
+        std::string type = b.value("type", std::string()), name = b.value("name", std::string());
+        if (type == "kv_namespace" && name == f.bindings.kv) resources["kv"] = {{"binding", name}, {"namespace_id", b.value("namespace_id", std::string())}};
+        if (type == "r2_bucket" && name == f.bindings.r2) resources["r2"] = {{"binding", name}, {"bucket_name", b.value("bucket_name", std::string())}};
+        if (type == "d1" && name == f.bindings.d1) resources["d1"] = {{"binding", name}, {"id", b.value("id", std::string())}};
+    }
+    json secret_names = json::array();
+    for (const auto& x : *secrets) secret_names.push_back(x.name);
+    json doc = tenant_doc(f.ns, o.id);
+    std::string digest = tn::digest_of_tags(tags);
+    doc["plan"] = tn::plan_of_tags(tags);
+    doc["tags"] = tn::user_tags_of(tags, f.managed_tag);
+    doc["managed"] = std::find(tags.begin(), tags.end(), f.managed_tag) != tags.end();
+    doc["digest"] = digest;
+    doc["limits"] = settings->value("limits", json::object());
+    doc["bindings"] = bindings;
+    doc["resources"] = resources;
+    doc["secrets"] = secret_names;
+    doc["script"] = {{"etag", sc.value("etag", std::string())}, {"modified_on", sc.value("modified_on", std::string())},
+                     {"compatibility_date", sc.value("compatibility_date", std::string())}};
+    std::string container = "-";
+    if (!o.app.empty()) {
+        auto app = find_app(ctx, *s, o.app);
+        if (!app.ok()) return ctx.ui.fail(app.error());
+        auto inst = find_instance(*s, *app, o.id);
+        if (!inst.ok()) return ctx.ui.fail(inst.error());
+        json cj = {{"application", app->value("name", std::string())}};
+        if (*inst) {
+            cj["instance_id"] = (**inst).value("id", std::string());
+            cj["state"] = (**inst).contains("status") ? (**inst)["status"].value("state", std::string()) : std::string();
+        } else {
+            cj["state"] = "not running";
+        }
+        container = cj["state"].get<std::string>() + " (" + cj["application"].get<std::string>() + ")";
+        doc["container"] = cj;
+    }
+    std::vector<std::pair<std::string, std::string>> kv{
+        {"id", o.id},
+        {"namespace", f.ns},
+        {"plan", doc["plan"].get<std::string>().empty() ? "-" : doc["plan"].get<std::string>()},
+        {"tags", tags_text(doc["tags"].get<std::vector<std::string>>())},
+        {"managed", doc["managed"].get<bool>() ? "yes" : "no"},
+        {"limits", doc["limits"].dump()},
+        {"secrets", secret_names.empty() ? "-" : join(secret_names.get<std::vector<std::string>>(), ",")},
+        {"modified", sc.value("modified_on", std::string())},
+        {"container", container},
     };
-    for (const auto& [name, desc] : subs) not_implemented(cmd->add_subcommand(name, desc), ctx, std::string("tenants ") + name);
+    std::string human = output::render_kv(kv);
+    output::Table bt{{"binding", "type", "target"}, {}};
+    for (const auto& b : bindings) {
+        std::string type = b.value("type", std::string());
+        std::string target = b.contains("namespace_id") ? b.value("namespace_id", std::string())
+                             : b.contains("bucket_name") ? b.value("bucket_name", std::string())
+                             : b.contains("id")          ? b.value("id", std::string())
+                             : b.contains("text")        ? b.value("text", std::string())
+                                                         : std::string();
+        bt.rows.push_back({b.value("name", std::string()), type, target});
+    }
+    if (!bt.rows.empty()) human += "\n" + output::render_table(bt);
+    ctx.ui.emit(doc, human);
+    return 0;
+}
+
+// ---- tag ------------------------------------------------------------------------------------------
+
+int run_tag(Context& ctx, const TenantsOptions& o) {
+    if (auto st = check_id(o.id); !st.ok()) return ctx.ui.fail(st.error());
+    auto fr = file_for(ctx, o);
+    if (!fr.ok()) return ctx.ui.fail(fr.error());
+    const auto& f = *fr;
+    if (o.op != "set" && o.tag_args.empty())
+        return ctx.ui.fail(Error(ErrorKind::Usage, "no tags were given to " + o.op, "tenants tag ID " + o.op + " TAG…"));
+    for (const auto& t : o.tag_args) {
+        if (auto why = tn::check_user_tag(t, f.managed_tag); !why.empty())
+            return ctx.ui.fail(Error(ErrorKind::Usage, "invalid tag " + tenantctl::quoted(t) + ": " + why));
+    }
+    size_t user_max = tn::k_max_tags - tn::k_reserved_tags;
+    if (o.op != "remove" && o.tag_args.size() > user_max) {
+        return ctx.ui.fail(Error(ErrorKind::Usage,
+                                 std::to_string(o.tag_args.size()) + " tags given; a tenant has at most " + std::to_string(user_max) +
+                                     " of its own (the API allows 8 per script, tenantctl keeps 3)"));
+    }
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    auto cur = s->client->get_script_tags(s->account_id, f.ns, o.id);
+    if (!cur.ok()) return ctx.ui.fail(cur.error());
+    std::vector<std::string> user = tn::user_tags_of(*cur, f.managed_tag), reserved;
+    for (const auto& t : *cur)
+        if (tn::is_reserved_tag(t, f.managed_tag)) reserved.push_back(t);
+    if (o.op == "set") user.clear();
+    for (const auto& t : o.tag_args) {
+        auto it = std::find(user.begin(), user.end(), t);
+        if (o.op == "remove") {
+            if (it != user.end()) user.erase(it);
+        } else if (it == user.end()) {
+            user.push_back(t);
+        }
+    }
+    std::vector<std::string> all = user;
+    all.insert(all.end(), reserved.begin(), reserved.end());
+    if (all.size() > tn::k_max_tags) {
+        return ctx.ui.fail(Error(ErrorKind::Usage,
+                                 "tenant " + tenantctl::quoted(o.id) + " would have " + std::to_string(all.size()) +
+                                     " tags; the API allows " + std::to_string(tn::k_max_tags),
+                                 "it has " + std::to_string(reserved.size()) + " reserved tag(s) (" + join(reserved, ", ") +
+                                     "); remove some of its own tags first. Nothing was sent"));
+    }
+    json doc = tenant_doc(f.ns, o.id);
+    if (all == *cur) {
+        doc["ok"] = true;
+        doc["changed"] = false;
+        doc["tags"] = user;
+        ctx.ui.emit(doc, "Tags of tenant " + o.id + " unchanged: " + tags_text(user) + "\n");
+        return 0;
+    }
+    auto r = s->client->put_script_tags(s->account_id, f.ns, o.id, all);
+    if (!r.ok()) return ctx.ui.fail(r.error());
+    doc["ok"] = true;
+    doc["changed"] = true;
+    doc["tags"] = user;
+    ctx.ui.emit(doc, "Tags of tenant " + o.id + ": " + tags_text(user) + "\n");
+    return 0;
+}
+
+// ---- restart --------------------------------------------------------------------------------------
+
+int run_restart(Context& ctx, const TenantsOptions& o) {
+    if (auto st = check_id(o.id); !st.ok()) return ctx.ui.fail(st.error());
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    auto app = find_app(ctx, *s, o.app);
+    if (!app.ok()) return ctx.ui.fail(app.error());
+    auto inst = find_instance(*s, *app, o.id);
+    if (!inst.ok()) return ctx.ui.fail(inst.error());
+    json doc = {{"id", o.id}, {"application", app->value("name", std::string())}, {"application_id", app->value("id", std::string())}};
+    if (!*inst) {
+        doc["ok"] = true;
+        doc["restarted"] = false;
+        ctx.ui.emit(doc, "Tenant " + o.id + " has no instance in application " + app->value("name", std::string()) +
+                             ": nothing to restart (one starts on its next request)\n");
+        return 0;
+    }
+    std::string iid = (**inst).value("id", std::string());
+    auto r = s->client->call(api::Method::Delete, api::account_path(s->account_id) + "/containers/applications/" +
+                                                      url_encode(app->value("id", std::string())) + "/instances/" + url_encode(iid));
+    if (!r.ok()) return ctx.ui.fail(r.error());
+    doc["ok"] = true;
+    doc["restarted"] = true;
+    doc["instance_id"] = iid;
+    ctx.ui.emit(doc, "Restarted tenant " + o.id + ": stopped instance " + iid + " of application " +
+                         app->value("name", std::string()) + " (a fresh one starts on the next request)\n");
+    return 0;
+}
+
+// ---- delete ---------------------------------------------------------------------------------------
+
+int run_delete(Context& ctx, const TenantsOptions& o) {
+    bool by_tag = !o.tags.empty();
+    if (by_tag == !o.id.empty()) {
+        return ctx.ui.fail(Error(ErrorKind::Usage, by_tag ? "give either a tenant id or --tag, not both" : "no tenant id and no --tag were given",
+                                 "tenants delete ID [--purge], or tenants delete --tag TAG (every tenant with the tag)"));
+    }
+    if (by_tag && o.purge)
+        return ctx.ui.fail(Error(ErrorKind::Usage, "--purge works on one tenant at a time", "delete resources with tenants delete ID --purge"));
+    if (!by_tag)
+        if (auto st = check_id(o.id); !st.ok()) return ctx.ui.fail(st.error());
+    auto fr = file_for(ctx, o);
+    if (!fr.ok()) return ctx.ui.fail(fr.error());
+    const auto& f = *fr;
+    std::vector<std::string> filter;
+    for (const auto& t : o.tags) {
+        if (t.empty() || t.find_first_of(",:&") != std::string::npos)
+            return ctx.ui.fail(Error(ErrorKind::Usage, "invalid tag " + tenantctl::quoted(t) + " in --tag"));
+        filter.push_back(t + ":yes");
+    }
+    std::string what = by_tag ? "delete every tenant tagged " + join(o.tags, " and ") + " in dispatch namespace " + f.ns
+                               : "delete tenant " + o.id + " from dispatch namespace " + f.ns +
+                                     (o.purge ? " and its resources (" + tn::resource_name(f.prefix, o.id) + ")" : "");
+    if (auto c = ctx.ui.confirm(what, o.yes); !c.ok()) return ctx.ui.fail(c.error());
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    json doc = {{"namespace", f.ns}};
+    if (by_tag) {
+        json deleted = json::array();
+        for (int round = 0; round < 10000; ++round) {
+            auto r = s->client->delete_namespace_scripts_by_tags(s->account_id, f.ns, join(filter, ","), 1000);
+            if (!r.ok()) {
+                if (deleted.empty()) return ctx.ui.fail(r.error());
+                Error e(ErrorKind::Partial, "deleted " + std::to_string(deleted.size()) + " tenant(s), then: " + r.error().message,
+                        "run the same command again to delete the rest");
+                return ctx.ui.fail(e);
+            }
+            for (const auto& id : r->deleted) deleted.push_back(id);
+            if (!r->has_more || r->deleted_count == 0) break;
+        }
+        doc["ok"] = true;
+        doc["tags"] = o.tags;
+        doc["deleted"] = deleted;
+        doc["deleted_count"] = deleted.size();
+        ctx.ui.emit(doc, "Deleted " + std::to_string(deleted.size()) + " tenant(s) tagged " + join(o.tags, ",") + "\n");
+        return 0;
+    }
+    auto r = s->client->delete_namespace_script(s->account_id, f.ns, o.id, true);
+    if (!r.ok()) return ctx.ui.fail(r.error());
+    doc["ok"] = true;
+    doc["id"] = o.id;
+    doc["deleted"] = true;
+    std::string human = "Deleted tenant " + o.id + " from dispatch namespace " + f.ns;
+    if (o.purge) {
+        auto obs = tn::observe(*s->client, s->account_id, f.ns, {tn::Resource::Kv, tn::Resource::R2, tn::Resource::D1});
+        if (!obs.ok()) return ctx.ui.fail(obs.error());
+        auto gone = tn::purge_resources(*s->client, s->account_id, f.prefix, o.id, *obs);
+        if (!gone.ok()) {
+            Error e = std::move(gone).error();
+            e.message = "tenant " + o.id + " was deleted, but purging its resources failed: " + e.message;
+            e.kind = ErrorKind::Partial;
+            e.hint = "run the same command again to purge the rest";
+            return ctx.ui.fail(e);
+        }
+        doc["purged"] = resources_json(*gone);
+        human += gone->empty() ? "; it had no resources named " + tn::resource_name(f.prefix, o.id)
+                               : "; purged " + join(*gone, ", ");
+    }
+    ctx.ui.emit(doc, human + "\n");
+    return 0;
+}
+
+// ---- secret ---------------------------------------------------------------------------------------
+
+Status check_secret_name(const std::string& n) {
+    if (trim(n).empty() || n.find_first_of("\r\n/ ") != std::string::npos)
+        return Error(ErrorKind::Usage, "invalid secret name " + tenantctl::quoted(n), "use a name such as API_KEY");
+    return {};
+}
+
+int run_secret(Context& ctx, const TenantsOptions& o, const std::string& op) {
+    if (auto st = check_id(o.id); !st.ok()) return ctx.ui.fail(st.error());
+    if (op != "list")
+        if (auto st = check_secret_name(o.secret_name); !st.ok()) return ctx.ui.fail(st.error());
+    auto fr = file_for(ctx, o);
+    if (!fr.ok()) return ctx.ui.fail(fr.error());
+    const auto& f = *fr;
+    std::string value;
+    if (op == "put") {
+        auto v = ctx.ui.read_secret("Enter the value of " + o.secret_name + ": ");
+        if (!v.ok()) return ctx.ui.fail(v.error());
+        value = *v;
+    }
+    if (op == "delete") {
+        if (auto c = ctx.ui.confirm("delete secret " + o.secret_name + " of tenant " + o.id, o.yes); !c.ok()) return ctx.ui.fail(c.error());
+    }
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    api::ScriptRef ref{s->account_id, f.ns, o.id};
+    json doc = tenant_doc(f.ns, o.id);
+    if (op == "put") {
+        auto r = s->client->put_secret(ref, o.secret_name, value);
+        if (!r.ok()) return ctx.ui.fail(r.error());
+        doc["ok"] = true;
+        doc["name"] = o.secret_name;
+        ctx.ui.emit(doc, "Set secret " + o.secret_name + " of tenant " + o.id + "\n");
+    } else if (op == "list") {
+        auto r = s->client->list_secrets(ref);
+        if (!r.ok()) return ctx.ui.fail(r.error());
+        json names = json::array();
+        output::Table t{{"name", "type"}, {}};
+        for (const auto& x : *r) {
+            names.push_back({{"name", x.name}, {"type", x.type}});
+            t.rows.push_back({x.name, x.type});
+        }
+        doc["secrets"] = names;
+        ctx.ui.emit(doc, r->empty() ? "No secrets on tenant " + o.id + "\n" : output::render_table(t));
+    } else {
+        auto r = s->client->delete_secret(ref, o.secret_name);
+        if (!r.ok()) return ctx.ui.fail(r.error());
+        doc["ok"] = true;
+        doc["deleted"] = o.secret_name;
+        ctx.ui.emit(doc, "Deleted secret " + o.secret_name + " of tenant " + o.id + "\n");
+    }
+    return 0;
+}
+
+// ---- apply ----------------------------------------------------------------------------------------
+
+std::string plan_line(const tn::PlanItem& p) {
+    const char* mark = p.action == tn::Action::Create ? "+" : p.action == tn::Action::Update ? "~" : p.action == tn::Action::Delete ? "-" : "=";
+    std::string line = std::string("  ") + mark + " " + tn::to_string(p.action) + " " + p.id;
+    if (!p.changes.empty()) line += " (" + join(p.changes, ", ") + ")";
+    return line;
+}
+
+int run_apply(Context& ctx, const TenantsOptions& o) {
+    if (o.file.empty()) return ctx.ui.fail(Error(ErrorKind::Usage, "no tenants file was given", "pass -f tenants.yaml"));
+    if (o.concurrency < 1 || o.concurrency > 256)
+        return ctx.ui.fail(Error(ErrorKind::Usage, "--concurrency must be between 1 and 256, got " + std::to_string(o.concurrency)));
+    std::string path = absolute_path(o.file, ctx.cwd());
+    auto fr = tn::load_tenants_file(o.file, ctx.cwd());
+    if (!fr.ok()) return fail_file(ctx, std::move(fr).error(), path);
+    tn::TenantsFile f = std::move(fr).value();
+    if (!o.ns.empty()) f.ns = o.ns;
+    auto secrets = tn::resolve_secrets(f, ctx.env);
+    if (!secrets.ok()) return fail_file(ctx, std::move(secrets).error(), path);
+    auto src = tn::source_for_file(f, ctx.env);
+    if (!src.ok()) return ctx.ui.fail(src.error());
+
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    std::set<tn::Resource> kinds;
+    for (const auto& t : f.tenants) kinds.insert(t.isolate.begin(), t.isolate.end());
+    if (o.purge && o.prune) kinds = {tn::Resource::Kv, tn::Resource::R2, tn::Resource::D1};
+    auto obs = tn::observe(*s->client, s->account_id, f.ns, kinds);
+    if (!obs.ok()) return ctx.ui.fail(obs.error());
+    tn::PlanOptions po;
+    po.prune = o.prune;
+    po.force = o.force;
+    auto plan = tn::make_plan(f, *src, *obs, po);
+
+    json plan_json = json::array();
+    size_t n_create = 0, n_update = 0, n_delete = 0, n_same = 0;
+    std::string human_plan;
+    for (const auto& p : plan) {
+        plan_json.push_back({{"id", p.id}, {"action", tn::to_string(p.action)}, {"changes", p.changes}});
+        switch (p.action) {
+            case tn::Action::Create: ++n_create; break;
+            case tn::Action::Update: ++n_update; break;
+            case tn::Action::Delete: ++n_delete; break;
+            case tn::Action::Unchanged: ++n_same; break;
+        }
+        if (p.action != tn::Action::Unchanged || ctx.ui.verbosity() > 0 || plan.size() <= 50) human_plan += plan_line(p) + "\n";
+    }
+    std::string summary = "Plan for dispatch namespace " + f.ns + " (" + src->description + "): " + std::to_string(n_create) +
+                          " to create, " + std::to_string(n_update) + " to update, " + std::to_string(n_delete) + " to delete, " +
+                          std::to_string(n_same) + " unchanged";
+    auto unlisted = tn::unlisted_managed(f, *obs);
+    std::string note;
+    if (!o.prune && !unlisted.empty())
+        note = std::to_string(unlisted.size()) + " managed tenant(s) are not in " + f.display_path + " (" +
+               join(std::vector<std::string>(unlisted.begin(), unlisted.begin() + std::min<size_t>(unlisted.size(), 5)), ", ") +
+               (unlisted.size() > 5 ? ", …" : "") + "); --prune deletes them";
+
+    json doc = {{"namespace", f.ns}, {"file", f.display_path}, {"dry_run", o.dry_run}, {"plan", plan_json}};
+    if (o.dry_run) {
+        doc["ok"] = true;
+        doc["created"] = 0;
+        doc["updated"] = 0;
+        doc["deleted"] = 0;
+        doc["unchanged"] = n_same;
+        doc["failed"] = 0;
+        doc["would"] = {{"create", n_create}, {"update", n_update}, {"delete", n_delete}, {"unchanged", n_same}};
+        if (!note.empty()) ctx.ui.info(note);
+        ctx.ui.emit(doc, summary + "\n" + human_plan + "Dry run: nothing was changed\n");
+        return 0;
+    }
+    if (!ctx.ui.machine()) {
+        ctx.ui.out(summary + "\n" + human_plan);
+    }
+    if (!note.empty()) ctx.ui.info(note);
+
+    size_t work = n_create + n_update + n_delete;
+    bool bar = ctx.ui.stderr_tty() && work > 0;
+    std::mutex print_mutex;
+    size_t failed_so_far = 0;
+    tn::ApplyOptions ao;
+    ao.concurrency = o.concurrency;
+    ao.cancel = &CancelToken::global();
+    ao.purge = o.purge;
+    ao.on_done = [&](const tn::ItemResult& r, size_t done, size_t total) {
+        std::lock_guard lock(print_mutex);
+        bool ok = r.status == tn::ItemResult::Status::Ok;
+        if (!ok) ++failed_so_far;
+        if (bar) {
+            const int width = 30;
+            int filled = static_cast<int>(width * done / std::max<size_t>(total, 1));
+            std::string line = "\r[" + std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(width - filled), ' ') +
+                               "] " + std::to_string(done) + "/" + std::to_string(total);
+            if (failed_so_far) line += " (" + std::to_string(failed_so_far) + " failed)";
+            std::cerr << line << (done == total ? "\n" : "") << std::flush;
+            if (!ok) std::cerr << "\n" << Redactor::global().redact("failed " + r.id + ": " + r.error) << "\n";
+        } else {
+            std::string verb = r.action == tn::Action::Create ? "created" : r.action == tn::Action::Update ? "updated" : "deleted";
+            if (ok) ctx.ui.info(verb + " " + r.id + " (" + std::to_string(done) + "/" + std::to_string(total) + ")");
+            else ctx.ui.info("failed to " + std::string(tn::to_string(r.action)) + " " + r.id + ": " + r.error);
+        }
+    };
+    auto results = tn::apply_plan(*s->client, s->account_id, f, *src, *obs, plan, *secrets, ao);
+    bool interrupted = CancelToken::global().cancelled();
+    if (bar && interrupted) std::cerr << "\n";
+
+    size_t created = 0, updated = 0, deleted = 0, unchanged = 0, failed = 0, skipped = 0;
+    json res = json::array();
+    for (const auto& r : results) {
+        json j = {{"id", r.id}, {"action", tn::to_string(r.action)}, {"status", tn::to_string(r.status)}, {"writes", r.writes}};
+        if (!r.error.empty()) j["error"] = r.error;
+        if (r.interrupted) j["interrupted"] = true;
+        if (!r.created_resources.empty()) j["created_resources"] = resources_json(r.created_resources);
+        res.push_back(j);
+        if (r.status == tn::ItemResult::Status::Failed) ++failed;
+        else if (r.status == tn::ItemResult::Status::Skipped) ++skipped;
+        else if (r.action == tn::Action::Create) ++created;
+        else if (r.action == tn::Action::Update) ++updated;
+        else if (r.action == tn::Action::Delete) ++deleted;
+        else ++unchanged;
+    }
+    doc["results"] = res;
+    doc["created"] = created;
+    doc["updated"] = updated;
+    doc["deleted"] = deleted;
+    doc["unchanged"] = unchanged;
+    doc["failed"] = failed;
+    doc["skipped"] = skipped;
+    doc["interrupted"] = interrupted;
+    doc["ok"] = failed == 0 && skipped == 0 && !interrupted;
+    std::string done_line = "Applied: " + std::to_string(created) + " created, " + std::to_string(updated) + " updated, " +
+                            std::to_string(deleted) + " deleted, " + std::to_string(unchanged) + " unchanged, " +
+                            std::to_string(failed) + " failed" + (skipped ? ", " + std::to_string(skipped) + " not started" : "") + "\n";
+    ctx.ui.emit(doc, ctx.ui.machine() ? std::string() : done_line);
+    if (interrupted) {
+        std::cerr << "error: interrupted: " << (created + updated + deleted) << " change(s) done, " << skipped
+                  << " not started\n  hint: run the same command again; it converges to the file\n";
+        return exit_code_for(ErrorKind::Interrupted);
+    }
+    if (failed || skipped) {
+        std::cerr << "error: " << failed << " of " << work << " tenant change(s) failed\n"
+                  << "  hint: the results above say why; rerun `tenants apply` to retry only what is still different\n";
+        return exit_code_for(ErrorKind::Partial);
+    }
+    return 0;
+}
+
+// ---- registration ---------------------------------------------------------------------------------
+
+void add_ns_options(CLI::App* c, TenantsOptions& o) {
+    c->add_option("--namespace", o.ns, "Dispatch namespace (default: namespace of ./tenants.yaml or -f)");
+    c->add_option("-f,--file", o.file, "tenants.yaml with namespace, plans, prefix, binding names (default ./tenants.yaml if present)");
+    c->add_option("--prefix", o.prefix, "Resource name prefix: resources are <prefix>-<id> (default: the file's prefix or the namespace)");
+}
+
+}  // namespace
+
+void register_tenants(CLI::App& app, Context& ctx) {
+    auto* cmd = app.add_subcommand("tenants", "Create, list, tag, restart and delete tenants; apply tenants.yaml");
+    cmd->require_subcommand(1);
+    cmd->footer("A tenant is a user worker in a dispatch namespace (script name = tenant id) with tags, secrets, plan limits, "
+                "optional isolated resources named <prefix>-<id> and its container instance. tenantctl keeps three tags "
+                "on each tenant: the managed marker (default \"tenantctl\"), plan-<plan> and tcd-<digest> (the digest of "
+                "the desired upload, which lets `apply` decide \"unchanged\" from reads alone).");
+    auto o = std::make_shared<TenantsOptions>();
+
+    auto* create = cmd->add_subcommand("create", "Create a tenant: its worker in a dispatch namespace, tags, plan and isolated resources");
+    create->add_option("id", o->id, "Tenant id (the script name)")->required();
+    add_ns_options(create, *o);
+    create->add_option("--script", o->script, "Module to upload (default: the file's script/config, else the wrangler config's main)");
+    create->add_option("--plan", o->plan, "Plan from the tenants file's plans: (sets limits cpu_ms/subrequests and the tag plan-<plan>)");
+    create->add_option("--tag", o->tags, "Tag (repeatable; at most 5 of your own)");
+    create->add_option("--isolate", o->isolate, "Isolated resources to provision and bind: kv,r2,d1");
+    create->add_option("--var", o->vars, "Plain-text variable NAME=value (repeatable)");
+    create->add_option("--compatibility-date", o->compatibility_date, "Compatibility date of the upload");
+    on_run(create, ctx, [&ctx, o] { return run_create(ctx, *o); });
+
+    auto* list = cmd->add_subcommand("list", "List tenants (server-side tag filter)");
+    add_ns_options(list, *o);
+    list->add_option("--tag", o->tags, "Only tenants with this tag (repeatable: all must match)");
+    list->add_option("--plan", o->plan, "Only tenants on this plan (the tag plan-<plan>)");
+    on_run(list, ctx, [&ctx, o] { return run_list(ctx, *o); });
+
+    auto* get = cmd->add_subcommand("get", "Show one tenant: script, tags, plan, bindings, resources, secret names, container");
+    get->add_option("id", o->id, "Tenant id")->required();
+    add_ns_options(get, *o);
+    get->add_option("--app", o->app, "Container application (name or id) whose instance named ID to show");
+    on_run(get, ctx, [&ctx, o] { return run_get(ctx, *o); });
+
+    auto* tag = cmd->add_subcommand("tag", "Add, remove or set a tenant's tags");
+    tag->add_option("id", o->id, "Tenant id")->required();
+    tag->add_option("op", o->op, "add | remove | set")->required()->check(CLI::IsMember({"add", "remove", "set"}));
+    tag->add_option("tags", o->tag_args, "Tags (set with none clears the tenant's own tags)");
+    add_ns_options(tag, *o);
+    tag->footer("Reserved tags (managed marker, plan-*, tcd-*) are kept; a tenant has at most 5 tags of its own, checked before "
+                "anything is sent.");
+    on_run(tag, ctx, [&ctx, o] { return run_tag(ctx, *o); });
+
+    auto* restart = cmd->add_subcommand("restart", "Restart a tenant's container instance");
+    restart->add_option("id", o->id, "Tenant id (the instance's name)")->required();
+    restart->add_option("--app", o->app, "Container application, name or id (default: the wrangler config's first container)");
+    restart->footer("Stops the instance named by the tenant id in the application; the platform starts a fresh one on the "
+                    "tenant's next request. With no such instance it says so and exits 0.");
+    on_run(restart, ctx, [&ctx, o] { return run_restart(ctx, *o); });
+
+    auto* del = cmd->add_subcommand("delete", "Delete a tenant (or every tenant with a tag)");
+    del->add_option("id", o->id, "Tenant id");
+    add_ns_options(del, *o);
+    del->add_option("--tag", o->tags, "Delete every tenant with this tag, server-side (repeatable: all must match)");
+    del->add_flag("--purge", o->purge, "Also delete its isolated resources <prefix>-<id> (KV namespace, R2 bucket, D1 database)");
+    del->add_flag("-y,--yes", o->yes, "Do not ask for confirmation");
+    on_run(del, ctx, [&ctx, o] { return run_delete(ctx, *o); });
+
+    auto* secret = cmd->add_subcommand("secret", "Manage a tenant's secrets");
+    secret->require_subcommand(1);
+    auto* sput = secret->add_subcommand("put", "Set a secret (value from stdin or a masked prompt)");
+    sput->add_option("id", o->id, "Tenant id")->required();
+    sput->add_option("name", o->secret_name, "Secret name")->required();
+    add_ns_options(sput, *o);
+    on_run(sput, ctx, [&ctx, o] { return run_secret(ctx, *o, "put"); });
+    auto* slist = secret->add_subcommand("list", "List a tenant's secret names");
+    slist->add_option("id", o->id, "Tenant id")->required();
+    add_ns_options(slist, *o);
+    on_run(slist, ctx, [&ctx, o] { return run_secret(ctx, *o, "list"); });
+    auto* sdel = secret->add_subcommand("delete", "Delete a secret");
+    sdel->add_option("id", o->id, "Tenant id")->required();
+    sdel->add_option("name", o->secret_name, "Secret name")->required();
+    add_ns_options(sdel, *o);
+    sdel->add_flag("-y,--yes", o->yes, "Do not ask for confirmation");
+    on_run(sdel, ctx, [&ctx, o] { return run_secret(ctx, *o, "delete"); });
+
+    auto* apply = cmd->add_subcommand("apply", "Plan and apply tenants.yaml");
+    apply->add_option("-f,--file", o->file, "The tenants file (see docs/tenants.yaml.example)")->required();
+    apply->add_option("--namespace", o->ns, "Override the file's namespace");
+    apply->add_flag("--dry-run", o->dry_run, "Print the plan and change nothing");
+    apply->add_flag("--prune", o->prune, "Delete managed tenants of the namespace that the file does not list");
+    apply->add_flag("--purge", o->purge, "With --prune: also delete the pruned tenants' <prefix>-<id> resources");
+    apply->add_flag("--force", o->force, "Re-upload every listed tenant (e.g. after changing a secret's value)");
+    apply->add_option("--concurrency", o->concurrency, "Tenants worked on at once (default 8); all requests share one rate limiter");
+    apply->footer("Reads the namespace's scripts (one paginated GET) and the resource lists it needs, prints the plan "
+                  "(+ create, ~ update with the changed fields, - delete, = unchanged) and applies it. Re-applying an "
+                  "unchanged file sends no write. Exit 3 when some tenants failed, 130 on Ctrl-C (in-flight requests are "
+                  "abandoned, nothing new starts); a rerun converges.");
+    on_run(apply, ctx, [&ctx, o] { return run_apply(ctx, *o); });
 }
 
 }  // namespace tenantctl::cli
