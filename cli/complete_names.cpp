@@ -1,10 +1,18 @@
 // Names for shell completion, read from the control plane with short timeouts and no retries.
 #include "api/client.hpp"
 #include "context.hpp"
+#include "scaffold/templates.hpp"
 
 namespace tenantctl::cli {
 
 Result<std::vector<std::string>> complete_names(Context& ctx, const std::string& kind, const std::vector<std::string>& words) {
+    if (kind == "template") {  // local: the bundled templates, no API
+        TRY_ASSIGN(auto dir, scaffold::find_templates_dir(ctx.env, scaffold::self_exe_path()));
+        TRY_ASSIGN(auto list, scaffold::list_templates(dir));
+        std::vector<std::string> names;
+        for (const auto& t : list) names.push_back(t.name);
+        return names;
+    }
     api::ConnectionInputs in;
     std::string ns, account = ctx.g.account_id;
     for (size_t i = 0; i < words.size(); ++i) {

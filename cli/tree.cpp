@@ -28,6 +28,7 @@ std::string dynamic_of(const std::string& name, const std::string& command_path)
     if ((command_path == "dispatch-namespace get" || command_path == "dispatch-namespace delete") && name == "name")
         return "namespace";
     if (command_path == "dispatch-namespace rename" && name == "old") return "namespace";
+    if (command_path == "init" && name == "template") return "template";  // the bundled templates' names
     return {};
 }
 

@@ -270,6 +270,15 @@ Result<InitResult> init_project(const InitOptions& o, const Env& env) {
             return Error(ErrorKind::NotFound,
                          "the template repository " + quoted(redact_url(src.url)) + " has no directory " + quoted(src.subdir),
                          "the part after '#' names a directory inside the repository");
+        if (plain_dir) {
+            // Copying a directory into itself would never end (the staging directory is next to the target).
+            auto rel_target = fs::weakly_canonical(target, ec).lexically_relative(fs::weakly_canonical(from, ec)).string();
+            if (!rel_target.empty() && !starts_with(rel_target, ".."))
+                return Error(ErrorKind::Usage,
+                             "the target " + quoted(target.string()) + " is inside the template directory " +
+                                 quoted(from.string()),
+                             "create the project outside the template's directory");
+        }
     }
 
     // Stage everything, then move it into place.

@@ -281,6 +281,12 @@ TEST_CASE("scaffold: init from a local git repository (libgit2) with #subdir, an
     REQUIRE(r.ok());
     CHECK(r->source == "directory");
     CHECK(fs::exists(tmp.path / "from-dir" / "src" / "index.js"));
+
+    o.target_dir = (t / "demo" / "sub").string();  // inside the directory it copies: refused
+    r = init_project(o, env_with());
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("is inside the template directory") != std::string::npos);
+    CHECK_FALSE(fs::exists(t / "demo" / "sub"));
     for (const auto& e : fs::directory_iterator(tmp.path))
         CHECK(e.path().filename().string().find(".tenantctl-") == std::string::npos);
 }
