@@ -5,17 +5,9 @@
 # otherwise the test says so and stops), cloned by file:// URL, local path and bare repository, with #subdir,
 # with the git CLI hidden from tenantctl's PATH; only committed files arrive, executable bits survive;
 # failed clones leave nothing behind and credentials in URLs never reach the output.
-set -euo pipefail
+source "$(dirname "$0")/platform_common.inc"  # WORK, HOME/XDG dirs, cleanup trap, check, finish
 : "${TENANTCTL:?}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tenantctl-init-git.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-export HOME=$tmp/home XDG_CONFIG_HOME=$tmp/config
-mkdir -p "$HOME"
-fails=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi
-}
+tmp=$WORK
 run() {  # runs tenantctl with no git program reachable
   rc=0
   env PATH=/nonexistent "$TENANTCTL" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
@@ -78,5 +70,4 @@ check "credentials in the URL are not printed" bash -c '! grep -q s3cr3t <<<"$1$
 check "no staging or clone directory left" [ -z "$(find "$tmp" -maxdepth 1 -name '.*tenantctl-*')" ]
 check "no target directories created by failures" test ! -e "$tmp/f1" -a ! -e "$tmp/f2" -a ! -e "$tmp/f3" -a ! -e "$tmp/f4"
 
-if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
-echo "all checks passed"
+finish

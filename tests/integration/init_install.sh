@@ -4,18 +4,10 @@
 # `cmake --install` into a temporary prefix: the binary, the templates (with the container-platform binary,
 # executable), completions where bash-completion, zsh and fish look, man pages; the installed binary lists and
 # instantiates the installed templates, also after the prefix is moved (the lookup is relative to the binary).
-set -euo pipefail
+source "$(dirname "$0")/platform_common.inc"  # WORK, HOME/XDG dirs, cleanup trap, check, finish
 : "${TENANTCTL_BUILD_DIR:?}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tenantctl-install.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-export HOME=$tmp/home XDG_CONFIG_HOME=$tmp/config
+tmp=$WORK
 unset TENANTCTL_TEMPLATES_DIR
-mkdir -p "$HOME"
-fails=0
-check() {
-  local what=$1; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi
-}
 prefix=$tmp/prefix
 if ! cmake --install "$TENANTCTL_BUILD_DIR" --prefix "$prefix" >"$tmp/install.log" 2>&1; then
   cat "$tmp/install.log"; echo "FAIL - cmake --install"; exit 1
@@ -56,5 +48,4 @@ got=$(PATH="$tmp/moved/bin:$PATH" bash --norc --noprofile -c '
   "$tmp/moved/share/bash-completion/completions/tenantctl")
 check "installed bash completion offers init and deploy" bash -c 'grep -qx init <<<"$1" && grep -qx deploy <<<"$1"' _ "$got"
 
-if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
-echo "all checks passed"
+finish

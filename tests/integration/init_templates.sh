@@ -4,18 +4,10 @@
 # tenantctl init from the bundled templates (build tree): --list, every template instantiated with its name
 # substituted and its configs valid, the container-platform binary present and executable, refusal of a
 # non-empty directory, --force, and clear errors.
-set -euo pipefail
+source "$(dirname "$0")/platform_common.inc"  # WORK, HOME/XDG dirs, cleanup trap, check, finish
 : "${TENANTCTL:?}" "${TENANTCTL_SOURCE_DIR:?}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tenantctl-init.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-export HOME=$tmp/home XDG_CONFIG_HOME=$tmp/config
+tmp=$WORK
 unset TENANTCTL_TEMPLATES_DIR
-mkdir -p "$HOME"
-fails=0
-check() {  # check "description" command…
-  local what=$1; shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fails=$((fails + 1)); fi
-}
 run() {  # run CMD…: sets rc, out, err
   rc=0
   "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
@@ -149,5 +141,4 @@ mkdir -p "$tmp/alt/only-one"; printf '# x\n\nThe only template.\n' >"$tmp/alt/on
 run env TENANTCTL_TEMPLATES_DIR="$tmp/alt" "$TENANTCTL" init --list --json
 check "TENANTCTL_TEMPLATES_DIR overrides the bundled templates" [ "$(jq -r '.[0].name + ":" + .[0].description' <<<"$out")" = "only-one:The only template" ]
 
-if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
-echo "all checks passed"
+finish
