@@ -18,38 +18,8 @@ upload_ns_script production acme '["managed"]'
 check "tenant worker acme uploaded into production" status_is 200
 upload_ns_script production globex '["managed"]'
 
-bash_complete() {
-  bash --norc --noprofile -c '
-    source "$1"
-    read -r -a COMP_WORDS <<<"$2"
-    [[ $2 == *" " ]] && COMP_WORDS+=("")
-    COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
-    _tenantctl
-    printf "%s\n" "${COMPREPLY[@]}"' _ "$WORK/comp/tenantctl.bash" "$1"
-}
-zsh_complete() {
-  zsh -f -c '
-    compadd() { while [[ $1 == -* && $1 != -- ]]; do shift; done; [[ $1 == -- ]] && shift; print -l -- "$@"; }
-    _files() { print -l -- FILES; }
-    compdef() { :; }
-    source "$1"
-    words=(${=2})
-    [[ $2 == *" " ]] && words+=("")
-    CURRENT=${#words}
-    _tenantctl' _ "$WORK/comp/_tenantctl" "$1"
-}
-fish_complete() {
-  fish --no-config -c "source $WORK/comp/tenantctl.fish; complete -C '$1'" | cut -f1
-}
-has_all() {  # has_all "candidates" words…
-  local got=$1; shift
-  for w in "$@"; do grep -qx -- "$w" <<<"$got" || return 1; done
-}
-has_none() {
-  local got=$1; shift
-  for w in "$@"; do grep -qx -- "$w" <<<"$got" && return 1; done
-  return 0
-}
+COMP_BASH=$WORK/comp/tenantctl.bash COMP_ZSH=$WORK/comp/_tenantctl COMP_FISH=$WORK/comp/tenantctl.fish
+source "$(dirname "$0")/completions_common.inc"
 
 # The backend the scripts call
 out=$(tenantctl __complete namespace -- --local dispatch-namespace get)

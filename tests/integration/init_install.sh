@@ -3,7 +3,9 @@
 # timeout: 180
 # `cmake --install` into a temporary prefix: the binary, the templates (with the container-platform binary,
 # executable), completions where bash-completion, zsh and fish look, man pages; the installed binary lists and
-# instantiates the installed templates, also after the prefix is moved (the lookup is relative to the binary).
+# instantiates the installed templates, also after the prefix is moved (the lookup is relative to the binary);
+# the installed completions work in real bash, zsh and fish, with names from a `tenantctl dev` of the installed
+# binary.
 source "$(dirname "$0")/platform_common.inc"  # WORK, HOME/XDG dirs, cleanup trap, check, finish
 : "${TENANTCTL_BUILD_DIR:?}"
 tmp=$WORK
@@ -42,10 +44,33 @@ out=$("$tmp/moved/bin/tenantctl" init --list --json)
 check "after moving the prefix the templates are found next to the binary" \
   [ "$(jq -r --arg p "$tmp/moved/share/tenantctl/templates/" 'map(select(.path | startswith($p))) | length' <<<"$out")" = 3 ]
 
-# The installed bash completion loads and completes with the installed binary.
-got=$(PATH="$tmp/moved/bin:$PATH" bash --norc --noprofile -c '
-  source "$1"; COMP_WORDS=(tenantctl ""); COMP_CWORD=1; _tenantctl; printf "%s\n" "${COMPREPLY[@]}"' _ \
-  "$tmp/moved/share/bash-completion/completions/tenantctl")
-check "installed bash completion offers init and deploy" bash -c 'grep -qx init <<<"$1" && grep -qx deploy <<<"$1"' _ "$got"
-
+# The installed completions, in real bash, zsh and fish, with the installed binary on PATH.
+export PATH="$tmp/moved/bin:$PATH"
+comp=$tmp/moved/share
+COMP_BASH=$comp/bash-completion/completions/tenantctl COMP_ZSH=$comp/zsh/site-functions/_tenantctl
+COMP_FISH=$comp/fish/vendor_completions.d/tenantctl.fish
+source "$(dirname "$0")/completions_common.inc"
+TENANTCTL=$tmp/moved/bin/tenantctl
+start_dev  # the installed binary's tenantctl dev
+tenantctl --local dispatch-namespace create production >/dev/null
+upload_ns_script production acme '["managed"]'
+check "tenant worker acme uploaded into production" status_is 200
+tenant_positional=0
+grep -q "'tenants get|0') echo 'dynamic:tenant'" "$COMP_BASH" && tenant_positional=1
+for shell in bash zsh fish; do
+  got=$(${shell}_complete "tenantctl ")
+  check "installed $shell completion: tenantctl <TAB>" has_all "$got" init deploy tenants dispatch-namespace completions
+  got=$(${shell}_complete "tenantctl tenants ")
+  check "installed $shell completion: tenantctl tenants <TAB>" has_all "$got" apply get list
+  got=$(${shell}_complete "tenantctl deploy --")
+  check "installed $shell completion: tenantctl deploy --<TAB>" has_all "$got" --json --env --config
+  got=$(${shell}_complete "tenantctl --local secret list --dispatch-namespace ")
+  check "installed $shell completion: a namespace from tenantctl dev" has_all "$got" production
+  if [ $tenant_positional = 1 ]; then
+    got=$(${shell}_complete "tenantctl --local tenants get --namespace production ")
+    check "installed $shell completion: tenants get <TAB> offers the tenant id from tenantctl dev" has_all "$got" acme
+  fi
+done
+[ $tenant_positional = 1 ] || echo "note - the checked-in completions have no tenant-id positional for 'tenants get' yet" \
+  "(scripts/gen-docs.sh regenerates them); completions_dynamic checks it with freshly generated scripts"
 finish
