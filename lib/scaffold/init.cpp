@@ -13,6 +13,7 @@
 #include <memory>
 #include <system_error>
 
+#include "core/cancel.hpp"
 #include "core/fs.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
@@ -70,6 +71,10 @@ Result<std::string> make_temp_dir_next_to(const fs::path& target, const char* wh
     return std::string(buf.data());
 }
 
+Error interrupted() {
+    return Error(ErrorKind::Interrupted, "interrupted: the project was not created", "nothing was written; run it again");
+}
+
 Error io_error(const std::string& what, const fs::path& p, const std::error_code& ec) {
     return Error(ErrorKind::Io, what + " " + quoted(p.string()) + ": " + ec.message());
 }
@@ -82,6 +87,7 @@ Status copy_tree(const fs::path& from, const fs::path& to, const fs::path& rel, 
     fs::directory_iterator it(from, ec);
     if (ec) return io_error("could not read", from, ec);
     for (const auto& entry : it) {
+        if (CancelToken::global().cancelled()) return interrupted();
         std::string fname = entry.path().filename().string();
         if (fname == ".git") continue;
         fs::path src = entry.path();
@@ -153,8 +159,13 @@ Status git_clone(const std::string& url, const std::string& dest) {
     Libgit2 lib;
     git_clone_options opts = GIT_CLONE_OPTIONS_INIT;
     opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_SAFE;
+    // Ctrl-C (the CLI sets the cancel token) stops the transfer.
+    opts.fetch_opts.callbacks.transfer_progress = [](const git_indexer_progress*, void*) -> int {
+        return CancelToken::global().cancelled() ? -1 : 0;
+    };
     git_repository* repo = nullptr;
     int rc = ::git_clone(&repo, url.c_str(), dest.c_str(), &opts);
+    if (rc != 0 && CancelToken::global().cancelled()) return interrupted();
     if (rc != 0) {
         const git_error* e = git_error_last();
         std::string why = e && e->message ? e->message : "unknown error";
@@ -289,6 +300,7 @@ Result<InitResult> init_project(const InitOptions& o, const Env& env) {
         return Error(ErrorKind::Input, "the template " + quoted(result.template_name) + " has no files",
                      result.source == "git" ? "a repository needs at least one commit with files in it" : "");
     std::sort(result.files.begin(), result.files.end());
+    if (CancelToken::global().cancelled()) return interrupted();
 
     if (!exists) {
         fs::rename(stage_dir, target, ec);

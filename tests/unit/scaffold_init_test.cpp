@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/cancel.hpp"
 #include "core/fs.hpp"
 #include "core/strings.hpp"
 #include "scaffold/init.hpp"
@@ -287,6 +288,24 @@ TEST_CASE("scaffold: init from a local git repository (libgit2) with #subdir, an
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message.find("is inside the template directory") != std::string::npos);
     CHECK_FALSE(fs::exists(t / "demo" / "sub"));
+    for (const auto& e : fs::directory_iterator(tmp.path))
+        CHECK(e.path().filename().string().find(".tenantctl-") == std::string::npos);
+}
+
+TEST_CASE("scaffold: init stops when interrupted (Ctrl-C) and leaves nothing behind") {
+    TempDir tmp;
+    make_templates(tmp.path);
+    InitOptions o;
+    o.base_dir = tmp.str();
+    o.target_dir = "p";
+    o.template_spec = "demo";
+    o.exe_path = (tmp.path / "bin" / "tenantctl").string();
+    CancelToken::global().cancel();
+    auto r = init_project(o, env_with());
+    CancelToken::global().reset();
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::Interrupted);
+    CHECK_FALSE(fs::exists(tmp.path / "p"));
     for (const auto& e : fs::directory_iterator(tmp.path))
         CHECK(e.path().filename().string().find(".tenantctl-") == std::string::npos);
 }
