@@ -4,8 +4,8 @@
 # Every bundled template, freshly made by `tenantctl init`, deploys: `deploy --dry-run` builds each upload
 # (main module only, no bundling), and against a real `tenantctl dev` the dispatcher's customer workers land in
 # their dispatch namespace with their own KV and R2 bindings, the dispatcher on the account with its namespace
-# binding, and the tenant worker in a namespace under a tenant id. (The container-platform template's deploy
-# through docker and the router is init_deploy_containers.)
+# binding, and the tenant worker in a namespace under a tenant id; the tenant-worker's tenants.yaml applies as it
+# is. (The container-platform template's deploy through docker and the router is init_deploy_containers.)
 source "$(dirname "$0")/platform_common.inc"
 unset TENANTCTL_TEMPLATES_DIR
 P=$WORK/projects
@@ -72,6 +72,17 @@ check "customer-user1 is bound to its own bucket" \
 api GET "/accounts/$ACCT/workers/scripts/demo-dispatcher/settings"
 check "the dispatcher has its DISPATCHER binding to customers" \
   jq_is '.result.bindings[] | select(.type == "dispatch_namespace") | .namespace' customers
+# The tenant-worker template's tenants.yaml, applied as it is (into its own namespace)
+tc --local dispatch-namespace create applied >/dev/null
+OUT=$(ACME_API_KEY=init-deploy-key tc --local --cwd "$P/tenant-worker" tenants apply -f tenants.yaml --namespace applied --json 2>"$WORK/err") && STATUS=0 || STATUS=$?
+check "tenants apply -f tenants.yaml creates acme ($(tail -1 "$WORK/err"))" jq_is '"\(.created) \(.failed)"' "1 0"
+OUT=$(tc --local tenants get acme --namespace applied --json 2>"$WORK/err") && STATUS=0 || STATUS=$?
+check "acme: plan pro with its limits, tags, THEME, secret API_KEY, own KV and R2" \
+  jq_is '"\(.plan) \(.limits.cpu_ms)/\(.limits.subrequests) \(.tags | join(",")) \(.bindings[] | select(.name == "THEME") | .text) \(.secrets | join(",")) \(.resources | keys | join(","))"' \
+  "pro 50/50 managed,customer-acme dark API_KEY kv,r2"
+OUT=$(ACME_API_KEY=init-deploy-key tc --local --cwd "$P/tenant-worker" tenants apply -f tenants.yaml --namespace applied --json 2>/dev/null) || true
+check "re-applying the unchanged tenants.yaml changes nothing" jq_is '"\(.created) \(.updated) \(.unchanged)"' "0 0 1"
+
 # A second deploy of an unchanged template uploads nothing
 OUT=$(tc --local --cwd "$P/dispatcher" deploy --json 2>/dev/null) || true
 check "redeploying the unchanged dispatcher uploads nothing" jq_is .worker.uploaded false
