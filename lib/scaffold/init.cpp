@@ -221,7 +221,18 @@ Result<InitResult> init_project(const InitOptions& o, const Env& env) {
     // Where the template's files come from.
     std::string spec = o.template_spec.empty() ? std::string(k_default_template) : o.template_spec;
     TemplateSource src = parse_template_source(spec);
-    TRY_STATUS(make_dirs(target.parent_path().string()));
+    // The target's missing parent directories are created now (the staging directory goes next to the target)
+    // and removed again if anything fails.
+    TreeGuard parents_guard;
+    {
+        fs::path first_missing;
+        for (fs::path p = target.parent_path(); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+            first_missing = p;
+            if (p == p.parent_path()) break;
+        }
+        TRY_STATUS(make_dirs(target.parent_path().string()));
+        if (!first_missing.empty()) parents_guard.reset(first_missing.string());
+    }
     TreeGuard clone_guard;
     fs::path from;
     if (src.bundled) {
@@ -312,12 +323,18 @@ Result<InitResult> init_project(const InitOptions& o, const Env& env) {
         fs::remove(target, ec);
         if (ec) return io_error("could not replace the empty directory", target, ec);
         fs::rename(stage_dir, target, ec);
-        if (ec) return io_error("could not move the new project into place at", target, ec);
+        if (ec) {
+            std::error_code ignored;
+            fs::create_directory(target, ignored);  // give the empty directory back
+            fs::permissions(target, perms, fs::perm_options::replace, ignored);
+            return io_error("could not move the new project into place at", target, ec);
+        }
         stage_guard.release();
         fs::permissions(target, perms, fs::perm_options::replace, ec);
     } else {
         TRY_STATUS(merge_into(stage_dir, target));
     }
+    parents_guard.release();
     return result;
 }
 

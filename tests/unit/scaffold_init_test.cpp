@@ -199,7 +199,11 @@ TEST_CASE("scaffold: init errors name the template and leave nothing behind") {
     o.target_dir = "p";
     o.exe_path = (tmp.path / "bin" / "tenantctl").string();
     o.template_spec = "nope";
+    o.target_dir = "new/parents/p";
     auto r = init_project(o, env_with());
+    CHECK_FALSE(fs::exists(tmp.path / "new"));  // parents made for the target are removed again
+    o.target_dir = "p";
+    r = init_project(o, env_with());
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::NotFound);
     CHECK(r.error().message.find("\"nope\"") != std::string::npos);
