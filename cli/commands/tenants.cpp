@@ -272,26 +272,30 @@ int run_list(Context& ctx, const TenantsOptions& o) {
     return 0;
 }
 
-// The container application: --app (name or id), else the first container of the wrangler config.
-Result<json> find_app(Context& ctx, ApiSession& s, const std::string& app_flag) {
-    std::string want = app_flag;
-    if (want.empty()) {
-        config::LoadOptions lo;
-        lo.cwd = ctx.cwd();
-        lo.config_path = ctx.g.config_path;
-        lo.env = ctx.g.env;
-        lo.environment = &ctx.env;
-        auto cfg = config::load_config(lo);
-        if (cfg.ok() && cfg.found() && !cfg.containers().empty()) {
-            const json& c = cfg.containers().front();
-            want = c.value("name", std::string());
-            if (want.empty()) want = cfg.name() + "-" + to_lower(c.value("class_name", std::string()));
-        }
-    }
-    if (want.empty()) {
-        return Error(ErrorKind::Usage, "no container application was given",
-                     "pass --app NAME (or run where the wrangler config declares a container)");
-    }
+// The container application's name: --app (name or id), else the first container of the wrangler config
+// (empty when neither exists).
+std::string wanted_app(Context& ctx, const std::string& app_flag) {
+    if (!app_flag.empty()) return app_flag;
+    config::LoadOptions lo;
+    lo.cwd = ctx.cwd();
+    lo.config_path = ctx.g.config_path;
+    lo.env = ctx.g.env;
+    lo.environment = &ctx.env;
+    auto cfg = config::load_config(lo);
+    if (!cfg.ok() || !cfg.found() || cfg.containers().empty()) return {};
+    const json& c = cfg.containers().front();
+    std::string want = c.value("name", std::string());
+    if (want.empty()) want = cfg.name() + "-" + to_lower(c.value("class_name", std::string()));
+    return want;
+}
+
+Status need_app(const std::string& want) {
+    if (!want.empty()) return {};
+    return Error(ErrorKind::Usage, "no container application was given",
+                 "pass --app NAME (or run where the wrangler config declares a container)");
+}
+
+Result<json> find_app(ApiSession& s, const std::string& want) {
     api::ListOptions lo;
     lo.style = api::PageStyle::PageToken;
     auto apps = s.client->list_all(api::account_path(s.account_id) + "/containers/applications", {}, lo);
@@ -320,6 +324,7 @@ int run_get(Context& ctx, const TenantsOptions& o) {
     auto fr = file_for(ctx, o);
     if (!fr.ok()) return ctx.ui.fail(fr.error());
     const auto& f = *fr;
+    const std::string want_app = wanted_app(ctx, o.app);
     auto s = open_api(ctx);
     if (!s.ok()) return ctx.ui.fail(s.error());
     auto& c = *s->client;
@@ -362,8 +367,8 @@ int run_get(Context& ctx, const TenantsOptions& o) {
     doc["script"] = {{"etag", sc.value("etag", std::string())}, {"modified_on", sc.value("modified_on", std::string())},
                      {"compatibility_date", sc.value("compatibility_date", std::string())}};
     std::string container = "-";
-    if (!o.app.empty()) {
-        auto app = find_app(ctx, *s, o.app);
+    if (!want_app.empty()) {
+        auto app = find_app(*s, want_app);
         if (!app.ok()) return ctx.ui.fail(app.error());
         auto inst = find_instance(*s, *app, o.id);
         if (!inst.ok()) return ctx.ui.fail(inst.error());
@@ -469,9 +474,11 @@ int run_tag(Context& ctx, const TenantsOptions& o) {
 
 int run_restart(Context& ctx, const TenantsOptions& o) {
     if (auto st = check_id(o.id); !st.ok()) return ctx.ui.fail(st.error());
+    const std::string want = wanted_app(ctx, o.app);
+    if (auto st = need_app(want); !st.ok()) return ctx.ui.fail(st.error());
     auto s = open_api(ctx);
     if (!s.ok()) return ctx.ui.fail(s.error());
-    auto app = find_app(ctx, *s, o.app);
+    auto app = find_app(*s, want);
     if (!app.ok()) return ctx.ui.fail(app.error());
     auto inst = find_instance(*s, *app, o.id);
     if (!inst.ok()) return ctx.ui.fail(inst.error());
@@ -809,7 +816,7 @@ void register_tenants(CLI::App& app, Context& ctx) {
     auto* get = cmd->add_subcommand("get", "Show one tenant: script, tags, plan, bindings, resources, secret names, container");
     get->add_option("id", o->id, "Tenant id")->required();
     add_ns_options(get, *o);
-    get->add_option("--app", o->app, "Container application (name or id) whose instance named ID to show");
+    get->add_option("--app", o->app, "Container application (name or id) whose instance named ID to show (default: the wrangler config's first container, if any)");
     on_run(get, ctx, [&ctx, o] { return run_get(ctx, *o); });
 
     auto* tag = cmd->add_subcommand("tag", "Add, remove or set a tenant's tags");

@@ -133,7 +133,14 @@ Desired desire(const TenantsFile& f, const Source& src, const TenantSpec& t) {
 Result<Observed> observe(api::ApiClient& client, const std::string& account, const std::string& ns,
                          const std::set<Resource>& kinds) {
     Observed o;
-    TRY_ASSIGN(auto scripts, client.list_namespace_scripts(account, ns));
+    auto listed = client.list_namespace_scripts(account, ns);
+    if (!listed.ok()) {
+        Error e = std::move(listed).error();
+        if (e.kind == ErrorKind::NotFound)
+            e.hint = "check the namespace, or create it: tenantctl dispatch-namespace create " + ns;
+        return e;
+    }
+    auto& scripts = *listed;
     for (const auto& item : scripts) {
         const json& sc = item.contains("script") && item["script"].is_object() ? item["script"] : item;
         ObservedTenant t;

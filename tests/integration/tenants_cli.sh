@@ -261,6 +261,55 @@ run tenants apply -f "$P/tenants.yaml" --json
 check "missing secret env -> diagnostic in JSON, nothing sent" bash -c '[ "$0" = 1 ] && jq -e ".error.diagnostics[0].line == 13 and .error.diagnostics[0].path == \"tenants[0].secrets.API_KEY.env\"" <<<"$1" >/dev/null' "$RC" "$OUT"
 check "still no request" [ "$(wc -l <"$LOG")" = "$N0" ]
 
+
+# --- a wrangler config as the source: its main, vars and shared bindings are every tenant's base ---
+T dispatch-namespace create staging >/dev/null
+mkdir -p "$P/cfg/src"
+printf 'export default { fetch() { return new Response("cfg") } }\n' >"$P/cfg/src/index.js"
+cat >"$P/cfg/wrangler.toml" <<'EOF2'
+name = "tenant-base"
+main = "./src/index.js"
+compatibility_date = "2026-02-01"
+[vars]
+SHARED = "yes"
+THEME = "base"
+[[kv_namespaces]]
+binding = "ROUTING"
+id = "0f2ac74b498b48028cb68387c421e279"
+EOF2
+cat >"$P/cfg/tenants.yaml" <<'EOF2'
+namespace: staging
+config: ./wrangler.toml
+tenants:
+  - { id: one, vars: { THEME: own }, isolate: [kv] }
+EOF2
+run tenants apply -f "$P/cfg/tenants.yaml" --json
+check "apply from a wrangler config" jq_is '.created' 1
+api GET "$A/workers/dispatch/namespaces/staging/scripts/one/settings"
+check "config: shared var, tenant var overrides, shared and isolated kv bindings" \
+  jq_is '[.result.bindings[] | "\(.name)=\(.text // .namespace_id | tostring | .[0:8])"] | sort | join(",")' \
+  "ROUTING=0f2ac74b,SHARED=yes,TENANT_KV=$(cut -c1-8 <<<"$(T kv namespace list --json | jq -r '.[] | select(.title == "staging-one") | .id')"),THEME=own"
+check "config: compatibility date from the config" jq_is '.result.compatibility_date' "2026-02-01"
+run tenants apply -f "$P/cfg/tenants.yaml" --json
+check "config source: re-apply unchanged" jq_is '.unchanged' 1
+cat >"$P/cfg/other.yaml" <<'EOF2'
+namespace: nosuch
+config: ./wrangler.toml
+tenants: [ { id: one } ]
+EOF2
+run tenants apply -f "$P/cfg/other.yaml" --json
+check "missing namespace -> exit 1 with a hint" bash -c '[ "$0" = 1 ] && jq -e ".error.hint | test(\"dispatch-namespace create nosuch\")" <<<"$1" >/dev/null' "$RC" "$OUT"
+
+# --- a terminal gets a progress bar ---
+cat >"$P/tty.yaml" <<'EOF2'
+namespace: staging
+script: ./dist/tenant.mjs
+tenants: [ { id: p1 }, { id: p2 }, { id: p3 } ]
+EOF2
+script -qec "\"$TENANTCTL\" --local tenants apply -f \"$P/tty.yaml\"" /dev/null >"$WORK/tty.out" 2>&1 </dev/null || true
+check "TTY: progress bar drawn to the end" grep -q '\[##############################\] 3/3' "$WORK/tty.out"
+check "TTY: no per-tenant lines" bash -c '! grep -q "^created p" "$0"' "$WORK/tty.out"
+
 # --- help works everywhere ---
 for sub in create list get tag restart delete apply "secret put" "secret list" "secret delete"; do
   # shellcheck disable=SC2086

@@ -254,3 +254,16 @@ TEST_CASE("tenants: reserved tags, digest and plan") {
     auto plan4 = make_plan(*f, *src, obs, {});
     CHECK(plan4[0].changes == std::vector<std::string>{"resources"});
 }
+
+TEST_CASE("tenants: docs/tenants.yaml.example is a valid tenants file") {
+    std::string dir = std::string(TENANTCTL_SOURCE_DIR) + "/docs";
+    auto f = load_tenants_file("tenants.yaml.example", dir);
+    REQUIRE(f.ok());
+    CHECK(f->ns == "production");
+    REQUIRE(f->tenants.size() == 3);
+    CHECK(f->tenants[0].secrets.size() == 2);
+    CHECK(f->tenants[1].isolate.size() == 3);
+    CHECK(f->tenants[2].plan == "free");
+    CHECK(f->tenants[2].tags == std::vector<std::string>{"managed"});
+    CHECK(f->tenants[2].vars == nlohmann::json{{"REGION", "eu"}});
+}
