@@ -25,6 +25,7 @@ check "bash completion in bash-completion's directory" [ -s "$share/bash-complet
 check "zsh completion in site-functions" [ -s "$share/zsh/site-functions/_tenantctl" ]
 check "fish completion in vendor_completions.d" [ -s "$share/fish/vendor_completions.d/tenantctl.fish" ]
 check "man pages in man1" test -s "$share/man/man1/tenantctl.1" -a -s "$share/man/man1/tenantctl-config.1"
+check "only man pages in man1 (no source directory)" test -z "$(find "$share/man/man1" -mindepth 1 ! -name '*.1')"
 
 out=$("$bin" init --list --json)
 check "installed binary lists the installed templates" \
