@@ -72,7 +72,10 @@ Result<tn::TenantsFile> base_file(Context& ctx, const TenantsOptions& o, std::st
         used_path = absolute_path(path, ctx.cwd());
         TRY_ASSIGN(f, tn::load_tenants_file(path, ctx.cwd()));
     }
-    if (!o.ns.empty()) f.ns = o.ns;
+    if (!o.ns.empty()) {
+        if (f.prefix == f.ns) f.prefix.clear();  // the default prefix follows the namespace
+        f.ns = o.ns;
+    }
     if (f.ns.empty()) {
         return Error(ErrorKind::Usage, "no dispatch namespace was given",
                      "pass --namespace NS, or run where a tenants.yaml names it (or pass -f tenants.yaml)");
@@ -647,7 +650,10 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     auto fr = tn::load_tenants_file(o.file, ctx.cwd());
     if (!fr.ok()) return fail_file(ctx, std::move(fr).error(), path);
     tn::TenantsFile f = std::move(fr).value();
-    if (!o.ns.empty()) f.ns = o.ns;
+    if (!o.ns.empty()) {
+        if (f.prefix == f.ns) f.prefix = o.ns;  // the default prefix follows the namespace
+        f.ns = o.ns;
+    }
     auto secrets = tn::resolve_secrets(f, ctx.env);
     if (!secrets.ok()) return fail_file(ctx, std::move(secrets).error(), path);
     auto src = tn::source_for_file(f, ctx.env);

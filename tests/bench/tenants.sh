@@ -5,7 +5,7 @@
 # Targets (issue #7): <= 10 s at 16, >= 8x faster than at 1, no-op <= 2 s.
 # The client's rate limiter is switched off (TENANTCTL_RATE_LIMIT=off): its default is Cloudflare's
 # 1,200 requests / 5 minutes, which would make this a benchmark of the limiter.
-# usage: tests/bench/tenants.sh [BUILD_DIR] [N]
+# usage: tests/bench/tenants.sh [BUILD_DIR] [N]   (needs tenantctl and tenants_plan_bench built there)
 set -euo pipefail
 build=${1:-${TENANTCTL_BUILD_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/build-tenants}}
 n=${2:-1000}
@@ -67,3 +67,6 @@ printf 'with %s ms simulated latency per upload:\n' "$rtt_ms"
 printf '  concurrency 1 : %6.2f s  created %s failed %s\n' "$r1" "$rc1" "$rf1"
 printf '  concurrency 16: %6.2f s  created %s failed %s   (target <= 10 s)\n' "$r16" "$rc16" "$rf16"
 printf '  speed-up 16 vs 1: %.2fx   (target >= 8x)\n' "$(echo "$r1 / $r16" | bc -l)"
+
+# Client-side cost without the network (parse + plan + upload metadata for 10,000 tenants).
+if [ -x "$build/tests/tenants_plan_bench" ]; then "$build/tests/tenants_plan_bench" 10000; fi
