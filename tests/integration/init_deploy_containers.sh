@@ -60,5 +60,11 @@ get -X POST "$router/app/acme/_restart" >/dev/null
 a3=$(get "$router/app/acme/" | jq -r '.tenant_id + " " + .instance_id')
 check "_restart gives acme a new instance ($a3)" test "${a3%% *}" = acme -a "$a3" != "$a1"
 
+# Editing the router worker re-uploads it but neither rebuilds the image nor rolls out (.dockerignore)
+echo "// edited" >>"$tmp/platform/src/index.js"
+out=$("$TENANTCTL" --local --cwd "$tmp/platform" deploy --json 2>"$tmp/deploy2.err") || cat "$tmp/deploy2.err"
+check "after editing src/index.js: worker uploaded, application unchanged, nothing built" \
+  test "$(jq -r '"\(.worker.uploaded) \(.containers[0].action) \(.containers[0].built)"' <<<"$out")" = "true unchanged false"
+
 if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; tail -20 "$tmp/dev.log"; exit 1; fi
 echo "all checks passed"
