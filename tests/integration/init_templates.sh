@@ -71,6 +71,7 @@ for df in Dockerfile Dockerfile.node; do
   done < <(awk '$1 == "COPY" { for (i = 2; i < NF; i++) print $i }' "$cp/$df")
 done
 check "container-platform: Dockerfile is FROM scratch" grep -qx 'FROM scratch' "$cp/Dockerfile"
+check "container-platform: dotfiles are copied (.dockerignore keeps src out of the image)" grep -qx src "$cp/.dockerignore"
 run "$TENANTCTL" --cwd "$cp" config show --json
 check "container-platform: one container class TenantApp with a DO binding and sqlite migration" \
   [ "$(jq -r '"\(.config.containers[0].class_name) \(.config.durable_objects.bindings[0].class_name) \(.config.migrations[0].new_sqlite_classes[0])"' <<<"$out")" = "TenantApp TenantApp TenantApp" ]
