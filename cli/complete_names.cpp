@@ -1,7 +1,9 @@
 // Names for shell completion, read from the control plane with short timeouts and no retries.
 #include "api/client.hpp"
 #include "context.hpp"
+#include "core/fs.hpp"
 #include "scaffold/templates.hpp"
+#include "tenants/spec.hpp"
 
 namespace tenantctl::cli {
 
@@ -14,7 +16,7 @@ Result<std::vector<std::string>> complete_names(Context& ctx, const std::string&
         return names;
     }
     api::ConnectionInputs in;
-    std::string ns, account = ctx.g.account_id;
+    std::string ns, account = ctx.g.account_id, tenants_file, cwd = ctx.cwd();
     for (size_t i = 0; i < words.size(); ++i) {
         const std::string& w = words[i];
         auto value = [&](const std::string& name) -> const std::string* {
@@ -26,7 +28,15 @@ Result<std::vector<std::string>> complete_names(Context& ctx, const std::string&
         else if (auto v3 = value("--profile")) in.profile_flag = *v3;
         else if (auto v4 = value("--api-url")) in.api_url_flag = *v4;
         else if (auto v5 = value("--account-id")) account = *v5;
+        else if (auto v6 = value("-f")) tenants_file = *v6;
+        else if (auto v7 = value("--file")) tenants_file = *v7;
+        else if (auto v8 = value("--cwd")) cwd = absolute_path(*v8, cwd);
         else if (w == "--local") in.local = true;
+    }
+    // tenants commands default to the namespace of ./tenants.yaml (or -f FILE), and so does their completion.
+    if (kind == "tenant" && ns.empty()) {
+        std::string file = tenants_file.empty() ? std::string("tenants.yaml") : tenants_file;
+        if (auto tf = tenants::load_tenants_file(file, cwd); tf.ok()) ns = tf->ns;
     }
     TRY_ASSIGN(auto conn, api::resolve_connection(in, ctx.env));
     auto options = api::client_options_for(conn);
