@@ -248,27 +248,7 @@ struct Defaults {
     std::optional<std::map<std::string, SecretSource>> secrets;
 };
 
-}  // namespace
-
-Result<TenantsFile> parse_tenants_file(const std::string& text, const std::string& display_path, const std::string& dir) {
-    Parser p{display_path, dir, {}};
-    TenantsFile f;
-    f.display_path = display_path;
-    f.dir = dir;
-    YAML::Node loaded;
-    try {
-        loaded = YAML::Load(text);
-    } catch (const YAML::ParserException& e) {
-        Position pos{e.mark.line + 1, e.mark.column + 1};
-        p.error(pos, "", "invalid YAML: " + e.msg);
-        Error err(ErrorKind::Input, display_path + ": invalid YAML", "fix the syntax error shown above");
-        err.diagnostics = std::move(p.diags);
-        return err;
-    } catch (const std::exception& e) {
-        Error err(ErrorKind::Input, display_path + ": invalid YAML: " + e.what());
-        return err;
-    }
-    const YAML::Node& root = loaded;
+void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
     if (!root.IsMap()) {
         p.error(root.IsNull() ? Position{1, 1} : pos_of(root), "", "the file must be a mapping with namespace and tenants");
     } else {
@@ -449,6 +429,34 @@ Result<TenantsFile> parse_tenants_file(const std::string& text, const std::strin
         } else {
             p.error({1, 1}, "tenants", "missing required field tenants", "add tenants: with a list of { id: … }");
         }
+    }
+}
+
+}  // namespace
+
+Result<TenantsFile> parse_tenants_file(const std::string& text, const std::string& display_path, const std::string& dir) {
+    Parser p{display_path, dir, {}};
+    TenantsFile f;
+    f.display_path = display_path;
+    f.dir = dir;
+    YAML::Node loaded;
+    try {
+        loaded = YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+        Position pos{e.mark.line + 1, e.mark.column + 1};
+        p.error(pos, "", "invalid YAML: " + e.msg);
+        Error err(ErrorKind::Input, display_path + ": invalid YAML", "fix the syntax error shown above");
+        err.diagnostics = std::move(p.diags);
+        return err;
+    } catch (const std::exception& e) {
+        Error err(ErrorKind::Input, display_path + ": invalid YAML: " + e.what());
+        return err;
+    }
+    const YAML::Node& root = loaded;
+    try {
+        walk(p, f, root);
+    } catch (const YAML::Exception& e) {  // a node shape the walk did not expect: report, never crash
+        p.error({e.mark.line + 1, e.mark.column + 1}, "", std::string("unexpected YAML structure: ") + e.msg);
     }
     if (!p.diags.empty()) {
         std::stable_sort(p.diags.begin(), p.diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
