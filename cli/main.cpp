@@ -5,6 +5,7 @@
 
 #include "app.hpp"
 #include "core/cancel.hpp"
+#include "core/version.hpp"
 
 namespace {
 
@@ -35,6 +36,11 @@ int main(int argc, char** argv) {
     sigaction(SIGINT, &sa, nullptr);
 
     using namespace tenantctl;
+    // `tenantctl --version` alone: answered before the command tree is built (scripts call it a lot).
+    if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+        std::cout << "tenantctl " << k_version << '\n';
+        return 0;
+    }
     cli::Context ctx;
     CLI::App app{"tenantctl", "tenantctl"};
     cli::build_app(app, ctx);
