@@ -4,6 +4,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+
+#include <cerrno>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -455,6 +457,21 @@ struct Connection {
             rp.body_limit(boost::none);
             rp.header_limit(64 * 1024);
             if (req.method() == http::verb::head) rp.skip(true);
+            // The instance has `upstream_timeout` to start answering (as an edge gives an origin 100 s).
+            if (ubuf.size() == 0 && server.m_options.upstream_timeout.count() > 0) {
+                pollfd upfd{up.native_handle(), POLLIN, 0};
+                int rc;
+                do rc = ::poll(&upfd, 1, static_cast<int>(server.m_options.upstream_timeout.count()));
+                while (rc < 0 && errno == EINTR);
+                if (rc == 0) {
+                    close_upstream();
+                    Error e(ErrorKind::Timeout, "instance " + lease.instance_id() + " of tenant " + tenantctl::quoted(tenant) +
+                                                    " did not answer within " +
+                                                    std::to_string(server.m_options.upstream_timeout.count()) + " ms");
+                    e.http_status = 504;
+                    return reply_error(p, e) && false;
+                }
+            }
             http::read_header(up, ubuf, rp, ec);
             if (ec) {
                 if (attempt == 0 && reused && !body_pending &&

@@ -62,6 +62,9 @@ struct RouterOptions {
     // A client connection idle (between requests) for this long is closed, so idle keep-alive connections
     // do not hold a thread each forever. Open websockets are not affected.
     std::chrono::milliseconds idle_timeout{120000};
+    // How long an instance may take to start answering a forwarded request before the client gets a 504
+    // (0 = wait forever). Streaming responses and websockets are not limited once they started.
+    std::chrono::milliseconds upstream_timeout{100000};
 };
 
 class RouterServer {

@@ -233,3 +233,42 @@ TEST_CASE("router server: proxying, header rewriting, streaming bodies, manageme
     server.stop();
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("router server: an instance that accepts but never answers gets a 504 after upstream_timeout") {
+    // A "container" that accepts connections and reads, but never writes a byte.
+    asio::io_context ioc;
+    tcp::acceptor silent(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    std::vector<tcp::socket> held;
+    std::atomic<bool> stop{false};
+    std::thread t([&] {
+        while (!stop) {
+            tcp::socket s(ioc);
+            beast::error_code ec;
+            silent.accept(s, ec);
+            if (ec || stop) return;
+            held.push_back(std::move(s));
+        }
+    });
+    BackendDriver driver(silent.local_endpoint().port());
+    FakeClock clock;
+    InstanceManager manager(driver, clock);
+    AppSpec app;
+    app.id = app.name = "slow";
+    app.image = "127.0.0.1:5000/slow:v1";
+    auto dir = std::filesystem::temp_directory_path() / ("tenantctl-router-" + random_hex(4));
+    FileMetadataStore metadata(dir.string());
+    RouterOptions opts;
+    opts.port = 0;
+    opts.upstream_timeout = std::chrono::milliseconds(300);
+    RouterServer server(manager, static_apps({app}), metadata, opts);
+    REQUIRE(server.start().ok());
+    auto res = send(server.port(), get("/app/t1/"));
+    CHECK(res.result() == http::status::gateway_timeout);
+    CHECK(std::string(res["X-Served-By"]) == "tenantctl-router");
+    CHECK(res.body().find("did not answer within 300 ms") != std::string::npos);
+    server.stop();
+    stop = true;
+    ::shutdown(silent.native_handle(), SHUT_RDWR);
+    t.join();
+    std::filesystem::remove_all(dir);
+}
