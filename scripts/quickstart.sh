@@ -41,7 +41,11 @@ export XDG_CONFIG_HOME=$state/config   # the `local` profile goes here, not into
 rm -rf "$state/dev"   # every run starts from a fresh local platform
 router_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 dev_args=(dev --listen 127.0.0.1:0 --state-dir "$state/dev")
-[ $docker_ok = 1 ] && dev_args+=(--containers --network host --router-listen "127.0.0.1:$router_port" --app platform-tenantapp)
+if [ $docker_ok = 1 ]; then
+  dev_args+=(--containers --network host --router-listen "127.0.0.1:$router_port" --app platform-tenantapp)
+else
+  dev_args+=(--no-containers)
+fi
 "$TENANTCTL" "${dev_args[@]}" >"$state/dev.log" 2>&1 &
 dev_pid=$!
 cleanup() {

@@ -22,7 +22,8 @@ struct DevOptions {
     bool test_hooks = false;
     int threads = 4;
     std::string registry;
-    bool containers = false;
+    bool containers = false;     // --containers: required (an error when docker is not there)
+    bool no_containers = false;  // --no-containers: API only
     std::string router_listen = "127.0.0.1:8788";
     std::string network = "bridge";
     std::string app;
@@ -34,8 +35,10 @@ On first start an account id and API token are created (STATE_DIR/credentials.js
 the profile $XDG_CONFIG_HOME/tenantctl/profiles/local.json is written, so `tenantctl --local …` works.
 Once listening, STATE_DIR/dev.json holds {"api_url","pid","port"}; every request is logged (method,
 path without query, status; never bodies or headers) to STATE_DIR/requests.log.
-Container registry: a placeholder host 127.0.0.1:5000 is handed out by the credentials endpoint
-until a real registry is configured with --registry HOST:PORT.
+Containers: when a docker daemon answers (or with --containers), a docker-registry with its storage in
+STATE_DIR/registry (the same port across restarts), the container engine and the tenant router
+(--router-listen) run too. With --no-containers, or without docker, the credentials endpoint hands out
+the placeholder 127.0.0.1:5000 unless --registry HOST:PORT names a real registry.
 
 Test hooks (--test-hooks only):
   POST   /__dev/faults  {"method":"PUT","path_regex":"/scripts/","status":503,"count":2,"delay_ms":0}
@@ -58,7 +61,10 @@ int run_dev(Context& ctx, const DevOptions& o) {
     RegistryInfo registry;
     std::shared_ptr<ContainerRuntime> runtime;
     std::unique_ptr<router::DevRouter> containers;
-    if (o.containers) {
+    // Containers are on by default when a docker daemon answers; --containers makes them required.
+    if (o.containers && o.no_containers)
+        return ctx.ui.fail(Error(ErrorKind::Usage, "--containers and --no-containers contradict each other"));
+    if (!o.no_containers) {
         // The registry, the container engine and the tenant router (lib/router) behind the API's seams.
         router::DevRouterOptions ro;
         ro.router_listen = o.router_listen;
@@ -86,11 +92,19 @@ int run_dev(Context& ctx, const DevOptions& o) {
             }
         };
         auto dev = router::DevRouter::start(ctx.env, ro, apps, log);
-        if (!dev.ok()) return ctx.ui.fail(dev.error());
-        containers = std::move(dev.value());
-        registry = containers->registry_info();
-        runtime = containers->runtime();
-    } else if (!o.registry.empty()) {
+        if (!dev.ok() && o.containers) return ctx.ui.fail(dev.error());
+        if (!dev.ok()) {
+            ctx.ui.warn("containers are off: " + dev.error().message +
+                        " (the API works without them; pass --containers to make this an error, --no-containers to "
+                        "skip the attempt)");
+        }
+        if (dev.ok()) {
+            containers = std::move(dev.value());
+            registry = containers->registry_info();
+            runtime = containers->runtime();
+        }
+    }
+    if (!containers && !o.registry.empty()) {
         registry.host = o.registry;
         registry.placeholder = false;
     }
@@ -161,7 +175,8 @@ void register_dev(CLI::App& app, Context& ctx) {
                     "Container registry: without --containers the HOST:PORT handed out by the credentials endpoint; "
                     "with --containers an existing registry URL to attach to instead of starting one");
     cmd->add_flag("--containers", o->containers,
-                  "Also run a docker-registry, the container engine (needs dockerd) and the tenant router");
+                  "Require the registry, container engine and tenant router (default: on when a docker daemon answers)");
+    cmd->add_flag("--no-containers", o->no_containers, "Serve the API only: no registry, containers or tenant router");
     cmd->add_option("--router-listen", o->router_listen, "Tenant router address, HOST:PORT (with --containers)")
         ->capture_default_str();
     cmd->add_option("--network", o->network, "Container networking: host ($PORT on the host) or bridge (127.0.0.1 publish)")

@@ -9,7 +9,7 @@ bench=$build/tests/platform_bench
 work=$(mktemp -d)
 export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
 mkdir -p "$HOME"
-"$tc" dev --listen 127.0.0.1:0 --state-dir "$work/state" 2>"$work/dev.log" &
+"$tc" dev --no-containers --listen 127.0.0.1:0 --state-dir "$work/state" 2>"$work/dev.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 200); do [ -s "$work/state/dev.json" ] && break; sleep 0.05; done

@@ -55,7 +55,7 @@ TOML
 # --- a registry that refuses the push (the platform hands out credentials for it) ---
 python3 "$src/tests/support/refusing_registry.py" "$tmp/regport" & pids+=($!)
 for _ in $(seq 1 50); do [ -s "$tmp/regport" ] && break; sleep 0.1; done
-start_dev "$tmp/state-refuse" --registry "127.0.0.1:$(cat "$tmp/regport")"
+start_dev "$tmp/state-refuse" --no-containers --registry "127.0.0.1:$(cat "$tmp/regport")"
 log=$tmp/state-refuse/requests.log
 rc=0; tc --cwd "$p" deploy >"$tmp/o" 2>"$tmp/e" || rc=$?
 [ $rc = 1 ] && pass "registry refusing the push: exit 1" || bad "refused push exit $rc"

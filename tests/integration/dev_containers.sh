@@ -76,4 +76,25 @@ if [ -n "$inst" ]; then
 else
   bad "no instance for tenant a in $list"
 fi
+
+# containers are the default when a docker daemon answers; without one, dev warns and serves the API only
+kill "$dev"; wait "$dev" 2>/dev/null || true
+rport2=$(free_port)
+"$TENANTCTL" dev --listen 127.0.0.1:0 --router-listen "127.0.0.1:$rport2" --network host --state-dir "$tmp/state2" \
+  >"$tmp/dev2.log" 2>&1 &
+dev=$!
+for _ in $(seq 1 200); do [ -s "$tmp/state2/dev.json" ] && break; sleep 0.1; done
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rport2/app/a/")
+[ "$code" != 000 ] && grep -q 'tenant router' "$tmp/dev2.log" && pass "plain \`tenantctl dev\` runs the tenant router when docker answers" ||
+  bad "no router by default (router answered $code): $(cat "$tmp/dev2.log")"
+kill "$dev"; wait "$dev" 2>/dev/null || true
+DOCKER_HOST=unix://$tmp/no-such.sock "$TENANTCTL" dev --listen 127.0.0.1:0 --state-dir "$tmp/state3" >"$tmp/dev3.log" 2>&1 &
+dev=$!
+for _ in $(seq 1 200); do [ -s "$tmp/state3/dev.json" ] && break; sleep 0.1; done
+[ -s "$tmp/state3/dev.json" ] && grep -q 'warning: containers are off' "$tmp/dev3.log" &&
+  pass "without docker, dev warns and serves the API" || bad "dev without docker: $(cat "$tmp/dev3.log")"
+kill "$dev"; wait "$dev" 2>/dev/null || true
+rc=0; DOCKER_HOST=unix://$tmp/no-such.sock timeout 20 "$TENANTCTL" dev --containers --listen 127.0.0.1:0 --state-dir "$tmp/state4" >"$tmp/dev4.log" 2>&1 || rc=$?
+[ $rc = 1 ] && pass "dev --containers without docker is an error (exit 1)" || bad "dev --containers without docker: rc=$rc"
+dev=""
 exit $fail

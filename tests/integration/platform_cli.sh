@@ -7,7 +7,7 @@ set -euo pipefail
 tmp=$(mktemp -d)
 export HOME=$tmp XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL
-"$TENANTCTL" dev --listen 127.0.0.1:0 --state-dir "$tmp/state" >"$tmp/dev.log" 2>&1 &
+"$TENANTCTL" dev --no-containers --listen 127.0.0.1:0 --state-dir "$tmp/state" >"$tmp/dev.log" 2>&1 &
 dev=$!
 trap 'kill $dev 2>/dev/null; wait $dev 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do [ -s "$tmp/state/dev.json" ] && break; sleep 0.1; done
