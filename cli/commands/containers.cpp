@@ -24,12 +24,15 @@ std::string s_of(const json& o, const char* k) {
     return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
 }
 
-std::string apps_path(const ApiSession& s) { return api::account_path(s.account_id) + "/containers/applications"; }
+std::string apps_path(const ApiSession& s) {
+    return api::account_path(s.account_id) + "/containers/applications";
+}
 
 // An application by id, or by name when no id matches (names are unique per account).
 Result<json> find_application(ApiSession& s, const std::string& id_or_name) {
     if (trim(id_or_name).empty())
-        return Error(ErrorKind::Usage, "no application was given", "pass an application id or name (see `tenantctl containers list`)");
+        return Error(ErrorKind::Usage, "no application was given",
+                     "pass an application id or name (see `tenantctl containers list`)");
     TRY_ASSIGN(auto apps, s.client->list_all(apps_path(s), {}, api::ListOptions{}));
     for (const auto& a : apps)
         if (s_of(a, "id") == id_or_name) return a;
@@ -45,31 +48,8 @@ std::string managed_registry(const Context& ctx) {
 
 Result<images::RegistryCredentials> registry_credentials(ApiSession& s, const std::string& domain, int minutes,
                                                          const std::vector<std::string>& permissions) {
-    TRY_ASSIGN(auto r, s.client->call(api::Method::Post,
-                                      api::account_path(s.account_id) + "/containers/registries/" + url_encode(domain) + "/credentials",
-                                      {}, api::json_body({{"expiration_minutes", minutes}, {"permissions", permissions}})));
-    images::RegistryCredentials c;
-    c.host = s_of(r.result, "registry_host").empty() ? domain : s_of(r.result, "registry_host");
-    c.username = s_of(r.result, "username");
-    c.password = s_of(r.result, "password");
-    Redactor::global().add(c.password);
-    return c;
+    return images::request_registry_credentials(*s.client, s.account_id, domain, minutes, permissions);
 }
-
-// A private `docker --config` directory for one login + push; removed afterwards.
-struct DockerConfigDir {
-    std::string path;
-    DockerConfigDir() {
-        std::string base = std::filesystem::temp_directory_path().string() + "/tenantctl-docker-XXXXXX";
-        std::vector<char> buf(base.begin(), base.end());
-        buf.push_back('\0');
-        if (::mkdtemp(buf.data())) path = buf.data();
-    }
-    ~DockerConfigDir() {
-        std::error_code ec;
-        if (!path.empty()) std::filesystem::remove_all(path, ec);
-    }
-};
 
 // Pushes a local image: resolve the remote name, check the platform, tag, login, push.
 Result<json> push_image(Context& ctx, ApiSession& s, images::Docker& docker, const std::string& local) {
@@ -84,18 +64,19 @@ Result<json> push_image(Context& ctx, ApiSession& s, images::Docker& docker, con
         ref.registry.clear();
         TRY_ASSIGN(remote, images::resolve_image_name(ref.str(), creds.host, s.account_id));
     } else {
-        return Error(ErrorKind::Usage, "image " + tenantctl::quoted(local) + " names another registry (" + ref.registry + ")",
+        return Error(ErrorKind::Usage,
+                     "image " + tenantctl::quoted(local) + " names another registry (" + ref.registry + ")",
                      "push images to the account's registry: name them NAME:TAG");
     }
     if (images::parse_image_ref(remote).tag.empty()) remote += ":latest";
     if (remote != local) TRY_STATUS(docker.tag(local, remote));
-    DockerConfigDir dir;
-    if (dir.path.empty()) return Error(ErrorKind::Io, "cannot create a temporary directory for docker");
-    TRY_STATUS(docker.login(dir.path, creds.host, creds.username, creds.password));
+    PrivateTempDir dir("tenantctl-docker");
+    if (dir.path().empty()) return Error(ErrorKind::Io, "cannot create a temporary directory for docker");
+    TRY_STATUS(docker.login(dir.path(), creds.host, creds.username, creds.password));
     ctx.ui.info("- pushing " + remote);
     images::OutputFn out;
     if (ctx.ui.verbosity() >= 1) out = [](std::string_view c) { std::cerr << c; };
-    TRY_ASSIGN(auto digest, docker.push(dir.path, remote, out));
+    TRY_ASSIGN(auto digest, docker.push(dir.path(), remote, out));
     images::ImageRef pinned = images::parse_image_ref(remote);
     pinned.tag.clear();
     pinned.digest = digest;
@@ -147,7 +128,8 @@ void register_images(CLI::App* cmd, Context& ctx) {
 
     // push
     auto pf = std::make_shared<BuildFlags>();
-    auto* push = cmd->add_subcommand("push", "Push a local image to the account's registry with short-lived credentials");
+    auto* push =
+        cmd->add_subcommand("push", "Push a local image to the account's registry with short-lived credentials");
     push->add_option("tag", pf->tag, "Local image NAME:TAG")->required();
     push->add_option("--path-to-docker", pf->docker, "The docker CLI to use (default: $TENANTCTL_DOCKER or docker)");
     on_run(push, ctx, [&ctx, pf] {
@@ -172,7 +154,8 @@ void register_images(CLI::App* cmd, Context& ctx) {
         try {
             if (!filter->empty()) re.emplace(*filter);
         } catch (const std::regex_error& e) {
-            return ctx.ui.fail(Error(ErrorKind::Usage, "--filter " + tenantctl::quoted(*filter) + " is not a regular expression: " + e.what()));
+            return ctx.ui.fail(Error(ErrorKind::Usage, "--filter " + tenantctl::quoted(*filter) +
+                                                           " is not a regular expression: " + e.what()));
         }
         auto s = open_api(ctx);
         if (!s) return ctx.ui.fail(s.error());
@@ -202,8 +185,10 @@ void register_images(CLI::App* cmd, Context& ctx) {
     on_run(id, ctx, [&ctx, image, yes] {
         images::ImageRef ref = images::parse_image_ref(*image);
         if (ref.tag.empty() || !ref.digest.empty())
-            return ctx.ui.fail(Error(ErrorKind::Usage, "image " + tenantctl::quoted(*image) + " has no tag", "pass NAME:TAG"));
-        if (auto c = ctx.ui.confirm("delete image " + tenantctl::quoted(*image), *yes); !c) return ctx.ui.fail(c.error());
+            return ctx.ui.fail(
+                Error(ErrorKind::Usage, "image " + tenantctl::quoted(*image) + " has no tag", "pass NAME:TAG"));
+        if (auto c = ctx.ui.confirm("delete image " + tenantctl::quoted(*image), *yes); !c)
+            return ctx.ui.fail(c.error());
         auto s = open_api(ctx);
         if (!s) return ctx.ui.fail(s.error());
         auto creds = registry_credentials(*s, managed_registry(ctx), 5, {"push", "pull"});
@@ -219,14 +204,16 @@ void register_images(CLI::App* cmd, Context& ctx) {
 }
 
 void register_registries(CLI::App* cmd, Context& ctx) {
-    auto* reg = cmd->add_subcommand("registries", "Configure, list and delete image registries; get registry credentials");
+    auto* reg =
+        cmd->add_subcommand("registries", "Configure, list and delete image registries; get registry credentials");
     reg->require_subcommand(1);
 
     auto* list = reg->add_subcommand("list", "List the registries the account can pull from");
     on_run(list, ctx, [&ctx] {
         auto s = open_api(ctx);
         if (!s) return ctx.ui.fail(s.error());
-        auto r = s->client->list_all(api::account_path(s->account_id) + "/containers/registries", {}, api::ListOptions{});
+        auto r =
+            s->client->list_all(api::account_path(s->account_id) + "/containers/registries", {}, api::ListOptions{});
         if (!r) return ctx.ui.fail(r.error());
         output::Table t{{"domain", "kind", "public", "created"}, {}};
         json arr = json::array();
@@ -250,7 +237,8 @@ void register_registries(CLI::App* cmd, Context& ctx) {
     conf->footer("Private registry credentials are not supported by tenantctl yet: configure public registries here.");
     on_run(conf, ctx, [&ctx, cf] {
         if (trim(cf->domain).empty() || cf->domain.find('/') != std::string::npos)
-            return ctx.ui.fail(Error(ErrorKind::Usage, "registry domain " + tenantctl::quoted(cf->domain) + " is not a host name",
+            return ctx.ui.fail(Error(ErrorKind::Usage,
+                                     "registry domain " + tenantctl::quoted(cf->domain) + " is not a host name",
                                      "pass a domain such as docker.io"));
         if (!cf->is_public)
             return ctx.ui.fail(Error(ErrorKind::NotImplemented,
@@ -272,7 +260,8 @@ void register_registries(CLI::App* cmd, Context& ctx) {
     del->add_option("domain", dd->domain, "Registry domain")->required();
     del->add_flag("-y,--yes", dd->yes, "Do not ask for confirmation");
     on_run(del, ctx, [&ctx, dd] {
-        if (auto c = ctx.ui.confirm("remove registry " + tenantctl::quoted(dd->domain), dd->yes); !c) return ctx.ui.fail(c.error());
+        if (auto c = ctx.ui.confirm("remove registry " + tenantctl::quoted(dd->domain), dd->yes); !c)
+            return ctx.ui.fail(c.error());
         auto s = open_api(ctx);
         if (!s) return ctx.ui.fail(s.error());
         auto r = s->client->call(api::Method::Delete,
@@ -308,20 +297,26 @@ void register_registries(CLI::App* cmd, Context& ctx) {
         if (crf->password_stdout) {
             if (ctx.ui.stdin_tty() && isatty(1))
                 return ctx.ui.fail(Error(ErrorKind::Usage, "refusing to print a password to a terminal",
-                                         "pipe it: tenantctl containers registries credentials --password-stdout | docker login --password-stdin ..."));
+                                         "pipe it: tenantctl containers registries credentials --password-stdout | "
+                                         "docker login --password-stdin ..."));
             std::cout << c->password << std::flush;
             return 0;
         }
-        json doc = {{"registry_host", c->host}, {"username", c->username}, {"expiration_minutes", crf->minutes},
+        json doc = {{"registry_host", c->host},
+                    {"username", c->username},
+                    {"expiration_minutes", crf->minutes},
                     {"permissions", perms}};
-        ctx.ui.emit(doc, output::render_kv({{"registry", c->host}, {"username", c->username},
+        ctx.ui.emit(doc, output::render_kv({{"registry", c->host},
+                                            {"username", c->username},
                                             {"expires in", std::to_string(crf->minutes) + " minutes"},
                                             {"password", "(not shown: use --password-stdout)"}}));
         return 0;
     });
 }
 
-std::string app_image(const json& a) { return s_of(a.value("configuration", json::object()), "image"); }
+std::string app_image(const json& a) {
+    return s_of(a.value("configuration", json::object()), "image");
+}
 
 void register_applications(CLI::App* cmd, Context& ctx) {
     auto* list = cmd->add_subcommand("list", "List container applications");
@@ -334,8 +329,8 @@ void register_applications(CLI::App* cmd, Context& ctx) {
         json arr = json::array();
         for (const auto& a : *r) {
             arr.push_back(a);
-            t.rows.push_back({s_of(a, "id"), s_of(a, "name"), app_image(a), s_of(a, "instances"), s_of(a, "max_instances"),
-                              s_of(a, "updated_at")});
+            t.rows.push_back({s_of(a, "id"), s_of(a, "name"), app_image(a), s_of(a, "instances"),
+                              s_of(a, "max_instances"), s_of(a, "updated_at")});
         }
         ctx.ui.emit(arr, t.rows.empty() ? std::string("No container applications.\n") : output::render_table(t));
         return 0;
@@ -370,7 +365,8 @@ void register_applications(CLI::App* cmd, Context& ctx) {
         for (const auto& i : *r) {
             arr.push_back(i);
             json st = i.value("status", json::object());
-            t.rows.push_back({s_of(i, "id"), s_of(i, "name"), s_of(st, "state"), s_of(i, "image"), s_of(i, "created_at")});
+            t.rows.push_back(
+                {s_of(i, "id"), s_of(i, "name"), s_of(st, "state"), s_of(i, "image"), s_of(i, "created_at")});
         }
         ctx.ui.emit(arr, t.rows.empty() ? std::string("No instances.\n") : output::render_table(t));
         return 0;
@@ -402,8 +398,9 @@ void register_applications(CLI::App* cmd, Context& ctx) {
     auto* restart = cmd->add_subcommand("restart", "Restart an application's instances (or one with --instance)");
     restart->add_option("application", rf->app, "Application id or name")->required();
     restart->add_option("--instance", rf->instance, "Only this instance (its id)");
-    restart->footer("One instance: deleting it stops it, and the next request starts a new one. All instances: a "
-                    "`new_instances` rollout of the current configuration.");
+    restart->footer(
+        "One instance: deleting it stops it, and the next request starts a new one. All instances: a "
+        "`new_instances` rollout of the current configuration.");
     on_run(restart, ctx, [&ctx, rf] {
         auto s = open_api(ctx);
         if (!s) return ctx.ui.fail(s.error());
@@ -413,8 +410,9 @@ void register_applications(CLI::App* cmd, Context& ctx) {
         if (!rf->instance.empty()) {
             auto r = s->client->call(api::Method::Delete, base + "/instances/" + url_encode(rf->instance));
             if (!r) return ctx.ui.fail(r.error());
-            ctx.ui.emit(json{{"ok", true}, {"application_id", s_of(*a, "id")}, {"restarted", json::array({rf->instance})}},
-                        "Restarted instance " + rf->instance + " of " + s_of(*a, "name") + "\n");
+            ctx.ui.emit(
+                json{{"ok", true}, {"application_id", s_of(*a, "id")}, {"restarted", json::array({rf->instance})}},
+                "Restarted instance " + rf->instance + " of " + s_of(*a, "name") + "\n");
             return 0;
         }
         json body = {{"description", "tenantctl containers restart"},

@@ -70,9 +70,11 @@ std::string human(const deploy::DeployReport& r) {
         s += "container " + c.name + ": " + c.action;
         if (!c.application_id.empty()) s += " (application " + c.application_id + ")";
         s += "\n";
-        if (!c.image.empty()) s += "  image " + c.image + (c.built ? " (built" + std::string(c.pushed ? ", pushed)" : ")") : "") + "\n";
+        if (!c.image.empty())
+            s += "  image " + c.image + (c.built ? " (built" + std::string(c.pushed ? ", pushed)" : ")") : "") + "\n";
         for (const auto& f : c.changes)
-            s += "  ~ " + f.path + ": " + (f.before.is_null() ? "(none)" : f.before.dump()) + " -> " + f.after.dump() + "\n";
+            s += "  ~ " + f.path + ": " + (f.before.is_null() ? "(none)" : f.before.dump()) + " -> " + f.after.dump() +
+                 "\n";
         if (!c.rollout_id.empty()) s += "  rollout " + c.rollout_id + "\n";
     }
     for (const auto& k : r.skipped) s += "skipped: " + k + "\n";
@@ -109,7 +111,9 @@ int run(Context& ctx, const DeployFlags& f) {
     if (!f.secrets_file.empty()) {
         std::string path = absolute_path(f.secrets_file, ctx.cwd());
         auto text = read_file(path);
-        if (!text) return ctx.ui.fail(Error(ErrorKind::Input, "--secrets-file " + tenantctl::quoted(f.secrets_file) + ": " + text.error().message));
+        if (!text)
+            return ctx.ui.fail(Error(
+                ErrorKind::Input, "--secrets-file " + tenantctl::quoted(f.secrets_file) + ": " + text.error().message));
         auto patch = api::parse_secrets_input(*text, f.secrets_file);
         if (!patch) return ctx.ui.fail(patch.error());
         o.secrets = *patch;
@@ -139,7 +143,9 @@ int run(Context& ctx, const DeployFlags& f) {
     doc["dry_run"] = f.dry_run;
     if (!o.outdir.empty()) doc["outdir"] = o.outdir;
     std::string text = human(*r);
-    if (f.dry_run) text += "--dry-run: nothing was sent" + (o.outdir.empty() ? std::string() : "; the upload is in " + o.outdir) + "\n";
+    if (f.dry_run)
+        text += "--dry-run: nothing was sent" + (o.outdir.empty() ? std::string() : "; the upload is in " + o.outdir) +
+                "\n";
     ctx.ui.emit(doc, text);
     return 0;
 }
@@ -153,18 +159,25 @@ void register_deploy(CLI::App& app, Context& ctx) {
         "Modules are uploaded as they are, without bundling: `main` plus the modules that `rules` / "
         "`find_additional_modules` select. Nothing is built, pushed or written when nothing changed.");
     auto f = std::make_shared<DeployFlags>();
-    cmd->add_option("--name", f->name, "Worker name (overrides the config's name; the tenant id with --dispatch-namespace)");
-    cmd->add_option("--dispatch-namespace", f->dispatch_namespace, "Upload the worker into this dispatch namespace (a tenant worker)");
-    cmd->add_option("--message", f->message, "Deploy message (annotation workers/message; default: the git commit subject)");
+    cmd->add_option("--name", f->name,
+                    "Worker name (overrides the config's name; the tenant id with --dispatch-namespace)");
+    cmd->add_option("--dispatch-namespace", f->dispatch_namespace,
+                    "Upload the worker into this dispatch namespace (a tenant worker)");
+    cmd->add_option("--message", f->message,
+                    "Deploy message (annotation workers/message; default: the git commit subject)");
     cmd->add_option("--tag", f->tag, "Version tag (annotation workers/tag; default: the short git commit)");
     cmd->add_option("--compatibility-date", f->compatibility_date, "Override the config's compatibility date");
-    cmd->add_option("--secrets-file", f->secrets_file, "JSON or .env file of secrets to upload with the worker (added, never deleted)");
+    cmd->add_option("--secrets-file", f->secrets_file,
+                    "JSON or .env file of secrets to upload with the worker (added, never deleted)");
     cmd->add_flag("--keep-vars", f->keep_vars, "Keep vars set in the dashboard/API that the config does not have");
-    cmd->add_flag("--dry-run", f->dry_run, "Build the upload and show what would happen; no API calls, no docker build, no push");
-    cmd->add_option("--outdir", f->outdir, "Write the upload (metadata.json, upload.multipart, modules/) here; secret values are masked");
+    cmd->add_flag("--dry-run", f->dry_run,
+                  "Build the upload and show what would happen; no API calls, no docker build, no push");
+    cmd->add_option("--outdir", f->outdir,
+                    "Write the upload (metadata.json, upload.multipart, modules/) here; secret values are masked");
     cmd->add_option("--containers-rollout", f->rollout, "How changed container applications roll out")
         ->check(CLI::IsMember({"immediate", "gradual", "none"}));
-    cmd->add_option("--path-to-docker", f->path_to_docker, "The docker CLI to use (default: $TENANTCTL_DOCKER or docker)");
+    cmd->add_option("--path-to-docker", f->path_to_docker,
+                    "The docker CLI to use (default: $TENANTCTL_DOCKER or docker)");
     cmd->add_flag("--force", f->force, "Upload and roll out even when nothing changed");
     cmd->add_flag("--strict", f->strict, "Treat configuration warnings as errors");
     on_run(cmd, ctx, [&ctx, f] { return run(ctx, *f); });

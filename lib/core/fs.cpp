@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "core/strings.hpp"
 
@@ -107,6 +109,21 @@ std::string relative_to(const std::string& path, const std::string& base) {
     std::string r = rel.string();
     if (r == ".") return "./";
     return "./" + r;
+}
+
+PrivateTempDir::PrivateTempDir(const std::string& prefix) {
+    std::error_code ec;
+    std::string base = std::filesystem::temp_directory_path(ec).string();
+    if (ec || base.empty()) base = "/tmp";
+    std::string templ = base + "/" + prefix + "-XXXXXX";
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    if (::mkdtemp(buf.data())) m_path = buf.data();  // mkdtemp makes it 0700
+}
+
+PrivateTempDir::~PrivateTempDir() {
+    std::error_code ec;
+    if (!m_path.empty()) std::filesystem::remove_all(m_path, ec);
 }
 
 }  // namespace tenantctl

@@ -19,4 +19,18 @@ std::string current_dir();
 std::string relative_to(const std::string& path, const std::string& base);
 std::string absolute_path(const std::string& path, const std::string& base);
 
+// A fresh directory only this user can read (0700) under the system temp dir, removed with everything in it
+// when the object goes away. path() is empty when it could not be made.
+class PrivateTempDir {
+public:
+    explicit PrivateTempDir(const std::string& prefix = "tenantctl");
+    ~PrivateTempDir();
+    PrivateTempDir(const PrivateTempDir&) = delete;
+    PrivateTempDir& operator=(const PrivateTempDir&) = delete;
+    const std::string& path() const { return m_path; }
+
+private:
+    std::string m_path;
+};
+
 }  // namespace tenantctl

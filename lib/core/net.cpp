@@ -34,8 +34,12 @@ int bind_loopback(int want) {
 
 }  // namespace
 
-int free_loopback_port() { return bind_loopback(0); }
+int free_loopback_port() {
+    return bind_loopback(0);
+}
 
-bool loopback_port_free(int port) { return port > 0 && port < 65536 && bind_loopback(port) == port; }
+bool loopback_port_free(int port) {
+    return port > 0 && port < 65536 && bind_loopback(port) == port;
+}
 
 }  // namespace tenantctl

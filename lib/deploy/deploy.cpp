@@ -1,9 +1,11 @@
 #include "deploy/deploy.hpp"
 
+#include "core/json.hpp"
+
+#include <unistd.h>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 
 #include "core/fs.hpp"
 #include "core/redact.hpp"
@@ -20,18 +22,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-const json& field(const json& o, const char* k) {
-    static const json null_json;
-    if (!o.is_object()) return null_json;
-    auto it = o.find(k);
-    return it == o.end() ? null_json : *it;
-}
-
-std::string str(const json& o, const char* k) {
-    const json& v = field(o, k);
-    return v.is_string() ? v.get<std::string>() : std::string();
-}
 
 // One [[containers]] entry and what deploying it takes.
 struct ContainerPlan {
@@ -58,35 +48,19 @@ std::string upload_digest(const UploadBundle& b, const json& config_migrations) 
     h.update(m.dump()).update(std::string(1, '\0')).update(config_migrations.dump());
     for (const auto& mod : b.modules) {
         h.update(std::string(1, '\0')).update(mod.name).update(std::string(1, '\0')).update(mod.content_type);
-        h.update(std::string(1, '\0')).update(std::to_string(mod.data.size())).update(std::string(1, '\0')).update(mod.data);
+        h.update(std::string(1, '\0'))
+            .update(std::to_string(mod.data.size()))
+            .update(std::string(1, '\0'))
+            .update(mod.data);
     }
     return h.hex();
 }
-
-// A private directory for `docker --config` (registry credentials never land in the user's docker config).
-class TempDir {
-public:
-    TempDir() {
-        std::string base = fs::temp_directory_path().string() + "/tenantctl-docker-XXXXXX";
-        std::vector<char> buf(base.begin(), base.end());
-        buf.push_back('\0');
-        if (::mkdtemp(buf.data())) m_path = buf.data();
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!m_path.empty()) fs::remove_all(m_path, ec);
-    }
-    const std::string& path() const { return m_path; }
-
-private:
-    std::string m_path;
-};
 
 Status write_outdir(const std::string& dir, const UploadBundle& bundle) {
     // The upload exactly as it would be sent, except secret values, which are masked.
     UploadBundle masked = bundle;
     for (auto& b : masked.metadata["bindings"])
-        if (str(b, "type") == "secret_text") b["text"] = "***";
+        if (json_string(b, "type") == "secret_text") b["text"] = "***";
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return Error(ErrorKind::Io, "--outdir " + quoted(dir) + ": " + ec.message());
@@ -103,8 +77,8 @@ Status write_outdir(const std::string& dir, const UploadBundle& bundle) {
 }
 
 std::optional<std::string> label_value(const json& app, const char* name) {
-    for (const auto& l : field(field(app, "configuration"), "labels"))
-        if (str(l, "name") == name) return str(l, "value");
+    for (const auto& l : json_at(json_at(app, "configuration"), "labels"))
+        if (json_string(l, "name") == name) return json_string(l, "value");
     return std::nullopt;
 }
 
@@ -132,8 +106,9 @@ json DeployReport::to_json() const {
     for (const auto& c : containers) {
         json ch = json::array();
         for (const auto& f : c.changes) ch.push_back({{"field", f.path}, {"before", f.before}, {"after", f.after}});
-        json j = {{"name", c.name},       {"application_id", c.application_id}, {"action", c.action},
-                  {"image", c.image},     {"built", c.built},                   {"pushed", c.pushed},
+        json j = {{"name", c.name},     {"application_id", c.application_id},
+                  {"action", c.action}, {"image", c.image},
+                  {"built", c.built},   {"pushed", c.pushed},
                   {"changes", ch}};
         if (!c.context_digest.empty()) j["context_digest"] = c.context_digest;
         if (!c.rollout_id.empty()) j["rollout_id"] = c.rollout_id;
@@ -158,7 +133,8 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
 
     for (const auto& [k, v] : o.secrets)
         if (!v)
-            return Error(ErrorKind::Input, "--secrets-file: " + quoted(k) + " is null, and deploy cannot delete secrets",
+            return Error(ErrorKind::Input,
+                         "--secrets-file: " + quoted(k) + " is null, and deploy cannot delete secrets",
                          "delete it with `tenantctl secret delete " + k + "`");
 
     // 1. What the containers need (and docker, checked before anything is uploaded).
@@ -169,24 +145,25 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         for (const auto& ct : cfg.containers()) {
             ContainerPlan p;
             p.config = ct;
-            p.name = str(ct, "name");
+            p.name = json_string(ct, "name");
             p.outcome.name = p.name;
-            p.dockerfile = field(ct, "image_build_context").is_string();
+            p.dockerfile = json_at(ct, "image_build_context").is_string();
             if (p.dockerfile) {
-                p.dockerfile_path = cfg.absolute(str(ct, "image"));
-                p.context_dir = cfg.absolute(str(ct, "image_build_context"));
+                p.dockerfile_path = cfg.absolute(json_string(ct, "image"));
+                p.context_dir = cfg.absolute(json_string(ct, "image_build_context"));
                 auto text = read_file(p.dockerfile_path);
                 if (!text)
                     return Error(ErrorKind::Config, "containers " + quoted(p.name) + ": cannot read the Dockerfile " +
                                                         quoted(p.dockerfile_path) + ": " + text.error().message);
                 p.dockerfile_content = *text;
-                for (const auto& [k, v] : field(ct, "image_vars").items())
+                for (const auto& [k, v] : json_at(ct, "image_vars").items())
                     p.build_args.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
                 images::ContextInput in{p.dockerfile_content, p.context_dir, p.build_args, "linux/amd64"};
                 TRY_ASSIGN(p.context, images::digest_context(in));
                 p.outcome.context_digest = p.context.digest;
             } else {
-                TRY_ASSIGN(p.outcome.image, images::resolve_image_name(str(ct, "image"), o.managed_registry, o.account_id));
+                TRY_ASSIGN(p.outcome.image,
+                           images::resolve_image_name(json_string(ct, "image"), o.managed_registry, o.account_id));
             }
             plans.push_back(std::move(p));
         }
@@ -198,19 +175,22 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
     uo.config_dir = cfg.dir;
     uo.keep_vars = o.keep_vars;
     uo.message = !o.message.empty() ? o.message : git ? git->subject : std::string();
-    uo.version_tag = !o.version_tag.empty() ? o.version_tag : git ? git->short_commit + (git->dirty ? "-dirty" : "") : "";
+    uo.version_tag = !o.version_tag.empty() ? o.version_tag
+                     : git                  ? git->short_commit + (git->dirty ? "-dirty" : "")
+                                            : "";
     uo.compatibility_date = o.compatibility_date;
-    auto build_bundle = [&](const std::optional<std::string>& migration_tag, const std::vector<std::string>& tags)
-        -> Result<UploadBundle> {
+    auto build_bundle = [&](const std::optional<std::string>& migration_tag,
+                            const std::vector<std::string>& tags) -> Result<UploadBundle> {
         UploadOptions u = uo;
         u.current_migration_tag = migration_tag;
         u.tags = tags;
         TRY_ASSIGN(UploadBundle b, build_upload(c, u));
-        for (const auto& [k, v] : o.secrets) b.metadata["bindings"].push_back({{"name", k}, {"type", "secret_text"}, {"text", *v}});
+        for (const auto& [k, v] : o.secrets)
+            b.metadata["bindings"].push_back({{"name", k}, {"type", "secret_text"}, {"text", *v}});
         return b;
     };
     TRY_ASSIGN(UploadBundle bundle, build_bundle(std::nullopt, {}));
-    rep.upload_digest = upload_digest(bundle, field(c, "migrations"));
+    rep.upload_digest = upload_digest(bundle, json_at(c, "migrations"));
     const std::string upload_tag = k_upload_tag_prefix + rep.upload_digest.substr(0, 16);
 
     if (o.dry_run) {
@@ -232,7 +212,8 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         auto info = docker->info();
         if (!info) {
             Error e = std::move(info).error();
-            e.hint += (e.hint.empty() ? "" : "; ") + std::string("or deploy only the worker with --containers-rollout none");
+            e.hint +=
+                (e.hint.empty() ? "" : "; ") + std::string("or deploy only the worker with --containers-rollout none");
             return e;
         }
         dinfo = *info;
@@ -244,24 +225,26 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
     std::optional<json> script;
     if (!o.dispatch_namespace.empty()) {
         auto s = client->get_namespace_script(o.account_id, o.dispatch_namespace, rep.worker);
-        if (s) script = field(*s, "script").is_object() ? field(*s, "script") : *s;
-        else if (s.error().kind != ErrorKind::NotFound) return std::move(s).error();
+        if (s)
+            script = json_at(*s, "script").is_object() ? json_at(*s, "script") : *s;
+        else if (s.error().kind != ErrorKind::NotFound)
+            return std::move(s).error();
     } else {
         TRY_ASSIGN(auto all, client->list_scripts(o.account_id));
         for (auto& s : all)
-            if (str(s, "id") == rep.worker) script = s;
+            if (json_string(s, "id") == rep.worker) script = s;
     }
     std::vector<std::string> tags;
     bool recorded = false;
     std::optional<std::string> migration_tag;
     if (script) {
-        for (const auto& t : field(*script, "tags")) {
+        for (const auto& t : json_at(*script, "tags")) {
             if (!t.is_string()) continue;
             std::string v = t.get<std::string>();
             if (v == upload_tag) recorded = true;
             if (!starts_with(v, k_upload_tag_prefix)) tags.push_back(v);
         }
-        if (!str(*script, "migration_tag").empty()) migration_tag = str(*script, "migration_tag");
+        if (!json_string(*script, "migration_tag").empty()) migration_tag = json_string(*script, "migration_tag");
     }
     // Namespace scripts take at most 8 tags: without room for the digest tag every deploy uploads.
     bool can_record = o.dispatch_namespace.empty() || tags.size() < 8;
@@ -274,34 +257,26 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
     }
     auto find_app = [&](const std::string& name) -> const json* {
         for (const auto& a : apps)
-            if (str(a, "name") == name) return &a;
+            if (json_string(a, "name") == name) return &a;
         return nullptr;
     };
 
     // 4. Images: reuse what the application or the registry already has; otherwise build and push.
     std::optional<images::RegistryCredentials> creds;
-    std::unique_ptr<TempDir> docker_config;
+    std::unique_ptr<PrivateTempDir> docker_config;
     auto credentials = [&]() -> Result<images::RegistryCredentials> {
         if (creds) return *creds;
         step("getting registry credentials");
-        TRY_ASSIGN(auto r, client->call(api::Method::Post,
-                                        api::account_path(o.account_id) + "/containers/registries/" +
-                                            url_encode(o.managed_registry) + "/credentials",
-                                        {}, api::json_body({{"expiration_minutes", 15}, {"permissions", {"push", "pull"}}})));
-        images::RegistryCredentials rc;
-        rc.host = str(r.result, "registry_host").empty() ? o.managed_registry : str(r.result, "registry_host");
-        rc.username = str(r.result, "username");
-        rc.password = str(r.result, "password");
-        Redactor::global().add(rc.password);
-        creds = rc;
-        return rc;
+        TRY_ASSIGN(creds, images::request_registry_credentials(*client, o.account_id, o.managed_registry, 15,
+                                                               {"push", "pull"}));
+        return *creds;
     };
     for (auto& p : plans) {
         if (!p.dockerfile) continue;
         const json* app = find_app(p.name);
         if (app && !o.force && label_value(*app, k_context_label) == p.context.digest &&
-            !str(field(*app, "configuration"), "image").empty()) {
-            p.outcome.image = str(field(*app, "configuration"), "image");
+            !json_string(json_at(*app, "configuration"), "image").empty()) {
+            p.outcome.image = json_string(json_at(*app, "configuration"), "image");
             rep.skipped.push_back("image " + p.name + ": the application already runs build context " +
                                   p.context.short_tag());
             continue;
@@ -332,8 +307,9 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         TRY_STATUS(docker->build(*dinfo, spec, p.dockerfile_content, ev.docker_output));
         p.outcome.built = true;
         if (!docker_config) {
-            docker_config = std::make_unique<TempDir>();
-            if (docker_config->path().empty()) return Error(ErrorKind::Io, "cannot create a temporary directory for docker");
+            docker_config = std::make_unique<PrivateTempDir>("tenantctl-docker");
+            if (docker_config->path().empty())
+                return Error(ErrorKind::Io, "cannot create a temporary directory for docker");
             TRY_STATUS(docker->login(docker_config->path(), rc.host, rc.username, rc.password));
         }
         step("pushing " + remote);
@@ -349,7 +325,8 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         TRY_ASSIGN(bundle, build_bundle(migration_tag, tags));
         if (!o.outdir.empty()) TRY_STATUS(write_outdir(o.outdir, bundle));
         api::MultipartBody body = encode_upload(bundle);
-        step("uploading worker " + rep.worker + (o.dispatch_namespace.empty() ? "" : " to namespace " + o.dispatch_namespace));
+        step("uploading worker " + rep.worker +
+             (o.dispatch_namespace.empty() ? "" : " to namespace " + o.dispatch_namespace));
         if (!o.dispatch_namespace.empty()) {
             TRY_STATUS(client->put_namespace_script(o.account_id, o.dispatch_namespace, rep.worker, body, true));
         } else {
@@ -357,9 +334,9 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
             auto deps = client->call(api::Method::Get, api::account_path(o.account_id) + "/workers/scripts/" +
                                                            url_encode(rep.worker) + "/deployments");
             if (deps) {
-                const json& list = field(deps->result, "deployments");
+                const json& list = json_at(deps->result, "deployments");
                 if (list.is_array() && !list.empty())
-                    for (const auto& v : field(list[0], "versions")) rep.version_id = str(v, "version_id");
+                    for (const auto& v : json_at(list[0], "versions")) rep.version_id = json_string(v, "version_id");
             }
         }
         rep.uploaded = true;
@@ -378,22 +355,23 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         if (!app) {
             step("creating container application " + p.name);
             TRY_ASSIGN(auto r, client->call(api::Method::Post, base, {}, api::json_body(desired)));
-            p.outcome.application_id = str(r.result, "id");
+            p.outcome.application_id = json_string(r.result, "id");
             p.outcome.action = "created";
         } else {
-            p.outcome.application_id = str(*app, "id");
+            p.outcome.application_id = json_string(*app, "id");
             p.outcome.changes = application_diff(*app, desired);
             if (p.outcome.changes.empty() && !o.force) {
                 p.outcome.action = "unchanged";
             } else {
                 step("modifying container application " + p.name);
                 const std::string path = base + "/" + url_encode(p.outcome.application_id);
-                TRY_STATUS(client->call(api::Method::Patch, path, {}, api::json_body(modify_application_request(desired))));
+                TRY_STATUS(
+                    client->call(api::Method::Patch, path, {}, api::json_body(modify_application_request(desired))));
                 p.outcome.action = "modified";
                 TRY_ASSIGN(auto r, client->call(api::Method::Post, path + "/rollouts", {},
                                                 api::json_body(rollout_request(p.config, desired["configuration"],
                                                                                o.rollout == RolloutMode::Immediate))));
-                p.outcome.rollout_id = str(r.result, "id");
+                p.outcome.rollout_id = json_string(r.result, "id");
             }
         }
         rep.containers.push_back(p.outcome);

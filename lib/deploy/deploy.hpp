@@ -32,15 +32,15 @@ struct DeployOptions {
     std::string dispatch_namespace;  // --dispatch-namespace: the worker goes into this namespace
     std::string name;                // --name overrides the config's name
     bool keep_vars = false;
-    std::string message;             // --message (default: the git commit subject)
-    std::string version_tag;         // --tag
+    std::string message;      // --message (default: the git commit subject)
+    std::string version_tag;  // --tag
     std::optional<std::string> compatibility_date;
-    api::SecretsPatch secrets;       // --secrets-file (values never leave this process except in the upload)
+    api::SecretsPatch secrets;  // --secrets-file (values never leave this process except in the upload)
     RolloutMode rollout = RolloutMode::Gradual;
     bool dry_run = false;
-    std::string outdir;              // --outdir (dry run or not): metadata.json + upload.multipart, secrets masked
+    std::string outdir;  // --outdir (dry run or not): metadata.json + upload.multipart, secrets masked
     std::string managed_registry = "registry.cloudflare.com";  // CLOUDFLARE_CONTAINER_REGISTRY
-    bool force = false;              // upload and roll out even when nothing changed
+    bool force = false;                                        // upload and roll out even when nothing changed
 };
 
 // Progress for the user; `docker_output` receives build/push output as it arrives.
@@ -52,8 +52,8 @@ struct DeployEvents {
 struct ContainerOutcome {
     std::string name;
     std::string application_id;
-    std::string action;        // created | modified | unchanged | skipped (rollout none) | dry-run
-    std::string image;         // the reference the application runs (digest-pinned for built images)
+    std::string action;  // created | modified | unchanged | skipped (rollout none) | dry-run
+    std::string image;   // the reference the application runs (digest-pinned for built images)
     std::string context_digest;
     bool built = false;
     bool pushed = false;
@@ -64,9 +64,9 @@ struct ContainerOutcome {
 struct DeployReport {
     std::string worker;
     std::string dispatch_namespace;
-    bool uploaded = false;      // false: the recorded digest matched (or dry run)
+    bool uploaded = false;  // false: the recorded digest matched (or dry run)
     std::string upload_digest;
-    std::string version_id;     // account workers: the version the upload created
+    std::string version_id;  // account workers: the version the upload created
     std::vector<ContainerOutcome> containers;
     std::vector<std::string> skipped;  // human-readable notes on what was skipped and why
     nlohmann::json to_json() const;

@@ -1,5 +1,7 @@
 #include "deploy/upload.hpp"
 
+#include "core/json.hpp"
+
 #include <algorithm>
 #include <filesystem>
 
@@ -15,20 +17,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const json& field(const json& obj, const char* key) {
-    static const json null_json;
-    if (!obj.is_object()) return null_json;
-    auto it = obj.find(key);
-    return it == obj.end() ? null_json : *it;
-}
-
-std::string str(const json& obj, const char* key) {
-    const json& v = field(obj, key);
-    return v.is_string() ? v.get<std::string>() : std::string();
-}
-
 void copy_if_present(json& out, const json& in, const char* from, const char* to = nullptr) {
-    const json& v = field(in, from);
+    const json& v = json_at(in, from);
     if (!v.is_null()) out[to ? to : from] = v;
 }
 
@@ -38,12 +28,9 @@ struct Rule {
     std::vector<std::string> globs;
 };
 std::vector<Rule> default_rules() {
-    return {{"ESModule", {"**/*.js", "**/*.mjs"}},
-            {"CommonJS", {"**/*.cjs"}},
-            {"CompiledWasm", {"**/*.wasm"}},
-            {"Text", {"**/*.txt", "**/*.html", "**/*.sql"}},
-            {"Data", {"**/*.bin"}},
-            {"PythonModule", {"**/*.py"}}};
+    return {
+        {"ESModule", {"**/*.js", "**/*.mjs"}},           {"CommonJS", {"**/*.cjs"}}, {"CompiledWasm", {"**/*.wasm"}},
+        {"Text", {"**/*.txt", "**/*.html", "**/*.sql"}}, {"Data", {"**/*.bin"}},     {"PythonModule", {"**/*.py"}}};
 }
 
 }  // namespace
@@ -62,41 +49,50 @@ std::string module_content_type(const std::string& path, const std::string& rule
 
 json bindings_from_config(const json& c) {
     json b = json::array();
-    if (const json& vars = field(c, "vars"); vars.is_object()) {
+    if (const json& vars = json_at(c, "vars"); vars.is_object()) {
         for (auto it = vars.begin(); it != vars.end(); ++it) {
-            if (it->is_string()) b.push_back({{"name", it.key()}, {"type", "plain_text"}, {"text", *it}});
-            else b.push_back({{"name", it.key()}, {"type", "json"}, {"json", *it}});
+            if (it->is_string())
+                b.push_back({{"name", it.key()}, {"type", "plain_text"}, {"text", *it}});
+            else
+                b.push_back({{"name", it.key()}, {"type", "json"}, {"json", *it}});
         }
     }
-    for (const auto& kv : field(c, "kv_namespaces")) {
-        b.push_back({{"name", str(kv, "binding")}, {"type", "kv_namespace"}, {"namespace_id", str(kv, "id")}});
+    for (const auto& kv : json_at(c, "kv_namespaces")) {
+        b.push_back(
+            {{"name", json_string(kv, "binding")}, {"type", "kv_namespace"}, {"namespace_id", json_string(kv, "id")}});
     }
-    for (const auto& r2 : field(c, "r2_buckets")) {
-        json x = {{"name", str(r2, "binding")}, {"type", "r2_bucket"}, {"bucket_name", str(r2, "bucket_name")}};
+    for (const auto& r2 : json_at(c, "r2_buckets")) {
+        json x = {{"name", json_string(r2, "binding")},
+                  {"type", "r2_bucket"},
+                  {"bucket_name", json_string(r2, "bucket_name")}};
         copy_if_present(x, r2, "jurisdiction");
         b.push_back(x);
     }
-    for (const auto& d1 : field(c, "d1_databases")) {
-        b.push_back({{"name", str(d1, "binding")}, {"type", "d1"}, {"id", str(d1, "database_id")}});
+    for (const auto& d1 : json_at(c, "d1_databases")) {
+        b.push_back({{"name", json_string(d1, "binding")}, {"type", "d1"}, {"id", json_string(d1, "database_id")}});
     }
-    for (const auto& s : field(c, "services")) {
-        json x = {{"name", str(s, "binding")}, {"type", "service"}, {"service", str(s, "service")}};
+    for (const auto& s : json_at(c, "services")) {
+        json x = {{"name", json_string(s, "binding")}, {"type", "service"}, {"service", json_string(s, "service")}};
         copy_if_present(x, s, "environment");
         copy_if_present(x, s, "entrypoint");
         b.push_back(x);
     }
-    for (const auto& d : field(field(c, "durable_objects"), "bindings")) {
-        json x = {{"name", str(d, "name")}, {"type", "durable_object_namespace"}, {"class_name", str(d, "class_name")}};
+    for (const auto& d : json_at(json_at(c, "durable_objects"), "bindings")) {
+        json x = {{"name", json_string(d, "name")},
+                  {"type", "durable_object_namespace"},
+                  {"class_name", json_string(d, "class_name")}};
         copy_if_present(x, d, "script_name");
         copy_if_present(x, d, "environment");
         b.push_back(x);
     }
-    for (const auto& d : field(c, "dispatch_namespaces")) {
-        json x = {{"name", str(d, "binding")}, {"type", "dispatch_namespace"}, {"namespace", str(d, "namespace")}};
-        if (const json& out = field(d, "outbound"); out.is_object()) {
-            json o = {{"worker", {{"service", str(out, "service")}}}};
+    for (const auto& d : json_at(c, "dispatch_namespaces")) {
+        json x = {{"name", json_string(d, "binding")},
+                  {"type", "dispatch_namespace"},
+                  {"namespace", json_string(d, "namespace")}};
+        if (const json& out = json_at(d, "outbound"); out.is_object()) {
+            json o = {{"worker", {{"service", json_string(out, "service")}}}};
             copy_if_present(o["worker"], out, "environment");
-            if (const json& params = field(out, "parameters"); params.is_array()) {
+            if (const json& params = json_at(out, "parameters"); params.is_array()) {
                 o["params"] = json::array();
                 for (const auto& p : params) o["params"].push_back({{"name", p}});
             }
@@ -111,7 +107,8 @@ Result<json> migrations_for_upload(const json& migrations, const std::optional<s
     if (!migrations.is_array() || migrations.empty()) return json();
     size_t start = 0;
     if (current_tag) {
-        auto it = std::find_if(migrations.begin(), migrations.end(), [&](const json& m) { return str(m, "tag") == *current_tag; });
+        auto it = std::find_if(migrations.begin(), migrations.end(),
+                               [&](const json& m) { return json_string(m, "tag") == *current_tag; });
         if (it == migrations.end()) {
             return Error(ErrorKind::Config,
                          "the deployed script's migration tag " + quoted(*current_tag) + " is not in migrations",
@@ -126,13 +123,13 @@ Result<json> migrations_for_upload(const json& migrations, const std::optional<s
         step.erase("tag");
         steps.push_back(step);
     }
-    json out = {{"new_tag", str(migrations.back(), "tag")}, {"steps", steps}};
+    json out = {{"new_tag", json_string(migrations.back(), "tag")}, {"steps", steps}};
     if (current_tag) out["old_tag"] = *current_tag;
     return out;
 }
 
 Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
-    std::string main = str(c, "main");
+    std::string main = json_string(c, "main");
     if (main.empty()) {
         return Error(ErrorKind::Config, "no entry point: the config has no \"main\" field",
                      "add main = \"./src/index.js\" (tenantctl uploads modules as they are, without bundling)");
@@ -142,13 +139,15 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
         return Error(ErrorKind::Config, "\"main\" points at " + quoted(main) + ", which does not exist",
                      "check the path; it is relative to the directory of the configuration file");
     }
-    std::string base_dir = str(c, "base_dir").empty() ? parent_dir(main_path) : absolute_path(str(c, "base_dir"), o.config_dir);
+    std::string base_dir = json_string(c, "base_dir").empty() ? parent_dir(main_path)
+                                                              : absolute_path(json_string(c, "base_dir"), o.config_dir);
 
     UploadBundle bundle;
     auto add_module = [&](const std::string& path, const std::string& rule_type) -> Status {
         std::string name = fs::path(path).lexically_relative(base_dir).generic_string();
         if (name.empty() || starts_with(name, "..")) {
-            return Error(ErrorKind::Config, "module " + quoted(path) + " is outside the base directory " + quoted(base_dir));
+            return Error(ErrorKind::Config,
+                         "module " + quoted(path) + " is outside the base directory " + quoted(base_dir));
         }
         for (const auto& m : bundle.modules) {
             if (m.name == name) return {};
@@ -160,11 +159,11 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
     TRY_STATUS(add_module(main_path, ""));
     const std::string main_module = bundle.modules.front().name;
 
-    if (field(c, "find_additional_modules").is_boolean() && field(c, "find_additional_modules").get<bool>()) {
+    if (json_at(c, "find_additional_modules").is_boolean() && json_at(c, "find_additional_modules").get<bool>()) {
         std::vector<Rule> rules;
-        for (const auto& r : field(c, "rules")) {
-            Rule rule{str(r, "type"), {}};
-            for (const auto& g : field(r, "globs")) {
+        for (const auto& r : json_at(c, "rules")) {
+            Rule rule{json_string(r, "type"), {}};
+            for (const auto& g : json_at(r, "globs")) {
                 if (g.is_string()) rule.globs.push_back(g.get<std::string>());
             }
             rules.push_back(rule);
@@ -180,9 +179,8 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
         for (const auto& f : files) {
             std::string rel = fs::path(f).lexically_relative(base_dir).generic_string();
             for (const auto& rule : rules) {
-                bool hit = std::any_of(rule.globs.begin(), rule.globs.end(), [&](const std::string& g) {
-                    return images::glob_match(g, rel);
-                });
+                bool hit = std::any_of(rule.globs.begin(), rule.globs.end(),
+                                       [&](const std::string& g) { return images::glob_match(g, rel); });
                 if (hit) {
                     TRY_STATUS(add_module(f, rule.type));
                     break;
@@ -195,27 +193,29 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
     bool python = ends_with(main_module, ".py");
     m["main_module"] = main_module;
     m["bindings"] = bindings_from_config(c);
-    if (o.compatibility_date) m["compatibility_date"] = *o.compatibility_date;
-    else copy_if_present(m, c, "compatibility_date");
-    json flags = field(c, "compatibility_flags");
+    if (o.compatibility_date)
+        m["compatibility_date"] = *o.compatibility_date;
+    else
+        copy_if_present(m, c, "compatibility_date");
+    json flags = json_at(c, "compatibility_flags");
     m["compatibility_flags"] = flags.is_array() ? flags : json::array();
     if (python && std::find(m["compatibility_flags"].begin(), m["compatibility_flags"].end(), "python_workers") ==
                       m["compatibility_flags"].end()) {
         return Error(ErrorKind::Config, "a Python main module needs the \"python_workers\" compatibility flag",
                      "add compatibility_flags = [\"python_workers\"]");
     }
-    TRY_ASSIGN(json mig, migrations_for_upload(field(c, "migrations"), o.current_migration_tag));
+    TRY_ASSIGN(json mig, migrations_for_upload(json_at(c, "migrations"), o.current_migration_tag));
     if (!mig.is_null()) m["migrations"] = mig;
     json keep = {"secret_text", "secret_key"};
-    bool keep_vars = o.keep_vars || (field(c, "keep_vars").is_boolean() && field(c, "keep_vars").get<bool>());
+    bool keep_vars = o.keep_vars || (json_at(c, "keep_vars").is_boolean() && json_at(c, "keep_vars").get<bool>());
     if (keep_vars) {
         keep.push_back("plain_text");
         keep.push_back("json");
     }
     m["keep_bindings"] = keep;
-    if (const json& containers = field(c, "containers"); containers.is_array() && !containers.empty()) {
+    if (const json& containers = json_at(c, "containers"); containers.is_array() && !containers.empty()) {
         m["containers"] = json::array();
-        for (const auto& ct : containers) m["containers"].push_back({{"class_name", str(ct, "class_name")}});
+        for (const auto& ct : containers) m["containers"].push_back({{"class_name", json_string(ct, "class_name")}});
     }
     copy_if_present(m, c, "tail_consumers");
     copy_if_present(m, c, "limits");

@@ -18,8 +18,12 @@ Library& curl_lib() {
 }  // namespace
 
 namespace tenantctl::dynlibs {
-const char* curl_soname() { return curl_lib().soname; }
-bool curl_loaded() { return curl_lib().loaded; }
+const char* curl_soname() {
+    return curl_lib().soname;
+}
+bool curl_loaded() {
+    return curl_lib().loaded;
+}
 }  // namespace tenantctl::dynlibs
 
 extern "C" {

@@ -15,8 +15,12 @@ Library& git2_lib() {
 }  // namespace
 
 namespace tenantctl::dynlibs {
-const char* git2_soname() { return git2_lib().soname; }
-bool git2_loaded() { return git2_lib().loaded; }
+const char* git2_soname() {
+    return git2_lib().soname;
+}
+bool git2_loaded() {
+    return git2_lib().loaded;
+}
 }  // namespace tenantctl::dynlibs
 
 extern "C" {

@@ -24,8 +24,8 @@ void* load(Library& lib) {
         lib.handle = ::dlopen(lib.soname, RTLD_NOW | RTLD_LOCAL);
         if (!lib.handle) {
             const char* e = ::dlerror();
-            die(std::string("cannot load ") + lib.soname + " (" + (e ? e : "unknown error") + "); install the Debian package " +
-                lib.package);
+            die(std::string("cannot load ") + lib.soname + " (" + (e ? e : "unknown error") +
+                "); install the Debian package " + lib.package);
         }
         lib.loaded = true;
     });
@@ -35,7 +35,9 @@ void* load(Library& lib) {
 void* symbol(Library& lib, const char* name) {
     void* h = load(lib);
     void* s = ::dlsym(h, name);
-    if (!s) die(std::string(lib.soname) + " has no symbol " + name + " (a different version than tenantctl was built for?)");
+    if (!s)
+        die(std::string(lib.soname) + " has no symbol " + name +
+            " (a different version than tenantctl was built for?)");
     return s;
 }
 

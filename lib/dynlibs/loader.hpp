@@ -13,8 +13,8 @@ struct Library {
     std::atomic<bool> loaded{false};
 };
 
-void* load(Library& lib);                           // dlopen once; stops the process when impossible
-void* symbol(Library& lib, const char* name);       // dlsym; stops the process when missing
+void* load(Library& lib);                      // dlopen once; stops the process when impossible
+void* symbol(Library& lib, const char* name);  // dlsym; stops the process when missing
 
 template <class F>
 F fn(Library& lib, const char* name) {

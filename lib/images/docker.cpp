@@ -10,8 +10,10 @@ namespace tenantctl::images {
 
 DockerCli DockerCli::from_env(const Env& env, const std::string& path_override) {
     DockerCli cli;
-    if (!path_override.empty()) cli.binary = path_override;
-    else if (auto v = env.get("TENANTCTL_DOCKER"); v && !v->empty()) cli.binary = *v;
+    if (!path_override.empty())
+        cli.binary = path_override;
+    else if (auto v = env.get("TENANTCTL_DOCKER"); v && !v->empty())
+        cli.binary = *v;
     return cli;
 }
 
@@ -38,7 +40,9 @@ std::vector<std::string> tag_argv(const DockerCli& cli, const std::string& from,
     return {cli.binary, "tag", from, to};
 }
 
-std::vector<std::string> push_argv(const DockerCli& cli, const std::string& ref) { return {cli.binary, "push", ref}; }
+std::vector<std::string> push_argv(const DockerCli& cli, const std::string& ref) {
+    return {cli.binary, "push", ref};
+}
 
 std::vector<std::string> inspect_argv(const DockerCli& cli, const std::string& ref, const std::string& format) {
     return {cli.binary, "image", "inspect", ref, "--format", format};
@@ -99,7 +103,8 @@ public:
 
     Result<DockerInfo> info() override { return check_docker(m_cli); }
 
-    Status build(const DockerInfo& info, const BuildSpec& spec, const std::string& dockerfile, const OutputFn& out) override {
+    Status build(const DockerInfo& info, const BuildSpec& spec, const std::string& dockerfile,
+                 const OutputFn& out) override {
         ProcessOptions o;
         o.stdin_data = dockerfile;
         std::string tail;
@@ -110,14 +115,17 @@ public:
         };
         o.on_stdout = collect;
         o.on_stderr = collect;
-        if (info.buildx) o.env_set["DOCKER_BUILDKIT"] = "1";
-        else o.env_set["DOCKER_BUILDKIT"] = "0";
+        if (info.buildx)
+            o.env_set["DOCKER_BUILDKIT"] = "1";
+        else
+            o.env_set["DOCKER_BUILDKIT"] = "0";
         auto r = run_process(build_argv(m_cli, info, spec), o);
         if (!r) return std::move(r).error();
         if (r->exit_code != 0) {
-            return Error(ErrorKind::Docker, "docker build of " + quoted(spec.tag) + " failed (exit code " +
-                                                std::to_string(r->exit_code) + ")",
-                         "docker's last lines:\n" + last_lines(tail, 12));
+            return Error(
+                ErrorKind::Docker,
+                "docker build of " + quoted(spec.tag) + " failed (exit code " + std::to_string(r->exit_code) + ")",
+                "docker's last lines:\n" + last_lines(tail, 12));
         }
         return {};
     }
@@ -127,8 +135,8 @@ public:
         ProcessOptions o;
         o.stdin_data = password;
         o.timeout = std::chrono::seconds(60);
-        std::vector<std::string> argv = {m_cli.binary, "--config", config_dir, "login", "--username", username,
-                                         "--password-stdin", registry};
+        std::vector<std::string> argv = {m_cli.binary, "--config", config_dir,         "login",
+                                         "--username", username,   "--password-stdin", registry};
         auto r = run_process(argv, o);
         if (!r) return std::move(r).error();
         if (r->exit_code != 0) {
@@ -171,7 +179,8 @@ public:
     Status tag(const std::string& from, const std::string& to) override {
         auto r = run_process(tag_argv(m_cli, from, to));
         if (!r) return std::move(r).error();
-        if (r->exit_code != 0) return Error(ErrorKind::Docker, "docker tag " + from + " " + to + ": " + last_lines(r->err, 1));
+        if (r->exit_code != 0)
+            return Error(ErrorKind::Docker, "docker tag " + from + " " + to + ": " + last_lines(r->err, 1));
         return {};
     }
 
@@ -190,6 +199,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Docker> make_docker(const DockerCli& cli) { return std::make_unique<CliDocker>(cli); }
+std::unique_ptr<Docker> make_docker(const DockerCli& cli) {
+    return std::make_unique<CliDocker>(cli);
+}
 
 }  // namespace tenantctl::images

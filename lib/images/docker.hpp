@@ -22,8 +22,8 @@ struct DockerInfo {
 };
 
 struct BuildSpec {
-    std::string dockerfile_path;   // read by us and piped on stdin (-f -)
-    std::string context_dir;       // absolute
+    std::string dockerfile_path;                                  // read by us and piped on stdin (-f -)
+    std::string context_dir;                                      // absolute
     std::vector<std::pair<std::string, std::string>> build_args;  // image_vars, in order
     std::map<std::string, std::string> labels;
     std::string tag;

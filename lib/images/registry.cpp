@@ -33,16 +33,38 @@ Error registry_error(const std::string& what, const api::HttpResponse& r) {
         detail = j["errors"][0].value("code", std::string()) + ": " + j["errors"][0].value("message", std::string());
     }
     ErrorKind kind = r.status == 401 || r.status == 403 ? ErrorKind::Auth
-                     : r.status == 404                   ? ErrorKind::NotFound
-                                                         : ErrorKind::Api;
-    return Error(kind, what + ": registry answered HTTP " + std::to_string(r.status) + (detail.empty() ? "" : " (" + detail + ")"),
-                 r.status == 401 ? "the registry credentials were refused; they are short-lived, run the command again"
-                                 : "");
+                     : r.status == 404                  ? ErrorKind::NotFound
+                                                        : ErrorKind::Api;
+    return Error(
+        kind,
+        what + ": registry answered HTTP " + std::to_string(r.status) + (detail.empty() ? "" : " (" + detail + ")"),
+        r.status == 401 ? "the registry credentials were refused; they are short-lived, run the command again" : "");
 }
 
 }  // namespace
 
-std::string registry_base_url(const std::string& host) { return (loopback(host) ? "http://" : "https://") + host; }
+Result<RegistryCredentials> request_registry_credentials(api::ApiClient& client, const std::string& account,
+                                                         const std::string& domain, int minutes,
+                                                         const std::vector<std::string>& permissions) {
+    TRY_ASSIGN(auto r,
+               client.call(api::Method::Post,
+                           api::account_path(account) + "/containers/registries/" + url_encode(domain) + "/credentials",
+                           {}, api::json_body({{"expiration_minutes", minutes}, {"permissions", permissions}})));
+    auto s = [&r](const char* k) {
+        return r.result.is_object() && r.result.contains(k) && r.result[k].is_string() ? r.result[k].get<std::string>()
+                                                                                       : std::string();
+    };
+    RegistryCredentials c;
+    c.host = s("registry_host").empty() ? domain : s("registry_host");
+    c.username = s("username");
+    c.password = s("password");
+    Redactor::global().add(c.password);
+    return c;
+}
+
+std::string registry_base_url(const std::string& host) {
+    return (loopback(host) ? "http://" : "https://") + host;
+}
 
 RegistryClient::RegistryClient(RegistryCredentials credentials, api::HttpOptions http)
     : m_credentials(std::move(credentials)) {
@@ -70,7 +92,8 @@ Result<api::HttpResponse> RegistryClient::send(api::Method method, const std::st
     return r;
 }
 
-Result<std::optional<std::string>> RegistryClient::manifest_digest(const std::string& repository, const std::string& reference) {
+Result<std::optional<std::string>> RegistryClient::manifest_digest(const std::string& repository,
+                                                                   const std::string& reference) {
     std::string path = "/v2/" + repo_path(repository) + "/manifests/" + url_encode(reference);
     TRY_ASSIGN(auto r, send(api::Method::Head, path, {{"Accept", k_manifest_accept}}));
     if (r.status == 404) return std::optional<std::string>();
@@ -108,7 +131,8 @@ Result<std::map<std::string, std::vector<std::string>>> RegistryClient::catalog(
             for (auto it = repos.begin(); it != repos.end(); ++it) {
                 auto& v = out[it.key()];
                 for (const auto& t : it.value())
-                    if (t.is_string() && !starts_with(t.get<std::string>(), "sha256")) v.push_back(t.get<std::string>());
+                    if (t.is_string() && !starts_with(t.get<std::string>(), "sha256"))
+                        v.push_back(t.get<std::string>());
             }
             break;
         }
@@ -170,7 +194,8 @@ ImageRef parse_image_ref(const std::string& ref) {
     return r;
 }
 
-Result<std::string> resolve_image_name(const std::string& image, const std::string& managed, const std::string& account) {
+Result<std::string> resolve_image_name(const std::string& image, const std::string& managed,
+                                       const std::string& account) {
     ImageRef r = parse_image_ref(image);
     if (r.registry.empty()) {
         r.registry = managed;
@@ -183,7 +208,8 @@ Result<std::string> resolve_image_name(const std::string& image, const std::stri
     if (first == account) return image;
     bool hex32 = first.size() == 32 && first.find_first_not_of("0123456789abcdef") == std::string::npos;
     if (hex32)
-        return Error(ErrorKind::Config, "image " + quoted(image) + " does not belong to your account " + quoted(account),
+        return Error(ErrorKind::Config,
+                     "image " + quoted(image) + " does not belong to your account " + quoted(account),
                      "use an image under " + managed + "/" + account + "/");
     r.repository = account + "/" + r.repository;
     return r.str();

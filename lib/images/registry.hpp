@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "api/client.hpp"
 #include "api/http.hpp"
 #include "core/result.hpp"
 
@@ -21,6 +22,13 @@ struct RegistryCredentials {
     std::string username;
     std::string password;
 };
+
+// Short-lived credentials from the control plane: POST /accounts/{a}/containers/registries/{domain}/credentials.
+// The registry host is the one the control plane names (the local platform hands out its own registry for
+// registry.cloudflare.com). The password is registered with the Redactor.
+Result<RegistryCredentials> request_registry_credentials(api::ApiClient& client, const std::string& account,
+                                                         const std::string& domain, int minutes,
+                                                         const std::vector<std::string>& permissions);
 
 // "http://" for loopback hosts, "https://" otherwise.
 std::string registry_base_url(const std::string& host);
@@ -45,10 +53,10 @@ private:
 };
 
 struct ImageRef {
-    std::string registry;    // host[:port], may be empty
-    std::string repository;  // path below the registry
-    std::string tag;         // may be empty
-    std::string digest;      // "sha256:…", may be empty
+    std::string registry;     // host[:port], may be empty
+    std::string repository;   // path below the registry
+    std::string tag;          // may be empty
+    std::string digest;       // "sha256:…", may be empty
     std::string str() const;  // registry/repository[:tag][@digest]
 };
 // Splits a docker reference. The first path component is a registry when it has a '.', a ':' or is "localhost".

@@ -13,10 +13,10 @@
 #include "images/registry.hpp"
 
 using namespace tenantctl;
+using nlohmann::json;
 using tenantctl::testing::RecordedRequest;
 using tenantctl::testing::ScriptedResponse;
 using tenantctl::testing::TestHttpServer;
-using nlohmann::json;
 
 namespace {
 
@@ -33,7 +33,8 @@ struct FakeDocker : images::Docker {
         if (!available) return Error(ErrorKind::Docker, "the docker daemon is not reachable", "start dockerd");
         return images::DockerInfo{"20.10", false};
     }
-    Status build(const images::DockerInfo&, const images::BuildSpec& spec, const std::string&, const images::OutputFn&) override {
+    Status build(const images::DockerInfo&, const images::BuildSpec& spec, const std::string&,
+                 const images::OutputFn&) override {
         ++builds;
         last_build = spec;
         return {};
@@ -56,12 +57,14 @@ struct Project {
     Project() : dir((std::filesystem::temp_directory_path() / ("tc-deploy-" + random_hex(4))).string()) {
         std::filesystem::create_directories(dir + "/src");
         std::filesystem::create_directories(dir + "/app");
-        REQUIRE(write_file_atomic(dir + "/src/index.js", "export default { fetch() { return new Response('x') } }").ok());
+        REQUIRE(
+            write_file_atomic(dir + "/src/index.js", "export default { fetch() { return new Response('x') } }").ok());
         REQUIRE(write_file_atomic(dir + "/app/Dockerfile", "FROM scratch\nCOPY bin /bin\n").ok());
         REQUIRE(write_file_atomic(dir + "/app/bin", "binary").ok());
-        REQUIRE(write_file_atomic(dir + "/wrangler.toml", "name = \"web\"\nmain = \"./src/index.js\"\ncompatibility_date = "
-                                                          "\"2025-06-01\"\n[[containers]]\nclass_name = \"App\"\nimage = "
-                                                          "\"./app/Dockerfile\"\nmax_instances = 3\n")
+        REQUIRE(write_file_atomic(dir + "/wrangler.toml",
+                                  "name = \"web\"\nmain = \"./src/index.js\"\ncompatibility_date = "
+                                  "\"2025-06-01\"\n[[containers]]\nclass_name = \"App\"\nimage = "
+                                  "\"./app/Dockerfile\"\nmax_instances = 3\n")
                     .ok());
     }
     ~Project() { std::filesystem::remove_all(dir); }
@@ -82,13 +85,16 @@ struct Plane {
     bool registry_has = false;
     Plane() {
         const std::string a = "/client/v4/accounts/" + k_acct;
-        s.on("GET", a + "/workers/scripts", [this](const RecordedRequest&) { return ScriptedResponse::envelope(scripts.dump()); });
-        s.on("GET", a + "/containers/applications", [this](const RecordedRequest&) { return ScriptedResponse::envelope(apps.dump()); });
+        s.on("GET", a + "/workers/scripts",
+             [this](const RecordedRequest&) { return ScriptedResponse::envelope(scripts.dump()); });
+        s.on("GET", a + "/containers/applications",
+             [this](const RecordedRequest&) { return ScriptedResponse::envelope(apps.dump()); });
         s.on("POST", a + "/containers/registries/registry.cloudflare.com/credentials", [this](const RecordedRequest&) {
-            return ScriptedResponse::envelope(json{{"registry_host", "127.0.0.1:" + std::to_string(s.port())},
-                                                   {"username", "v1"},
-                                                   {"password", "registry-password-123"}}
-                                                  .dump());
+            return ScriptedResponse::envelope(json{
+                {"registry_host", "127.0.0.1:" + std::to_string(s.port())},
+                {"username", "v1"},
+                {"password",
+                 "registry-password-123"}}.dump());
         });
         s.on_prefix("HEAD", "/v2/", [this](const RecordedRequest&) {
             ScriptedResponse r;
@@ -98,7 +104,8 @@ struct Plane {
         });
         s.on("PUT", a + "/workers/scripts/web", {ScriptedResponse::envelope(R"({"id":"web"})")});
         s.on("GET", a + "/workers/scripts/web/deployments",
-             {ScriptedResponse::envelope(R"({"deployments":[{"versions":[{"version_id":"v-123","percentage":100}]}]})")});
+             {ScriptedResponse::envelope(
+                 R"({"deployments":[{"versions":[{"version_id":"v-123","percentage":100}]}]})")});
         s.on("POST", a + "/containers/applications", [](const RecordedRequest& r) {
             json b = json::parse(r.body);
             b["id"] = "app-1";
@@ -148,17 +155,20 @@ TEST_CASE("deploy: a new project is built, pushed, uploaded and its application 
     CHECK(r->version_id == "v-123");
     REQUIRE(r->containers.size() == 1);
     CHECK(r->containers[0].action == "created");
-    CHECK(r->containers[0].image == "127.0.0.1:" + std::to_string(plane.s.port()) + "/" + k_acct + "/web-app@" + k_digest);
+    CHECK(r->containers[0].image ==
+          "127.0.0.1:" + std::to_string(plane.s.port()) + "/" + k_acct + "/web-app@" + k_digest);
 
     // the upload carries the digest tag; the application carries the context label and the pinned image
     bool tagged = false, labelled = false;
     for (const auto& req : plane.s.requests()) {
-        if (req.method == "PUT") tagged = req.body.find(deploy::k_upload_tag_prefix + r->upload_digest.substr(0, 16)) != std::string::npos;
+        if (req.method == "PUT")
+            tagged = req.body.find(deploy::k_upload_tag_prefix + r->upload_digest.substr(0, 16)) != std::string::npos;
         if (req.method == "POST" && ends_with(req.path, "/containers/applications")) {
             json b = json::parse(req.body);
             CHECK(b["configuration"]["image"] == r->containers[0].image);
             for (const auto& l : b["configuration"]["labels"])
-                labelled = labelled || (l["name"] == deploy::k_context_label && l["value"] == r->containers[0].context_digest);
+                labelled =
+                    labelled || (l["name"] == deploy::k_context_label && l["value"] == r->containers[0].context_digest);
             CHECK(b["max_instances"] == 3);
         }
     }
@@ -175,9 +185,11 @@ TEST_CASE("deploy: an unchanged project sends only reads and runs no docker at a
     auto first = deploy::run_deploy(p.load(), &client, &docker, options(), {});
     REQUIRE(first.ok());
     // The platform now has what the first deploy wrote.
-    plane.scripts = json::array({{{"id", "web"}, {"tags", {std::string(deploy::k_upload_tag_prefix) + first->upload_digest.substr(0, 16)}}}});
+    plane.scripts = json::array(
+        {{{"id", "web"}, {"tags", {std::string(deploy::k_upload_tag_prefix) + first->upload_digest.substr(0, 16)}}}});
     json app = deploy::create_application_request(p.load().containers()[0], first->containers[0].image);
-    app["configuration"]["labels"] = json::array({{{"name", deploy::k_context_label}, {"value", first->containers[0].context_digest}}});
+    app["configuration"]["labels"] =
+        json::array({{{"name", deploy::k_context_label}, {"value", first->containers[0].context_digest}}});
     app["id"] = "app-1";
     plane.apps = json::array({app});
     size_t writes_before = plane.writes();
@@ -192,7 +204,8 @@ TEST_CASE("deploy: an unchanged project sends only reads and runs no docker at a
 
     SUBCASE("a changed build context is rebuilt and the application modified") {
         REQUIRE(write_file_atomic(p.dir + "/app/bin", "binary v2").ok());
-        plane.s.on("PATCH", "/client/v4/accounts/" + k_acct + "/containers/applications/app-1", {ScriptedResponse::envelope("{}")});
+        plane.s.on("PATCH", "/client/v4/accounts/" + k_acct + "/containers/applications/app-1",
+                   {ScriptedResponse::envelope("{}")});
         plane.s.on("POST", "/client/v4/accounts/" + k_acct + "/containers/applications/app-1/rollouts",
                    {ScriptedResponse::envelope(R"({"id":"r-1"})")});
         auto third = deploy::run_deploy(p.load(), &client, &idle, options(), {});
@@ -287,7 +300,8 @@ TEST_CASE("image references: parsing and wrangler's name normalization") {
 }
 
 TEST_CASE("the digest in docker push output") {
-    std::string out = "The push refers to repository [x]\n7b69: Pushed\nv1: digest: sha256:" + std::string(64, 'c') + " size: 527\n";
+    std::string out =
+        "The push refers to repository [x]\n7b69: Pushed\nv1: digest: sha256:" + std::string(64, 'c') + " size: 527\n";
     CHECK(images::push_digest_from_output(out) == "sha256:" + std::string(64, 'c'));
     CHECK(images::push_digest_from_output("digest: sha256:short size: 1").empty());
     CHECK(images::push_digest_from_output("").empty());

@@ -1,0 +1,23 @@
+#pragma once
+// Reading optional fields of JSON objects without exceptions.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace tenantctl {
+
+// o[key], or a null value when `o` is not an object or has no such key.
+inline const nlohmann::json& json_at(const nlohmann::json& o, std::string_view key) {
+    static const nlohmann::json null_json;
+    if (!o.is_object()) return null_json;
+    auto it = o.find(key);
+    return it == o.end() ? null_json : *it;
+}
+
+// o[key] when it is a string, else "".
+inline std::string json_string(const nlohmann::json& o, std::string_view key) {
+    const nlohmann::json& v = json_at(o, key);
+    return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+}  // namespace tenantctl
