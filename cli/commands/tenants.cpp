@@ -711,8 +711,27 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
         ctx.ui.out(summary + "\n" + human_plan);
     }
     if (!note.empty()) ctx.ui.info(note);
+    if (n_delete > 0) {
+        std::vector<std::string> doomed;
+        for (const auto& p : plan)
+            if (p.action == tn::Action::Delete && doomed.size() < 5) doomed.push_back(p.id);
+        std::string what = "delete " + std::to_string(n_delete) + " tenant(s) from dispatch namespace " + f.ns + " (" +
+                           join(doomed, ", ") + (n_delete > doomed.size() ? ", …" : "") + ")" +
+                           (o.purge ? " and their resources" : "");
+        if (auto c = ctx.ui.confirm(what, o.yes); !c.ok()) return ctx.ui.fail(c.error());
+    }
 
     size_t work = n_create + n_update + n_delete;
+    if (const auto& rl = s->connection.rate_limit; rl.enabled && work > 0) {
+        double rate = rl.tokens * 1000.0 / static_cast<double>(std::max<long long>(rl.per.count(), 1));
+        double wait_s = (static_cast<double>(work) - rl.burst) / std::max(rate, 1e-9);
+        if (wait_s > 30) {
+            ctx.ui.info("note: the client's rate limit (" + std::to_string(static_cast<long long>(rl.tokens)) + " requests per " +
+                        std::to_string(rl.per.count() / 1000) + " s) paces these " + std::to_string(work) + "+ writes: at least " +
+                        std::to_string(static_cast<long long>(wait_s)) +
+                        " s; TENANTCTL_RATE_LIMIT=N/SECONDS changes it (off for the local platform)");
+        }
+    }
     bool bar = ctx.ui.stderr_tty() && work > 0;
     std::mutex print_mutex;
     size_t failed_so_far = 0;
@@ -874,6 +893,7 @@ void register_tenants(CLI::App& app, Context& ctx) {
     apply->add_flag("--prune", o->prune, "Delete managed tenants of the namespace that the file does not list");
     apply->add_flag("--purge", o->purge, "With --prune: also delete the pruned tenants' <prefix>-<id> resources");
     apply->add_flag("--force", o->force, "Re-upload every listed tenant (e.g. after changing a secret's value)");
+    apply->add_flag("-y,--yes", o->yes, "Do not ask before deleting tenants (--prune)");
     apply->add_option("--concurrency", o->concurrency, "Tenants worked on at once (default 8); all requests share one rate limiter");
     apply->footer("Reads the namespace's scripts (one paginated GET) and the resource lists it needs, prints the plan "
                   "(+ create, ~ update with the changed fields, - delete, = unchanged) and applies it. Re-applying an "

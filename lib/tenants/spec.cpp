@@ -211,7 +211,7 @@ struct Parser {
                 error(pos_of(it->first), p, "invalid secret name " + quoted(name), "use a name such as API_KEY");
                 continue;
             }
-            const YAML::Node& v = it->second;
+            const YAML::Node v = it->second;  // a copy: the iterator's value is a temporary
             if (!v.IsMap()) {
                 error(pos_of(v), p, p + " must be a mapping with `env` or `file`, got " + kind_of(v),
                       "secret values never go in the file: write { env: VARIABLE } or { file: ./path }");
@@ -358,7 +358,7 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
             if (p.expect_seq(n, "tenants")) {
                 std::map<std::string, Position> seen;
                 for (size_t i = 0; i < n.size(); ++i) {
-                    const YAML::Node& t = n[i];
+                    const YAML::Node t = n[i];
                     std::string path = "tenants[" + std::to_string(i) + "]";
                     if (!p.expect_map(t, path)) continue;
                     p.check_keys(t, path, {"id", "plan", "tags", "vars", "secrets", "isolate"});

@@ -113,7 +113,9 @@ check "json plan with --prune" jq_is '[.plan[] | "\(.action):\(.id)"] | join(","
 check "json plan changed fields" jq_is '.plan[1].changes | join(",")' "vars"
 
 W2=$(writes)
-run tenants apply -f "$P/tenants.yaml" --prune --json --concurrency 3
+run tenants apply -f "$P/tenants.yaml" --prune --json
+check "prune without --yes is refused in a non-interactive run, nothing written" bash -c '[ "$0" = 1 ] && [ "$1" = "$2" ] && jq -e ".error.kind == \"refused\"" <<<"$3" >/dev/null' "$RC" "$(writes)" "$W2" "$OUT"
+run tenants apply -f "$P/tenants.yaml" --prune --yes --json --concurrency 3
 check "prune apply exits 0" [ "$RC" = 0 ]
 check "prune apply counts" jq_is '"\(.created) \(.updated) \(.deleted) \(.unchanged) \(.failed)"' "1 1 1 1 0"
 check "prune apply: 3 writes (beta upload, delta upload, gamma delete)" [ "$(($(writes) - W2))" = 3 ]

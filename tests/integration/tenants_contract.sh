@@ -33,7 +33,7 @@ F=(-f "$p/tenants.yaml")
 
 T tenants apply "${F[@]}" --dry-run --json
 T tenants apply "${F[@]}" --json
-T tenants apply "${F[@]}" --prune --concurrency 2 --json
+T tenants apply "${F[@]}" --prune --yes --concurrency 2 --json
 T tenants apply "${F[@]}" --force --json
 T tenants create solo "${F[@]}" --script "$p/dist/tenant.mjs" --plan pro --tag t1 --isolate kv,r2,d1 --var A=B --json
 T tenants list "${F[@]}" --json
