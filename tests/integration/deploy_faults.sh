@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 export HOME=$tmp XDG_CONFIG_HOME=$tmp/config DOCKER_CONFIG=$tmp/docker-config
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   bash "$src/tests/support/docker_env.sh" stop "$tmp/docker" >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }

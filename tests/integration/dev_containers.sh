@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 export HOME=$tmp XDG_CONFIG_HOME=$tmp/config DOCKER_CONFIG=$tmp/docker-config
 dev=""
 cleanup() {
-  [ -n "$dev" ] && { kill "$dev" 2>/dev/null; wait "$dev" 2>/dev/null || true; }
+  [ -n "$dev" ] && { kill "$dev" 2>/dev/null || true; wait "$dev" 2>/dev/null || true; }
   bash "$src/tests/support/docker_env.sh" stop "$tmp/docker" >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }
