@@ -174,4 +174,13 @@ reg2=$(tc containers registries list --json | j 'd[0]["domain"]')
 [ "$reg1" = "$reg2" ] && pass "the registry keeps its address across a restart ($reg2)" || bad "registry moved: $reg1 -> $reg2"
 a4=$(curl -s "$router/app/acme/" | j 'd["tenant_id"]' 2>/dev/null || true)
 [ "$a4" = acme ] && pass "after the restart the tenant answers from the deployed image" || bad "after restart: $a4 ($(tail -2 "$tmp/state/containers.log"))"
+
+# 9. images delete through the registry's v2 API: the first build's tag (no longer in use) goes away
+old_tag=$(j 'd["containers"][0]["context_digest"][7:23]' <<<"$out")
+tc containers images delete "platform-appcontainer:$old_tag" --yes --json | j 'd["digest"]' | grep -q '^sha256:' &&
+  pass "containers images delete removes a tag" || bad "images delete"
+tags=$(tc containers images list --json | j '[t for i in d if i["name"]=="platform-appcontainer" for t in i["tags"]]')
+[[ $tags != *"$old_tag"* && $tags == *"'"* ]] && pass "the deleted tag is gone, the one in use stays ($tags)" || bad "tags after delete: $tags"
+rc=0; tc containers images delete "platform-appcontainer:$old_tag" --yes 2>"$tmp/e" || rc=$?
+[ $rc = 1 ] && grep -q 'not in the registry' "$tmp/e" && pass "deleting it again: a clear not-found error" || bad "second delete: rc=$rc $(cat "$tmp/e")"
 exit $fail
