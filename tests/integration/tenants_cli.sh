@@ -221,6 +221,10 @@ check "restart: instance stopped" jq_is '"\(.restarted) \(.instance_id | test("-
 check "restart: DELETE of the instance reached the server" [ "$(jq -s '[.[] | select(.method == "DELETE" and (.path | test("/containers/applications/[^/]+/instances/[^/]+-1$")))] | length' "$LOG")" = 1 ]
 run tenants restart nosuch --app tapp --json
 check "restart without an instance: exit 0, restarted false" bash -c '[ "$0" = 0 ] && jq -e ".restarted == false" <<<"$1" >/dev/null' "$RC" "$OUT"
+run tenants create tapp-0 --namespace production --script "$P/dist/tenant.mjs"
+run tenants get tapp-0 --namespace production --app tapp --json
+check "get --app: the tenant's container instance and its state" jq_is '"\(.container.application) \(.container.state) \(.container.instance_id | test("-0$"))"' "tapp inactive true"
+run tenants delete tapp-0 --namespace production --yes
 run tenants restart tapp-1 --app nope --json
 check "restart with an unknown app -> exit 1" [ "$RC" = 1 ]
 
@@ -311,6 +315,18 @@ EOF2
 script -qec "\"$TENANTCTL\" --local tenants apply -f \"$P/tty.yaml\"" /dev/null >"$WORK/tty.out" 2>&1 </dev/null || true
 check "TTY: progress bar drawn to the end" grep -q '\[##############################\] 3/3' "$WORK/tty.out"
 check "TTY: no per-tenant lines" bash -c '! grep -q "^created p" "$0"' "$WORK/tty.out"
+
+# --- --prune --purge: the pruned tenants' resources go too, the kept tenant's stay ---
+write_file dark
+sed -i '/^  - id: beta/,$d' "$P/tenants.yaml"
+export ACME_API_KEY=acme-secret-value-123
+run tenants apply -f "$P/tenants.yaml" --prune --purge --yes --json
+check "prune --purge exits 0" [ "$RC" = 0 ]
+check "prune --purge deleted every other managed tenant" jq_is '[.results[] | select(.action == "delete") | .id] | sort | join(",")' "beta,delta,f1,f2,f3"
+api GET "$A/storage/kv/namespaces?per_page=100"
+check "beta's kv namespace purged, acme's kept" bash -c '! jq -e ".result[] | select(.title == \"production-beta\")" <<<"$0" >/dev/null && jq -e ".result[] | select(.title == \"production-acme\")" <<<"$0" >/dev/null' "$OUT"
+api GET "$NSP"
+check "only acme and the unmanaged script remain" jq_is '[.result[].script.id] | sort | join(",")' "acme,foreign"
 
 # --- help works everywhere ---
 for sub in create list get tag restart delete apply "secret put" "secret list" "secret delete"; do
