@@ -309,16 +309,21 @@ Result<json> find_app(ApiSession& s, const std::string& want) {
                  "list them with the API or create it first; --app takes a name or an id");
 }
 
-// The instance of `app` named by the tenant id (nullopt when none runs).
+// The instance of `app` that belongs to the tenant (nullopt when none runs): its `tenant_id` is the id, or its
+// name is the id or `<application name>-<id>` (the local platform's container runtime names them so).
 Result<std::optional<json>> find_instance(ApiSession& s, const json& app, const std::string& id) {
     api::ListOptions lo;
     lo.style = api::PageStyle::PageToken;
     std::string app_id = app.value("id", std::string());
+    std::string qualified = app.value("name", std::string()) + "-" + id;
     auto list = s.client->list_all(api::account_path(s.account_id) + "/containers/applications/" + url_encode(app_id) + "/instances-v2",
-                                   {{"name_prefix", id}}, lo);
+                                   {}, lo);
     if (!list.ok()) return std::move(list).error();
-    for (const auto& i : *list)
-        if (i.value("name", std::string()) == id || i.value("id", std::string()) == id) return std::optional<json>(i);
+    for (const auto& i : *list) {
+        if (!i.is_object()) continue;
+        std::string name = i.value("name", std::string());
+        if (i.value("tenant_id", std::string()) == id || name == id || name == qualified) return std::optional<json>(i);
+    }
     return std::optional<json>();
 }
 

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/platform_common.inc"
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
 export TENANTCTL_RATE_LIMIT=off
-start_dev --test-hooks
+start_dev --test-hooks --no-containers
 LOG=$STATE/requests.log
 T() { "$TENANTCTL" --local "$@"; }
 writes() { jq -s '[.[] | select(.method != "GET" and .method != "HEAD")] | length' "$LOG"; }
