@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
+#include "config_context.hpp"
 #include "config/config.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
@@ -16,14 +17,7 @@ struct ConfigFlags {
 };
 
 config::LoadedConfig load(Context& ctx, const ConfigFlags& f) {
-    config::LoadOptions o;
-    o.cwd = ctx.cwd();
-    o.config_path = ctx.g.config_path;
-    o.env = ctx.g.env;
-    o.environment = &ctx.env;
-    o.strict = f.strict;
-    if (!f.dispatch_namespace.empty()) o.dispatch_namespace = f.dispatch_namespace;
-    return config::load_config(o);
+    return config::load_config(config_load_options(ctx, f.strict, f.dispatch_namespace));
 }
 
 nlohmann::json diag_json(const Diagnostic& d) {

@@ -5,6 +5,7 @@
 
 #include "api_context.hpp"
 #include "commands/commands.hpp"
+#include "config_context.hpp"
 #include "config/config.hpp"
 #include "core/fs.hpp"
 #include "core/strings.hpp"
@@ -85,14 +86,7 @@ int run(Context& ctx, const DeployFlags& f) {
     auto rollout = deploy::parse_rollout_mode(f.rollout);
     if (!rollout) return ctx.ui.fail(rollout.error());
 
-    config::LoadOptions lo;
-    lo.cwd = ctx.cwd();
-    lo.config_path = ctx.g.config_path;
-    lo.env = ctx.g.env;
-    lo.environment = &ctx.env;
-    lo.strict = f.strict;
-    if (!f.dispatch_namespace.empty()) lo.dispatch_namespace = f.dispatch_namespace;
-    auto cfg = config::load_config_checked(lo, true);
+    auto cfg = config::load_config_checked(config_load_options(ctx, f.strict, f.dispatch_namespace), true);
     if (!cfg) return ctx.ui.fail(cfg.error());
     for (const auto& w : cfg->warnings) ctx.ui.warn(w.message);
 
