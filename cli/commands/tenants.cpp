@@ -661,6 +661,8 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     }
     auto secrets = tn::resolve_secrets(f, ctx.env);
     if (!secrets.ok()) return fail_file(ctx, std::move(secrets).error(), path);
+    auto digest_key = tn::resolve_digest_key(f, ctx.env);
+    if (!digest_key.ok()) return fail_file(ctx, std::move(digest_key).error(), path);
     auto src = tn::source_for_file(f, ctx.env);
     if (!src.ok()) return ctx.ui.fail(src.error());
 
@@ -674,6 +676,8 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     tn::PlanOptions po;
     po.prune = o.prune;
     po.force = o.force;
+    po.secret_values = &*secrets;
+    po.digest_key = *digest_key;
     auto plan = tn::make_plan(f, *src, *obs, po);
 
     json plan_json = json::array();

@@ -86,9 +86,26 @@ std::string digest_of_tags(const std::vector<std::string>& tags) {
 
 std::string resource_name(const std::string& prefix, const std::string& id) { return prefix + "-" + id; }
 
+// HMAC-SHA256 (RFC 2104) as lowercase hex.
+std::string hmac_sha256_hex(const std::string& key, const std::string& message) {
+    std::string k = key.size() > 64 ? [&] {
+        auto d = Sha256().update(key).finish();
+        return std::string(d.begin(), d.end());
+    }() : key;
+    k.resize(64, '\0');
+    std::string ipad(64, '\0'), opad(64, '\0');
+    for (size_t i = 0; i < 64; ++i) {
+        ipad[i] = static_cast<char>(k[i] ^ 0x36);
+        opad[i] = static_cast<char>(k[i] ^ 0x5c);
+    }
+    auto inner = Sha256().update(ipad).update(message).finish();
+    return Sha256().update(opad).update(std::string_view(reinterpret_cast<const char*>(inner.data()), inner.size())).hex();
+}
+
 namespace {
 
 std::string seg(const std::string& data) { return sha256_hex(data).substr(0, 8); }
+
 
 std::string binding_name(const TenantsFile& f, Resource r) {
     switch (r) {
@@ -113,11 +130,17 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
 
 }  // namespace
 
-Desired desire(const TenantsFile& f, const Source& src, const TenantSpec& t) {
+Desired desire(const TenantsFile& f, const Source& src, const TenantSpec& t,
+               const std::map<std::string, std::string>* secret_values, const std::string& digest_key) {
     Desired d;
     d.limits = limits_for(f, src, t);
     std::string secrets = t.manage_secrets ? "managed:" : "kept:";
     for (const auto& [name, _] : t.secrets) secrets += name + "\n";
+    if (secret_values && !digest_key.empty()) {
+        std::string values;
+        for (const auto& [name, value] : *secret_values) values += name + "=" + std::to_string(value.size()) + ":" + value + "\n";
+        secrets += "hmac:" + hmac_sha256_hex(digest_key, t.id + "\n" + values);
+    }
     json iso = json::array();
     for (auto r : t.isolate) iso.push_back({to_string(r), binding_name(f, r), resource_name(f.prefix, t.id)});
     d.digest = seg(src.bundle.digest) + seg(t.vars.dump()) + seg(secrets) + seg(iso.dump()) + seg(d.limits.dump());
@@ -222,7 +245,10 @@ std::vector<PlanItem> make_plan(const TenantsFile& f, const Source& src, const O
         PlanItem item;
         item.id = t.id;
         item.spec = &t;
-        item.desired = desire(f, src, t);
+        const std::map<std::string, std::string>* values = nullptr;
+        if (o.secret_values)
+            if (auto it = o.secret_values->find(t.id); it != o.secret_values->end()) values = &it->second;
+        item.desired = desire(f, src, t, values, o.digest_key);
         auto it = obs.tenants.find(t.id);
         if (it == obs.tenants.end()) {
             item.action = Action::Create;

@@ -8,9 +8,10 @@
 //   tcd-<40 hex>                               — the digest of the desired upload, five 8-hex segments:
 //                                                script | vars | secrets | isolate | limits
 // so one paginated GET of the namespace's scripts (plus one list per isolated resource kind) is enough to
-// plan. The digest covers the script modules and base metadata, the vars, the secret NAMES (never values),
-// the isolated resources and the plan limits; changing only a secret's value is not visible from reads
-// (`tenants apply --force` re-uploads every tenant).
+// plan. The digest covers the script modules and base metadata, the vars, the secret names, the isolated
+// resources and the plan limits. Secret values are covered only through HMAC-SHA256 with the file's
+// secrets_digest_key (a key kept like a secret, so the tag reveals nothing about the values); without one,
+// changing only a secret's value is not visible from reads (`tenants apply --force` re-uploads every tenant).
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -52,6 +53,8 @@ std::string digest_of_tags(const std::vector<std::string>& tags);  // the 40 hex
 inline const char* const k_digest_fields[5] = {"script", "vars", "secrets", "isolate", "limits"};
 
 std::string resource_name(const std::string& prefix, const std::string& id);  // <prefix>-<id>
+// HMAC-SHA256 (RFC 2104) as lowercase hex (the secrets segment of the digest with secrets_digest_key).
+std::string hmac_sha256_hex(const std::string& key, const std::string& message);
 
 // The desired state of one tenant, as far as it is visible in tags.
 struct Desired {
@@ -59,7 +62,9 @@ struct Desired {
     std::vector<std::string> tags;  // user tags, then managed, plan-<p>, tcd-<digest>
     nlohmann::json limits;          // object (may be empty)
 };
-Desired desire(const TenantsFile& f, const Source& src, const TenantSpec& t);
+// With `secret_values` and a non-empty `digest_key`, the secrets segment also covers the values (HMAC-SHA256).
+Desired desire(const TenantsFile& f, const Source& src, const TenantSpec& t,
+               const std::map<std::string, std::string>* secret_values = nullptr, const std::string& digest_key = {});
 
 // The current state.
 struct ObservedTenant {
@@ -91,9 +96,13 @@ struct PlanItem {
     std::vector<std::string> tags_before;
 };
 
+using SecretValues = std::map<std::string, std::map<std::string, std::string>>;  // id -> name -> value
+
 struct PlanOptions {
     bool prune = false;
     bool force = false;  // every listed tenant is updated by a full upload
+    const SecretValues* secret_values = nullptr;  // with digest_key: secret values are part of the digest
+    std::string digest_key;
 };
 // Pure: from the desired file and the observed state. Order: the file's order, then deletes by id.
 std::vector<PlanItem> make_plan(const TenantsFile& f, const Source& src, const Observed& obs, const PlanOptions& o);

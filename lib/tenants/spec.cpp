@@ -212,30 +212,35 @@ struct Parser {
                 continue;
             }
             const YAML::Node v = it->second;  // a copy: the iterator's value is a temporary
-            if (!v.IsMap()) {
-                error(pos_of(v), p, p + " must be a mapping with `env` or `file`, got " + kind_of(v),
-                      "secret values never go in the file: write { env: VARIABLE } or { file: ./path }");
-                continue;
-            }
-            check_keys(v, p, {"env", "file"});
-            SecretSource s;
-            s.path = p;
-            if (v["env"] && v["file"]) {
-                error(pos_of(v), p, p + " has both env and file", "give exactly one of them");
-                continue;
-            }
-            if (v["env"]) {
-                if (auto e = string_of(v["env"], p + ".env")) s.env = *e, s.pos = pos_of(v["env"]), s.path = p + ".env";
-            } else if (v["file"]) {
-                if (auto f = string_of(v["file"], p + ".file")) s.file = *f, s.pos = pos_of(v["file"]), s.path = p + ".file";
-            } else {
-                error(pos_of(v), p, p + " needs env or file", "write { env: VARIABLE } or { file: ./path }");
-                continue;
-            }
-            if (s.env.empty() && s.file.empty()) continue;
-            out[name] = s;
+            if (auto src = source_of(v, p)) out[name] = *src;
         }
         return out;
+    }
+
+    // { env: VARIABLE } or { file: PATH }
+    std::optional<SecretSource> source_of(const YAML::Node& v, const std::string& p) {
+        if (!v.IsMap()) {
+            error(pos_of(v), p, p + " must be a mapping with `env` or `file`, got " + kind_of(v),
+                  "secret values never go in the file: write { env: VARIABLE } or { file: ./path }");
+            return std::nullopt;
+        }
+        check_keys(v, p, {"env", "file"});
+        SecretSource s;
+        s.path = p;
+        if (v["env"] && v["file"]) {
+            error(pos_of(v), p, p + " has both env and file", "give exactly one of them");
+            return std::nullopt;
+        }
+        if (v["env"]) {
+            if (auto e = string_of(v["env"], p + ".env")) s.env = *e, s.pos = pos_of(v["env"]), s.path = p + ".env";
+        } else if (v["file"]) {
+            if (auto f = string_of(v["file"], p + ".file")) s.file = *f, s.pos = pos_of(v["file"]), s.path = p + ".file";
+        } else {
+            error(pos_of(v), p, p + " needs env or file", "write { env: VARIABLE } or { file: ./path }");
+            return std::nullopt;
+        }
+        if (s.env.empty() && s.file.empty()) return std::nullopt;
+        return s;
     }
 };
 
@@ -253,7 +258,8 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
         p.error(root.IsNull() ? Position{1, 1} : pos_of(root), "", "the file must be a mapping with namespace and tenants");
     } else {
         p.check_keys(root, "", {"namespace", "script", "config", "compatibility_date", "compatibility_flags", "prefix",
-                                "managed_tag", "bindings", "plans", "defaults", "tenants"});
+                                "managed_tag", "bindings", "plans", "defaults", "tenants", "secrets_digest_key"});
+        if (auto n = root["secrets_digest_key"]) f.secrets_digest_key = p.source_of(n, "secrets_digest_key");
         if (auto n = root["namespace"]) {
             if (auto s = p.string_of(n, "namespace")) {
                 f.ns = *s;
@@ -544,6 +550,36 @@ Result<std::map<std::string, std::map<std::string, std::string>>> resolve_secret
         return err;
     }
     return out;
+}
+
+Result<std::string> resolve_digest_key(const TenantsFile& f, const Env& env) {
+    if (!f.secrets_digest_key) return std::string();
+    const SecretSource& s = *f.secrets_digest_key;
+    std::string value, problem;
+    if (!s.env.empty()) {
+        auto v = env.get(s.env);
+        if (!v || v->empty()) problem = "environment variable " + s.env + " (secrets_digest_key) is not set";
+        else value = *v;
+    } else {
+        auto text = read_file(absolute_path(s.file, f.dir));
+        if (!text.ok()) problem = "cannot read " + quoted(s.file) + " (secrets_digest_key)";
+        else value = std::string(trim(*text));
+    }
+    if (problem.empty() && value.size() < 16) problem = "secrets_digest_key is shorter than 16 characters";
+    if (!problem.empty()) {
+        Diagnostic d;
+        d.file = f.display_path;
+        d.line = s.pos.line;
+        d.column = s.pos.column;
+        d.path = s.path;
+        d.message = problem;
+        d.hint = "the key makes secret values part of the state digest; use a random value of 32+ characters, kept like a secret";
+        Error err(ErrorKind::Input, f.display_path + ": secrets_digest_key could not be read; nothing was sent");
+        err.diagnostics.push_back(std::move(d));
+        return err;
+    }
+    Redactor::global().add(value);
+    return value;
 }
 
 }  // namespace tenantctl::tenants

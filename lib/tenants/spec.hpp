@@ -75,6 +75,9 @@ struct TenantsFile {
     BindingNames bindings;
     std::map<std::string, PlanSpec> plans;
     std::vector<TenantSpec> tenants;
+    // A key (from the environment or a file, never the file itself) that lets the state digest cover secret
+    // VALUES through HMAC-SHA256, so a changed value is visible from reads. Without it only names are covered.
+    std::optional<SecretSource> secrets_digest_key;
 };
 
 // Parses the text of a tenants file. `display_path` is used in diagnostics; `dir` resolves relative paths.
@@ -86,6 +89,9 @@ Result<TenantsFile> load_tenants_file(const std::string& path, const std::string
 // Reads the secret values (environment variables, files) of every tenant: id -> name -> value. Every missing
 // variable or unreadable file is one diagnostic; values are registered with the Redactor.
 Result<std::map<std::string, std::map<std::string, std::string>>> resolve_secrets(const TenantsFile& f, const Env& env);
+
+// The value of secrets_digest_key ("" when the file has none); a diagnostic when it cannot be read.
+Result<std::string> resolve_digest_key(const TenantsFile& f, const Env& env);
 
 // Checks a tenant id (the script name and the suffix of resource names): 1-63 of [a-z0-9-], starting and
 // ending with a letter or digit. Returns an empty string when valid, else the reason.

@@ -306,6 +306,30 @@ EOF2
 run tenants apply -f "$P/cfg/other.yaml" --json
 check "missing namespace -> exit 1 with a hint" bash -c '[ "$0" = 1 ] && jq -e ".error.hint | test(\"dispatch-namespace create nosuch\")" <<<"$1" >/dev/null' "$RC" "$OUT"
 
+# --- secrets_digest_key: a changed secret value is visible from reads (one upload), an unchanged one is not ---
+cat >"$P/keyed.yaml" <<'EOF2'
+namespace: staging
+script: ./dist/tenant.mjs
+secrets_digest_key: { env: TENANTS_DIGEST_KEY }
+tenants:
+  - { id: k1, secrets: { TOKEN: { env: K1_TOKEN } } }
+  - { id: k2, secrets: { TOKEN: { env: K2_TOKEN } } }
+EOF2
+export TENANTS_DIGEST_KEY=0123456789abcdef-digest-key K1_TOKEN=first-token-value K2_TOKEN=k2-token-value
+run tenants apply -f "$P/keyed.yaml" --json
+check "keyed: created" jq_is '.created' 2
+W5=$(writes)
+run tenants apply -f "$P/keyed.yaml" --json
+check "keyed: same values -> unchanged, zero writes" bash -c '[ "$(jq .unchanged <<<"$0")" = 2 ] && [ "$1" = "$2" ]' "$OUT" "$(writes)" "$W5"
+export K1_TOKEN=second-token-value
+run tenants apply -f "$P/keyed.yaml" --json
+check "keyed: a changed value -> update of k1 (secrets) only" jq_is '[.plan[] | select(.action != "unchanged") | "\(.id):\(.changes | join("+"))"] | join(",")' "k1:secrets"
+check "keyed: one write" [ "$(($(writes) - W5))" = 1 ]
+check "keyed: no secret value or key in the request log or the tags" bash -c '! grep -q -e second-token -e first-token -e digest-key "$0"' "$LOG"
+unset TENANTS_DIGEST_KEY
+run tenants apply -f "$P/keyed.yaml" --json
+check "keyed: missing key -> diagnostic, exit 1" bash -c '[ "$0" = 1 ] && jq -e ".error.diagnostics[0].path == \"secrets_digest_key.env\"" <<<"$1" >/dev/null' "$RC" "$OUT"
+
 # --- a terminal gets a progress bar ---
 cat >"$P/tty.yaml" <<'EOF2'
 namespace: staging

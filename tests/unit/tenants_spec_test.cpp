@@ -267,3 +267,40 @@ TEST_CASE("tenants: docs/tenants.yaml.example is a valid tenants file") {
     CHECK(f->tenants[2].tags == std::vector<std::string>{"managed"});
     CHECK(f->tenants[2].vars == nlohmann::json{{"REGION", "eu"}});
 }
+
+TEST_CASE("tenants: secret values enter the digest only through HMAC with secrets_digest_key") {
+    // RFC 4231 test case 2
+    CHECK(hmac_sha256_hex("Jefe", "what do ya want for nothing?") ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    TempDir dir;
+    std::string script = dir.write("tenant.mjs", "export default {}\n");
+    std::string text = std::string(k_example) + "secrets_digest_key: { env: DIGEST_KEY }\n";
+    auto f = parse_tenants_file(text, "tenants.yaml", dir.path.string());
+    REQUIRE(f.ok());
+    REQUIRE(f->secrets_digest_key);
+    CHECK(f->secrets_digest_key->env == "DIGEST_KEY");
+    CHECK(f->secrets_digest_key->pos.line == 16);
+    auto src = source_from_script(script, std::nullopt, {});
+    REQUIRE(src.ok());
+    const auto& acme = f->tenants[0];
+    std::map<std::string, std::string> v1{{"API_KEY", "one"}}, v2{{"API_KEY", "two"}};
+    Desired plain = desire(*f, *src, acme);
+    CHECK(desire(*f, *src, acme, &v1).digest == plain.digest);  // no key: values do not count
+    Desired k1 = desire(*f, *src, acme, &v1, "0123456789abcdef0123");
+    Desired k2 = desire(*f, *src, acme, &v2, "0123456789abcdef0123");
+    Desired k3 = desire(*f, *src, acme, &v1, "another-key-0123456789");
+    CHECK(k1.digest != k2.digest);
+    CHECK(k1.digest.substr(16, 8) != k2.digest.substr(16, 8));  // only the secrets segment differs
+    CHECK(k1.digest.substr(0, 16) == k2.digest.substr(0, 16));
+    CHECK(k1.digest.substr(24) == k2.digest.substr(24));
+    CHECK(k1.digest != k3.digest);
+
+    auto missing = resolve_digest_key(*f, Env::from_map({}));
+    REQUIRE_FALSE(missing.ok());
+    CHECK(diag_lines(missing.error()).at(0) == "16:28 secrets_digest_key.env: environment variable DIGEST_KEY (secrets_digest_key) is not set");
+    auto short_key = resolve_digest_key(*f, Env::from_map({{"DIGEST_KEY", "short"}}));
+    CHECK_FALSE(short_key.ok());
+    auto ok = resolve_digest_key(*f, Env::from_map({{"DIGEST_KEY", "a-long-enough-digest-key"}}));
+    REQUIRE(ok.ok());
+    CHECK(*ok == "a-long-enough-digest-key");
+}
