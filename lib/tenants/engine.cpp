@@ -260,6 +260,7 @@ std::vector<PlanItem> make_plan(const TenantsFile& f, const Source& src, const O
         item.tags_before = cur.tags;
         std::string have = digest_of_tags(cur.tags);
         bool managed = std::find(cur.tags.begin(), cur.tags.end(), f.managed_tag) != cur.tags.end();
+        if (!managed) item.changes.push_back("adopt");  // an existing script tenantctl did not write
         for (size_t i = 0; i < 5; ++i) {
             if (have.size() != 40 || have.substr(i * 8, 8) != item.desired.digest.substr(i * 8, 8)) {
                 item.changes.push_back(k_digest_fields[i]);

@@ -89,7 +89,9 @@ const char* to_string(Action a);
 struct PlanItem {
     Action action = Action::Unchanged;
     std::string id;
-    std::vector<std::string> changes;  // changed fields: script, vars, secrets, isolate, limits, plan, tags, resources
+    // changed fields: script, vars, secrets, isolate, limits, plan, tags, resources; "adopt" when the script
+    // exists but tenantctl did not write it; "forced" with --force
+    std::vector<std::string> changes;
     bool upload = false;               // create/update by a full upload (else a tags PUT)
     const TenantSpec* spec = nullptr;  // null for deletes
     Desired desired;

@@ -249,6 +249,14 @@ TEST_CASE("tenants: reserved tags, digest and plan") {
     CHECK(plan3[0].changes == std::vector<std::string>{"vars", "limits", "plan"});
     CHECK(plan3[0].upload);
 
+    // an existing script tenantctl did not write is adopted by a full upload
+    Observed foreign = obs;
+    foreign.tenants["acme"] = {"acme", {"other"}, ""};
+    auto plan5 = make_plan(*f, *src, foreign, {});
+    CHECK(plan5[0].action == Action::Update);
+    CHECK(plan5[0].changes == std::vector<std::string>{"adopt", "script", "vars", "secrets", "isolate", "limits", "plan", "tags"});
+    CHECK(plan5[0].upload);
+
     // a missing isolated resource is recreated
     obs.r2_buckets.clear();
     auto plan4 = make_plan(*f, *src, obs, {});
