@@ -619,6 +619,10 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
                 {"observability", settings["observability"]},
                 {"last_deployed_from", "api"}};
     if (settings.contains("usage_model")) script["usage_model"] = settings["usage_model"];
+    // The Durable Object migration tag the script is at: the newest applied migration (kept across uploads).
+    std::string mtag = prev ? prev->doc["script"].value("migration_tag", std::string()) : std::string();
+    if (md.contains("migrations") && md["migrations"].is_object()) mtag = md["migrations"].value("new_tag", mtag);
+    if (!mtag.empty()) script["migration_tag"] = mtag;
     json modules = json::array();
     for (auto& m : up.modules) modules.push_back({{"name", m.name}, {"content_type", m.content_type}});
     json doc{{"script", script}, {"settings", settings}, {"modules", modules}, {"main", up.main},

@@ -125,6 +125,13 @@ a2=$(curl -s "$router/app/acme/" | j 'd["tenant_id"]+" "+d["instance_id"]+" "+d.
 napps=$(tc containers list --json | j 'len([a for a in d if a["name"]=="platform-appcontainer"])')
 [ "$napps" = 1 ] && pass "exactly one application" || bad "$napps applications"
 
+# 4b. a new migration is sent relative to the deployed script's migration tag
+printf '\n[[migrations]]\ntag = "v2"\nnew_sqlite_classes = ["Other"]\n' >>"$p/wrangler.toml"
+tc --cwd "$p" deploy --outdir "$tmp/mig" --json >/dev/null 2>"$tmp/deploy-mig.err" || bad "deploy with a new migration failed: $(cat "$tmp/deploy-mig.err")"
+m=$(j 'd["migrations"]' <"$tmp/mig/metadata.json" 2>/dev/null || true)
+[ "$m" = "{'new_tag': 'v2', 'old_tag': 'v1', 'steps': [{'new_sqlite_classes': ['Other']}]}" ] &&
+  pass "the upload migrates v1 -> v2 only" || bad "migrations sent: $m"
+
 # 5. dispatch namespace: the tenant worker lands in the namespace; a rerun writes nothing
 tc dispatch-namespace create tenants >/dev/null
 out4=$(tc --cwd "$p" deploy --dispatch-namespace tenants --name acme --containers-rollout none --json 2>"$tmp/deploy4.err") ||

@@ -3,6 +3,8 @@
 // the registry already has, and a missing docker.
 #include <doctest/doctest.h>
 
+#include <git2.h>
+
 #include <filesystem>
 
 #include "../support/test_http_server.hpp"
@@ -305,4 +307,64 @@ TEST_CASE("the digest in docker push output") {
     CHECK(images::push_digest_from_output(out) == "sha256:" + std::string(64, 'c'));
     CHECK(images::push_digest_from_output("digest: sha256:short size: 1").empty());
     CHECK(images::push_digest_from_output("").empty());
+}
+
+namespace {
+// Commits everything in `dir` as one commit with `subject` (libgit2, like a user's project repository).
+void git_commit_all(const std::string& dir, const char* subject) {
+    git_libgit2_init();
+    git_repository* repo = nullptr;
+    REQUIRE(git_repository_init(&repo, dir.c_str(), 0) == 0);
+    git_index* index = nullptr;
+    REQUIRE(git_repository_index(&index, repo) == 0);
+    REQUIRE(git_index_add_all(index, nullptr, 0, nullptr, nullptr) == 0);
+    REQUIRE(git_index_write(index) == 0);
+    git_oid tree_id, commit_id;
+    REQUIRE(git_index_write_tree(&tree_id, index) == 0);
+    git_tree* tree = nullptr;
+    REQUIRE(git_tree_lookup(&tree, repo, &tree_id) == 0);
+    git_signature* sig = nullptr;
+    REQUIRE(git_signature_now(&sig, "test", "test@example.com") == 0);
+    REQUIRE(git_commit_create_v(&commit_id, repo, "HEAD", sig, sig, nullptr, subject, tree, 0) == 0);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_index_free(index);
+    git_repository_free(repo);
+    git_libgit2_shutdown();
+}
+}  // namespace
+
+TEST_CASE("deploy: in a git repository the commit becomes image labels and upload annotations; flags override") {
+    Project p;
+    git_commit_all(p.dir, "add the web app");
+    Plane plane;
+    api::ApiClient client(plane.client_options());
+    FakeDocker docker;
+    auto o = options();
+    o.message.clear();
+    o.version_tag.clear();
+    auto r = deploy::run_deploy(p.load(), &client, &docker, o, {});
+    REQUIRE_MESSAGE(r.ok(), r.error().message);
+    std::string revision = docker.last_build.labels.at("org.opencontainers.image.revision");
+    CHECK(revision.size() == 40);  // the full sha, clean tree
+    CHECK(docker.last_build.labels.at("tenantctl.git.subject") == "add the web app");
+    std::string body;
+    for (const auto& req : plane.s.requests())
+        if (req.method == "PUT") body = req.body;
+    CHECK(body.find("\"workers/message\":\"add the web app\"") != std::string::npos);
+    CHECK(body.find("\"workers/tag\":\"" + revision.substr(0, 7) + "\"") != std::string::npos);
+
+    // --message / --tag win over the commit; a modified tracked file marks the tree dirty
+    REQUIRE(write_file_atomic(p.dir + "/src/index.js", "export default { fetch() { return new Response('y') } }").ok());
+    Plane plane2;
+    api::ApiClient client2(plane2.client_options());
+    auto o2 = options();
+    o2.message = "hotfix";
+    o2.version_tag.clear();
+    auto r2 = deploy::run_deploy(p.load(), &client2, &docker, o2, {});
+    REQUIRE(r2.ok());
+    for (const auto& req : plane2.s.requests())
+        if (req.method == "PUT") body = req.body;
+    CHECK(body.find("\"workers/message\":\"hotfix\"") != std::string::npos);
+    CHECK(body.find("\"workers/tag\":\"" + revision.substr(0, 7) + "-dirty\"") != std::string::npos);
 }
