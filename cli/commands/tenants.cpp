@@ -148,7 +148,9 @@ Result<tn::TenantSpec> spec_from_flags(const TenantsOptions& o, const tn::Tenant
     TRY_STATUS(check_id(o.id));
     tn::TenantSpec t;
     t.id = o.id;
-    t.plan = o.plan;
+    t.plan = o.plan.empty() ? f.defaults.plan : o.plan;  // the file's defaults (not its secrets) apply too
+    t.tags = f.defaults.tags;
+    t.vars = f.defaults.vars;
     if (!t.plan.empty() && !f.plans.count(t.plan)) {
         std::vector<std::string> names;
         for (auto& [k, _] : f.plans) names.push_back(k);
@@ -163,7 +165,7 @@ Result<tn::TenantSpec> spec_from_flags(const TenantsOptions& o, const tn::Tenant
     }
     if (t.tags.size() + tn::k_reserved_tags > tn::k_max_tags) {
         return Error(ErrorKind::Usage,
-                     "too many tags: " + std::to_string(t.tags.size()) + " given, at most " +
+                     "too many tags: " + std::to_string(t.tags.size()) + " (defaults of the file included), at most " +
                          std::to_string(tn::k_max_tags - tn::k_reserved_tags) + " (the API allows 8 per script)",
                      "tenantctl keeps 3 tags for itself: the managed marker, plan-<plan> and the state digest");
     }
@@ -176,6 +178,7 @@ Result<tn::TenantSpec> spec_from_flags(const TenantsOptions& o, const tn::Tenant
         }
     }
     t.isolate.assign(iso.begin(), iso.end());
+    if (o.isolate.empty()) t.isolate = f.defaults.isolate;
     for (const auto& kv : o.vars) {
         auto eq = kv.find('=');
         if (eq == std::string::npos || eq == 0) {
@@ -834,7 +837,9 @@ void register_tenants(CLI::App& app, Context& ctx) {
     create->add_option("id", o->id, "Tenant id (the script name)")->required();
     add_ns_options(create, *o);
     create->add_option("--script", o->script, "Module to upload (default: the file's script/config, else the wrangler config's main)");
-    create->add_option("--plan", o->plan, "Plan from the tenants file's plans: (sets limits cpu_ms/subrequests and the tag plan-<plan>)");
+    create->add_option("--plan", o->plan, "Plan from the tenants file's plans: (sets limits cpu_ms/subrequests and the tag plan-<plan>); default: the file's defaults.plan");
+    create->footer("With a tenants file (-f, or ./tenants.yaml) its namespace, prefix, binding names, plans and defaults (plan, "
+                   "tags, vars, isolate; not secrets) apply; flags add to the tags and vars and replace the rest.");
     create->add_option("--tag", o->tags, "Tag (repeatable; at most 5 of your own)");
     create->add_option("--isolate", o->isolate, "Isolated resources to provision and bind: kv,r2,d1");
     create->add_option("--var", o->vars, "Plain-text variable NAME=value (repeatable)");
@@ -904,7 +909,7 @@ void register_tenants(CLI::App& app, Context& ctx) {
     apply->add_flag("--force", o->force, "Re-upload every listed tenant (e.g. after changing a secret's value)");
     apply->add_flag("-y,--yes", o->yes, "Do not ask before deleting tenants (--prune)");
     apply->add_option("--concurrency", o->concurrency, "Tenants worked on at once (default 8); all requests share one rate limiter");
-    apply->footer("Reads the namespace's scripts (one paginated GET) and the resource lists it needs, prints the plan "
+    apply->footer("Reads the namespace's scripts (one list request) and the resource lists it needs, prints the plan "
                   "(+ create, ~ update with the changed fields, - delete, = unchanged) and applies it. Re-applying an "
                   "unchanged file sends no write. Exit 3 when some tenants failed, 130 on Ctrl-C (in-flight requests are "
                   "abandoned, nothing new starts); a rerun converges.");

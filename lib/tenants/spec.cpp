@@ -360,6 +360,11 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
                 if (auto v = n["secrets"]) defs.secrets = p.secrets_of(v, "defaults.secrets");
             }
         }
+        f.defaults.plan = defs.plan;
+        f.defaults.tags = defs.tags;
+        f.defaults.vars = defs.vars;
+        f.defaults.isolate = defs.isolate.value_or(std::vector<Resource>{});
+        if (defs.secrets) f.defaults.secrets = *defs.secrets, f.defaults.manage_secrets = true;
         if (auto n = root["tenants"]) {
             if (p.expect_seq(n, "tenants")) {
                 std::map<std::string, Position> seen;

@@ -74,6 +74,7 @@ struct TenantsFile {
     std::string managed_tag = k_default_managed_tag;
     BindingNames bindings;
     std::map<std::string, PlanSpec> plans;
+    TenantSpec defaults;  // `defaults:` as a tenant without an id (already merged into `tenants`)
     std::vector<TenantSpec> tenants;
     // A key (from the environment or a file, never the file itself) that lets the state digest cover secret
     // VALUES through HMAC-SHA256, so a changed value is visible from reads. Without it only names are covered.

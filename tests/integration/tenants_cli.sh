@@ -188,7 +188,10 @@ check "secret value never in the request log" bash -c '! grep -q v4lue-one "$0"'
 run tenants create solo -f "$P/tenants.yaml" --script "$P/dist/tenant.mjs" --plan pro --tag t1 --isolate kv,d1 --var A=B --json
 check "create exits 0" [ "$RC" = 0 ]
 check "create: resources" jq_is '.created_resources | join(",")' "kv:production-solo,d1:production-solo"
-check "create: tags" jq_is '.tags[0:3] | join(",")' "t1,tenantctl,plan-pro"
+check "create: tags (the file's default tag first)" jq_is '.tags[0:4] | join(",")' "managed,t1,tenantctl,plan-pro"
+run tenants create dflt -f "$P/tenants.yaml" --script "$P/dist/tenant.mjs" --json
+check "create: the file's defaults apply (plan free, tag managed, limits)" jq_is '"\(.plan) \(.tags[0]) \(.limits.cpu_ms)"' "free managed 10"
+run tenants delete dflt -f "$P/tenants.yaml" --yes
 run tenants get solo -f "$P/tenants.yaml" --json
 check "created tenant: var and kv binding" jq_is '[.bindings[] | select(.name == "A" or .name == "TENANT_KV") | .name] | sort | join(",")' "A,TENANT_KV"
 run tenants create solo -f "$P/tenants.yaml" --script "$P/dist/tenant.mjs" --json
