@@ -42,7 +42,7 @@ if [ "${TENANTCTL_SKIP_SANITIZE:-0}" != 1 ]; then
     cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTENANTCTL_SANITIZE=ON -DTENANTCTL_WERROR=ON >/dev/null
   fi
   cmake --build build-asan -j "$jobs" --target tenantctl_unit -- --no-print-directory >/dev/null
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppressions=$root/tests/sanitizers/lsan.supp \
     build-asan/tests/tenantctl_unit --no-version || status=1
 fi
 

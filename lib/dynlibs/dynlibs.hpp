@@ -15,6 +15,10 @@ namespace tenantctl::dynlibs {
 const char* curl_soname();
 const char* git2_soname();
 
+// libgit2's global state, set up once per process and never torn down: repeated git_libgit2_init /
+// git_libgit2_shutdown cycles leak libgit2's per-thread regex buffers (found by LeakSanitizer).
+void git2_init();
+
 // Whether the library is loaded already (tests: a command that needs neither must not load them).
 bool curl_loaded();
 bool git2_loaded();

@@ -1,6 +1,8 @@
 // The libgit2 functions tenantctl uses, forwarded to libgit2 loaded on first use (see dynlibs.hpp).
 #include <git2.h>
 
+#include <mutex>
+
 #include "dynlibs/dynlibs.hpp"
 #include "dynlibs/loader.hpp"
 
@@ -20,6 +22,10 @@ const char* git2_soname() {
 }
 bool git2_loaded() {
     return git2_lib().loaded;
+}
+void git2_init() {
+    static std::once_flag once;
+    std::call_once(once, [] { git_libgit2_init(); });
 }
 }  // namespace tenantctl::dynlibs
 

@@ -4,13 +4,11 @@
 
 #include <memory>
 
+#include "dynlibs/dynlibs.hpp"
+
 namespace tenantctl::images {
 
 namespace {
-struct Libgit2 {
-    Libgit2() { git_libgit2_init(); }
-    ~Libgit2() { git_libgit2_shutdown(); }
-};
 template <typename T, void (*Free)(T*)>
 struct Deleter {
     void operator()(T* p) const { Free(p); }
@@ -21,7 +19,7 @@ using StatusList = std::unique_ptr<git_status_list, Deleter<git_status_list, git
 }  // namespace
 
 std::optional<GitInfo> read_git_info(const std::string& dir) {
-    Libgit2 lib;
+    dynlibs::git2_init();
     git_repository* raw_repo = nullptr;
     if (git_repository_open_ext(&raw_repo, dir.c_str(), 0, nullptr) != 0) return std::nullopt;
     Repo repo(raw_repo);

@@ -13,6 +13,7 @@
 #include <memory>
 #include <system_error>
 
+#include "dynlibs/dynlibs.hpp"
 #include "core/cancel.hpp"
 #include "core/fs.hpp"
 #include "core/redact.hpp"
@@ -24,11 +25,6 @@ namespace tenantctl::scaffold {
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Libgit2 {
-    Libgit2() { git_libgit2_init(); }
-    ~Libgit2() { git_libgit2_shutdown(); }
-};
 
 // Removes a directory tree when it goes out of scope, unless released.
 class TreeGuard {
@@ -156,7 +152,7 @@ bool dir_is_empty(const fs::path& p) {
 }  // namespace
 
 Status git_clone(const std::string& url, const std::string& dest) {
-    Libgit2 lib;
+    dynlibs::git2_init();
     git_clone_options opts = GIT_CLONE_OPTIONS_INIT;
     opts.checkout_opts.checkout_strategy = GIT_CHECKOUT_SAFE;
     // Ctrl-C (the CLI sets the cancel token) stops the transfer.
@@ -265,7 +261,7 @@ Result<InitResult> init_project(const InitOptions& o, const Env& env) {
         // A local directory that is not a git repository is copied as it is.
         bool plain_dir = false;
         if (local && fs::is_directory(local_path, ec)) {
-            Libgit2 lib;
+            dynlibs::git2_init();
             git_repository* repo = nullptr;
             if (git_repository_open_ext(&repo, local_path.string().c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) == 0)
                 git_repository_free(repo);

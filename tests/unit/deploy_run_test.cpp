@@ -330,7 +330,7 @@ void git_commit_all(const std::string& dir, const char* subject) {
     git_tree_free(tree);
     git_index_free(index);
     git_repository_free(repo);
-    git_libgit2_shutdown();
+    // no git_libgit2_shutdown(): init/shutdown cycles leak libgit2 thread-local buffers (dynlibs::git2_init)
 }
 }  // namespace
 
