@@ -71,8 +71,15 @@ std::string render_man_page(const CommandSpec& root, const CommandSpec* group, c
     out += ".TH " + esc(upper) + " 1 \"" + date + "\" \"tenantctl " + esc(version) + "\" \"User Commands\"\n";
     out += ".SH NAME\n" + esc(page_name) + " \\- " + esc(group ? group->description : root.description) + "\n";
     out += ".SH SYNOPSIS\n";
-    if (group) out += ".B tenantctl " + esc(group->name) + "\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n";
-    else out += ".B tenantctl\n[\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGS\\fR]\n";
+    if (group && group->subcommands.empty()) {  // a command without subcommands: its own arguments
+        out += ".B tenantctl " + esc(group->name) + "\n[\\fIOPTIONS\\fR]";
+        for (const auto& p : group->positionals) out += " \\fI" + esc(p.name) + "\\fR";
+        out += "\n";
+    } else if (group) {
+        out += ".B tenantctl " + esc(group->name) + "\n\\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n";
+    } else {
+        out += ".B tenantctl\n[\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGS\\fR]\n";
+    }
     if (!text.description.empty()) out += ".SH DESCRIPTION\n" + paragraph_text(text.description);
     out += ".SH COMMANDS\n";
     if (group) {
