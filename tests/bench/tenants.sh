@@ -16,7 +16,7 @@ mkdir -p "$HOME"
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE
 export TENANTCTL_RATE_LIMIT=off BENCH_SECRET=bench-secret-value-0001
 # 32 server threads: the simulated latency below sleeps in a server thread, and 4 (the default) would cap it.
-"$tc" dev --no-containers --listen 127.0.0.1:0 --state-dir "$work/state" --test-hooks --no-containers --threads 32 2>"$work/dev.log" &
+"$tc" dev --listen 127.0.0.1:0 --state-dir "$work/state" --test-hooks --no-containers --threads 32 2>"$work/dev.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 200); do [ -s "$work/state/dev.json" ] && break; sleep 0.05; done
