@@ -10,6 +10,7 @@
 #include "core/redact.hpp"
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
+#include "deploy/deploy.hpp"
 
 namespace tenantctl::tenants {
 
@@ -62,7 +63,9 @@ Result<Source> source_for_file(const TenantsFile& f, const Env& env) {
 std::string plan_tag(const std::string& plan) { return "plan-" + plan; }
 
 bool is_reserved_tag(const std::string& tag, const std::string& managed_tag) {
-    return tag == managed_tag || starts_with(tag, "plan-") || starts_with(tag, "tcd-");
+    // deploy's upload digest tag belongs to `tenantctl deploy --dispatch-namespace`, not to the tenant
+    return tag == managed_tag || starts_with(tag, "plan-") || starts_with(tag, "tcd-") ||
+           starts_with(tag, deploy::k_upload_tag_prefix);
 }
 
 std::vector<std::string> user_tags_of(const std::vector<std::string>& tags, const std::string& managed_tag) {

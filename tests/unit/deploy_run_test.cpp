@@ -13,6 +13,7 @@
 #include "core/strings.hpp"
 #include "deploy/deploy.hpp"
 #include "images/registry.hpp"
+#include "tenants/engine.hpp"
 
 using namespace tenantctl;
 using nlohmann::json;
@@ -367,4 +368,10 @@ TEST_CASE("deploy: in a git repository the commit becomes image labels and uploa
         if (req.method == "PUT") body = req.body;
     CHECK(body.find("\"workers/message\":\"hotfix\"") != std::string::npos);
     CHECK(body.find("\"workers/tag\":\"" + revision.substr(0, 7) + "-dirty\"") != std::string::npos);
+}
+
+TEST_CASE("deploy's upload digest tag is not a tenant's own tag for tenants apply") {
+    const std::string tag = std::string(deploy::k_upload_tag_prefix) + "0123456789abcdef";
+    CHECK(tenants::is_reserved_tag(tag, "tenantctl"));
+    CHECK(tenants::user_tags_of({"customer-acme", tag, "plan-pro"}, "tenantctl") == std::vector<std::string>{"customer-acme"});
 }
