@@ -25,7 +25,7 @@ std::string s_of(const json& o, const char* k) {
 }
 
 std::string apps_path(const ApiSession& s) {
-    return api::account_path(s.account_id) + "/containers/applications";
+    return api::applications_path(s.account_id);
 }
 
 // An application by id, or by name when no id matches (names are unique per account).

@@ -304,7 +304,7 @@ Status need_app(const std::string& want) {
 Result<json> find_app(ApiSession& s, const std::string& want) {
     api::ListOptions lo;
     lo.style = api::PageStyle::PageToken;
-    auto apps = s.client->list_all(api::account_path(s.account_id) + "/containers/applications", {}, lo);
+    auto apps = s.client->list_all(api::applications_path(s.account_id), {}, lo);
     if (!apps.ok()) return std::move(apps).error();
     for (const auto& a : *apps)
         if (a.value("name", std::string()) == want || a.value("id", std::string()) == want) return a;
@@ -319,7 +319,7 @@ Result<std::optional<json>> find_instance(ApiSession& s, const json& app, const 
     lo.style = api::PageStyle::PageToken;
     std::string app_id = app.value("id", std::string());
     std::string qualified = app.value("name", std::string()) + "-" + id;
-    auto list = s.client->list_all(api::account_path(s.account_id) + "/containers/applications/" + url_encode(app_id) + "/instances-v2",
+    auto list = s.client->list_all(api::applications_path(s.account_id) + "/" + url_encode(app_id) + "/instances-v2",
                                    {}, lo);
     if (!list.ok()) return std::move(list).error();
     for (const auto& i : *list) {
@@ -502,7 +502,7 @@ int run_restart(Context& ctx, const TenantsOptions& o) {
         return 0;
     }
     std::string iid = (**inst).value("id", std::string());
-    auto r = s->client->call(api::Method::Delete, api::account_path(s->account_id) + "/containers/applications/" +
+    auto r = s->client->call(api::Method::Delete, api::applications_path(s->account_id) + "/" +
                                                       url_encode(app->value("id", std::string())) + "/instances/" + url_encode(iid));
     if (!r.ok()) return ctx.ui.fail(r.error());
     doc["ok"] = true;

@@ -421,6 +421,8 @@ static std::vector<std::string> to_strings(const json& j) {
 }
 
 std::string account_path(const std::string& account) { return "/accounts/" + url_encode(account); }
+std::string applications_path(const std::string& account) { return account_path(account) + "/containers/applications"; }
+
 std::string namespace_path(const std::string& account, const std::string& ns) {
     return account_path(account) + "/workers/dispatch/namespaces/" + url_encode(ns);
 }

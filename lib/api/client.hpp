@@ -257,6 +257,7 @@ std::string account_path(const std::string& account);
 std::string namespace_path(const std::string& account, const std::string& ns);
 std::string namespace_script_path(const std::string& account, const std::string& ns, const std::string& script);
 std::string script_base_path(const ScriptRef& ref);
+std::string applications_path(const std::string& account);  // …/containers/applications
 
 // Account id sanity check done before anything is sent: 1-32 characters of [A-Za-z0-9_-].
 Status validate_account_id(const std::string& id, const std::string& source);

@@ -9,7 +9,6 @@
 
 #include "core/fs.hpp"
 #include "core/redact.hpp"
-#include "core/sha256.hpp"
 #include "core/strings.hpp"
 #include "deploy/containers.hpp"
 #include "images/context.hpp"
@@ -35,26 +34,6 @@ struct ContainerPlan {
     images::ContextDigest context;
     ContainerOutcome outcome;
 };
-
-// The digest that decides whether the worker must be uploaded again: the metadata without what changes on
-// every run or is not content (tags, annotations, the migrations computed against the deployed tag), plus
-// the config's own migration list, plus every module.
-std::string upload_digest(const UploadBundle& b, const json& config_migrations) {
-    json m = b.metadata;
-    m.erase("tags");
-    m.erase("annotations");
-    m.erase("migrations");
-    Sha256 h;
-    h.update(m.dump()).update(std::string(1, '\0')).update(config_migrations.dump());
-    for (const auto& mod : b.modules) {
-        h.update(std::string(1, '\0')).update(mod.name).update(std::string(1, '\0')).update(mod.content_type);
-        h.update(std::string(1, '\0'))
-            .update(std::to_string(mod.data.size()))
-            .update(std::string(1, '\0'))
-            .update(mod.data);
-    }
-    return h.hex();
-}
 
 Status write_outdir(const std::string& dir, const UploadBundle& bundle) {
     // The upload exactly as it would be sent, except secret values, which are masked.
@@ -169,32 +148,37 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         }
     }
 
-    // 2. The worker upload.
-    auto git = images::read_git_info(cfg.dir);
+    // 2. The worker upload: built once; the per-upload fields are set when it is sent.
     UploadOptions uo;
     uo.config_dir = cfg.dir;
     uo.keep_vars = o.keep_vars;
-    uo.message = !o.message.empty() ? o.message : git ? git->subject : std::string();
-    uo.version_tag = !o.version_tag.empty() ? o.version_tag
-                     : git                  ? git->short_commit + (git->dirty ? "-dirty" : "")
-                                            : "";
     uo.compatibility_date = o.compatibility_date;
-    auto build_bundle = [&](const std::optional<std::string>& migration_tag,
-                            const std::vector<std::string>& tags) -> Result<UploadBundle> {
-        UploadOptions u = uo;
-        u.current_migration_tag = migration_tag;
-        u.tags = tags;
-        TRY_ASSIGN(UploadBundle b, build_upload(c, u));
-        for (const auto& [k, v] : o.secrets)
-            b.metadata["bindings"].push_back({{"name", k}, {"type", "secret_text"}, {"text", *v}});
-        return b;
+    TRY_ASSIGN(UploadBundle bundle, build_upload(c, uo));
+    rep.upload_digest = bundle.digest.substr(bundle.digest.find(':') + 1);
+    // Secrets go in after the digest: their values never enter the recorded tag.
+    for (const auto& [k, v] : o.secrets)
+        bundle.metadata["bindings"].push_back({{"name", k}, {"type", "secret_text"}, {"text", *v}});
+    // The project's git commit (labels and annotations), read only when something is built or uploaded.
+    std::optional<std::optional<images::GitInfo>> git_cache;
+    auto git = [&]() -> const std::optional<images::GitInfo>& {
+        if (!git_cache) git_cache = images::read_git_info(cfg.dir);
+        return *git_cache;
     };
-    TRY_ASSIGN(UploadBundle bundle, build_bundle(std::nullopt, {}));
-    rep.upload_digest = upload_digest(bundle, json_at(c, "migrations"));
+    auto revise = [&](const std::optional<std::string>& migration_tag, const std::vector<std::string>& tags) {
+        const auto& g = git();
+        uo.current_migration_tag = migration_tag;
+        uo.tags = tags;
+        uo.message = !o.message.empty() ? o.message : g ? g->subject : std::string();
+        uo.version_tag = !o.version_tag.empty() ? o.version_tag : g ? g->short_commit + (g->dirty ? "-dirty" : "") : "";
+        return apply_revision(bundle, c, uo);
+    };
     const std::string upload_tag = k_upload_tag_prefix + rep.upload_digest.substr(0, 16);
 
     if (o.dry_run) {
-        if (!o.outdir.empty()) TRY_STATUS(write_outdir(o.outdir, bundle));
+        if (!o.outdir.empty()) {
+            TRY_STATUS(revise(std::nullopt, {}));  // what a first upload would send (no state is read)
+            TRY_STATUS(write_outdir(o.outdir, bundle));
+        }
         for (auto& p : plans) {
             p.outcome.action = "dry-run";
             rep.containers.push_back(p.outcome);
@@ -253,7 +237,7 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
     std::vector<json> apps;
     if (!plans.empty()) {
         api::ListOptions lo;
-        TRY_ASSIGN(apps, client->list_all(api::account_path(o.account_id) + "/containers/applications", {}, lo));
+        TRY_ASSIGN(apps, client->list_all(api::applications_path(o.account_id), {}, lo));
     }
     auto find_app = [&](const std::string& name) -> const json* {
         for (const auto& a : apps)
@@ -300,9 +284,9 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         spec.build_args = p.build_args;
         spec.tag = remote;
         spec.labels[k_context_label] = p.context.digest;
-        if (git) {
-            spec.labels["org.opencontainers.image.revision"] = git->commit + (git->dirty ? "-dirty" : "");
-            spec.labels["tenantctl.git.subject"] = git->subject;
+        if (const auto& g = git()) {
+            spec.labels["org.opencontainers.image.revision"] = g->commit + (g->dirty ? "-dirty" : "");
+            spec.labels["tenantctl.git.subject"] = g->subject;
         }
         TRY_STATUS(docker->build(*dinfo, spec, p.dockerfile_content, ev.docker_output));
         p.outcome.built = true;
@@ -322,7 +306,7 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
     if (script && recorded && o.secrets.empty() && !o.force) {
         rep.skipped.push_back("worker " + rep.worker + ": unchanged (upload " + rep.upload_digest.substr(0, 16) + ")");
     } else {
-        TRY_ASSIGN(bundle, build_bundle(migration_tag, tags));
+        TRY_STATUS(revise(migration_tag, tags));
         if (!o.outdir.empty()) TRY_STATUS(write_outdir(o.outdir, bundle));
         api::MultipartBody body = encode_upload(bundle);
         step("uploading worker " + rep.worker +
@@ -351,7 +335,7 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
             labels.push_back({{"name", k_context_label}, {"value", p.context.digest}});
         }
         const json* app = find_app(p.name);
-        const std::string base = api::account_path(o.account_id) + "/containers/applications";
+        const std::string base = api::applications_path(o.account_id);
         if (!app) {
             step("creating container application " + p.name);
             TRY_ASSIGN(auto r, client->call(api::Method::Post, base, {}, api::json_body(desired)));

@@ -204,8 +204,6 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
         return Error(ErrorKind::Config, "a Python main module needs the \"python_workers\" compatibility flag",
                      "add compatibility_flags = [\"python_workers\"]");
     }
-    TRY_ASSIGN(json mig, migrations_for_upload(json_at(c, "migrations"), o.current_migration_tag));
-    if (!mig.is_null()) m["migrations"] = mig;
     json keep = {"secret_text", "secret_key"};
     bool keep_vars = o.keep_vars || (json_at(c, "keep_vars").is_boolean() && json_at(c, "keep_vars").get<bool>());
     if (keep_vars) {
@@ -222,21 +220,43 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
     copy_if_present(m, c, "observability");
     copy_if_present(m, c, "placement");
     copy_if_present(m, c, "logpush");
-    if (!o.tags.empty()) m["tags"] = o.tags;
+    bundle.metadata = m;
+
+    // The content digest: everything the worker runs, before the per-upload fields (tags, annotations and the
+    // migrations relative to the deployed tag; the config's own migration list stands in for the latter).
+    Sha256 h;
+    h.update(m.dump()).update(std::string(1, '\0')).update(json_at(c, "migrations").dump());
+    for (const auto& mod : bundle.modules) {
+        h.update(std::string(1, '\0')).update(mod.name).update(std::string(1, '\0')).update(mod.content_type);
+        h.update(std::string(1, '\0'))
+            .update(std::to_string(mod.data.size()))
+            .update(std::string(1, '\0'))
+            .update(mod.data);
+    }
+    bundle.digest = "sha256:" + h.hex();
+    TRY_STATUS(apply_revision(bundle, c, o));
+    return bundle;
+}
+
+Status apply_revision(UploadBundle& bundle, const json& c, const UploadOptions& o) {
+    json& m = bundle.metadata;
+    TRY_ASSIGN(json mig, migrations_for_upload(json_at(c, "migrations"), o.current_migration_tag));
+    if (mig.is_null())
+        m.erase("migrations");
+    else
+        m["migrations"] = mig;
+    if (o.tags.empty())
+        m.erase("tags");
+    else
+        m["tags"] = o.tags;
     json annotations = json::object();
     if (!o.message.empty()) annotations["workers/message"] = o.message;
     if (!o.version_tag.empty()) annotations["workers/tag"] = o.version_tag;
-    if (!annotations.empty()) m["annotations"] = annotations;
-    bundle.metadata = m;
-
-    Sha256 h;
-    h.update(m.dump());
-    for (const auto& mod : bundle.modules) {
-        h.update(mod.name).update(std::string(1, '\0')).update(mod.content_type).update(std::string(1, '\0'));
-        h.update(std::to_string(mod.data.size())).update(std::string(1, '\0')).update(mod.data);
-    }
-    bundle.digest = "sha256:" + h.hex();
-    return bundle;
+    if (annotations.empty())
+        m.erase("annotations");
+    else
+        m["annotations"] = annotations;
+    return {};
 }
 
 api::MultipartBody encode_upload(const UploadBundle& bundle) {

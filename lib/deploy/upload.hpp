@@ -15,29 +15,37 @@ namespace tenantctl::deploy {
 using api::Module;
 
 struct UploadOptions {
-    std::string config_dir;                  // absolute; relative paths in the config resolve against it
-    bool keep_vars = false;                  // --keep-vars (or keep_vars in config)
+    std::string config_dir;                            // absolute; relative paths in the config resolve against it
+    bool keep_vars = false;                            // --keep-vars (or keep_vars in config)
     std::optional<std::string> current_migration_tag;  // the deployed script's migration_tag, if any
-    std::vector<std::string> tags;           // script tags (dispatch-namespace scripts)
-    std::string message;                     // annotation workers/message
-    std::string version_tag;                 // annotation workers/tag
-    std::optional<std::string> compatibility_date;  // --compatibility-date override
+    std::vector<std::string> tags;                     // script tags (dispatch-namespace scripts)
+    std::string message;                               // annotation workers/message
+    std::string version_tag;                           // annotation workers/tag
+    std::optional<std::string> compatibility_date;     // --compatibility-date override
 };
 
 struct UploadBundle {
     nlohmann::json metadata;
     std::vector<Module> modules;
-    std::string digest;  // sha256 over metadata and modules: equal digests mean an identical upload
+    // "sha256:…" over the worker's content: the metadata without the per-upload fields (tags, annotations,
+    // migrations relative to the deployed tag), the config's migration list and every module. Equal digests
+    // mean the same worker.
+    std::string digest;
 };
 
 // Builds the upload from a normalized config (wrangler's key names). Errors name the field and value.
 Result<UploadBundle> build_upload(const nlohmann::json& config, const UploadOptions& options);
 
+// Sets the per-upload fields of a built upload from `options` (current_migration_tag, tags, message,
+// version_tag), leaving its content and digest alone: one build serves any number of uploads.
+Status apply_revision(UploadBundle& bundle, const nlohmann::json& config, const UploadOptions& options);
+
 // Worker bindings as the upload API wants them, from the normalized config.
 nlohmann::json bindings_from_config(const nlohmann::json& config);
 
 // `migrations` for the upload relative to the script's current tag; null when nothing is to migrate.
-Result<nlohmann::json> migrations_for_upload(const nlohmann::json& migrations, const std::optional<std::string>& current_tag);
+Result<nlohmann::json> migrations_for_upload(const nlohmann::json& migrations,
+                                             const std::optional<std::string>& current_tag);
 
 // Content type for a module: the rule's type when one selected it, else by extension.
 std::string module_content_type(const std::string& path, const std::string& rule_type = {});

@@ -1,6 +1,8 @@
 // config: discovery, environments, normalization and validation diagnostics (exact rendered text).
 #include <doctest/doctest.h>
 
+#include "../support/test_fs.hpp"
+
 #include <filesystem>
 #include <fstream>
 
@@ -14,24 +16,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("tenantctl-config-test-" + random_hex(6));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string write(const std::string& rel, const std::string& text) const {
-        fs::path p = path / rel;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p, std::ios::binary) << text;
-        return p.string();
-    }
-    std::string str() const { return path.string(); }
+struct TempDir : tenantctl::testing::TempDir {
+    TempDir() : tenantctl::testing::TempDir("tenantctl-config-test") {}
 };
+
 
 LoadedConfig load_in(const TempDir& d, std::optional<std::string> env = std::nullopt, std::string config = {}) {
     LoadOptions o;

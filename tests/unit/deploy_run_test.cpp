@@ -3,10 +3,9 @@
 // the registry already has, and a missing docker.
 #include <doctest/doctest.h>
 
-#include <git2.h>
-
 #include <filesystem>
 
+#include "../support/test_fs.hpp"
 #include "../support/test_http_server.hpp"
 #include "config/config.hpp"
 #include "core/fs.hpp"
@@ -310,34 +309,9 @@ TEST_CASE("the digest in docker push output") {
     CHECK(images::push_digest_from_output("").empty());
 }
 
-namespace {
-// Commits everything in `dir` as one commit with `subject` (libgit2, like a user's project repository).
-void git_commit_all(const std::string& dir, const char* subject) {
-    git_libgit2_init();
-    git_repository* repo = nullptr;
-    REQUIRE(git_repository_init(&repo, dir.c_str(), 0) == 0);
-    git_index* index = nullptr;
-    REQUIRE(git_repository_index(&index, repo) == 0);
-    REQUIRE(git_index_add_all(index, nullptr, 0, nullptr, nullptr) == 0);
-    REQUIRE(git_index_write(index) == 0);
-    git_oid tree_id, commit_id;
-    REQUIRE(git_index_write_tree(&tree_id, index) == 0);
-    git_tree* tree = nullptr;
-    REQUIRE(git_tree_lookup(&tree, repo, &tree_id) == 0);
-    git_signature* sig = nullptr;
-    REQUIRE(git_signature_now(&sig, "test", "test@example.com") == 0);
-    REQUIRE(git_commit_create_v(&commit_id, repo, "HEAD", sig, sig, nullptr, subject, tree, 0) == 0);
-    git_signature_free(sig);
-    git_tree_free(tree);
-    git_index_free(index);
-    git_repository_free(repo);
-    // no git_libgit2_shutdown(): init/shutdown cycles leak libgit2 thread-local buffers (dynlibs::git2_init)
-}
-}  // namespace
-
 TEST_CASE("deploy: in a git repository the commit becomes image labels and upload annotations; flags override") {
     Project p;
-    git_commit_all(p.dir, "add the web app");
+    tenantctl::testing::git_commit_all(p.dir, "add the web app");
     Plane plane;
     api::ApiClient client(plane.client_options());
     FakeDocker docker;

@@ -1,7 +1,8 @@
 // Unit tests for lib/scaffold's templates and init: name substitution, project names, template lookup,
 // template sources, staging into place, refusal of non-empty directories, modes kept, local git clones.
 #include <doctest/doctest.h>
-#include <git2.h>
+
+#include "../support/test_fs.hpp"
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -19,18 +20,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("tenantctl-scaffold-test-" + random_hex(6));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string str() const { return path.string(); }
+struct TempDir : tenantctl::testing::TempDir {
+    TempDir() : tenantctl::testing::TempDir("tenantctl-scaffold-test") {}
 };
+
 
 void write(const fs::path& p, const std::string& content, fs::perms mode = fs::perms(0644)) {
     fs::create_directories(p.parent_path());
@@ -240,25 +233,7 @@ TEST_CASE("scaffold: init from a local git repository (libgit2) with #subdir, an
     fs::path repo_dir = tmp.path / "repo";
     fs::create_directories(repo_dir);
     fs::copy(t, repo_dir / "templates", fs::copy_options::recursive);
-    git_libgit2_init();
-    git_repository* repo = nullptr;
-    REQUIRE(git_repository_init(&repo, repo_dir.string().c_str(), 0) == 0);
-    git_index* index = nullptr;
-    REQUIRE(git_repository_index(&index, repo) == 0);
-    REQUIRE(git_index_add_all(index, nullptr, 0, nullptr, nullptr) == 0);
-    REQUIRE(git_index_write(index) == 0);
-    git_oid tree_id, commit_id;
-    REQUIRE(git_index_write_tree(&tree_id, index) == 0);
-    git_tree* tree = nullptr;
-    REQUIRE(git_tree_lookup(&tree, repo, &tree_id) == 0);
-    git_signature* sig = nullptr;
-    REQUIRE(git_signature_now(&sig, "test", "test@example.com") == 0);
-    REQUIRE(git_commit_create_v(&commit_id, repo, "HEAD", sig, sig, nullptr, "templates", tree, 0) == 0);
-    git_signature_free(sig);
-    git_tree_free(tree);
-    git_index_free(index);
-    git_repository_free(repo);
-    // no git_libgit2_shutdown(): init/shutdown cycles leak libgit2 thread-local buffers (dynlibs::git2_init)
+    tenantctl::testing::git_commit_all(repo_dir.string(), "templates");
     write(repo_dir / "templates" / "demo" / "uncommitted.txt", "not in the commit\n");
 
     InitOptions o;

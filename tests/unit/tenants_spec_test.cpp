@@ -2,6 +2,8 @@
 // secret resolution, reserved tags, the digest and the plan.
 #include <doctest/doctest.h>
 
+#include "../support/test_fs.hpp"
+
 #include <filesystem>
 #include <fstream>
 
@@ -16,23 +18,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("tenantctl-tenants-test-" + random_hex(6));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string write(const std::string& rel, const std::string& text) const {
-        fs::path p = path / rel;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p, std::ios::binary) << text;
-        return p.string();
-    }
+struct TempDir : tenantctl::testing::TempDir {
+    TempDir() : tenantctl::testing::TempDir("tenantctl-tenants-test") {}
 };
+
 
 const char* k_example = R"(namespace: production
 script: ./dist/tenant.mjs
