@@ -7,30 +7,10 @@
 # platform's request log) and builds/pushes nothing; a changed image rolls out and the tenant gets the new
 # instance; dispatch-namespace deploys; the containers commands (list, info, instances, restart, images).
 set -euo pipefail
-src=$TENANTCTL_SOURCE_DIR
-echo_bin=$TENANTCTL_BUILD_DIR/tests/apps/tenant-echo
-[ -x "$echo_bin" ] || { echo "missing $echo_bin" >&2; exit 1; }
-tmp=$(mktemp -d)
-export HOME=$tmp XDG_CONFIG_HOME=$tmp/config DOCKER_CONFIG=$tmp/docker-config
-dev=""
-cleanup() {
-  [ -n "$dev" ] && { kill "$dev" 2>/dev/null || true; wait "$dev" 2>/dev/null || true; }
-  # containers this platform started are removed by it; the images it built stay in the shared daemon only
-  # under this run's registry host, which is gone with $tmp.
-  bash "$src/tests/support/docker_env.sh" stop "$tmp/docker" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-eval "$(bash "$src/tests/support/docker_env.sh" start "$tmp/docker")"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rport=$(free_port)
-"$TENANTCTL" dev --containers --network host --listen 127.0.0.1:0 --router-listen "127.0.0.1:$rport" \
-  --state-dir "$tmp/state" --test-hooks >"$tmp/dev.log" 2>&1 &
-dev=$!
-for _ in $(seq 1 200); do [ -s "$tmp/state/dev.json" ] && break; sleep 0.1; done
-[ -s "$tmp/state/dev.json" ] || { cat "$tmp/dev.log" >&2; exit 1; }
+source "$(dirname "$0")/containers_common.inc"
+[ -x "$echo_bin" ] || { echo "missing $echo_bin (build the tenant-echo target)" >&2; exit 1; }
+start_containers_dev --test-hooks
 log=$tmp/state/requests.log
-router="http://127.0.0.1:$rport"
 
 fail=0
 pass() { echo "ok   $1"; }

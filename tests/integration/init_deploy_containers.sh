@@ -7,17 +7,8 @@
 # its own container (path, query and subdomain routing, _status, _restart, _metadata).
 set -euo pipefail
 : "${TENANTCTL:?}" "${TENANTCTL_SOURCE_DIR:?}"
-src=$TENANTCTL_SOURCE_DIR
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tenantctl-init-cp.XXXXXX")
-export HOME=$tmp XDG_CONFIG_HOME=$tmp/config DOCKER_CONFIG=$tmp/docker-config
+source "$(dirname "$0")/containers_common.inc"
 unset TENANTCTL_TEMPLATES_DIR
-dev=""
-cleanup() {
-  [ -n "$dev" ] && { kill "$dev" 2>/dev/null; wait "$dev" 2>/dev/null || true; }
-  bash "$src/tests/support/docker_env.sh" stop "$tmp/docker" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 fails=0
 check() {
   local what=$1; shift
@@ -27,14 +18,7 @@ check() {
 "$TENANTCTL" init "$tmp/platform" --template container-platform --name acme-platform >/dev/null
 check "the project has the example app's binary" test -x "$tmp/platform/example-app/tenant-echo"
 
-eval "$(bash "$src/tests/support/docker_env.sh" start "$tmp/docker")"
-rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$TENANTCTL" dev --containers --network host --listen 127.0.0.1:0 --router-listen "127.0.0.1:$rport" \
-  --state-dir "$tmp/state" >"$tmp/dev.log" 2>&1 &
-dev=$!
-for _ in $(seq 1 200); do [ -s "$tmp/state/dev.json" ] && break; sleep 0.1; done
-[ -s "$tmp/state/dev.json" ] || { cat "$tmp/dev.log" >&2; exit 1; }
-router=http://127.0.0.1:$rport
+start_containers_dev
 
 out=$("$TENANTCTL" --local --cwd "$tmp/platform" deploy --json 2>"$tmp/deploy.err") || { cat "$tmp/deploy.err"; echo "FAIL - deploy"; exit 1; }
 check "deploy uploads the router worker" test "$(jq -r .worker.uploaded <<<"$out")" = true

@@ -6,27 +6,11 @@
 # get` shows it running, `tenants restart` stops exactly that instance (tenant b's keeps running) and the next
 # request gets a fresh one.
 set -euo pipefail
-src=$TENANTCTL_SOURCE_DIR
-echo_bin=$TENANTCTL_BUILD_DIR/tests/apps/tenant-echo
+source "$(dirname "$0")/containers_common.inc"
 [ -x "$echo_bin" ] || { echo "missing $echo_bin (build the tenant-echo target)" >&2; exit 1; }
-tmp=$(mktemp -d)
-export HOME=$tmp XDG_CONFIG_HOME=$tmp/config DOCKER_CONFIG=$tmp/docker-config
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
 export TENANTCTL_RATE_LIMIT=off
-dev=""
-cleanup() {
-  [ -n "$dev" ] && { kill "$dev" 2>/dev/null || true; wait "$dev" 2>/dev/null || true; }
-  bash "$src/tests/support/docker_env.sh" stop "$tmp/docker" >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-eval "$(bash "$src/tests/support/docker_env.sh" start "$tmp/docker")"
-rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$TENANTCTL" dev --containers --network host --listen 127.0.0.1:0 --router-listen "127.0.0.1:$rport" \
-  --state-dir "$tmp/state" >"$tmp/dev.log" 2>&1 &
-dev=$!
-for _ in $(seq 1 200); do [ -s "$tmp/state/dev.json" ] && break; sleep 0.1; done
-[ -s "$tmp/state/dev.json" ] || { cat "$tmp/dev.log" >&2; exit 1; }
+start_containers_dev
 
 fail=0
 pass() { echo "ok   - $1"; }
