@@ -63,7 +63,7 @@ for shell in bash zsh fish; do
   out=$(${shell}_complete "tenantctl config show --")
   expect "$shell: tenantctl config show --<TAB>" "$out" --json --env --config --output
   out=$(${shell}_complete "tenantctl deploy --")
-  expect "$shell: tenantctl deploy --<TAB>" "$out" --json --env --config
+  expect "$shell: tenantctl deploy --<TAB>" "$out" --dispatch-namespace --dry-run --containers-rollout --json --env --config
   out=$(${shell}_complete "tenantctl --output ")
   expect "$shell: tenantctl --output <TAB>" "$out" table json yaml
   refuse "$shell: tenantctl --output <TAB>" "$out" config

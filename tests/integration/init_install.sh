@@ -64,7 +64,7 @@ for shell in bash zsh fish; do
   got=$(${shell}_complete "tenantctl tenants ")
   check "installed $shell completion: tenantctl tenants <TAB>" has_all "$got" apply get list
   got=$(${shell}_complete "tenantctl deploy --")
-  check "installed $shell completion: tenantctl deploy --<TAB>" has_all "$got" --json --env --config
+  check "installed $shell completion: tenantctl deploy --<TAB>" has_all "$got" --dispatch-namespace --dry-run --json --env --config
   got=$(${shell}_complete "tenantctl --local secret list --dispatch-namespace ")
   check "installed $shell completion: a namespace from tenantctl dev" has_all "$got" production
   if [ $tenant_positional = 1 ]; then
