@@ -7,7 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <unordered_map>
+#include <iterator>
 
 #include "config/node.hpp"
 
@@ -67,15 +67,21 @@ int hex_val(char c) {
     return -1;
 }
 
+// Byte classes for the scanner's hot loops.
+struct ByteClasses {
+    bool plain[256] = {};  // may appear unescaped inside a string run ('"', '\\' and control characters may not)
+    constexpr ByteClasses() {
+        for (int c = 0x20; c < 256; ++c) plain[c] = c != '"' && c != '\\';
+    }
+};
+constexpr ByteClasses k_bytes;
+
 class Parser {
 public:
-    Parser(std::string_view text, const std::string& file) : m_t(text), m_file(file) {
-        m_line_starts.push_back(0);
-        for (size_t i = 0; i < m_t.size(); ++i)
-            if (m_t[i] == '\n') m_line_starts.push_back(i + 1);
-    }
+    Parser(std::string_view text, const std::string& file) : m_t(text), m_file(file) {}
 
     Result<Node> run() {
+        m_stack.reserve(256);
         next();
         Node root;
         if (m_tok == Tok::Eof) {
@@ -105,8 +111,13 @@ public:
 private:
     std::string_view m_t;
     const std::string& m_file;
-    std::vector<size_t> m_line_starts;
     size_t m_p = 0;        // scan position
+    // Line bookkeeping while scanning: the line number of m_p and the offset where that line starts. Only
+    // trivia (whitespace, comments) can hold line breaks; a string cannot (that is an error).
+    int m_line = 1;
+    size_t m_line_start = 0;
+    int m_tok_line = 1;          // line of the current token
+    size_t m_tok_line_start = 0;  // offset where that line starts
     size_t m_tok_off = 0;  // offset of the current token
     Tok m_tok = Tok::Eof;
     std::string m_str;     // decoded string of a String token
@@ -125,10 +136,24 @@ private:
         m_err_off = off;
     }
 
+    // Position of any offset (used for errors: counts lines from the start).
     Pos pos_at(size_t off) const {
-        auto it = std::upper_bound(m_line_starts.begin(), m_line_starts.end(), off);
-        size_t idx = static_cast<size_t>(it - m_line_starts.begin()) - 1;
-        return {static_cast<int>(idx) + 1, static_cast<int>(off - m_line_starts[idx]) + 1};
+        off = std::min(off, m_t.size());
+        int line = 1;
+        size_t start = 0;
+        for (size_t i = 0; i < off; ++i)
+            if (m_t[i] == '\n') {
+                ++line;
+                start = i + 1;
+            }
+        return {line, static_cast<int>(off - start) + 1};
+    }
+    // Position of the current token, from the running line count.
+    Pos tok_pos() const { return {m_tok_line, static_cast<int>(m_tok_off - m_tok_line_start) + 1}; }
+
+    void newline_at(size_t i) {
+        ++m_line;
+        m_line_start = i + 1;
     }
 
     // Scans the next significant token; comments and whitespace are trivia.
@@ -137,30 +162,53 @@ private:
             m_tok = Tok::Eof;
             return;
         }
+        // Locals, not members, in the loops: a store to a member could alias the text (char data), which
+        // would make the compiler reload everything on every byte.
+        const size_t n = m_t.size();
+        const char* d = m_t.data();
+        size_t p = m_p;
         while (true) {
-            while (m_p < m_t.size()) {
-                size_t n = trivia_len(m_t, m_p);
-                if (n == 0) break;
-                m_p += n;
+            while (p < n) {
+                char w = d[p];
+                if (w == ' ' || w == '\t' || w == '\r') {
+                    ++p;
+                    continue;
+                }
+                if (w == '\n') {
+                    newline_at(p);
+                    ++p;
+                    continue;
+                }
+                if (static_cast<unsigned char>(w) < 0x80 && w != '\v' && w != '\f') break;
+                size_t len = trivia_len(m_t, p);
+                if (len == 0) break;
+                p += len;
             }
-            m_tok_off = m_p;
-            if (m_p >= m_t.size()) {
+            m_p = p;
+            m_tok_off = p;
+            m_tok_line = m_line;
+            m_tok_line_start = m_line_start;
+            if (p >= n) {
                 m_tok = Tok::Eof;
                 return;
             }
-            char c = m_t[m_p];
-            if (c == '/' && m_p + 1 < m_t.size() && m_t[m_p + 1] == '/') {
-                while (m_p < m_t.size() && m_t[m_p] != '\n' && m_t[m_p] != '\r') ++m_p;
+            char c = d[p];
+            if (c == '/' && p + 1 < n && d[p + 1] == '/') {
+                // A line comment ends before a line break (\n or \r).
+                p += 2;
+                while (p < n && d[p] != '\n' && d[p] != '\r') ++p;
                 continue;
             }
-            if (c == '/' && m_p + 1 < m_t.size() && m_t[m_p + 1] == '*') {
-                size_t end = m_t.find("*/", m_p + 2);
+            if (c == '/' && p + 1 < n && d[p + 1] == '*') {
+                size_t end = m_t.find("*/", p + 2);
                 if (end == std::string_view::npos) {
                     fail("UnexpectedEndOfComment", "a /* comment is never closed", "add the closing */");
                     m_tok = Tok::Eof;
                     return;
                 }
-                m_p = end + 2;
+                for (size_t i = p + 2; i < end; ++i)
+                    if (d[i] == '\n') newline_at(i);
+                p = end + 2;
                 continue;
             }
             break;
@@ -265,8 +313,12 @@ private:
                 fail("InvalidCharacter", "control character in a string", "escape it, e.g. \\t");
                 return;
             }
-            m_str += c;
-            ++m_p;
+            const char* d = m_t.data();  // a run of plain characters is copied at once
+            const size_t n = m_t.size();
+            size_t run = m_p + 1;
+            while (run < n && k_bytes.plain[static_cast<unsigned char>(d[run])]) ++run;
+            m_str.append(m_t.data() + m_p, run - m_p);
+            m_p = run;
         }
     }
 
@@ -320,7 +372,7 @@ private:
         m_num = m_t.substr(start, m_p - start);
     }
 
-    void set_pos(Node& n) { n.pos = pos_at(m_tok_off); }
+    void set_pos(Node& n) { n.pos = tok_pos(); }
 
     bool parse_value(Node& out, int depth) {
         if (failed()) return false;
@@ -364,11 +416,56 @@ private:
         return false;
     }
 
+    // Members and elements are collected on one scratch stack shared by every nesting level and moved into an
+    // exactly sized vector when their object or array closes: each node is moved twice at most, and no vector
+    // regrows while a large object is read.
+    std::vector<Node> m_stack;
+
+    void close_into(Node& out, size_t base) {
+        out.items.assign(std::make_move_iterator(m_stack.begin() + static_cast<std::ptrdiff_t>(base)),
+                         std::make_move_iterator(m_stack.end()));
+        m_stack.resize(base);
+    }
+
+    // Duplicate-key lookup for large objects: open addressing over member indices (keys stay in the members).
+    struct KeyIndex {
+        std::vector<unsigned> slots;  // member index + 1; 0 = empty
+        size_t count = 0;
+        static size_t hash(std::string_view k) { return std::hash<std::string_view>{}(k); }
+        template <typename KeyAt>
+        long find_or_add(std::string_view key, unsigned idx, const KeyAt& key_at) {
+            if ((count + 1) * 2 > slots.size()) grow(key_at);
+            size_t mask = slots.size() - 1;
+            for (size_t h = hash(key) & mask;; h = (h + 1) & mask) {
+                if (slots[h] == 0) {
+                    slots[h] = idx + 1;
+                    ++count;
+                    return -1;
+                }
+                if (key_at(slots[h] - 1) == key) return static_cast<long>(slots[h] - 1);
+            }
+        }
+        template <typename KeyAt>
+        void grow(const KeyAt& key_at) {
+            std::vector<unsigned> old = std::move(slots);
+            slots.assign(old.empty() ? 64 : old.size() * 2, 0);
+            size_t mask = slots.size() - 1;
+            for (unsigned v : old) {
+                if (!v) continue;
+                size_t h = hash(key_at(v - 1)) & mask;
+                while (slots[h]) h = (h + 1) & mask;
+                slots[h] = v;
+            }
+        }
+    };
+
     bool parse_object(Node& out, int depth) {
         out.kind = Node::Kind::Object;
         if (!check_depth(depth)) return false;
         next();  // {
-        std::unordered_map<std::string, size_t> index;  // only used for large objects
+        const size_t base = m_stack.size();
+        KeyIndex index;  // used once an object has 16 members
+        auto key_at = [this, base](unsigned k) -> std::string_view { return m_stack[base + k].key; };
         bool needs_comma = false;
         while (!failed() && m_tok != Tok::CloseBrace && m_tok != Tok::Eof) {
             if (m_tok == Tok::Comma) {
@@ -390,7 +487,7 @@ private:
             }
             Node member;
             member.key = std::move(m_str);
-            member.key_pos = pos_at(m_tok_off);
+            member.key_pos = tok_pos();
             next();
             if (m_tok != Tok::Colon) {
                 fail("ColonExpected", "expected ':' after the property name \"" + member.key.substr(0, 60) + "\"");
@@ -402,22 +499,18 @@ private:
                 return false;
             }
             // Duplicate keys: the last one wins (JavaScript keeps the first key's place in the order).
-            Node* existing = nullptr;
-            if (out.items.size() >= 16) {
-                if (index.empty())
-                    for (size_t k = 0; k < out.items.size(); ++k) index.emplace(out.items[k].key, k);
-                auto it = index.find(member.key);
-                if (it != index.end()) existing = &out.items[it->second];
+            const size_t count = m_stack.size() - base;
+            long existing = -1;
+            if (count >= 16) {
+                if (index.count == 0)
+                    for (unsigned k = 0; k < count; ++k) index.find_or_add(key_at(k), k, key_at);
+                existing = index.find_or_add(member.key, static_cast<unsigned>(count), key_at);
             } else {
-                for (auto& m : out.items)
-                    if (m.key == member.key) existing = &m;
+                for (size_t k = 0; k < count; ++k)
+                    if (m_stack[base + k].key == member.key) existing = static_cast<long>(k);
             }
-            if (existing) {
-                *existing = std::move(member);
-            } else {
-                if (!index.empty()) index.emplace(member.key, out.items.size());
-                out.items.push_back(std::move(member));
-            }
+            if (existing >= 0) m_stack[base + static_cast<size_t>(existing)] = std::move(member);
+            else m_stack.push_back(std::move(member));
             needs_comma = true;
         }
         if (failed()) return false;
@@ -425,6 +518,7 @@ private:
             fail("CloseBraceExpected", "expected '}' to close the object", "an object is never closed");
             return false;
         }
+        close_into(out, base);
         next();
         return true;
     }
@@ -433,6 +527,7 @@ private:
         out.kind = Node::Kind::Array;
         if (!check_depth(depth)) return false;
         next();  // [
+        const size_t base = m_stack.size();
         bool needs_comma = false;
         while (!failed() && m_tok != Tok::CloseBracket && m_tok != Tok::Eof) {
             if (m_tok == Tok::Comma) {
@@ -451,7 +546,7 @@ private:
                 if (!failed()) fail("ValueExpected", "expected a value");
                 return false;
             }
-            out.items.push_back(std::move(item));
+            m_stack.push_back(std::move(item));
             needs_comma = true;
         }
         if (failed()) return false;
@@ -459,6 +554,7 @@ private:
             fail("CloseBracketExpected", "expected ']' to close the array", "an array is never closed");
             return false;
         }
+        close_into(out, base);
         next();
         return true;
     }

@@ -1,6 +1,8 @@
 // Normalization and validation of a parsed wrangler configuration, following wrangler 4.164's
 // normalizeAndValidateConfig / normalizeAndValidateEnvironment: the same field taxonomy, defaults, messages
 // and environment rules. Every problem is collected (nothing stops at the first one), each with a position.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <climits>
 #include <filesystem>
@@ -8,6 +10,7 @@
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "config/config.hpp"
 #include "core/fs.hpp"
@@ -98,32 +101,32 @@ bool valid_bucket_name(const std::string& s) {
 }
 
 // `new URL("https://" + image)` parses and the last path segment carries a ":tag"; no scheme allowed.
-bool valid_registry_image(const std::string& img) {
-    if (img.empty() || img.find("://") != std::string::npos) return false;
+bool valid_registry_image(std::string_view img) {
+    if (img.empty() || img.find("://") != std::string_view::npos) return false;
     for (unsigned char c : img)
         if (c <= 0x20 || c == 0x7F || c == '<' || c == '>' || c == '^' || c == '|' || c == '\\' || c == '"' || c == '`' ||
             c == '{' || c == '}')
             return false;
     size_t end_host = img.find_first_of("/?#");
-    std::string host = img.substr(0, end_host);
-    std::string rest = end_host == std::string::npos ? "/" : img.substr(end_host);
+    std::string_view host = img.substr(0, end_host);
+    std::string_view rest = end_host == std::string_view::npos ? std::string_view("/") : img.substr(end_host);
     size_t at = host.rfind('@');
-    if (at != std::string::npos) host = host.substr(at + 1);
+    if (at != std::string_view::npos) host = host.substr(at + 1);
     if (host.empty()) return false;
     size_t colon = host.rfind(':');
-    if (colon != std::string::npos && host.find(']') == std::string::npos) {
-        std::string port = host.substr(colon + 1);
+    if (colon != std::string_view::npos && host.find(']') == std::string_view::npos) {
+        std::string_view port = host.substr(colon + 1);
         if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
             return false;
-        if (!port.empty() && std::stol(port) > 65535) return false;
+        if (!port.empty() && std::stol(std::string(port)) > 65535) return false;
         host = host.substr(0, colon);
         if (host.empty()) return false;
     }
     size_t qpos = rest.find_first_of("?#");
-    if (qpos != std::string::npos) rest = rest.substr(0, qpos);
+    if (qpos != std::string_view::npos) rest = rest.substr(0, qpos);
     if (rest.empty() || rest[0] != '/') return false;
-    std::string last = rest.substr(rest.rfind('/') + 1);
-    return last.find(':') != std::string::npos;
+    std::string_view last = rest.substr(rest.rfind('/') + 1);
+    return last.find(':') != std::string_view::npos;
 }
 
 struct SectionCtx {
@@ -135,14 +138,46 @@ struct SectionCtx {
     Pos pos;                             // where the section starts
 };
 
+// A diagnostic path (or other message part) built only when a diagnostic needs it: a whole string, or a base
+// string and a suffix ("containers[3]" + ".image").
+class LazyPath {
+public:
+    LazyPath(const std::string& s) : m_base(&s) {}  // NOLINT: implicit on purpose
+    LazyPath(const char* s) : m_suffix(s) {}        // NOLINT
+    LazyPath(const std::string& base, std::string_view suffix) : m_base(&base), m_suffix(suffix) {}
+    std::string str() const {
+        std::string out = m_base ? *m_base : std::string();
+        out += m_suffix;
+        return out;
+    }
+
+private:
+    const std::string* m_base = nullptr;
+    std::string_view m_suffix;
+};
+
+// One binding name of a section, for the uniqueness check. The diagnostic path is only built for duplicates.
 struct BindingName {
-    std::string name;
-    std::string type;
+    std::string_view name;
+    const char* type;
     Pos pos;
-    std::string path;
+    const char* field;      // "kv_namespaces", "vars", …
+    const char* sub;        // nested array ("bindings" of durable_objects) or nullptr
+    const char* key;        // "binding" / "name", or nullptr for vars (the name is the key)
+    long index;             // array index, or -1 when the field is an object
+    std::string path(const std::string& prefix) const {
+        std::string out = prefix + field;
+        if (sub) out += std::string(".") + sub;
+        if (index >= 0) out += "[" + std::to_string(index) + "]";
+        out += ".";
+        out += key ? std::string_view(key) : name;
+        return out;
+    }
 };
 
 class Normalizer {
+    std::unordered_map<std::string, bool> m_first_level_exists;  // may_exist's cache, for one normalize() call
+
 public:
     explicit Normalizer(const NormalizeOptions& o) : m_o(o) {
         m_config_file = o.config_path.empty() ? std::string("wrangler.toml")
@@ -272,7 +307,6 @@ private:
     const NormalizeOptions& m_o;
     std::string m_config_file;
     std::vector<Diagnostic> m_errors, m_warnings;
-    std::map<const BindingName*, const BindingName*> m_first_use;
 
     // ------------------------------------------------------------------ diagnostics
     Diagnostic make(Severity s, Pos p, std::string path, std::string msg, std::string hint) const {
@@ -293,6 +327,24 @@ private:
         m_warnings.push_back(make(Severity::Warning, p, std::move(path), std::move(msg), std::move(hint)));
     }
 
+    // False when `abs` lies below a first-level entry of the config directory that does not exist (then nothing
+    // below it exists either). Registry references like "registry.example.com/app:1" are checked as paths
+    // first, like wrangler does; with many containers this takes one stat per registry host, not one per image.
+    bool may_exist(const std::string& abs) {
+        const std::string& dir = m_o.dir;
+        if (dir.empty() || abs.size() <= dir.size() + 1 || abs.compare(0, dir.size(), dir) != 0 || abs[dir.size()] != '/')
+            return true;
+        size_t slash = abs.find('/', dir.size() + 1);
+        if (slash == std::string::npos) return true;
+        std::string first = abs.substr(0, slash);
+        auto it = m_first_level_exists.find(first);
+        if (it == m_first_level_exists.end()) {
+            struct stat st {};
+            it = m_first_level_exists.emplace(first, ::stat(first.c_str(), &st) == 0).first;
+        }
+        return it->second;
+    }
+
     std::string rel(const std::string& abs) const {
         if (abs.empty()) return abs;
         return relative_to(abs, m_o.dir);
@@ -300,7 +352,8 @@ private:
     std::string resolve(const std::string& p) const { return rel(absolute_path(p, m_o.dir)); }
 
     // Type check with wrangler's message: Expected "<field>" to be of type <type> but got <value>.
-    bool expect(const Node& v, const std::string& field, const std::string& path, const std::string& type) {
+    // Paths are LazyPath: the string is only built when there is something to report.
+    bool expect(const Node& v, std::string_view field, const LazyPath& path, std::string_view type) {
         bool ok = (type == "string" && v.is_string()) || (type == "boolean" && v.is_bool()) ||
                   (type == "number" && v.is_number()) || (type == "object" && v.is_object()) ||
                   (type == "array" && v.is_array());
@@ -309,30 +362,32 @@ private:
             if (type == "string" && v.kind == Node::Kind::Date) hint = "quote the value: " + q(v.s);
             if (type == "boolean" && v.is_string() && (v.s == "true" || v.s == "false")) hint = "write " + v.s + " without quotes";
             if (type == "number" && v.is_string()) hint = "write the number without quotes";
-            error(v.pos, path, "Expected " + q(field) + " to be of type " + type + " but got " + v.js_stringify() + ".", hint);
+            error(v.pos, path.str(),
+                  "Expected " + q(field) + " to be of type " + std::string(type) + " but got " + v.js_stringify() + ".", hint);
         }
         return ok;
     }
 
-    bool expect_string_array(const Node& v, const std::string& field, const std::string& path) {
+    bool expect_string_array(const Node& v, std::string_view field, const LazyPath& path) {
         bool ok = v.is_array() && std::all_of(v.items.begin(), v.items.end(), [](const Node& e) { return e.is_string(); });
-        if (!ok) error(v.pos, path, "Expected " + q(field) + " to be of type string array but got " + v.js_stringify() + ".");
+        if (!ok) error(v.pos, path.str(), "Expected " + q(field) + " to be of type string array but got " + v.js_stringify() + ".");
         return ok;
     }
 
-    void unknown_fields(const Node& obj, const std::vector<std::string>& known, const std::string& where,
-                        const std::string& path_prefix) {
+    void unknown_fields(const Node& obj, const std::vector<std::string>& known, const LazyPath& where,
+                        const LazyPath& path_prefix) {
         if (!obj.is_object()) return;
         for (const auto& m : obj.items) {
             if (contains(known, m.key)) continue;
+            std::string w = where.str();
             std::string hint;
-            if (starts_with(where, "env.") && contains(k_top_only, m.key)) {
+            if (starts_with(w, "env.") && contains(k_top_only, m.key)) {
                 hint = q(m.key) + " is only allowed at the top level of the file, not inside an environment";
             } else {
                 hint = closest_match(m.key, known);
                 if (!hint.empty()) hint = "did you mean " + q(hint) + "?";
             }
-            warning(m.key_pos, path_prefix + m.key, "Unexpected fields found in " + where + " field: " + q(m.key), hint);
+            warning(m.key_pos, path_prefix.str() + m.key, "Unexpected fields found in " + w + " field: " + q(m.key), hint);
         }
     }
 
@@ -505,8 +560,8 @@ private:
         }
         if (f == "triggers") {
             if (expect(v, f, path, "object")) {
-                if (const Node* c = v.find("crons")) expect(*c, "triggers.crons", path + ".crons", "array");
-                unknown_fields(v, {"crons", "events"}, "triggers", path + ".");
+                if (const Node* c = v.find("crons")) expect(*c, "triggers.crons", {path, ".crons"}, "array");
+                unknown_fields(v, {"crons", "events"}, "triggers", {path, "."});
             }
             return v.to_json();
         }
@@ -528,7 +583,7 @@ private:
                 } else if (!v.find("region") && !v.find("host") && !v.find("hostname")) {
                     error(v.pos, path, "\"placement\" needs a \"mode\" (\"off\" or \"smart\"), or a \"region\", \"host\" or \"hostname\".");
                 }
-                unknown_fields(v, {"mode", "hint", "region", "host", "hostname"}, "placement", path + ".");
+                unknown_fields(v, {"mode", "hint", "region", "host", "hostname"}, "placement", {path, "."});
             }
             return v.to_json();
         }
@@ -561,9 +616,9 @@ private:
     json normalize_build(const Node& v, const std::string& path) {
         json out = json::object();
         if (!expect(v, "build", path, "object")) return inheritable_default("build").value();
-        unknown_fields(v, {"command", "cwd", "watch_dir"}, "build", path + ".");
-        if (const Node* c = v.find("command"); c && expect(*c, "build.command", path + ".command", "string")) out["command"] = c->s;
-        if (const Node* c = v.find("cwd"); c && expect(*c, "build.cwd", path + ".cwd", "string")) out["cwd"] = c->s;
+        unknown_fields(v, {"command", "cwd", "watch_dir"}, "build", {path, "."});
+        if (const Node* c = v.find("command"); c && expect(*c, "build.command", {path, ".command"}, "string")) out["command"] = c->s;
+        if (const Node* c = v.find("cwd"); c && expect(*c, "build.cwd", {path, ".cwd"}, "string")) out["cwd"] = c->s;
         if (const Node* w = v.find("watch_dir")) {
             if (w->is_string()) {
                 out["watch_dir"] = resolve(w->s);
@@ -583,10 +638,10 @@ private:
 
     void validate_observability(const Node& v, const std::string& path) {
         // Unknown fields anywhere below `observability` are reported as fields of "observability".
-        unknown_fields(v, {"enabled", "head_sampling_rate", "logs", "traces"}, "observability", path + ".");
-        if (const Node* e = v.find("enabled")) expect(*e, "observability.enabled", path + ".enabled", "boolean");
+        unknown_fields(v, {"enabled", "head_sampling_rate", "logs", "traces"}, "observability", {path, "."});
+        if (const Node* e = v.find("enabled")) expect(*e, "observability.enabled", {path, ".enabled"}, "boolean");
         if (const Node* h = v.find("head_sampling_rate"))
-            expect(*h, "observability.head_sampling_rate", path + ".head_sampling_rate", "number");
+            expect(*h, "observability.head_sampling_rate", {path, ".head_sampling_rate"}, "number");
         for (const char* sub : {"logs", "traces"}) {
             const Node* s = v.find(sub);
             if (!s) continue;
@@ -595,10 +650,10 @@ private:
             if (!expect(*s, sf, sp, "object")) continue;
             std::vector<std::string> known = {"enabled", "head_sampling_rate", "persist", "destinations"};
             if (std::string(sub) == "logs") known.push_back("invocation_logs");
-            unknown_fields(*s, known, "observability", sp + ".");
+            unknown_fields(*s, known, "observability", {sp, "."});
             for (const char* b : {"enabled", "invocation_logs", "persist"})
                 if (const Node* n = s->find(b)) expect(*n, sf + "." + b, sp + "." + b, "boolean");
-            if (const Node* n = s->find("head_sampling_rate")) expect(*n, sf + ".head_sampling_rate", sp + ".head_sampling_rate", "number");
+            if (const Node* n = s->find("head_sampling_rate")) expect(*n, sf + ".head_sampling_rate", {sp, ".head_sampling_rate"}, "number");
             if (const Node* n = s->find("destinations")) expect_string_array(*n, sf + ".destinations", sp + ".destinations");
         }
     }
@@ -617,7 +672,7 @@ private:
                 continue;
             }
             if (const Node* t = m.find("tag")) {
-                expect(*t, field + ".tag", p + ".tag", "string");
+                expect(*t, field + ".tag", {p, ".tag"}, "string");
             } else {
                 error(m.pos, p + ".tag", q(field + ".tag") + " is a required field.", "add a tag such as \"v1\"");
             }
@@ -701,16 +756,16 @@ private:
         if (f == "secrets") {
             if (expect(v, f, path, "object")) {
                 if (const Node* r = v.find("required")) expect_string_array(*r, "secrets.required", path + ".required");
-                unknown_fields(v, {"required"}, "secrets", path + ".");
+                unknown_fields(v, {"required"}, "secrets", {path, "."});
             }
             return v.to_json();
         }
         if (f == "durable_objects") {
             if (!expect(v, f, path, "object")) return {{"bindings", json::array()}};
-            unknown_fields(v, {"bindings", "code_update_strategy"}, "durable_objects", path + ".");
+            unknown_fields(v, {"bindings", "code_update_strategy"}, "durable_objects", {path, "."});
             json out = v.to_json();
             if (const Node* b = v.find("bindings")) {
-                if (expect(*b, "durable_objects.bindings", path + ".bindings", "array")) {
+                if (expect(*b, "durable_objects.bindings", {path, ".bindings"}, "array")) {
                     for (size_t i = 0; i < b->items.size(); ++i) {
                         const Node& e = b->items[i];
                         std::string field = "durable_objects.bindings[" + std::to_string(i) + "]";
@@ -727,7 +782,7 @@ private:
                         }
                         for (const char* k : {"script_name", "environment"})
                             if (const Node* n = e.find(k)) expect(*n, field + "." + k, p + "." + k, "string");
-                        unknown_fields(e, {"name", "class_name", "script_name", "environment"}, field, p + ".");
+                        unknown_fields(e, {"name", "class_name", "script_name", "environment"}, field, {p, "."});
                     }
                 }
             } else {
@@ -780,9 +835,9 @@ private:
                     if (!s || !s->is_string())
                         error(s ? s->pos : o->pos, p + ".service",
                               q(field) + " should have a string \"service\" field but got " + o->js_stringify() + ".");
-                    if (const Node* e = o->find("environment")) expect(*e, field + ".environment", p + ".environment", "string");
+                    if (const Node* e = o->find("environment")) expect(*e, field + ".environment", {p, ".environment"}, "string");
                     if (const Node* pr = o->find("parameters")) expect_string_array(*pr, field + ".parameters", p + ".parameters");
-                    unknown_fields(*o, {"service", "environment", "parameters"}, field, p + ".");
+                    unknown_fields(*o, {"service", "environment", "parameters"}, field, {p, "."});
                 }
             }
             return v.to_json();
@@ -799,9 +854,9 @@ private:
                     }
                     const Node* s = e.find("service");
                     if (!s) error(e.pos, p + ".service", q(field + ".service") + " is a required field.");
-                    else expect(*s, field + ".service", p + ".service", "string");
-                    if (const Node* en = e.find("environment")) expect(*en, field + ".environment", p + ".environment", "string");
-                    unknown_fields(e, {"service", "environment"}, field, p + ".");
+                    else expect(*s, field + ".service", {p, ".service"}, "string");
+                    if (const Node* en = e.find("environment")) expect(*en, field + ".environment", {p, ".environment"}, "string");
+                    unknown_fields(e, {"service", "environment"}, field, {p, "."});
                 }
             }
             return v.to_json();
@@ -813,7 +868,7 @@ private:
         }
         if (f == "queues") {
             if (!expect(v, f, path, "object")) return {{"producers", json::array()}, {"consumers", json::array()}};
-            unknown_fields(v, {"producers", "consumers"}, "queues", path + ".");
+            unknown_fields(v, {"producers", "consumers"}, "queues", {path, "."});
             json out = v.to_json();
             if (const Node* p = v.find("producers")) {
                 binding_array(*p, "queues.producers", path + ".producers", {}, {"binding", "queue"}, {});
@@ -821,7 +876,7 @@ private:
                 out["producers"] = json::array();
             }
             if (const Node* c = v.find("consumers")) {
-                if (expect(*c, "queues.consumers", path + ".consumers", "array"))
+                if (expect(*c, "queues.consumers", {path, ".consumers"}, "array"))
                     for (size_t i = 0; i < c->items.size(); ++i) {
                         const Node& e = c->items[i];
                         const Node* qn = e.is_object() ? e.find("queue") : nullptr;
@@ -847,6 +902,23 @@ private:
     }
 
     // Checks an array of binding objects; returns false when `v` is not an array.
+    static bool all_known(const Node& obj, const std::vector<std::string>& known) {
+        if (known.empty()) return true;
+        for (const auto& m : obj.items)
+            if (!contains(known, m.key)) return false;
+        return true;
+    }
+    static bool required_ok(const Node& obj, const std::vector<std::string>& required) {
+        for (const auto& r : required)
+            if (const Node* n = obj.find(r); !n || !n->is_string()) return false;
+        return true;
+    }
+    static bool optional_ok(const Node& obj, const std::vector<std::string>& optional_strings) {
+        for (const auto& o : optional_strings)
+            if (const Node* n = obj.find(o); n && !n->is_string()) return false;
+        return true;
+    }
+
     bool binding_array(const Node& v, const std::string& field, const std::string& path,
                        const std::vector<std::string>& known, const std::vector<std::string>& required,
                        const std::vector<std::string>& optional_strings) {
@@ -856,6 +928,8 @@ private:
         }
         for (size_t i = 0; i < v.items.size(); ++i) {
             const Node& e = v.items[i];
+            if (e.is_object() && all_known(e, known) && required_ok(e, required) && optional_ok(e, optional_strings))
+                continue;  // the common case: nothing to report, no strings built
             std::string f = field + "[" + std::to_string(i) + "]";
             std::string p = path + "[" + std::to_string(i) + "]";
             if (!e.is_object()) {
@@ -881,7 +955,7 @@ private:
                 if (const Node* n = e.find(o); n && !n->is_string())
                     error(n->pos, p + "." + o,
                           q(f) + " bindings should, optionally, have a string " + q(o) + " field but got " + e.js_stringify() + ".");
-            if (!known.empty()) unknown_fields(e, known, f, p + ".");
+            if (!known.empty()) unknown_fields(e, known, f, {p, "."});
         }
         return true;
     }
@@ -911,13 +985,13 @@ private:
             return c.to_json();
         }
         json out = c.to_json();
-        unknown_fields(c, k_container_keys, "containers", p + ".");
+        unknown_fields(c, k_container_keys, "containers", {p, "."});
 
         const Node* name = c.find("name");
         const Node* class_name = c.find("class_name");
-        if (class_name) expect(*class_name, "containers.class_name", p + ".class_name", "string");
+        if (class_name) expect(*class_name, "containers.class_name", {p, ".class_name"}, "string");
         if (name) {
-            expect(*name, "containers.name", p + ".name", "string");
+            expect(*name, "containers.name", {p, ".name"}, "string");
         } else if (class_name && class_name->is_string() && worker) {
             std::string n = to_lower(*worker + "-" + class_name->s);
             if (sc.env) n += "-" + *sc.env;
@@ -935,13 +1009,12 @@ private:
         if (!image) {
             error(c.pos, p + ".image", "\"containers.image\" field is required.",
                   "a path to a Dockerfile (e.g. \"./Dockerfile\") or a registry image with a tag (e.g. \"docker.io/httpd:1\")");
-        } else if (expect(*image, "containers.image", p + ".image", "string")) {
+        } else if (expect(*image, "containers.image", {p, ".image"}, "string")) {
             std::string abs = absolute_path(image->s, m_o.dir);
-            std::error_code ec;
-            auto st = (m_o.check_files && !image->s.empty()) ? std::filesystem::status(abs, ec)
-                                                             : std::filesystem::file_status(std::filesystem::file_type::not_found);
-            bool is_dir = !ec && std::filesystem::is_directory(st);
-            bool is_file = !ec && std::filesystem::is_regular_file(st);
+            struct stat st {};
+            bool found = m_o.check_files && !image->s.empty() && may_exist(abs) && ::stat(abs.c_str(), &st) == 0;
+            bool is_dir = found && S_ISDIR(st.st_mode);
+            bool is_file = found && S_ISREG(st.st_mode);
             if (is_dir) {
                 error(image->pos, p + ".image", rel(abs) + " is a directory, you should specify a path to the Dockerfile",
                       "e.g. \"" + rel(join_path(abs, "Dockerfile")) + "\"");
@@ -958,10 +1031,10 @@ private:
             }
         }
         if (const Node* ctx = c.find("image_build_context")) {
-            if (expect(*ctx, "containers.image_build_context", p + ".image_build_context", "string"))
+            if (expect(*ctx, "containers.image_build_context", {p, ".image_build_context"}, "string"))
                 out["image_build_context"] = resolve(ctx->s);
         }
-        if (const Node* iv = c.find("image_vars")) expect(*iv, "containers.image_vars", p + ".image_vars", "object");
+        if (const Node* iv = c.find("image_vars")) expect(*iv, "containers.image_vars", {p, ".image_vars"}, "object");
 
         std::optional<double> max_instances;
         if (const Node* mi = c.find("max_instances")) {
@@ -1046,15 +1119,14 @@ private:
 
     // ---- cross-field checks
     void unique_binding_names(const Node& raw, const std::string& P) {
-        m_first_use.clear();
         std::vector<BindingName> all;
+        all.reserve(64);
         auto from_array = [&](const char* field, const char* key, const char* type) {
             const Node* a = raw.find(field);
             if (!a || !a->is_array()) return;
             for (size_t i = 0; i < a->items.size(); ++i) {
                 const Node* n = a->items[i].is_object() ? a->items[i].find(key) : nullptr;
-                if (n && n->is_string())
-                    all.push_back({n->s, type, n->pos, P + field + "[" + std::to_string(i) + "]." + key});
+                if (n && n->is_string()) all.push_back({n->s, type, n->pos, field, nullptr, key, static_cast<long>(i)});
             }
         };
         auto from_nested = [&](const char* field, const char* sub, const char* key, const char* type) {
@@ -1063,15 +1135,13 @@ private:
             if (!a || !a->is_array()) return;
             for (size_t i = 0; i < a->items.size(); ++i) {
                 const Node* n = a->items[i].is_object() ? a->items[i].find(key) : nullptr;
-                if (n && n->is_string())
-                    all.push_back({n->s, type, n->pos,
-                                   P + field + "." + sub + "[" + std::to_string(i) + "]." + key});
+                if (n && n->is_string()) all.push_back({n->s, type, n->pos, field, sub, key, static_cast<long>(i)});
             }
         };
         auto from_object = [&](const char* field, const char* type) {
             const Node* o = raw.find(field);
             const Node* n = o && o->is_object() ? o->find("binding") : nullptr;
-            if (n && n->is_string()) all.push_back({n->s, type, n->pos, P + field + ".binding"});
+            if (n && n->is_string()) all.push_back({n->s, type, n->pos, field, nullptr, "binding", -1});
         };
         from_nested("durable_objects", "bindings", "name", "Durable Object");
         from_array("kv_namespaces", "binding", "KV Namespace");
@@ -1090,7 +1160,7 @@ private:
         from_object("version_metadata", "Worker Metadata");
         from_nested("unsafe", "bindings", "name", "Unsafe Metadata");
         if (const Node* vars = raw.find("vars"); vars && vars->is_object())
-            for (const auto& m : vars->items) all.push_back({m.key, "Environment Variable", m.key_pos, P + "vars." + m.key});
+            for (const auto& m : vars->items) all.push_back({m.key, "Environment Variable", m.key_pos, "vars", nullptr, nullptr, -1});
         from_array("dispatch_namespaces", "binding", "Dispatch Namespace");
         from_array("mtls_certificates", "binding", "mTLS Certificate");
         from_array("workflows", "binding", "Workflow");
@@ -1100,53 +1170,74 @@ private:
         from_array("worker_loaders", "binding", "Worker Loader");
         from_array("vpc_services", "binding", "VPC Service");
         if (const Node* a = raw.find("assets"); a && a->is_object())
-            if (const Node* b = a->find("binding"); b && b->is_string()) all.push_back({b->s, "Assets", b->pos, P + "assets.binding"});
+            if (const Node* b = a->find("binding"); b && b->is_string())
+                all.push_back({b->s, "Assets", b->pos, "assets", nullptr, "binding", -1});
+        if (all.size() < 2) return;
+        {  // The common case, no name used twice, costs one hash pass.
+            std::unordered_set<std::string_view> seen;
+            seen.reserve(all.size() * 2);
+            bool dup = false;
+            for (const auto& b : all)
+                if (!seen.insert(b.name).second) {
+                    dup = true;
+                    break;
+                }
+            if (!dup) return;
+        }
 
-        std::unordered_map<std::string, std::vector<const BindingName*>> by_name;
-        for (const auto& b : all) by_name[b.name].push_back(&b);
-        bool any = false;
-        // Report in file order of the second occurrence.
-        std::vector<std::pair<const BindingName*, std::vector<const BindingName*>>> dups;
+        // Group equal names: sort indices by name (stable, so each group keeps the collection order above).
+        std::vector<unsigned> order(all.size());
+        for (unsigned k = 0; k < order.size(); ++k) order[k] = k;
+        std::stable_sort(order.begin(), order.end(), [&](unsigned a, unsigned b) { return all[a].name < all[b].name; });
         auto before = [](const BindingName* a, const BindingName* b) {
             if (a->pos.line != b->pos.line) return a->pos.line < b->pos.line;
             return a->pos.column < b->pos.column;
         };
-        for (auto& [name, list] : by_name) {
-            if (list.size() < 2) continue;
-            std::vector<const BindingName*> in_file = list;
-            std::stable_sort(in_file.begin(), in_file.end(), before);
-            dups.push_back({in_file[1], list});
-            m_first_use[in_file[1]] = in_file[0];
+        struct Dup {
+            const BindingName* first;   // first use in the file
+            const BindingName* second;  // second use in the file (where the error points)
+            std::vector<const BindingName*> list;  // every use, in collection order (for the type list)
+        };
+        std::vector<Dup> dups;
+        for (size_t g = 0; g < order.size();) {
+            size_t e = g + 1;
+            while (e < order.size() && all[order[e]].name == all[order[g]].name) ++e;
+            if (e - g >= 2) {
+                Dup d;
+                for (size_t k = g; k < e; ++k) d.list.push_back(&all[order[k]]);
+                std::vector<const BindingName*> in_file = d.list;
+                std::stable_sort(in_file.begin(), in_file.end(), before);
+                d.first = in_file[0];
+                d.second = in_file[1];
+                dups.push_back(std::move(d));
+            }
+            g = e;
         }
-        std::sort(dups.begin(), dups.end(), [](const auto& a, const auto& b) {
-            if (a.first->pos.line != b.first->pos.line) return a.first->pos.line < b.first->pos.line;
-            return a.first->pos.column < b.first->pos.column;
-        });
-        for (const auto& [second, list] : dups) {
+        if (dups.empty()) return;
+        // Report in file order of the second occurrence.
+        std::stable_sort(dups.begin(), dups.end(), [&](const Dup& a, const Dup& b) { return before(a.second, b.second); });
+        for (const auto& d : dups) {
             std::vector<std::string> types;
-            for (const auto* b : list)
+            for (const auto* b : d.list)
                 if (!contains(types, b->type)) types.push_back(b->type);
             std::string msg;
             if (types.size() == 1) {
-                msg = second->name + " assigned to multiple " + types[0] + " bindings.";
+                msg = std::string(d.second->name) + " assigned to multiple " + types[0] + " bindings.";
             } else {
                 std::string joined;
                 for (size_t k = 0; k < types.size(); ++k) {
                     if (k) joined += (k + 1 == types.size()) ? " and " : ", ";
                     joined += types[k];
                 }
-                msg = second->name + " assigned to " + joined + " bindings.";
+                msg = std::string(d.second->name) + " assigned to " + joined + " bindings.";
             }
-            const BindingName* first = m_first_use[second];
-            std::string hint = "also used at " + first->path;
-            if (first->pos.line) hint += " (line " + std::to_string(first->pos.line) + ")";
-            error(second->pos, second->path, msg, hint);
-            any = true;
+            std::string hint = "also used at " + d.first->path(P);
+            if (d.first->pos.line) hint += " (line " + std::to_string(d.first->pos.line) + ")";
+            error(d.second->pos, d.second->path(P), msg, hint);
         }
-        if (any)
-            error(dups.front().first->pos, dups.front().first->path,
-                  "Bindings must have unique names, so that they can all be referenced in the worker.\nPlease change your "
-                  "bindings to have unique names.");
+        error(dups.front().second->pos, dups.front().second->path(P),
+              "Bindings must have unique names, so that they can all be referenced in the worker.\nPlease change your "
+              "bindings to have unique names.");
     }
 
     void durable_object_warning(const json& config, const Node& root, const json& active) {

@@ -1,13 +1,19 @@
 #include "core/diagnostic.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace tenantctl {
 
 SourceText::SourceText(std::string name, std::string text) : m_name(std::move(name)), m_text(std::move(text)) {
     m_line_starts.push_back(0);
-    for (size_t i = 0; i < m_text.size(); ++i) {
-        if (m_text[i] == '\n') m_line_starts.push_back(i + 1);
+    const char* base = m_text.data();
+    const char* end = base + m_text.size();
+    for (const char* p = base; p < end;) {
+        const void* nl = std::memchr(p, '\n', static_cast<size_t>(end - p));
+        if (!nl) break;
+        p = static_cast<const char*>(nl) + 1;
+        m_line_starts.push_back(static_cast<size_t>(p - base));
     }
 }
 

@@ -95,13 +95,45 @@ std::string current_dir() {
     return fs::current_path(ec).string();
 }
 
+namespace {
+
+// True when `p` is already lexically normal as a relative path: no empty, "." or ".." segments and no trailing
+// slash ("src/index.js", "a/b"). Such paths are joined with plain string operations (std::filesystem's
+// lexically_normal costs microseconds, and normalizing a large config does it for every container image).
+bool simple_relative(std::string_view p) {
+    if (p.empty() || p.front() == '/' || p.back() == '/') return false;
+    size_t i = 0;
+    while (true) {
+        size_t j = p.find('/', i);
+        std::string_view seg = p.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i);
+        if (seg.empty() || seg == "." || seg == "..") return false;
+        if (j == std::string_view::npos) return true;
+        i = j + 1;
+    }
+}
+
+// An absolute path that is already lexically normal ("/", "/a/b").
+bool simple_absolute(std::string_view p) { return p == "/" || (p.size() > 1 && p[0] == '/' && simple_relative(p.substr(1))); }
+
+}  // namespace
+
 std::string absolute_path(const std::string& path, const std::string& base) {
+    if (!path.empty() && path[0] != '/' && simple_absolute(base)) {
+        std::string_view rel = path;
+        while (rel.size() > 2 && rel.substr(0, 2) == "./") rel.remove_prefix(2);
+        if (simple_relative(rel)) return base == "/" ? "/" + std::string(rel) : base + "/" + std::string(rel);
+    }
     fs::path p(path);
     if (p.is_absolute()) return p.lexically_normal().string();
     return (fs::path(base) / p).lexically_normal().string();
 }
 
 std::string relative_to(const std::string& path, const std::string& base) {
+    if (simple_absolute(path) && simple_absolute(base) && base != "/") {
+        if (path == base) return "./";
+        if (path.size() > base.size() && path.compare(0, base.size(), base) == 0 && path[base.size()] == '/')
+            return "./" + path.substr(base.size() + 1);
+    }
     fs::path p = fs::path(path).lexically_normal();
     fs::path b = fs::path(base).lexically_normal();
     auto rel = p.lexically_relative(b);

@@ -304,6 +304,56 @@ TEST_CASE("config: containers - default names, Dockerfile vs registry image, bui
     CHECK(s.errors[0].line == 11);
 }
 
+TEST_CASE("config: duplicate binding names among many, reported in file order with every type and the first use") {
+    TempDir d;
+    std::string t = "name = \"dupes\"\n[vars]\n";
+    for (int i = 0; i < 30; ++i) t += "V" + std::to_string(i) + " = \"x\"\n";  // lines 3-32
+    t += "[[r2_buckets]]\nbinding = \"V7\"\nbucket_name = \"bucket-b\"\n";            // binding at line 34
+    t += "[[kv_namespaces]]\nbinding = \"V3\"\nid = \"1\"\n";                  // line 37
+    t += "[[kv_namespaces]]\nbinding = \"V7\"\nid = \"2\"\n";                  // line 40
+    t += "[[durable_objects.bindings]]\nname = \"SOLO\"\nclass_name = \"C\"\n";
+    d.write("wrangler.toml", t);
+    auto c = load_in(d);
+    REQUIRE(c.errors.size() == 3);
+    CHECK(c.errors[0].message == "V7 assigned to KV Namespace, R2 Bucket and Environment Variable bindings.");
+    CHECK(c.errors[0].line == 34);
+    CHECK(c.errors[0].path == "r2_buckets[0].binding");
+    CHECK(c.errors[0].hint == "also used at vars.V7 (line 10)");
+    CHECK(c.errors[1].message.rfind("Bindings must have unique names", 0) == 0);
+    CHECK(c.errors[1].line == 34);
+    CHECK(c.errors[2].message == "V3 assigned to KV Namespace and Environment Variable bindings.");
+    CHECK(c.errors[2].line == 37);
+    CHECK(c.errors[2].path == "kv_namespaces[0].binding");
+}
+
+TEST_CASE("config: container images under missing and existing directories are told apart") {
+    TempDir d;
+    d.write("docker/Dockerfile", "FROM scratch\n");
+    d.write("wrangler.toml",
+            "name = \"imgs\"\n"
+            "[[containers]]\nclass_name = \"A\"\nimage = \"registry.example.com/a:1\"\n"
+            "[[containers]]\nclass_name = \"B\"\nimage = \"registry.example.com/b\"\n"
+            "[[containers]]\nclass_name = \"C\"\nimage = \"docker/Dockerfile\"\n"
+            "[[containers]]\nclass_name = \"D\"\nimage = \"docker/other:2\"\n");
+    auto c = load_in(d);
+    REQUIRE(c.errors.size() == 1);  // registry.example.com/b has no tag and is no file
+    CHECK(c.errors[0].path == "containers[1].image");
+    d.write("wrangler.toml",
+            "name = \"imgs\"\n"
+            "[[containers]]\nclass_name = \"A\"\nimage = \"registry.example.com/a:1\"\n"
+            "[[containers]]\nclass_name = \"C\"\nimage = \"docker/Dockerfile\"\n"
+            "[[containers]]\nclass_name = \"D\"\nimage = \"docker/other:2\"\n");
+    c = load_in(d);
+    REQUIRE(c.ok());
+    const auto& cs = c.config["containers"];
+    CHECK(cs[0]["image"] == "registry.example.com/a:1");
+    CHECK_FALSE(cs[0].contains("image_build_context"));
+    CHECK(cs[1]["image"] == "./docker/Dockerfile");
+    CHECK(cs[1]["image_build_context"] == "./docker");
+    CHECK(cs[2]["image"] == "docker/other:2");
+    CHECK_FALSE(cs[2].contains("image_build_context"));
+}
+
 TEST_CASE("config: duplicate binding names and --strict") {
     TempDir d;
     d.write("wrangler.toml", "name = \"dupes\"\nmystery = 1\n[vars]\nSTORE = \"x\"\n[[kv_namespaces]]\nbinding = \"STORE\"\nid = \"1\"\n");

@@ -73,6 +73,25 @@ TEST_CASE("config: JSON duplicate keys - the last one wins") {
     CHECK(r.value().find("name")->pos.column == 31);
 }
 
+TEST_CASE("config: JSON duplicate keys in large and nested objects - the last one wins, in the first one's place") {
+    // 40 members (the duplicate lookup switches to a hash index at 16), nested objects and arrays in between.
+    std::string text = "{\n";
+    for (int i = 0; i < 40; ++i) text += "  \"k" + std::to_string(i) + "\": {\"n\": [" + std::to_string(i) + ", {\"d\": 1}]},\n";
+    text += "  \"k5\": \"five\",\n  \"k33\": {\"x\": {\"y\": [1, 2, 3]}},\n  \"k0\": null,\n}\n";
+    auto r = parse_jsonc(text, "wrangler.jsonc");
+    REQUIRE(r.ok());
+    const Node& root = r.value();
+    REQUIRE(root.items.size() == 40);
+    for (int i = 0; i < 40; ++i) CHECK(root.items[static_cast<size_t>(i)].key == "k" + std::to_string(i));
+    CHECK(root.items[5].s == "five");
+    CHECK(root.items[5].pos.line == 42);
+    CHECK(root.items[0].is_null());
+    CHECK(root.items[33].find("x")->find("y")->items.size() == 3);
+    CHECK(root.items[34].find("n")->items[0].i == 34);
+    CHECK(root.items[34].find("n")->items[1].find("d")->pos.line == 36);
+    CHECK(root.items[34].find("n")->items[1].find("d")->pos.column == 27);
+}
+
 TEST_CASE("config: JSONC syntax error is rendered with the offending token's position") {
     const std::string text = "{\n  \"name\": \"broken\",\n  \"main\": \"src/index.js\"\n  \"compatibility_date\": \"2025-06-01\"\n}\n";
     CHECK(render_parse_error(text, Format::Jsonc, "wrangler.jsonc") ==

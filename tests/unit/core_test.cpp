@@ -119,3 +119,28 @@ TEST_CASE("sha256 matches the FIPS test vectors") {
     for (size_t i = 0; i < million.size(); i += 999) h.update(std::string_view(million).substr(i, 999));
     CHECK(h.hex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
+
+TEST_CASE("absolute_path and relative_to agree with std::filesystem's lexical rules (string fast path included)") {
+    namespace fs = std::filesystem;
+    auto reference_abs = [](const std::string& p, const std::string& b) {
+        fs::path pp(p);
+        return (pp.is_absolute() ? pp : fs::path(b) / pp).lexically_normal().string();
+    };
+    const std::vector<std::string> bases = {"/", "/w/proj", "/w/proj/", "/w/./proj", "/w/x/../proj", "//w/proj", "/w/.hidden"};
+    const std::vector<std::string> paths = {"src/index.js", "./src/index.js", "././a", "a", "a/", "./", ".", "..", "../x",
+                                            "a/../b", "a/./b", "a//b", "/abs/x", "/abs/../y", ".hidden/x", "..x/y", "x..",
+                                            "Dockerfile", "r.example.com/x:1", ""};
+    for (const auto& b : bases)
+        for (const auto& p : paths) {
+            CAPTURE(b);
+            CAPTURE(p);
+            CHECK(absolute_path(p, b) == reference_abs(p, b));
+        }
+    CHECK(relative_to("/w/proj", "/w/proj") == "./");
+    CHECK(relative_to("/w/proj/src/a.js", "/w/proj") == "./src/a.js");
+    CHECK(relative_to("/w/project/a.js", "/w/proj") == "/w/project/a.js");  // a sibling sharing a prefix is outside
+    CHECK(relative_to("/w/other/a.js", "/w/proj") == "/w/other/a.js");
+    CHECK(relative_to("/w/proj/x/../a.js", "/w/proj") == "./a.js");
+    CHECK(relative_to("/w/proj/a.js", "/w/proj/") == "./a.js");
+    CHECK(relative_to("/a.js", "/") == "./a.js");
+}
