@@ -123,6 +123,14 @@ std::string quote_key(std::string_view k) {
     if (bare) return std::string(k);
     std::string out = "\"";
     for (char c : k) {
+        unsigned char u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F) {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[u >> 4];
+            out += hex[u & 15];
+            continue;
+        }
         if (c == '"' || c == '\\') out += '\\';
         out += c;
     }
@@ -344,13 +352,19 @@ private:
             if (c.kind == Node::Kind::Object || c.kind == Node::Kind::Array) clear_flags(c);
     }
 
+    // The key path up to segment `upto`, as it would be written in TOML, in double quotes for a message.
     std::string key_path(size_t upto) const {
-        std::string s;
+        std::string path;
         for (size_t j = 0; j <= upto && j < m_nkeys; ++j) {
-            if (j) s += '.';
-            s += quote_key(m_keys[j].name);
+            if (j) path += '.';
+            path += quote_key(m_keys[j].name);
         }
-        return s;
+        std::string out = "\"";
+        for (char c : path) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        return out + "\"";
     }
 
     // ---- keys ------------------------------------------------------------------------------------------------
@@ -407,10 +421,9 @@ private:
                 Node& c = tbl->items[static_cast<size_t>(idx)];
                 if (c.kind != Node::Kind::Object || !(c.i & (kDotted | kImplicit))) {
                     if (c.kind == Node::Kind::Object && (c.i & kInline))
-                        fail(seg.at, "cannot extend inline table \"" + key_path(j) + "\"");
-                    if (c.kind == Node::Kind::Object)
-                        fail(seg.at, "cannot add to table \"" + key_path(j) + "\" with a dotted key: it is defined");
-                    fail(seg.at, "key \"" + key_path(j) + "\" is already defined as a value");
+                        fail(seg.at, "cannot extend inline table " + key_path(j));
+                    if (c.kind == Node::Kind::Object) fail(seg.at, "table " + key_path(j) + " is already defined");
+                    fail(seg.at, "key " + key_path(j) + " is already defined as a value");
                 }
                 tbl = &c;
             } else {
@@ -418,7 +431,7 @@ private:
             }
         }
         KeySeg& last = m_keys[m_nkeys - 1];
-        if (find(*tbl, last.name) >= 0) fail(last.at, "duplicate key \"" + key_path(m_nkeys - 1) + "\"");
+        if (find(*tbl, last.name) >= 0) fail(last.at, "duplicate key " + key_path(m_nkeys - 1));
         // The key buffer is reused by inline tables inside the value: take the key out first.
         std::string name = std::move(last.name);
         const Pos key_pos = last.pos;
@@ -452,12 +465,12 @@ private:
             if (idx >= 0) {
                 Node& c = parent->items[static_cast<size_t>(idx)];
                 if (c.kind == Node::Kind::Object) {
-                    if (c.i & kInline) fail(seg.at, "cannot extend inline table \"" + key_path(j) + "\"");
+                    if (c.i & kInline) fail(seg.at, "cannot extend inline table " + key_path(j));
                     parent = &c;
                 } else if (c.kind == Node::Kind::Array && (c.i & kAot)) {
                     parent = &c.items.back();
                 } else {
-                    fail(seg.at, "key \"" + key_path(j) + "\" is already defined as a value");
+                    fail(seg.at, "key " + key_path(j) + " is already defined as a value");
                 }
             } else {
                 parent = &add_table(*parent, seg.name, seg.pos, hpos, kImplicit);
@@ -475,8 +488,8 @@ private:
                     return &t;
                 }
                 if (c.kind == Node::Kind::Array)
-                    fail(start, "cannot append to the static array \"" + key_path(m_nkeys - 1) + "\"");
-                fail(start, "key \"" + key_path(m_nkeys - 1) + "\" is already defined, not as an array of tables");
+                    fail(start, "cannot append to the static array " + key_path(m_nkeys - 1));
+                fail(start, "key " + key_path(m_nkeys - 1) + " is already defined, not as an array of tables");
             }
             if (c.kind == Node::Kind::Object && (c.i & kImplicit)) {
                 bool ok = true;
@@ -496,8 +509,10 @@ private:
                     return &c;
                 }
             }
-            if (c.kind == Node::Kind::Object) fail(start, "table \"" + key_path(m_nkeys - 1) + "\" is already defined");
-            fail(start, "key \"" + key_path(m_nkeys - 1) + "\" is already defined as a value");
+            if (c.kind == Node::Kind::Object) fail(start, "table " + key_path(m_nkeys - 1) + " is already defined");
+            if (c.kind == Node::Kind::Array && (c.i & kAot))
+                fail(start, key_path(m_nkeys - 1) + " is already defined as an array of tables");
+            fail(start, "key " + key_path(m_nkeys - 1) + " is already defined as a value");
         }
         if (aot) {
             Node& a = push(parent->items);
@@ -944,7 +959,7 @@ private:
                                  : +[](char c) { return c == '0' || c == '1'; };
             std::string& buf = m_num;
             buf.clear();
-            if (!digit_run(buf, ok)) fail(m_p, "invalid integer");
+            if (!digit_run(buf, ok)) fail(m_p, "invalid number");
             std::uint64_t x = 0;
             for (char c : buf) {
                 unsigned d = static_cast<unsigned>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
@@ -959,20 +974,21 @@ private:
         buf.clear();
         if (neg) buf += '-';
         const char* int_start = m_p;
-        if (!digit_run(buf, [](char c) { return is_digit(c); })) fail(m_p, "invalid value");
+        if (!is_digit(*m_p)) fail(m_p, "invalid value");
+        if (!digit_run(buf, [](char c) { return is_digit(c); })) fail(m_p, "invalid number");
         if (*int_start == '0' && m_p - int_start > 1) fail(int_start, "leading zeros are not allowed");
         bool is_float = false;
         if (*m_p == '.') {
             is_float = true;
             buf += *m_p++;
-            if (!digit_run(buf, [](char c) { return is_digit(c); })) fail(m_p, "invalid float");
+            if (!digit_run(buf, [](char c) { return is_digit(c); })) fail(m_p, "invalid number");
         }
         if (*m_p == 'e' || *m_p == 'E') {
             is_float = true;
             buf += 'e';
             ++m_p;
             if (*m_p == '+' || *m_p == '-') buf += *m_p++;
-            if (!digit_run(buf, [](char c) { return is_digit(c); })) fail(m_p, "invalid float");
+            if (!digit_run(buf, [](char c) { return is_digit(c); })) fail(m_p, "invalid number");
         }
         if (is_float) {
             v.kind = Node::Kind::Float;
@@ -982,7 +998,7 @@ private:
                 if (!underflows(buf)) fail(s, "float out of range");
                 x = neg ? -0.0 : 0.0;
             } else if (r.ec != std::errc() || r.ptr != buf.data() + buf.size()) {
-                fail(s, "invalid float");
+                fail(s, "invalid number");
             }
             v.f = x;
             return;
