@@ -366,6 +366,10 @@ const SpecCase kSpecChecked[] = {
     {"t = 1990-12-31 23:59:60.5-08:00", true, "leap second: TOML 1.0 allows seconds 00-60, toml++ rejects 60"},
     {"t = 07:32:00.12345678901234567890123456789012345678901234567890123456789012345", true,
      "TOML 1.0: extra fractional precision is truncated; toml++ rejects more than 64 digits"},
+    {"s = \"\"\"a\\\n\xC2\xA0" "b\"\"\"", true,
+     "line-ending backslash: TOML 1.0 trims spaces, tabs and newlines only; toml++ also trims U+00A0"},
+    {"s = \"\"\"a\\  \r\n\n \xEF\xBB\xBF\xE3\x80\x80 b\"\"\"", true,
+     "line-ending backslash: TOML 1.0 trims spaces, tabs and newlines only; toml++ also trims U+FEFF, U+3000"},
 };
 
 }  // namespace
@@ -397,4 +401,7 @@ TEST_CASE("config toml: where toml++ deviates from TOML 1.0 the spec wins") {
     REQUIRE(t.ok());
     CHECK(t.value().find("a")->s == "23:59:60");
     CHECK(t.value().find("b")->s == "07:32:00.123456789");
+    auto u = parse_toml("s = \"\"\"a\\\n \xC2\xA0" "b\"\"\"", "w.toml");
+    REQUIRE(u.ok());
+    CHECK(u.value().find("s")->s == "a\xC2\xA0" "b");
 }
