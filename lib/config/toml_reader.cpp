@@ -386,12 +386,12 @@ private:
             } else if (c == '"') {
                 if (m_p[1] == '"' && m_p[2] == '"') fail(m_p, "multi-line strings cannot be keys");
                 seg.name.clear();
-                basic_string(seg.name);
+                line_string(seg.name, '"');
                 seg.bare = false;
             } else if (c == '\'') {
                 if (m_p[1] == '\'' && m_p[2] == '\'') fail(m_p, "multi-line strings cannot be keys");
                 seg.name.clear();
-                literal_string(seg.name);
+                line_string(seg.name, '\'');
                 seg.bare = false;
             } else {
                 fail(m_p, "invalid key");
@@ -540,13 +540,13 @@ private:
         switch (c) {
             case '"':
                 v.kind = Node::Kind::String;
-                if (m_p[1] == '"' && m_p[2] == '"') ml_basic_string(v.s);
-                else basic_string(v.s);
+                if (m_p[1] == '"' && m_p[2] == '"') ml_string(v.s, '"');
+                else line_string(v.s, '"');
                 return;
             case '\'':
                 v.kind = Node::Kind::String;
-                if (m_p[1] == '\'' && m_p[2] == '\'') ml_literal_string(v.s);
-                else literal_string(v.s);
+                if (m_p[1] == '\'' && m_p[2] == '\'') ml_string(v.s, '\'');
+                else line_string(v.s, '\'');
                 return;
             case 't':
                 if (std::memcmp(m_p, "true", 4) == 0) {
@@ -680,46 +680,24 @@ private:
         }
     }
 
-    void basic_string(std::string& out) {
+    // A one-line basic ("...", escapes) or literal ('...') string at m_p.
+    void line_string(std::string& out, char quote) {
+        const bool basic = quote == '"';
         const char* open = m_p;
         ++m_p;
         for (;;) {
             const char* s = m_p;
-            while (is_plain(*m_p)) ++m_p;
+            while (is_plain(*m_p) || (*m_p != quote && (*m_p == '"' || *m_p == '\'' || (!basic && *m_p == '\\'))))
+                ++m_p;
             out.append(s, static_cast<size_t>(m_p - s));
             unsigned char c = static_cast<unsigned char>(*m_p);
-            if (c == '"') {
+            if (c == static_cast<unsigned char>(quote)) {
                 ++m_p;
                 return;
             }
             if (c == '\\') {
                 escape(out);
-            } else if (c == '\'') {
-                out += '\'';
-                ++m_p;
             } else if (c >= 0x80) {
-                utf8_char(out);
-            } else if (c == '\n' || c == '\r' || (c == 0 && at_end())) {
-                fail(open, "unterminated string");
-            } else {
-                fail(m_p, "control character in string");
-            }
-        }
-    }
-
-    void literal_string(std::string& out) {
-        const char* open = m_p;
-        ++m_p;
-        for (;;) {
-            const char* s = m_p;
-            while (is_plain(*m_p) || *m_p == '"' || *m_p == '\\') ++m_p;
-            out.append(s, static_cast<size_t>(m_p - s));
-            unsigned char c = static_cast<unsigned char>(*m_p);
-            if (c == '\'') {
-                ++m_p;
-                return;
-            }
-            if (c >= 0x80) {
                 utf8_char(out);
             } else if (c == '\n' || c == '\r' || (c == 0 && at_end())) {
                 fail(open, "unterminated string");
@@ -742,25 +720,29 @@ private:
         m_line_start = m_p;
     }
 
-    void ml_basic_string(std::string& out) {
+    // A multi-line basic ("""...""", escapes) or literal ('''...''') string at m_p.
+    void ml_string(std::string& out, char quote) {
+        const bool basic = quote == '"';
         const char* open = m_p;
         m_p += 3;
         if (*m_p == '\n' || (*m_p == '\r' && m_p[1] == '\n')) ml_newline(out, false);
         for (;;) {
             const char* s = m_p;
-            while (is_plain(*m_p) || *m_p == '\'') ++m_p;
+            while (is_plain(*m_p) || (*m_p != quote && (*m_p == '"' || *m_p == '\'' || (!basic && *m_p == '\\'))))
+                ++m_p;
             out.append(s, static_cast<size_t>(m_p - s));
             unsigned char c = static_cast<unsigned char>(*m_p);
-            if (c == '"') {
-                if (m_p[1] == '"' && m_p[2] == '"') {
+            if (c == static_cast<unsigned char>(quote)) {
+                if (m_p[1] == quote && m_p[2] == quote) {
+                    // up to two quotes may stand just inside the closing delimiter
                     int run = 3;
-                    while (m_p[run] == '"') ++run;
+                    while (m_p[run] == quote) ++run;
                     if (run > 5) fail(m_p + 5, "too many quotes at the end of a multi-line string");
-                    out.append(static_cast<size_t>(run - 3), '"');
+                    out.append(static_cast<size_t>(run - 3), quote);
                     m_p += run;
                     return;
                 }
-                out += '"';
+                out += quote;
                 ++m_p;
             } else if (c == '\\') {
                 // line-ending backslash: whitespace, a line break, then all whitespace and line breaks are trimmed
@@ -777,38 +759,6 @@ private:
                 } else {
                     escape(out);
                 }
-            } else if (c == '\n' || c == '\r') {
-                ml_newline(out, true);
-            } else if (c >= 0x80) {
-                utf8_char(out);
-            } else if (c == 0 && at_end()) {
-                fail(open, "unterminated string");
-            } else {
-                fail(m_p, "control character in string");
-            }
-        }
-    }
-
-    void ml_literal_string(std::string& out) {
-        const char* open = m_p;
-        m_p += 3;
-        if (*m_p == '\n' || (*m_p == '\r' && m_p[1] == '\n')) ml_newline(out, false);
-        for (;;) {
-            const char* s = m_p;
-            while (is_plain(*m_p) || *m_p == '"' || *m_p == '\\') ++m_p;
-            out.append(s, static_cast<size_t>(m_p - s));
-            unsigned char c = static_cast<unsigned char>(*m_p);
-            if (c == '\'') {
-                if (m_p[1] == '\'' && m_p[2] == '\'') {
-                    int run = 3;
-                    while (m_p[run] == '\'') ++run;
-                    if (run > 5) fail(m_p + 5, "too many quotes at the end of a multi-line string");
-                    out.append(static_cast<size_t>(run - 3), '\'');
-                    m_p += run;
-                    return;
-                }
-                out += '\'';
-                ++m_p;
             } else if (c == '\n' || c == '\r') {
                 ml_newline(out, true);
             } else if (c >= 0x80) {

@@ -6,6 +6,8 @@
 // Known toml++ 3.3 deviations from TOML 1.0, where our parser follows the spec (is_toml_pp_deviation):
 //  - a leap second (seconds = 60) is valid in TOML 1.0 (time-second = 00-60 in the ABNF); toml++ rejects it;
 //  - TOML 1.0 says extra fractional-second precision is truncated; toml++ rejects more than 64 digits;
+//  - TOML 1.0 sets no length limit on numbers; toml++ rejects a number longer than 126 characters ("numeric value
+//    too long to identify type") or with more than 128 digits ("exceeds length limit of");
 //  - after a line-ending backslash in a multi-line basic string TOML 1.0 trims spaces, tabs and line breaks only;
 //    toml++ also trims Unicode horizontal whitespace (U+00A0, U+FEFF, U+3000, ...), so its string lacks them.
 // Anything else where the two disagree is a bug in one of them.
@@ -34,8 +36,8 @@ inline bool is_toml_pp_unicode_space(char32_t c) {
            (c >= 0x205F && c <= 0x2060) || c == 0x3000 || c == 0xFEFF;
 }
 
-// s without spaces, tabs and the code points toml++ treats as Unicode horizontal whitespace (s is valid UTF-8):
-// toml++ goes on trimming spaces and tabs after such a code point, so both kinds go.
+// s without spaces, tabs, newlines and the code points toml++ treats as Unicode horizontal whitespace (s is valid
+// UTF-8): toml++ goes on trimming spaces, tabs and line breaks after such a code point, so all of them go.
 inline std::string without_unicode_spaces(const std::string& s) {
     std::string out;
     for (size_t i = 0; i < s.size();) {
@@ -44,7 +46,7 @@ inline std::string without_unicode_spaces(const std::string& s) {
         if (i + n > s.size()) n = s.size() - i;
         char32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
         for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-        if (!is_toml_pp_unicode_space(cp) && cp != ' ' && cp != '\t') out.append(s, i, n);
+        if (!is_toml_pp_unicode_space(cp) && cp != ' ' && cp != '\t' && cp != '\n') out.append(s, i, n);
         i += n;
     }
     return out;
@@ -137,7 +139,9 @@ inline std::string toml_tree_difference(const config::Node& ours, const toml::no
 
 inline bool is_toml_pp_deviation(std::string_view toml_pp_error) {
     return toml_pp_error.find("expected second between 0 and 59") != std::string_view::npos ||
-           toml_pp_error.find("fractional component exceeds maximum precision") != std::string_view::npos;
+           toml_pp_error.find("fractional component exceeds maximum precision") != std::string_view::npos ||
+           toml_pp_error.find("numeric value too long to identify type") != std::string_view::npos ||
+           toml_pp_error.find("exceeds length limit of") != std::string_view::npos;
 }
 
 inline OracleResult compare_with_toml_pp(std::string_view text) {

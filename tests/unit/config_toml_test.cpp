@@ -360,7 +360,11 @@ struct SpecCase {
     bool valid;
     const char* deviation;
 };
+const std::string kLongFloat = "f = 1." + std::string(140, '5');
+const std::string kLongHex = "i = 0x" + std::string(140, '0') + "1";
 const SpecCase kSpecChecked[] = {
+    {kLongFloat.c_str(), true, "TOML 1.0 has no length limit on numbers; toml++ rejects more than 126 characters"},
+    {kLongHex.c_str(), true, "TOML 1.0 has no length limit on numbers; toml++ rejects more than 128 digits"},
     {"t = 23:59:60", true, "leap second: TOML 1.0 allows seconds 00-60, toml++ rejects 60"},
     {"t = 1990-12-31T23:59:60Z", true, "leap second: TOML 1.0 allows seconds 00-60, toml++ rejects 60"},
     {"t = 1990-12-31 23:59:60.5-08:00", true, "leap second: TOML 1.0 allows seconds 00-60, toml++ rejects 60"},
@@ -401,6 +405,10 @@ TEST_CASE("config toml: where toml++ deviates from TOML 1.0 the spec wins") {
     REQUIRE(t.ok());
     CHECK(t.value().find("a")->s == "23:59:60");
     CHECK(t.value().find("b")->s == "07:32:00.123456789");
+    auto n = parse_toml(kLongFloat + "\n" + kLongHex, "w.toml");
+    REQUIRE(n.ok());
+    CHECK(n.value().find("f")->f == doctest::Approx(1.5555555555555556));
+    CHECK(n.value().find("i")->i == 1);
     auto u = parse_toml("s = \"\"\"a\\\n \xC2\xA0" "b\"\"\"", "w.toml");
     REQUIRE(u.ok());
     CHECK(u.value().find("s")->s == "a\xC2\xA0" "b");
