@@ -199,7 +199,8 @@ private:
     int m_line = 1;
     std::vector<KeySeg> m_keys;  // reused key buffer
     size_t m_nkeys = 0;
-    std::vector<std::vector<std::uint32_t>> m_indexes;  // open-addressing slots: member index + 1, 0 = empty
+    std::vector<std::vector<std::uint64_t>> m_indexes;  // open-addressing key indexes of big tables
+    std::uint32_t m_hash = 0;                           // hash of the key find() last looked up in an index
 
     [[noreturn]] void fail(const char* at, std::string msg) { throw Failure {at, std::move(msg)}; }
 
@@ -277,13 +278,14 @@ private:
     // ---- table member lookup -------------------------------------------------------------------------------
 
     // FNV-1a: keys are short, so a cheap inline hash beats std::hash here.
-    static size_t hash_key(std::string_view k) {
+    static std::uint32_t hash_key(std::string_view k) {
         std::uint64_t h = 0xcbf29ce484222325ull;
         for (char c : k) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-        return static_cast<size_t>(h ^ (h >> 32));
+        return static_cast<std::uint32_t>(h ^ (h >> 32));
     }
 
-    long find(const Node& t, std::string_view k) const {
+    // Index of member k of table t, or -1. With an index the key's hash is left in m_hash for index_last.
+    long find(const Node& t, std::string_view k) {
         if (!(t.i & kIndexed)) {
             const size_t n = t.items.size();
             for (size_t j = 0; j < n; ++j) {
@@ -294,18 +296,22 @@ private:
         }
         const auto& slots = m_indexes[static_cast<size_t>(t.i >> 32)];
         const size_t mask = slots.size() - 1;
-        for (size_t h = hash_key(k) & mask;; h = (h + 1) & mask) {
-            std::uint32_t s = slots[h];
+        const std::uint32_t h = hash_key(k);
+        m_hash = h;
+        for (size_t p = h & mask;; p = (p + 1) & mask) {
+            const std::uint64_t s = slots[p];
             if (!s) return -1;
-            if (t.items[s - 1].key == k) return static_cast<long>(s - 1);
+            if (static_cast<std::uint32_t>(s >> 32) == h && t.items[(s & 0xFFFFFFFFu) - 1].key == k)
+                return static_cast<long>((s & 0xFFFFFFFFu) - 1);
         }
     }
 
-    static void index_insert(std::vector<std::uint32_t>& slots, const Node& t, std::uint32_t member) {
+    // Slots: the key's hash in the upper 32 bits, member index + 1 in the lower ones (0 = empty).
+    static void index_insert(std::vector<std::uint64_t>& slots, std::uint32_t h, std::uint32_t member) {
         const size_t mask = slots.size() - 1;
-        size_t h = hash_key(t.items[member].key) & mask;
-        while (slots[h]) h = (h + 1) & mask;
-        slots[h] = member + 1;
+        size_t p = h & mask;
+        while (slots[p]) p = (p + 1) & mask;
+        slots[p] = (static_cast<std::uint64_t>(h) << 32) | (member + 1);
     }
 
     // A new, empty slot at the end of a vector of nodes (tables and arrays start with room for 4).
@@ -315,22 +321,25 @@ private:
     }
 
     // Adds the last member of t (its key set) to t's index, creating the index when t grows past the threshold.
-    void index_last(Node& t) {
+    // hash: the key's hash when the caller's find() on the indexed t computed it (m_hash then), else null.
+    void index_last(Node& t, const std::uint32_t* hash = nullptr) {
         const size_t n = t.items.size();
         if (t.i & kIndexed) {
             auto& slots = m_indexes[static_cast<size_t>(t.i >> 32)];
             if (n * 2 > slots.size()) {
-                slots.assign(slots.size() * 2, 0);
-                for (size_t j = 0; j < n; ++j) index_insert(slots, t, static_cast<std::uint32_t>(j));
-            } else {
-                index_insert(slots, t, static_cast<std::uint32_t>(n - 1));
+                std::vector<std::uint64_t> old(slots.size() * 2, 0);
+                old.swap(slots);
+                for (std::uint64_t e : old)
+                    if (e) index_insert(slots, static_cast<std::uint32_t>(e >> 32), static_cast<std::uint32_t>((e & 0xFFFFFFFFu) - 1));
             }
+            const std::uint32_t h = hash ? *hash : hash_key(t.items.back().key);
+            index_insert(slots, h, static_cast<std::uint32_t>(n - 1));
         } else if (n > kIndexThreshold) {
             const size_t id = m_indexes.size();
             m_indexes.emplace_back(64, 0);
             t.i |= kIndexed | static_cast<std::int64_t>(id << 32);
             auto& slots = m_indexes.back();
-            for (size_t j = 0; j < n; ++j) index_insert(slots, t, static_cast<std::uint32_t>(j));
+            for (size_t j = 0; j < n; ++j) index_insert(slots, hash_key(t.items[j].key), static_cast<std::uint32_t>(j));
         }
     }
 
@@ -429,6 +438,8 @@ private:
         }
         KeySeg& last = m_keys[m_nkeys - 1];
         if (find(*tbl, last.name) >= 0) fail(last.at, "duplicate key " + key_path(m_nkeys - 1));
+        const bool indexed = tbl->i & kIndexed;
+        const std::uint32_t hash = m_hash;  // the value may look up other keys
         // The key buffer is reused by inline tables inside the value: take the key out first.
         std::string name = std::move(last.name);
         const Pos key_pos = last.pos;
@@ -437,7 +448,7 @@ private:
         v.key = std::move(name);
         v.key_pos = key_pos;
         value(v, value_depth + 1, depth + static_cast<int>(m_nkeys));
-        index_last(*tbl);
+        index_last(*tbl, indexed ? &hash : nullptr);
     }
 
     Node* header(Node& root, int& depth_out) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -389,6 +390,47 @@ TEST_CASE("config toml: differential test against toml++ (the oracle)") {
     CHECK(std::size(kDifferential) >= 150);
     CHECK(accepted >= 60);
     CHECK(rejected >= 60);
+}
+
+TEST_CASE("config toml: generated documents with big tables agree with toml++ (indexed key lookup)") {
+    // Fixed-seed documents: many keys per table (> 16 members switches to the hash index), dotted keys, headers,
+    // arrays of tables and inline tables with up to 24 members; some redefine a key or table and must fail.
+    std::mt19937 rng(20261122);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    size_t accepted = 0, rejected = 0;
+    for (int doc = 0; doc < 300; ++doc) {
+        std::string t;
+        int fresh = 0;
+        const int names = 5 + pick(60);
+        auto name = [&]() { return std::string(1, static_cast<char>('a' + pick(3))) + std::to_string(pick(names)); };
+        auto vkey = [&]() { return pick(50) == 0 ? name() : "v" + std::to_string(fresh++); };
+        const int lines = 20 + pick(200);
+        for (int l = 0; l < lines; ++l) {
+            switch (pick(12)) {
+                case 0: t += "[" + name() + "]\n"; break;
+                case 1: t += "[" + name() + "." + name() + "]\n"; break;
+                case 2: t += "[[" + name() + "]]\n"; break;
+                case 3: t += (pick(3) ? vkey() : name()) + "." + vkey() + " = " + std::to_string(pick(100)) + "\n"; break;
+                case 4: {
+                    t += vkey() + " = {";
+                    const int n = pick(25);
+                    for (int i = 0; i < n; ++i)
+                        t += (i ? ", " : "") + vkey() + (pick(4) == 0 ? "." + vkey() : "") + " = " + std::to_string(i);
+                    t += "}\n";
+                    break;
+                }
+                case 5: t += vkey() + " = [" + std::to_string(pick(9)) + ", {" + vkey() + " = 1}]\n"; break;
+                case 10: t += "[[" + std::string(1, static_cast<char>('a' + pick(3))) + "]]\n"; break;
+                default: t += vkey() + " = \"v" + std::to_string(pick(1000)) + "\"\n"; break;
+            }
+        }
+        CAPTURE(t);
+        auto r = testing::compare_with_toml_pp(t);
+        CHECK(r.difference == "");
+        (r.theirs_ok ? accepted : rejected)++;
+    }
+    CHECK(accepted >= 50);
+    CHECK(rejected >= 50);
 }
 
 TEST_CASE("config toml: where toml++ deviates from TOML 1.0 the spec wins") {
