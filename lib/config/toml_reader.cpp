@@ -27,8 +27,8 @@ namespace tenantctl::config {
 
 namespace {
 
-constexpr int kMaxValueDepth = 256;   // nested arrays / inline tables (toml++'s TOML_MAX_NESTED_VALUES)
-constexpr int kMaxTreeDepth = 1024;   // any node, counting header and dotted-key levels too
+constexpr int kMaxValueDepth = 256;  // nested arrays / inline tables (toml++'s TOML_MAX_NESTED_VALUES)
+constexpr int kMaxTreeDepth = 1024;  // any node, counting header and dotted-key levels too
 constexpr size_t kIndexThreshold = 16;
 
 // Flags in Node::i of container nodes while parsing.
@@ -54,7 +54,7 @@ struct KeySeg {
 // Character classes.
 enum : unsigned char { C_OTHER = 0, C_BARE = 1, C_DIGIT = 2, C_HEX = 4, C_STR = 8 };
 struct Tables {
-    unsigned char cls[256] {};
+    unsigned char cls[256]{};
     constexpr Tables() {
         for (int c = 0; c < 256; ++c) {
             unsigned char v = 0;
@@ -69,10 +69,18 @@ struct Tables {
     }
 };
 constexpr Tables kTables;
-inline bool is_bare(char c) { return kTables.cls[static_cast<unsigned char>(c)] & C_BARE; }
-inline bool is_digit(char c) { return kTables.cls[static_cast<unsigned char>(c)] & C_DIGIT; }
-inline bool is_hex(char c) { return kTables.cls[static_cast<unsigned char>(c)] & C_HEX; }
-inline bool is_plain(char c) { return kTables.cls[static_cast<unsigned char>(c)] & C_STR; }
+inline bool is_bare(char c) {
+    return kTables.cls[static_cast<unsigned char>(c)] & C_BARE;
+}
+inline bool is_digit(char c) {
+    return kTables.cls[static_cast<unsigned char>(c)] & C_DIGIT;
+}
+inline bool is_hex(char c) {
+    return kTables.cls[static_cast<unsigned char>(c)] & C_HEX;
+}
+inline bool is_plain(char c) {
+    return kTables.cls[static_cast<unsigned char>(c)] & C_STR;
+}
 
 // Length of the valid UTF-8 sequence starting at p (a non-ASCII lead byte), or 0. The buffer is NUL-padded and a
 // NUL is never a continuation byte, so this never reads past the padding.
@@ -87,7 +95,7 @@ inline int utf8_len(const unsigned char* p) {
     }
     if (c >= 0xF0 && c <= 0xF4) {
         if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
-        if (c == 0xF0 && p[1] < 0x90) return 0;  // overlong
+        if (c == 0xF0 && p[1] < 0x90) return 0;   // overlong
         if (c == 0xF4 && p[1] >= 0x90) return 0;  // > U+10FFFF
         return 4;
     }
@@ -202,7 +210,7 @@ private:
     std::vector<std::vector<std::uint64_t>> m_indexes;  // open-addressing key indexes of big tables
     std::uint32_t m_hash = 0;                           // hash of the key find() last looked up in an index
 
-    [[noreturn]] void fail(const char* at, std::string msg) { throw Failure {at, std::move(msg)}; }
+    [[noreturn]] void fail(const char* at, std::string msg) { throw Failure{at, std::move(msg)}; }
 
     bool at_end() const { return m_p >= m_end; }
     Pos here() const { return {m_line, static_cast<int>(m_p - m_line_start) + 1}; }
@@ -290,7 +298,8 @@ private:
             const size_t n = t.items.size();
             for (size_t j = 0; j < n; ++j) {
                 const std::string& mk = t.items[j].key;
-                if (mk.size() == k.size() && std::memcmp(mk.data(), k.data(), k.size()) == 0) return static_cast<long>(j);
+                if (mk.size() == k.size() && std::memcmp(mk.data(), k.data(), k.size()) == 0)
+                    return static_cast<long>(j);
             }
             return -1;
         }
@@ -330,7 +339,9 @@ private:
                 std::vector<std::uint64_t> old(slots.size() * 2, 0);
                 old.swap(slots);
                 for (std::uint64_t e : old)
-                    if (e) index_insert(slots, static_cast<std::uint32_t>(e >> 32), static_cast<std::uint32_t>((e & 0xFFFFFFFFu) - 1));
+                    if (e)
+                        index_insert(slots, static_cast<std::uint32_t>(e >> 32),
+                                     static_cast<std::uint32_t>((e & 0xFFFFFFFFu) - 1));
             }
             const std::uint32_t h = hash ? *hash : hash_key(t.items.back().key);
             index_insert(slots, h, static_cast<std::uint32_t>(n - 1));
@@ -548,13 +559,17 @@ private:
         switch (c) {
             case '"':
                 v.kind = Node::Kind::String;
-                if (m_p[1] == '"' && m_p[2] == '"') ml_string(v.s, '"');
-                else line_string(v.s, '"');
+                if (m_p[1] == '"' && m_p[2] == '"')
+                    ml_string(v.s, '"');
+                else
+                    line_string(v.s, '"');
                 return;
             case '\'':
                 v.kind = Node::Kind::String;
-                if (m_p[1] == '\'' && m_p[2] == '\'') ml_string(v.s, '\'');
-                else line_string(v.s, '\'');
+                if (m_p[1] == '\'' && m_p[2] == '\'')
+                    ml_string(v.s, '\'');
+                else
+                    line_string(v.s, '\'');
                 return;
             case 't':
                 if (std::memcmp(m_p, "true", 4) == 0) {
@@ -573,8 +588,12 @@ private:
                     return;
                 }
                 break;
-            case '[': array(v, vdepth, tdepth); return;
-            case '{': inline_table(v, vdepth, tdepth); return;
+            case '[':
+                array(v, vdepth, tdepth);
+                return;
+            case '{':
+                inline_table(v, vdepth, tdepth);
+                return;
             default:
                 if (is_digit(c) || c == '+' || c == '-' || c == 'i' || c == 'n') {
                     number_or_date(v);
@@ -662,13 +681,27 @@ private:
         char e = m_p[1];
         m_p += 2;
         switch (e) {
-            case 'b': out += '\b'; return;
-            case 't': out += '\t'; return;
-            case 'n': out += '\n'; return;
-            case 'f': out += '\f'; return;
-            case 'r': out += '\r'; return;
-            case '"': out += '"'; return;
-            case '\\': out += '\\'; return;
+            case 'b':
+                out += '\b';
+                return;
+            case 't':
+                out += '\t';
+                return;
+            case 'n':
+                out += '\n';
+                return;
+            case 'f':
+                out += '\f';
+                return;
+            case 'r':
+                out += '\r';
+                return;
+            case '"':
+                out += '"';
+                return;
+            case '\\':
+                out += '\\';
+                return;
             case 'u':
             case 'U': {
                 int len = e == 'u' ? 4 : 8;
@@ -678,13 +711,13 @@ private:
                     if (!is_hex(h)) fail(at, "invalid unicode escape");
                     cp = cp * 16 + static_cast<std::uint32_t>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
                 }
-                if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-                    fail(at, "unicode escape is not a scalar value");
+                if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) fail(at, "unicode escape is not a scalar value");
                 m_p += len;
                 append_utf8(out, cp);
                 return;
             }
-            default: fail(at, "invalid escape sequence");
+            default:
+                fail(at, "invalid escape sequence");
         }
     }
 
@@ -760,9 +793,12 @@ private:
                     m_p = q;
                     ml_newline(out, false);
                     for (;;) {
-                        if (*m_p == ' ' || *m_p == '\t') ++m_p;
-                        else if (*m_p == '\n' || *m_p == '\r') ml_newline(out, false);
-                        else break;
+                        if (*m_p == ' ' || *m_p == '\t')
+                            ++m_p;
+                        else if (*m_p == '\n' || *m_p == '\r')
+                            ml_newline(out, false);
+                        else
+                            break;
                     }
                 } else {
                     escape(out);
@@ -912,7 +948,7 @@ private:
             char r = m_p[1];
             m_p += 2;
             unsigned base = r == 'x' ? 16 : r == 'o' ? 8 : 2;
-            auto ok = r == 'x' ? +[](char c) { return is_hex(c); }
+            auto ok = r == 'x'   ? +[](char c) { return is_hex(c); }
                       : r == 'o' ? +[](char c) { return c >= '0' && c <= '7'; }
                                  : +[](char c) { return c == '0' || c == '1'; };
             std::string& buf = m_num;
@@ -963,7 +999,8 @@ private:
         }
         v.kind = Node::Kind::Int;
         std::uint64_t x = 0;
-        const std::uint64_t limit = neg ? static_cast<std::uint64_t>(INT64_MAX) + 1 : static_cast<std::uint64_t>(INT64_MAX);
+        const std::uint64_t limit =
+            neg ? static_cast<std::uint64_t>(INT64_MAX) + 1 : static_cast<std::uint64_t>(INT64_MAX);
         for (size_t k = neg ? 1 : 0; k < buf.size(); ++k) {
             unsigned d = static_cast<unsigned>(buf[k] - '0');
             if (x > (limit - d) / 10) fail(s, "integer out of range");
@@ -985,8 +1022,10 @@ private:
         }
         if (k < t.size() && t[k] == '.') {
             for (++k; k < t.size() && is_digit(t[k]); ++k) {
-                if (!seen && t[k] == '0') ++lead_frac_zeros;
-                else seen = true;
+                if (!seen && t[k] == '0')
+                    ++lead_frac_zeros;
+                else
+                    seen = true;
             }
         }
         mag = int_digits > 0 ? int_digits : -lead_frac_zeros;

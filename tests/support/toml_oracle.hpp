@@ -11,12 +11,12 @@
 //  - after a line-ending backslash in a multi-line basic string TOML 1.0 trims spaces, tabs and line breaks only;
 //    toml++ also trims Unicode horizontal whitespace (U+00A0, U+FEFF, U+3000, ...), so its string lacks them.
 // Anything else where the two disagree is a bug in one of them.
+#include <toml++/toml.h>
 #include <cmath>
 #include <cstring>
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <toml++/toml.h>
 
 #include "config/node.hpp"
 
@@ -54,9 +54,12 @@ inline std::string without_unicode_spaces(const std::string& s) {
 
 inline std::string toml_pp_date_text(const toml::node& n) {
     std::ostringstream os;
-    if (auto d = n.as_date()) os << d->get();
-    else if (auto t = n.as_time()) os << t->get();
-    else if (auto dt = n.as_date_time()) os << dt->get();
+    if (auto d = n.as_date())
+        os << d->get();
+    else if (auto t = n.as_time())
+        os << t->get();
+    else if (auto dt = n.as_date_time())
+        os << dt->get();
     return os.str();
 }
 
@@ -102,7 +105,8 @@ inline std::string toml_tree_difference(const config::Node& ours, const toml::no
             if (ours.kind != K::String) return differ("ours is not a string");
             if (ours.s != theirs.as_string()->get()) {
                 const std::string& t = theirs.as_string()->get();
-                if (deviation && t.size() < ours.s.size() && without_unicode_spaces(ours.s) == without_unicode_spaces(t)) {
+                if (deviation && t.size() < ours.s.size() &&
+                    without_unicode_spaces(ours.s) == without_unicode_spaces(t)) {
                     *deviation = true;  // toml++ trimmed Unicode whitespace after a line-ending backslash
                     return {};
                 }
@@ -133,7 +137,8 @@ inline std::string toml_tree_difference(const config::Node& ours, const toml::no
             if (ours.s != t) return differ("date text \"" + ours.s + "\" vs \"" + t + "\"");
             return {};
         }
-        default: return differ("unexpected toml++ node type");
+        default:
+            return differ("unexpected toml++ node type");
     }
 }
 
@@ -166,8 +171,9 @@ inline OracleResult compare_with_toml_pp(std::string_view text) {
         r.difference = toml_tree_difference(ours.value(), theirs, "", &unicode_space);
         if (unicode_space) {
             // That deviation needs a line-ending backslash in the text; without one it is a real difference.
-            bool backslash_eol = text.find("\\\n") != std::string_view::npos || text.find("\\\r") != std::string_view::npos ||
-                                 text.find("\\ ") != std::string_view::npos || text.find("\\\t") != std::string_view::npos;
+            bool backslash_eol =
+                text.find("\\\n") != std::string_view::npos || text.find("\\\r") != std::string_view::npos ||
+                text.find("\\ ") != std::string_view::npos || text.find("\\\t") != std::string_view::npos;
             if (!backslash_eol && r.difference.empty()) r.difference = "strings differ by Unicode whitespace";
             r.deviation = backslash_eol && r.difference.empty();
             if (r.deviation) r.difference = "toml++ trims Unicode whitespace after a line-ending backslash";
