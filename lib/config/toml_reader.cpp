@@ -558,18 +558,12 @@ private:
         char c = *m_p;
         switch (c) {
             case '"':
-                v.kind = Node::Kind::String;
-                if (m_p[1] == '"' && m_p[2] == '"')
-                    ml_string(v.s, '"');
-                else
-                    line_string(v.s, '"');
-                return;
             case '\'':
                 v.kind = Node::Kind::String;
-                if (m_p[1] == '\'' && m_p[2] == '\'')
-                    ml_string(v.s, '\'');
+                if (m_p[1] == c && m_p[2] == c)
+                    ml_string(v.s, c);
                 else
-                    line_string(v.s, '\'');
+                    line_string(v.s, c);
                 return;
             case 't':
                 if (std::memcmp(m_p, "true", 4) == 0) {
