@@ -176,7 +176,7 @@ struct BindingName {
 };
 
 class Normalizer {
-    std::unordered_map<std::string, bool> m_first_level_exists;  // may_exist's cache, for one normalize() call
+    std::vector<std::pair<std::string, bool>> m_first_level_exists;  // may_exist's cache, for one normalize() call
 
 public:
     explicit Normalizer(const NormalizeOptions& o) : m_o(o) {
@@ -336,13 +336,14 @@ private:
             return true;
         size_t slash = abs.find('/', dir.size() + 1);
         if (slash == std::string::npos) return true;
-        std::string first = abs.substr(0, slash);
-        auto it = m_first_level_exists.find(first);
-        if (it == m_first_level_exists.end()) {
-            struct stat st {};
-            it = m_first_level_exists.emplace(first, ::stat(first.c_str(), &st) == 0).first;
-        }
-        return it->second;
+        std::string_view first(abs.data(), slash);
+        for (const auto& [path, exists] : m_first_level_exists)
+            if (path == first) return exists;
+        struct stat st {};
+        std::string path(first);
+        bool exists = ::stat(path.c_str(), &st) == 0;
+        if (m_first_level_exists.size() < 64) m_first_level_exists.emplace_back(std::move(path), exists);
+        return exists;
     }
 
     std::string rel(const std::string& abs) const {

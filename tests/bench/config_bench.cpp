@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -70,7 +71,65 @@ std::string big_toml(int& lines) {
     return s;
 }
 
-// The same document as JSONC (comments and trailing commas included).
+// The same content as big_toml, written as a wrangler.jsonc (one binding per line, a comment, trailing commas).
+std::string same_jsonc(int& lines) {
+    std::string s;
+    lines = 0;
+    auto line = [&](const std::string& l) {
+        s += l + "\n";
+        ++lines;
+    };
+    auto n = [](int i) { return std::to_string(i); };
+    line("// generated: the content of the TOML benchmark file");
+    line("{");
+    line("  \"name\": \"bench-app\",");
+    line("  \"main\": \"src/index.js\",");
+    line("  \"compatibility_date\": \"2025-06-01\",");
+    line("  \"compatibility_flags\": [\"nodejs_compat\"],");
+    line("  \"routes\": [\"a.example.com/*\", { \"pattern\": \"b.example.com/*\", \"zone_id\": \"z\" }],");
+    line("  \"vars\": {");
+    for (int i = 0; i < 400; ++i) line("    \"VAR_" + n(i) + "\": \"value number " + n(i) + "\",");
+    line("  },");
+    line("  \"kv_namespaces\": [");
+    for (int i = 0; i < 150; ++i)
+        line("    { \"binding\": \"KV_" + n(i) + "\", \"id\": \"" + std::string(32, static_cast<char>('a' + i % 6)) + "\" },");
+    line("  ],");
+    line("  \"r2_buckets\": [");
+    for (int i = 0; i < 100; ++i) line("    { \"binding\": \"R2_" + n(i) + "\", \"bucket_name\": \"bucket-" + n(i) + "\" },");
+    line("  ],");
+    line("  \"durable_objects\": {");
+    line("    \"bindings\": [");
+    for (int i = 0; i < 40; ++i) line("      { \"name\": \"DO_" + n(i) + "\", \"class_name\": \"Class" + n(i) + "\" },");
+    line("    ],");
+    line("  },");
+    std::string classes;
+    for (int i = 0; i < 40; ++i) classes += (i ? ", " : "") + std::string("\"Class") + n(i) + "\"";
+    line("  \"migrations\": [{ \"tag\": \"v1\", \"new_sqlite_classes\": [" + classes + "] }],");
+    line("  \"containers\": [");
+    for (int i = 0; i < 40; ++i)
+        line("    { \"class_name\": \"Class" + n(i) + "\", \"image\": \"registry.example.com/acme/app-" + n(i) + ":1." + n(i) +
+             "\", \"max_instances\": " + n(5 + i) + ", \"instance_type\": \"standard-1\", \"rollout_step_percentage\": [10, 50, 100] },");
+    line("  ],");
+    line("  \"env\": {");
+    // As many environments as the TOML file has, each with workers_dev and 40 vars.
+    int toml_lines = 0;
+    std::string toml = big_toml(toml_lines);
+    int envs = 0;
+    for (size_t at = toml.find("workers_dev"); at != std::string::npos; at = toml.find("workers_dev", at + 1)) ++envs;
+    for (int e = 0; e < envs; ++e) {
+        line("    \"env" + n(e) + "\": {");
+        line("      \"workers_dev\": true,");
+        line("      \"vars\": {");
+        for (int i = 0; i < 40; ++i) line("        \"VAR_" + n(i) + "\": " + n(i) + ",");
+        line("      },");
+        line("    },");
+    }
+    line("  },");
+    line("}");
+    return s;
+}
+
+// A denser JSONC stress case: ~1,600 bindings and 300 containers in 2,000 lines (comments and trailing commas).
 std::string big_jsonc(int& lines) {
     std::string s = "// generated\n{\n";
     lines = 2;
@@ -172,6 +231,8 @@ int main(int argc, char** argv) {
     int toml_lines = 0, jsonc_lines = 0;
     fs::path big_t = make_project(root, "big-toml", "wrangler.toml", big_toml(toml_lines));
     fs::path big_j = make_project(root, "big-jsonc", "wrangler.jsonc", big_jsonc(jsonc_lines));
+    int same_lines = 0;
+    fs::path same_j = make_project(root, "same-jsonc", "wrangler.jsonc", same_jsonc(same_lines));
     fs::path min_t = make_project(root, "min-toml", "wrangler.toml",
                                   "name = \"min\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-06-01\"\n");
     fs::path min_j = make_project(root, "min-jsonc", "wrangler.jsonc",
@@ -183,15 +244,20 @@ int main(int argc, char** argv) {
         std::printf("config parse+validate, %d-line %s: %.3f ms/parse wall, %.3f ms CPU (%d runs, %zu errors, %zu warnings; "
                     "target < 2 ms)\n",
                     lines, what, big.ms_per_parse, big.cpu_ms_per_parse, big.iterations, big.errors, big.warnings);
-        std::printf("  baseline minimal %s: %.3f ms/parse wall, %.3f ms CPU -> ratio %.1fx wall, %.1fx CPU\n", what,
+        std::string format(what, std::strcspn(what, " "));
+        std::printf("  baseline minimal %s: %.3f ms/parse wall, %.3f ms CPU -> ratio %.1fx wall, %.1fx CPU\n", format.c_str(),
                     min.ms_per_parse, min.cpu_ms_per_parse, big.ms_per_parse / min.ms_per_parse,
                     big.cpu_ms_per_parse / min.cpu_ms_per_parse);
     };
+    Figures sj = measure(same_j, iterations);
+    std::string tt = big_toml(toml_lines = 0), jt = big_jsonc(jsonc_lines), st = same_jsonc(same_lines);
     report("TOML", toml_lines, bt, mt);
-    std::string tt = big_toml(toml_lines = 0), jt = big_jsonc(jsonc_lines);
     Phases pt = phases(tt, config::Format::Toml, big_t, iterations);
     std::printf("  of which: parse %.3f ms CPU, normalize+validate %.3f ms CPU\n", pt.parse_ms, pt.normalize_ms);
-    report("JSONC", jsonc_lines, bj, mj);
+    report("JSONC (the TOML file's content)", same_lines, sj, mj);
+    Phases ps = phases(st, config::Format::Jsonc, same_j, iterations);
+    std::printf("  of which: parse %.3f ms CPU, normalize+validate %.3f ms CPU\n", ps.parse_ms, ps.normalize_ms);
+    report("JSONC (dense: 1,600 bindings, 300 containers)", jsonc_lines, bj, mj);
     Phases pj = phases(jt, config::Format::Jsonc, big_j, iterations);
     std::printf("  of which: parse %.3f ms CPU, normalize+validate %.3f ms CPU\n", pj.parse_ms, pj.normalize_ms);
     std::error_code ec;
