@@ -427,34 +427,39 @@ private:
         m_stack.resize(base);
     }
 
-    // Duplicate-key lookup for large objects: open addressing over member indices (keys stay in the members).
+    // Duplicate-key lookup for large objects: open addressing over member indices (keys stay in the members;
+    // each slot keeps its key's hash, so growing never hashes a key again and most probes compare no string).
     struct KeyIndex {
-        std::vector<unsigned> slots;  // member index + 1; 0 = empty
+        struct Slot {
+            unsigned idx = 0;  // member index + 1; 0 = empty
+            unsigned hash = 0;
+        };
+        std::vector<Slot> slots;
         size_t count = 0;
-        static size_t hash(std::string_view k) { return std::hash<std::string_view>{}(k); }
         template <typename KeyAt>
         long find_or_add(std::string_view key, unsigned idx, const KeyAt& key_at) {
-            if ((count + 1) * 2 > slots.size()) grow(key_at);
-            size_t mask = slots.size() - 1;
-            for (size_t h = hash(key) & mask;; h = (h + 1) & mask) {
-                if (slots[h] == 0) {
-                    slots[h] = idx + 1;
+            if ((count + 1) * 2 > slots.size()) grow();
+            const auto h = static_cast<unsigned>(std::hash<std::string_view>{}(key));
+            const size_t mask = slots.size() - 1;
+            for (size_t at = h & mask;; at = (at + 1) & mask) {
+                Slot& s = slots[at];
+                if (s.idx == 0) {
+                    s = {idx + 1, h};
                     ++count;
                     return -1;
                 }
-                if (key_at(slots[h] - 1) == key) return static_cast<long>(slots[h] - 1);
+                if (s.hash == h && key_at(s.idx - 1) == key) return static_cast<long>(s.idx - 1);
             }
         }
-        template <typename KeyAt>
-        void grow(const KeyAt& key_at) {
-            std::vector<unsigned> old = std::move(slots);
-            slots.assign(old.empty() ? 64 : old.size() * 2, 0);
-            size_t mask = slots.size() - 1;
-            for (unsigned v : old) {
-                if (!v) continue;
-                size_t h = hash(key_at(v - 1)) & mask;
-                while (slots[h]) h = (h + 1) & mask;
-                slots[h] = v;
+        void grow() {
+            std::vector<Slot> old = std::move(slots);
+            slots.assign(old.empty() ? 64 : old.size() * 2, Slot{});
+            const size_t mask = slots.size() - 1;
+            for (const Slot& s : old) {
+                if (!s.idx) continue;
+                size_t at = s.hash & mask;
+                while (slots[at].idx) at = (at + 1) & mask;
+                slots[at] = s;
             }
         }
     };
