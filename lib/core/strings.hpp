@@ -22,6 +22,8 @@ std::string url_encode(std::string_view s);
 std::string url_decode(std::string_view s);
 std::string base64_encode(std::string_view data);
 std::string hex_encode(std::string_view bytes);
+// Appends the UTF-8 form of a code point; a surrogate or a value above U+10FFFF becomes U+FFFD.
+void append_utf8(std::string& out, char32_t cp);
 // A random hex string of n bytes from the OS (for ids and tokens).
 std::string random_hex(size_t n_bytes);
 std::string uuid_v4();

@@ -107,6 +107,9 @@ TEST_CASE("string helpers") {
     CHECK(url_decode("a%20b%2Fc") == "a b/c");
     CHECK(base64_encode("v1:pw") == "djE6cHc=");
     CHECK(uuid_v4().size() == 36);
+    std::string u;
+    for (char32_t cp : {U'A', U'\u00e9', U'\u20ac', U'\U0001F600', char32_t(0xD800), char32_t(0x110000)}) append_utf8(u, cp);
+    CHECK(u == "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 #include "core/sha256.hpp"
