@@ -22,7 +22,8 @@ Result<ApiSession> open_api(Context& ctx, bool need_account, const std::string& 
         account = ctx.g.account_id, source = "--account-id";
     } else if (!config_account_id.empty()) {
         account = config_account_id, source = "account_id in the config";
-    } else if (auto v = ctx.env.get_or("CLOUDFLARE_ACCOUNT_ID", ""); !v.empty() && !(ctx.g.local || !ctx.g.profile.empty())) {
+    } else if (auto v = ctx.env.get_or("CLOUDFLARE_ACCOUNT_ID", "");
+               !v.empty() && !(ctx.g.local || !ctx.g.profile.empty())) {
         account = v, source = "CLOUDFLARE_ACCOUNT_ID";
     } else if (s.connection.profile && !s.connection.profile->account_id.empty()) {
         account = s.connection.profile->account_id, source = "profile " + tenantctl::quoted(s.connection.profile_name);
@@ -50,8 +51,8 @@ Result<ApiSession> open_api(Context& ctx, bool need_account, const std::string& 
         };
     }
     s.client = std::make_unique<api::ApiClient>(api::client_options_for(s.connection, nullptr, std::move(observer)));
-    ctx.ui.debug(1, "control plane " + s.connection.api_url + " (" + s.connection.api_url_source + "), credentials from " +
-                        s.connection.credentials.source);
+    ctx.ui.debug(1, "control plane " + s.connection.api_url + " (" + s.connection.api_url_source +
+                        "), credentials from " + s.connection.credentials.source);
     if (!need_account) return s;
     if (account.empty()) {
         TRY_ASSIGN(api::Account a, s.client->discover_account());

@@ -8,24 +8,29 @@ namespace tenantctl::cli {
 static void add_global_options(CLI::App& app, Context& ctx) {
     auto& g = ctx.g;
     app.set_version_flag("--version", std::string("tenantctl ") + k_version);
-    app.add_option("-c,--config", g.config_path, "Path to the wrangler configuration file (wrangler.json, .jsonc or .toml)")
+    app.add_option("-c,--config", g.config_path,
+                   "Path to the wrangler configuration file (wrangler.json, .jsonc or .toml)")
         ->group("Global options");
     app.add_option_function<std::string>(
            "-e,--env", [&g](const std::string& v) { g.env = v; },
            "Environment ([env.NAME] section) to use; \"\" selects the top level; default $CLOUDFLARE_ENV")
         ->group("Global options");
     app.add_option("--cwd", g.cwd, "Run as if tenantctl was started in this directory")->group("Global options");
-    app.add_flag("--json", g.json, "Print exactly one JSON document on stdout (errors included)")->group("Global options");
+    app.add_flag("--json", g.json, "Print exactly one JSON document on stdout (errors included)")
+        ->group("Global options");
     app.add_option("-o,--output", g.output, "Output format")
         ->check(CLI::IsMember({"table", "json", "yaml"}))
         ->group("Global options");
     app.add_flag("-v,--verbose", g.verbose, "More detail on stderr (repeat for more)")->group("Global options");
     app.add_flag("-q,--quiet", g.quiet, "Only errors on stderr")->group("Global options");
-    app.add_option("--api-url", g.api_url, "Control-plane API base URL (default $CLOUDFLARE_API_BASE_URL or the profile's)")
+    app.add_option("--api-url", g.api_url,
+                   "Control-plane API base URL (default $CLOUDFLARE_API_BASE_URL or the profile's)")
         ->group("Global options");
-    app.add_option("--account-id", g.account_id, "Account to act on (default account_id in config or $CLOUDFLARE_ACCOUNT_ID)")
+    app.add_option("--account-id", g.account_id,
+                   "Account to act on (default account_id in config or $CLOUDFLARE_ACCOUNT_ID)")
         ->group("Global options");
-    app.add_option("--profile", g.profile, "Stored credentials profile (see `tenantctl login`)")->group("Global options");
+    app.add_option("--profile", g.profile, "Stored credentials profile (see `tenantctl login`)")
+        ->group("Global options");
     app.add_flag("--local", g.local, "Target the local platform started by `tenantctl dev` (same as --profile local)")
         ->group("Global options");
 }

@@ -7,7 +7,8 @@
 
 namespace tenantctl::cli {
 
-Result<std::vector<std::string>> complete_names(Context& ctx, const std::string& kind, const std::vector<std::string>& words) {
+Result<std::vector<std::string>> complete_names(Context& ctx, const std::string& kind,
+                                                const std::vector<std::string>& words) {
     if (kind == "template") {  // local: the bundled templates, no API
         TRY_ASSIGN(auto dir, scaffold::find_templates_dir(ctx.env, scaffold::self_exe_path()));
         TRY_ASSIGN(auto list, scaffold::list_templates(dir));
@@ -23,15 +24,24 @@ Result<std::vector<std::string>> complete_names(Context& ctx, const std::string&
             if (w == name && i + 1 < words.size()) return &words[++i];
             return nullptr;
         };
-        if (auto v = value("--namespace")) ns = *v;
-        else if (auto v2 = value("--dispatch-namespace")) ns = *v2;
-        else if (auto v3 = value("--profile")) in.profile_flag = *v3;
-        else if (auto v4 = value("--api-url")) in.api_url_flag = *v4;
-        else if (auto v5 = value("--account-id")) account = *v5;
-        else if (auto v6 = value("-f")) tenants_file = *v6;
-        else if (auto v7 = value("--file")) tenants_file = *v7;
-        else if (auto v8 = value("--cwd")) cwd = absolute_path(*v8, cwd);
-        else if (w == "--local") in.local = true;
+        if (auto v = value("--namespace"))
+            ns = *v;
+        else if (auto v2 = value("--dispatch-namespace"))
+            ns = *v2;
+        else if (auto v3 = value("--profile"))
+            in.profile_flag = *v3;
+        else if (auto v4 = value("--api-url"))
+            in.api_url_flag = *v4;
+        else if (auto v5 = value("--account-id"))
+            account = *v5;
+        else if (auto v6 = value("-f"))
+            tenants_file = *v6;
+        else if (auto v7 = value("--file"))
+            tenants_file = *v7;
+        else if (auto v8 = value("--cwd"))
+            cwd = absolute_path(*v8, cwd);
+        else if (w == "--local")
+            in.local = true;
     }
     // tenants commands default to the namespace of ./tenants.yaml (or -f FILE), and so does their completion.
     if (kind == "tenant" && ns.empty()) {
@@ -45,7 +55,8 @@ Result<std::vector<std::string>> complete_names(Context& ctx, const std::string&
     options.http.total_timeout = std::chrono::milliseconds(3000);
     options.http.retry.max_attempts = 1;
     api::ApiClient client(options);
-    if (account.empty()) account = ctx.env.get_or("CLOUDFLARE_ACCOUNT_ID", conn.profile ? conn.profile->account_id : "");
+    if (account.empty())
+        account = ctx.env.get_or("CLOUDFLARE_ACCOUNT_ID", conn.profile ? conn.profile->account_id : "");
     if (account.empty()) {
         TRY_ASSIGN(auto acct, client.discover_account());
         account = acct.id;

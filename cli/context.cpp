@@ -15,17 +15,24 @@ namespace tenantctl::cli {
 // The one table from error kind to exit code.
 int exit_code_for(ErrorKind kind) {
     switch (kind) {
-        case ErrorKind::Usage: return 2;
-        case ErrorKind::Partial: return 3;
-        case ErrorKind::Interrupted: return 130;
-        default: return 1;
+        case ErrorKind::Usage:
+            return 2;
+        case ErrorKind::Partial:
+            return 3;
+        case ErrorKind::Interrupted:
+            return 130;
+        default:
+            return 1;
     }
 }
 
 void Ui::configure(const GlobalOptions& g) {
-    if (g.json || g.output == "json") m_format = output::Format::Json;
-    else if (g.output == "yaml") m_format = output::Format::Yaml;
-    else m_format = output::Format::Table;
+    if (g.json || g.output == "json")
+        m_format = output::Format::Json;
+    else if (g.output == "yaml")
+        m_format = output::Format::Yaml;
+    else
+        m_format = output::Format::Table;
     m_verbose = g.verbose;
     m_quiet = g.quiet;
     m_stdin_tty = ::isatty(0);
@@ -36,13 +43,21 @@ void Ui::configure(const GlobalOptions& g) {
     m_color = m_stderr_tty && !env.has("NO_COLOR");
 }
 
-bool Ui::interactive() const { return m_stdin_tty && m_stderr_tty && !m_ci; }
+bool Ui::interactive() const {
+    return m_stdin_tty && m_stderr_tty && !m_ci;
+}
 
 void Ui::emit(const nlohmann::json& doc, const std::string& human) {
     switch (m_format) {
-        case output::Format::Json: std::cout << output::render_json(doc); break;
-        case output::Format::Yaml: std::cout << output::render_yaml(doc); break;
-        case output::Format::Table: std::cout << human; break;
+        case output::Format::Json:
+            std::cout << output::render_json(doc);
+            break;
+        case output::Format::Yaml:
+            std::cout << output::render_yaml(doc);
+            break;
+        case output::Format::Table:
+            std::cout << human;
+            break;
     }
     std::cout.flush();
 }
@@ -73,7 +88,8 @@ int Ui::fail(const Error& e) {
         if (e.http_status) err["status"] = e.http_status;
         if (!e.api_errors.empty()) {
             err["api_errors"] = nlohmann::json::array();
-            for (const auto& a : e.api_errors) err["api_errors"].push_back({{"code", a.code}, {"message", r.redact(a.message)}});
+            for (const auto& a : e.api_errors)
+                err["api_errors"].push_back({{"code", a.code}, {"message", r.redact(a.message)}});
         }
         if (!e.diagnostics.empty()) {
             err["diagnostics"] = nlohmann::json::array();
@@ -88,8 +104,10 @@ int Ui::fail(const Error& e) {
             }
         }
         nlohmann::json doc = {{"ok", false}, {"error", err}};
-        if (m_format == output::Format::Yaml) std::cout << output::render_yaml(doc);
-        else std::cout << output::render_json(doc);
+        if (m_format == output::Format::Yaml)
+            std::cout << output::render_yaml(doc);
+        else
+            std::cout << output::render_json(doc);
         std::cout.flush();
     }
     // Human text always goes to stderr (with --json too, so a person watching CI logs sees it).
@@ -119,7 +137,7 @@ Result<std::string> Ui::read_secret(const std::string& prompt) {
     std::string value;
     if (m_stdin_tty) {
         std::cerr << prompt << std::flush;
-        termios old {};
+        termios old{};
         bool have = ::tcgetattr(0, &old) == 0;
         if (have) {
             termios masked = old;
@@ -136,7 +154,8 @@ Result<std::string> Ui::read_secret(const std::string& prompt) {
             if (!value.empty() && value.back() == '\r') value.pop_back();
         }
     }
-    if (value.empty()) return Error(ErrorKind::Input, "no secret value was given", "pipe the value on stdin or type it at the prompt");
+    if (value.empty())
+        return Error(ErrorKind::Input, "no secret value was given", "pipe the value on stdin or type it at the prompt");
     Redactor::global().add(value);
     return value;
 }
@@ -153,7 +172,8 @@ void on_run(CLI::App* cmd, Context& ctx, Action action) {
 void not_implemented(CLI::App* cmd, Context& ctx, const std::string& what) {
     cmd->description(cmd->get_description() + " (not implemented yet)");
     on_run(cmd, ctx, [&ctx, what] {
-        return ctx.ui.fail(Error(ErrorKind::NotImplemented, "'" + what + "' is not implemented in this version of tenantctl",
+        return ctx.ui.fail(Error(ErrorKind::NotImplemented,
+                                 "'" + what + "' is not implemented in this version of tenantctl",
                                  "see the README's status section for what works today"));
     });
 }

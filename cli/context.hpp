@@ -14,17 +14,17 @@
 namespace tenantctl::cli {
 
 struct GlobalOptions {
-    std::string config_path;             // --config/-c
-    std::optional<std::string> env;      // --env/-e (empty string = top level)
-    std::string cwd;                     // --cwd
-    bool json = false;                   // --json
-    std::string output = "table";        // -o/--output table|json|yaml
-    int verbose = 0;                     // -v (repeatable)
-    bool quiet = false;                  // -q
-    std::string api_url;                 // --api-url
-    std::string account_id;              // --account-id
-    std::string profile;                 // --profile
-    bool local = false;                  // --local (= --profile local)
+    std::string config_path;         // --config/-c
+    std::optional<std::string> env;  // --env/-e (empty string = top level)
+    std::string cwd;                 // --cwd
+    bool json = false;               // --json
+    std::string output = "table";    // -o/--output table|json|yaml
+    int verbose = 0;                 // -v (repeatable)
+    bool quiet = false;              // -q
+    std::string api_url;             // --api-url
+    std::string account_id;          // --account-id
+    std::string profile;             // --profile
+    bool local = false;              // --local (= --profile local)
 };
 
 // Ui: the only thing that writes to stdout/stderr. With --json (or -o json) stdout holds exactly one
@@ -42,9 +42,9 @@ public:
 
     // Result data: rendered as JSON/YAML when machine output is on, else `human` (may be empty) to stdout.
     void emit(const nlohmann::json& doc, const std::string& human);
-    void out(std::string_view text);    // stdout, raw
-    void info(std::string_view line);   // stderr unless --quiet
-    void warn(std::string_view line);   // stderr ("warning: …")
+    void out(std::string_view text);               // stdout, raw
+    void info(std::string_view line);              // stderr unless --quiet
+    void warn(std::string_view line);              // stderr ("warning: …")
     void debug(int level, std::string_view line);  // stderr when -v count >= level (redacted)
     // Prints the error (JSON document on stdout with --json, text on stderr otherwise); returns its exit code.
     int fail(const Error& e);

@@ -33,9 +33,9 @@ std::string dynamic_of(const std::string& name, const std::string& command_path)
 }
 
 bool is_path(const std::string& name) {
-    return name == "config" || name == "file" || name == "f" || name == "path" || name == "cwd" || name == "state-dir" ||
-           name == "outdir" || name == "secrets-file" || name == "FILE" || name == "PATH" || name == "DIR" ||
-           name == "man-dir";
+    return name == "config" || name == "file" || name == "f" || name == "path" || name == "cwd" ||
+           name == "state-dir" || name == "outdir" || name == "secrets-file" || name == "FILE" || name == "PATH" ||
+           name == "DIR" || name == "man-dir";
 }
 
 scaffold::CommandSpec convert(const CLI::App& app, const std::string& path, bool root) {
@@ -79,6 +79,8 @@ scaffold::CommandSpec convert(const CLI::App& app, const std::string& path, bool
 
 }  // namespace
 
-scaffold::CommandSpec command_tree(const CLI::App& app) { return convert(app, "", true); }
+scaffold::CommandSpec command_tree(const CLI::App& app) {
+    return convert(app, "", true);
+}
 
 }  // namespace tenantctl::cli

@@ -8,7 +8,7 @@ build_pkgs=(g++ cmake make pkg-config ccache
   libgit2-dev doctest-dev libfmt-dev libsqlite3-dev libboost1.81-dev)
 # The local platform's registry and containers, and the tools the tests drive.
 runtime_pkgs=(docker.io docker-registry apache2-utils curl python3 sqlite3 git ca-certificates)
-test_pkgs=(clang libclang-rt-14-dev wrk nginx-light zsh fish bash-completion groff-base man-db nodejs npm)
+test_pkgs=(clang clang-format libclang-rt-14-dev wrk nginx-light zsh fish bash-completion groff-base man-db nodejs npm)
 
 pkgs=("${build_pkgs[@]}" "${runtime_pkgs[@]}")
 [ "${1:-}" = "--runtime-only" ] || pkgs+=("${test_pkgs[@]}")

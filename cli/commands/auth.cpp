@@ -14,9 +14,11 @@ int run_login(Context& ctx) {
     const std::string name = api::active_profile_name(ctx.g.profile, ctx.g.local, ctx.env);
     if (auto st = api::validate_profile_name(name); !st.ok()) return ctx.ui.fail(st.error());
     if (!ctx.g.account_id.empty()) {
-        if (auto st = api::validate_account_id(ctx.g.account_id, "--account-id"); !st.ok()) return ctx.ui.fail(st.error());
+        if (auto st = api::validate_account_id(ctx.g.account_id, "--account-id"); !st.ok())
+            return ctx.ui.fail(st.error());
     }
-    std::string url = !ctx.g.api_url.empty() ? ctx.g.api_url : ctx.env.get_or("CLOUDFLARE_API_BASE_URL", api::k_default_api_url);
+    std::string url =
+        !ctx.g.api_url.empty() ? ctx.g.api_url : ctx.env.get_or("CLOUDFLARE_API_BASE_URL", api::k_default_api_url);
     while (!url.empty() && url.back() == '/') url.pop_back();
     if (!(starts_with(url, "http://") || starts_with(url, "https://"))) {
         return ctx.ui.fail(Error(ErrorKind::Usage, "invalid API URL " + tenantctl::quoted(redact_url(url)),
@@ -42,7 +44,8 @@ int run_login(Context& ctx) {
     auto st = client.verify_token();
     if (!st.ok()) {
         Error e = st.error();
-        if (e.kind == ErrorKind::Auth) e.hint = "the token was rejected by " + redact_url(url) + "; create an API token and try again";
+        if (e.kind == ErrorKind::Auth)
+            e.hint = "the token was rejected by " + redact_url(url) + "; create an API token and try again";
         return ctx.ui.fail(e);
     }
     if (!st->status.empty() && st->status != "active") {

@@ -35,15 +35,15 @@ Status write_docs(const CLI::App& app, const std::string& completion_dir, const 
         TRY_STATUS(write_file_atomic(completion_dir + "/tenantctl.fish", scaffold::render_fish_completion(tree)));
     }
     if (!man_dir.empty()) {
-        TRY_STATUS(write_file_atomic(man_dir + "/tenantctl.1",
-                                     scaffold::render_man_page(tree, nullptr, man_text(text_dir, "tenantctl"), k_version,
-                                                               k_release_date)));
+        TRY_STATUS(write_file_atomic(
+            man_dir + "/tenantctl.1",
+            scaffold::render_man_page(tree, nullptr, man_text(text_dir, "tenantctl"), k_version, k_release_date)));
         for (const auto& group : tree.subcommands) {
             if (group.hidden) continue;
             std::string page = "tenantctl-" + group.name;
-            TRY_STATUS(write_file_atomic(man_dir + "/" + page + ".1",
-                                         scaffold::render_man_page(tree, &group, man_text(text_dir, page), k_version,
-                                                                   k_release_date)));
+            TRY_STATUS(write_file_atomic(
+                man_dir + "/" + page + ".1",
+                scaffold::render_man_page(tree, &group, man_text(text_dir, page), k_version, k_release_date)));
         }
     }
     return {};
@@ -51,7 +51,8 @@ Status write_docs(const CLI::App& app, const std::string& completion_dir, const 
 
 }  // namespace
 
-Result<std::vector<std::string>> complete_names(Context& ctx, const std::string& kind, const std::vector<std::string>& words);
+Result<std::vector<std::string>> complete_names(Context& ctx, const std::string& kind,
+                                                const std::vector<std::string>& words);
 
 void register_completions(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("completions", "Print a shell completion script (bash, zsh, fish)");
@@ -64,13 +65,16 @@ void register_completions(CLI::App& app, Context& ctx) {
     };
     auto o = std::make_shared<Opts>();
     cmd->add_option("shell", o->shell, "Shell to generate for")->check(CLI::IsMember({"bash", "zsh", "fish"}));
-    cmd->add_option("--write-dir", o->write_dir, "Write all three scripts into DIR (tenantctl.bash, _tenantctl, tenantctl.fish)");
-    cmd->add_option("--man-dir", o->man_dir, "Write the man pages (tenantctl.1 and one page per command group) into DIR");
+    cmd->add_option("--write-dir", o->write_dir,
+                    "Write all three scripts into DIR (tenantctl.bash, _tenantctl, tenantctl.fish)");
+    cmd->add_option("--man-dir", o->man_dir,
+                    "Write the man pages (tenantctl.1 and one page per command group) into DIR");
     cmd->add_option("--text-dir", o->text_dir, "Hand-written man page text (NAME.description, NAME.examples) from DIR");
     const CLI::App* root = &app;
     on_run(cmd, ctx, [&ctx, o, root] {
         if (o->shell.empty() && o->write_dir.empty() && o->man_dir.empty()) {
-            return ctx.ui.fail(Error(ErrorKind::Usage, "name a shell: bash, zsh or fish", "tenantctl completions bash"));
+            return ctx.ui.fail(
+                Error(ErrorKind::Usage, "name a shell: bash, zsh or fish", "tenantctl completions bash"));
         }
         if (!o->shell.empty()) ctx.ui.out(render_for(o->shell, command_tree(*root)));
         if (auto s = write_docs(*root, o->write_dir, o->man_dir, o->text_dir); !s.ok()) return ctx.ui.fail(s.error());

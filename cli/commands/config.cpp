@@ -2,8 +2,8 @@
 #include <iostream>
 
 #include "commands/commands.hpp"
-#include "config_context.hpp"
 #include "config/config.hpp"
+#include "config_context.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 
@@ -57,9 +57,12 @@ void print_diagnostics(const config::LoadedConfig& cfg) {
 std::string summary(const config::LoadedConfig& cfg) {
     std::string s = (cfg.display_path.empty() ? std::string("(no configuration file)") : cfg.display_path) + ": ";
     auto count = [](size_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
-    if (cfg.ok()) s += "ok";
-    else s += count(cfg.errors.size(), "error");
-    if (!cfg.warnings.empty()) s += (cfg.ok() ? " (" : ", ") + count(cfg.warnings.size(), "warning") + (cfg.ok() ? ")" : "");
+    if (cfg.ok())
+        s += "ok";
+    else
+        s += count(cfg.errors.size(), "error");
+    if (!cfg.warnings.empty())
+        s += (cfg.ok() ? " (" : ", ") + count(cfg.warnings.size(), "warning") + (cfg.ok() ? ")" : "");
     if (cfg.env && !cfg.env->empty()) s += " [env " + *cfg.env + "]";
     return s;
 }
@@ -82,7 +85,8 @@ std::string human_view(const config::LoadedConfig& cfg) {
         kv.emplace_back("compatibility_flags", value_text(c["compatibility_flags"]));
     if (c.contains("routes")) {
         std::vector<std::string> rs;
-        for (const auto& r : c["routes"]) rs.push_back(r.is_object() ? value_text(r.value("pattern", nlohmann::json(""))) : value_text(r));
+        for (const auto& r : c["routes"])
+            rs.push_back(r.is_object() ? value_text(r.value("pattern", nlohmann::json(""))) : value_text(r));
         kv.emplace_back("routes", join(rs, ", "));
     }
     if (c.contains("triggers") && c["triggers"].contains("crons"))
@@ -101,7 +105,8 @@ std::string human_view(const config::LoadedConfig& cfg) {
         if (!c.contains(field) || !c[field].is_array()) return;
         for (const auto& e : c[field]) {
             if (!e.is_object()) continue;
-            add(value_text(e.value(name_key, nlohmann::json(""))), type, value_text(e.value(target_key, nlohmann::json(""))));
+            add(value_text(e.value(name_key, nlohmann::json(""))), type,
+                value_text(e.value(target_key, nlohmann::json(""))));
         }
     };
     arr("kv_namespaces", "kv", "binding", "id");
@@ -145,38 +150,44 @@ void register_config(CLI::App& app, Context& ctx) {
     cmd->require_subcommand(1);
 
     static ConfigFlags validate_flags;
-    auto* validate = cmd->add_subcommand(
-        "validate",
-        "Check wrangler.json / wrangler.jsonc / wrangler.toml: every problem, with file:line:column (exit 0 ok, 1 errors)");
+    auto* validate = cmd->add_subcommand("validate",
+                                         "Check wrangler.json / wrangler.jsonc / wrangler.toml: every problem, with "
+                                         "file:line:column (exit 0 ok, 1 errors)");
     add_common_flags(validate, validate_flags);
     on_run(validate, ctx, [&ctx] {
         config::LoadedConfig cfg = load(ctx, validate_flags);
         if (!cfg.found() && cfg.ok()) {
             Diagnostic d;
             d.severity = Severity::Error;
-            d.message = "no wrangler.json, wrangler.jsonc or wrangler.toml found in " + cfg.dir + " or any parent directory";
+            d.message =
+                "no wrangler.json, wrangler.jsonc or wrangler.toml found in " + cfg.dir + " or any parent directory";
             d.hint = "create one (see examples/hello/wrangler.toml) or pass --config PATH";
             cfg.errors.push_back(d);
         }
         print_diagnostics(cfg);
-        nlohmann::json doc = {{"ok", cfg.ok()},
-                              {"file", cfg.display_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.display_path)},
-                              {"warnings", diag_array(cfg.warnings)},
-                              {"errors", diag_array(cfg.errors)}};
-        if (ctx.ui.machine()) ctx.ui.emit(doc, "");
-        else ctx.ui.info(summary(cfg));
+        nlohmann::json doc = {
+            {"ok", cfg.ok()},
+            {"file", cfg.display_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.display_path)},
+            {"warnings", diag_array(cfg.warnings)},
+            {"errors", diag_array(cfg.errors)}};
+        if (ctx.ui.machine())
+            ctx.ui.emit(doc, "");
+        else
+            ctx.ui.info(summary(cfg));
         return cfg.ok() ? 0 : 1;
     });
 
     static ConfigFlags show_flags;
-    auto* show = cmd->add_subcommand("show", "Print the normalized configuration for the selected environment (--json, -o yaml)");
+    auto* show = cmd->add_subcommand(
+        "show", "Print the normalized configuration for the selected environment (--json, -o yaml)");
     add_common_flags(show, show_flags);
     on_run(show, ctx, [&ctx] {
         config::LoadedConfig cfg = load(ctx, show_flags);
         if (!cfg.found() && cfg.ok()) {
             Diagnostic d;
             d.severity = Severity::Warning;
-            d.message = "no wrangler.json, wrangler.jsonc or wrangler.toml found in " + cfg.dir + " or any parent directory: showing defaults";
+            d.message = "no wrangler.json, wrangler.jsonc or wrangler.toml found in " + cfg.dir +
+                        " or any parent directory: showing defaults";
             cfg.warnings.push_back(d);
         }
         print_diagnostics(cfg);

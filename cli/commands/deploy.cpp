@@ -5,8 +5,8 @@
 
 #include "api_context.hpp"
 #include "commands/commands.hpp"
-#include "config_context.hpp"
 #include "config/config.hpp"
+#include "config_context.hpp"
 #include "core/fs.hpp"
 #include "core/strings.hpp"
 #include "deploy/deploy.hpp"
@@ -148,9 +148,11 @@ int run(Context& ctx, const DeployFlags& f) {
 
 void register_deploy(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand(
-        "deploy", "Build and push the container images, upload the worker, create or update its container applications");
-    cmd->footer("Modules are uploaded as they are, without bundling: `main` plus the modules that `rules` / "
-                "`find_additional_modules` select. Nothing is built, pushed or written when nothing changed.");
+        "deploy",
+        "Build and push the container images, upload the worker, create or update its container applications");
+    cmd->footer(
+        "Modules are uploaded as they are, without bundling: `main` plus the modules that `rules` / "
+        "`find_additional_modules` select. Nothing is built, pushed or written when nothing changed.");
     auto f = std::make_shared<DeployFlags>();
     cmd->add_option("--name", f->name,
                     "Worker name (overrides the config's name; the tenant id with --dispatch-namespace)");

@@ -29,7 +29,8 @@ struct DevOptions {
     std::string app;
 };
 
-const char* k_dev_footer = R"(The API is served under http://HOST:PORT/client/v4 with the same paths, bodies and envelopes as
+const char* k_dev_footer =
+    R"(The API is served under http://HOST:PORT/client/v4 with the same paths, bodies and envelopes as
 api.cloudflare.com. State lives in STATE_DIR/state.db (SQLite, WAL); a restart keeps everything.
 On first start an account id and API token are created (STATE_DIR/credentials.json, mode 0600) and
 the profile $XDG_CONFIG_HOME/tenantctl/profiles/local.json is written, so `tenantctl --local …` works.
@@ -50,8 +51,8 @@ int run_dev(Context& ctx, const DevOptions& o) {
     using namespace tenantctl::platform;
     auto listen = parse_listen(o.listen);
     if (!listen.ok()) return ctx.ui.fail(listen.error());
-    std::string state_dir = o.state_dir.empty() ? join_path(ctx.env.data_home(), "tenantctl/dev")
-                                                : absolute_path(o.state_dir, ctx.cwd());
+    std::string state_dir =
+        o.state_dir.empty() ? join_path(ctx.env.data_home(), "tenantctl/dev") : absolute_path(o.state_dir, ctx.cwd());
     if (auto st = make_dirs(state_dir, 0700); !st.ok()) return ctx.ui.fail(st.error());
     auto creds = load_or_create_credentials(state_dir);
     if (!creds.ok()) return ctx.ui.fail(creds.error());
@@ -147,8 +148,11 @@ int run_dev(Context& ctx, const DevOptions& o) {
         ctx.ui.info("  container registry: placeholder " + registry.host + " (no containers; start with --containers)");
     }
     if (ctx.ui.machine()) {
-        nlohmann::json info = {{"api_url", api_url}, {"pid", static_cast<long>(::getpid())}, {"port", server.port()},
-                               {"state_dir", state_dir}, {"profile", profile}};
+        nlohmann::json info = {{"api_url", api_url},
+                               {"pid", static_cast<long>(::getpid())},
+                               {"port", server.port()},
+                               {"state_dir", state_dir},
+                               {"profile", profile}};
         if (containers) info["router_url"] = containers->router_url();
         ctx.ui.emit(info, "");
     }
@@ -164,7 +168,8 @@ int run_dev(Context& ctx, const DevOptions& o) {
 }  // namespace
 
 void register_dev(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("dev", "Run the local platform: control-plane API on 127.0.0.1 with state in SQLite");
+    auto* cmd =
+        app.add_subcommand("dev", "Run the local platform: control-plane API on 127.0.0.1 with state in SQLite");
     auto o = std::make_shared<DevOptions>();
     cmd->add_option("--listen", o->listen, "Address to listen on, HOST:PORT (port 0 = any free port)")
         ->capture_default_str();
@@ -174,15 +179,18 @@ void register_dev(CLI::App& app, Context& ctx) {
     cmd->add_option("--registry", o->registry,
                     "Container registry: without --containers the HOST:PORT handed out by the credentials endpoint; "
                     "with --containers an existing registry URL to attach to instead of starting one");
-    cmd->add_flag("--containers", o->containers,
-                  "Require the registry, container engine and tenant router (default: on when a docker daemon answers)");
+    cmd->add_flag(
+        "--containers", o->containers,
+        "Require the registry, container engine and tenant router (default: on when a docker daemon answers)");
     cmd->add_flag("--no-containers", o->no_containers, "Serve the API only: no registry, containers or tenant router");
     cmd->add_option("--router-listen", o->router_listen, "Tenant router address, HOST:PORT (with --containers)")
         ->capture_default_str();
-    cmd->add_option("--network", o->network, "Container networking: host ($PORT on the host) or bridge (127.0.0.1 publish)")
+    cmd->add_option("--network", o->network,
+                    "Container networking: host ($PORT on the host) or bridge (127.0.0.1 publish)")
         ->check(CLI::IsMember({"host", "bridge"}))
         ->capture_default_str();
-    cmd->add_option("--app", o->app, "Application a tenant's requests go to when several exist and the host names none");
+    cmd->add_option("--app", o->app,
+                    "Application a tenant's requests go to when several exist and the host names none");
     cmd->footer(k_dev_footer);
     on_run(cmd, ctx, [&ctx, o] { return run_dev(ctx, *o); });
 }

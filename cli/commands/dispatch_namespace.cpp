@@ -27,7 +27,8 @@ std::string ns_human(const api::DispatchNamespace& n) {
 
 Status check_name(const std::string& name, const char* what) {
     if (trim(name).empty()) {
-        return Error(ErrorKind::Usage, std::string("the ") + what + " must not be empty", "give a dispatch namespace name");
+        return Error(ErrorKind::Usage, std::string("the ") + what + " must not be empty",
+                     "give a dispatch namespace name");
     }
     return {};
 }
@@ -75,8 +76,8 @@ void register_dispatch_namespace(CLI::App& app, Context& ctx) {
         if (!s.ok()) return ctx.ui.fail(s.error());
         auto r = s->client->create_dispatch_namespace(s->account_id, *name);
         if (!r.ok()) return ctx.ui.fail(r.error());
-        ctx.ui.emit(ns_json(*r), "Created dispatch namespace \"" + (r->name.empty() ? *name : r->name) + "\" with ID \"" +
-                                     r->id + "\"\n");
+        ctx.ui.emit(ns_json(*r), "Created dispatch namespace \"" + (r->name.empty() ? *name : r->name) +
+                                     "\" with ID \"" + r->id + "\"\n");
         return 0;
     });
 
@@ -86,7 +87,8 @@ void register_dispatch_namespace(CLI::App& app, Context& ctx) {
     del->add_flag("-y,--yes", *yes, "Do not ask for confirmation");
     on_run(del, ctx, [&ctx, name, yes] {
         if (auto st = check_name(*name, "namespace name"); !st.ok()) return ctx.ui.fail(st.error());
-        if (auto c = ctx.ui.confirm("delete dispatch namespace \"" + *name + "\" and every worker in it", *yes); !c.ok()) {
+        if (auto c = ctx.ui.confirm("delete dispatch namespace \"" + *name + "\" and every worker in it", *yes);
+            !c.ok()) {
             return ctx.ui.fail(c.error());
         }
         auto s = open_api(ctx);
@@ -105,7 +107,8 @@ void register_dispatch_namespace(CLI::App& app, Context& ctx) {
     on_run(rename, ctx, [&ctx, name, new_name, yes] {
         if (auto st = check_name(*name, "old name"); !st.ok()) return ctx.ui.fail(st.error());
         if (auto st = check_name(*new_name, "new name"); !st.ok()) return ctx.ui.fail(st.error());
-        if (auto c = ctx.ui.confirm("rename dispatch namespace \"" + *name + "\" to \"" + *new_name + "\"", *yes); !c.ok()) {
+        if (auto c = ctx.ui.confirm("rename dispatch namespace \"" + *name + "\" to \"" + *new_name + "\"", *yes);
+            !c.ok()) {
             return ctx.ui.fail(c.error());
         }
         auto s = open_api(ctx);

@@ -1,9 +1,9 @@
 // tenantctl init [DIR] [--template NAME|GIT_URL[#subdir]] [--name NAME] [--force], init --list.
+#include "scaffold/init.hpp"
 #include "commands/commands.hpp"
 #include "core/fs.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
-#include "scaffold/init.hpp"
 #include "scaffold/templates.hpp"
 
 namespace tenantctl::cli {
@@ -23,9 +23,10 @@ int list_templates(Context& ctx) {
         doc.push_back({{"name", tpl.name}, {"description", tpl.description}, {"path", tpl.path}});
         t.rows.push_back({tpl.name, tpl.description});
     }
-    std::string human = list->empty() ? "No templates in " + *dir + "\n"
-                                      : output::render_table(t) +
-                                            "\nUse: tenantctl init DIR --template NAME (or --template GIT_URL[#subdir])\n";
+    std::string human =
+        list->empty()
+            ? "No templates in " + *dir + "\n"
+            : output::render_table(t) + "\nUse: tenantctl init DIR --template NAME (or --template GIT_URL[#subdir])\n";
     ctx.ui.emit(doc, human);
     return 0;
 }
@@ -55,8 +56,8 @@ void register_init(CLI::App& app, Context& ctx) {
     on_run(cmd, ctx, [&ctx, o] {
         if (o->list) {
             if (!o->dir.empty() || !o->template_spec.empty() || !o->name.empty() || o->force)
-                return ctx.ui.fail(Error(ErrorKind::Usage, "--list takes no directory or other options",
-                                         "tenantctl init --list"));
+                return ctx.ui.fail(
+                    Error(ErrorKind::Usage, "--list takes no directory or other options", "tenantctl init --list"));
             return list_templates(ctx);
         }
         scaffold::InitOptions in;
@@ -70,8 +71,8 @@ void register_init(CLI::App& app, Context& ctx) {
         if (!spec.bundled) ctx.ui.info("Fetching template " + redact_url(spec.url) + " …");
         auto r = scaffold::init_project(in, ctx.env);
         if (!r.ok()) return ctx.ui.fail(r.error());
-        json doc = {{"dir", r->dir},         {"name", r->name},     {"template", r->template_name},
-                    {"source", r->source},   {"origin", r->origin}, {"files", r->files}};
+        json doc = {{"dir", r->dir},       {"name", r->name},     {"template", r->template_name},
+                    {"source", r->source}, {"origin", r->origin}, {"files", r->files}};
         std::string rel = relative_to(r->dir, ctx.cwd());
         std::string human = "Created " + r->name + " in " + r->dir + " from the " + r->template_name + " template (" +
                             std::to_string(r->files.size()) + " files)\n\nNext:\n";

@@ -82,15 +82,16 @@ void register_kv(CLI::App& app, Context& ctx) {
     auto* create = ns->add_subcommand("create", "Create a KV namespace");
     create->add_option("title", o->title, "Namespace title")->required();
     on_run(create, ctx, [&ctx, o] {
-        if (auto st = need(o->title, "the title", "give a title, e.g. `tenantctl kv namespace create sessions`"); !st.ok()) {
+        if (auto st = need(o->title, "the title", "give a title, e.g. `tenantctl kv namespace create sessions`");
+            !st.ok()) {
             return ctx.ui.fail(st.error());
         }
         auto s = open_api(ctx);
         if (!s.ok()) return ctx.ui.fail(s.error());
         auto r = s->client->create_kv_namespace(s->account_id, o->title);
         if (!r.ok()) return ctx.ui.fail(r.error());
-        ctx.ui.emit(ns_json(*r), "Created KV namespace \"" + (r->title.empty() ? o->title : r->title) + "\" with ID \"" +
-                                     r->id + "\"\n");
+        ctx.ui.emit(ns_json(*r), "Created KV namespace \"" + (r->title.empty() ? o->title : r->title) +
+                                     "\" with ID \"" + r->id + "\"\n");
         return 0;
     });
 
@@ -170,8 +171,10 @@ void register_kv(CLI::App& app, Context& ctx) {
         if (!s.ok()) return ctx.ui.fail(s.error());
         auto r = s->client->get_kv_value(s->account_id, o->namespace_id, o->key);
         if (!r.ok()) return ctx.ui.fail(r.error());
-        if (ctx.ui.machine()) ctx.ui.emit(value_json(o->key, *r), "");
-        else ctx.ui.out(*r);
+        if (ctx.ui.machine())
+            ctx.ui.emit(value_json(o->key, *r), "");
+        else
+            ctx.ui.out(*r);
         return 0;
     });
 
@@ -200,13 +203,15 @@ void register_kv(CLI::App& app, Context& ctx) {
     add_ns(kdel);
     on_run(kdel, ctx, [&ctx, o] {
         if (auto st = need_ns(*o); !st.ok()) return ctx.ui.fail(st.error());
-        if (auto c = ctx.ui.confirm("delete key " + tenantctl::quoted(o->key) + " from KV namespace " + o->namespace_id, o->yes);
+        if (auto c = ctx.ui.confirm("delete key " + tenantctl::quoted(o->key) + " from KV namespace " + o->namespace_id,
+                                    o->yes);
             !c.ok()) {
             return ctx.ui.fail(c.error());
         }
         auto s = open_api(ctx);
         if (!s.ok()) return ctx.ui.fail(s.error());
-        if (auto r = s->client->delete_kv_value(s->account_id, o->namespace_id, o->key); !r.ok()) return ctx.ui.fail(r.error());
+        if (auto r = s->client->delete_kv_value(s->account_id, o->namespace_id, o->key); !r.ok())
+            return ctx.ui.fail(r.error());
         ctx.ui.emit(json{{"ok", true}, {"deleted", o->key}, {"namespace_id", o->namespace_id}},
                     "Deleted key " + tenantctl::quoted(o->key) + "\n");
         return 0;

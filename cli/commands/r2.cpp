@@ -88,10 +88,12 @@ void register_r2(CLI::App& app, Context& ctx) {
     del->add_flag("-y,--yes", o->yes, "Do not ask for confirmation");
     on_run(del, ctx, [&ctx, o] {
         if (auto st = check_bucket(o->name); !st.ok()) return ctx.ui.fail(st.error());
-        if (auto c = ctx.ui.confirm("delete bucket \"" + o->name + "\"", o->yes); !c.ok()) return ctx.ui.fail(c.error());
+        if (auto c = ctx.ui.confirm("delete bucket \"" + o->name + "\"", o->yes); !c.ok())
+            return ctx.ui.fail(c.error());
         auto s = open_api(ctx);
         if (!s.ok()) return ctx.ui.fail(s.error());
-        if (auto r = s->client->delete_r2_bucket(s->account_id, o->name, o->options); !r.ok()) return ctx.ui.fail(r.error());
+        if (auto r = s->client->delete_r2_bucket(s->account_id, o->name, o->options); !r.ok())
+            return ctx.ui.fail(r.error());
         ctx.ui.emit(json{{"ok", true}, {"deleted", o->name}}, "Deleted bucket \"" + o->name + "\"\n");
         return 0;
     });

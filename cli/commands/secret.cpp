@@ -15,10 +15,10 @@ namespace {
 using nlohmann::json;
 
 struct SecretOptions {
-    std::string name;       // --name
-    std::string dispatch;   // --dispatch-namespace
-    std::string key;        // put/delete KEY
-    std::string file;       // bulk FILE
+    std::string name;      // --name
+    std::string dispatch;  // --dispatch-namespace
+    std::string key;       // put/delete KEY
+    std::string file;      // bulk FILE
     bool yes = false;
 };
 
@@ -146,15 +146,18 @@ int run_bulk(Context& ctx, const SecretOptions& o) {
 }  // namespace
 
 void register_secret(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("secret", "Manage secrets of a worker or of a tenant worker in a dispatch namespace");
+    auto* cmd =
+        app.add_subcommand("secret", "Manage secrets of a worker or of a tenant worker in a dispatch namespace");
     cmd->require_subcommand(1);
     auto o = std::make_shared<SecretOptions>();
 
-    auto* put = cmd->add_subcommand("put", "Create or update a secret (the value is read from stdin or a masked prompt)");
+    auto* put =
+        cmd->add_subcommand("put", "Create or update a secret (the value is read from stdin or a masked prompt)");
     put->add_option("key", o->key, "Secret name")->required();
     add_target_options(put, *o);
-    put->footer("The value is never taken from the command line: it is read from a masked prompt on a terminal, "
-                "otherwise from all of stdin (one trailing newline removed).");
+    put->footer(
+        "The value is never taken from the command line: it is read from a masked prompt on a terminal, "
+        "otherwise from all of stdin (one trailing newline removed).");
     on_run(put, ctx, [&ctx, o] { return run_put(ctx, *o); });
 
     auto* list = cmd->add_subcommand("list", "List the secret names of a worker (values are never returned)");

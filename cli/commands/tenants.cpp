@@ -22,19 +22,19 @@ using nlohmann::json;
 namespace tn = tenantctl::tenants;
 
 struct TenantsOptions {
-    std::string file;        // -f/--file
-    std::string ns;          // --namespace
-    std::string prefix;      // --prefix
-    std::string id;          // positional ID
-    std::string script;      // --script
-    std::string plan;        // --plan
+    std::string file;                  // -f/--file
+    std::string ns;                    // --namespace
+    std::string prefix;                // --prefix
+    std::string id;                    // positional ID
+    std::string script;                // --script
+    std::string plan;                  // --plan
     std::vector<std::string> tags;     // --tag (repeatable)
     std::vector<std::string> isolate;  // --isolate kv,r2,d1
     std::vector<std::string> vars;     // --var K=V
     std::string compatibility_date;    // --compatibility-date
-    std::string op;          // tag: add|remove|set
+    std::string op;                    // tag: add|remove|set
     std::vector<std::string> tag_args;
-    std::string app;         // --app
+    std::string app;  // --app
     std::string secret_name;
     bool purge = false;
     bool yes = false;
@@ -110,16 +110,22 @@ Status check_id(const std::string& id) {
     return {};
 }
 
-json tenant_doc(const std::string& ns, const std::string& id) { return {{"namespace", ns}, {"id", id}}; }
+json tenant_doc(const std::string& ns, const std::string& id) {
+    return {{"namespace", ns}, {"id", id}};
+}
 
-std::string tags_text(const std::vector<std::string>& tags) { return tags.empty() ? "-" : join(tags, ","); }
+std::string tags_text(const std::vector<std::string>& tags) {
+    return tags.empty() ? "-" : join(tags, ",");
+}
 
 // ---- create ---------------------------------------------------------------------------------------
 
 Result<tn::Source> create_source(Context& ctx, const TenantsOptions& o, const tn::TenantsFile& f) {
     std::optional<std::string> date;
-    if (!o.compatibility_date.empty()) date = o.compatibility_date;
-    else date = f.compatibility_date;
+    if (!o.compatibility_date.empty())
+        date = o.compatibility_date;
+    else
+        date = f.compatibility_date;
     if (!o.script.empty()) {
         return tn::source_from_script(absolute_path(o.script, ctx.cwd()), date,
                                       f.compatibility_flags.value_or(std::vector<std::string>{}));
@@ -173,7 +179,9 @@ Result<tn::TenantSpec> spec_from_flags(const TenantsOptions& o, const tn::Tenant
     for (const auto& list : o.isolate) {
         for (const auto& k : split(list, ',')) {
             auto r = tn::resource_from_string(std::string(trim(k)));
-            if (!r) return Error(ErrorKind::Usage, "unknown resource kind " + tenantctl::quoted(k) + " in --isolate", "use kv, r2 and d1");
+            if (!r)
+                return Error(ErrorKind::Usage, "unknown resource kind " + tenantctl::quoted(k) + " in --isolate",
+                             "use kv, r2 and d1");
             iso.insert(*r);
         }
     }
@@ -210,9 +218,10 @@ int run_create(Context& ctx, const TenantsOptions& o) {
     auto obs = tn::observe(*s->client, s->account_id, f.ns, kinds);
     if (!obs.ok()) return ctx.ui.fail(obs.error());
     if (obs->tenants.count(o.id)) {
-        return ctx.ui.fail(Error(ErrorKind::Conflict, "tenant " + tenantctl::quoted(o.id) + " already exists in dispatch namespace " +
-                                                          tenantctl::quoted(f.ns),
-                                 "change it with `tenants tag`/`tenants secret`, or describe it in tenants.yaml and run `tenants apply`"));
+        return ctx.ui.fail(Error(
+            ErrorKind::Conflict,
+            "tenant " + tenantctl::quoted(o.id) + " already exists in dispatch namespace " + tenantctl::quoted(f.ns),
+            "change it with `tenants tag`/`tenants secret`, or describe it in tenants.yaml and run `tenants apply`"));
     }
     auto plan = tn::make_plan(f, *src, *obs, {});
     tn::ApplyOptions ao;
@@ -221,7 +230,8 @@ int run_create(Context& ctx, const TenantsOptions& o) {
     auto results = tn::apply_plan(*s->client, s->account_id, f, *src, *obs, plan, {}, ao);
     const auto& r = results.front();
     if (r.status != tn::ItemResult::Status::Ok) {
-        ErrorKind kind = r.interrupted || r.status == tn::ItemResult::Status::Skipped ? ErrorKind::Interrupted : ErrorKind::Api;
+        ErrorKind kind =
+            r.interrupted || r.status == tn::ItemResult::Status::Skipped ? ErrorKind::Interrupted : ErrorKind::Api;
         return ctx.ui.fail(Error(kind, "creating tenant " + tenantctl::quoted(o.id) + " failed: " + r.error,
                                  r.created_resources.empty() ? "" : "resources created so far are reused by a rerun"));
     }
@@ -250,7 +260,8 @@ int run_list(Context& ctx, const TenantsOptions& o) {
     std::vector<std::string> filter;
     for (const auto& t : o.tags) {
         if (t.empty() || t.find_first_of(",:&") != std::string::npos)
-            return ctx.ui.fail(Error(ErrorKind::Usage, "invalid tag " + tenantctl::quoted(t) + " in --tag", "tags have no ',', ':' or '&'"));
+            return ctx.ui.fail(Error(ErrorKind::Usage, "invalid tag " + tenantctl::quoted(t) + " in --tag",
+                                     "tags have no ',', ':' or '&'"));
         filter.push_back(t + ":yes");
     }
     if (!o.plan.empty()) filter.push_back(tn::plan_tag(o.plan) + ":yes");
@@ -269,11 +280,15 @@ int run_list(Context& ctx, const TenantsOptions& o) {
         bool managed = std::find(tags.begin(), tags.end(), f.managed_tag) != tags.end();
         auto user = tn::user_tags_of(tags, f.managed_tag);
         std::string modified = item.value("modified_on", sc.value("modified_on", std::string()));
-        doc.push_back({{"id", id}, {"plan", tn::plan_of_tags(tags)}, {"tags", user}, {"managed", managed},
+        doc.push_back({{"id", id},
+                       {"plan", tn::plan_of_tags(tags)},
+                       {"tags", user},
+                       {"managed", managed},
                        {"modified_on", modified}});
         t.rows.push_back({id, tn::plan_of_tags(tags), tags_text(user), managed ? "yes" : "no", modified});
     }
-    ctx.ui.emit(doc, r->empty() ? "No tenants in dispatch namespace " + f.ns + (filter.empty() ? "" : " match the filter") + "\n"
+    ctx.ui.emit(doc, r->empty() ? "No tenants in dispatch namespace " + f.ns +
+                                      (filter.empty() ? "" : " match the filter") + "\n"
                                 : output::render_table(t));
     return 0;
 }
@@ -319,8 +334,8 @@ Result<std::optional<json>> find_instance(ApiSession& s, const json& app, const 
     lo.style = api::PageStyle::PageToken;
     std::string app_id = app.value("id", std::string());
     std::string qualified = app.value("name", std::string()) + "-" + id;
-    auto list = s.client->list_all(api::applications_path(s.account_id) + "/" + url_encode(app_id) + "/instances-v2",
-                                   {}, lo);
+    auto list =
+        s.client->list_all(api::applications_path(s.account_id) + "/" + url_encode(app_id) + "/instances-v2", {}, lo);
     if (!list.ok()) return std::move(list).error();
     for (const auto& i : *list) {
         if (!i.is_object()) continue;
@@ -359,9 +374,12 @@ int run_get(Context& ctx, const TenantsOptions& o) {
         if (b.value("type", std::string()) == "plain_text") v["text"] = b.value("text", std::string());
         bindings.push_back(v);
         std::string type = b.value("type", std::string()), name = b.value("name", std::string());
-        if (type == "kv_namespace" && name == f.bindings.kv) resources["kv"] = {{"binding", name}, {"namespace_id", b.value("namespace_id", std::string())}};
-        if (type == "r2_bucket" && name == f.bindings.r2) resources["r2"] = {{"binding", name}, {"bucket_name", b.value("bucket_name", std::string())}};
-        if (type == "d1" && name == f.bindings.d1) resources["d1"] = {{"binding", name}, {"id", b.value("id", std::string())}};
+        if (type == "kv_namespace" && name == f.bindings.kv)
+            resources["kv"] = {{"binding", name}, {"namespace_id", b.value("namespace_id", std::string())}};
+        if (type == "r2_bucket" && name == f.bindings.r2)
+            resources["r2"] = {{"binding", name}, {"bucket_name", b.value("bucket_name", std::string())}};
+        if (type == "d1" && name == f.bindings.d1)
+            resources["d1"] = {{"binding", name}, {"id", b.value("id", std::string())}};
     }
     json secret_names = json::array();
     for (const auto& x : *secrets) secret_names.push_back(x.name);
@@ -375,7 +393,8 @@ int run_get(Context& ctx, const TenantsOptions& o) {
     doc["bindings"] = bindings;
     doc["resources"] = resources;
     doc["secrets"] = secret_names;
-    doc["script"] = {{"etag", sc.value("etag", std::string())}, {"modified_on", sc.value("modified_on", std::string())},
+    doc["script"] = {{"etag", sc.value("etag", std::string())},
+                     {"modified_on", sc.value("modified_on", std::string())},
                      {"compatibility_date", sc.value("compatibility_date", std::string())}};
     std::string container = "-";
     if (!want_app.empty()) {
@@ -386,7 +405,8 @@ int run_get(Context& ctx, const TenantsOptions& o) {
         json cj = {{"application", app->value("name", std::string())}};
         if (*inst) {
             cj["instance_id"] = (**inst).value("id", std::string());
-            cj["state"] = (**inst).contains("status") ? (**inst)["status"].value("state", std::string()) : std::string();
+            cj["state"] =
+                (**inst).contains("status") ? (**inst)["status"].value("state", std::string()) : std::string();
         } else {
             cj["state"] = "not running";
         }
@@ -408,7 +428,7 @@ int run_get(Context& ctx, const TenantsOptions& o) {
     output::Table bt{{"binding", "type", "target"}, {}};
     for (const auto& b : bindings) {
         std::string type = b.value("type", std::string());
-        std::string target = b.contains("namespace_id") ? b.value("namespace_id", std::string())
+        std::string target = b.contains("namespace_id")  ? b.value("namespace_id", std::string())
                              : b.contains("bucket_name") ? b.value("bucket_name", std::string())
                              : b.contains("id")          ? b.value("id", std::string())
                              : b.contains("text")        ? b.value("text", std::string())
@@ -428,16 +448,17 @@ int run_tag(Context& ctx, const TenantsOptions& o) {
     if (!fr.ok()) return ctx.ui.fail(fr.error());
     const auto& f = *fr;
     if (o.op != "set" && o.tag_args.empty())
-        return ctx.ui.fail(Error(ErrorKind::Usage, "no tags were given to " + o.op, "tenants tag ID " + o.op + " TAG…"));
+        return ctx.ui.fail(
+            Error(ErrorKind::Usage, "no tags were given to " + o.op, "tenants tag ID " + o.op + " TAG…"));
     for (const auto& t : o.tag_args) {
         if (auto why = tn::check_user_tag(t, f.managed_tag); !why.empty())
             return ctx.ui.fail(Error(ErrorKind::Usage, "invalid tag " + tenantctl::quoted(t) + ": " + why));
     }
     size_t user_max = tn::k_max_tags - tn::k_reserved_tags;
     if (o.op != "remove" && o.tag_args.size() > user_max) {
-        return ctx.ui.fail(Error(ErrorKind::Usage,
-                                 std::to_string(o.tag_args.size()) + " tags given; a tenant has at most " + std::to_string(user_max) +
-                                     " of its own (the API allows 8 per script, tenantctl keeps 3)"));
+        return ctx.ui.fail(Error(ErrorKind::Usage, std::to_string(o.tag_args.size()) +
+                                                       " tags given; a tenant has at most " + std::to_string(user_max) +
+                                                       " of its own (the API allows 8 per script, tenantctl keeps 3)"));
     }
     auto s = open_api(ctx);
     if (!s.ok()) return ctx.ui.fail(s.error());
@@ -461,8 +482,8 @@ int run_tag(Context& ctx, const TenantsOptions& o) {
         return ctx.ui.fail(Error(ErrorKind::Usage,
                                  "tenant " + tenantctl::quoted(o.id) + " would have " + std::to_string(all.size()) +
                                      " tags; the API allows " + std::to_string(tn::k_max_tags),
-                                 "it has " + std::to_string(reserved.size()) + " reserved tag(s) (" + join(reserved, ", ") +
-                                     "); remove some of its own tags first. Nothing was sent"));
+                                 "it has " + std::to_string(reserved.size()) + " reserved tag(s) (" +
+                                     join(reserved, ", ") + "); remove some of its own tags first. Nothing was sent"));
     }
     json doc = tenant_doc(f.ns, o.id);
     if (all == *cur) {
@@ -493,7 +514,9 @@ int run_restart(Context& ctx, const TenantsOptions& o) {
     if (!app.ok()) return ctx.ui.fail(app.error());
     auto inst = find_instance(*s, *app, o.id);
     if (!inst.ok()) return ctx.ui.fail(inst.error());
-    json doc = {{"id", o.id}, {"application", app->value("name", std::string())}, {"application_id", app->value("id", std::string())}};
+    json doc = {{"id", o.id},
+                {"application", app->value("name", std::string())},
+                {"application_id", app->value("id", std::string())}};
     if (!*inst) {
         doc["ok"] = true;
         doc["restarted"] = false;
@@ -503,7 +526,8 @@ int run_restart(Context& ctx, const TenantsOptions& o) {
     }
     std::string iid = (**inst).value("id", std::string());
     auto r = s->client->call(api::Method::Delete, api::applications_path(s->account_id) + "/" +
-                                                      url_encode(app->value("id", std::string())) + "/instances/" + url_encode(iid));
+                                                      url_encode(app->value("id", std::string())) + "/instances/" +
+                                                      url_encode(iid));
     if (!r.ok()) return ctx.ui.fail(r.error());
     doc["ok"] = true;
     doc["restarted"] = true;
@@ -518,11 +542,14 @@ int run_restart(Context& ctx, const TenantsOptions& o) {
 int run_delete(Context& ctx, const TenantsOptions& o) {
     bool by_tag = !o.tags.empty();
     if (by_tag == !o.id.empty()) {
-        return ctx.ui.fail(Error(ErrorKind::Usage, by_tag ? "give either a tenant id or --tag, not both" : "no tenant id and no --tag were given",
-                                 "tenants delete ID [--purge], or tenants delete --tag TAG (every tenant with the tag)"));
+        return ctx.ui.fail(
+            Error(ErrorKind::Usage,
+                  by_tag ? "give either a tenant id or --tag, not both" : "no tenant id and no --tag were given",
+                  "tenants delete ID [--purge], or tenants delete --tag TAG (every tenant with the tag)"));
     }
     if (by_tag && o.purge)
-        return ctx.ui.fail(Error(ErrorKind::Usage, "--purge works on one tenant at a time", "delete resources with tenants delete ID --purge"));
+        return ctx.ui.fail(Error(ErrorKind::Usage, "--purge works on one tenant at a time",
+                                 "delete resources with tenants delete ID --purge"));
     if (!by_tag)
         if (auto st = check_id(o.id); !st.ok()) return ctx.ui.fail(st.error());
     auto fr = file_for(ctx, o);
@@ -535,8 +562,8 @@ int run_delete(Context& ctx, const TenantsOptions& o) {
         filter.push_back(t + ":yes");
     }
     std::string what = by_tag ? "delete every tenant tagged " + join(o.tags, " and ") + " in dispatch namespace " + f.ns
-                               : "delete tenant " + o.id + " from dispatch namespace " + f.ns +
-                                     (o.purge ? " and its resources (" + tn::resource_name(f.prefix, o.id) + ")" : "");
+                              : "delete tenant " + o.id + " from dispatch namespace " + f.ns +
+                                    (o.purge ? " and its resources (" + tn::resource_name(f.prefix, o.id) + ")" : "");
     if (auto c = ctx.ui.confirm(what, o.yes); !c.ok()) return ctx.ui.fail(c.error());
     auto s = open_api(ctx);
     if (!s.ok()) return ctx.ui.fail(s.error());
@@ -547,7 +574,8 @@ int run_delete(Context& ctx, const TenantsOptions& o) {
             auto r = s->client->delete_namespace_scripts_by_tags(s->account_id, f.ns, join(filter, ","), 1000);
             if (!r.ok()) {
                 if (deleted.empty()) return ctx.ui.fail(r.error());
-                Error e(ErrorKind::Partial, "deleted " + std::to_string(deleted.size()) + " tenant(s), then: " + r.error().message,
+                Error e(ErrorKind::Partial,
+                        "deleted " + std::to_string(deleted.size()) + " tenant(s), then: " + r.error().message,
                         "run the same command again to delete the rest");
                 return ctx.ui.fail(e);
             }
@@ -608,7 +636,8 @@ int run_secret(Context& ctx, const TenantsOptions& o, const std::string& op) {
         value = *v;
     }
     if (op == "delete") {
-        if (auto c = ctx.ui.confirm("delete secret " + o.secret_name + " of tenant " + o.id, o.yes); !c.ok()) return ctx.ui.fail(c.error());
+        if (auto c = ctx.ui.confirm("delete secret " + o.secret_name + " of tenant " + o.id, o.yes); !c.ok())
+            return ctx.ui.fail(c.error());
     }
     auto s = open_api(ctx);
     if (!s.ok()) return ctx.ui.fail(s.error());
@@ -644,16 +673,21 @@ int run_secret(Context& ctx, const TenantsOptions& o, const std::string& op) {
 // ---- apply ----------------------------------------------------------------------------------------
 
 std::string plan_line(const tn::PlanItem& p) {
-    const char* mark = p.action == tn::Action::Create ? "+" : p.action == tn::Action::Update ? "~" : p.action == tn::Action::Delete ? "-" : "=";
+    const char* mark = p.action == tn::Action::Create   ? "+"
+                       : p.action == tn::Action::Update ? "~"
+                       : p.action == tn::Action::Delete ? "-"
+                                                        : "=";
     std::string line = std::string("  ") + mark + " " + tn::to_string(p.action) + " " + p.id;
     if (!p.changes.empty()) line += " (" + join(p.changes, ", ") + ")";
     return line;
 }
 
 int run_apply(Context& ctx, const TenantsOptions& o) {
-    if (o.file.empty()) return ctx.ui.fail(Error(ErrorKind::Usage, "no tenants file was given", "pass -f tenants.yaml"));
+    if (o.file.empty())
+        return ctx.ui.fail(Error(ErrorKind::Usage, "no tenants file was given", "pass -f tenants.yaml"));
     if (o.concurrency < 1 || o.concurrency > 256)
-        return ctx.ui.fail(Error(ErrorKind::Usage, "--concurrency must be between 1 and 256, got " + std::to_string(o.concurrency)));
+        return ctx.ui.fail(
+            Error(ErrorKind::Usage, "--concurrency must be between 1 and 256, got " + std::to_string(o.concurrency)));
     std::string path = absolute_path(o.file, ctx.cwd());
     auto fr = tn::load_tenants_file(o.file, ctx.cwd());
     if (!fr.ok()) return fail_file(ctx, std::move(fr).error(), path);
@@ -689,21 +723,32 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     for (const auto& p : plan) {
         plan_json.push_back({{"id", p.id}, {"action", tn::to_string(p.action)}, {"changes", p.changes}});
         switch (p.action) {
-            case tn::Action::Create: ++n_create; break;
-            case tn::Action::Update: ++n_update; break;
-            case tn::Action::Delete: ++n_delete; break;
-            case tn::Action::Unchanged: ++n_same; break;
+            case tn::Action::Create:
+                ++n_create;
+                break;
+            case tn::Action::Update:
+                ++n_update;
+                break;
+            case tn::Action::Delete:
+                ++n_delete;
+                break;
+            case tn::Action::Unchanged:
+                ++n_same;
+                break;
         }
-        if (p.action != tn::Action::Unchanged || ctx.ui.verbosity() > 0 || plan.size() <= 50) human_plan += plan_line(p) + "\n";
+        if (p.action != tn::Action::Unchanged || ctx.ui.verbosity() > 0 || plan.size() <= 50)
+            human_plan += plan_line(p) + "\n";
     }
-    std::string summary = "Plan for dispatch namespace " + f.ns + " (" + src->description + "): " + std::to_string(n_create) +
-                          " to create, " + std::to_string(n_update) + " to update, " + std::to_string(n_delete) + " to delete, " +
-                          std::to_string(n_same) + " unchanged";
+    std::string summary = "Plan for dispatch namespace " + f.ns + " (" + src->description +
+                          "): " + std::to_string(n_create) + " to create, " + std::to_string(n_update) +
+                          " to update, " + std::to_string(n_delete) + " to delete, " + std::to_string(n_same) +
+                          " unchanged";
     auto unlisted = tn::unlisted_managed(f, *obs);
     std::string note;
     if (!o.prune && !unlisted.empty())
         note = std::to_string(unlisted.size()) + " managed tenant(s) are not in " + f.display_path + " (" +
-               join(std::vector<std::string>(unlisted.begin(), unlisted.begin() + std::min<size_t>(unlisted.size(), 5)), ", ") +
+               join(std::vector<std::string>(unlisted.begin(), unlisted.begin() + std::min<size_t>(unlisted.size(), 5)),
+                    ", ") +
                (unlisted.size() > 5 ? ", …" : "") + "); --prune deletes them";
 
     json doc = {{"namespace", f.ns}, {"file", f.display_path}, {"dry_run", o.dry_run}, {"plan", plan_json}};
@@ -738,9 +783,9 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
         double rate = rl.tokens * 1000.0 / static_cast<double>(std::max<long long>(rl.per.count(), 1));
         double wait_s = (static_cast<double>(work) - rl.burst) / std::max(rate, 1e-9);
         if (wait_s > 30) {
-            ctx.ui.info("note: the client's rate limit (" + std::to_string(static_cast<long long>(rl.tokens)) + " requests per " +
-                        std::to_string(rl.per.count() / 1000) + " s) paces these " + std::to_string(work) + "+ writes: at least " +
-                        std::to_string(static_cast<long long>(wait_s)) +
+            ctx.ui.info("note: the client's rate limit (" + std::to_string(static_cast<long long>(rl.tokens)) +
+                        " requests per " + std::to_string(rl.per.count() / 1000) + " s) paces these " +
+                        std::to_string(work) + "+ writes: at least " + std::to_string(static_cast<long long>(wait_s)) +
                         " s; TENANTCTL_RATE_LIMIT=N/SECONDS changes it (off for the local platform)");
         }
     }
@@ -758,15 +803,20 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
         if (bar) {
             const int width = 30;
             int filled = static_cast<int>(width * done / std::max<size_t>(total, 1));
-            std::string line = "\r[" + std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(width - filled), ' ') +
-                               "] " + std::to_string(done) + "/" + std::to_string(total);
+            std::string line = "\r[" + std::string(static_cast<size_t>(filled), '#') +
+                               std::string(static_cast<size_t>(width - filled), ' ') + "] " + std::to_string(done) +
+                               "/" + std::to_string(total);
             if (failed_so_far) line += " (" + std::to_string(failed_so_far) + " failed)";
             std::cerr << line << (done == total ? "\n" : "") << std::flush;
             if (!ok) std::cerr << "\n" << Redactor::global().redact("failed " + r.id + ": " + r.error) << "\n";
         } else {
-            std::string verb = r.action == tn::Action::Create ? "created" : r.action == tn::Action::Update ? "updated" : "deleted";
-            if (ok) ctx.ui.info(verb + " " + r.id + " (" + std::to_string(done) + "/" + std::to_string(total) + ")");
-            else ctx.ui.info("failed to " + std::string(tn::to_string(r.action)) + " " + r.id + ": " + r.error);
+            std::string verb = r.action == tn::Action::Create   ? "created"
+                               : r.action == tn::Action::Update ? "updated"
+                                                                : "deleted";
+            if (ok)
+                ctx.ui.info(verb + " " + r.id + " (" + std::to_string(done) + "/" + std::to_string(total) + ")");
+            else
+                ctx.ui.info("failed to " + std::string(tn::to_string(r.action)) + " " + r.id + ": " + r.error);
         }
     };
     auto results = tn::apply_plan(*s->client, s->account_id, f, *src, *obs, plan, *secrets, ao);
@@ -776,17 +826,26 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     size_t created = 0, updated = 0, deleted = 0, unchanged = 0, failed = 0, skipped = 0;
     json res = json::array();
     for (const auto& r : results) {
-        json j = {{"id", r.id}, {"action", tn::to_string(r.action)}, {"status", tn::to_string(r.status)}, {"writes", r.writes}};
+        json j = {{"id", r.id},
+                  {"action", tn::to_string(r.action)},
+                  {"status", tn::to_string(r.status)},
+                  {"writes", r.writes}};
         if (!r.error.empty()) j["error"] = r.error;
         if (r.interrupted) j["interrupted"] = true;
         if (!r.created_resources.empty()) j["created_resources"] = resources_json(r.created_resources);
         res.push_back(j);
-        if (r.status == tn::ItemResult::Status::Failed) ++failed;
-        else if (r.status == tn::ItemResult::Status::Skipped) ++skipped;
-        else if (r.action == tn::Action::Create) ++created;
-        else if (r.action == tn::Action::Update) ++updated;
-        else if (r.action == tn::Action::Delete) ++deleted;
-        else ++unchanged;
+        if (r.status == tn::ItemResult::Status::Failed)
+            ++failed;
+        else if (r.status == tn::ItemResult::Status::Skipped)
+            ++skipped;
+        else if (r.action == tn::Action::Create)
+            ++created;
+        else if (r.action == tn::Action::Update)
+            ++updated;
+        else if (r.action == tn::Action::Delete)
+            ++deleted;
+        else
+            ++unchanged;
     }
     doc["results"] = res;
     doc["created"] = created;
@@ -797,9 +856,10 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     doc["skipped"] = skipped;
     doc["interrupted"] = interrupted;
     doc["ok"] = failed == 0 && skipped == 0 && !interrupted;
-    std::string done_line = "Applied: " + std::to_string(created) + " created, " + std::to_string(updated) + " updated, " +
-                            std::to_string(deleted) + " deleted, " + std::to_string(unchanged) + " unchanged, " +
-                            std::to_string(failed) + " failed" + (skipped ? ", " + std::to_string(skipped) + " not started" : "") + "\n";
+    std::string done_line = "Applied: " + std::to_string(created) + " created, " + std::to_string(updated) +
+                            " updated, " + std::to_string(deleted) + " deleted, " + std::to_string(unchanged) +
+                            " unchanged, " + std::to_string(failed) + " failed" +
+                            (skipped ? ", " + std::to_string(skipped) + " not started" : "") + "\n";
     ctx.ui.emit(doc, ctx.ui.machine() ? std::string() : done_line);
     if (interrupted) {
         std::cerr << "error: interrupted: " << (created + updated + deleted) << " change(s) done, " << skipped
@@ -818,8 +878,10 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
 
 void add_ns_options(CLI::App* c, TenantsOptions& o) {
     c->add_option("--namespace", o.ns, "Dispatch namespace (default: namespace of ./tenants.yaml or -f)");
-    c->add_option("-f,--file", o.file, "tenants.yaml with namespace, plans, prefix, binding names (default ./tenants.yaml if present)");
-    c->add_option("--prefix", o.prefix, "Resource name prefix: resources are <prefix>-<id> (default: the file's prefix or the namespace)");
+    c->add_option("-f,--file", o.file,
+                  "tenants.yaml with namespace, plans, prefix, binding names (default ./tenants.yaml if present)");
+    c->add_option("--prefix", o.prefix,
+                  "Resource name prefix: resources are <prefix>-<id> (default: the file's prefix or the namespace)");
 }
 
 }  // namespace
@@ -827,19 +889,25 @@ void add_ns_options(CLI::App* c, TenantsOptions& o) {
 void register_tenants(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("tenants", "Create, list, tag, restart and delete tenants; apply tenants.yaml");
     cmd->require_subcommand(1);
-    cmd->footer("A tenant is a user worker in a dispatch namespace (script name = tenant id) with tags, secrets, plan limits, "
-                "optional isolated resources named <prefix>-<id> and its container instance. tenantctl keeps three tags "
-                "on each tenant: the managed marker (default \"tenantctl\"), plan-<plan> and tcd-<digest> (the digest of "
-                "the desired upload, which lets `apply` decide \"unchanged\" from reads alone).");
+    cmd->footer(
+        "A tenant is a user worker in a dispatch namespace (script name = tenant id) with tags, secrets, plan limits, "
+        "optional isolated resources named <prefix>-<id> and its container instance. tenantctl keeps three tags "
+        "on each tenant: the managed marker (default \"tenantctl\"), plan-<plan> and tcd-<digest> (the digest of "
+        "the desired upload, which lets `apply` decide \"unchanged\" from reads alone).");
     auto o = std::make_shared<TenantsOptions>();
 
-    auto* create = cmd->add_subcommand("create", "Create a tenant: its worker in a dispatch namespace, tags, plan and isolated resources");
+    auto* create = cmd->add_subcommand(
+        "create", "Create a tenant: its worker in a dispatch namespace, tags, plan and isolated resources");
     create->add_option("id", o->id, "Tenant id (the script name)")->required();
     add_ns_options(create, *o);
-    create->add_option("--script", o->script, "Module to upload (default: the file's script/config, else the wrangler config's main)");
-    create->add_option("--plan", o->plan, "Plan from the tenants file's plans: (sets limits cpu_ms/subrequests and the tag plan-<plan>); default: the file's defaults.plan");
-    create->footer("With a tenants file (-f, or ./tenants.yaml) its namespace, prefix, binding names, plans and defaults (plan, "
-                   "tags, vars, isolate; not secrets) apply; flags add to the tags and vars and replace the rest.");
+    create->add_option("--script", o->script,
+                       "Module to upload (default: the file's script/config, else the wrangler config's main)");
+    create->add_option("--plan", o->plan,
+                       "Plan from the tenants file's plans: (sets limits cpu_ms/subrequests and the tag plan-<plan>); "
+                       "default: the file's defaults.plan");
+    create->footer(
+        "With a tenants file (-f, or ./tenants.yaml) its namespace, prefix, binding names, plans and defaults (plan, "
+        "tags, vars, isolate; not secrets) apply; flags add to the tags and vars and replace the rest.");
     create->add_option("--tag", o->tags, "Tag (repeatable; at most 5 of your own)");
     create->add_option("--isolate", o->isolate, "Isolated resources to provision and bind: kv,r2,d1");
     create->add_option("--var", o->vars, "Plain-text variable NAME=value (repeatable)");
@@ -852,10 +920,13 @@ void register_tenants(CLI::App& app, Context& ctx) {
     list->add_option("--plan", o->plan, "Only tenants on this plan (the tag plan-<plan>)");
     on_run(list, ctx, [&ctx, o] { return run_list(ctx, *o); });
 
-    auto* get = cmd->add_subcommand("get", "Show one tenant: script, tags, plan, bindings, resources, secret names, container");
+    auto* get =
+        cmd->add_subcommand("get", "Show one tenant: script, tags, plan, bindings, resources, secret names, container");
     get->add_option("id", o->id, "Tenant id")->required();
     add_ns_options(get, *o);
-    get->add_option("--app", o->app, "Container application (name or id) whose instance named ID to show (default: the wrangler config's first container, if any)");
+    get->add_option("--app", o->app,
+                    "Container application (name or id) whose instance named ID to show (default: the wrangler "
+                    "config's first container, if any)");
     on_run(get, ctx, [&ctx, o] { return run_get(ctx, *o); });
 
     auto* tag = cmd->add_subcommand("tag", "Add, remove or set a tenant's tags");
@@ -863,22 +934,27 @@ void register_tenants(CLI::App& app, Context& ctx) {
     tag->add_option("op", o->op, "add | remove | set")->required()->check(CLI::IsMember({"add", "remove", "set"}));
     tag->add_option("tags", o->tag_args, "Tags (set with none clears the tenant's own tags)");
     add_ns_options(tag, *o);
-    tag->footer("Reserved tags (managed marker, plan-*, tcd-*) are kept; a tenant has at most 5 tags of its own, checked before "
-                "anything is sent.");
+    tag->footer(
+        "Reserved tags (managed marker, plan-*, tcd-*) are kept; a tenant has at most 5 tags of its own, checked "
+        "before "
+        "anything is sent.");
     on_run(tag, ctx, [&ctx, o] { return run_tag(ctx, *o); });
 
     auto* restart = cmd->add_subcommand("restart", "Restart a tenant's container instance");
     restart->add_option("id", o->id, "Tenant id (the instance's name)")->required();
-    restart->add_option("--app", o->app, "Container application, name or id (default: the wrangler config's first container)");
-    restart->footer("Stops the instance named by the tenant id in the application; the platform starts a fresh one on the "
-                    "tenant's next request. With no such instance it says so and exits 0.");
+    restart->add_option("--app", o->app,
+                        "Container application, name or id (default: the wrangler config's first container)");
+    restart->footer(
+        "Stops the instance named by the tenant id in the application; the platform starts a fresh one on the "
+        "tenant's next request. With no such instance it says so and exits 0.");
     on_run(restart, ctx, [&ctx, o] { return run_restart(ctx, *o); });
 
     auto* del = cmd->add_subcommand("delete", "Delete a tenant (or every tenant with a tag)");
     del->add_option("id", o->id, "Tenant id");
     add_ns_options(del, *o);
     del->add_option("--tag", o->tags, "Delete every tenant with this tag, server-side (repeatable: all must match)");
-    del->add_flag("--purge", o->purge, "Also delete its isolated resources <prefix>-<id> (KV namespace, R2 bucket, D1 database)");
+    del->add_flag("--purge", o->purge,
+                  "Also delete its isolated resources <prefix>-<id> (KV namespace, R2 bucket, D1 database)");
     del->add_flag("-y,--yes", o->yes, "Do not ask for confirmation");
     on_run(del, ctx, [&ctx, o] { return run_delete(ctx, *o); });
 
@@ -908,11 +984,13 @@ void register_tenants(CLI::App& app, Context& ctx) {
     apply->add_flag("--purge", o->purge, "With --prune: also delete the pruned tenants' <prefix>-<id> resources");
     apply->add_flag("--force", o->force, "Re-upload every listed tenant (e.g. after changing a secret's value)");
     apply->add_flag("-y,--yes", o->yes, "Do not ask before deleting tenants (--prune)");
-    apply->add_option("--concurrency", o->concurrency, "Tenants worked on at once (default 8); all requests share one rate limiter");
-    apply->footer("Reads the namespace's scripts (one list request) and the resource lists it needs, prints the plan "
-                  "(+ create, ~ update with the changed fields, - delete, = unchanged) and applies it. Re-applying an "
-                  "unchanged file sends no write. Exit 3 when some tenants failed, 130 on Ctrl-C (in-flight requests are "
-                  "abandoned, nothing new starts); a rerun converges.");
+    apply->add_option("--concurrency", o->concurrency,
+                      "Tenants worked on at once (default 8); all requests share one rate limiter");
+    apply->footer(
+        "Reads the namespace's scripts (one list request) and the resource lists it needs, prints the plan "
+        "(+ create, ~ update with the changed fields, - delete, = unchanged) and applies it. Re-applying an "
+        "unchanged file sends no write. Exit 3 when some tenants failed, 130 on Ctrl-C (in-flight requests are "
+        "abandoned, nothing new starts); a rerun converges.");
     on_run(apply, ctx, [&ctx, o] { return run_apply(ctx, *o); });
 }
 

@@ -75,8 +75,10 @@ Result<Connection> resolve_connection(const ConnectionInputs& in, const Env& env
         from_profile.token = c.profile->api_token;
         from_profile.source = pname;
     }
-    if (explicit_profile) c.credentials = from_profile;
-    else c.credentials = from_env.kind != Credentials::Kind::None ? from_env : from_profile;
+    if (explicit_profile)
+        c.credentials = from_profile;
+    else
+        c.credentials = from_env.kind != Credentials::Kind::None ? from_env : from_profile;
     auto& r = Redactor::global();
     if (!c.credentials.token.empty()) r.add(c.credentials.token);
     if (!c.credentials.key.empty()) r.add(c.credentials.key);
@@ -103,8 +105,12 @@ ClientOptions client_options_for(const Connection& c, Clock* clock, RequestObser
     return o;
 }
 
-Body json_body(const json& j, const std::string& content_type) { return Body{content_type, j.dump()}; }
-Body multipart_body(const MultipartBody& m) { return Body{m.content_type(), m.data}; }
+Body json_body(const json& j, const std::string& content_type) {
+    return Body{content_type, j.dump()};
+}
+Body multipart_body(const MultipartBody& m) {
+    return Body{m.content_type(), m.data};
+}
 
 // ---------------------------------------------------------------------------------------------------
 // envelope and errors
@@ -154,12 +160,13 @@ Error decode_error(const std::string& what, const HttpResponse& resp) {
             detail = "no error details";
         } else {
             std::string body = resp.body.substr(0, 200);
-            std::replace_if(body.begin(), body.end(), [](char ch) { return ch == '\n' || ch == '\r'; }, ' ');
+            std::replace_if(
+                body.begin(), body.end(), [](char ch) { return ch == '\n' || ch == '\r'; }, ' ');
             detail = red.redact(std::string(trim(body)));
         }
     }
-    std::string status = resp.status >= 200 && resp.status < 300 ? "an unsuccessful response"
-                                                                   : "HTTP " + std::to_string(resp.status);
+    std::string status =
+        resp.status >= 200 && resp.status < 300 ? "an unsuccessful response" : "HTTP " + std::to_string(resp.status);
     e.message = "request " + what + " failed with " + status + ": " + detail;
 
     auto has_code = [&](std::initializer_list<int> codes) {
@@ -173,8 +180,9 @@ Error decode_error(const std::string& what, const HttpResponse& resp) {
         e.hint = "the worker script does not exist: check --name (and --dispatch-namespace), or deploy it first";
     } else if (resp.status == 401 || resp.status == 403 || has_code({10000, 9106, 9109})) {
         e.kind = ErrorKind::Auth;
-        e.hint = "authenticate with `tenantctl login` or set CLOUDFLARE_API_TOKEN; the token needs permission for "
-                 "this account and resource";
+        e.hint =
+            "authenticate with `tenantctl login` or set CLOUDFLARE_API_TOKEN; the token needs permission for "
+            "this account and resource";
     } else if (resp.status == 404) {
         e.kind = ErrorKind::NotFound;
         e.hint = "check the name or id, and the account (--account-id or CLOUDFLARE_ACCOUNT_ID)";
@@ -192,7 +200,8 @@ Error decode_error(const std::string& what, const HttpResponse& resp) {
         e.hint = "the control plane had a server error; try again later";
     } else {
         e.kind = ErrorKind::Api;
-        if (resp.status == 400 || resp.status == 415 || resp.status == 422) e.hint = "the control plane rejected the request";
+        if (resp.status == 400 || resp.status == 415 || resp.status == 422)
+            e.hint = "the control plane rejected the request";
     }
     return e;
 }
@@ -318,7 +327,8 @@ Result<std::vector<json>> ApiClient::list_all(const std::string& path, const Que
                 if (o.per_page > 0) q.emplace_back(o.per_page_param, std::to_string(o.per_page));
                 if (!token.empty()) q.emplace_back("page_token", token);
                 break;
-            case PageStyle::Single: break;
+            case PageStyle::Single:
+                break;
         }
         TRY_ASSIGN(ApiResult r, call(Method::Get, path, q, std::nullopt, extra));
         const json* arr = &r.result;
@@ -335,7 +345,8 @@ Result<std::vector<json>> ApiClient::list_all(const std::string& path, const Que
         if (arr) items.insert(items.end(), arr->begin(), arr->end());
 
         switch (o.style) {
-            case PageStyle::Single: return items;
+            case PageStyle::Single:
+                return items;
             case PageStyle::PagePerPage: {
                 if (got == 0 || !r.result_info.is_object()) return items;
                 auto total = info_number(r.result_info, "total_count");
@@ -362,9 +373,10 @@ Result<std::vector<json>> ApiClient::list_all(const std::string& path, const Que
             }
         }
     }
-    return Error(ErrorKind::Api, "GET " + redact_url(path) + " kept returning more pages after " +
-                                     std::to_string(o.max_pages) + " pages",
-                 "the server's pagination does not terminate");
+    return Error(
+        ErrorKind::Api,
+        "GET " + redact_url(path) + " kept returning more pages after " + std::to_string(o.max_pages) + " pages",
+        "the server's pagination does not terminate");
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -387,7 +399,9 @@ static ListOptions list_options(PageStyle style, int per_page, std::string param
     return o;
 }
 
-static Account to_account(const json& j) { return Account{str(j, "id"), str(j, "name"), str(j, "type"), j}; }
+static Account to_account(const json& j) {
+    return Account{str(j, "id"), str(j, "name"), str(j, "type"), j};
+}
 
 static DispatchNamespace to_namespace(const json& j) {
     DispatchNamespace n;
@@ -403,11 +417,15 @@ static DispatchNamespace to_namespace(const json& j) {
     return n;
 }
 
-static SecretInfo to_secret(const json& j) { return SecretInfo{str(j, "name"), str(j, "type"), j}; }
-static KvNamespace to_kv_ns(const json& j) { return KvNamespace{str(j, "id"), str(j, "title"), j}; }
+static SecretInfo to_secret(const json& j) {
+    return SecretInfo{str(j, "name"), str(j, "type"), j};
+}
+static KvNamespace to_kv_ns(const json& j) {
+    return KvNamespace{str(j, "id"), str(j, "title"), j};
+}
 static R2Bucket to_bucket(const json& j) {
-    return R2Bucket{str(j, "name"), str(j, "creation_date"), str(j, "location"), str(j, "storage_class"),
-                    str(j, "jurisdiction"), j};
+    return R2Bucket{str(j, "name"),          str(j, "creation_date"), str(j, "location"),
+                    str(j, "storage_class"), str(j, "jurisdiction"),  j};
 }
 
 static std::vector<std::string> to_strings(const json& j) {
@@ -420,8 +438,12 @@ static std::vector<std::string> to_strings(const json& j) {
     return out;
 }
 
-std::string account_path(const std::string& account) { return "/accounts/" + url_encode(account); }
-std::string applications_path(const std::string& account) { return account_path(account) + "/containers/applications"; }
+std::string account_path(const std::string& account) {
+    return "/accounts/" + url_encode(account);
+}
+std::string applications_path(const std::string& account) {
+    return account_path(account) + "/containers/applications";
+}
 
 std::string namespace_path(const std::string& account, const std::string& ns) {
     return account_path(account) + "/workers/dispatch/namespaces/" + url_encode(ns);
@@ -430,7 +452,8 @@ std::string namespace_script_path(const std::string& account, const std::string&
     return namespace_path(account, ns) + "/scripts/" + url_encode(script);
 }
 std::string script_base_path(const ScriptRef& ref) {
-    if (ref.dispatch_namespace.empty()) return account_path(ref.account_id) + "/workers/scripts/" + url_encode(ref.script);
+    if (ref.dispatch_namespace.empty())
+        return account_path(ref.account_id) + "/workers/scripts/" + url_encode(ref.script);
     return namespace_script_path(ref.account_id, ref.dispatch_namespace, ref.script);
 }
 
@@ -482,9 +505,12 @@ Result<Account> ApiClient::discover_account() {
     if (accounts.ok()) list = with_id(std::move(accounts).value());
     if (list.empty()) {
         auto members = list_memberships();
-        if (members.ok()) list = with_id(std::move(members).value());
-        else if (!accounts.ok()) return std::move(accounts).error();
-        else return std::move(members).error();
+        if (members.ok())
+            list = with_id(std::move(members).value());
+        else if (!accounts.ok())
+            return std::move(accounts).error();
+        else
+            return std::move(members).error();
     }
     if (list.empty()) {
         return Error(ErrorKind::Auth, "the token has access to no account",
@@ -538,15 +564,16 @@ Result<DispatchNamespace> ApiClient::rename_dispatch_namespace(const std::string
 // ---------------------------------------------------------------------------------------------------
 // scripts
 
-Result<json> ApiClient::put_namespace_script(const std::string& account, const std::string& ns, const std::string& script,
-                                             const MultipartBody& upload, bool strict) {
+Result<json> ApiClient::put_namespace_script(const std::string& account, const std::string& ns,
+                                             const std::string& script, const MultipartBody& upload, bool strict) {
     Query q;
     if (strict) q.emplace_back("bindings_inherit", "strict");
     TRY_ASSIGN(ApiResult r, call(Method::Put, namespace_script_path(account, ns, script), q, multipart_body(upload)));
     return r.result;
 }
 
-Result<json> ApiClient::get_namespace_script(const std::string& account, const std::string& ns, const std::string& script) {
+Result<json> ApiClient::get_namespace_script(const std::string& account, const std::string& ns,
+                                             const std::string& script) {
     TRY_ASSIGN(ApiResult r, call(Method::Get, namespace_script_path(account, ns, script)));
     return r.result;
 }
@@ -575,10 +602,13 @@ Result<BulkDeleteResult> ApiClient::delete_namespace_scripts_by_tags(const std::
     const json& j = r.result;
     if (j.is_object()) {
         if (auto it = j.find("deleted"); it != j.end() && it->is_array()) {
-            for (const auto& d : *it) out.deleted.push_back(d.is_object() ? str(d, "id") : d.is_string() ? d.get<std::string>() : "");
+            for (const auto& d : *it)
+                out.deleted.push_back(d.is_object() ? str(d, "id") : d.is_string() ? d.get<std::string>() : "");
         }
-        if (auto it = j.find("deleted_count"); it != j.end() && it->is_number()) out.deleted_count = it->get<int>();
-        else out.deleted_count = static_cast<int>(out.deleted.size());
+        if (auto it = j.find("deleted_count"); it != j.end() && it->is_number())
+            out.deleted_count = it->get<int>();
+        else
+            out.deleted_count = static_cast<int>(out.deleted.size());
         if (auto it = j.find("has_more"); it != j.end() && it->is_boolean()) out.has_more = it->get<bool>();
     }
     return out;
@@ -591,8 +621,10 @@ Result<std::vector<std::string>> ApiClient::get_script_tags(const std::string& a
 }
 
 Result<std::vector<std::string>> ApiClient::put_script_tags(const std::string& account, const std::string& ns,
-                                                            const std::string& script, const std::vector<std::string>& tags) {
-    TRY_ASSIGN(ApiResult r, call(Method::Put, namespace_script_path(account, ns, script) + "/tags", {}, json_body(json(tags))));
+                                                            const std::string& script,
+                                                            const std::vector<std::string>& tags) {
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Put, namespace_script_path(account, ns, script) + "/tags", {}, json_body(json(tags))));
     return r.result.is_array() ? to_strings(r.result) : tags;
 }
 
@@ -608,15 +640,17 @@ Status ApiClient::delete_script_tag(const std::string& account, const std::strin
     return {};
 }
 
-Result<json> ApiClient::get_script_settings(const std::string& account, const std::string& ns, const std::string& script) {
+Result<json> ApiClient::get_script_settings(const std::string& account, const std::string& ns,
+                                            const std::string& script) {
     TRY_ASSIGN(ApiResult r, call(Method::Get, namespace_script_path(account, ns, script) + "/settings"));
     return r.result;
 }
 
-Result<json> ApiClient::patch_script_settings(const std::string& account, const std::string& ns, const std::string& script,
-                                              const json& settings) {
+Result<json> ApiClient::patch_script_settings(const std::string& account, const std::string& ns,
+                                              const std::string& script, const json& settings) {
     auto form = build_multipart({FormPart{"settings", "", "application/json", settings.dump()}});
-    TRY_ASSIGN(ApiResult r, call(Method::Patch, namespace_script_path(account, ns, script) + "/settings", {}, multipart_body(form)));
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Patch, namespace_script_path(account, ns, script) + "/settings", {}, multipart_body(form)));
     return r.result;
 }
 
@@ -625,8 +659,8 @@ Result<HttpResponse> ApiClient::get_script_content(const std::string& account, c
     return call_raw(Method::Get, namespace_script_path(account, ns, script) + "/content");
 }
 
-Result<json> ApiClient::upload_script(const std::string& account, const std::string& script, const MultipartBody& upload,
-                                      bool strict) {
+Result<json> ApiClient::upload_script(const std::string& account, const std::string& script,
+                                      const MultipartBody& upload, bool strict) {
     Query q;
     if (strict) q.emplace_back("bindings_inherit", "strict");
     TRY_ASSIGN(ApiResult r, call(Method::Put, account_path(account) + "/workers/scripts/" + url_encode(script), q,
@@ -669,7 +703,8 @@ Result<std::vector<SecretInfo>> ApiClient::list_secrets(const ScriptRef& ref) {
 }
 
 Result<SecretInfo> ApiClient::get_secret(const ScriptRef& ref, const std::string& name) {
-    TRY_ASSIGN(ApiResult r, call(Method::Get, script_base_path(ref) + "/secrets/" + url_encode(name), {{"url_encoded", "true"}}));
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Get, script_base_path(ref) + "/secrets/" + url_encode(name), {{"url_encoded", "true"}}));
     return to_secret(r.result);
 }
 
@@ -696,7 +731,9 @@ Result<json> ApiClient::bulk_secrets(const ScriptRef& ref, const SecretsPatch& p
 // ---------------------------------------------------------------------------------------------------
 // KV
 
-static std::string kv_path(const std::string& account) { return account_path(account) + "/storage/kv/namespaces"; }
+static std::string kv_path(const std::string& account) {
+    return account_path(account) + "/storage/kv/namespaces";
+}
 
 Result<std::vector<KvNamespace>> ApiClient::list_kv_namespaces(const std::string& account) {
     ListOptions o = list_options(PageStyle::PagePerPage, 100);
@@ -716,15 +753,18 @@ Status ApiClient::delete_kv_namespace(const std::string& account, const std::str
     return {};
 }
 
-Result<KvNamespace> ApiClient::rename_kv_namespace(const std::string& account, const std::string& id, const std::string& title) {
-    TRY_ASSIGN(ApiResult r, call(Method::Put, kv_path(account) + "/" + url_encode(id), {}, json_body({{"title", title}})));
+Result<KvNamespace> ApiClient::rename_kv_namespace(const std::string& account, const std::string& id,
+                                                   const std::string& title) {
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Put, kv_path(account) + "/" + url_encode(id), {}, json_body({{"title", title}})));
     KvNamespace ns = to_kv_ns(r.result);
     if (ns.id.empty()) ns.id = id;
     if (ns.title.empty()) ns.title = title;
     return ns;
 }
 
-Result<std::vector<KvKey>> ApiClient::list_kv_keys(const std::string& account, const std::string& ns, const std::string& prefix) {
+Result<std::vector<KvKey>> ApiClient::list_kv_keys(const std::string& account, const std::string& ns,
+                                                   const std::string& prefix) {
     ListOptions o = list_options(PageStyle::Cursor, 1000, "limit");
     Query q;
     if (!prefix.empty()) q.emplace_back("prefix", prefix);
@@ -750,7 +790,8 @@ Status ApiClient::put_kv_value(const std::string& account, const std::string& ns
                                const std::string& value, bool multipart, const std::string& metadata_json) {
     Body body;
     if (multipart) {
-        body = multipart_body(build_multipart({FormPart{"value", "", "", value}, FormPart{"metadata", "", "", metadata_json}}));
+        body = multipart_body(
+            build_multipart({FormPart{"value", "", "", value}, FormPart{"metadata", "", "", metadata_json}}));
     } else {
         body = Body{"application/octet-stream", value};
     }
@@ -785,19 +826,22 @@ Result<std::vector<R2Bucket>> ApiClient::list_r2_buckets(const std::string& acco
     return out;
 }
 
-Result<R2Bucket> ApiClient::create_r2_bucket(const std::string& account, const std::string& name, const R2Options& options) {
+Result<R2Bucket> ApiClient::create_r2_bucket(const std::string& account, const std::string& name,
+                                             const R2Options& options) {
     json body = {{"name", name}};
     if (!options.location_hint.empty()) body["locationHint"] = options.location_hint;
     if (!options.storage_class.empty()) body["storageClass"] = options.storage_class;
-    TRY_ASSIGN(ApiResult r, call(Method::Post, account_path(account) + "/r2/buckets", {}, json_body(body), r2_headers(options)));
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Post, account_path(account) + "/r2/buckets", {}, json_body(body), r2_headers(options)));
     R2Bucket b = to_bucket(r.result);
     if (b.name.empty()) b.name = name;
     return b;
 }
 
-Result<R2Bucket> ApiClient::get_r2_bucket(const std::string& account, const std::string& name, const R2Options& options) {
-    TRY_ASSIGN(ApiResult r, call(Method::Get, account_path(account) + "/r2/buckets/" + url_encode(name), {}, std::nullopt,
-                                 r2_headers(options)));
+Result<R2Bucket> ApiClient::get_r2_bucket(const std::string& account, const std::string& name,
+                                          const R2Options& options) {
+    TRY_ASSIGN(ApiResult r, call(Method::Get, account_path(account) + "/r2/buckets/" + url_encode(name), {},
+                                 std::nullopt, r2_headers(options)));
     return to_bucket(r.result);
 }
 

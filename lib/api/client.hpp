@@ -77,10 +77,10 @@ Result<ApiResult> decode_envelope(const std::string& what, const HttpResponse& r
 enum class PageStyle { PagePerPage, Cursor, PageToken, Single };
 struct ListOptions {
     PageStyle style = PageStyle::Single;
-    int per_page = 0;                          // 0 = let the server choose
-    std::string per_page_param = "per_page";   // KV keys use "limit"
-    std::string items_key;                     // "" = result is the array; R2: "buckets"
-    int max_pages = 10000;                     // a guard against servers that never stop
+    int per_page = 0;                         // 0 = let the server choose
+    std::string per_page_param = "per_page";  // KV keys use "limit"
+    std::string items_key;                    // "" = result is the array; R2: "buckets"
+    int max_pages = 10000;                    // a guard against servers that never stop
 };
 
 struct ClientOptions {
@@ -172,8 +172,8 @@ public:
     Result<HttpResponse> call_raw(Method method, const std::string& path, const Query& query = {},
                                   const std::optional<Body>& body = std::nullopt, const Headers& extra = {});
     // All items over all pages.
-    Result<std::vector<nlohmann::json>> list_all(const std::string& path, const Query& query, const ListOptions& options,
-                                                 const Headers& extra = {});
+    Result<std::vector<nlohmann::json>> list_all(const std::string& path, const Query& query,
+                                                 const ListOptions& options, const Headers& extra = {});
 
     // identity
     Result<TokenStatus> verify_token();
@@ -192,28 +192,36 @@ public:
                                                         const std::string& new_name);
 
     // scripts in a namespace
-    Result<nlohmann::json> put_namespace_script(const std::string& account, const std::string& ns, const std::string& script,
-                                                const MultipartBody& upload, bool bindings_inherit_strict = false);
-    Result<nlohmann::json> get_namespace_script(const std::string& account, const std::string& ns, const std::string& script);
-    Status delete_namespace_script(const std::string& account, const std::string& ns, const std::string& script, bool force);
+    Result<nlohmann::json> put_namespace_script(const std::string& account, const std::string& ns,
+                                                const std::string& script, const MultipartBody& upload,
+                                                bool bindings_inherit_strict = false);
+    Result<nlohmann::json> get_namespace_script(const std::string& account, const std::string& ns,
+                                                const std::string& script);
+    Status delete_namespace_script(const std::string& account, const std::string& ns, const std::string& script,
+                                   bool force);
     // `tags` filter like "tag:yes,other:no" (empty = all)
     Result<std::vector<nlohmann::json>> list_namespace_scripts(const std::string& account, const std::string& ns,
                                                                const std::string& tags = {});
     Result<BulkDeleteResult> delete_namespace_scripts_by_tags(const std::string& account, const std::string& ns,
                                                               const std::string& tags, int limit = 0);
-    Result<std::vector<std::string>> get_script_tags(const std::string& account, const std::string& ns, const std::string& script);
-    Result<std::vector<std::string>> put_script_tags(const std::string& account, const std::string& ns, const std::string& script,
-                                                     const std::vector<std::string>& tags);
-    Status put_script_tag(const std::string& account, const std::string& ns, const std::string& script, const std::string& tag);
-    Status delete_script_tag(const std::string& account, const std::string& ns, const std::string& script, const std::string& tag);
-    Result<nlohmann::json> get_script_settings(const std::string& account, const std::string& ns, const std::string& script);
-    Result<nlohmann::json> patch_script_settings(const std::string& account, const std::string& ns, const std::string& script,
-                                                 const nlohmann::json& settings);
-    Result<HttpResponse> get_script_content(const std::string& account, const std::string& ns, const std::string& script);
+    Result<std::vector<std::string>> get_script_tags(const std::string& account, const std::string& ns,
+                                                     const std::string& script);
+    Result<std::vector<std::string>> put_script_tags(const std::string& account, const std::string& ns,
+                                                     const std::string& script, const std::vector<std::string>& tags);
+    Status put_script_tag(const std::string& account, const std::string& ns, const std::string& script,
+                          const std::string& tag);
+    Status delete_script_tag(const std::string& account, const std::string& ns, const std::string& script,
+                             const std::string& tag);
+    Result<nlohmann::json> get_script_settings(const std::string& account, const std::string& ns,
+                                               const std::string& script);
+    Result<nlohmann::json> patch_script_settings(const std::string& account, const std::string& ns,
+                                                 const std::string& script, const nlohmann::json& settings);
+    Result<HttpResponse> get_script_content(const std::string& account, const std::string& ns,
+                                            const std::string& script);
 
     // account-level worker scripts
-    Result<nlohmann::json> upload_script(const std::string& account, const std::string& script, const MultipartBody& upload,
-                                         bool bindings_inherit_strict = false);
+    Result<nlohmann::json> upload_script(const std::string& account, const std::string& script,
+                                         const MultipartBody& upload, bool bindings_inherit_strict = false);
     Status delete_script(const std::string& account, const std::string& script, bool force);
     Result<std::vector<nlohmann::json>> list_scripts(const std::string& account, const std::string& tags = {});
 
@@ -229,23 +237,26 @@ public:
     Result<std::vector<KvNamespace>> list_kv_namespaces(const std::string& account);
     Result<KvNamespace> create_kv_namespace(const std::string& account, const std::string& title);
     Status delete_kv_namespace(const std::string& account, const std::string& id);
-    Result<KvNamespace> rename_kv_namespace(const std::string& account, const std::string& id, const std::string& title);
-    Result<std::vector<KvKey>> list_kv_keys(const std::string& account, const std::string& ns, const std::string& prefix = {});
+    Result<KvNamespace> rename_kv_namespace(const std::string& account, const std::string& id,
+                                            const std::string& title);
+    Result<std::vector<KvKey>> list_kv_keys(const std::string& account, const std::string& ns,
+                                            const std::string& prefix = {});
     // multipart = true sends {value, metadata} as multipart/form-data (what the schema declares); false a raw body.
-    Status put_kv_value(const std::string& account, const std::string& ns, const std::string& key, const std::string& value,
-                        bool multipart = true, const std::string& metadata_json = "{}");
+    Status put_kv_value(const std::string& account, const std::string& ns, const std::string& key,
+                        const std::string& value, bool multipart = true, const std::string& metadata_json = "{}");
     Result<std::string> get_kv_value(const std::string& account, const std::string& ns, const std::string& key);
     Status delete_kv_value(const std::string& account, const std::string& ns, const std::string& key);
 
     // R2
     Result<std::vector<R2Bucket>> list_r2_buckets(const std::string& account, const R2Options& options = {});
-    Result<R2Bucket> create_r2_bucket(const std::string& account, const std::string& name, const R2Options& options = {});
+    Result<R2Bucket> create_r2_bucket(const std::string& account, const std::string& name,
+                                      const R2Options& options = {});
     Result<R2Bucket> get_r2_bucket(const std::string& account, const std::string& name, const R2Options& options = {});
     Status delete_r2_bucket(const std::string& account, const std::string& name, const R2Options& options = {});
 
 private:
-    Result<HttpResponse> send(Method method, const std::string& path, const Query& query, const std::optional<Body>& body,
-                              const Headers& extra, std::string& what);
+    Result<HttpResponse> send(Method method, const std::string& path, const Query& query,
+                              const std::optional<Body>& body, const Headers& extra, std::string& what);
     std::string url_for(const std::string& path, const Query& query) const;
 
     ClientOptions m_options;

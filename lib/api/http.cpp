@@ -18,12 +18,18 @@ using std::chrono::milliseconds;
 
 const char* to_string(Method m) {
     switch (m) {
-        case Method::Get: return "GET";
-        case Method::Head: return "HEAD";
-        case Method::Post: return "POST";
-        case Method::Put: return "PUT";
-        case Method::Patch: return "PATCH";
-        case Method::Delete: return "DELETE";
+        case Method::Get:
+            return "GET";
+        case Method::Head:
+            return "HEAD";
+        case Method::Post:
+            return "POST";
+        case Method::Put:
+            return "PUT";
+        case Method::Patch:
+            return "PATCH";
+        case Method::Delete:
+            return "DELETE";
     }
     return "GET";
 }
@@ -42,19 +48,26 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
 
 bool should_retry(Method method, const Attempt& a) {
     switch (a.outcome) {
-        case TransportOutcome::NotSent: return true;
-        case TransportOutcome::MaybeReceived: return is_idempotent(method);
-        case TransportOutcome::Fatal: return false;
-        case TransportOutcome::Response: break;
+        case TransportOutcome::NotSent:
+            return true;
+        case TransportOutcome::MaybeReceived:
+            return is_idempotent(method);
+        case TransportOutcome::Fatal:
+            return false;
+        case TransportOutcome::Response:
+            break;
     }
     switch (a.status) {
         case 408:
         case 429:
         case 502:
         case 503:
-        case 504: return true;
-        case 500: return is_idempotent(method);
-        default: return false;
+        case 504:
+            return true;
+        case 500:
+            return is_idempotent(method);
+        default:
+            return false;
     }
 }
 
@@ -223,7 +236,8 @@ HttpClient::Single HttpClient::perform_once(const HttpRequest& req, milliseconds
     if (!m_options.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, m_options.ca_bundle.c_str());
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(m_options.connect_timeout, timeout).count()));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::min(m_options.connect_timeout, timeout).count()));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(1, timeout.count())));
     if (!m_options.user_agent.empty()) curl_easy_setopt(h, CURLOPT_USERAGENT, m_options.user_agent.c_str());
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
@@ -236,12 +250,18 @@ HttpClient::Single HttpClient::perform_once(const HttpRequest& req, milliseconds
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 
     switch (req.method) {
-        case Method::Get: curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); break;
-        case Method::Head: curl_easy_setopt(h, CURLOPT_NOBODY, 1L); break;
-        default: curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, to_string(req.method)); break;
+        case Method::Get:
+            curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+            break;
+        case Method::Head:
+            curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+            break;
+        default:
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, to_string(req.method));
+            break;
     }
-    const bool has_body = req.body.has_value() || req.method == Method::Post || req.method == Method::Put ||
-                          req.method == Method::Patch;
+    const bool has_body =
+        req.body.has_value() || req.method == Method::Post || req.method == Method::Put || req.method == Method::Patch;
     static const std::string empty;
     const std::string& body = req.body ? *req.body : empty;
     if (has_body && req.method != Method::Get && req.method != Method::Head) {
@@ -318,8 +338,9 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) {
         if (m_options.rate_limiter) m_options.rate_limiter->acquire();
         auto remaining = std::chrono::duration_cast<milliseconds>(deadline - clock.now());
         if (remaining <= milliseconds(0)) {
-            return Error(ErrorKind::Timeout, what + " did not complete within the total timeout of " +
-                                                 std::to_string(m_options.total_timeout.count() / 1000) + "s",
+            return Error(ErrorKind::Timeout,
+                         what + " did not complete within the total timeout of " +
+                             std::to_string(m_options.total_timeout.count() / 1000) + "s",
                          "the control plane is slow or unreachable; try again later");
         }
         auto started = std::chrono::steady_clock::now();

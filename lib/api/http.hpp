@@ -64,7 +64,7 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
 struct RetryPolicy {
     int max_attempts = 4;  // total tries, including the first
     std::chrono::milliseconds base_delay{500};
-    std::chrono::milliseconds max_delay{8000};        // cap of the exponential backoff
+    std::chrono::milliseconds max_delay{8000};          // cap of the exponential backoff
     std::chrono::milliseconds max_retry_after{300000};  // a longer Retry-After gives up instead of waiting
 };
 
@@ -106,7 +106,7 @@ struct RequestEvent {
     int status = 0;   // 0 when no response
     std::chrono::milliseconds duration{0};
     int attempt = 1;
-    std::string error;  // transport error text, empty on a response
+    std::string error;                        // transport error text, empty on a response
     std::chrono::milliseconds next_delay{0};  // > 0 when a retry follows after this wait
 };
 using RequestObserver = std::function<void(const RequestEvent&)>;
@@ -118,9 +118,9 @@ struct HttpOptions {
     std::chrono::milliseconds request_timeout{60000};  // one attempt
     std::chrono::milliseconds total_timeout{300000};   // all attempts and waits (on the injected clock)
     RetryPolicy retry;
-    Clock* clock = nullptr;                        // default: SystemClock
-    std::shared_ptr<RateLimiter> rate_limiter;     // shared by all requests of this client; may be null
-    std::function<double()> random01;              // jitter source; default: a seeded per-thread mt19937
+    Clock* clock = nullptr;                     // default: SystemClock
+    std::shared_ptr<RateLimiter> rate_limiter;  // shared by all requests of this client; may be null
+    std::function<double()> random01;           // jitter source; default: a seeded per-thread mt19937
     RequestObserver observer;
     bool honour_cancel = true;  // abort transfers when CancelToken::global() is set
 };

@@ -9,10 +9,14 @@ namespace {
 std::string escape_quoted(const std::string& s) {
     std::string out;
     for (char c : s) {
-        if (c == '"') out += "%22";
-        else if (c == '\r') out += "%0D";
-        else if (c == '\n') out += "%0A";
-        else out += c;
+        if (c == '"')
+            out += "%22";
+        else if (c == '\r')
+            out += "%0D";
+        else if (c == '\n')
+            out += "%0A";
+        else
+            out += c;
     }
     return out;
 }
@@ -52,7 +56,8 @@ MultipartBody build_worker_upload(const std::string& metadata_json, const std::v
     std::vector<FormPart> parts;
     parts.push_back({"metadata", "", "", metadata_json});
     for (const auto& m : modules) {
-        parts.push_back({m.name, m.name, m.content_type.empty() ? module_content_type(m.name) : m.content_type, m.data});
+        parts.push_back(
+            {m.name, m.name, m.content_type.empty() ? module_content_type(m.name) : m.content_type, m.data});
     }
     return build_multipart(parts);
 }

@@ -25,9 +25,13 @@ Status validate_profile_name(const std::string& name) {
     return {};
 }
 
-std::string profiles_dir(const Env& env) { return env.config_home() + "/tenantctl/profiles"; }
+std::string profiles_dir(const Env& env) {
+    return env.config_home() + "/tenantctl/profiles";
+}
 
-std::string profile_path(const Env& env, const std::string& name) { return profiles_dir(env) + "/" + name + ".json"; }
+std::string profile_path(const Env& env, const std::string& name) {
+    return profiles_dir(env) + "/" + name + ".json";
+}
 
 Result<std::optional<Profile>> read_profile(const Env& env, const std::string& name) {
     TRY_STATUS(validate_profile_name(name));
@@ -63,7 +67,8 @@ Result<std::optional<Profile>> read_profile(const Env& env, const std::string& n
 Status write_profile(const Env& env, const Profile& p) {
     TRY_STATUS(validate_profile_name(p.name));
     if (p.api_token.empty()) {
-        return Error(ErrorKind::Input, "profile " + tenantctl::quoted(p.name) + " has no api_token", "a profile needs a token");
+        return Error(ErrorKind::Input, "profile " + tenantctl::quoted(p.name) + " has no api_token",
+                     "a profile needs a token");
     }
     std::string dir = profiles_dir(env);
     TRY_STATUS(make_dirs(dir, 0700));

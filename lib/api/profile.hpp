@@ -12,7 +12,7 @@ namespace tenantctl::api {
 
 struct Profile {
     std::string name;
-    std::string api_url;     // empty = default
+    std::string api_url;  // empty = default
     std::string api_token;
     std::string account_id;  // empty = resolve
 };

@@ -21,7 +21,9 @@ bool valid_name(std::string_view k) {
     return true;
 }
 
-Error bad(const std::string& msg) { return Error(ErrorKind::Input, msg, k_hint); }
+Error bad(const std::string& msg) {
+    return Error(ErrorKind::Input, msg, k_hint);
+}
 
 Result<SecretsPatch> parse_json(const std::string& text, const std::string& src) {
     nlohmann::json j;
@@ -52,7 +54,8 @@ Result<SecretsPatch> parse_json(const std::string& text, const std::string& src)
             Redactor::global().add(v);
             out[it.key()] = std::move(v);
         } else {
-            return bad("the value of " + tenantctl::quoted(it.key()) + " in " + src + " must be a string, or null to delete it");
+            return bad("the value of " + tenantctl::quoted(it.key()) + " in " + src +
+                       " must be a string, or null to delete it");
         }
     }
     return out;

@@ -38,12 +38,12 @@ enum class Format { Toml, Json, Jsonc, Other };
 Format format_for_path(const std::string& path);
 
 struct LoadOptions {
-    std::string cwd;                        // working directory (--cwd applied); empty = process cwd
-    std::string config_path;                // --config (relative to cwd); empty = discover
-    std::optional<std::string> env;         // --env NAME; "" = top level; nullopt = CLOUDFLARE_ENV
-    const Env* environment = nullptr;       // where CLOUDFLARE_ENV is looked up (nullptr = not at all)
+    std::string cwd;                                // working directory (--cwd applied); empty = process cwd
+    std::string config_path;                        // --config (relative to cwd); empty = discover
+    std::optional<std::string> env;                 // --env NAME; "" = top level; nullopt = CLOUDFLARE_ENV
+    const Env* environment = nullptr;               // where CLOUDFLARE_ENV is looked up (nullptr = not at all)
     std::optional<std::string> dispatch_namespace;  // relaxes the worker name rule (WfP script names)
-    bool strict = false;                    // warnings become errors
+    bool strict = false;                            // warnings become errors
 };
 
 struct LoadedConfig {
@@ -57,8 +57,8 @@ struct LoadedConfig {
     std::string display_path;  // as shown in diagnostics (relative to cwd when below it)
     std::string dir;           // absolute directory of the config file (cwd when none was found)
     Format format = Format::Other;
-    std::optional<std::string> env;  // the selected environment, if any ("" = top level explicitly)
-    std::vector<SourceText> sources; // the file's text (empty when it could not be read)
+    std::optional<std::string> env;   // the selected environment, if any ("" = top level explicitly)
+    std::vector<SourceText> sources;  // the file's text (empty when it could not be read)
 
     bool ok() const { return errors.empty(); }
     bool found() const { return !path.empty(); }
@@ -69,9 +69,9 @@ struct LoadedConfig {
     std::string top_level_name() const;
     std::string compatibility_date() const;
     std::string account_id() const;
-    std::optional<std::string> main_path() const;  // absolute path of `main`
+    std::optional<std::string> main_path() const;                    // absolute path of `main`
     std::string absolute(const std::string& config_relative) const;  // "./x" -> dir + "/x"
-    const nlohmann::json& containers() const;       // array (empty when none)
+    const nlohmann::json& containers() const;                        // array (empty when none)
     std::vector<std::string> defined_environments() const;
 };
 
@@ -87,9 +87,9 @@ Result<LoadedConfig> load_config_checked(const LoadOptions& options, bool requir
 
 // Lower-level pieces (used by tests and the fuzzer).
 struct NormalizeOptions {
-    std::string config_path;  // absolute path of the file (for configPath and diagnostics)
-    std::string display_path; // shown in diagnostics
-    std::string dir;          // directory paths are resolved against
+    std::string config_path;   // absolute path of the file (for configPath and diagnostics)
+    std::string display_path;  // shown in diagnostics
+    std::string dir;           // directory paths are resolved against
     Format format = Format::Toml;
     std::optional<std::string> env;
     std::optional<std::string> dispatch_namespace;

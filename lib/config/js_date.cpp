@@ -10,7 +10,9 @@ namespace tenantctl::config {
 
 namespace {
 
-bool between(long v, long lo, long hi) { return v >= lo && v <= hi; }
+bool between(long v, long lo, long hi) {
+    return v >= lo && v <= hi;
+}
 
 // Strict ES5 ISO: YYYY[-MM[-DD]][THH:mm[:ss[.sss]][Z|±HH:mm]] or ±YYYYYY…
 bool iso_valid(std::string_view s) {
@@ -157,7 +159,8 @@ bool legacy_valid(std::string_view s) {
         if (c == '(') {
             int depth = 0;
             while (p < n) {
-                if (s[p] == '(') ++depth;
+                if (s[p] == '(')
+                    ++depth;
                 else if (s[p] == ')' && --depth == 0) {
                     ++p;
                     break;
@@ -193,8 +196,10 @@ bool legacy_valid(std::string_view s) {
             day = comp[0], year = comp[1];
         }
     }
-    if (between(year, 0, 49)) year += 2000;
-    else if (between(year, 50, 99)) year += 1900;
+    if (between(year, 0, 49))
+        year += 2000;
+    else if (between(year, 50, 99))
+        year += 1900;
     return between(month, 1, 12) && between(day, 1, 31) && year <= 275760;
 }
 

@@ -16,7 +16,21 @@ namespace tenantctl::config {
 
 namespace {
 
-enum class Tok { OpenBrace, CloseBrace, OpenBracket, CloseBracket, Comma, Colon, String, Number, True, False, Null, Unknown, Eof };
+enum class Tok {
+    OpenBrace,
+    CloseBrace,
+    OpenBracket,
+    CloseBracket,
+    Comma,
+    Colon,
+    String,
+    Number,
+    True,
+    False,
+    Null,
+    Unknown,
+    Eof
+};
 
 constexpr int k_max_depth = 256;
 
@@ -93,23 +107,25 @@ public:
 private:
     std::string_view m_t;
     const std::string& m_file;
-    size_t m_p = 0;        // scan position
+    size_t m_p = 0;  // scan position
     // Line bookkeeping while scanning: the line number of m_p and the offset where that line starts. Only
     // trivia (whitespace, comments) can hold line breaks; a string cannot (that is an error).
     int m_line = 1;
     size_t m_line_start = 0;
-    int m_tok_line = 1;          // line of the current token
+    int m_tok_line = 1;           // line of the current token
     size_t m_tok_line_start = 0;  // offset where that line starts
-    size_t m_tok_off = 0;  // offset of the current token
+    size_t m_tok_off = 0;         // offset of the current token
     Tok m_tok = Tok::Eof;
-    std::string m_str;     // decoded string of a String token
+    std::string m_str;       // decoded string of a String token
     std::string_view m_num;  // text of a Number token
     std::string m_err_code, m_err_text, m_err_hint;
     size_t m_err_off = 0;
 
     bool failed() const { return !m_err_code.empty(); }
 
-    void fail(const char* code, std::string text, std::string hint = {}) { fail_at(m_tok_off, code, std::move(text), std::move(hint)); }
+    void fail(const char* code, std::string text, std::string hint = {}) {
+        fail_at(m_tok_off, code, std::move(text), std::move(hint));
+    }
     void fail_at(size_t off, const char* code, std::string text, std::string hint = {}) {
         if (failed()) return;  // only the first error counts, like wrangler
         m_err_code = code;
@@ -197,14 +213,35 @@ private:
         }
         char c = m_t[m_p];
         switch (c) {
-            case '{': ++m_p; m_tok = Tok::OpenBrace; return;
-            case '}': ++m_p; m_tok = Tok::CloseBrace; return;
-            case '[': ++m_p; m_tok = Tok::OpenBracket; return;
-            case ']': ++m_p; m_tok = Tok::CloseBracket; return;
-            case ',': ++m_p; m_tok = Tok::Comma; return;
-            case ':': ++m_p; m_tok = Tok::Colon; return;
-            case '"': scan_string(); return;
-            default: break;
+            case '{':
+                ++m_p;
+                m_tok = Tok::OpenBrace;
+                return;
+            case '}':
+                ++m_p;
+                m_tok = Tok::CloseBrace;
+                return;
+            case '[':
+                ++m_p;
+                m_tok = Tok::OpenBracket;
+                return;
+            case ']':
+                ++m_p;
+                m_tok = Tok::CloseBracket;
+                return;
+            case ',':
+                ++m_p;
+                m_tok = Tok::Comma;
+                return;
+            case ':':
+                ++m_p;
+                m_tok = Tok::Colon;
+                return;
+            case '"':
+                scan_string();
+                return;
+            default:
+                break;
         }
         if (c == '-' || (c >= '0' && c <= '9')) {
             scan_number();
@@ -217,16 +254,21 @@ private:
             return;
         }
         size_t start = m_p;
-        while (m_p < m_t.size() && trivia_len(m_t, m_p) == 0 && !is_separator(static_cast<unsigned char>(m_t[m_p]))) ++m_p;
+        while (m_p < m_t.size() && trivia_len(m_t, m_p) == 0 && !is_separator(static_cast<unsigned char>(m_t[m_p])))
+            ++m_p;
         std::string_view word = m_t.substr(start, m_p - start);
-        if (word == "true") m_tok = Tok::True;
-        else if (word == "false") m_tok = Tok::False;
-        else if (word == "null") m_tok = Tok::Null;
+        if (word == "true")
+            m_tok = Tok::True;
+        else if (word == "false")
+            m_tok = Tok::False;
+        else if (word == "null")
+            m_tok = Tok::Null;
         else {
             m_tok = Tok::Unknown;
             std::string shown(word.substr(0, 40));
             fail("InvalidSymbol", "unexpected '" + shown + "'",
-                 word.front() == '\'' ? "JSON strings use double quotes" : "strings must be quoted; literals are true, false and null");
+                 word.front() == '\'' ? "JSON strings use double quotes"
+                                      : "strings must be quoted; literals are true, false and null");
         }
     }
 
@@ -253,21 +295,39 @@ private:
                 char e = m_t[m_p + 1];
                 m_p += 2;
                 switch (e) {
-                    case '"': m_str += '"'; break;
-                    case '\\': m_str += '\\'; break;
-                    case '/': m_str += '/'; break;
-                    case 'b': m_str += '\b'; break;
-                    case 'f': m_str += '\f'; break;
-                    case 'n': m_str += '\n'; break;
-                    case 'r': m_str += '\r'; break;
-                    case 't': m_str += '\t'; break;
+                    case '"':
+                        m_str += '"';
+                        break;
+                    case '\\':
+                        m_str += '\\';
+                        break;
+                    case '/':
+                        m_str += '/';
+                        break;
+                    case 'b':
+                        m_str += '\b';
+                        break;
+                    case 'f':
+                        m_str += '\f';
+                        break;
+                    case 'n':
+                        m_str += '\n';
+                        break;
+                    case 'r':
+                        m_str += '\r';
+                        break;
+                    case 't':
+                        m_str += '\t';
+                        break;
                     case 'u': {
                         unsigned cp = 0;
                         if (!read_hex4(cp)) {
-                            fail("InvalidUnicode", "invalid \\u escape in a string", "use \\u followed by four hex digits");
+                            fail("InvalidUnicode", "invalid \\u escape in a string",
+                                 "use \\u followed by four hex digits");
                             return;
                         }
-                        if (cp >= 0xD800 && cp <= 0xDBFF && m_p + 1 < m_t.size() && m_t[m_p] == '\\' && m_t[m_p + 1] == 'u') {
+                        if (cp >= 0xD800 && cp <= 0xDBFF && m_p + 1 < m_t.size() && m_t[m_p] == '\\' &&
+                            m_t[m_p + 1] == 'u') {
                             size_t save = m_p;
                             m_p += 2;
                             unsigned lo = 0;
@@ -288,7 +348,8 @@ private:
                 continue;
             }
             if (c == '\n' || c == '\r') {
-                fail("UnexpectedEndOfString", "a string is never closed on its line", "add the closing \" (use \\n for a line break)");
+                fail("UnexpectedEndOfString", "a string is never closed on its line",
+                     "add the closing \" (use \\n for a line break)");
                 return;
             }
             if (static_cast<unsigned char>(c) < 0x20) {
@@ -360,8 +421,10 @@ private:
         if (failed()) return false;
         set_pos(out);
         switch (m_tok) {
-            case Tok::OpenBrace: return parse_object(out, depth + 1);
-            case Tok::OpenBracket: return parse_array(out, depth + 1);
+            case Tok::OpenBrace:
+                return parse_object(out, depth + 1);
+            case Tok::OpenBracket:
+                return parse_array(out, depth + 1);
             case Tok::String:
                 out.kind = Node::Kind::String;
                 out.s = std::move(m_str);
@@ -385,10 +448,22 @@ private:
                 next();
                 return true;
             }
-            case Tok::True: out.kind = Node::Kind::Bool; out.b = true; next(); return true;
-            case Tok::False: out.kind = Node::Kind::Bool; out.b = false; next(); return true;
-            case Tok::Null: out.kind = Node::Kind::Null; next(); return true;
-            default: return false;
+            case Tok::True:
+                out.kind = Node::Kind::Bool;
+                out.b = true;
+                next();
+                return true;
+            case Tok::False:
+                out.kind = Node::Kind::Bool;
+                out.b = false;
+                next();
+                return true;
+            case Tok::Null:
+                out.kind = Node::Kind::Null;
+                next();
+                return true;
+            default:
+                return false;
         }
     }
 
@@ -496,8 +571,10 @@ private:
                 for (size_t k = 0; k < count; ++k)
                     if (m_stack[base + k].key == member.key) existing = static_cast<long>(k);
             }
-            if (existing >= 0) m_stack[base + static_cast<size_t>(existing)] = std::move(member);
-            else m_stack.push_back(std::move(member));
+            if (existing >= 0)
+                m_stack[base + static_cast<size_t>(existing)] = std::move(member);
+            else
+                m_stack.push_back(std::move(member));
             needs_comma = true;
         }
         if (failed()) return false;
@@ -549,7 +626,9 @@ private:
 
 }  // namespace
 
-Result<Node> parse_jsonc(std::string_view text, const std::string& file) { return Parser(text, file).run(); }
+Result<Node> parse_jsonc(std::string_view text, const std::string& file) {
+    return Parser(text, file).run();
+}
 
 std::string blank_jsonc(std::string_view t) {
     std::string out(t);

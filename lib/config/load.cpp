@@ -21,13 +21,23 @@ std::string sanitize_utf8(std::string s) {
     // Fast path: nothing to do for valid text.
     auto valid_at = [&](size_t p, size_t& len) {
         unsigned char c = static_cast<unsigned char>(s[p]);
-        if (c < 0x80) { len = 1; return true; }
+        if (c < 0x80) {
+            len = 1;
+            return true;
+        }
         int need;
         unsigned cp;
-        if ((c & 0xE0) == 0xC0) { need = 1; cp = c & 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { need = 2; cp = c & 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { need = 3; cp = c & 0x07; }
-        else return false;
+        if ((c & 0xE0) == 0xC0) {
+            need = 1;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            need = 2;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            need = 3;
+            cp = c & 0x07;
+        } else
+            return false;
         for (int k = 1; k <= need; ++k) {
             if (p + static_cast<size_t>(k) >= n) return false;
             unsigned char d = static_cast<unsigned char>(s[p + static_cast<size_t>(k)]);
@@ -71,7 +81,8 @@ std::string sanitize_utf8(std::string s) {
 
 std::string display_for(const std::string& abs, const std::string& cwd) {
     // Like wrangler's path.relative(cwd, file): "wrangler.toml", "../wrangler.toml".
-    std::string r = std::filesystem::path(abs).lexically_relative(std::filesystem::path(cwd).lexically_normal()).string();
+    std::string r =
+        std::filesystem::path(abs).lexically_relative(std::filesystem::path(cwd).lexically_normal()).string();
     return r.empty() ? abs : r;
 }
 
@@ -111,17 +122,24 @@ std::string find_config(const std::string& start_dir) {
 }
 
 Result<std::string> strip_bom(std::string text, const std::string& display_path) {
-    auto starts = [&text](std::string_view bom) { return text.compare(0, bom.size(), bom) == 0 && text.size() >= bom.size(); };
+    auto starts = [&text](std::string_view bom) {
+        return text.compare(0, bom.size(), bom) == 0 && text.size() >= bom.size();
+    };
     const char* enc = nullptr;
-    if (starts(std::string_view("\xFF\xFE\x00\x00", 4))) enc = "UTF-32 LE";
-    else if (starts(std::string_view("\x00\x00\xFE\xFF", 4))) enc = "UTF-32 BE";
-    else if (starts("\xFF\xFE")) enc = "UTF-16 LE";
-    else if (starts("\xFE\xFF")) enc = "UTF-16 BE";
+    if (starts(std::string_view("\xFF\xFE\x00\x00", 4)))
+        enc = "UTF-32 LE";
+    else if (starts(std::string_view("\x00\x00\xFE\xFF", 4)))
+        enc = "UTF-32 BE";
+    else if (starts("\xFF\xFE"))
+        enc = "UTF-16 LE";
+    else if (starts("\xFE\xFF"))
+        enc = "UTF-16 BE";
     if (enc) {
         Error e(ErrorKind::Config, "configuration file " + display_path + " contains a " + enc + " byte order marker",
                 "save the file as UTF-8");
-        Diagnostic d = file_error(display_path, std::string("Configuration file contains ") + enc + " byte order marker",
-                                  "tenantctl (like wrangler) reads configuration files as UTF-8; save it as UTF-8");
+        Diagnostic d =
+            file_error(display_path, std::string("Configuration file contains ") + enc + " byte order marker",
+                       "tenantctl (like wrangler) reads configuration files as UTF-8; save it as UTF-8");
         d.line = 1;
         d.column = 1;
         e.diagnostics.push_back(std::move(d));
@@ -136,7 +154,8 @@ Result<Node> parse_config_text(std::string_view text, Format format, const std::
     empty.kind = Node::Kind::Object;
     empty.pos = {1, 1};
     switch (format) {
-        case Format::Toml: return parse_toml(text, display_path);
+        case Format::Toml:
+            return parse_toml(text, display_path);
         case Format::Json:
         case Format::Jsonc: {
             TRY_ASSIGN(Node root, parse_jsonc(text, display_path));
@@ -144,7 +163,8 @@ Result<Node> parse_config_text(std::string_view text, Format format, const std::
             if (!root.is_object()) return empty;
             return root;
         }
-        case Format::Other: return empty;
+        case Format::Other:
+            return empty;
     }
     return empty;
 }
@@ -191,10 +211,11 @@ LoadedConfig load_config(const LoadOptions& options) {
             ::close(fd);
         }
         if (err) {
-            std::string hint = err == ENOENT ? "check the --config path (it is relative to the working directory " + cwd + ")"
-                                             : std::string();
-            out.errors.push_back(file_error(out.display_path,
-                                            "Could not read file: " + out.display_path + " (" + std::strerror(err) + ")", hint));
+            std::string hint = err == ENOENT
+                                   ? "check the --config path (it is relative to the working directory " + cwd + ")"
+                                   : std::string();
+            out.errors.push_back(file_error(
+                out.display_path, "Could not read file: " + out.display_path + " (" + std::strerror(err) + ")", hint));
             out.config = nullptr;
             return out;
         }
@@ -252,7 +273,8 @@ Result<LoadedConfig> load_config_checked(const LoadOptions& options, bool requir
         return e;
     }
     if (require_file && !cfg.found())
-        return Error(ErrorKind::Config, "no wrangler.json, wrangler.jsonc or wrangler.toml found in " + cfg.dir + " or above",
+        return Error(ErrorKind::Config,
+                     "no wrangler.json, wrangler.jsonc or wrangler.toml found in " + cfg.dir + " or above",
                      "create one (see examples/hello) or pass --config PATH");
     return cfg;
 }
@@ -266,10 +288,18 @@ std::string str_field(const nlohmann::json& c, const char* k) {
 }
 }  // namespace
 
-std::string LoadedConfig::name() const { return str_field(config, "name"); }
-std::string LoadedConfig::top_level_name() const { return str_field(config, "topLevelName"); }
-std::string LoadedConfig::compatibility_date() const { return str_field(config, "compatibility_date"); }
-std::string LoadedConfig::account_id() const { return str_field(config, "account_id"); }
+std::string LoadedConfig::name() const {
+    return str_field(config, "name");
+}
+std::string LoadedConfig::top_level_name() const {
+    return str_field(config, "topLevelName");
+}
+std::string LoadedConfig::compatibility_date() const {
+    return str_field(config, "compatibility_date");
+}
+std::string LoadedConfig::account_id() const {
+    return str_field(config, "account_id");
+}
 
 std::string LoadedConfig::absolute(const std::string& p) const {
     if (p.empty()) return p;
@@ -284,7 +314,8 @@ std::optional<std::string> LoadedConfig::main_path() const {
 
 const nlohmann::json& LoadedConfig::containers() const {
     static const nlohmann::json empty = nlohmann::json::array();
-    if (config.is_object() && config.contains("containers") && config["containers"].is_array()) return config["containers"];
+    if (config.is_object() && config.contains("containers") && config["containers"].is_array())
+        return config["containers"];
     return empty;
 }
 

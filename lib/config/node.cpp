@@ -17,16 +17,20 @@ Node* Node::find(std::string_view k) {
 
 nlohmann::json Node::to_json() const {
     switch (kind) {
-        case Kind::Null: return nullptr;
-        case Kind::Bool: return b;
-        case Kind::Int: return i;
+        case Kind::Null:
+            return nullptr;
+        case Kind::Bool:
+            return b;
+        case Kind::Int:
+            return i;
         case Kind::Float:
             // JSON.stringify(5.0) is "5": integral doubles are written as integers, NaN/Infinity as null.
             if (!std::isfinite(f)) return nullptr;
             if (std::trunc(f) == f && std::fabs(f) <= 9007199254740992.0) return static_cast<std::int64_t>(f);
             return f;
         case Kind::String:
-        case Kind::Date: return s;
+        case Kind::Date:
+            return s;
         case Kind::Array: {
             auto a = nlohmann::json::array();
             for (const auto& e : items) a.push_back(e.to_json());
@@ -68,14 +72,21 @@ std::string Node::js_stringify() const {
 
 const char* Node::type_name() const {
     switch (kind) {
-        case Kind::Null: return "null";
-        case Kind::Bool: return "boolean";
+        case Kind::Null:
+            return "null";
+        case Kind::Bool:
+            return "boolean";
         case Kind::Int:
-        case Kind::Float: return "number";
-        case Kind::String: return "string";
-        case Kind::Date: return "date";
-        case Kind::Array: return "array";
-        case Kind::Object: return "object";
+        case Kind::Float:
+            return "number";
+        case Kind::String:
+            return "string";
+        case Kind::Date:
+            return "date";
+        case Kind::Array:
+            return "array";
+        case Kind::Object:
+            return "object";
     }
     return "unknown";
 }

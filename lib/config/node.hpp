@@ -25,11 +25,11 @@ struct Node {
     bool b = false;
     std::int64_t i = 0;
     double f = 0;
-    std::string s;             // String value, or the TOML text of a Date/Time value
-    std::vector<Node> items;   // array elements, or object members in file order (each with `key` set)
-    std::string key;           // set on object members
-    Pos key_pos;               // where the member's key starts
-    Pos pos;                   // where the value starts
+    std::string s;            // String value, or the TOML text of a Date/Time value
+    std::vector<Node> items;  // array elements, or object members in file order (each with `key` set)
+    std::string key;          // set on object members
+    Pos key_pos;              // where the member's key starts
+    Pos pos;                  // where the value starts
 
     bool is_null() const { return kind == Kind::Null; }
     bool is_bool() const { return kind == Kind::Bool; }

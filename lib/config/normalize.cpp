@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <climits>
-#include <filesystem>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -23,26 +23,101 @@ namespace {
 using json = nlohmann::json;
 
 // (a) top-level only fields.
-const std::vector<std::string> k_top_only = {
-    "send_metrics", "dependencies_instrumentation", "dev", "site", "wasm_modules", "text_blobs", "data_blobs",
-    "alias", "keep_vars", "addresses", "pages_build_output_dir", "$schema", "env"};
+const std::vector<std::string> k_top_only = {"send_metrics",
+                                             "dependencies_instrumentation",
+                                             "dev",
+                                             "site",
+                                             "wasm_modules",
+                                             "text_blobs",
+                                             "data_blobs",
+                                             "alias",
+                                             "keep_vars",
+                                             "addresses",
+                                             "pages_build_output_dir",
+                                             "$schema",
+                                             "env"};
 
 // (b) inheritable fields, in wrangler's order.
-const std::vector<std::string> k_inheritable = {
-    "name", "account_id", "compatibility_date", "compatibility_flags", "main", "find_additional_modules",
-    "preserve_file_names", "base_dir", "workers_dev", "preview_urls", "route", "routes", "tsconfig", "jsx_factory",
-    "jsx_fragment", "migrations", "exports", "triggers", "limits", "rules", "build", "no_bundle", "minify",
-    "keep_names", "first_party_worker", "logfwdr", "logpush", "upload_source_maps", "placement", "assets",
-    "observability", "access", "cache", "compliance_region", "python_modules", "previews"};
+const std::vector<std::string> k_inheritable = {"name",
+                                                "account_id",
+                                                "compatibility_date",
+                                                "compatibility_flags",
+                                                "main",
+                                                "find_additional_modules",
+                                                "preserve_file_names",
+                                                "base_dir",
+                                                "workers_dev",
+                                                "preview_urls",
+                                                "route",
+                                                "routes",
+                                                "tsconfig",
+                                                "jsx_factory",
+                                                "jsx_fragment",
+                                                "migrations",
+                                                "exports",
+                                                "triggers",
+                                                "limits",
+                                                "rules",
+                                                "build",
+                                                "no_bundle",
+                                                "minify",
+                                                "keep_names",
+                                                "first_party_worker",
+                                                "logfwdr",
+                                                "logpush",
+                                                "upload_source_maps",
+                                                "placement",
+                                                "assets",
+                                                "observability",
+                                                "access",
+                                                "cache",
+                                                "compliance_region",
+                                                "python_modules",
+                                                "previews"};
 
 // (c) non-inheritable fields, in wrangler's order.
-const std::vector<std::string> k_non_inheritable = {
-    "define", "vars", "secrets", "durable_objects", "workflows", "cloudchamber", "containers", "kv_namespaces",
-    "send_email", "queues", "connect", "r2_buckets", "d1_databases", "vectorize", "ai_search_namespaces",
-    "ai_search", "agent_memory", "hyperdrive", "services", "analytics_engine_datasets", "dispatch_namespaces",
-    "mtls_certificates", "tail_consumers", "streaming_tail_consumers", "unsafe", "browser", "ai", "images",
-    "stream", "media", "pipelines", "secrets_store_secrets", "artifacts", "unsafe_hello_world", "flagship",
-    "worker_loaders", "ratelimits", "vpc_services", "vpc_networks", "version_metadata", "analytics", "k2"};
+const std::vector<std::string> k_non_inheritable = {"define",
+                                                    "vars",
+                                                    "secrets",
+                                                    "durable_objects",
+                                                    "workflows",
+                                                    "cloudchamber",
+                                                    "containers",
+                                                    "kv_namespaces",
+                                                    "send_email",
+                                                    "queues",
+                                                    "connect",
+                                                    "r2_buckets",
+                                                    "d1_databases",
+                                                    "vectorize",
+                                                    "ai_search_namespaces",
+                                                    "ai_search",
+                                                    "agent_memory",
+                                                    "hyperdrive",
+                                                    "services",
+                                                    "analytics_engine_datasets",
+                                                    "dispatch_namespaces",
+                                                    "mtls_certificates",
+                                                    "tail_consumers",
+                                                    "streaming_tail_consumers",
+                                                    "unsafe",
+                                                    "browser",
+                                                    "ai",
+                                                    "images",
+                                                    "stream",
+                                                    "media",
+                                                    "pipelines",
+                                                    "secrets_store_secrets",
+                                                    "artifacts",
+                                                    "unsafe_hello_world",
+                                                    "flagship",
+                                                    "worker_loaders",
+                                                    "ratelimits",
+                                                    "vpc_services",
+                                                    "vpc_networks",
+                                                    "version_metadata",
+                                                    "analytics",
+                                                    "k2"};
 
 // (d) computed fields (not flagged when written in a file: wrangler checks against the normalized keys).
 const std::vector<std::string> k_computed = {"configPath", "userConfigPath", "topLevelName", "definedEnvironments",
@@ -51,17 +126,55 @@ const std::vector<std::string> k_computed = {"configPath", "userConfigPath", "to
 const std::vector<std::string> k_removed = {"node_compat", "legacy_env"};
 
 // Non-inheritable fields whose default is an empty array.
-const std::set<std::string> k_array_defaults = {
-    "workflows", "kv_namespaces", "send_email", "connect", "r2_buckets", "d1_databases", "vectorize",
-    "ai_search_namespaces", "ai_search", "agent_memory", "hyperdrive", "services", "analytics_engine_datasets",
-    "dispatch_namespaces", "mtls_certificates", "pipelines", "secrets_store_secrets", "artifacts",
-    "unsafe_hello_world", "flagship", "worker_loaders", "ratelimits", "vpc_services", "vpc_networks", "k2"};
+const std::set<std::string> k_array_defaults = {"workflows",
+                                                "kv_namespaces",
+                                                "send_email",
+                                                "connect",
+                                                "r2_buckets",
+                                                "d1_databases",
+                                                "vectorize",
+                                                "ai_search_namespaces",
+                                                "ai_search",
+                                                "agent_memory",
+                                                "hyperdrive",
+                                                "services",
+                                                "analytics_engine_datasets",
+                                                "dispatch_namespaces",
+                                                "mtls_certificates",
+                                                "pipelines",
+                                                "secrets_store_secrets",
+                                                "artifacts",
+                                                "unsafe_hello_world",
+                                                "flagship",
+                                                "worker_loaders",
+                                                "ratelimits",
+                                                "vpc_services",
+                                                "vpc_networks",
+                                                "k2"};
 
-const std::vector<std::string> k_container_keys = {
-    "name", "class_name", "image", "image_build_context", "image_vars", "max_instances", "instance_type",
-    "scheduling_policy", "observability", "ssh", "wrangler_ssh", "authorized_keys", "trusted_user_ca_keys",
-    "constraints", "affinities", "rollout_step_percentage", "rollout_kind", "rollout_active_grace_period", "unsafe",
-    "instances", "durable_objects", "configuration", "images"};
+const std::vector<std::string> k_container_keys = {"name",
+                                                   "class_name",
+                                                   "image",
+                                                   "image_build_context",
+                                                   "image_vars",
+                                                   "max_instances",
+                                                   "instance_type",
+                                                   "scheduling_policy",
+                                                   "observability",
+                                                   "ssh",
+                                                   "wrangler_ssh",
+                                                   "authorized_keys",
+                                                   "trusted_user_ca_keys",
+                                                   "constraints",
+                                                   "affinities",
+                                                   "rollout_step_percentage",
+                                                   "rollout_kind",
+                                                   "rollout_active_grace_period",
+                                                   "unsafe",
+                                                   "instances",
+                                                   "durable_objects",
+                                                   "configuration",
+                                                   "images"};
 
 std::vector<std::string> concat(std::initializer_list<const std::vector<std::string>*> lists) {
     std::vector<std::string> out;
@@ -73,7 +186,9 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
     return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-std::string q(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string q(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
 
 // How JavaScript prints a number in a template string.
 std::string js_number(double v) {
@@ -104,8 +219,8 @@ bool valid_bucket_name(const std::string& s) {
 bool valid_registry_image(std::string_view img) {
     if (img.empty() || img.find("://") != std::string_view::npos) return false;
     for (unsigned char c : img)
-        if (c <= 0x20 || c == 0x7F || c == '<' || c == '>' || c == '^' || c == '|' || c == '\\' || c == '"' || c == '`' ||
-            c == '{' || c == '}')
+        if (c <= 0x20 || c == 0x7F || c == '<' || c == '>' || c == '^' || c == '|' || c == '\\' || c == '"' ||
+            c == '`' || c == '{' || c == '}')
             return false;
     size_t end_host = img.find_first_of("/?#");
     std::string_view host = img.substr(0, end_host);
@@ -130,12 +245,12 @@ bool valid_registry_image(std::string_view img) {
 }
 
 struct SectionCtx {
-    const Node* raw = nullptr;           // the section as written (root or env.NAME)
-    std::optional<std::string> env;      // set when validating a named environment
-    std::string prefix;                  // "" or "env.NAME." for diagnostic paths
-    const json* top = nullptr;           // normalized top level (for inheritance), null at the top level
-    const Node* raw_top = nullptr;       // the top level as written (for "not inherited" warnings)
-    Pos pos;                             // where the section starts
+    const Node* raw = nullptr;       // the section as written (root or env.NAME)
+    std::optional<std::string> env;  // set when validating a named environment
+    std::string prefix;              // "" or "env.NAME." for diagnostic paths
+    const json* top = nullptr;       // normalized top level (for inheritance), null at the top level
+    const Node* raw_top = nullptr;   // the top level as written (for "not inherited" warnings)
+    Pos pos;                         // where the section starts
 };
 
 // A diagnostic path (or other message part) built only when a diagnostic needs it: a whole string, or a base
@@ -161,10 +276,10 @@ struct BindingName {
     std::string_view name;
     const char* type;
     Pos pos;
-    const char* field;      // "kv_namespaces", "vars", …
-    const char* sub;        // nested array ("bindings" of durable_objects) or nullptr
-    const char* key;        // "binding" / "name", or nullptr for vars (the name is the key)
-    long index;             // array index, or -1 when the field is an object
+    const char* field;  // "kv_namespaces", "vars", …
+    const char* sub;    // nested array ("bindings" of durable_objects) or nullptr
+    const char* key;    // "binding" / "name", or nullptr for vars (the name is the key)
+    long index;         // array index, or -1 when the field is an object
     std::string path(const std::string& prefix) const {
         std::string out = prefix + field;
         if (sub) out += std::string(".") + sub;
@@ -213,7 +328,8 @@ public:
         std::vector<std::string> defined;
         const Node* env_node = root.find("env");
         if (env_node && !env_node->is_object()) {
-            error(env_node->pos, "env", "The field \"env\" should be an object but got " + env_node->js_stringify() + ".");
+            error(env_node->pos, "env",
+                  "The field \"env\" should be an object but got " + env_node->js_stringify() + ".");
         } else if (env_node) {
             for (const auto& m : env_node->items) defined.push_back(m.key);
         }
@@ -243,8 +359,8 @@ public:
                 error(raw_env->pos, "env." + name,
                       "The field \"env." + name + "\" should be an object but got " + raw_env->js_stringify() + ".");
             } else {
-                std::string snippet = m_o.format == Format::Toml ? "[env." + name + "]"
-                                                                 : "\"env\": {\n  " + q(name) + ": {}\n}";
+                std::string snippet =
+                    m_o.format == Format::Toml ? "[env." + name + "]" : "\"env\": {\n  " + q(name) + ": {}\n}";
                 std::string msg = "No environment found in configuration with name " + q(name) +
                                   ".\nBefore using `--env=" + name +
                                   "` there should be an equivalent environment section in the configuration.\n";
@@ -256,8 +372,10 @@ public:
                        " file:\n```\n" + snippet + "\n```";
                 std::string hint = closest_match(name, defined);
                 if (!hint.empty()) hint = "did you mean --env " + hint + "?";
-                if (!defined.empty()) error(env_node ? env_node->key_pos : Pos{}, "env", msg, hint);
-                else warning(Pos{}, "env", msg, hint);
+                if (!defined.empty())
+                    error(env_node ? env_node->key_pos : Pos{}, "env", msg, hint);
+                else
+                    warning(Pos{}, "env", msg, hint);
                 // The top level is used as it is, with the environment name appended to the worker name.
                 if (top.contains("name") && top["name"].is_string())
                     active["name"] = top["name"].get<std::string>() + "-" + name;
@@ -332,7 +450,8 @@ private:
     // first, like wrangler does; with many containers this takes one stat per registry host, not one per image.
     bool may_exist(const std::string& abs) {
         const std::string& dir = m_o.dir;
-        if (dir.empty() || abs.size() <= dir.size() + 1 || abs.compare(0, dir.size(), dir) != 0 || abs[dir.size()] != '/')
+        if (dir.empty() || abs.size() <= dir.size() + 1 || abs.compare(0, dir.size(), dir) != 0 ||
+            abs[dir.size()] != '/')
             return true;
         size_t slash = abs.find('/', dir.size() + 1);
         if (slash == std::string::npos) return true;
@@ -361,17 +480,22 @@ private:
         if (!ok) {
             std::string hint;
             if (type == "string" && v.kind == Node::Kind::Date) hint = "quote the value: " + q(v.s);
-            if (type == "boolean" && v.is_string() && (v.s == "true" || v.s == "false")) hint = "write " + v.s + " without quotes";
+            if (type == "boolean" && v.is_string() && (v.s == "true" || v.s == "false"))
+                hint = "write " + v.s + " without quotes";
             if (type == "number" && v.is_string()) hint = "write the number without quotes";
             error(v.pos, path.str(),
-                  "Expected " + q(field) + " to be of type " + std::string(type) + " but got " + v.js_stringify() + ".", hint);
+                  "Expected " + q(field) + " to be of type " + std::string(type) + " but got " + v.js_stringify() + ".",
+                  hint);
         }
         return ok;
     }
 
     bool expect_string_array(const Node& v, std::string_view field, const LazyPath& path) {
-        bool ok = v.is_array() && std::all_of(v.items.begin(), v.items.end(), [](const Node& e) { return e.is_string(); });
-        if (!ok) error(v.pos, path.str(), "Expected " + q(field) + " to be of type string array but got " + v.js_stringify() + ".");
+        bool ok =
+            v.is_array() && std::all_of(v.items.begin(), v.items.end(), [](const Node& e) { return e.is_string(); });
+        if (!ok)
+            error(v.pos, path.str(),
+                  "Expected " + q(field) + " to be of type string array but got " + v.js_stringify() + ".");
         return ok;
     }
 
@@ -388,7 +512,8 @@ private:
                 hint = closest_match(m.key, known);
                 if (!hint.empty()) hint = "did you mean " + q(hint) + "?";
             }
-            warning(m.key_pos, path_prefix.str() + m.key, "Unexpected fields found in " + w + " field: " + q(m.key), hint);
+            warning(m.key_pos, path_prefix.str() + m.key, "Unexpected fields found in " + w + " field: " + q(m.key),
+                    hint);
         }
     }
 
@@ -401,7 +526,8 @@ private:
         // Removed fields.
         if (const Node* m = raw.find("node_compat")) {
             error(m->key_pos, P + "node_compat",
-                  "Removed: \"node_compat\":\nThe \"node_compat\" field is no longer supported as of Wrangler v4. Instead, use "
+                  "Removed: \"node_compat\":\nThe \"node_compat\" field is no longer supported as of Wrangler v4. "
+                  "Instead, use "
                   "the `nodejs_compat` compatibility flag. This includes the functionality from legacy `node_compat` "
                   "polyfills and natively implemented Node.js APIs. See "
                   "https://developers.cloudflare.com/workers/runtime-apis/nodejs for more information.",
@@ -454,12 +580,17 @@ private:
                 warning(sc.pos, P + f,
                         q(f) + " exists at the top level, but not on " + q("env." + *sc.env) +
                             ".\nThis is not what you probably want, since " + q(f) +
-                            " is not inherited by environments.\nPlease add " + q(f) + " to " + q("env." + *sc.env) + ".");
+                            " is not inherited by environments.\nPlease add " + q(f) + " to " + q("env." + *sc.env) +
+                            ".");
             }
-            if (k_array_defaults.count(f)) out[f] = json::array();
-            else if (f == "define" || f == "vars" || f == "cloudchamber" || f == "unsafe") out[f] = json::object();
-            else if (f == "durable_objects") out[f] = {{"bindings", json::array()}};
-            else if (f == "queues") out[f] = {{"producers", json::array()}, {"consumers", json::array()}};
+            if (k_array_defaults.count(f))
+                out[f] = json::array();
+            else if (f == "define" || f == "vars" || f == "cloudchamber" || f == "unsafe")
+                out[f] = json::object();
+            else if (f == "durable_objects")
+                out[f] = {{"bindings", json::array()}};
+            else if (f == "queues")
+                out[f] = {{"producers", json::array()}, {"consumers", json::array()}};
         }
 
         if (sc.env) {
@@ -480,7 +611,8 @@ private:
             if (v.is_string()) {
                 std::string fixed;
                 for (char c : to_lower(v.s)) fixed += (c == ' ' || c == '.') ? '-' : c;
-                if (valid_worker_name(fixed)) hint = "try " + q(fixed) + " (worker names are lowercase letters, digits, - and _)";
+                if (valid_worker_name(fixed))
+                    hint = "try " + q(fixed) + " (worker names are lowercase letters, digits, - and _)";
             }
             error(v.pos, path,
                   "Expected \"name\" to be of type string, alphanumeric and lowercase with dashes only but got " +
@@ -518,11 +650,13 @@ private:
             if (!expect(v, f, path, "string")) return v.to_json();
             if (v.s.find("\xE2\x80\x93") != std::string::npos || v.s.find("\xE2\x80\x94") != std::string::npos) {
                 error(v.pos, path,
-                      "\"compatibility_date\" field should use ISO-8601 accepted hyphens (-) rather than en-dashes (–) or "
+                      "\"compatibility_date\" field should use ISO-8601 accepted hyphens (-) rather than en-dashes (–) "
+                      "or "
                       "em-dashes (—).");
             } else if (!js_date_is_valid(v.s)) {
                 error(v.pos, path,
-                      "\"compatibility_date\" field should be a valid ISO-8601 date (YYYY-MM-DD), but got " + q(v.s) + ".",
+                      "\"compatibility_date\" field should be a valid ISO-8601 date (YYYY-MM-DD), but got " + q(v.s) +
+                          ".",
                       "for example \"2025-06-01\"");
             }
             return v.to_json();
@@ -552,7 +686,8 @@ private:
         if (f == "routes") {
             if (expect(v, f, path, "array"))
                 for (size_t i = 0; i < v.items.size(); ++i)
-                    validate_route(v.items[i], "routes[" + std::to_string(i) + "]", path + "[" + std::to_string(i) + "]");
+                    validate_route(v.items[i], "routes[" + std::to_string(i) + "]",
+                                   path + "[" + std::to_string(i) + "]");
             return v.to_json();
         }
         if (f == "migrations") {
@@ -582,7 +717,9 @@ private:
                               "\"placement.mode\" field should be one of \"off\", \"smart\" or \"targeted\", but got " +
                                   mode->js_stringify() + ".");
                 } else if (!v.find("region") && !v.find("host") && !v.find("hostname")) {
-                    error(v.pos, path, "\"placement\" needs a \"mode\" (\"off\" or \"smart\"), or a \"region\", \"host\" or \"hostname\".");
+                    error(v.pos, path,
+                          "\"placement\" needs a \"mode\" (\"off\" or \"smart\"), or a \"region\", \"host\" or "
+                          "\"hostname\".");
                 }
                 unknown_fields(v, {"mode", "hint", "region", "host", "hostname"}, "placement", {path, "."});
             }
@@ -609,7 +746,8 @@ private:
         if (!ok) {
             error(v.pos, path,
                   "Expected " + q(field) +
-                      " to be either a string, or an object with shape { pattern, custom_domain, zone_id | zone_name }, but got " +
+                      " to be either a string, or an object with shape { pattern, custom_domain, zone_id | zone_name "
+                      "}, but got " +
                       v.js_stringify() + ".");
         }
     }
@@ -618,18 +756,21 @@ private:
         json out = json::object();
         if (!expect(v, "build", path, "object")) return inheritable_default("build").value();
         unknown_fields(v, {"command", "cwd", "watch_dir"}, "build", {path, "."});
-        if (const Node* c = v.find("command"); c && expect(*c, "build.command", {path, ".command"}, "string")) out["command"] = c->s;
+        if (const Node* c = v.find("command"); c && expect(*c, "build.command", {path, ".command"}, "string"))
+            out["command"] = c->s;
         if (const Node* c = v.find("cwd"); c && expect(*c, "build.cwd", {path, ".cwd"}, "string")) out["cwd"] = c->s;
         if (const Node* w = v.find("watch_dir")) {
             if (w->is_string()) {
                 out["watch_dir"] = resolve(w->s);
-            } else if (w->is_array() && std::all_of(w->items.begin(), w->items.end(), [](const Node& e) { return e.is_string(); })) {
+            } else if (w->is_array() &&
+                       std::all_of(w->items.begin(), w->items.end(), [](const Node& e) { return e.is_string(); })) {
                 json a = json::array();
                 for (const auto& e : w->items) a.push_back(resolve(e.s));
                 out["watch_dir"] = a;
             } else {
                 error(w->pos, path + ".watch_dir",
-                      "Expected \"build.watch_dir\" to be of type string or string array but got " + w->js_stringify() + ".");
+                      "Expected \"build.watch_dir\" to be of type string or string array but got " + w->js_stringify() +
+                          ".");
             }
         } else {
             out["watch_dir"] = resolve("./src");
@@ -654,8 +795,10 @@ private:
             unknown_fields(*s, known, "observability", {sp, "."});
             for (const char* b : {"enabled", "invocation_logs", "persist"})
                 if (const Node* n = s->find(b)) expect(*n, sf + "." + b, sp + "." + b, "boolean");
-            if (const Node* n = s->find("head_sampling_rate")) expect(*n, sf + ".head_sampling_rate", {sp, ".head_sampling_rate"}, "number");
-            if (const Node* n = s->find("destinations")) expect_string_array(*n, sf + ".destinations", sp + ".destinations");
+            if (const Node* n = s->find("head_sampling_rate"))
+                expect(*n, sf + ".head_sampling_rate", {sp, ".head_sampling_rate"}, "number");
+            if (const Node* n = s->find("destinations"))
+                expect_string_array(*n, sf + ".destinations", sp + ".destinations");
         }
     }
 
@@ -691,11 +834,13 @@ private:
                     }
                 if (!ok)
                     error(n->pos, p + "." + k,
-                          "Expected " + q(field + "." + k) + " to be an array of {from: string, to: string} objects but got " +
-                              n->js_stringify() + ".");
+                          "Expected " + q(field + "." + k) +
+                              " to be an array of {from: string, to: string} objects but got " + n->js_stringify() +
+                              ".");
             }
-            unknown_fields(m, {"tag", "new_classes", "new_sqlite_classes", "renamed_classes", "deleted_classes",
-                               "transferred_classes"},
+            unknown_fields(m,
+                           {"tag", "new_classes", "new_sqlite_classes", "renamed_classes", "deleted_classes",
+                            "transferred_classes"},
                            field, p + ".");
         }
     }
@@ -734,7 +879,8 @@ private:
                         std::string where = "env." + *sc.env + ".vars";
                         warning(v.pos, path,
                                 "The following vars exist at the top level, but not on " + q(where) +
-                                    ".\nThis is probably not what you want, since \"vars\" configuration is not inherited by "
+                                    ".\nThis is probably not what you want, since \"vars\" configuration is not "
+                                    "inherited by "
                                     "environments.\nPlease add these vars to " +
                                     q(where) + ":" + missing);
                     }
@@ -772,14 +918,16 @@ private:
                         std::string field = "durable_objects.bindings[" + std::to_string(i) + "]";
                         std::string p = path + ".bindings[" + std::to_string(i) + "]";
                         if (!e.is_object()) {
-                            error(e.pos, p, "Expected " + q(field) + " to be an object but got " + e.js_stringify() + ".");
+                            error(e.pos, p,
+                                  "Expected " + q(field) + " to be an object but got " + e.js_stringify() + ".");
                             continue;
                         }
                         for (const char* k : {"name", "class_name"}) {
                             const Node* n = e.find(k);
                             if (!n || !n->is_string())
                                 error(n ? n->pos : e.pos, p + "." + k,
-                                      q(field) + " bindings should have a string " + q(k) + " field but got " + e.js_stringify() + ".");
+                                      q(field) + " bindings should have a string " + q(k) + " field but got " +
+                                          e.js_stringify() + ".");
                         }
                         for (const char* k : {"script_name", "environment"})
                             if (const Node* n = e.find(k)) expect(*n, field + "." + k, p + "." + k, "string");
@@ -797,7 +945,8 @@ private:
             return v.to_json();
         }
         if (f == "r2_buckets") {
-            if (binding_array(v, f, path, {"binding", "bucket_name", "preview_bucket_name", "jurisdiction", "remote", "local_dev"},
+            if (binding_array(v, f, path,
+                              {"binding", "bucket_name", "preview_bucket_name", "jurisdiction", "remote", "local_dev"},
                               {"binding"}, {"bucket_name", "preview_bucket_name", "jurisdiction"})) {
                 for (size_t i = 0; i < v.items.size(); ++i) {
                     const Node* b = v.items[i].find("bucket_name");
@@ -806,17 +955,20 @@ private:
                         error(b->pos, path + "[" + std::to_string(i) + "].bucket_name",
                               field + "=" + q(b->s) +
                                   " is invalid. Bucket names must begin and end with an alphanumeric character, only "
-                                  "contain lowercase letters, numbers, and hyphens, and be between 3 and 63 characters long.");
+                                  "contain lowercase letters, numbers, and hyphens, and be between 3 and 63 characters "
+                                  "long.");
                     }
                 }
             }
             return v.to_json();
         }
         if (f == "d1_databases") {
-            binding_array(v, f, path,
-                          {"binding", "database_id", "database_name", "preview_database_id", "migrations_table",
-                           "migrations_dir", "migrations_pattern", "database_internal_env", "remote"},
-                          {"binding"}, {"database_id", "database_name", "preview_database_id", "migrations_table", "migrations_dir"});
+            binding_array(
+                v, f, path,
+                {"binding", "database_id", "database_name", "preview_database_id", "migrations_table", "migrations_dir",
+                 "migrations_pattern", "database_internal_env", "remote"},
+                {"binding"},
+                {"database_id", "database_name", "preview_database_id", "migrations_table", "migrations_dir"});
             return v.to_json();
         }
         if (f == "services") {
@@ -836,8 +988,10 @@ private:
                     if (!s || !s->is_string())
                         error(s ? s->pos : o->pos, p + ".service",
                               q(field) + " should have a string \"service\" field but got " + o->js_stringify() + ".");
-                    if (const Node* e = o->find("environment")) expect(*e, field + ".environment", {p, ".environment"}, "string");
-                    if (const Node* pr = o->find("parameters")) expect_string_array(*pr, field + ".parameters", p + ".parameters");
+                    if (const Node* e = o->find("environment"))
+                        expect(*e, field + ".environment", {p, ".environment"}, "string");
+                    if (const Node* pr = o->find("parameters"))
+                        expect_string_array(*pr, field + ".parameters", p + ".parameters");
                     unknown_fields(*o, {"service", "environment", "parameters"}, field, {p, "."});
                 }
             }
@@ -854,9 +1008,12 @@ private:
                         continue;
                     }
                     const Node* s = e.find("service");
-                    if (!s) error(e.pos, p + ".service", q(field + ".service") + " is a required field.");
-                    else expect(*s, field + ".service", {p, ".service"}, "string");
-                    if (const Node* en = e.find("environment")) expect(*en, field + ".environment", {p, ".environment"}, "string");
+                    if (!s)
+                        error(e.pos, p + ".service", q(field + ".service") + " is a required field.");
+                    else
+                        expect(*s, field + ".service", {p, ".service"}, "string");
+                    if (const Node* en = e.find("environment"))
+                        expect(*en, field + ".environment", {p, ".environment"}, "string");
                     unknown_fields(e, {"service", "environment"}, field, {p, "."});
                 }
             }
@@ -883,8 +1040,8 @@ private:
                         const Node* qn = e.is_object() ? e.find("queue") : nullptr;
                         if (!qn || !qn->is_string())
                             error(qn ? qn->pos : e.pos, path + ".consumers[" + std::to_string(i) + "].queue",
-                                  "\"queues.consumers[" + std::to_string(i) + "]\" should have a string \"queue\" field but got " +
-                                      e.js_stringify() + ".");
+                                  "\"queues.consumers[" + std::to_string(i) +
+                                      "]\" should have a string \"queue\" field but got " + e.js_stringify() + ".");
                     }
             } else {
                 out["consumers"] = json::array();
@@ -949,13 +1106,15 @@ private:
                         if (hint.empty()) hint = "add binding = \"NAME\": the name the worker code uses";
                     }
                     error(n ? n->pos : e.pos, p + "." + r,
-                          q(f) + " bindings should have a string " + q(r) + " field but got " + e.js_stringify() + ".", hint);
+                          q(f) + " bindings should have a string " + q(r) + " field but got " + e.js_stringify() + ".",
+                          hint);
                 }
             }
             for (const auto& o : optional_strings)
                 if (const Node* n = e.find(o); n && !n->is_string())
                     error(n->pos, p + "." + o,
-                          q(f) + " bindings should, optionally, have a string " + q(o) + " field but got " + e.js_stringify() + ".");
+                          q(f) + " bindings should, optionally, have a string " + q(o) + " field but got " +
+                              e.js_stringify() + ".");
             if (!known.empty()) unknown_fields(e, known, f, {p, "."});
         }
         return true;
@@ -970,7 +1129,8 @@ private:
         }
         // The worker name used for default container names: the section's own name, else the top level's.
         std::optional<std::string> worker;
-        if (const Node* n = sc.raw->find("name"); n && n->is_string()) worker = n->s;
+        if (const Node* n = sc.raw->find("name"); n && n->is_string())
+            worker = n->s;
         else if (sc.raw_top)
             if (const Node* t = sc.raw_top->find("name"); t && t->is_string()) worker = t->s;
         json out = json::array();
@@ -1001,7 +1161,8 @@ private:
             out["name"] = n;
         } else {
             error(c.pos, p + ".name",
-                  "\"containers.name\" is required when there is no \"class_name\" and top-level \"name\" to derive it from.",
+                  "\"containers.name\" is required when there is no \"class_name\" and top-level \"name\" to derive it "
+                  "from.",
                   "set name, or class_name together with the worker's name");
         }
 
@@ -1009,7 +1170,8 @@ private:
         const Node* image = c.find("image");
         if (!image) {
             error(c.pos, p + ".image", "\"containers.image\" field is required.",
-                  "a path to a Dockerfile (e.g. \"./Dockerfile\") or a registry image with a tag (e.g. \"docker.io/httpd:1\")");
+                  "a path to a Dockerfile (e.g. \"./Dockerfile\") or a registry image with a tag (e.g. "
+                  "\"docker.io/httpd:1\")");
         } else if (expect(*image, "containers.image", {p, ".image"}, "string")) {
             std::string abs = absolute_path(image->s, m_o.dir);
             struct stat st {};
@@ -1017,7 +1179,8 @@ private:
             bool is_dir = found && S_ISDIR(st.st_mode);
             bool is_file = found && S_ISREG(st.st_mode);
             if (is_dir) {
-                error(image->pos, p + ".image", rel(abs) + " is a directory, you should specify a path to the Dockerfile",
+                error(image->pos, p + ".image",
+                      rel(abs) + " is a directory, you should specify a path to the Dockerfile",
                       "e.g. \"" + rel(join_path(abs, "Dockerfile")) + "\"");
             } else if (is_file) {
                 out["image"] = rel(abs);
@@ -1026,7 +1189,8 @@ private:
                 std::string hint = "no file " + rel(abs) + " exists either";
                 error(image->pos, p + ".image",
                       "The image " + q(image->s) +
-                          " does not appear to be a valid path to a Dockerfile, or a valid image registry path:\nIf this is "
+                          " does not appear to be a valid path to a Dockerfile, or a valid image registry path:\nIf "
+                          "this is "
                           "an image registry path, it needs to include at least a tag ':' (e.g: docker.io/httpd:1)",
                       hint);
             }
@@ -1042,25 +1206,29 @@ private:
             if (!mi->is_number() || mi->number() < 0)
                 error(mi->pos, p + ".max_instances",
                       "\"containers.max_instances\" field should be a positive number, but got " + mi->js_stringify());
-            else max_instances = mi->number();
+            else
+                max_instances = mi->number();
         }
         if (const Node* it = c.find("instance_type")) {
-            static const std::vector<std::string> types = {"dev", "basic", "standard", "lite", "standard-1",
-                                                           "standard-2", "standard-3", "standard-4"};
+            static const std::vector<std::string> types = {"dev",        "basic",      "standard",   "lite",
+                                                           "standard-1", "standard-2", "standard-3", "standard-4"};
             if (it->is_object()) {
                 for (const char* k : {"vcpu", "memory_mib", "disk_mb"})
-                    if (const Node* n = it->find(k)) expect(*n, std::string("containers.instance_type.") + k, p + ".instance_type." + k, "number");
-                unknown_fields(*it, {"vcpu", "memory_mib", "disk_mb"}, "containers.instance_type", p + ".instance_type.");
+                    if (const Node* n = it->find(k))
+                        expect(*n, std::string("containers.instance_type.") + k, p + ".instance_type." + k, "number");
+                unknown_fields(*it, {"vcpu", "memory_mib", "disk_mb"}, "containers.instance_type",
+                               p + ".instance_type.");
             } else if (!it->is_string() || !contains(types, it->s)) {
                 std::string hint;
                 if (it->is_string()) hint = closest_match(it->s, types);
                 if (!hint.empty()) hint = "did you mean " + q(hint) + "?";
-                error(it->pos, p + ".instance_type",
-                      "\"containers.instance_type\" should be one of 'lite', 'basic', 'standard-1', 'standard-2', "
-                      "'standard-3', 'standard-4' (or legacy 'dev', 'standard'), or an object with vcpu, memory_mib and "
-                      "disk_mb, but got " +
-                          it->js_stringify(),
-                      hint);
+                error(
+                    it->pos, p + ".instance_type",
+                    "\"containers.instance_type\" should be one of 'lite', 'basic', 'standard-1', 'standard-2', "
+                    "'standard-3', 'standard-4' (or legacy 'dev', 'standard'), or an object with vcpu, memory_mib and "
+                    "disk_mb, but got " +
+                        it->js_stringify(),
+                    hint);
             }
         }
         if (const Node* r = c.find("rollout_step_percentage")) {
@@ -1080,7 +1248,8 @@ private:
                 if (ok && r->items.back().number() != 100) ok = false;
                 if (!ok) {
                     error(r->pos, p + ".rollout_step_percentage",
-                          "\"containers.rollout_step_percentage\" array must hold ascending numbers between 10 and 100 that end "
+                          "\"containers.rollout_step_percentage\" array must hold ascending numbers between 10 and 100 "
+                          "that end "
                           "with 100, but got " +
                               r->js_stringify());
                 } else {
@@ -1092,22 +1261,26 @@ private:
                 }
             } else {
                 error(r->pos, p + ".rollout_step_percentage",
-                      "\"containers.rollout_step_percentage\" must be a number or an array of numbers, but got " + r->js_stringify());
+                      "\"containers.rollout_step_percentage\" must be a number or an array of numbers, but got " +
+                          r->js_stringify());
             }
         }
         if (const Node* k = c.find("rollout_kind")) {
             if (!k->is_string() || (k->s != "full_auto" && k->s != "full_manual" && k->s != "none"))
                 error(k->pos, p + ".rollout_kind",
-                      "\"containers.rollout_kind\" field should be one of \"full_auto\", \"full_manual\" or \"none\", but got " +
+                      "\"containers.rollout_kind\" field should be one of \"full_auto\", \"full_manual\" or \"none\", "
+                      "but got " +
                           k->js_stringify());
         }
         if (const Node* g = c.find("rollout_active_grace_period")) {
             if (!g->is_number() || g->number() < 0)
                 error(g->pos, p + ".rollout_active_grace_period",
-                      "\"containers.rollout_active_grace_period\" field should be a positive number, but got " + g->js_stringify());
+                      "\"containers.rollout_active_grace_period\" field should be a positive number, but got " +
+                          g->js_stringify());
         }
         if (const Node* s = c.find("scheduling_policy")) {
-            if (!s->is_string() || (s->s != "default" && s->s != "moon" && s->s != "regional" && s->s != "durable_object"))
+            if (!s->is_string() ||
+                (s->s != "default" && s->s != "moon" && s->s != "regional" && s->s != "durable_object"))
                 error(s->pos, p + ".scheduling_policy",
                       "\"containers.scheduling_policy\" field should be one of \"default\", \"moon\", \"regional\" or "
                       "\"durable_object\", but got " +
@@ -1161,7 +1334,8 @@ private:
         from_object("version_metadata", "Worker Metadata");
         from_nested("unsafe", "bindings", "name", "Unsafe Metadata");
         if (const Node* vars = raw.find("vars"); vars && vars->is_object())
-            for (const auto& m : vars->items) all.push_back({m.key, "Environment Variable", m.key_pos, "vars", nullptr, nullptr, -1});
+            for (const auto& m : vars->items)
+                all.push_back({m.key, "Environment Variable", m.key_pos, "vars", nullptr, nullptr, -1});
         from_array("dispatch_namespaces", "binding", "Dispatch Namespace");
         from_array("mtls_certificates", "binding", "mTLS Certificate");
         from_array("workflows", "binding", "Workflow");
@@ -1195,8 +1369,8 @@ private:
             return a->pos.column < b->pos.column;
         };
         struct Dup {
-            const BindingName* first;   // first use in the file
-            const BindingName* second;  // second use in the file (where the error points)
+            const BindingName* first;              // first use in the file
+            const BindingName* second;             // second use in the file (where the error points)
             std::vector<const BindingName*> list;  // every use, in collection order (for the type list)
         };
         std::vector<Dup> dups;
@@ -1216,7 +1390,8 @@ private:
         }
         if (dups.empty()) return;
         // Report in file order of the second occurrence.
-        std::stable_sort(dups.begin(), dups.end(), [&](const Dup& a, const Dup& b) { return before(a.second, b.second); });
+        std::stable_sort(dups.begin(), dups.end(),
+                         [&](const Dup& a, const Dup& b) { return before(a.second, b.second); });
         for (const auto& d : dups) {
             std::vector<std::string> types;
             for (const auto* b : d.list)
@@ -1261,7 +1436,8 @@ private:
         std::string list = join(classes, ", ");
         std::string snippet;
         if (m_o.format == Format::Toml) {
-            for (const auto& c : classes) snippet += "[exports." + c + "]\ntype = \"durable-object\"\nstorage = \"sqlite\"\n\n";
+            for (const auto& c : classes)
+                snippet += "[exports." + c + "]\ntype = \"durable-object\"\nstorage = \"sqlite\"\n\n";
         } else {
             json ex = json::object();
             for (const auto& c : classes) ex[c] = {{"type", "durable-object"}, {"storage", "sqlite"}};
@@ -1280,7 +1456,8 @@ private:
                 path = (raw_section == &root ? std::string() : "env." + *m_o.env + ".") + "durable_objects.bindings[0]";
             }
         warning(pos, path,
-                "In your " + m_config_file + " file, you have configured `durable_objects` exported by this Worker (" + list +
+                "In your " + m_config_file + " file, you have configured `durable_objects` exported by this Worker (" +
+                    list +
                     "), but no live `exports` entry for them. This may not work as expected until you add a live "
                     "`durable-object` entry to `exports` for each. Add the following configuration:\n\n```\n" +
                     snippet + "```",
@@ -1290,6 +1467,8 @@ private:
 
 }  // namespace
 
-Normalized normalize(const Node& root, const NormalizeOptions& options) { return Normalizer(options).run(root); }
+Normalized normalize(const Node& root, const NormalizeOptions& options) {
+    return Normalizer(options).run(root);
+}
 
 }  // namespace tenantctl::config

@@ -11,11 +11,11 @@ enum class Severity { Error, Warning, Note };
 struct Diagnostic {
     Severity severity = Severity::Error;
     std::string message;
-    std::string file;    // as given/displayed (relative to cwd when possible)
-    int line = 0;        // 1-based; 0 = unknown
-    int column = 0;      // 1-based; 0 = unknown
-    std::string path;    // field path, e.g. containers[0].max_instances
-    std::string hint;    // "did you mean …" or advice; may be empty
+    std::string file;  // as given/displayed (relative to cwd when possible)
+    int line = 0;      // 1-based; 0 = unknown
+    int column = 0;    // 1-based; 0 = unknown
+    std::string path;  // field path, e.g. containers[0].max_instances
+    std::string hint;  // "did you mean …" or advice; may be empty
 };
 
 // A source text with a line index, for positions and caret rendering.

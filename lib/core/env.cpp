@@ -35,8 +35,14 @@ static std::string xdg(const Env& env, std::string_view var, std::string_view fa
     return env.get_or("HOME", "/tmp") + "/" + std::string(fallback_under_home);
 }
 
-std::string Env::config_home() const { return xdg(*this, "XDG_CONFIG_HOME", ".config"); }
-std::string Env::data_home() const { return xdg(*this, "XDG_DATA_HOME", ".local/share"); }
-std::string Env::cache_home() const { return xdg(*this, "XDG_CACHE_HOME", ".cache"); }
+std::string Env::config_home() const {
+    return xdg(*this, "XDG_CONFIG_HOME", ".config");
+}
+std::string Env::data_home() const {
+    return xdg(*this, "XDG_DATA_HOME", ".local/share");
+}
+std::string Env::cache_home() const {
+    return xdg(*this, "XDG_CACHE_HOME", ".cache");
+}
 
 }  // namespace tenantctl

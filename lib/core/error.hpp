@@ -38,12 +38,11 @@ struct Error {
     std::string message;  // one line, lowercase start, no trailing period
     std::string hint;     // what to do about it (may be empty)
     std::vector<Diagnostic> diagnostics;
-    int http_status = 0;                 // for API errors
+    int http_status = 0;                   // for API errors
     std::vector<ApiErrorItem> api_errors;  // Cloudflare error codes and messages
 
     Error() = default;
-    Error(ErrorKind k, std::string msg, std::string h = {})
-        : kind(k), message(std::move(msg)), hint(std::move(h)) {}
+    Error(ErrorKind k, std::string msg, std::string h = {}) : kind(k), message(std::move(msg)), hint(std::move(h)) {}
 
     Error&& with_hint(std::string h) && {
         hint = std::move(h);

@@ -113,7 +113,9 @@ bool simple_relative(std::string_view p) {
 }
 
 // An absolute path that is already lexically normal ("/", "/a/b").
-bool simple_absolute(std::string_view p) { return p == "/" || (p.size() > 1 && p[0] == '/' && simple_relative(p.substr(1))); }
+bool simple_absolute(std::string_view p) {
+    return p == "/" || (p.size() > 1 && p[0] == '/' && simple_relative(p.substr(1)));
+}
 
 }  // namespace
 

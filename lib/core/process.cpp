@@ -20,9 +20,18 @@ struct Pipe {
     int fd[2] = {-1, -1};
     ~Pipe() { close_both(); }
     bool open() { return ::pipe2(fd, O_CLOEXEC) == 0; }
-    void close_read() { if (fd[0] >= 0) ::close(fd[0]); fd[0] = -1; }
-    void close_write() { if (fd[1] >= 0) ::close(fd[1]); fd[1] = -1; }
-    void close_both() { close_read(); close_write(); }
+    void close_read() {
+        if (fd[0] >= 0) ::close(fd[0]);
+        fd[0] = -1;
+    }
+    void close_write() {
+        if (fd[1] >= 0) ::close(fd[1]);
+        fd[1] = -1;
+    }
+    void close_both() {
+        close_read();
+        close_write();
+    }
 };
 
 bool is_executable(const std::string& p) {
@@ -113,18 +122,31 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const Pr
     auto deadline = options.timeout ? std::chrono::steady_clock::now() + *options.timeout
                                     : std::chrono::steady_clock::time_point::max();
     bool out_open = !options.inherit_stdio, err_open = !options.inherit_stdio;
-    if (options.inherit_stdio) { out.close_read(); err.close_read(); }
+    if (options.inherit_stdio) {
+        out.close_read();
+        err.close_read();
+    }
     char buf[16384];
     while (out_open || err_open || in.fd[1] >= 0) {
         pollfd fds[3];
         int n = 0;
         int idx_out = -1, idx_err = -1, idx_in = -1;
-        if (out_open) { fds[n] = {out.fd[0], POLLIN, 0}; idx_out = n++; }
-        if (err_open) { fds[n] = {err.fd[0], POLLIN, 0}; idx_err = n++; }
-        if (in.fd[1] >= 0) { fds[n] = {in.fd[1], POLLOUT, 0}; idx_in = n++; }
+        if (out_open) {
+            fds[n] = {out.fd[0], POLLIN, 0};
+            idx_out = n++;
+        }
+        if (err_open) {
+            fds[n] = {err.fd[0], POLLIN, 0};
+            idx_err = n++;
+        }
+        if (in.fd[1] >= 0) {
+            fds[n] = {in.fd[1], POLLOUT, 0};
+            idx_in = n++;
+        }
         int wait_ms = -1;
         if (options.timeout) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) {
                 result.timed_out = true;
                 ::kill(-pid, SIGKILL);
@@ -137,7 +159,8 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const Pr
             if (errno == EINTR) continue;
             break;
         }
-        auto drain = [&](int idx, int fd, bool& open, std::string& sink, const std::function<void(std::string_view)>& cb) {
+        auto drain = [&](int idx, int fd, bool& open, std::string& sink,
+                         const std::function<void(std::string_view)>& cb) {
             if (idx < 0 || !(fds[idx].revents & (POLLIN | POLLHUP | POLLERR))) return;
             ssize_t r = ::read(fd, buf, sizeof buf);
             if (r <= 0) {
@@ -160,8 +183,10 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const Pr
                 in.close_write();
             } else {
                 ssize_t w = ::write(in.fd[1], pending_in.data(), pending_in.size());
-                if (w > 0) pending_in.remove_prefix(static_cast<size_t>(w));
-                else if (w < 0 && errno != EAGAIN && errno != EINTR) pending_in = {};
+                if (w > 0)
+                    pending_in.remove_prefix(static_cast<size_t>(w));
+                else if (w < 0 && errno != EAGAIN && errno != EINTR)
+                    pending_in = {};
                 if (pending_in.empty()) in.close_write();
             }
         }
@@ -170,8 +195,10 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const Pr
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+    if (WIFEXITED(status))
+        result.exit_code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        result.exit_code = 128 + WTERMSIG(status);
     return result;
 }
 

@@ -12,8 +12,8 @@
 namespace tenantctl {
 
 struct ProcessOptions {
-    std::optional<std::string> stdin_data;  // written to the child's stdin, then closed; none = /dev/null
-    std::string cwd;                        // empty = inherit
+    std::optional<std::string> stdin_data;       // written to the child's stdin, then closed; none = /dev/null
+    std::string cwd;                             // empty = inherit
     std::map<std::string, std::string> env_set;  // added to / overriding the inherited environment
     std::vector<std::string> env_unset;
     std::optional<std::chrono::milliseconds> timeout;  // kill the process group after this
@@ -25,7 +25,7 @@ struct ProcessOptions {
 };
 
 struct ProcessResult {
-    int exit_code = -1;     // exit status, or 128+signal
+    int exit_code = -1;  // exit status, or 128+signal
     bool timed_out = false;
     std::string out;
     std::string err;

@@ -9,7 +9,8 @@ namespace tenantctl {
 void Redactor::add(std::string secret) {
     if (secret.size() < 4) return;  // too short to redact without mangling ordinary text
     std::lock_guard lock(m_mutex);
-    if (std::find(m_secrets.begin(), m_secrets.end(), secret) == m_secrets.end()) m_secrets.push_back(std::move(secret));
+    if (std::find(m_secrets.begin(), m_secrets.end(), secret) == m_secrets.end())
+        m_secrets.push_back(std::move(secret));
 }
 
 std::string Redactor::redact(std::string_view text) const {
@@ -35,7 +36,7 @@ std::string redact_header_line(std::string_view line) {
     if (colon == std::string_view::npos) return std::string(line);
     std::string name = to_lower(trim(line.substr(0, colon)));
     static const char* sensitive[] = {"authorization", "proxy-authorization", "x-auth-key", "x-auth-user-service-key",
-                                      "cookie", "set-cookie"};
+                                      "cookie",        "set-cookie"};
     for (const char* s : sensitive) {
         if (name == s) return std::string(line.substr(0, colon)) + ": [REDACTED]";
     }

@@ -14,9 +14,15 @@ bool ends_with(std::string_view s, std::string_view suffix);
 // JSON-style quoting for messages: "value". The std::string and const char* overloads are exact
 // matches, so unqualified calls pick these over std::quoted (found by argument-dependent lookup).
 std::string quoted(std::string_view s);
-inline std::string quoted(const std::string& s) { return quoted(std::string_view(s)); }
-inline std::string quoted(std::string& s) { return quoted(std::string_view(s)); }
-inline std::string quoted(const char* s) { return quoted(std::string_view(s)); }
+inline std::string quoted(const std::string& s) {
+    return quoted(std::string_view(s));
+}
+inline std::string quoted(std::string& s) {
+    return quoted(std::string_view(s));
+}
+inline std::string quoted(const char* s) {
+    return quoted(std::string_view(s));
+}
 // Percent-encodes everything except unreserved characters (RFC 3986).
 std::string url_encode(std::string_view s);
 std::string url_decode(std::string_view s);

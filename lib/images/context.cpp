@@ -57,7 +57,8 @@ bool glob_match(std::string_view pat, std::string_view path) {
                 size_t rest = p + 2;
                 if (rest < pat.size() && pat[rest] == '/') {
                     for (size_t k = s; k <= path.size(); ++k) {
-                        if ((k == s || path[k - 1] == '/') && glob_match(pat.substr(rest + 1), path.substr(k))) return true;
+                        if ((k == s || path[k - 1] == '/') && glob_match(pat.substr(rest + 1), path.substr(k)))
+                            return true;
                     }
                     return false;
                 }
@@ -136,7 +137,8 @@ Result<ContextDigest> digest_context(const ContextInput& in) {
         return Error(ErrorKind::Input, "the build context " + in.context_dir + " is not a directory");
     }
     DockerIgnore ignore;
-    if (auto text = read_file(join_path(in.context_dir, ".dockerignore")); text.ok()) ignore = DockerIgnore::parse(*text);
+    if (auto text = read_file(join_path(in.context_dir, ".dockerignore")); text.ok())
+        ignore = DockerIgnore::parse(*text);
 
     std::vector<std::string> files;
     std::error_code ec;
@@ -153,7 +155,11 @@ Result<ContextDigest> digest_context(const ContextInput& in) {
 
     Sha256 h;
     auto field = [&](std::string_view name, std::string_view value) {
-        h.update(name).update(std::string(1, '\0')).update(std::to_string(value.size())).update(std::string(1, '\0')).update(value);
+        h.update(name)
+            .update(std::string(1, '\0'))
+            .update(std::to_string(value.size()))
+            .update(std::string(1, '\0'))
+            .update(value);
     };
     field("dockerfile", in.dockerfile_content);
     field("platform", in.platform);

@@ -34,8 +34,8 @@ struct ContextInput {
 };
 
 struct ContextDigest {
-    std::string digest;      // "sha256:<hex>" over Dockerfile, build args, platform and context files
-    size_t files = 0;        // files hashed (after .dockerignore)
+    std::string digest;  // "sha256:<hex>" over Dockerfile, build args, platform and context files
+    size_t files = 0;    // files hashed (after .dockerignore)
     unsigned long long bytes = 0;
     std::string short_tag() const;  // 16 hex characters, usable as an image tag
 };

@@ -21,7 +21,8 @@ std::string render_table(const Table& t) {
     std::vector<size_t> widths(t.headers.size(), 0);
     for (size_t i = 0; i < t.headers.size(); ++i) widths[i] = display_width(t.headers[i]);
     for (const auto& row : t.rows) {
-        for (size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
+        for (size_t i = 0; i < row.size() && i < widths.size(); ++i)
+            widths[i] = std::max(widths[i], display_width(row[i]));
     }
     auto line = [&](const std::vector<std::string>& cells, bool upper) {
         std::string out;
@@ -72,15 +73,25 @@ static void to_yaml(YAML::Emitter& e, const nlohmann::json& j) {
             const auto& s = j.get_ref<const std::string&>();
             // Quote strings that YAML would otherwise read as another type.
             static const char* special[] = {"true", "false", "null", "yes", "no", "on", "off", "~", ""};
-            bool quote = std::any_of(std::begin(special), std::end(special), [&](const char* k) { return to_lower(s) == k; });
-            if (!quote && !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '.')) quote = true;
-            if (quote) e << YAML::DoubleQuoted << s;
-            else e << s;
+            bool quote =
+                std::any_of(std::begin(special), std::end(special), [&](const char* k) { return to_lower(s) == k; });
+            if (!quote && !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '.'))
+                quote = true;
+            if (quote)
+                e << YAML::DoubleQuoted << s;
+            else
+                e << s;
             break;
         }
-        case nlohmann::json::value_t::boolean: e << (j.get<bool>() ? "true" : "false"); break;
-        case nlohmann::json::value_t::null: e << YAML::Null; break;
-        default: e << j.dump(); break;
+        case nlohmann::json::value_t::boolean:
+            e << (j.get<bool>() ? "true" : "false");
+            break;
+        case nlohmann::json::value_t::null:
+            e << YAML::Null;
+            break;
+        default:
+            e << j.dump();
+            break;
     }
 }
 

@@ -42,7 +42,9 @@ HttpResponse json_response(int status, const json& body) {
     return r;
 }
 
-HttpResponse ok(json result, int status = 200) { return json_response(status, Api::envelope(std::move(result))); }
+HttpResponse ok(json result, int status = 200) {
+    return json_response(status, Api::envelope(std::move(result)));
+}
 
 HttpResponse ok_info(json result, json info, int status = 200) {
     json e = Api::envelope(std::move(result));
@@ -50,7 +52,9 @@ HttpResponse ok_info(json result, json info, int status = 200) {
     return json_response(status, e);
 }
 
-HttpResponse err(int status, int code, const std::string& message) { return Api::error_response(status, code, message); }
+HttpResponse err(int status, int code, const std::string& message) {
+    return Api::error_response(status, code, message);
+}
 
 std::optional<int64_t> to_int(const std::string& s) {
     if (s.empty() || s.size() > 18) return std::nullopt;
@@ -80,7 +84,9 @@ std::string qget(const std::map<std::string, std::string>& q, const std::string&
 }
 
 // Cursors are opaque to clients: base64 of the last name returned.
-std::string encode_cursor(const std::string& last) { return base64_encode(last); }
+std::string encode_cursor(const std::string& last) {
+    return base64_encode(last);
+}
 std::string decode_cursor(const std::string& c) {
     static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
@@ -154,7 +160,8 @@ bool valid_account_script_name(std::string_view name) {
 }
 
 json Api::envelope(json result) {
-    return json{{"success", true}, {"errors", json::array()}, {"messages", json::array()}, {"result", std::move(result)}};
+    return json{
+        {"success", true}, {"errors", json::array()}, {"messages", json::array()}, {"result", std::move(result)}};
 }
 
 HttpResponse Api::error_response(int status, int code, const std::string& message) {
@@ -196,7 +203,9 @@ std::optional<HttpResponse> parse_json_body(const Ctx& c, json& out, bool requir
     return std::nullopt;
 }
 
-const std::string& account_of(const Ctx& c) { return c.creds.account_id; }
+const std::string& account_of(const Ctx& c) {
+    return c.creds.account_id;
+}
 
 // --- identity --------------------------------------------------------------------------------------
 
@@ -214,7 +223,8 @@ json page_info(int64_t page, int64_t per_page, int64_t count, int64_t total) {
 }
 
 // Validated page/per_page from the query.
-std::optional<HttpResponse> paging(const Ctx& c, int64_t& page, int64_t& per_page, int64_t def, int64_t lo, int64_t hi) {
+std::optional<HttpResponse> paging(const Ctx& c, int64_t& page, int64_t& per_page, int64_t def, int64_t lo,
+                                   int64_t hi) {
     page = 1;
     per_page = def;
     if (auto s = qget(c.q, "page"); !s.empty()) {
@@ -225,8 +235,9 @@ std::optional<HttpResponse> paging(const Ctx& c, int64_t& page, int64_t& per_pag
     if (auto s = qget(c.q, "per_page"); !s.empty()) {
         auto v = to_int(s);
         if (!v || *v < lo || *v > hi)
-            return err(400, 10004,
-                       "per_page must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + quoted(s));
+            return err(
+                400, 10004,
+                "per_page must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + quoted(s));
         per_page = *v;
     }
     return std::nullopt;
@@ -239,7 +250,8 @@ HttpResponse paged(const Ctx& c, const std::vector<T>& all, int64_t def, int64_t
     if (auto e = paging(c, page, per_page, def, lo, hi)) return *e;
     json arr = json::array();
     int64_t start = (page - 1) * per_page;
-    for (int64_t i = start; i < static_cast<int64_t>(all.size()) && i < start + per_page; ++i) arr.push_back(render(all[i]));
+    for (int64_t i = start; i < static_cast<int64_t>(all.size()) && i < start + per_page; ++i)
+        arr.push_back(render(all[i]));
     int64_t n = static_cast<int64_t>(arr.size());
     return ok_info(std::move(arr), page_info(page, per_page, n, static_cast<int64_t>(all.size())));
 }
@@ -254,7 +266,9 @@ HttpResponse accounts_list(Ctx& c) {
     return paged<json>(c, all, 20, 5, 50, [](const json& j) { return j; });
 }
 
-HttpResponse account_get(Ctx& c) { return ok(account_doc(c)); }
+HttpResponse account_get(Ctx& c) {
+    return ok(account_doc(c));
+}
 
 HttpResponse memberships_list(Ctx& c) {
     json perm{{"read", true}, {"write", true}};
@@ -264,8 +278,17 @@ HttpResponse memberships_list(Ctx& c) {
            {"roles", json::array({"Administrator"})},
            {"api_access_enabled", true},
            {"permissions",
-            {{"analytics", perm}, {"billing", perm}, {"cache_purge", perm}, {"dns", perm}, {"dns_records", perm},
-             {"lb", perm}, {"logs", perm}, {"organization", perm}, {"ssl", perm}, {"waf", perm}, {"zone_settings", perm},
+            {{"analytics", perm},
+             {"billing", perm},
+             {"cache_purge", perm},
+             {"dns", perm},
+             {"dns_records", perm},
+             {"lb", perm},
+             {"logs", perm},
+             {"organization", perm},
+             {"ssl", perm},
+             {"waf", perm},
+             {"zone_settings", perm},
              {"zones", perm}}}};
     std::vector<json> all{m};
     if (auto s = qget(c.q, "status"); !s.empty() && s != "accepted") all.clear();
@@ -275,19 +298,19 @@ HttpResponse memberships_list(Ctx& c) {
 
 // --- dispatch namespaces ---------------------------------------------------------------------------
 
-const char* K_NS = "ns";        // parent account, name namespace name
-const char* K_NSS = "nss";      // parent namespace id, name script name
-const char* K_WS = "ws";        // parent account, name script name
-const char* K_SECRET = "sec";   // parent "<script kind>/<script parent>/<script name>", name secret name
-const char* K_VER = "ver";      // parent "ws/<script>", name version id
-const char* K_DEP = "dep";      // parent "ws/<script>", name deployment id
-const char* K_KVNS = "kvns";    // parent account, name namespace id
-const char* K_KV = "kv";        // parent kv namespace id, name key
-const char* K_R2 = "r2";        // parent account, name bucket
-const char* K_D1 = "d1";        // parent account, name uuid
-const char* K_APP = "app";      // parent account, name application id
-const char* K_ROLL = "rollout"; // parent application id, name rollout id
-const char* K_REG = "reg";      // parent account, name domain
+const char* K_NS = "ns";         // parent account, name namespace name
+const char* K_NSS = "nss";       // parent namespace id, name script name
+const char* K_WS = "ws";         // parent account, name script name
+const char* K_SECRET = "sec";    // parent "<script kind>/<script parent>/<script name>", name secret name
+const char* K_VER = "ver";       // parent "ws/<script>", name version id
+const char* K_DEP = "dep";       // parent "ws/<script>", name deployment id
+const char* K_KVNS = "kvns";     // parent account, name namespace id
+const char* K_KV = "kv";         // parent kv namespace id, name key
+const char* K_R2 = "r2";         // parent account, name bucket
+const char* K_D1 = "d1";         // parent account, name uuid
+const char* K_APP = "app";       // parent account, name application id
+const char* K_ROLL = "rollout";  // parent application id, name rollout id
+const char* K_REG = "reg";       // parent account, name domain
 
 json ns_render(Ctx& c, const StoredObject& o) {
     json d = o.doc;
@@ -295,9 +318,13 @@ json ns_render(Ctx& c, const StoredObject& o) {
     return d;
 }
 
-std::optional<StoredObject> find_ns(Ctx& c) { return c.store.get(K_NS, account_of(c), c.p["ns"]); }
+std::optional<StoredObject> find_ns(Ctx& c) {
+    return c.store.get(K_NS, account_of(c), c.p["ns"]);
+}
 
-HttpResponse ns_not_found(Ctx& c) { return err(404, 100119, "dispatch namespace " + quoted(c.p["ns"]) + " not found"); }
+HttpResponse ns_not_found(Ctx& c) {
+    return err(404, 100119, "dispatch namespace " + quoted(c.p["ns"]) + " not found");
+}
 
 HttpResponse ns_list(Ctx& c) {
     json arr = json::array();
@@ -326,12 +353,14 @@ HttpResponse ns_create(Ctx& c) {
     }
     if (!valid_ns_name(name))
         return err(400, 10004, "namespace name " + quoted(name) + " must be 1 to 63 letters, digits, - or _");
-    if (c.store.get(K_NS, account_of(c), name)) return err(409, 100120, "a dispatch namespace named " + quoted(name) + " already exists");
+    if (c.store.get(K_NS, account_of(c), name))
+        return err(409, 100120, "a dispatch namespace named " + quoted(name) + " already exists");
     std::string now = now_iso();
-    json d{{"namespace_id", uuid_v4()}, {"namespace_name", name},   {"created_on", now},
-           {"created_by", c.creds.account_id}, {"modified_on", now}, {"modified_by", c.creds.account_id},
+    json d{{"namespace_id", uuid_v4()},        {"namespace_name", name}, {"created_on", now},
+           {"created_by", c.creds.account_id}, {"modified_on", now},     {"modified_by", c.creds.account_id},
            {"trusted_workers", false}};
-    if (body.contains("trusted_workers") && body["trusted_workers"].is_boolean()) d["trusted_workers"] = body["trusted_workers"];
+    if (body.contains("trusted_workers") && body["trusted_workers"].is_boolean())
+        d["trusted_workers"] = body["trusted_workers"];
     c.store.put(K_NS, account_of(c), name, d);
     d["script_count"] = 0;
     return ok(d);
@@ -353,7 +382,8 @@ HttpResponse ns_update(Ctx& c) {
     if (body.contains("name") && !body["name"].is_null()) {
         if (!body["name"].is_string()) return err(400, 10004, "field name must be a string");
         std::string nn = body["name"].get<std::string>();
-        if (!valid_ns_name(nn)) return err(400, 10004, "namespace name " + quoted(nn) + " must be 1 to 63 letters, digits, - or _");
+        if (!valid_ns_name(nn))
+            return err(400, 10004, "namespace name " + quoted(nn) + " must be 1 to 63 letters, digits, - or _");
         if (nn != name && c.store.get(K_NS, account_of(c), nn))
             return err(409, 100120, "a dispatch namespace named " + quoted(nn) + " already exists");
         name = nn;
@@ -386,9 +416,9 @@ HttpResponse ns_delete(Ctx& c) {
 // --- scripts (shared by namespace scripts and account scripts) ------------------------------------
 
 struct Scope {
-    std::string kind;    // K_NSS or K_WS
-    std::string parent;  // namespace id or account id
-    std::string ns_name; // for namespace scripts
+    std::string kind;     // K_NSS or K_WS
+    std::string parent;   // namespace id or account id
+    std::string ns_name;  // for namespace scripts
     int not_found = 10007;
     std::string script;  // script name from the path
     std::string secrets_parent() const { return secret_parent(kind, parent, script); }
@@ -413,8 +443,9 @@ std::optional<HttpResponse> resolve_scope(Ctx& c, Scope& s) {
 }
 
 HttpResponse script_not_found(const Scope& s) {
-    return err(404, s.not_found, "worker script " + quoted(s.script) + " not found" +
-                                     (s.ns_name.empty() ? std::string() : " in dispatch namespace " + quoted(s.ns_name)));
+    return err(404, s.not_found,
+               "worker script " + quoted(s.script) + " not found" +
+                   (s.ns_name.empty() ? std::string() : " in dispatch namespace " + quoted(s.ns_name)));
 }
 
 std::optional<HttpResponse> check_tags(const json& tags) {
@@ -453,10 +484,17 @@ std::string serialize_modules(const std::vector<MultipartPart>& mods) {
 }
 
 bool module_type_ok(const std::string& ct) {
-    static const std::set<std::string> ok_types{
-        "application/javascript+module", "text/javascript+module", "application/javascript", "text/javascript",
-        "text/x-python", "text/x-python-requirement", "application/wasm", "text/plain",
-        "application/octet-stream", "application/source-map", "application/json"};
+    static const std::set<std::string> ok_types{"application/javascript+module",
+                                                "text/javascript+module",
+                                                "application/javascript",
+                                                "text/javascript",
+                                                "text/x-python",
+                                                "text/x-python-requirement",
+                                                "application/wasm",
+                                                "text/plain",
+                                                "application/octet-stream",
+                                                "application/source-map",
+                                                "application/json"};
     return ct.empty() || ok_types.count(media_type(ct)) > 0;
 }
 
@@ -490,7 +528,8 @@ std::optional<HttpResponse> parse_upload(Ctx& c, Upload& up, bool need_modules) 
             have_meta = true;
         } else {
             if (!module_type_ok(p.content_type))
-                return err(400, 10021, "module " + quoted(p.name) + " has an unsupported content type " + quoted(p.content_type));
+                return err(400, 10021,
+                           "module " + quoted(p.name) + " has an unsupported content type " + quoted(p.content_type));
             up.modules.push_back(std::move(p));
         }
     }
@@ -503,7 +542,8 @@ std::optional<HttpResponse> parse_upload(Ctx& c, Upload& up, bool need_modules) 
         bool found = false;
         for (auto& m : up.modules) found = found || m.name == up.main;
         if (!found && need_modules)
-            return err(400, 10021, "metadata." + field + " names module " + quoted(up.main) + " but no part has that name");
+            return err(400, 10021,
+                       "metadata." + field + " names module " + quoted(up.main) + " but no part has that name");
     } else if (!up.modules.empty()) {
         up.main = up.modules.front().name;
     }
@@ -516,9 +556,11 @@ std::optional<HttpResponse> parse_upload(Ctx& c, Upload& up, bool need_modules) 
     if (up.metadata.contains("bindings")) {
         if (!up.metadata["bindings"].is_array()) return err(400, 10021, "metadata.bindings must be an array");
         for (auto& b : up.metadata["bindings"]) {
-            if (!b.is_object() || !b.contains("type") || !b["type"].is_string() || !b.contains("name") || !b["name"].is_string())
+            if (!b.is_object() || !b.contains("type") || !b["type"].is_string() || !b.contains("name") ||
+                !b["name"].is_string())
                 return err(400, 10021, "each binding needs a string type and name");
-            if ((b["type"] == "secret_text" || b["type"] == "plain_text") && (!b.contains("text") || !b["text"].is_string()))
+            if ((b["type"] == "secret_text" || b["type"] == "plain_text") &&
+                (!b.contains("text") || !b["text"].is_string()))
                 return err(400, 10021, "binding " + quoted(b["name"].get<std::string>()) + " needs a string text");
         }
     }
@@ -538,7 +580,9 @@ json secret_view(const json& d) {
     return v;
 }
 
-json script_view(const json& doc) { return doc.value("script", json::object()); }
+json script_view(const json& doc) {
+    return doc.value("script", json::object());
+}
 
 json settings_view(const json& doc) {
     json s = doc.value("settings", json::object());
@@ -625,14 +669,16 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
     if (!mtag.empty()) script["migration_tag"] = mtag;
     json modules = json::array();
     for (auto& m : up.modules) modules.push_back({{"name", m.name}, {"content_type", m.content_type}});
-    json doc{{"script", script}, {"settings", settings}, {"modules", modules}, {"main", up.main},
+    json doc{{"script", script},
+             {"settings", settings},
+             {"modules", modules},
+             {"main", up.main},
              {"version_count", prev ? prev->doc.value("version_count", 0) : 0}};
     c.store.put(s.kind, s.parent, s.script, doc, blob);
     json r = script;
     r["startup_time_ms"] = 0;
     return r;
 }
-
 
 // Versions and deployments of account scripts (an upload creates both, like the real API).
 json make_version(Ctx& c, const std::string& script, json& doc, const std::string& blob, const json& metadata,
@@ -666,8 +712,8 @@ json make_version(Ctx& c, const std::string& script, json& doc, const std::strin
 }
 
 json make_deployment(Ctx& c, const std::string& script, json versions, json annotations, const std::string& source) {
-    json d{{"id", uuid_v4()},   {"created_on", now_iso()}, {"source", source},       {"strategy", "percentage"},
-           {"versions", versions}, {"author_email", c.creds.email}};
+    json d{{"id", uuid_v4()},          {"created_on", now_iso()}, {"source", source},
+           {"strategy", "percentage"}, {"versions", versions},    {"author_email", c.creds.email}};
     if (annotations.is_object() && !annotations.empty()) d["annotations"] = annotations;
     c.store.put(K_DEP, std::string(K_WS) + "/" + script, d["id"].get<std::string>(), d);
     return d;
@@ -677,7 +723,8 @@ HttpResponse script_upload(Ctx& c) {
     Scope s;
     if (auto e = resolve_scope(c, s)) return *e;
     if (s.kind == K_WS && !valid_account_script_name(s.script))
-        return err(400, 10016, "script name " + quoted(s.script) + " is invalid: use a-z, 0-9, - and _ (^[a-z0-9_][a-z0-9-_]*$)");
+        return err(400, 10016,
+                   "script name " + quoted(s.script) + " is invalid: use a-z, 0-9, - and _ (^[a-z0-9_][a-z0-9-_]*$)");
     if (s.kind == K_NSS && (s.script.empty() || s.script.size() > 63))
         return err(400, 10016, "script name " + quoted(s.script) + " must be 1 to 63 characters");
     Upload up;
@@ -695,10 +742,10 @@ HttpResponse script_upload(Ctx& c) {
     return ok(r);
 }
 
-#define LOAD_SCRIPT(c, s, obj)                                \
-    Scope s;                                                  \
-    if (auto e_ = resolve_scope(c, s)) return *e_;            \
-    auto obj = c.store.get(s.kind, s.parent, s.script);       \
+#define LOAD_SCRIPT(c, s, obj)                          \
+    Scope s;                                            \
+    if (auto e_ = resolve_scope(c, s)) return *e_;      \
+    auto obj = c.store.get(s.kind, s.parent, s.script); \
     if (!obj) return script_not_found(s)
 
 HttpResponse script_details(Ctx& c) {
@@ -741,8 +788,10 @@ HttpResponse scripts_list(Ctx& c) {
         json sc = script_view(o.doc);
         if (!tags_match(sc.value("tags", json::array()), filter.value())) continue;
         if (s.kind == K_NSS) {
-            arr.push_back({{"created_on", sc["created_on"]}, {"modified_on", sc["modified_on"]},
-                           {"dispatch_namespace", s.ns_name}, {"script", sc}});
+            arr.push_back({{"created_on", sc["created_on"]},
+                           {"modified_on", sc["modified_on"]},
+                           {"dispatch_namespace", s.ns_name},
+                           {"script", sc}});
         } else {
             sc["routes"] = nullptr;
             arr.push_back(sc);
@@ -788,7 +837,8 @@ HttpResponse script_content_get(Ctx& c) {
         auto parts = parse_multipart(std::string("multipart/form-data; boundary=") + k_module_boundary, o->blob);
         if (parts.ok() && parts.value().size() == 1) {
             r.body = parts.value()[0].body;
-            r.content_type = parts.value()[0].content_type.empty() ? "application/javascript" : parts.value()[0].content_type;
+            r.content_type =
+                parts.value()[0].content_type.empty() ? "application/javascript" : parts.value()[0].content_type;
             return r;
         }
     }
@@ -839,7 +889,8 @@ HttpResponse script_settings_patch(Ctx& c) {
                 found = true;
             }
         if (!found) return err(400, 10001, "the multipart body has no settings part");
-        if (patch.is_discarded() || !patch.is_object()) return err(400, 10001, "the settings part is not a JSON object");
+        if (patch.is_discarded() || !patch.is_object())
+            return err(400, 10001, "the settings part is not a JSON object");
     }
     json doc = o->doc;
     json& st = doc["settings"];
@@ -855,7 +906,8 @@ HttpResponse script_settings_patch(Ctx& c) {
             if (!v.is_array()) return err(400, 10021, "settings.bindings must be an array");
             json plain = json::array();
             for (auto& b : v) {
-                if (!b.is_object() || !b.contains("name") || !b["name"].is_string() || !b.contains("type") || !b["type"].is_string())
+                if (!b.is_object() || !b.contains("name") || !b["name"].is_string() || !b.contains("type") ||
+                    !b["type"].is_string())
                     return err(400, 10021, "each binding needs a string type and name");
                 if (b["type"] == "secret_text") {
                     if (b.contains("text") && b["text"].is_string())
@@ -1055,7 +1107,8 @@ HttpResponse versions_list(Ctx& c) {
 HttpResponse version_get(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
     auto v = c.store.get(K_VER, std::string(K_WS) + "/" + s.script, c.p["version"]);
-    if (!v) return err(404, 10089, "version " + quoted(c.p["version"]) + " of script " + quoted(s.script) + " not found");
+    if (!v)
+        return err(404, 10089, "version " + quoted(c.p["version"]) + " of script " + quoted(s.script) + " not found");
     return ok(v->doc);
 }
 
@@ -1097,8 +1150,7 @@ HttpResponse deployment_create(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
     json b;
     if (auto e = parse_json_body(c, b)) return *e;
-    if (b.value("strategy", std::string()) != "percentage")
-        return err(400, 10004, "strategy must be \"percentage\"");
+    if (b.value("strategy", std::string()) != "percentage") return err(400, 10004, "strategy must be \"percentage\"");
     if (!b.contains("versions") || !b["versions"].is_array() || b["versions"].empty())
         return err(400, 10004, "versions must be a non-empty array of {version_id, percentage}");
     double total = 0;
@@ -1129,8 +1181,12 @@ HttpResponse deployment_create(Ctx& c) {
 
 // --- KV ------------------------------------------------------------------------------------------------
 
-std::optional<StoredObject> find_kvns(Ctx& c) { return c.store.get(K_KVNS, account_of(c), c.p["kvns"]); }
-HttpResponse kvns_not_found(Ctx& c) { return err(404, 10013, "kv namespace " + quoted(c.p["kvns"]) + " not found"); }
+std::optional<StoredObject> find_kvns(Ctx& c) {
+    return c.store.get(K_KVNS, account_of(c), c.p["kvns"]);
+}
+HttpResponse kvns_not_found(Ctx& c) {
+    return err(404, 10013, "kv namespace " + quoted(c.p["kvns"]) + " not found");
+}
 
 bool kv_title_taken(Ctx& c, const std::string& title, const std::string& except_id) {
     for (auto& o : c.store.list(K_KVNS, account_of(c)))
@@ -1144,7 +1200,8 @@ HttpResponse kvns_list(Ctx& c) {
     if (!order.empty() && order != "id" && order != "title")
         return err(400, 10004, "order must be id or title, got " + quoted(order));
     std::string dir = qget(c.q, "direction");
-    if (!dir.empty() && dir != "asc" && dir != "desc") return err(400, 10004, "direction must be asc or desc, got " + quoted(dir));
+    if (!dir.empty() && dir != "asc" && dir != "desc")
+        return err(400, 10004, "direction must be asc or desc, got " + quoted(dir));
     if (!order.empty())
         std::stable_sort(all.begin(), all.end(), [&](const StoredObject& a, const StoredObject& b) {
             return a.doc.value(order, std::string()) < b.doc.value(order, std::string());
@@ -1160,7 +1217,8 @@ HttpResponse kvns_create(Ctx& c) {
         return err(400, 10019, "field title must be a non-empty string");
     std::string title = b["title"].get<std::string>();
     if (title.size() > 512) return err(400, 10019, "title is longer than 512 characters");
-    if (kv_title_taken(c, title, "")) return err(409, 10014, "a kv namespace titled " + quoted(title) + " already exists");
+    if (kv_title_taken(c, title, ""))
+        return err(409, 10014, "a kv namespace titled " + quoted(title) + " already exists");
     json d{{"id", random_hex(16)}, {"title", title}, {"supports_url_encoding", true}};
     c.store.put(K_KVNS, account_of(c), d["id"].get<std::string>(), d);
     return ok(d);
@@ -1180,7 +1238,8 @@ HttpResponse kvns_rename(Ctx& c) {
     if (!b.contains("title") || !b["title"].is_string() || b["title"].get<std::string>().empty())
         return err(400, 10019, "field title must be a non-empty string");
     std::string title = b["title"].get<std::string>();
-    if (kv_title_taken(c, title, o->name)) return err(409, 10014, "a kv namespace titled " + quoted(title) + " already exists");
+    if (kv_title_taken(c, title, o->name))
+        return err(409, 10014, "a kv namespace titled " + quoted(title) + " already exists");
     json d = o->doc;
     d["title"] = title;
     c.store.put(K_KVNS, account_of(c), o->name, d);
@@ -1212,7 +1271,8 @@ HttpResponse kv_keys(Ctx& c) {
     auto rows = c.store.list(K_KV, o->name, false, qget(c.q, "prefix"), after, limit + 1);
     json arr = json::array();
     bool more = static_cast<int64_t>(rows.size()) > limit;
-    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     std::string last;
     for (int64_t i = 0; i < static_cast<int64_t>(rows.size()) && i < limit; ++i) {
         auto& r = rows[i];
@@ -1258,10 +1318,12 @@ HttpResponse kv_put(Ctx& c) {
         value = c.req.body;
     }
     if (value.size() > 25 * 1024 * 1024) return err(413, 10002, "a kv value may be at most 25 MiB");
-    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     if (auto e = qget(c.q, "expiration"); !e.empty()) {
         auto v = to_int(e);
-        if (!v || *v < now + 60) return err(400, 10004, "expiration must be a unix time at least 60 seconds in the future");
+        if (!v || *v < now + 60)
+            return err(400, 10004, "expiration must be a unix time at least 60 seconds in the future");
         d["expiration"] = *v;
     }
     if (auto e = qget(c.q, "expiration_ttl"); !e.empty()) {
@@ -1277,7 +1339,8 @@ HttpResponse kv_get(Ctx& c) {
     auto o = find_kvns(c);
     if (!o) return kvns_not_found(c);
     auto v = c.store.get(K_KV, o->name, c.p["key"]);
-    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     if (!v || (v->doc.contains("expiration") && v->doc["expiration"].get<int64_t>() <= now))
         return err(404, 10009, "get: 'key not found'");
     HttpResponse r;
@@ -1339,15 +1402,21 @@ HttpResponse r2_create(Ctx& c) {
     if (!b.contains("name") || !b["name"].is_string()) return err(400, 10005, "field name must be a string");
     std::string name = b["name"].get<std::string>();
     if (!valid_bucket_name(name))
-        return err(400, 10005, "bucket name " + quoted(name) + " must be 3 to 63 of a-z, 0-9 and -, not starting or ending with -");
-    if (c.store.get(K_R2, account_of(c), name)) return err(409, 10004, "a bucket named " + quoted(name) + " already exists");
+        return err(400, 10005,
+                   "bucket name " + quoted(name) + " must be 3 to 63 of a-z, 0-9 and -, not starting or ending with -");
+    if (c.store.get(K_R2, account_of(c), name))
+        return err(409, 10004, "a bucket named " + quoted(name) + " already exists");
     std::string hint = b.value("locationHint", std::string("enam"));
     static const std::set<std::string> hints{"apac", "eeur", "enam", "weur", "wnam", "oc"};
     if (!hints.count(hint)) return err(400, 10004, "locationHint " + quoted(hint) + " is not a known location");
     std::string sc = b.value("storageClass", std::string("Standard"));
-    if (sc != "Standard" && sc != "InfrequentAccess") return err(400, 10004, "storageClass must be Standard or InfrequentAccess");
+    if (sc != "Standard" && sc != "InfrequentAccess")
+        return err(400, 10004, "storageClass must be Standard or InfrequentAccess");
     std::string juris = c.header("cf-r2-jurisdiction");
-    json d{{"name", name}, {"creation_date", now_iso()}, {"location", to_lower(hint)}, {"storage_class", sc},
+    json d{{"name", name},
+           {"creation_date", now_iso()},
+           {"location", to_lower(hint)},
+           {"storage_class", sc},
            {"jurisdiction", juris.empty() ? "default" : juris}};
     c.store.put(K_R2, account_of(c), name, d);
     return ok(d);
@@ -1373,8 +1442,11 @@ HttpResponse d1_list(Ctx& c) {
     for (auto& o : c.store.list(K_D1, account_of(c)))
         if (name.empty() || o.doc.value("name", std::string()).find(name) != std::string::npos) all.push_back(o);
     return paged<StoredObject>(c, all, 1000, 10, 10000, [](const StoredObject& o) {
-        return json{{"uuid", o.doc["uuid"]}, {"name", o.doc["name"]}, {"created_at", o.doc["created_at"]},
-                    {"version", o.doc["version"]}, {"jurisdiction", o.doc.value("jurisdiction", json(nullptr))}};
+        return json{{"uuid", o.doc["uuid"]},
+                    {"name", o.doc["name"]},
+                    {"created_at", o.doc["created_at"]},
+                    {"version", o.doc["version"]},
+                    {"jurisdiction", o.doc.value("jurisdiction", json(nullptr))}};
     });
 }
 
@@ -1387,9 +1459,10 @@ HttpResponse d1_create(Ctx& c) {
     if (name.size() > 64 || !std::regex_match(name, re))
         return err(400, 7400, "database name " + quoted(name) + " must match ^[a-z0-9][a-z0-9-_]*$");
     for (auto& o : c.store.list(K_D1, account_of(c)))
-        if (o.doc.value("name", std::string()) == name) return err(409, 7502, "a database named " + quoted(name) + " already exists");
-    json d{{"uuid", uuid_v4()}, {"name", name}, {"created_at", now_iso()}, {"version", "production"},
-           {"file_size", 0},    {"num_tables", 0}};
+        if (o.doc.value("name", std::string()) == name)
+            return err(409, 7502, "a database named " + quoted(name) + " already exists");
+    json d{{"uuid", uuid_v4()},       {"name", name},   {"created_at", now_iso()},
+           {"version", "production"}, {"file_size", 0}, {"num_tables", 0}};
     if (b.contains("jurisdiction") && b["jurisdiction"].is_string()) d["jurisdiction"] = b["jurisdiction"];
     c.store.put(K_D1, account_of(c), d["uuid"].get<std::string>(), d);
     return ok(d);
@@ -1402,13 +1475,16 @@ HttpResponse d1_get(Ctx& c) {
 }
 
 HttpResponse d1_delete(Ctx& c) {
-    if (!c.store.erase(K_D1, account_of(c), c.p["db"])) return err(404, 7404, "database " + quoted(c.p["db"]) + " not found");
+    if (!c.store.erase(K_D1, account_of(c), c.p["db"]))
+        return err(404, 7404, "database " + quoted(c.p["db"]) + " not found");
     return ok(nullptr);
 }
 
 // --- Containers ------------------------------------------------------------------------------------
 
-std::optional<StoredObject> find_app(Ctx& c) { return c.store.get(K_APP, account_of(c), c.p["app"]); }
+std::optional<StoredObject> find_app(Ctx& c) {
+    return c.store.get(K_APP, account_of(c), c.p["app"]);
+}
 HttpResponse app_not_found(Ctx& c) {
     return err(404, 1000, "application " + quoted(c.p["app"]) + " not found");
 }
@@ -1432,7 +1508,8 @@ HttpResponse page_token_list(Ctx& c, const std::vector<json>& all, int64_t def_p
     for (int64_t i = offset; i < static_cast<int64_t>(all.size()) && i < offset + per_page; ++i) arr.push_back(all[i]);
     json info{{"per_page", per_page}};
     if (!token.empty()) info["page_token"] = token;
-    if (offset + per_page < static_cast<int64_t>(all.size())) info["next_page_token"] = encode_cursor(std::to_string(offset + per_page));
+    if (offset + per_page < static_cast<int64_t>(all.size()))
+        info["next_page_token"] = encode_cursor(std::to_string(offset + per_page));
     return ok_info(arr, info);
 }
 
@@ -1440,10 +1517,11 @@ std::optional<HttpResponse> check_configuration(const json& cfg, bool need_image
     if (!cfg.is_object()) return err(400, 1002, "configuration must be an object");
     if (need_image && (!cfg.contains("image") || !cfg["image"].is_string() || cfg["image"].get<std::string>().empty()))
         return err(400, 1002, "configuration.image must be a non-empty string");
-    if (cfg.contains("image") && !cfg["image"].is_string()) return err(400, 1002, "configuration.image must be a string");
+    if (cfg.contains("image") && !cfg["image"].is_string())
+        return err(400, 1002, "configuration.image must be a string");
     if (cfg.contains("instance_type")) {
-        static const std::set<std::string> types{"lite", "basic", "standard-1", "standard-2", "standard-3",
-                                                 "standard-4", "dev", "standard"};
+        static const std::set<std::string> types{"lite",       "basic",      "standard-1", "standard-2",
+                                                 "standard-3", "standard-4", "dev",        "standard"};
         if (!cfg["instance_type"].is_string() || !types.count(cfg["instance_type"].get<std::string>()))
             return err(400, 1002, "configuration.instance_type is not a known instance type");
     }
@@ -1470,7 +1548,9 @@ HttpResponse apps_list_impl(Ctx& c) {
     return page_token_list(c, all, 100);
 }
 
-HttpResponse apps_list(Ctx& c) { return apps_list_impl(c); }
+HttpResponse apps_list(Ctx& c) {
+    return apps_list_impl(c);
+}
 
 HttpResponse app_create(Ctx& c) {
     json b;
@@ -1486,7 +1566,8 @@ HttpResponse app_create(Ctx& c) {
     bool is_do = policy == "durable_object" || b.contains("durable_objects");
     if (!b.contains("configuration")) return err(400, 1002, "field configuration is required");
     if (auto e = check_configuration(b["configuration"], true)) return *e;
-    if (!is_do && (!b.contains("instances") || !b["instances"].is_number_integer() || b["instances"].get<int64_t>() < 0))
+    if (!is_do &&
+        (!b.contains("instances") || !b["instances"].is_number_integer() || b["instances"].get<int64_t>() < 0))
         return err(400, 1002, "field instances must be a non-negative integer");
     for (auto& o : c.store.list(K_APP, account_of(c)))
         if (o.doc.value("name", std::string()) == name)
@@ -1525,10 +1606,12 @@ HttpResponse app_patch(Ctx& c) {
             for (auto& [ck, cv] : v.items()) a["configuration"][ck] = cv;
             config_changed = true;
         } else if (k == "instances" || k == "max_instances") {
-            if (!v.is_number_integer() || v.get<int64_t>() < 0) return err(400, 1002, "field " + k + " must be a non-negative integer");
+            if (!v.is_number_integer() || v.get<int64_t>() < 0)
+                return err(400, 1002, "field " + k + " must be a non-negative integer");
             a[k] = v;
         } else if (k == "name") {
-            if (!v.is_string() || v.get<std::string>().empty()) return err(400, 1002, "field name must be a non-empty string");
+            if (!v.is_string() || v.get<std::string>().empty())
+                return err(400, 1002, "field name must be a non-empty string");
             for (auto& other : c.store.list(K_APP, account_of(c)))
                 if (other.name != o->name && other.doc.value("name", std::string()) == v.get<std::string>())
                     return err(409, 1001, "an application named " + quoted(v.get<std::string>()) + " already exists");
@@ -1559,7 +1642,8 @@ HttpResponse rollout_create(Ctx& c) {
     if (!o) return app_not_found(c);
     json b;
     if (auto e = parse_json_body(c, b)) return *e;
-    if (!b.contains("description") || !b["description"].is_string()) return err(400, 1002, "field description must be a string");
+    if (!b.contains("description") || !b["description"].is_string())
+        return err(400, 1002, "field description must be a string");
     std::string strategy = b.value("strategy", std::string());
     if (strategy != "rolling" && strategy != "new_instances")
         return err(400, 1002, "strategy must be rolling or new_instances, got " + quoted(strategy));
@@ -1580,11 +1664,19 @@ HttpResponse rollout_create(Ctx& c) {
            {"target_version", a["version"]},
            {"current_configuration", current},
            {"target_configuration", a["configuration"]},
-           {"health", {{"instances", {{"healthy", a.value("instances", 0)}, {"failed", 0}, {"starting", 0}, {"scheduling", 0}}}}},
-           {"progress", {{"total_steps", 1}, {"current_step", 1}, {"updated_instances", a.value("instances", 0)},
-                         {"total_instances", a.value("instances", 0)}}},
-           {"steps", json::array({{{"id", 1}, {"status", "completed"}, {"step_size", {{"percentage", 100}}},
-                                   {"description", "update all instances"}, {"started_at", now}, {"completed_at", now}}})},
+           {"health",
+            {{"instances", {{"healthy", a.value("instances", 0)}, {"failed", 0}, {"starting", 0}, {"scheduling", 0}}}}},
+           {"progress",
+            {{"total_steps", 1},
+             {"current_step", 1},
+             {"updated_instances", a.value("instances", 0)},
+             {"total_instances", a.value("instances", 0)}}},
+           {"steps", json::array({{{"id", 1},
+                                   {"status", "completed"},
+                                   {"step_size", {{"percentage", 100}}},
+                                   {"description", "update all instances"},
+                                   {"started_at", now},
+                                   {"completed_at", now}}})},
            {"created_at", now},
            {"last_updated_at", now},
            {"started_at", now}};
@@ -1696,7 +1788,8 @@ HttpResponse registry_credentials(Ctx& c) {
     if (!known) {
         auto r = c.store.get(K_REG, account_of(c), d);
         if (!r) return err(404, 1000, "registry " + quoted(d) + " is not configured");
-        if (r->doc.value("is_public", false)) return err(409, 1001, "registry " + quoted(d) + " is public: no credentials needed");
+        if (r->doc.value("is_public", false))
+            return err(409, 1001, "registry " + quoted(d) + " is public: no credentials needed");
     }
     json b;
     if (auto e = parse_json_body(c, b)) return *e;
@@ -1949,7 +2042,10 @@ HttpResponse Api::handle_dev_hooks(const HttpRequest& req, const std::string& pa
         std::lock_guard lock(m_fault_mutex);
         json arr = json::array();
         for (auto& f : m_faults)
-            arr.push_back({{"method", f.method}, {"path_regex", f.path_pattern}, {"status", f.status}, {"count", f.count},
+            arr.push_back({{"method", f.method},
+                           {"path_regex", f.path_pattern},
+                           {"status", f.status},
+                           {"count", f.count},
                            {"delay_ms", f.delay_ms}});
         return json_response(200, envelope(arr));
     }
@@ -1967,7 +2063,8 @@ HttpResponse Api::handle_dev_hooks(const HttpRequest& req, const std::string& pa
     } catch (const std::exception& e) {
         return error_response(400, 10004, std::string("invalid fault: ") + e.what());
     }
-    if (f.status != 0 && (f.status < 400 || f.status > 599)) return error_response(400, 10004, "status must be 0 or 400 to 599");
+    if (f.status != 0 && (f.status < 400 || f.status > 599))
+        return error_response(400, 10004, "status must be 0 or 400 to 599");
     if (f.count < 1) return error_response(400, 10004, "count must be at least 1");
     std::lock_guard lock(m_fault_mutex);
     m_faults.push_back(std::move(f));

@@ -30,7 +30,8 @@ Result<Credentials> load_or_create_credentials(const std::string& state_dir) {
     c.account_id = random_hex(16);
     c.api_token = "tcdev_" + random_hex(24);
     Redactor::global().add(c.api_token);
-    TRY_STATUS(write_file_atomic(path, json{{"account_id", c.account_id}, {"api_token", c.api_token}}.dump(2) + "\n", 0600));
+    TRY_STATUS(
+        write_file_atomic(path, json{{"account_id", c.account_id}, {"api_token", c.api_token}}.dump(2) + "\n", 0600));
     return c;
 }
 
@@ -43,7 +44,8 @@ Status write_local_profile(const std::string& profile_path, const std::string& a
     TRY_STATUS(make_dirs(parent_dir(profile_path), 0700));
     return write_file_atomic(
         profile_path,
-        json{{"api_url", api_url}, {"api_token", creds.api_token}, {"account_id", creds.account_id}}.dump(2) + "\n", 0600);
+        json{{"api_url", api_url}, {"api_token", creds.api_token}, {"account_id", creds.account_id}}.dump(2) + "\n",
+        0600);
 }
 
 }  // namespace tenantctl::platform

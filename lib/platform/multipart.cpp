@@ -11,7 +11,9 @@ namespace {
 constexpr size_t k_max_parts = 1000;
 constexpr size_t k_max_part_headers = 8192;
 
-Error bad(std::string msg) { return Error(ErrorKind::Input, "malformed multipart body: " + std::move(msg)); }
+Error bad(std::string msg) {
+    return Error(ErrorKind::Input, "malformed multipart body: " + std::move(msg));
+}
 
 // Splits `a=b; c="d"` parameters (after the first `;`-separated token) into name/value pairs.
 struct Param {
@@ -74,7 +76,8 @@ std::string media_type(std::string_view content_type) {
 
 Result<std::string> multipart_boundary(std::string_view content_type) {
     if (media_type(content_type) != "multipart/form-data")
-        return Error(ErrorKind::Input, "expected Content-Type multipart/form-data, got " + quoted(media_type(content_type)));
+        return Error(ErrorKind::Input,
+                     "expected Content-Type multipart/form-data, got " + quoted(media_type(content_type)));
     auto semi = content_type.find(';');
     if (semi == std::string_view::npos) return bad("Content-Type has no boundary parameter");
     TRY_ASSIGN(auto params, parse_params(content_type.substr(semi + 1)));
@@ -136,16 +139,17 @@ Result<std::vector<MultipartPart>> parse_multipart(std::string_view content_type
             std::string hname = to_lower(trim(line.substr(0, colon)));
             std::string_view hvalue = trim(line.substr(colon + 1));
             if (hname == "content-disposition") {
-                if (media_type(hvalue) != "form-data")
-                    return bad("Content-Disposition of a part must be form-data");
+                if (media_type(hvalue) != "form-data") return bad("Content-Disposition of a part must be form-data");
                 auto semi = hvalue.find(';');
                 std::vector<Param> params;
                 if (semi != std::string_view::npos) {
                     TRY_ASSIGN(params, parse_params(hvalue.substr(semi + 1)));
                 }
                 for (auto& p : params) {
-                    if (p.name == "name") part.name = p.value;
-                    else if (p.name == "filename") part.filename = p.value;
+                    if (p.name == "name")
+                        part.name = p.value;
+                    else if (p.name == "filename")
+                        part.filename = p.value;
                 }
                 has_disposition = true;
             } else if (hname == "content-type") {

@@ -54,7 +54,8 @@ private:
         auto& req = m_parser->get();
         auto cl = m_parser->content_length();
         if (cl && *cl > m_srv.opt.body_limit) {
-            return reply_error(413, 10002, "request body exceeds the limit of " + std::to_string(m_srv.opt.body_limit) + " bytes");
+            return reply_error(413, 10002,
+                               "request body exceeds the limit of " + std::to_string(m_srv.opt.body_limit) + " bytes");
         }
         m_stream.expires_after(m_srv.opt.read_timeout);
         if (beast::iequals(req[http::field::expect], "100-continue")) {
@@ -75,11 +76,14 @@ private:
 
     void on_read_error(beast::error_code ec) {
         if (ec == http::error::body_limit)
-            return reply_error(413, 10002, "request body exceeds the limit of " + std::to_string(m_srv.opt.body_limit) + " bytes");
+            return reply_error(413, 10002,
+                               "request body exceeds the limit of " + std::to_string(m_srv.opt.body_limit) + " bytes");
         if (ec == http::error::header_limit)
-            return reply_error(431, 10003, "request headers exceed the limit of " + std::to_string(m_srv.opt.header_limit) + " bytes");
+            return reply_error(
+                431, 10003, "request headers exceed the limit of " + std::to_string(m_srv.opt.header_limit) + " bytes");
         if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-            ec == asio::error::connection_reset || ec == asio::error::operation_aborted || ec == http::error::partial_message)
+            ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+            ec == http::error::partial_message)
             return close();
         return reply_error(400, 10001, "malformed HTTP request: " + ec.message());
     }
@@ -101,8 +105,9 @@ private:
 
     void reply_error(int status, int code, const std::string& msg) {
         HttpResponse out = Api::error_response(status, code, msg);
-        m_srv.api.log_request(m_parser && m_parser->is_header_done() ? std::string(m_parser->get().method_string()) : "-",
-                              m_parser && m_parser->is_header_done() ? std::string(m_parser->get().target()) : "-", status);
+        m_srv.api.log_request(
+            m_parser && m_parser->is_header_done() ? std::string(m_parser->get().method_string()) : "-",
+            m_parser && m_parser->is_header_done() ? std::string(m_parser->get().target()) : "-", status);
         send(out, 11, false);
     }
 
@@ -149,7 +154,9 @@ void Server::Impl::accept() {
 
 Server::Server(Api& api, ServerOptions options) : m_impl(std::make_unique<Impl>(api, std::move(options))) {}
 
-Server::~Server() { stop(std::chrono::milliseconds(0)); }
+Server::~Server() {
+    stop(std::chrono::milliseconds(0));
+}
 
 Status Server::start() {
     auto& im = *m_impl;
@@ -163,7 +170,8 @@ Status Server::start() {
     if (!ec) im.acceptor->bind(ep, ec);
     if (!ec) im.acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec)
-        return Error(ErrorKind::Network, "cannot listen on " + im.opt.host + ":" + std::to_string(im.opt.port) + ": " + ec.message(),
+        return Error(ErrorKind::Network,
+                     "cannot listen on " + im.opt.host + ":" + std::to_string(im.opt.port) + ": " + ec.message(),
                      "pick another port with --listen 127.0.0.1:PORT (0 = any free port)");
     m_port = im.acceptor->local_endpoint().port();
     im.work.emplace(asio::make_work_guard(im.ioc));
@@ -196,7 +204,8 @@ Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& spec) {
     std::string host = spec.substr(0, colon);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     std::string port = spec.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port) > 65535)
         return Error(ErrorKind::Usage, "--listen " + quoted(spec) + ": port " + quoted(port) + " must be 0 to 65535");
     boost::system::error_code ec;
     asio::ip::make_address(host, ec);

@@ -149,8 +149,8 @@ int64_t Store::count(const std::string& kind, const std::string& parent) {
     return s.integer(0);
 }
 
-void Store::put(const std::string& kind, const std::string& parent, const std::string& name,
-                const nlohmann::json& doc, const std::string& blob) {
+void Store::put(const std::string& kind, const std::string& parent, const std::string& name, const nlohmann::json& doc,
+                const std::string& blob) {
     Stmt s(m_db,
            "INSERT INTO objects(kind, parent, name, doc, blob, seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
            "ON CONFLICT(kind, parent, name) DO UPDATE SET doc=excluded.doc, blob=excluded.blob");

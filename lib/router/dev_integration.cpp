@@ -48,7 +48,8 @@ std::optional<AppSpec> app_spec_from_json(const nlohmann::json& app) {
     if (a.image.empty()) return std::nullopt;
     if (cfg.contains("environment_variables") && cfg["environment_variables"].is_array())
         for (const auto& e : cfg["environment_variables"])
-            if (e.is_object() && e.contains("name") && e["name"].is_string() && e.contains("value") && e["value"].is_string())
+            if (e.is_object() && e.contains("name") && e["name"].is_string() && e.contains("value") &&
+                e["value"].is_string())
                 a.env[e["name"].get<std::string>()] = e["value"].get<std::string>();
     if (cfg.contains("sleep_after"))
         if (auto d = parse_duration(cfg["sleep_after"])) a.sleep_after = *d;
@@ -58,7 +59,8 @@ std::optional<AppSpec> app_spec_from_json(const nlohmann::json& app) {
 }
 
 nlohmann::json instance_json(const InstanceInfo& info, const std::string& app_name) {
-    std::string updated = format_time(info.last_request_at.time_since_epoch().count() ? info.last_request_at : info.started_at);
+    std::string updated =
+        format_time(info.last_request_at.time_since_epoch().count() ? info.last_request_at : info.started_at);
     nlohmann::json j = {{"id", info.id},
                         {"application_id", info.app_id},
                         {"name", app_name + "-" + info.tenant_id},
@@ -149,7 +151,8 @@ public:
         if (!a) return;
         bool all = rollout.value("strategy", std::string()) == "new_instances";
         for (const auto& i : m_impl->manager->list(a->id))
-            if (i.state == InstanceState::Running && (all || i.image != a->image)) (void)m_impl->manager->stop_instance(i.id);
+            if (i.state == InstanceState::Running && (all || i.image != a->image))
+                (void)m_impl->manager->stop_instance(i.id);
     }
 
 private:
@@ -163,8 +166,10 @@ Result<std::pair<std::string, int>> split_listen(const std::string& listen) {
                      "for example 127.0.0.1:8788");
     std::string host = listen.substr(0, colon), port = listen.substr(colon + 1);
     if (host == "localhost") host = "127.0.0.1";
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
-        return Error(ErrorKind::Usage, "--router-listen " + tenantctl::quoted(listen) + ": bad port " + tenantctl::quoted(port));
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port) > 65535)
+        return Error(ErrorKind::Usage,
+                     "--router-listen " + tenantctl::quoted(listen) + ": bad port " + tenantctl::quoted(port));
     return std::pair{host, std::stoi(port)};
 }
 
@@ -208,11 +213,15 @@ Result<std::unique_ptr<DevRouter>> DevRouter::start(const Env& env, const DevRou
         mo.registry_auth = RegistryAuth{impl->registry->host(), impl->registry->username(), impl->registry->password()};
     mo.platform_id = "dev-" + std::to_string(::getpid());
     Log lg = impl->log;
-    impl->manager = std::make_unique<InstanceManager>(*impl->docker, SystemClock::instance(), mo, [lg](const ManagerEvent& e) {
-        if (!lg) return;
-        const char* level = e.level == ManagerEvent::Level::Error ? "error" : e.level == ManagerEvent::Level::Warning ? "warning" : "info";
-        lg(std::string(level) + ": app " + e.app_id + " tenant " + e.tenant_id + " instance " + e.instance_id + ": " + e.message);
-    });
+    impl->manager =
+        std::make_unique<InstanceManager>(*impl->docker, SystemClock::instance(), mo, [lg](const ManagerEvent& e) {
+            if (!lg) return;
+            const char* level = e.level == ManagerEvent::Level::Error     ? "error"
+                                : e.level == ManagerEvent::Level::Warning ? "warning"
+                                                                          : "info";
+            lg(std::string(level) + ": app " + e.app_id + " tenant " + e.tenant_id + " instance " + e.instance_id +
+               ": " + e.message);
+        });
     impl->manager->start_reaper();
     impl->metadata = std::make_unique<FileMetadataStore>(join_path(o.state_dir, "metadata"));
     RouterOptions ro;
@@ -237,7 +246,9 @@ Result<std::unique_ptr<DevRouter>> DevRouter::start(const Env& env, const DevRou
     return r;
 }
 
-DevRouter::~DevRouter() { stop(); }
+DevRouter::~DevRouter() {
+    stop();
+}
 
 platform::RegistryInfo DevRouter::registry_info() const {
     platform::RegistryInfo info;
@@ -248,13 +259,19 @@ platform::RegistryInfo DevRouter::registry_info() const {
     return info;
 }
 
-std::shared_ptr<platform::ContainerRuntime> DevRouter::runtime() { return std::make_shared<Runtime>(m_impl); }
-int DevRouter::router_port() const { return m_impl->server->port(); }
+std::shared_ptr<platform::ContainerRuntime> DevRouter::runtime() {
+    return std::make_shared<Runtime>(m_impl);
+}
+int DevRouter::router_port() const {
+    return m_impl->server->port();
+}
 std::string DevRouter::router_url() const {
     return "http://" + m_impl->options.router_listen.substr(0, m_impl->options.router_listen.rfind(':')) + ":" +
            std::to_string(router_port());
 }
-InstanceManager& DevRouter::manager() { return *m_impl->manager; }
+InstanceManager& DevRouter::manager() {
+    return *m_impl->manager;
+}
 
 void DevRouter::stop() {
     if (!m_impl || m_impl->stopped) return;

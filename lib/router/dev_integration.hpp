@@ -33,7 +33,7 @@ struct DevRouterOptions {
     std::string network = "bridge";                // --network bridge|host
     std::string default_app;                       // --app NAME
     std::string domain = "localhost";
-    std::string state_dir;                         // registry/ and metadata/ go under it
+    std::string state_dir;  // registry/ and metadata/ go under it
 };
 
 // A Containers application document -> AppSpec. Fields read: id, name, max_instances,

@@ -32,10 +32,12 @@ size_t collect(char* p, size_t size, size_t n, void* user) {
 Error docker_error(const std::string& what, const DockerDriver::Response& r) {
     std::string msg;
     auto j = nlohmann::json::parse(r.body, nullptr, false);
-    if (j.is_object() && j.contains("message") && j["message"].is_string()) msg = j["message"].get<std::string>();
-    else msg = std::string(trim(r.body.substr(0, 300)));
+    if (j.is_object() && j.contains("message") && j["message"].is_string())
+        msg = j["message"].get<std::string>();
+    else
+        msg = std::string(trim(r.body.substr(0, 300)));
     Error e(ErrorKind::Docker, Redactor::global().redact(what + ": docker answered " + std::to_string(r.status) +
-                                                        (msg.empty() ? "" : ": " + msg)));
+                                                         (msg.empty() ? "" : ": " + msg)));
     e.http_status = static_cast<int>(r.status);
     if (r.status == 404) e.kind = ErrorKind::NotFound;
     if (r.status == 409) e.kind = ErrorKind::Conflict;
@@ -47,8 +49,10 @@ Error docker_error(const std::string& what, const DockerDriver::Response& r) {
 std::string base64url(std::string_view s) {
     std::string b = base64_encode(s);
     for (auto& c : b) {
-        if (c == '+') c = '-';
-        else if (c == '/') c = '_';
+        if (c == '+')
+            c = '-';
+        else if (c == '/')
+            c = '_';
     }
     return b;
 }
@@ -67,7 +71,8 @@ bool ContainerDriver::port_open(const std::string& host, int port) {
     }
     bool ok = false;
     int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    if (rc == 0) ok = true;
+    if (rc == 0)
+        ok = true;
     else if (errno == EINPROGRESS) {
         pollfd p{fd, POLLOUT, 0};
         if (::poll(&p, 1, 500) == 1) {
@@ -154,7 +159,8 @@ Status DockerDriver::pull(const std::string& image, const std::optional<Registry
     auto [repo, tag] = split_image_reference(image);
     std::vector<std::string> headers;
     if (auth) {
-        nlohmann::json a = {{"username", auth->username}, {"password", auth->password}, {"serveraddress", auth->server}};
+        nlohmann::json a = {
+            {"username", auth->username}, {"password", auth->password}, {"serveraddress", auth->server}};
         std::string encoded = base64url(a.dump());
         Redactor::global().add(encoded);
         headers.push_back("X-Registry-Auth: " + encoded);
@@ -166,9 +172,10 @@ Status DockerDriver::pull(const std::string& image, const std::optional<Registry
     for (const auto& line : split(r.body, '\n')) {
         auto j = nlohmann::json::parse(line, nullptr, false);
         if (j.is_object() && j.contains("error"))
-            return Error(ErrorKind::Docker, Redactor::global().redact("pulling image " + tenantctl::quoted(image) + ": " +
-                                                                     j["error"].dump()),
-                         "push the image to the local registry first (tenantctl deploy, or docker push)");
+            return Error(
+                ErrorKind::Docker,
+                Redactor::global().redact("pulling image " + tenantctl::quoted(image) + ": " + j["error"].dump()),
+                "push the image to the local registry first (tenantctl deploy, or docker push)");
     }
     return ok_status();
 }
@@ -187,7 +194,9 @@ Result<std::string> DockerDriver::create(const ContainerSpec& spec) {
     }
     body["HostConfig"] = hc;
     TRY_ASSIGN(auto r, request("POST", "/containers/create?name=" + url_encode(spec.name), body.dump()));
-    if (r.status != 201) return docker_error("creating container " + tenantctl::quoted(spec.name) + " from " + tenantctl::quoted(spec.image), r);
+    if (r.status != 201)
+        return docker_error(
+            "creating container " + tenantctl::quoted(spec.name) + " from " + tenantctl::quoted(spec.image), r);
     auto j = nlohmann::json::parse(r.body, nullptr, false);
     if (!j.is_object() || !j.contains("Id")) return Error(ErrorKind::Docker, "creating container: no Id in the answer");
     return j["Id"].get<std::string>();
@@ -239,7 +248,8 @@ Result<ContainerState> DockerDriver::inspect(const std::string& id) {
 Status DockerDriver::stop(const std::string& id, int timeout_seconds) {
     TRY_ASSIGN(auto r, request("POST", "/containers/" + id + "/stop?t=" + std::to_string(timeout_seconds), "", {},
                                (timeout_seconds + 30) * 1000L));
-    if (r.status != 204 && r.status != 304 && r.status != 404) return docker_error("stopping container " + id.substr(0, 12), r);
+    if (r.status != 204 && r.status != 304 && r.status != 404)
+        return docker_error("stopping container " + id.substr(0, 12), r);
     return ok_status();
 }
 
@@ -256,8 +266,10 @@ std::string demux_docker_stream(const std::string& raw) {
     while (i + 8 <= raw.size()) {
         unsigned char kind = static_cast<unsigned char>(raw[i]);
         if (kind > 2 || raw[i + 1] || raw[i + 2] || raw[i + 3]) return raw;  // not multiplexed (tty)
-        size_t n = (size_t(static_cast<unsigned char>(raw[i + 4])) << 24) | (size_t(static_cast<unsigned char>(raw[i + 5])) << 16) |
-                   (size_t(static_cast<unsigned char>(raw[i + 6])) << 8) | size_t(static_cast<unsigned char>(raw[i + 7]));
+        size_t n = (size_t(static_cast<unsigned char>(raw[i + 4])) << 24) |
+                   (size_t(static_cast<unsigned char>(raw[i + 5])) << 16) |
+                   (size_t(static_cast<unsigned char>(raw[i + 6])) << 8) |
+                   size_t(static_cast<unsigned char>(raw[i + 7]));
         if (i + 8 + n > raw.size()) return raw;
         out.append(raw, i + 8, n);
         i += 8 + n;
@@ -266,7 +278,8 @@ std::string demux_docker_stream(const std::string& raw) {
 }
 
 Result<std::string> DockerDriver::logs(const std::string& id, int tail_lines) {
-    TRY_ASSIGN(auto r, request("GET", "/containers/" + id + "/logs?stdout=1&stderr=1&tail=" + std::to_string(tail_lines)));
+    TRY_ASSIGN(auto r,
+               request("GET", "/containers/" + id + "/logs?stdout=1&stderr=1&tail=" + std::to_string(tail_lines)));
     if (r.status != 200) return docker_error("reading logs of container " + id.substr(0, 12), r);
     return Redactor::global().redact(demux_docker_stream(r.body));
 }

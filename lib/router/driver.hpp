@@ -26,7 +26,7 @@
 namespace tenantctl::router {
 
 struct RegistryAuth {
-    std::string server;    // "127.0.0.1:5000"
+    std::string server;  // "127.0.0.1:5000"
     std::string username;
     std::string password;  // registered with the Redactor by whoever fills it in
 };
@@ -46,10 +46,10 @@ struct ContainerState {
     std::string status;  // created, running, exited, ...
     int exit_code = 0;
     std::string error;
-    std::string started_at;   // RFC 3339 from the daemon
+    std::string started_at;  // RFC 3339 from the daemon
     std::string finished_at;
-    int host_port = 0;        // published host port (bridge mode), 0 when none
-    std::string ip;           // the container's address on its bridge network ("" with host networking)
+    int host_port = 0;  // published host port (bridge mode), 0 when none
+    std::string ip;     // the container's address on its bridge network ("" with host networking)
 };
 
 struct ContainerSummary {

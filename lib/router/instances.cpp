@@ -16,7 +16,9 @@ namespace tenantctl::router {
 
 namespace {
 
-std::string slot_key(const std::string& app_id, const std::string& tenant_id) { return app_id + "\n" + tenant_id; }
+std::string slot_key(const std::string& app_id, const std::string& tenant_id) {
+    return app_id + "\n" + tenant_id;
+}
 
 std::string docker_safe(std::string_view s) {
     std::string o;
@@ -44,17 +46,23 @@ std::string format_time(std::chrono::system_clock::time_point t) {
 
 const char* to_string(InstanceState s) {
     switch (s) {
-        case InstanceState::Provisioning: return "provisioning";
-        case InstanceState::Running: return "running";
-        case InstanceState::Stopping: return "stopping";
-        case InstanceState::Stopped: return "stopped";
-        case InstanceState::Failed: return "failed";
+        case InstanceState::Provisioning:
+            return "provisioning";
+        case InstanceState::Running:
+            return "running";
+        case InstanceState::Stopping:
+            return "stopping";
+        case InstanceState::Stopped:
+            return "stopped";
+        case InstanceState::Failed:
+            return "failed";
     }
     return "unknown";
 }
 
 AppResolver static_apps(std::vector<AppSpec> apps, std::string default_selector) {
-    return [apps = std::move(apps), def = std::move(default_selector)](std::string_view selector) -> std::optional<AppSpec> {
+    return [apps = std::move(apps),
+            def = std::move(default_selector)](std::string_view selector) -> std::optional<AppSpec> {
         std::string_view sel = selector.empty() ? std::string_view(def) : selector;
         if (sel.empty()) {
             if (apps.size() == 1) return apps.front();
@@ -69,10 +77,17 @@ AppResolver static_apps(std::vector<AppSpec> apps, std::string default_selector)
 // ---- Lease ----
 
 Lease::Lease(InstanceManager* m, std::string key, std::string instance_id, std::string host, int port)
-    : m_manager(m), m_key(std::move(key)), m_instance_id(std::move(instance_id)), m_host(std::move(host)), m_port(port) {}
+    : m_manager(m),
+      m_key(std::move(key)),
+      m_instance_id(std::move(instance_id)),
+      m_host(std::move(host)),
+      m_port(port) {}
 Lease::Lease(Lease&& o) noexcept
-    : m_manager(o.m_manager), m_key(std::move(o.m_key)), m_instance_id(std::move(o.m_instance_id)),
-      m_host(std::move(o.m_host)), m_port(o.m_port) {
+    : m_manager(o.m_manager),
+      m_key(std::move(o.m_key)),
+      m_instance_id(std::move(o.m_instance_id)),
+      m_host(std::move(o.m_host)),
+      m_port(o.m_port) {
     o.m_manager = nullptr;
 }
 Lease& Lease::operator=(Lease&& o) noexcept {
@@ -87,7 +102,9 @@ Lease& Lease::operator=(Lease&& o) noexcept {
     }
     return *this;
 }
-Lease::~Lease() { release(); }
+Lease::~Lease() {
+    release();
+}
 void Lease::release() {
     if (m_manager) m_manager->release(m_key);
     m_manager = nullptr;
@@ -98,7 +115,9 @@ void Lease::release() {
 InstanceManager::InstanceManager(ContainerDriver& driver, Clock& clock, ManagerOptions options, Observer observer)
     : m_driver(driver), m_clock(clock), m_options(std::move(options)), m_observer(std::move(observer)) {}
 
-InstanceManager::~InstanceManager() { stop_reaper(); }
+InstanceManager::~InstanceManager() {
+    stop_reaper();
+}
 
 void InstanceManager::emit(ManagerEvent::Level level, const Slot& s, std::string message) const {
     if (!m_observer) return;
@@ -108,8 +127,9 @@ void InstanceManager::emit(ManagerEvent::Level level, const Slot& s, std::string
 int InstanceManager::count_active(const std::string& app_id) const {
     int n = 0;
     for (const auto& [k, s] : m_slots)
-        if (s.info.app_id == app_id && (s.info.state == InstanceState::Provisioning ||
-                                        s.info.state == InstanceState::Running || s.info.state == InstanceState::Stopping))
+        if (s.info.app_id == app_id &&
+            (s.info.state == InstanceState::Provisioning || s.info.state == InstanceState::Running ||
+             s.info.state == InstanceState::Stopping))
             ++n;
     return n;
 }
@@ -119,7 +139,8 @@ int InstanceManager::allocate_port() {
     {
         std::lock_guard lk(m_mutex);
         for (const auto& [k, s] : m_slots)
-            if (s.info.state != InstanceState::Stopped && s.info.state != InstanceState::Failed) used.insert(s.info.port);
+            if (s.info.state != InstanceState::Stopped && s.info.state != InstanceState::Failed)
+                used.insert(s.info.port);
     }
     for (int attempt = 0; attempt < 20; ++attempt) {
         int port = free_loopback_port();
@@ -229,8 +250,8 @@ Result<InstanceInfo> InstanceManager::start_container(const AppSpec& app, const 
     info.port = host_port;
     info.started_at = m_clock.wall_now();
     emit(ManagerEvent::Level::Info, view,
-         "started container " + cid.substr(0, 12) + " for tenant " + tenantctl::quoted(tenant_id) + " on " + host + ":" +
-             std::to_string(host_port));
+         "started container " + cid.substr(0, 12) + " for tenant " + tenantctl::quoted(tenant_id) + " on " + host +
+             ":" + std::to_string(host_port));
     return info;
 }
 
@@ -271,7 +292,9 @@ Result<Lease> InstanceManager::acquire(const AppSpec& app, const std::string& te
                     auto now = m_clock.now();
                     for (const auto& [k, o] : m_slots) {
                         if (o.info.app_id != app.id || o.info.state != InstanceState::Running) continue;
-                        auto left = std::chrono::duration_cast<std::chrono::seconds>(o.last_used + o.app.sleep_after - now).count();
+                        auto left =
+                            std::chrono::duration_cast<std::chrono::seconds>(o.last_used + o.app.sleep_after - now)
+                                .count();
                         if (retry == 0 || left < retry) retry = left;
                     }
                     retry = std::clamp(retry, 1L, 3600L);
@@ -499,8 +522,10 @@ int InstanceManager::reap_once() {
         auto now = m_clock.now();
         for (const auto& [k, s] : m_slots) {
             if (s.info.state != InstanceState::Running) continue;
-            if (s.info.active_requests == 0 && now - s.last_used >= s.app.sleep_after) idle.push_back(k);
-            else running.emplace_back(s.info.id, s.info.container_id);
+            if (s.info.active_requests == 0 && now - s.last_used >= s.app.sleep_after)
+                idle.push_back(k);
+            else
+                running.emplace_back(s.info.id, s.info.container_id);
         }
     }
     int stopped = 0;

@@ -39,8 +39,8 @@ struct AppSpec {
     std::map<std::string, std::string> env;
     int max_instances = 20;
     std::chrono::seconds sleep_after{600};
-    int port = 8080;      // the port the app listens on inside the container (bridge networking)
-    int pool_size = 3;    // instances behind /pool/{application}/
+    int port = 8080;    // the port the app listens on inside the container (bridge networking)
+    int pool_size = 3;  // instances behind /pool/{application}/
 };
 
 // Finds an application by selector (id or name). An empty selector means "the default application": the
@@ -54,9 +54,9 @@ enum class InstanceState { Provisioning, Running, Stopping, Stopped, Failed };
 const char* to_string(InstanceState s);
 
 struct InstanceInfo {
-    std::string id;            // instance id (new for every start)
+    std::string id;  // instance id (new for every start)
     std::string app_id;
-    std::string tenant_id;     // "pool:N" for pool instances
+    std::string tenant_id;  // "pool:N" for pool instances
     std::string container_id;
     std::string image;
     InstanceState state = InstanceState::Stopped;
@@ -64,7 +64,7 @@ struct InstanceInfo {
     int port = 0;
     std::chrono::system_clock::time_point started_at{};
     std::chrono::system_clock::time_point last_request_at{};
-    int start_count = 0;       // how many times this (application, tenant) has been started
+    int start_count = 0;  // how many times this (application, tenant) has been started
     std::string last_error;
     int active_requests = 0;
 };
@@ -76,9 +76,9 @@ struct ManagerEvent {
 };
 
 struct ManagerOptions {
-    bool host_network = false;   // true: --network host, the app gets a free port in $PORT
+    bool host_network = false;                  // true: --network host, the app gets a free port in $PORT
     std::optional<RegistryAuth> registry_auth;  // for pulls from the local registry
-    bool pull = true;            // pull the image before the first start of each image
+    bool pull = true;                           // pull the image before the first start of each image
     std::chrono::milliseconds start_timeout{30000};
     std::chrono::milliseconds probe_interval{50};
     std::chrono::milliseconds reap_interval{1000};
@@ -159,7 +159,8 @@ private:
     void release(const std::string& key);
     void emit(ManagerEvent::Level level, const Slot& s, std::string message) const;
     // Runs outside the lock; returns the started info or an error (with logs already reported).
-    Result<InstanceInfo> start_container(const AppSpec& app, const std::string& tenant_id, const std::string& instance_id);
+    Result<InstanceInfo> start_container(const AppSpec& app, const std::string& tenant_id,
+                                         const std::string& instance_id);
     void stop_container(const std::string& container_id, const std::string& app_id, const std::string& tenant_id,
                         const std::string& instance_id);
     Status stop_key(const std::string& key, const std::function<bool(const Slot&)>& only_if = {});
@@ -173,8 +174,8 @@ private:
 
     mutable std::mutex m_mutex;
     std::condition_variable m_changed;
-    std::map<std::string, Slot> m_slots;  // key: app_id + "\n" + tenant_id
-    std::map<std::string, bool> m_pulled; // image -> pulled this run
+    std::map<std::string, Slot> m_slots;   // key: app_id + "\n" + tenant_id
+    std::map<std::string, bool> m_pulled;  // image -> pulled this run
     std::mutex m_pull_mutex;
 
     std::thread m_reaper;

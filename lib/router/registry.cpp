@@ -24,7 +24,9 @@ namespace tenantctl::router {
 
 namespace {
 
-size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
+size_t discard(char*, size_t size, size_t n, void*) {
+    return size * n;
+}
 
 // GET http://host/v2/ ; returns the HTTP status (0 when unreachable).
 long probe_v2(const std::string& host, const std::string& user, const std::string& password) {
@@ -58,7 +60,9 @@ bool loopback_host(const std::string& hostport) {
 
 }  // namespace
 
-RegistryProcess::~RegistryProcess() { (void)stop(); }
+RegistryProcess::~RegistryProcess() {
+    (void)stop();
+}
 
 Result<std::unique_ptr<RegistryProcess>> RegistryProcess::start(const RegistryOptions& o) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -78,8 +82,8 @@ Result<std::unique_ptr<RegistryProcess>> RegistryProcess::start(const RegistryOp
     po.timeout = std::chrono::seconds(30);
     TRY_ASSIGN(auto hp, run_process({o.htpasswd_binary, "-iBn", o.username}, po));
     if (hp.exit_code != 0 || hp.out.find(":$2") == std::string::npos)
-        return Error(ErrorKind::Io, "htpasswd -iBn failed (exit " + std::to_string(hp.exit_code) + "): " +
-                                        std::string(trim(hp.err)),
+        return Error(ErrorKind::Io,
+                     "htpasswd -iBn failed (exit " + std::to_string(hp.exit_code) + "): " + std::string(trim(hp.err)),
                      "install apache2-utils");
     std::string htpasswd_path = join_path(o.state_dir, "htpasswd");
     TRY_STATUS(write_file_atomic(htpasswd_path, hp.out, 0600));
@@ -89,12 +93,18 @@ Result<std::unique_ptr<RegistryProcess>> RegistryProcess::start(const RegistryOp
     int port = o.port ? o.port : free_loopback_port();
     if (!port) return Error(ErrorKind::Io, "registry: no free port on 127.0.0.1");
     reg->m_host = "127.0.0.1:" + std::to_string(port);
-    std::string config = "version: 0.1\n"
-                         "log:\n  level: warn\n"
-                         "storage:\n  filesystem:\n    rootdirectory: " + join_path(o.state_dir, "data") + "\n"
-                         "  delete:\n    enabled: true\n"
-                         "http:\n  addr: " + reg->m_host + "\n  secret: " + random_hex(16) + "\n"
-                         "auth:\n  htpasswd:\n    realm: tenantctl-local\n    path: " + htpasswd_path + "\n";
+    std::string config =
+        "version: 0.1\n"
+        "log:\n  level: warn\n"
+        "storage:\n  filesystem:\n    rootdirectory: " +
+        join_path(o.state_dir, "data") +
+        "\n"
+        "  delete:\n    enabled: true\n"
+        "http:\n  addr: " +
+        reg->m_host + "\n  secret: " + random_hex(16) +
+        "\n"
+        "auth:\n  htpasswd:\n    realm: tenantctl-local\n    path: " +
+        htpasswd_path + "\n";
     std::string config_path = join_path(o.state_dir, "config.yml");
     TRY_STATUS(write_file_atomic(config_path, config, 0600));
     reg->m_log_path = join_path(o.state_dir, "registry.log");
@@ -137,8 +147,9 @@ Result<std::unique_ptr<RegistryProcess>> RegistryProcess::start(const RegistryOp
                                             std::string(trim(log.substr(log.size() > 400 ? log.size() - 400 : 0))));
         }
         if (std::chrono::steady_clock::now() > deadline)
-            return Error(ErrorKind::Timeout, "docker-registry did not answer on " + reg->m_host + " in time (last status " +
-                                                 std::to_string(st) + ")",
+            return Error(ErrorKind::Timeout,
+                         "docker-registry did not answer on " + reg->m_host + " in time (last status " +
+                             std::to_string(st) + ")",
                          "see " + reg->m_log_path);
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -149,9 +160,11 @@ Result<std::unique_ptr<RegistryProcess>> RegistryProcess::attach(const std::stri
                                                                  std::string password) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     std::string host = url;
-    if (starts_with(host, "http://")) host = host.substr(7);
+    if (starts_with(host, "http://"))
+        host = host.substr(7);
     else if (starts_with(host, "https://"))
-        return Error(ErrorKind::Usage, "registry " + tenantctl::quoted(url) + ": only plain http on 127.0.0.1 is supported");
+        return Error(ErrorKind::Usage,
+                     "registry " + tenantctl::quoted(url) + ": only plain http on 127.0.0.1 is supported");
     while (!host.empty() && host.back() == '/') host.pop_back();
     if (!loopback_host(host))
         return Error(ErrorKind::Usage, "registry " + tenantctl::quoted(url) + " is not on 127.0.0.0/8 or localhost",
@@ -169,7 +182,8 @@ Status RegistryProcess::check() const {
     long st = probe_v2(m_host, m_username, m_password);
     if (st == 200) return ok_status();
     if (st == 401)
-        return Error(ErrorKind::Auth, "registry " + m_host + " refused the credentials of user " + tenantctl::quoted(m_username));
+        return Error(ErrorKind::Auth,
+                     "registry " + m_host + " refused the credentials of user " + tenantctl::quoted(m_username));
     return Error(ErrorKind::Network, "registry " + m_host + " did not answer /v2/ (status " + std::to_string(st) + ")");
 }
 

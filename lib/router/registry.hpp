@@ -4,8 +4,8 @@
 // directory, or an existing registry it merely attaches to (`--registry URL`). Only what it started is stopped.
 // The password is generated, registered with the Redactor, written only into files (0600) and handed to
 // htpasswd on stdin: it never appears in any argv.
-#include <string>
 #include <sys/types.h>
+#include <string>
 
 #include <memory>
 
@@ -14,11 +14,11 @@
 namespace tenantctl::router {
 
 struct RegistryOptions {
-    std::string state_dir;                                  // config.yml, htpasswd, data/, registry.log
+    std::string state_dir;  // config.yml, htpasswd, data/, registry.log
     std::string binary = "/usr/bin/docker-registry";
     std::string htpasswd_binary = "htpasswd";
     std::string username = "tenantctl";
-    int port = 0;                                           // 0: a free port
+    int port = 0;  // 0: a free port
     int ready_timeout_ms = 15000;
 };
 
@@ -36,7 +36,7 @@ public:
     static Result<std::unique_ptr<RegistryProcess>> attach(const std::string& url, std::string username,
                                                            std::string password);
 
-    const std::string& host() const { return m_host; }         // "127.0.0.1:41234" (what image names start with)
+    const std::string& host() const { return m_host; }  // "127.0.0.1:41234" (what image names start with)
     const std::string& username() const { return m_username; }
     const std::string& password() const { return m_password; }
     std::string url() const { return "http://" + m_host; }

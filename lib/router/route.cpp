@@ -31,7 +31,8 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
         if (amp == std::string_view::npos) amp = query.size();
         std::string_view kv = query.substr(pos, amp - pos);
         size_t eq = kv.find('=');
-        if (kv.substr(0, eq) == name) return eq == std::string_view::npos ? std::string() : url_decode(kv.substr(eq + 1));
+        if (kv.substr(0, eq) == name)
+            return eq == std::string_view::npos ? std::string() : url_decode(kv.substr(eq + 1));
         pos = amp + 1;
     }
     return std::nullopt;
@@ -50,11 +51,16 @@ std::string host_application(const RouteInput& in) {
 
 const char* to_string(IdSource s) {
     switch (s) {
-        case IdSource::Path: return "path";
-        case IdSource::Query: return "query";
-        case IdSource::Header: return "header";
-        case IdSource::Host: return "host";
-        case IdSource::None: break;
+        case IdSource::Path:
+            return "path";
+        case IdSource::Query:
+            return "query";
+        case IdSource::Header:
+            return "header";
+        case IdSource::Host:
+            return "host";
+        case IdSource::None:
+            break;
     }
     return "none";
 }
@@ -133,8 +139,9 @@ Result<Route> resolve_route(const RouteInput& in) {
     Route r;
     std::string id, rest;
     if (split_prefix("/pool/", id, rest)) {
-        if (!valid_id(id)) return bad_request("invalid application name " + tenantctl::quoted(id.substr(0, 80)) + " in /pool/…",
-                                              "names match [A-Za-z0-9_-]{1,63}");
+        if (!valid_id(id))
+            return bad_request("invalid application name " + tenantctl::quoted(id.substr(0, 80)) + " in /pool/…",
+                               "names match [A-Za-z0-9_-]{1,63}");
         r.kind = RouteKind::Pool;
         r.application = id;
         r.source = IdSource::Path;
@@ -162,7 +169,8 @@ Result<Route> resolve_route(const RouteInput& in) {
         r.application = host_application(in);
         return r;
     }
-    for (auto [value, name] : {std::pair{in.x_user_id, "the X-User-ID header"}, std::pair{in.x_tenant_id, "the X-Tenant-ID header"}}) {
+    for (auto [value, name] :
+         {std::pair{in.x_user_id, "the X-User-ID header"}, std::pair{in.x_tenant_id, "the X-Tenant-ID header"}}) {
         std::string_view v = trim(value);
         if (v.empty()) continue;
         if (!valid_id(v)) return invalid_id(v, name);
@@ -176,12 +184,15 @@ Result<Route> resolve_route(const RouteInput& in) {
     if (!domain.empty() && host.size() > domain.size() + 1 && ends_with(host, "." + domain)) {
         std::string labels = host.substr(0, host.size() - domain.size() - 1);
         auto parts = split(labels, '.');
-        if (parts.size() > 2) return bad_request("host " + tenantctl::quoted(host) + " has too many labels before " + tenantctl::quoted(domain),
-                                                 "use {tenant}." + domain + " or {tenant}.{application}." + domain);
+        if (parts.size() > 2)
+            return bad_request(
+                "host " + tenantctl::quoted(host) + " has too many labels before " + tenantctl::quoted(domain),
+                "use {tenant}." + domain + " or {tenant}.{application}." + domain);
         if (!valid_id(parts[0])) return invalid_id(parts[0], "the host name");
         r.tenant_id = parts[0];
         if (parts.size() == 2) {
-            if (!valid_id(parts[1])) return bad_request("invalid application name " + tenantctl::quoted(parts[1]) + " in the host name");
+            if (!valid_id(parts[1]))
+                return bad_request("invalid application name " + tenantctl::quoted(parts[1]) + " in the host name");
             r.application = parts[1];
         }
         r.source = IdSource::Host;

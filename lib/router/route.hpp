@@ -6,8 +6,8 @@
 //   3. header X-User-ID, then X-Tenant-ID
 //   4. host   {id}.{domain}  or  {id}.{application}.{domain}   (domain defaults to "localhost")
 // The first source that is present decides the tenant; later sources are never mixed in. The application is
-// a separate choice: the host form {x}.{application}.{domain} selects it whatever gave the tenant id. A present-but-invalid id is a
-// 400 (it does not fall through to the next source). Ids match [A-Za-z0-9_-]{1,63}.
+// a separate choice: the host form {x}.{application}.{domain} selects it whatever gave the tenant id. A
+// present-but-invalid id is a 400 (it does not fall through to the next source). Ids match [A-Za-z0-9_-]{1,63}.
 // Stateless pools: /pool/{application}/... (prefix stripped). Management: /app/{id}/_status|_restart|_metadata.
 // Paths containing dot segments ("." / ".."), encoded slashes or backslashes (%2F, %5C), encoded dots (%2E),
 // NUL (%00), raw backslashes or control characters are rejected with 400 before anything else happens, so a
@@ -36,11 +36,11 @@ struct RouteInput {
 
 struct Route {
     RouteKind kind = RouteKind::Tenant;
-    std::string tenant_id;          // empty for pools
-    std::string application;        // from a host {x}.{application}.{domain} or /pool/{application}; may be empty
+    std::string tenant_id;    // empty for pools
+    std::string application;  // from a host {x}.{application}.{domain} or /pool/{application}; may be empty
     IdSource source = IdSource::None;
-    std::string forward_target;     // what the container sees: path (prefix stripped, at least "/") + "?query"
-    std::string management;         // "_status", "_restart" or "_metadata" when kind == Management
+    std::string forward_target;  // what the container sees: path (prefix stripped, at least "/") + "?query"
+    std::string management;      // "_status", "_restart" or "_metadata" when kind == Management
 };
 
 // Errors carry http_status 400 and a message/hint meant for the client.

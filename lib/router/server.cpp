@@ -5,9 +5,9 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 
-#include <cerrno>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cerrno>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -43,7 +43,8 @@ Result<nlohmann::json> FileMetadataStore::get(const std::string& app_id, const s
     if (!file_exists(p)) return nlohmann::json::object();
     TRY_ASSIGN(std::string text, read_file(p));
     auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded()) return Error(ErrorKind::Input, "metadata file " + tenantctl::quoted(p) + " is not valid JSON");
+    if (j.is_discarded())
+        return Error(ErrorKind::Input, "metadata file " + tenantctl::quoted(p) + " is not valid JSON");
     return j;
 }
 
@@ -71,7 +72,9 @@ std::string error_json(int status, const std::string& message, const std::string
     return j.dump() + "\n";
 }
 
-bool iequals(std::string_view a, std::string_view b) { return to_lower(a) == to_lower(b); }
+bool iequals(std::string_view a, std::string_view b) {
+    return to_lower(a) == to_lower(b);
+}
 
 bool header_has_token(std::string_view value, std::string_view token) {
     for (const auto& part : split(value, ','))
@@ -83,10 +86,16 @@ bool header_has_token(std::string_view value, std::string_view token) {
 
 nlohmann::json RouterServer::status_json(const AppSpec& app, const std::string& tenant_id,
                                          const std::optional<InstanceInfo>& info) {
-    nlohmann::json j = {{"tenant_id", tenant_id}, {"application", app.name.empty() ? app.id : app.name},
-                        {"application_id", app.id}, {"image", app.image}, {"running", false},
-                        {"state", "stopped"}, {"instance_id", nullptr}, {"started_at", nullptr},
-                        {"start_count", 0}, {"last_error", nullptr},
+    nlohmann::json j = {{"tenant_id", tenant_id},
+                        {"application", app.name.empty() ? app.id : app.name},
+                        {"application_id", app.id},
+                        {"image", app.image},
+                        {"running", false},
+                        {"state", "stopped"},
+                        {"instance_id", nullptr},
+                        {"started_at", nullptr},
+                        {"start_count", 0},
+                        {"last_error", nullptr},
                         {"sleep_after_seconds", app.sleep_after.count()}};
     if (info) {
         j["running"] = info->state == InstanceState::Running;
@@ -107,10 +116,16 @@ nlohmann::json RouterServer::status_json(const AppSpec& app, const std::string& 
 
 RouterServer::RouterServer(InstanceManager& manager, AppResolver apps, MetadataStore& metadata, RouterOptions options,
                            Log log)
-    : m_manager(manager), m_apps(std::move(apps)), m_metadata(metadata), m_options(std::move(options)),
-      m_log(std::move(log)), m_impl(std::make_unique<Impl>()) {}
+    : m_manager(manager),
+      m_apps(std::move(apps)),
+      m_metadata(metadata),
+      m_options(std::move(options)),
+      m_log(std::move(log)),
+      m_impl(std::make_unique<Impl>()) {}
 
-RouterServer::~RouterServer() { stop(); }
+RouterServer::~RouterServer() {
+    stop();
+}
 
 Status RouterServer::start() {
     in_addr addr{};
@@ -128,8 +143,9 @@ Status RouterServer::start() {
     if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, 1024) != 0) {
         int err = errno;
         ::close(fd);
-        return Error(ErrorKind::Io, "router: cannot listen on " + m_options.listen_host + ":" +
-                                        std::to_string(m_options.port) + ": " + std::strerror(err),
+        return Error(ErrorKind::Io,
+                     "router: cannot listen on " + m_options.listen_host + ":" + std::to_string(m_options.port) + ": " +
+                         std::strerror(err),
                      "pick another port with --router-listen 127.0.0.1:PORT");
     }
     socklen_t len = sizeof sa;
@@ -229,7 +245,8 @@ struct Connection {
         if (up.is_open() && up_instance == lease.instance_id()) return true;
         close_upstream();
         beast::error_code ec;
-        up.connect(tcp::endpoint(asio::ip::make_address(lease.host(), ec), static_cast<unsigned short>(lease.port())), ec);
+        up.connect(tcp::endpoint(asio::ip::make_address(lease.host(), ec), static_cast<unsigned short>(lease.port())),
+                   ec);
         if (ec) {
             beast::error_code ignored;
             up.close(ignored);
@@ -296,13 +313,16 @@ struct Connection {
         auto& req = p.get();
         if (route.management == "_status") {
             if (req.method() != http::verb::get && req.method() != http::verb::head)
-                return reply(p, http::status::method_not_allowed, error_json(405, "use GET for _status"), true, {{"Allow", "GET"}});
+                return reply(p, http::status::method_not_allowed, error_json(405, "use GET for _status"), true,
+                             {{"Allow", "GET"}});
             auto info = server.m_manager.find(app.id, route.tenant_id);
-            return reply(p, http::status::ok, RouterServer::status_json(app, route.tenant_id, info).dump() + "\n", true);
+            return reply(p, http::status::ok, RouterServer::status_json(app, route.tenant_id, info).dump() + "\n",
+                         true);
         }
         if (route.management == "_restart") {
             if (req.method() != http::verb::post)
-                return reply(p, http::status::method_not_allowed, error_json(405, "use POST for _restart"), true, {{"Allow", "POST"}});
+                return reply(p, http::status::method_not_allowed, error_json(405, "use POST for _restart"), true,
+                             {{"Allow", "POST"}});
             auto r = server.m_manager.restart(app, route.tenant_id);
             if (!r) return reply_error(p, r.error());
             auto j = RouterServer::status_json(app, route.tenant_id, *r);
@@ -318,10 +338,11 @@ struct Connection {
         if (req.method() == http::verb::put) {
             std::string body;
             if (!read_small_body(p, body, server.m_options.max_metadata_bytes))
-                return reply(p, http::status::payload_too_large,
-                             error_json(413, "metadata body larger than " + std::to_string(server.m_options.max_metadata_bytes) +
-                                                 " bytes or unreadable"),
-                             false);
+                return reply(
+                    p, http::status::payload_too_large,
+                    error_json(413, "metadata body larger than " + std::to_string(server.m_options.max_metadata_bytes) +
+                                        " bytes or unreadable"),
+                    false);
             auto j = nlohmann::json::parse(body, nullptr, false);
             if (!j.is_object())
                 return reply(p, http::status::bad_request, error_json(400, "metadata must be a JSON object"), true);
@@ -399,8 +420,8 @@ struct Connection {
             std::string iid = lease.instance_id();
             lease.release();
             if (attempt == 0 && server.m_manager.report_unreachable(iid)) continue;
-            Error e(ErrorKind::Network, "instance " + iid + " of tenant " + tenantctl::quoted(tenant) +
-                                            " does not accept connections");
+            Error e(ErrorKind::Network,
+                    "instance " + iid + " of tenant " + tenantctl::quoted(tenant) + " does not accept connections");
             e.http_status = 502;
             return reply_error(p, e);
         }
@@ -447,7 +468,8 @@ struct Connection {
                 }
                 close_upstream();
                 server.m_manager.report_unreachable(lease.instance_id());
-                Error e(ErrorKind::Network, "forwarding the request to instance " + lease.instance_id() + " failed: " + ec.message());
+                Error e(ErrorKind::Network,
+                        "forwarding the request to instance " + lease.instance_id() + " failed: " + ec.message());
                 e.http_status = 502;
                 return reply_error(p, e) && false;
             }
@@ -465,8 +487,8 @@ struct Connection {
                 while (rc < 0 && errno == EINTR);
                 if (rc == 0) {
                     close_upstream();
-                    Error e(ErrorKind::Timeout, "instance " + lease.instance_id() + " of tenant " + tenantctl::quoted(tenant) +
-                                                    " did not answer within " +
+                    Error e(ErrorKind::Timeout, "instance " + lease.instance_id() + " of tenant " +
+                                                    tenantctl::quoted(tenant) + " did not answer within " +
                                                     std::to_string(server.m_options.upstream_timeout.count()) + " ms");
                     e.http_status = 504;
                     return reply_error(p, e) && false;
@@ -475,15 +497,17 @@ struct Connection {
             http::read_header(up, ubuf, rp, ec);
             if (ec) {
                 if (attempt == 0 && reused && !body_pending &&
-                    (ec == http::error::end_of_stream || ec == asio::error::connection_reset || ec == asio::error::eof)) {
+                    (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+                     ec == asio::error::eof)) {
                     close_upstream();
                     reused = false;
                     if (connect_upstream(lease)) continue;
                 }
                 close_upstream();
                 bool dead = server.m_manager.report_unreachable(lease.instance_id());
-                Error e(ErrorKind::Network, "instance " + lease.instance_id() + " closed the connection without answering" +
-                                                (dead ? " (the container exited; the next request starts a new one)" : ""));
+                Error e(ErrorKind::Network,
+                        "instance " + lease.instance_id() + " closed the connection without answering" +
+                            (dead ? " (the container exited; the next request starts a new one)" : ""));
                 e.http_status = 502;
                 return reply_error(p, e) && false;
             }
@@ -561,7 +585,8 @@ struct Connection {
             http::read_header(client, cbuf, p, ec);
             if (ec) {
                 if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != asio::error::connection_reset &&
-                    ec != asio::error::operation_aborted && ec != asio::error::bad_descriptor && ec != asio::error::shut_down) {
+                    ec != asio::error::operation_aborted && ec != asio::error::bad_descriptor &&
+                    ec != asio::error::shut_down) {
                     http::response<http::string_body> res{http::status::bad_request, 11};
                     res.set(http::field::content_type, "application/json");
                     res.set("X-Served-By", "tenantctl-router");
@@ -590,16 +615,17 @@ struct Connection {
             std::string selector = route->application.empty() ? server.m_options.default_app : route->application;
             auto app = server.m_apps(selector);
             if (!app) {
-                Error e(ErrorKind::NotFound,
-                        selector.empty() ? "no default application: none or several applications exist"
-                                         : "no application " + tenantctl::quoted(selector),
-                        "start the router with --app NAME, or address {tenant}.{application}." + server.m_options.domain);
+                Error e(
+                    ErrorKind::NotFound,
+                    selector.empty() ? "no default application: none or several applications exist"
+                                     : "no application " + tenantctl::quoted(selector),
+                    "start the router with --app NAME, or address {tenant}.{application}." + server.m_options.domain);
                 e.http_status = 404;
                 if (!reply_error(p, e)) return;
                 continue;
             }
             bool keep = route->kind == RouteKind::Management ? management(p, *route, *app)
-                                                              : proxy(p, *route, *app, original_target);
+                                                             : proxy(p, *route, *app, original_target);
             if (!keep) return;
         }
     }

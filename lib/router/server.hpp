@@ -55,9 +55,9 @@ private:
 
 struct RouterOptions {
     std::string listen_host = "127.0.0.1";
-    int port = 8788;               // 0: a free port (see RouterServer::port())
+    int port = 8788;  // 0: a free port (see RouterServer::port())
     std::string domain = "localhost";
-    std::string default_app;       // --app NAME
+    std::string default_app;  // --app NAME
     size_t max_metadata_bytes = 64 * 1024;
     // A client connection idle (between requests) for this long is closed, so idle keep-alive connections
     // do not hold a thread each forever. Open websockets are not affected.
@@ -70,7 +70,8 @@ struct RouterOptions {
 class RouterServer {
 public:
     using Log = std::function<void(const std::string&)>;
-    RouterServer(InstanceManager& manager, AppResolver apps, MetadataStore& metadata, RouterOptions options, Log log = {});
+    RouterServer(InstanceManager& manager, AppResolver apps, MetadataStore& metadata, RouterOptions options,
+                 Log log = {});
     ~RouterServer();
     RouterServer(const RouterServer&) = delete;
     RouterServer& operator=(const RouterServer&) = delete;

@@ -11,10 +11,10 @@ struct OptionSpec {
     std::vector<std::string> short_names;  // without dash: "o"
     std::string description;
     bool takes_value = false;
-    std::string value_name;                // e.g. TEXT, PATH
-    std::vector<std::string> choices;      // fixed values, when known
-    std::string dynamic;                   // "namespace", "tenant": values read from the API at completion time
-    bool path = false;                     // complete file names
+    std::string value_name;            // e.g. TEXT, PATH
+    std::vector<std::string> choices;  // fixed values, when known
+    std::string dynamic;               // "namespace", "tenant": values read from the API at completion time
+    bool path = false;                 // complete file names
 };
 
 struct PositionalSpec {
@@ -28,7 +28,7 @@ struct PositionalSpec {
 struct CommandSpec {
     std::string name;
     std::string description;
-    std::vector<OptionSpec> options;        // options of this command (globals only on the root)
+    std::vector<OptionSpec> options;  // options of this command (globals only on the root)
     std::vector<PositionalSpec> positionals;
     std::vector<CommandSpec> subcommands;
     bool hidden = false;

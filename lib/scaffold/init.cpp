@@ -13,11 +13,11 @@
 #include <memory>
 #include <system_error>
 
-#include "dynlibs/dynlibs.hpp"
 #include "core/cancel.hpp"
 #include "core/fs.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
+#include "dynlibs/dynlibs.hpp"
 #include "scaffold/templates.hpp"
 
 namespace tenantctl::scaffold {
@@ -55,7 +55,8 @@ bool is_remote_url(std::string_view s) {
 
 // A fresh directory next to `target` (same filesystem, so rename works), with the usual permissions.
 Result<std::string> make_temp_dir_next_to(const fs::path& target, const char* what) {
-    std::string pattern = (target.parent_path() / ("." + target.filename().string() + ".tenantctl-" + what + "-XXXXXX")).string();
+    std::string pattern =
+        (target.parent_path() / ("." + target.filename().string() + ".tenantctl-" + what + "-XXXXXX")).string();
     std::vector<char> buf(pattern.begin(), pattern.end());
     buf.push_back('\0');
     if (!::mkdtemp(buf.data()))
@@ -68,7 +69,8 @@ Result<std::string> make_temp_dir_next_to(const fs::path& target, const char* wh
 }
 
 Error interrupted() {
-    return Error(ErrorKind::Interrupted, "interrupted: the project was not created", "nothing was written; run it again");
+    return Error(ErrorKind::Interrupted, "interrupted: the project was not created",
+                 "nothing was written; run it again");
 }
 
 Error io_error(const std::string& what, const fs::path& p, const std::error_code& ec) {
@@ -166,7 +168,8 @@ Status git_clone(const std::string& url, const std::string& dest) {
         const git_error* e = git_error_last();
         std::string why = e && e->message ? e->message : "unknown error";
         std::string shown = redact_url(url);
-        for (size_t pos; !url.empty() && (pos = why.find(url)) != std::string::npos;) why.replace(pos, url.size(), shown);
+        for (size_t pos; !url.empty() && (pos = why.find(url)) != std::string::npos;)
+            why.replace(pos, url.size(), shown);
         std::string hint = is_remote_url(url)
                                ? "check the URL and your network; local paths and file:// URLs work offline"
                                : "a local template repository must be a git repository with at least one commit";
@@ -192,16 +195,16 @@ Result<InitResult> init_project(const InitOptions& o, const Env& env) {
                      "name a new or empty directory: tenantctl init DIR");
     bool non_empty = exists && !dir_is_empty(target);
     if (non_empty && !o.force)
-        return Error(ErrorKind::Conflict, "directory " + quoted(target.string()) + " is not empty",
-                     "choose a new directory (tenantctl init DIR), or pass --force to write the template's files into it");
+        return Error(
+            ErrorKind::Conflict, "directory " + quoted(target.string()) + " is not empty",
+            "choose a new directory (tenantctl init DIR), or pass --force to write the template's files into it");
 
     // The project name.
     std::string name = o.name;
     if (name.empty()) {
         name = project_name_from(target.filename().string());
         if (name.empty())
-            return Error(ErrorKind::Usage,
-                         "cannot derive a project name from the directory " + quoted(target.string()),
+            return Error(ErrorKind::Usage, "cannot derive a project name from the directory " + quoted(target.string()),
                          "pass --name NAME (lowercase letters, digits, - and _)");
     } else if (!valid_project_name(name)) {
         std::string fixed = project_name_from(name);
@@ -263,7 +266,8 @@ Result<InitResult> init_project(const InitOptions& o, const Env& env) {
         if (local && fs::is_directory(local_path, ec)) {
             dynlibs::git2_init();
             git_repository* repo = nullptr;
-            if (git_repository_open_ext(&repo, local_path.string().c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) == 0)
+            if (git_repository_open_ext(&repo, local_path.string().c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) ==
+                0)
                 git_repository_free(repo);
             else
                 plain_dir = true;
@@ -285,12 +289,14 @@ Result<InitResult> init_project(const InitOptions& o, const Env& env) {
         from = src.subdir.empty() ? root : (root / src.subdir).lexically_normal();
         auto rel = from.lexically_relative(root).string();
         if (starts_with(rel, "..") || !fs::is_directory(from, ec))
-            return Error(ErrorKind::NotFound,
-                         "the template repository " + quoted(redact_url(src.url)) + " has no directory " + quoted(src.subdir),
-                         "the part after '#' names a directory inside the repository");
+            return Error(
+                ErrorKind::NotFound,
+                "the template repository " + quoted(redact_url(src.url)) + " has no directory " + quoted(src.subdir),
+                "the part after '#' names a directory inside the repository");
         if (plain_dir) {
             // Copying a directory into itself would never end (the staging directory is next to the target).
-            auto rel_target = fs::weakly_canonical(target, ec).lexically_relative(fs::weakly_canonical(from, ec)).string();
+            auto rel_target =
+                fs::weakly_canonical(target, ec).lexically_relative(fs::weakly_canonical(from, ec)).string();
             if (!rel_target.empty() && !starts_with(rel_target, ".."))
                 return Error(ErrorKind::Usage,
                              "the target " + quoted(target.string()) + " is inside the template directory " +

@@ -13,12 +13,12 @@ namespace tenantctl::scaffold {
 inline constexpr std::string_view k_default_template = "container-platform";
 
 struct InitOptions {
-    std::string target_dir;      // where the project goes (relative paths are resolved against base_dir)
-    std::string base_dir;        // the working directory
-    std::string template_spec;   // bundled name, git URL or local path, optional "#subdir"; empty = the default
-    std::string name;            // project name; empty = derived from the target directory's name
-    bool force = false;          // write over a non-empty directory (other files in it are kept)
-    std::string exe_path;        // the running binary, for finding the bundled templates
+    std::string target_dir;     // where the project goes (relative paths are resolved against base_dir)
+    std::string base_dir;       // the working directory
+    std::string template_spec;  // bundled name, git URL or local path, optional "#subdir"; empty = the default
+    std::string name;           // project name; empty = derived from the target directory's name
+    bool force = false;         // write over a non-empty directory (other files in it are kept)
+    std::string exe_path;       // the running binary, for finding the bundled templates
 };
 
 struct InitResult {

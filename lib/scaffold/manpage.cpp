@@ -11,9 +11,12 @@ namespace {
 std::string esc(const std::string& text) {
     std::string out;
     for (char c : text) {
-        if (c == '\\') out += "\\e";
-        else if (c == '-') out += "\\-";
-        else out += c;
+        if (c == '\\')
+            out += "\\e";
+        else if (c == '-')
+            out += "\\-";
+        else
+            out += c;
     }
     if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out = "\\&" + out;
     return out;
@@ -23,8 +26,10 @@ std::string paragraph_text(const std::string& text) {
     std::string out;
     for (auto& para : split(text, '\n')) {
         std::string_view line = trim(para);
-        if (line.empty()) out += ".PP\n";
-        else out += esc(std::string(line)) + "\n";
+        if (line.empty())
+            out += ".PP\n";
+        else
+            out += esc(std::string(line)) + "\n";
     }
     return out;
 }
@@ -111,19 +116,20 @@ std::string render_man_page(const CommandSpec& root, const CommandSpec* group, c
         out += ".TP\n3\nPartial failure in bulk work: some items failed, the others were done.\n";
         out += ".TP\n130\nInterrupted (Ctrl\\-C).\n";
         out += ".SH ENVIRONMENT\n";
-        for (const char* e : {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_ACCOUNT_ID",
-                              "CLOUDFLARE_API_BASE_URL", "CLOUDFLARE_ENV", "TENANTCTL_PROFILE", "TENANTCTL_DOCKER",
-                              "NO_COLOR"}) {
+        for (const char* e :
+             {"CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_ACCOUNT_ID",
+              "CLOUDFLARE_API_BASE_URL", "CLOUDFLARE_ENV", "TENANTCTL_PROFILE", "TENANTCTL_DOCKER", "NO_COLOR"}) {
             out += ".TP\n.B " + esc(e) + "\n";
             std::string what = std::string(e) == "CLOUDFLARE_API_TOKEN"      ? "API token (Bearer)."
                                : std::string(e) == "CLOUDFLARE_API_KEY"      ? "Global API key, with CLOUDFLARE_EMAIL."
                                : std::string(e) == "CLOUDFLARE_EMAIL"        ? "Account e-mail for CLOUDFLARE_API_KEY."
                                : std::string(e) == "CLOUDFLARE_ACCOUNT_ID"   ? "Account to act on."
                                : std::string(e) == "CLOUDFLARE_API_BASE_URL" ? "Control-plane API base URL."
-                               : std::string(e) == "CLOUDFLARE_ENV"          ? "Environment selected when \\-\\-env is not given."
-                               : std::string(e) == "TENANTCTL_PROFILE"       ? "Stored credentials profile to use."
-                               : std::string(e) == "TENANTCTL_DOCKER"        ? "The docker binary to run."
-                                                                             : "Disables colour.";
+                               : std::string(e) == "CLOUDFLARE_ENV"
+                                   ? "Environment selected when \\-\\-env is not given."
+                               : std::string(e) == "TENANTCTL_PROFILE" ? "Stored credentials profile to use."
+                               : std::string(e) == "TENANTCTL_DOCKER"  ? "The docker binary to run."
+                                                                       : "Disables colour.";
             out += what + "\n";
         }
     }
@@ -132,8 +138,10 @@ std::string render_man_page(const CommandSpec& root, const CommandSpec* group, c
         for (auto& line : split(text.examples, '\n')) {
             std::string_view l = trim(line);
             if (l.empty()) continue;
-            if (starts_with(l, "$ ")) out += ".PP\n.nf\n" + esc(std::string(l)) + "\n.fi\n";
-            else out += esc(std::string(l)) + "\n";
+            if (starts_with(l, "$ "))
+                out += ".PP\n.nf\n" + esc(std::string(l)) + "\n.fi\n";
+            else
+                out += esc(std::string(l)) + "\n";
         }
     }
     out += ".SH SEE ALSO\n";

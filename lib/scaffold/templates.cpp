@@ -36,9 +36,10 @@ Result<std::string> find_templates_dir(const Env& env, const std::string& exe_pa
                      "point it at a directory of templates, or unset it to use the bundled ones");
     std::string looked;
     for (const auto& c : candidates) looked += (looked.empty() ? "" : ", ") + quoted(c);
-    return Error(ErrorKind::NotFound,
-                 "the bundled templates were not found" + (looked.empty() ? std::string() : " (looked in " + looked + ")"),
-                 "set " + std::string(k_templates_env) + " to a templates directory, or use --template GIT_URL");
+    return Error(
+        ErrorKind::NotFound,
+        "the bundled templates were not found" + (looked.empty() ? std::string() : " (looked in " + looked + ")"),
+        "set " + std::string(k_templates_env) + " to a templates directory, or use --template GIT_URL");
 }
 
 std::string description_from_readme(std::string_view readme) {
@@ -70,7 +71,8 @@ Result<std::vector<TemplateInfo>> list_templates(const std::string& dir) {
         if (name.empty() || name.front() == '.') continue;
         std::string path = entry.path().string();
         bool has_readme = file_exists(join_path(path, "README.md"));
-        bool has_config = file_exists(join_path(path, "wrangler.jsonc")) || file_exists(join_path(path, "wrangler.json")) ||
+        bool has_config = file_exists(join_path(path, "wrangler.jsonc")) ||
+                          file_exists(join_path(path, "wrangler.json")) ||
                           file_exists(join_path(path, "wrangler.toml"));
         if (!has_readme && !has_config) continue;
         TemplateInfo info{name, {}, path};

@@ -60,7 +60,9 @@ Result<Source> source_for_file(const TenantsFile& f, const Env& env) {
 
 // ---- tags and digests ----------------------------------------------------------------------------
 
-std::string plan_tag(const std::string& plan) { return "plan-" + plan; }
+std::string plan_tag(const std::string& plan) {
+    return "plan-" + plan;
+}
 
 bool is_reserved_tag(const std::string& tag, const std::string& managed_tag) {
     // deploy's upload digest tag belongs to `tenantctl deploy --dispatch-namespace`, not to the tenant
@@ -87,7 +89,9 @@ std::string digest_of_tags(const std::vector<std::string>& tags) {
     return {};
 }
 
-std::string resource_name(const std::string& prefix, const std::string& id) { return prefix + "-" + id; }
+std::string resource_name(const std::string& prefix, const std::string& id) {
+    return prefix + "-" + id;
+}
 
 // HMAC-SHA256 (RFC 2104) as lowercase hex.
 std::string hmac_sha256_hex(const std::string& key, const std::string& message) {
@@ -102,19 +106,26 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& message) 
         opad[i] = static_cast<char>(k[i] ^ 0x5c);
     }
     auto inner = Sha256().update(ipad).update(message).finish();
-    return Sha256().update(opad).update(std::string_view(reinterpret_cast<const char*>(inner.data()), inner.size())).hex();
+    return Sha256()
+        .update(opad)
+        .update(std::string_view(reinterpret_cast<const char*>(inner.data()), inner.size()))
+        .hex();
 }
 
 namespace {
 
-std::string seg(const std::string& data) { return sha256_hex(data).substr(0, 8); }
-
+std::string seg(const std::string& data) {
+    return sha256_hex(data).substr(0, 8);
+}
 
 std::string binding_name(const TenantsFile& f, Resource r) {
     switch (r) {
-        case Resource::Kv: return f.bindings.kv;
-        case Resource::R2: return f.bindings.r2;
-        case Resource::D1: return f.bindings.d1;
+        case Resource::Kv:
+            return f.bindings.kv;
+        case Resource::R2:
+            return f.bindings.r2;
+        case Resource::D1:
+            return f.bindings.d1;
     }
     return {};
 }
@@ -141,7 +152,8 @@ Desired desire(const TenantsFile& f, const Source& src, const TenantSpec& t,
     for (const auto& [name, _] : t.secrets) secrets += name + "\n";
     if (secret_values && !digest_key.empty()) {
         std::string values;
-        for (const auto& [name, value] : *secret_values) values += name + "=" + std::to_string(value.size()) + ":" + value + "\n";
+        for (const auto& [name, value] : *secret_values)
+            values += name + "=" + std::to_string(value.size()) + ":" + value + "\n";
         secrets += "hmac:" + hmac_sha256_hex(digest_key, t.id + "\n" + values);
     }
     json iso = json::array();
@@ -201,19 +213,26 @@ Result<Observed> observe(api::ApiClient& client, const std::string& account, con
 
 const char* to_string(Action a) {
     switch (a) {
-        case Action::Create: return "create";
-        case Action::Update: return "update";
-        case Action::Delete: return "delete";
-        case Action::Unchanged: return "unchanged";
+        case Action::Create:
+            return "create";
+        case Action::Update:
+            return "update";
+        case Action::Delete:
+            return "delete";
+        case Action::Unchanged:
+            return "unchanged";
     }
     return "?";
 }
 
 const char* to_string(ItemResult::Status s) {
     switch (s) {
-        case ItemResult::Status::Ok: return "ok";
-        case ItemResult::Status::Failed: return "failed";
-        case ItemResult::Status::Skipped: return "skipped";
+        case ItemResult::Status::Ok:
+            return "ok";
+        case ItemResult::Status::Failed:
+            return "failed";
+        case ItemResult::Status::Skipped:
+            return "skipped";
     }
     return "?";
 }
@@ -222,9 +241,12 @@ namespace {
 
 bool resource_exists(const Observed& obs, Resource r, const std::string& name) {
     switch (r) {
-        case Resource::Kv: return obs.kv_by_title.count(name) > 0;
-        case Resource::R2: return obs.r2_buckets.count(name) > 0;
-        case Resource::D1: return obs.d1_by_name.count(name) > 0;
+        case Resource::Kv:
+            return obs.kv_by_title.count(name) > 0;
+        case Resource::R2:
+            return obs.r2_buckets.count(name) > 0;
+        case Resource::D1:
+            return obs.d1_by_name.count(name) > 0;
     }
     return false;
 }
@@ -314,9 +336,15 @@ json upload_metadata(const TenantsFile& f, const Source& src, const TenantSpec& 
         names.insert(b);
         auto id = resource_ids.count(to_string(r)) ? resource_ids.at(to_string(r)) : std::string();
         switch (r) {
-            case Resource::Kv: per["kv_namespaces"].push_back({{"binding", b}, {"id", id}}); break;
-            case Resource::R2: per["r2_buckets"].push_back({{"binding", b}, {"bucket_name", name}}); break;
-            case Resource::D1: per["d1_databases"].push_back({{"binding", b}, {"database_id", id}}); break;
+            case Resource::Kv:
+                per["kv_namespaces"].push_back({{"binding", b}, {"id", id}});
+                break;
+            case Resource::R2:
+                per["r2_buckets"].push_back({{"binding", b}, {"bucket_name", name}});
+                break;
+            case Resource::D1:
+                per["d1_databases"].push_back({{"binding", b}, {"database_id", id}});
+                break;
         }
     }
     for (const auto& [name, _] : secrets) names.insert(name);
@@ -324,10 +352,13 @@ json upload_metadata(const TenantsFile& f, const Source& src, const TenantSpec& 
     for (const auto& b : m.value("bindings", json::array()))
         if (!names.count(b.value("name", std::string()))) bindings.push_back(b);
     for (const auto& b : deploy::bindings_from_config(per)) bindings.push_back(b);
-    for (const auto& [name, value] : secrets) bindings.push_back({{"type", "secret_text"}, {"name", name}, {"text", value}});
+    for (const auto& [name, value] : secrets)
+        bindings.push_back({{"type", "secret_text"}, {"name", name}, {"text", value}});
     m["bindings"] = bindings;
-    if (!d.limits.empty()) m["limits"] = d.limits;
-    else m.erase("limits");
+    if (!d.limits.empty())
+        m["limits"] = d.limits;
+    else
+        m.erase("limits");
     m["tags"] = d.tags;
     if (t.manage_secrets) {
         json keep = json::array();
@@ -377,8 +408,8 @@ struct Runner {
                         ids["d1"] = it->second;
                         break;
                     }
-                    TRY_ASSIGN(auto res_d1, client.call(api::Method::Post, api::account_path(account) + "/d1/database", {},
-                                                        api::json_body(json{{"name", name}})));
+                    TRY_ASSIGN(auto res_d1, client.call(api::Method::Post, api::account_path(account) + "/d1/database",
+                                                        {}, api::json_body(json{{"name", name}})));
                     ++r.writes;
                     ids["d1"] = res_d1.result.value("uuid", std::string());
                     r.created_resources.push_back("d1:" + name);
@@ -391,7 +422,8 @@ struct Runner {
 
     Status run(const PlanItem& item, ItemResult& r) {
         switch (item.action) {
-            case Action::Unchanged: return {};
+            case Action::Unchanged:
+                return {};
             case Action::Delete: {
                 TRY_STATUS(client.delete_namespace_script(account, f.ns, item.id, true));
                 ++r.writes;
@@ -475,7 +507,8 @@ std::vector<ItemResult> apply_plan(api::ApiClient& client, const std::string& ac
 }
 
 Result<std::vector<std::string>> purge_resources(api::ApiClient& client, const std::string& account,
-                                                 const std::string& prefix, const std::string& id, const Observed& obs) {
+                                                 const std::string& prefix, const std::string& id,
+                                                 const Observed& obs) {
     std::vector<std::string> gone;
     std::string name = resource_name(prefix, id);
     if (auto it = obs.kv_by_title.find(name); it != obs.kv_by_title.end()) {
@@ -487,7 +520,8 @@ Result<std::vector<std::string>> purge_resources(api::ApiClient& client, const s
         gone.push_back("r2:" + name);
     }
     if (auto it = obs.d1_by_name.find(name); it != obs.d1_by_name.end()) {
-        TRY_STATUS(client.call(api::Method::Delete, api::account_path(account) + "/d1/database/" + url_encode(it->second)));
+        TRY_STATUS(
+            client.call(api::Method::Delete, api::account_path(account) + "/d1/database/" + url_encode(it->second)));
         gone.push_back("d1:" + name);
     }
     return gone;

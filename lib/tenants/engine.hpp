@@ -38,8 +38,8 @@ struct Source {
 Result<Source> source_from_script(const std::string& script_path, const std::optional<std::string>& compatibility_date,
                                   const std::vector<std::string>& compatibility_flags);
 // From a normalized wrangler config (config::LoadedConfig::config) and its directory.
-Result<Source> source_from_config(const nlohmann::json& normalized, const std::string& config_dir, const std::string& display,
-                                  const std::optional<std::string>& compatibility_date);
+Result<Source> source_from_config(const nlohmann::json& normalized, const std::string& config_dir,
+                                  const std::string& display, const std::optional<std::string>& compatibility_date);
 // The tenants file's script/config (or the wrangler config discovered from the file's directory).
 Result<Source> source_for_file(const TenantsFile& f, const Env& env);
 
@@ -76,7 +76,7 @@ struct Observed {
     std::map<std::string, ObservedTenant> tenants;
     std::map<std::string, std::string> kv_by_title;  // title -> namespace id
     std::set<std::string> r2_buckets;
-    std::map<std::string, std::string> d1_by_name;   // name -> uuid
+    std::map<std::string, std::string> d1_by_name;  // name -> uuid
 };
 // Lists the namespace's scripts and, when `kinds` asks for them, the account's KV namespaces, R2 buckets and
 // D1 databases. Only GET requests.
@@ -102,7 +102,7 @@ using SecretValues = std::map<std::string, std::map<std::string, std::string>>; 
 
 struct PlanOptions {
     bool prune = false;
-    bool force = false;  // every listed tenant is updated by a full upload
+    bool force = false;                           // every listed tenant is updated by a full upload
     const SecretValues* secret_values = nullptr;  // with digest_key: secret values are part of the digest
     std::string digest_key;
 };
@@ -120,9 +120,9 @@ struct ItemResult {
     std::string id;
     Action action = Action::Unchanged;
     enum class Status { Ok, Failed, Skipped } status = Status::Ok;  // Skipped: not started (cancelled)
-    std::string error;       // redacted message when failed
+    std::string error;                                              // redacted message when failed
     bool interrupted = false;
-    int writes = 0;          // write requests sent
+    int writes = 0;  // write requests sent
     std::vector<std::string> created_resources;
 };
 const char* to_string(ItemResult::Status s);

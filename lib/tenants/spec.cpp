@@ -15,9 +15,12 @@ using nlohmann::json;
 
 const char* to_string(Resource r) {
     switch (r) {
-        case Resource::Kv: return "kv";
-        case Resource::R2: return "r2";
-        case Resource::D1: return "d1";
+        case Resource::Kv:
+            return "kv";
+        case Resource::R2:
+            return "r2";
+        case Resource::D1:
+            return "d1";
     }
     return "?";
 }
@@ -54,8 +57,10 @@ std::string check_user_tag(const std::string& tag, const std::string& managed_ta
         if (c == ',' || c == '&' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r')
             return "a tag must not contain ',', '&', ':' or whitespace (they break the tag filter)";
     }
-    if (tag == managed_tag) return "the tag " + quoted(tag) + " is reserved: tenantctl adds it to every tenant it manages";
-    if (starts_with(tag, "plan-")) return "tags starting with \"plan-\" are reserved: tenantctl sets the plan tag from `plan`";
+    if (tag == managed_tag)
+        return "the tag " + quoted(tag) + " is reserved: tenantctl adds it to every tenant it manages";
+    if (starts_with(tag, "plan-"))
+        return "tags starting with \"plan-\" are reserved: tenantctl sets the plan tag from `plan`";
     if (starts_with(tag, "tcd-")) return "tags starting with \"tcd-\" are reserved for tenantctl's state digest";
     return {};
 }
@@ -70,11 +75,16 @@ Position pos_of(const YAML::Node& n) {
 
 const char* kind_of(const YAML::Node& n) {
     switch (n.Type()) {
-        case YAML::NodeType::Null: return "null";
-        case YAML::NodeType::Scalar: return "a scalar";
-        case YAML::NodeType::Sequence: return "a list";
-        case YAML::NodeType::Map: return "a mapping";
-        default: return "undefined";
+        case YAML::NodeType::Null:
+            return "null";
+        case YAML::NodeType::Scalar:
+            return "a scalar";
+        case YAML::NodeType::Sequence:
+            return "a list";
+        case YAML::NodeType::Map:
+            return "a mapping";
+        default:
+            return "undefined";
     }
 }
 
@@ -101,8 +111,10 @@ struct Parser {
             std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
             if (std::find(known.begin(), known.end(), key) != known.end()) continue;
             std::string hint;
-            if (auto m = closest_match(key, known); !m.empty()) hint = "did you mean " + quoted(m) + "?";
-            else hint = "known fields: " + join(known, ", ");
+            if (auto m = closest_match(key, known); !m.empty())
+                hint = "did you mean " + quoted(m) + "?";
+            else
+                hint = "known fields: " + join(known, ", ");
             error(pos_of(it->first), path.empty() ? key : path + "." + key, "unknown field " + quoted(key), hint);
         }
     }
@@ -114,7 +126,8 @@ struct Parser {
     }
     bool expect_seq(const YAML::Node& n, const std::string& path) {
         if (n.IsSequence()) return true;
-        error(pos_of(n), path, path + " must be a list, got " + kind_of(n), "write it as [a, b] or one `- item` per line");
+        error(pos_of(n), path, path + " must be a list, got " + kind_of(n),
+              "write it as [a, b] or one `- item` per line");
         return false;
     }
     std::optional<std::string> string_of(const YAML::Node& n, const std::string& path) {
@@ -129,11 +142,13 @@ struct Parser {
         }
         const std::string& s = n.Scalar();
         long long v = 0;
-        bool ok = !s.empty() && s.size() < 18 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+        bool ok =
+            !s.empty() && s.size() < 18 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
         if (ok) v = std::stoll(s);
         if (!ok || v < lo || v > hi) {
             error(pos_of(n), path,
-                  path + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " + quoted(s));
+                  path + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " +
+                      quoted(s));
             return std::nullopt;
         }
         return v;
@@ -164,7 +179,8 @@ struct Parser {
 
     json to_json(const YAML::Node& n, const std::string& path) {
         switch (n.Type()) {
-            case YAML::NodeType::Scalar: return n.Scalar();
+            case YAML::NodeType::Scalar:
+                return n.Scalar();
             case YAML::NodeType::Sequence: {
                 json a = json::array();
                 for (size_t i = 0; i < n.size(); ++i) a.push_back(to_json(n[i], path + "[" + std::to_string(i) + "]"));
@@ -172,13 +188,15 @@ struct Parser {
             }
             case YAML::NodeType::Map: {
                 json o = json::object();
-                for (auto it = n.begin(); it != n.end(); ++it) o[it->first.as<std::string>("")] = to_json(it->second, path);
+                for (auto it = n.begin(); it != n.end(); ++it)
+                    o[it->first.as<std::string>("")] = to_json(it->second, path);
                 return o;
             }
             case YAML::NodeType::Null:
                 error(pos_of(n), path, path + " has no value", "write an empty string as \"\"");
                 return json();
-            default: return json();
+            default:
+                return json();
         }
     }
 
@@ -192,7 +210,8 @@ struct Parser {
             auto r = resource_from_string(*s);
             if (!r) {
                 std::string hint = "isolate takes kv, r2 and d1";
-                if (auto m = closest_match(*s, {"kv", "r2", "d1"}); !m.empty()) hint = "did you mean " + quoted(m) + "?";
+                if (auto m = closest_match(*s, {"kv", "r2", "d1"}); !m.empty())
+                    hint = "did you mean " + quoted(m) + "?";
                 error(pos_of(n[i]), p, "unknown resource kind " + quoted(*s), hint);
                 continue;
             }
@@ -234,7 +253,8 @@ struct Parser {
         if (v["env"]) {
             if (auto e = string_of(v["env"], p + ".env")) s.env = *e, s.pos = pos_of(v["env"]), s.path = p + ".env";
         } else if (v["file"]) {
-            if (auto f = string_of(v["file"], p + ".file")) s.file = *f, s.pos = pos_of(v["file"]), s.path = p + ".file";
+            if (auto f = string_of(v["file"], p + ".file"))
+                s.file = *f, s.pos = pos_of(v["file"]), s.path = p + ".file";
         } else {
             error(pos_of(v), p, p + " needs env or file", "write { env: VARIABLE } or { file: ./path }");
             return std::nullopt;
@@ -255,10 +275,12 @@ struct Defaults {
 
 void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
     if (!root.IsMap()) {
-        p.error(root.IsNull() ? Position{1, 1} : pos_of(root), "", "the file must be a mapping with namespace and tenants");
+        p.error(root.IsNull() ? Position{1, 1} : pos_of(root), "",
+                "the file must be a mapping with namespace and tenants");
     } else {
-        p.check_keys(root, "", {"namespace", "script", "config", "compatibility_date", "compatibility_flags", "prefix",
-                                "managed_tag", "bindings", "plans", "defaults", "tenants", "secrets_digest_key"});
+        p.check_keys(root, "",
+                     {"namespace", "script", "config", "compatibility_date", "compatibility_flags", "prefix",
+                      "managed_tag", "bindings", "plans", "defaults", "tenants", "secrets_digest_key"});
         if (auto n = root["secrets_digest_key"]) f.secrets_digest_key = p.source_of(n, "secrets_digest_key");
         if (auto n = root["namespace"]) {
             if (auto s = p.string_of(n, "namespace")) {
@@ -280,8 +302,11 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
         if (auto n = root["compatibility_date"]) {
             if (auto s = p.string_of(n, "compatibility_date")) {
                 bool shape = s->size() == 10 && (*s)[4] == '-' && (*s)[7] == '-';
-                if (!shape) p.error(pos_of(n), "compatibility_date", "compatibility_date must be YYYY-MM-DD, got " + quoted(*s));
-                else f.compatibility_date = *s;
+                if (!shape)
+                    p.error(pos_of(n), "compatibility_date",
+                            "compatibility_date must be YYYY-MM-DD, got " + quoted(*s));
+                else
+                    f.compatibility_date = *s;
             }
         }
         if (auto n = root["compatibility_flags"]) f.compatibility_flags = p.strings_of(n, "compatibility_flags");
@@ -289,8 +314,10 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
             if (auto s = p.string_of(n, "managed_tag")) {
                 f.managed_tag = *s;
                 std::string why = check_user_tag(*s, "");
-                if (starts_with(*s, "plan-") || starts_with(*s, "tcd-") || (!why.empty() && why.find("reserved") == std::string::npos))
-                    p.error(pos_of(n), "managed_tag", "invalid managed_tag " + quoted(*s) + ": " + (why.empty() ? "reserved prefix" : why));
+                if (starts_with(*s, "plan-") || starts_with(*s, "tcd-") ||
+                    (!why.empty() && why.find("reserved") == std::string::npos))
+                    p.error(pos_of(n), "managed_tag",
+                            "invalid managed_tag " + quoted(*s) + ": " + (why.empty() ? "reserved prefix" : why));
             }
         }
         if (auto n = root["prefix"]) {
@@ -325,7 +352,8 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
                     if (p.expect_map(it->second, path)) {
                         p.check_keys(it->second, path, {"cpu_ms", "subrequests"});
                         if (auto v = it->second["cpu_ms"]) plan.cpu_ms = p.int_of(v, path + ".cpu_ms", 1, 300000);
-                        if (auto v = it->second["subrequests"]) plan.subrequests = p.int_of(v, path + ".subrequests", 1, 10000000);
+                        if (auto v = it->second["subrequests"])
+                            plan.subrequests = p.int_of(v, path + ".subrequests", 1, 10000000);
                     }
                     f.plans[name] = plan;
                 }
@@ -339,18 +367,20 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
                     defs.plan = p.string_of(v, "defaults.plan").value_or("");
                     defs.plan_pos = pos_of(v);
                     if (!defs.plan.empty() && !f.plans.count(defs.plan))
-                        p.error(pos_of(v), "defaults.plan", "unknown plan " + quoted(defs.plan),
-                                f.plans.empty() ? "define it under plans:" : "plans defined: " + [&] {
-                                    std::vector<std::string> names;
-                                    for (auto& [k, _] : f.plans) names.push_back(k);
-                                    return join(names, ", ");
-                                }());
+                        p.error(
+                            pos_of(v), "defaults.plan", "unknown plan " + quoted(defs.plan),
+                            f.plans.empty() ? "define it under plans:" : "plans defined: " + [&] {
+                                std::vector<std::string> names;
+                                for (auto& [k, _] : f.plans) names.push_back(k);
+                                return join(names, ", ");
+                            }());
                 }
                 if (auto v = n["tags"]) {
                     auto tags = p.strings_of(v, "defaults.tags");
                     for (size_t i = 0; i < tags.size(); ++i) {
                         if (std::string why = check_user_tag(tags[i], f.managed_tag); !why.empty())
-                            p.error(pos_of(v[i]), "defaults.tags[" + std::to_string(i) + "]", "invalid tag " + quoted(tags[i]) + ": " + why);
+                            p.error(pos_of(v[i]), "defaults.tags[" + std::to_string(i) + "]",
+                                    "invalid tag " + quoted(tags[i]) + ": " + why);
                         else if (std::find(defs.tags.begin(), defs.tags.end(), tags[i]) == defs.tags.end())
                             defs.tags.push_back(tags[i]);
                     }
@@ -398,8 +428,10 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
                             if (!f.plans.count(*s)) {
                                 std::vector<std::string> names;
                                 for (auto& [k, _] : f.plans) names.push_back(k);
-                                std::string hint = names.empty() ? "define it under plans:" : "plans defined: " + join(names, ", ");
-                                if (auto m = closest_match(*s, names); !m.empty()) hint = "did you mean " + quoted(m) + "?";
+                                std::string hint =
+                                    names.empty() ? "define it under plans:" : "plans defined: " + join(names, ", ");
+                                if (auto m = closest_match(*s, names); !m.empty())
+                                    hint = "did you mean " + quoted(m) + "?";
                                 p.error(pos_of(v), path + ".plan", "unknown plan " + quoted(*s), hint);
                             }
                         }
@@ -409,7 +441,8 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
                         auto tags = p.strings_of(v, path + ".tags");
                         for (size_t k = 0; k < tags.size(); ++k) {
                             if (std::string why = check_user_tag(tags[k], f.managed_tag); !why.empty())
-                                p.error(pos_of(v[k]), path + ".tags[" + std::to_string(k) + "]", "invalid tag " + quoted(tags[k]) + ": " + why);
+                                p.error(pos_of(v[k]), path + ".tags[" + std::to_string(k) + "]",
+                                        "invalid tag " + quoted(tags[k]) + ": " + why);
                             else if (std::find(ts.tags.begin(), ts.tags.end(), tags[k]) == ts.tags.end())
                                 ts.tags.push_back(tags[k]);
                         }
@@ -417,8 +450,8 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
                     size_t total = ts.tags.size() + k_reserved_tags;
                     if (total > k_max_tags) {
                         p.error(t["tags"] ? pos_of(t["tags"]) : ts.pos, path + ".tags",
-                                "tenant " + quoted(ts.id) + " would have " + std::to_string(total) + " tags, the API allows " +
-                                    std::to_string(k_max_tags),
+                                "tenant " + quoted(ts.id) + " would have " + std::to_string(total) +
+                                    " tags, the API allows " + std::to_string(k_max_tags),
                                 "tenantctl uses 3 tags per tenant (managed marker, plan, digest): at most " +
                                     std::to_string(k_max_tags - k_reserved_tags) + " of your own, defaults included");
                     }
@@ -445,7 +478,8 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
 
 }  // namespace
 
-Result<TenantsFile> parse_tenants_file(const std::string& text, const std::string& display_path, const std::string& dir) {
+Result<TenantsFile> parse_tenants_file(const std::string& text, const std::string& display_path,
+                                       const std::string& dir) {
     Parser p{display_path, dir, {}};
     TenantsFile f;
     f.display_path = display_path;
@@ -497,7 +531,8 @@ Result<TenantsFile> load_tenants_file(const std::string& path, const std::string
     return f;
 }
 
-Result<std::map<std::string, std::map<std::string, std::string>>> resolve_secrets(const TenantsFile& f, const Env& env) {
+Result<std::map<std::string, std::map<std::string, std::string>>> resolve_secrets(const TenantsFile& f,
+                                                                                  const Env& env) {
     std::map<std::string, std::map<std::string, std::string>> out;
     std::vector<Diagnostic> diags;
     auto fail = [&](const SecretSource& s, std::string msg, std::string hint) {
@@ -517,7 +552,9 @@ Result<std::map<std::string, std::map<std::string, std::string>>> resolve_secret
             if (!s.env.empty()) {
                 auto v = env.get(s.env);
                 if (!v || v->empty()) {
-                    fail(s, "environment variable " + s.env + " (secret " + name + " of tenant " + quoted(t.id) + ") is not set",
+                    fail(s,
+                         "environment variable " + s.env + " (secret " + name + " of tenant " + quoted(t.id) +
+                             ") is not set",
                          "export " + s.env + " before running, or take the value from a file: { file: ./path }");
                     continue;
                 }
@@ -529,7 +566,9 @@ Result<std::map<std::string, std::map<std::string, std::string>>> resolve_secret
                 if (it == file_cache.end()) {
                     auto text = read_file(abs);
                     if (!text.ok()) {
-                        fail(s, "cannot read secret file " + quoted(s.file) + " (secret " + name + " of tenant " + quoted(t.id) + ")",
+                        fail(s,
+                             "cannot read secret file " + quoted(s.file) + " (secret " + name + " of tenant " +
+                                 quoted(t.id) + ")",
                              "paths are relative to the directory of " + f.display_path);
                         continue;
                     }
@@ -539,7 +578,10 @@ Result<std::map<std::string, std::map<std::string, std::string>>> resolve_secret
                     it = file_cache.emplace(abs, v).first;
                 }
                 if (it->second.empty()) {
-                    fail(s, "secret file " + quoted(s.file) + " is empty (secret " + name + " of tenant " + quoted(t.id) + ")", "");
+                    fail(s,
+                         "secret file " + quoted(s.file) + " is empty (secret " + name + " of tenant " + quoted(t.id) +
+                             ")",
+                         "");
                     continue;
                 }
                 Redactor::global().add(it->second);
@@ -563,12 +605,16 @@ Result<std::string> resolve_digest_key(const TenantsFile& f, const Env& env) {
     std::string value, problem;
     if (!s.env.empty()) {
         auto v = env.get(s.env);
-        if (!v || v->empty()) problem = "environment variable " + s.env + " (secrets_digest_key) is not set";
-        else value = *v;
+        if (!v || v->empty())
+            problem = "environment variable " + s.env + " (secrets_digest_key) is not set";
+        else
+            value = *v;
     } else {
         auto text = read_file(absolute_path(s.file, f.dir));
-        if (!text.ok()) problem = "cannot read " + quoted(s.file) + " (secrets_digest_key)";
-        else value = std::string(trim(*text));
+        if (!text.ok())
+            problem = "cannot read " + quoted(s.file) + " (secrets_digest_key)";
+        else
+            value = std::string(trim(*text));
     }
     if (problem.empty() && value.size() < 16) problem = "secrets_digest_key is shorter than 16 characters";
     if (!problem.empty()) {
@@ -578,7 +624,9 @@ Result<std::string> resolve_digest_key(const TenantsFile& f, const Env& env) {
         d.column = s.pos.column;
         d.path = s.path;
         d.message = problem;
-        d.hint = "the key makes secret values part of the state digest; use a random value of 32+ characters, kept like a secret";
+        d.hint =
+            "the key makes secret values part of the state digest; use a random value of 32+ characters, kept like a "
+            "secret";
         Error err(ErrorKind::Input, f.display_path + ": secrets_digest_key could not be read; nothing was sent");
         err.diagnostics.push_back(std::move(d));
         return err;

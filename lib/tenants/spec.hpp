@@ -46,13 +46,13 @@ struct SecretSource {
 
 struct TenantSpec {
     std::string id;
-    std::string plan;                    // after defaults; may be empty (no limits, no plan tag)
-    std::vector<std::string> tags;       // user tags after defaults (defaults first, no duplicates)
+    std::string plan;                                // after defaults; may be empty (no limits, no plan tag)
+    std::vector<std::string> tags;                   // user tags after defaults (defaults first, no duplicates)
     nlohmann::json vars = nlohmann::json::object();  // name -> string or JSON value
     std::map<std::string, SecretSource> secrets;
-    bool manage_secrets = false;         // a `secrets` key was given (here or in defaults): the file is authoritative
-    std::vector<Resource> isolate;       // sorted kv, r2, d1 order, no duplicates
-    Position pos;                        // of the list item
+    bool manage_secrets = false;    // a `secrets` key was given (here or in defaults): the file is authoritative
+    std::vector<Resource> isolate;  // sorted kv, r2, d1 order, no duplicates
+    Position pos;                   // of the list item
 };
 
 struct BindingNames {
@@ -70,7 +70,7 @@ struct TenantsFile {
     std::string config;        // a wrangler config (relative to dir); both empty = script from the wrangler config
     std::optional<std::string> compatibility_date;
     std::optional<std::vector<std::string>> compatibility_flags;
-    std::string prefix;        // resource name prefix; default = namespace
+    std::string prefix;  // resource name prefix; default = namespace
     std::string managed_tag = k_default_managed_tag;
     BindingNames bindings;
     std::map<std::string, PlanSpec> plans;
@@ -83,7 +83,8 @@ struct TenantsFile {
 
 // Parses the text of a tenants file. `display_path` is used in diagnostics; `dir` resolves relative paths.
 // On errors: ErrorKind::Input with every diagnostic attached (sorted by position).
-Result<TenantsFile> parse_tenants_file(const std::string& text, const std::string& display_path, const std::string& dir);
+Result<TenantsFile> parse_tenants_file(const std::string& text, const std::string& display_path,
+                                       const std::string& dir);
 // Reads and parses; `path` relative to `cwd`.
 Result<TenantsFile> load_tenants_file(const std::string& path, const std::string& cwd);
 

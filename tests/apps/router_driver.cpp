@@ -44,14 +44,22 @@ AppSpec parse_define(const std::string& text) {
         auto eq = part.find('=');
         if (eq == std::string::npos) die("bad --define part " + part);
         std::string k = part.substr(0, eq), v = part.substr(eq + 1);
-        if (k == "name") a.id = a.name = v;
-        else if (k == "image") a.image = v;
-        else if (k == "max") a.max_instances = std::stoi(v);
-        else if (k == "sleep") a.sleep_after = std::chrono::seconds(std::stoi(v));
-        else if (k == "pool") a.pool_size = std::stoi(v);
-        else if (k == "port") a.port = std::stoi(v);
-        else if (starts_with(k, "env.")) a.env[k.substr(4)] = v;
-        else die("unknown --define key " + k);
+        if (k == "name")
+            a.id = a.name = v;
+        else if (k == "image")
+            a.image = v;
+        else if (k == "max")
+            a.max_instances = std::stoi(v);
+        else if (k == "sleep")
+            a.sleep_after = std::chrono::seconds(std::stoi(v));
+        else if (k == "pool")
+            a.pool_size = std::stoi(v);
+        else if (k == "port")
+            a.port = std::stoi(v);
+        else if (starts_with(k, "env."))
+            a.env[k.substr(4)] = v;
+        else
+            die("unknown --define key " + k);
     }
     if (a.id.empty() || a.image.empty()) die("--define needs name= and image=");
     return a;
@@ -68,23 +76,31 @@ int run_dev_mode(const std::string& state, const std::string& apps_file, const s
     o.network = network;
     o.default_app = default_app;
     o.state_dir = state;
-    auto dev = DevRouter::start(Env::system(), o, [apps_file] {
-        std::vector<nlohmann::json> out;
-        auto text = read_file(apps_file);
-        if (!text) return out;
-        auto j = nlohmann::json::parse(text.value(), nullptr, false);
-        if (j.is_array())
-            for (auto& a : j) out.push_back(a);
-        return out;
-    }, [](const std::string& line) { std::cerr << line << std::endl; });
+    auto dev = DevRouter::start(
+        Env::system(), o,
+        [apps_file] {
+            std::vector<nlohmann::json> out;
+            auto text = read_file(apps_file);
+            if (!text) return out;
+            auto j = nlohmann::json::parse(text.value(), nullptr, false);
+            if (j.is_array())
+                for (auto& a : j) out.push_back(a);
+            return out;
+        },
+        [](const std::string& line) { std::cerr << line << std::endl; });
     if (!dev) die(dev.error().message);
     auto runtime = dev.value()->runtime();
     auto reg = dev.value()->registry_info();
     std::string password_file = join_path(state, "registry-password");
     if (auto st = write_file_atomic(password_file, reg.password + "\n", 0600); !st) die(st.error().message);
-    nlohmann::json ready = {{"router_port", dev.value()->router_port()}, {"registry", reg.host}, {"username", reg.username},
-                            {"password_file", password_file}, {"placeholder", reg.placeholder}, {"pid", ::getpid()}};
-    if (auto st = write_file_atomic(join_path(state, "ready.json"), ready.dump() + "\n", 0600); !st) die(st.error().message);
+    nlohmann::json ready = {{"router_port", dev.value()->router_port()},
+                            {"registry", reg.host},
+                            {"username", reg.username},
+                            {"password_file", password_file},
+                            {"placeholder", reg.placeholder},
+                            {"pid", ::getpid()}};
+    if (auto st = write_file_atomic(join_path(state, "ready.json"), ready.dump() + "\n", 0600); !st)
+        die(st.error().message);
     for (;;) {
         int sig = 0;
         sigwait(&set, &sig);
@@ -122,19 +138,31 @@ int main(int argc, char** argv) {
             if (i + 1 >= argc) die("missing value for " + a);
             return argv[++i];
         };
-        if (a == "--state") state = next();
-        else if (a == "--listen") listen_port = std::stoi(next());
-        else if (a == "--network") network = next();
-        else if (a == "--registry") registry_url = next();
-        else if (a == "--registry-user") registry_user = next();
-        else if (a == "--registry-password-file") registry_password_file = next();
-        else if (a == "--default-app") default_app = next();
-        else if (a == "--start-timeout-ms") start_timeout_ms = std::stoi(next());
-        else if (a == "--define") apps.push_back(parse_define(next()));
-        else if (a == "--dev-apps") dev_apps = next();
-        else die("unknown argument " + a);
+        if (a == "--state")
+            state = next();
+        else if (a == "--listen")
+            listen_port = std::stoi(next());
+        else if (a == "--network")
+            network = next();
+        else if (a == "--registry")
+            registry_url = next();
+        else if (a == "--registry-user")
+            registry_user = next();
+        else if (a == "--registry-password-file")
+            registry_password_file = next();
+        else if (a == "--default-app")
+            default_app = next();
+        else if (a == "--start-timeout-ms")
+            start_timeout_ms = std::stoi(next());
+        else if (a == "--define")
+            apps.push_back(parse_define(next()));
+        else if (a == "--dev-apps")
+            dev_apps = next();
+        else
+            die("unknown argument " + a);
     }
-    if (state.empty() || (apps.empty() && dev_apps.empty())) die("usage: --state DIR --define name=...,image=... (see the source)");
+    if (state.empty() || (apps.empty() && dev_apps.empty()))
+        die("usage: --state DIR --define name=...,image=... (see the source)");
     if (auto st = make_dirs(state, 0700); !st) die(st.error().message);
 
     sigset_t set;
@@ -178,7 +206,9 @@ int main(int argc, char** argv) {
     mo.start_timeout = std::chrono::milliseconds(start_timeout_ms);
     mo.platform_id = "driver-" + std::to_string(::getpid());
     InstanceManager manager(docker, SystemClock::instance(), mo, [](const ManagerEvent& e) {
-        const char* level = e.level == ManagerEvent::Level::Error ? "error" : e.level == ManagerEvent::Level::Warning ? "warning" : "info";
+        const char* level = e.level == ManagerEvent::Level::Error     ? "error"
+                            : e.level == ManagerEvent::Level::Warning ? "warning"
+                                                                      : "info";
         std::cerr << "[" << level << "] app=" << e.app_id << " tenant=" << e.tenant_id << " instance=" << e.instance_id
                   << ": " << e.message << std::endl;
     });
@@ -191,13 +221,17 @@ int main(int argc, char** argv) {
                         [](const std::string& line) { std::cerr << line << std::endl; });
     if (auto st = server.start(); !st) die(st.error().message);
 
-    nlohmann::json ready = {{"router_port", server.port()}, {"registry", registry->host()},
-                            {"username", registry->username()},
-                            {"password_file", registry->started_by_us() ? join_path(join_path(state, "registry"), "password")
-                                                                        : registry_password_file},
-                            {"pid", ::getpid()}};
-    if (auto st = write_file_atomic(join_path(state, "ready.json"), ready.dump() + "\n", 0600); !st) die(st.error().message);
-    std::cerr << "router-driver: router on 127.0.0.1:" << server.port() << ", registry " << registry->host() << std::endl;
+    nlohmann::json ready = {
+        {"router_port", server.port()},
+        {"registry", registry->host()},
+        {"username", registry->username()},
+        {"password_file",
+         registry->started_by_us() ? join_path(join_path(state, "registry"), "password") : registry_password_file},
+        {"pid", ::getpid()}};
+    if (auto st = write_file_atomic(join_path(state, "ready.json"), ready.dump() + "\n", 0600); !st)
+        die(st.error().message);
+    std::cerr << "router-driver: router on 127.0.0.1:" << server.port() << ", registry " << registry->host()
+              << std::endl;
 
     int sig = 0;
     sigwait(&set, &sig);

@@ -50,14 +50,31 @@ struct Sha1 {
         uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
         for (int i = 0; i < 80; ++i) {
             uint32_t f, k;
-            if (i < 20) { f = (b & c) | (~b & d); k = 0x5A827999; }
-            else if (i < 40) { f = b ^ c ^ d; k = 0x6ED9EBA1; }
-            else if (i < 60) { f = (b & c) | (b & d) | (c & d); k = 0x8F1BBCDC; }
-            else { f = b ^ c ^ d; k = 0xCA62C1D6; }
+            if (i < 20) {
+                f = (b & c) | (~b & d);
+                k = 0x5A827999;
+            } else if (i < 40) {
+                f = b ^ c ^ d;
+                k = 0x6ED9EBA1;
+            } else if (i < 60) {
+                f = (b & c) | (b & d) | (c & d);
+                k = 0x8F1BBCDC;
+            } else {
+                f = b ^ c ^ d;
+                k = 0xCA62C1D6;
+            }
             uint32_t t = rol(a, 5) + f + e + k + w[i];
-            e = d; d = c; c = rol(b, 30); b = a; a = t;
+            e = d;
+            d = c;
+            c = rol(b, 30);
+            b = a;
+            a = t;
         }
-        h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
+        h[0] += a;
+        h[1] += b;
+        h[2] += c;
+        h[3] += d;
+        h[4] += e;
     }
     std::string digest(const std::string& msg) {
         std::string m = msg;
@@ -78,15 +95,24 @@ std::string base64(const std::string& in) {
     std::string out;
     size_t i = 0;
     for (; i + 2 < in.size(); i += 3) {
-        uint32_t v = uint32_t((unsigned char)in[i]) << 16 | uint32_t((unsigned char)in[i + 1]) << 8 | (unsigned char)in[i + 2];
-        out += t[v >> 18]; out += t[(v >> 12) & 63]; out += t[(v >> 6) & 63]; out += t[v & 63];
+        uint32_t v =
+            uint32_t((unsigned char)in[i]) << 16 | uint32_t((unsigned char)in[i + 1]) << 8 | (unsigned char)in[i + 2];
+        out += t[v >> 18];
+        out += t[(v >> 12) & 63];
+        out += t[(v >> 6) & 63];
+        out += t[v & 63];
     }
     if (i + 1 == in.size()) {
         uint32_t v = uint32_t((unsigned char)in[i]) << 16;
-        out += t[v >> 18]; out += t[(v >> 12) & 63]; out += "==";
+        out += t[v >> 18];
+        out += t[(v >> 12) & 63];
+        out += "==";
     } else if (i + 2 == in.size()) {
         uint32_t v = uint32_t((unsigned char)in[i]) << 16 | uint32_t((unsigned char)in[i + 1]) << 8;
-        out += t[v >> 18]; out += t[(v >> 12) & 63]; out += t[(v >> 6) & 63]; out += '=';
+        out += t[v >> 18];
+        out += t[(v >> 12) & 63];
+        out += t[(v >> 6) & 63];
+        out += '=';
     }
     return out;
 }
@@ -94,9 +120,15 @@ std::string base64(const std::string& in) {
 std::string json_escape(const std::string& s) {
     std::string o;
     for (unsigned char c : s) {
-        if (c == '"' || c == '\\') { o += '\\'; o += char(c); }
-        else if (c < 0x20) { char b[8]; std::snprintf(b, sizeof b, "\\u%04x", c); o += b; }
-        else o += char(c);
+        if (c == '"' || c == '\\') {
+            o += '\\';
+            o += char(c);
+        } else if (c < 0x20) {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\u%04x", c);
+            o += b;
+        } else
+            o += char(c);
     }
     return o;
 }
@@ -200,12 +232,16 @@ void websocket_echo(Conn& c) {
         if (masked)
             for (size_t i = 0; i < payload.size(); ++i) payload[i] = char(payload[i] ^ mask[i % 4]);
         unsigned reply_op = op;
-        if (op == 0x8) reply_op = 0x8;       // close: echo it back and stop
-        else if (op == 0x9) reply_op = 0xA;  // ping -> pong
-        else if (op == 0xA) continue;
+        if (op == 0x8)
+            reply_op = 0x8;  // close: echo it back and stop
+        else if (op == 0x9)
+            reply_op = 0xA;  // ping -> pong
+        else if (op == 0xA)
+            continue;
         std::string frame;
         frame.push_back(char(0x80 | reply_op));
-        if (payload.size() < 126) frame.push_back(char(payload.size()));
+        if (payload.size() < 126)
+            frame.push_back(char(payload.size()));
         else if (payload.size() < 65536) {
             frame.push_back(char(126));
             frame.push_back(char(payload.size() >> 8));
@@ -261,7 +297,10 @@ void serve(int fd) {
         r.path = r.target.substr(0, q);
         r.query = q == std::string::npos ? "" : r.target.substr(q + 1);
         for (;;) {
-            if (!c.read_line(line)) { ::close(fd); return; }
+            if (!c.read_line(line)) {
+                ::close(fd);
+                return;
+            }
             if (line.empty()) break;
             size_t colon = line.find(':');
             if (colon == std::string::npos) continue;
@@ -273,9 +312,12 @@ void serve(int fd) {
         bool keep_alive = lower(r.header("connection")).find("close") == std::string::npos && r.version == "HTTP/1.1";
 
         if (lower(r.header("upgrade")) == "websocket") {
-            std::string accept = base64(Sha1().digest(r.header("sec-websocket-key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"));
-            std::string head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                               "Sec-WebSocket-Accept: " + accept + "\r\nX-Instance-Id: " + g_instance + "\r\n\r\n";
+            std::string accept =
+                base64(Sha1().digest(r.header("sec-websocket-key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"));
+            std::string head =
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Accept: " +
+                accept + "\r\nX-Instance-Id: " + g_instance + "\r\n\r\n";
             if (c.send_all(head)) websocket_echo(c);
             break;
         }
@@ -299,21 +341,25 @@ void serve(int fd) {
         if (r.path == "/big") {
             unsigned long long n = std::strtoull(query_param(r.query, "bytes").c_str(), nullptr, 10);
             if (n > (1ull << 30)) n = 1ull << 30;
-            std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-                               std::to_string(n) + "\r\n\r\n";
+            std::string head =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + std::to_string(n) +
+                "\r\n\r\n";
             if (!c.send_all(head)) break;
             std::string chunk(65536, 'x');
             while (n > 0) {
                 size_t k = n < chunk.size() ? size_t(n) : chunk.size();
-                if (!c.send_all(chunk.data(), k)) { ::close(fd); return; }
+                if (!c.send_all(chunk.data(), k)) {
+                    ::close(fd);
+                    return;
+                }
                 n -= k;
             }
             if (!keep_alive) break;
             continue;
         }
-        std::string j = "{\"instance_id\":\"" + json_escape(g_instance) + "\",\"tenant_id\":\"" + json_escape(g_tenant) +
-                        "\",\"pid\":" + std::to_string(::getpid()) + ",\"started_at\":\"" + g_started +
-                        "\",\"requests\":" + std::to_string(g_requests.load()) + ",\"method\":\"" +
+        std::string j = "{\"instance_id\":\"" + json_escape(g_instance) + "\",\"tenant_id\":\"" +
+                        json_escape(g_tenant) + "\",\"pid\":" + std::to_string(::getpid()) + ",\"started_at\":\"" +
+                        g_started + "\",\"requests\":" + std::to_string(g_requests.load()) + ",\"method\":\"" +
                         json_escape(r.method) + "\",\"path\":\"" + json_escape(r.path) + "\",\"query\":\"" +
                         json_escape(r.query) + "\",\"body_bytes\":" + std::to_string(body.size()) + ",\"headers\":{";
         bool first = true;
@@ -330,7 +376,9 @@ void serve(int fd) {
 
 }  // namespace
 
-void on_term(int) { std::_Exit(0); }
+void on_term(int) {
+    std::_Exit(0);
+}
 
 int main() {
     ::signal(SIGPIPE, SIG_IGN);
@@ -340,8 +388,9 @@ int main() {
     ::gethostname(host, sizeof host - 1);
     g_instance = env_or("TENANTCTL_INSTANCE_ID", host);
     g_tenant = env_or("TENANTCTL_TENANT_ID", "");
-    g_started = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch()).count());
+    g_started = std::to_string(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
     int port = std::atoi(env_or("PORT", "8080").c_str());
     std::string addr = env_or("TENANTCTL_LISTEN_ADDR", "127.0.0.1");
 

@@ -92,14 +92,17 @@ std::string same_jsonc(int& lines) {
     line("  },");
     line("  \"kv_namespaces\": [");
     for (int i = 0; i < 150; ++i)
-        line("    { \"binding\": \"KV_" + n(i) + "\", \"id\": \"" + std::string(32, static_cast<char>('a' + i % 6)) + "\" },");
+        line("    { \"binding\": \"KV_" + n(i) + "\", \"id\": \"" + std::string(32, static_cast<char>('a' + i % 6)) +
+             "\" },");
     line("  ],");
     line("  \"r2_buckets\": [");
-    for (int i = 0; i < 100; ++i) line("    { \"binding\": \"R2_" + n(i) + "\", \"bucket_name\": \"bucket-" + n(i) + "\" },");
+    for (int i = 0; i < 100; ++i)
+        line("    { \"binding\": \"R2_" + n(i) + "\", \"bucket_name\": \"bucket-" + n(i) + "\" },");
     line("  ],");
     line("  \"durable_objects\": {");
     line("    \"bindings\": [");
-    for (int i = 0; i < 40; ++i) line("      { \"name\": \"DO_" + n(i) + "\", \"class_name\": \"Class" + n(i) + "\" },");
+    for (int i = 0; i < 40; ++i)
+        line("      { \"name\": \"DO_" + n(i) + "\", \"class_name\": \"Class" + n(i) + "\" },");
     line("    ],");
     line("  },");
     std::string classes;
@@ -107,8 +110,9 @@ std::string same_jsonc(int& lines) {
     line("  \"migrations\": [{ \"tag\": \"v1\", \"new_sqlite_classes\": [" + classes + "] }],");
     line("  \"containers\": [");
     for (int i = 0; i < 40; ++i)
-        line("    { \"class_name\": \"Class" + n(i) + "\", \"image\": \"registry.example.com/acme/app-" + n(i) + ":1." + n(i) +
-             "\", \"max_instances\": " + n(5 + i) + ", \"instance_type\": \"standard-1\", \"rollout_step_percentage\": [10, 50, 100] },");
+        line("    { \"class_name\": \"Class" + n(i) + "\", \"image\": \"registry.example.com/acme/app-" + n(i) + ":1." +
+             n(i) + "\", \"max_instances\": " + n(5 + i) +
+             ", \"instance_type\": \"standard-1\", \"rollout_step_percentage\": [10, 50, 100] },");
     line("  ],");
     line("  \"env\": {");
     // As many environments as the TOML file has, each with workers_dev and 40 vars.
@@ -139,7 +143,8 @@ std::string big_jsonc(int& lines) {
     };
     line("  \"name\": \"bench-app\", \"main\": \"src/index.js\", \"compatibility_date\": \"2025-06-01\",");
     line("  \"vars\": {");
-    for (int i = 0; i < 700; ++i) line("    \"VAR_" + std::to_string(i) + "\": \"value " + std::to_string(i) + "\", // note");
+    for (int i = 0; i < 700; ++i)
+        line("    \"VAR_" + std::to_string(i) + "\": \"value " + std::to_string(i) + "\", // note");
     line("  },");
     line("  \"kv_namespaces\": [");
     for (int i = 0; i < 600; ++i) line("    { \"binding\": \"KV_" + std::to_string(i) + "\", \"id\": \"abc\" },");
@@ -157,7 +162,7 @@ std::string big_jsonc(int& lines) {
 }
 
 double cpu_ms() {
-    timespec ts {};
+    timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) * 1000.0 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
@@ -235,18 +240,20 @@ int main(int argc, char** argv) {
     fs::path same_j = make_project(root, "same-jsonc", "wrangler.jsonc", same_jsonc(same_lines));
     fs::path min_t = make_project(root, "min-toml", "wrangler.toml",
                                   "name = \"min\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-06-01\"\n");
-    fs::path min_j = make_project(root, "min-jsonc", "wrangler.jsonc",
-                                  "{ \"name\": \"min\", \"main\": \"src/index.js\", \"compatibility_date\": \"2025-06-01\" }\n");
+    fs::path min_j =
+        make_project(root, "min-jsonc", "wrangler.jsonc",
+                     "{ \"name\": \"min\", \"main\": \"src/index.js\", \"compatibility_date\": \"2025-06-01\" }\n");
 
     Figures bt = measure(big_t, iterations), mt = measure(min_t, iterations * 5);
     Figures bj = measure(big_j, iterations), mj = measure(min_j, iterations * 5);
     auto report = [](const char* what, int lines, const Figures& big, const Figures& min) {
-        std::printf("config parse+validate, %d-line %s: %.3f ms/parse wall, %.3f ms CPU (%d runs, %zu errors, %zu warnings; "
-                    "target < 2 ms)\n",
-                    lines, what, big.ms_per_parse, big.cpu_ms_per_parse, big.iterations, big.errors, big.warnings);
+        std::printf(
+            "config parse+validate, %d-line %s: %.3f ms/parse wall, %.3f ms CPU (%d runs, %zu errors, %zu warnings; "
+            "target < 2 ms)\n",
+            lines, what, big.ms_per_parse, big.cpu_ms_per_parse, big.iterations, big.errors, big.warnings);
         std::string format(what, std::strcspn(what, " "));
-        std::printf("  baseline minimal %s: %.3f ms/parse wall, %.3f ms CPU -> ratio %.1fx wall, %.1fx CPU\n", format.c_str(),
-                    min.ms_per_parse, min.cpu_ms_per_parse, big.ms_per_parse / min.ms_per_parse,
+        std::printf("  baseline minimal %s: %.3f ms/parse wall, %.3f ms CPU -> ratio %.1fx wall, %.1fx CPU\n",
+                    format.c_str(), min.ms_per_parse, min.cpu_ms_per_parse, big.ms_per_parse / min.ms_per_parse,
                     big.cpu_ms_per_parse / min.cpu_ms_per_parse);
     };
     Figures sj = measure(same_j, iterations);

@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
                 "Content-Type: application/javascript+module\r\n\r\nexport default { fetch() { return new Response(\"" +
                 name + "\") } }\r\n--bb--\r\n";
             http::request<http::string_body> req(
-                http::verb::put, "/client/v4/accounts/" + account + "/workers/dispatch/namespaces/" + ns + "/scripts/" + name, 11);
+                http::verb::put,
+                "/client/v4/accounts/" + account + "/workers/dispatch/namespaces/" + ns + "/scripts/" + name, 11);
             req.set(http::field::host, "127.0.0.1");
             req.set(http::field::authorization, "Bearer " + token);
             req.set(http::field::content_type, "multipart/form-data; boundary=bb");

@@ -29,11 +29,13 @@ int main(int argc, char** argv) {
     auto dir = std::filesystem::temp_directory_path() / ("tenantctl-plan-bench-" + random_hex(6));
     std::filesystem::create_directories(dir);
     std::ofstream(dir / "tenant.mjs") << "export default { fetch() { return new Response('x') } }\n";
-    std::string text = "namespace: bench\nscript: ./tenant.mjs\nplans:\n  free: { cpu_ms: 10, subrequests: 5 }\n"
-                       "defaults: { plan: free, tags: [fleet, bench], secrets: { API_KEY: { env: K } } }\ntenants:\n";
+    std::string text =
+        "namespace: bench\nscript: ./tenant.mjs\nplans:\n  free: { cpu_ms: 10, subrequests: 5 }\n"
+        "defaults: { plan: free, tags: [fleet, bench], secrets: { API_KEY: { env: K } } }\ntenants:\n";
     for (int i = 0; i < n; ++i) {
         std::string id = "t-" + std::to_string(i);
-        text += "  - { id: " + id + ", tags: [c" + std::to_string(i) + "], vars: { TENANT: " + id + " }, isolate: [kv] }\n";
+        text +=
+            "  - { id: " + id + ", tags: [c" + std::to_string(i) + "], vars: { TENANT: " + id + " }, isolate: [kv] }\n";
     }
 
     auto t0 = std::chrono::steady_clock::now();
@@ -64,13 +66,15 @@ int main(int argc, char** argv) {
 
     t0 = std::chrono::steady_clock::now();
     size_t bytes = 0;
-    for (const auto& p : create_plan) bytes += upload_metadata(*f, *src, *p.spec, p.desired, {{"kv", "id"}}, {{"API_KEY", "v"}}).dump().size();
+    for (const auto& p : create_plan)
+        bytes += upload_metadata(*f, *src, *p.spec, p.desired, {{"kv", "id"}}, {{"API_KEY", "v"}}).dump().size();
     double meta_ms = ms_since(t0);
 
     std::printf("tenants plan bench, %d tenants\n", n);
     std::printf("  parse tenants.yaml      : %8.1f ms (baseline)\n", parse_ms);
     std::printf("  plan, all new           : %8.1f ms (%.2fx parse)\n", plan_new_ms, plan_new_ms / parse_ms);
-    std::printf("  plan, all unchanged     : %8.1f ms (%.2fx parse), %zu unchanged\n", plan_noop_ms, plan_noop_ms / parse_ms, unchanged);
+    std::printf("  plan, all unchanged     : %8.1f ms (%.2fx parse), %zu unchanged\n", plan_noop_ms,
+                plan_noop_ms / parse_ms, unchanged);
     std::printf("  upload metadata, all    : %8.1f ms (%.2fx parse), %zu bytes\n", meta_ms, meta_ms / parse_ms, bytes);
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);

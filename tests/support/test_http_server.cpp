@@ -68,9 +68,13 @@ TestHttpServer::TestHttpServer() {
     m_accept = std::thread([this] { accept_loop(); });
 }
 
-TestHttpServer::~TestHttpServer() { stop(); }
+TestHttpServer::~TestHttpServer() {
+    stop();
+}
 
-std::string TestHttpServer::url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+std::string TestHttpServer::url() const {
+    return "http://127.0.0.1:" + std::to_string(m_port);
+}
 
 void TestHttpServer::on(const std::string& method, const std::string& path, std::vector<ScriptedResponse> responses) {
     std::lock_guard lock(m_mutex);
@@ -184,21 +188,36 @@ static void send_all(int fd, const std::string& data) {
 
 static const char* reason(int status) {
     switch (status) {
-        case 200: return "OK";
-        case 201: return "Created";
-        case 204: return "No Content";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 408: return "Request Timeout";
-        case 409: return "Conflict";
-        case 429: return "Too Many Requests";
-        case 500: return "Internal Server Error";
-        case 502: return "Bad Gateway";
-        case 503: return "Service Unavailable";
-        case 504: return "Gateway Timeout";
-        default: return "Status";
+        case 200:
+            return "OK";
+        case 201:
+            return "Created";
+        case 204:
+            return "No Content";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 408:
+            return "Request Timeout";
+        case 409:
+            return "Conflict";
+        case 429:
+            return "Too Many Requests";
+        case 500:
+            return "Internal Server Error";
+        case 502:
+            return "Bad Gateway";
+        case 503:
+            return "Service Unavailable";
+        case 504:
+            return "Gateway Timeout";
+        default:
+            return "Status";
     }
 }
 

@@ -16,9 +16,9 @@ namespace tenantctl::testing {
 
 struct RecordedRequest {
     std::string method;
-    std::string target;  // path + query, as sent
-    std::string path;    // without the query
-    std::string query;   // without '?'
+    std::string target;                          // path + query, as sent
+    std::string path;                            // without the query
+    std::string query;                           // without '?'
     std::map<std::string, std::string> headers;  // lower-case names
     std::string body;
     std::string header(const std::string& name) const;

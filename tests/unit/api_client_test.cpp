@@ -13,10 +13,10 @@
 
 using namespace tenantctl;
 using namespace tenantctl::api;
+using nlohmann::json;
 using tenantctl::testing::RecordedRequest;
 using tenantctl::testing::ScriptedResponse;
 using tenantctl::testing::TestHttpServer;
-using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
@@ -52,8 +52,9 @@ TEST_CASE("api pagination: page/per_page stops at total_count over three pages")
     s.on("GET", "/client/v4/accounts", [](const RecordedRequest& r) {
         int page = std::stoi(r.param("page"));
         int per = std::stoi(r.param("per_page"));
-        return ScriptedResponse::envelope(items((page - 1) * per, std::min(page * per, 120)),
-                                          json{{"page", page}, {"per_page", per}, {"count", 50}, {"total_count", 120}}.dump());
+        return ScriptedResponse::envelope(
+            items((page - 1) * per, std::min(page * per, 120)),
+            json{{"page", page}, {"per_page", per}, {"count", 50}, {"total_count", 120}}.dump());
     });
     FakeClock clock;
     ApiClient c(opts(s, clock));
@@ -86,9 +87,12 @@ TEST_CASE("api pagination: cursor over three pages (KV keys)") {
         std::string cur = r.param("cursor");
         CHECK(r.param("limit") == "1000");
         CHECK(r.param("prefix") == "user:");
-        if (cur.empty()) return ScriptedResponse::envelope(R"([{"name":"user:1"},{"name":"user:2"}])", R"({"count":2,"cursor":"c2"})");
+        if (cur.empty())
+            return ScriptedResponse::envelope(R"([{"name":"user:1"},{"name":"user:2"}])",
+                                              R"({"count":2,"cursor":"c2"})");
         if (cur == "c2") return ScriptedResponse::envelope(R"([{"name":"user:3"}])", R"({"count":1,"cursor":"c3"})");
-        return ScriptedResponse::envelope(R"([{"name":"user:4","expiration":1700000000}])", R"({"count":1,"cursor":""})");
+        return ScriptedResponse::envelope(R"([{"name":"user:4","expiration":1700000000}])",
+                                          R"({"count":1,"cursor":""})");
     });
     FakeClock clock;
     ApiClient c(opts(s, clock));
@@ -125,7 +129,9 @@ TEST_CASE("api pagination: page token over three pages") {
         std::string tok = r.param("page_token");
         CHECK(r.param("per_page") == "2");
         if (tok.empty()) return ScriptedResponse::envelope(items(0, 2), R"({"per_page":2,"next_page_token":"t2"})");
-        if (tok == "t2") return ScriptedResponse::envelope(items(2, 4), R"({"per_page":2,"page_token":"t2","next_page_token":"t3"})");
+        if (tok == "t2")
+            return ScriptedResponse::envelope(items(2, 4),
+                                              R"({"per_page":2,"page_token":"t2","next_page_token":"t3"})");
         return ScriptedResponse::envelope(items(4, 5), R"({"per_page":2,"page_token":"t3"})");
     });
     FakeClock clock;
@@ -160,9 +166,11 @@ TEST_CASE("api envelope: errors become typed errors with hints") {
          {ScriptedResponse::api_error(404, 10092, "workers.api.error.script_not_found")});
     s.on("GET", "/client/v4/user/tokens/verify", {ScriptedResponse::api_error(401, 1000, "Invalid API Token")});
     s.on("GET", "/client/v4/accounts/a/r2/buckets/b", {ScriptedResponse::api_error(404, 10006, "bucket not found")});
-    s.on("POST", "/client/v4/accounts/a/workers/dispatch/namespaces", {ScriptedResponse::api_error(409, 100, "exists")});
+    s.on("POST", "/client/v4/accounts/a/workers/dispatch/namespaces",
+         {ScriptedResponse::api_error(409, 100, "exists")});
     s.on("GET", "/client/v4/accounts/a/workers/dispatch/namespaces/weird",
-         {ScriptedResponse::json(200, R"({"success":false,"errors":[{"code":7003,"message":"No route"}],"messages":[],"result":null})")});
+         {ScriptedResponse::json(
+             200, R"({"success":false,"errors":[{"code":7003,"message":"No route"}],"messages":[],"result":null})")});
     FakeClock clock;
     ApiClient c(opts(s, clock));
 
@@ -197,7 +205,8 @@ TEST_CASE("api envelope: bare bulk-delete object and non-envelope bodies") {
     TestHttpServer s;
     s.on("DELETE", "/client/v4/accounts/a/workers/dispatch/namespaces/ns/scripts", [](const RecordedRequest& r) {
         CHECK(r.param("tags") == "plan:free:yes");
-        return ScriptedResponse::json(200, R"({"deleted":[{"id":"s1"},{"id":"s2"}],"deleted_count":2,"has_more":false})");
+        return ScriptedResponse::json(200,
+                                      R"({"deleted":[{"id":"s1"},{"id":"s2"}],"deleted_count":2,"has_more":false})");
     });
     s.on("GET", "/client/v4/accounts/a/storage/kv/namespaces/n/values/k%2F1",
          {ScriptedResponse{200, {{"Content-Type", "application/octet-stream"}}, std::string("raw\0bytes", 9)}});
@@ -241,7 +250,8 @@ TEST_CASE("api wrappers send the documented requests") {
           json::parse(R"({"secrets":{"A":{"name":"A","text":"1","type":"secret_text"},"GONE":null}})"));
 
     REQUIRE(c.delete_secret(acct, "MY KEY").ok());
-    CHECK(s.requests().back().target == "/client/v4/accounts/a/workers/scripts/worker/secrets/MY%20KEY?url_encoded=true");
+    CHECK(s.requests().back().target ==
+          "/client/v4/accounts/a/workers/scripts/worker/secrets/MY%20KEY?url_encoded=true");
 
     REQUIRE(c.rename_dispatch_namespace("a", "old", "new").ok());
     r = s.requests().back();
@@ -299,7 +309,8 @@ TEST_CASE("api account discovery") {
     CHECK(r.error().hint.find("--account-id") != std::string::npos);
 
     TestHttpServer one;
-    one.on("GET", "/client/v4/accounts", {ScriptedResponse::envelope("[]", R"({"page":1,"per_page":50,"total_count":0})")});
+    one.on("GET", "/client/v4/accounts",
+           {ScriptedResponse::envelope("[]", R"({"page":1,"per_page":50,"total_count":0})")});
     one.on("GET", "/client/v4/memberships",
            {ScriptedResponse::envelope(R"([{"id":"m1","status":"accepted","account":{"id":"a9","name":"Nine"}}])",
                                        R"({"page":1,"per_page":50,"total_count":1})")});
@@ -329,8 +340,9 @@ TEST_CASE("api connection resolution and profiles") {
     CHECK((st.st_mode & 0777) == 0600);
     auto text = read_file(profile_path(env, "default"));
     REQUIRE(text.ok());
-    CHECK(json::parse(*text) ==
-          json{{"api_url", "http://127.0.0.1:9/client/v4/"}, {"api_token", "profile-token-1234"}, {"account_id", "acc-from-profile"}});
+    CHECK(json::parse(*text) == json{{"api_url", "http://127.0.0.1:9/client/v4/"},
+                                     {"api_token", "profile-token-1234"},
+                                     {"account_id", "acc-from-profile"}});
 
     auto viaprof = resolve_connection({}, env);
     REQUIRE(viaprof.ok());
@@ -392,7 +404,8 @@ TEST_CASE("api secrets bulk input: JSON and .env") {
     CHECK(j->at("B") == std::optional<std::string>("two words"));
     CHECK_FALSE(j->at("GONE").has_value());
 
-    auto e = parse_secrets_input("# comment\nexport A=1\nB = \"quoted # not comment\"\nC='single'\nD=plain # trailing\n\n", ".env");
+    auto e = parse_secrets_input(
+        "# comment\nexport A=1\nB = \"quoted # not comment\"\nC='single'\nD=plain # trailing\n\n", ".env");
     REQUIRE(e.ok());
     CHECK(e->at("A") == std::optional<std::string>("1"));
     CHECK(e->at("B") == std::optional<std::string>("quoted # not comment"));
@@ -415,7 +428,8 @@ TEST_CASE("api secrets bulk input: JSON and .env") {
 }
 
 TEST_CASE("api multipart bodies") {
-    auto m = build_multipart({{"metadata", "", "", "{}"}, {"a.js", "a.js", "application/javascript+module", "x"}}, "BOUND");
+    auto m =
+        build_multipart({{"metadata", "", "", "{}"}, {"a.js", "a.js", "application/javascript+module", "x"}}, "BOUND");
     CHECK(m.content_type() == "multipart/form-data; boundary=BOUND");
     CHECK(m.data ==
           "--BOUND\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{}\r\n"

@@ -61,7 +61,7 @@ TEST_CASE("api Retry-After parsing and backoff") {
 
     RetryPolicy p;  // 500 ms base, 8 s cap
     CHECK(backoff_delay(p, 0, 0.999999) <= 500ms);
-    CHECK(backoff_delay(p, 2, 0.5) == 1000ms);  // 0.5 * 2000
+    CHECK(backoff_delay(p, 2, 0.5) == 1000ms);   // 0.5 * 2000
     CHECK(backoff_delay(p, 10, 0.5) == 4000ms);  // capped at 8 s, half of it
     CHECK(backoff_delay(p, 3, 0.0) == 0ms);
 }
@@ -69,7 +69,8 @@ TEST_CASE("api Retry-After parsing and backoff") {
 TEST_CASE("api: 503 then 200 is exactly two requests, with a jittered backoff on the fake clock") {
     TestHttpServer s;
     s.on("GET", "/user/tokens/verify",
-         {ScriptedResponse::api_error(503, 1000, "busy"), ScriptedResponse::envelope(R"({"id":"t1","status":"active"})")});
+         {ScriptedResponse::api_error(503, 1000, "busy"),
+          ScriptedResponse::envelope(R"({"id":"t1","status":"active"})")});
     FakeClock clock;
     ApiClient c(test_options(s, clock));
     auto r = c.verify_token();
@@ -123,8 +124,9 @@ TEST_CASE("api: a reset connection is retried") {
 
 TEST_CASE("api: a POST that got a 500 is not retried") {
     TestHttpServer s;
-    s.on("POST", "/accounts/acc1/workers/dispatch/namespaces",
-         {ScriptedResponse::api_error(500, 10001, "internal"), ScriptedResponse::envelope(R"({"namespace_name":"x"})")});
+    s.on(
+        "POST", "/accounts/acc1/workers/dispatch/namespaces",
+        {ScriptedResponse::api_error(500, 10001, "internal"), ScriptedResponse::envelope(R"({"namespace_name":"x"})")});
     FakeClock clock;
     ApiClient c(test_options(s, clock));
     auto r = c.create_dispatch_namespace("acc1", "x");
@@ -205,8 +207,9 @@ TEST_CASE("api: the total timeout stops retrying") {
 TEST_CASE("api: every request carries the auth header and the user agent") {
     TestHttpServer s;
     s.on("GET", "/user/tokens/verify", {ScriptedResponse::envelope(R"({"id":"t1","status":"active"})")});
-    s.on("GET", "/accounts", {ScriptedResponse::envelope(R"([{"id":"a1","name":"One"}])",
-                                                         R"({"page":1,"per_page":50,"count":1,"total_count":1})")});
+    s.on("GET", "/accounts",
+         {ScriptedResponse::envelope(R"([{"id":"a1","name":"One"}])",
+                                     R"({"page":1,"per_page":50,"count":1,"total_count":1})")});
     FakeClock clock;
     ApiClient c(test_options(s, clock));
     REQUIRE(c.verify_token().ok());
@@ -273,7 +276,8 @@ TEST_CASE("api token bucket is shared by concurrent requests") {
     // time for all, so how many of the other 35 found a refilled token depends on scheduling.)
     CHECK(clock.sleeps().size() >= 1);
     CHECK(clock.sleeps().size() <= 35);
-    auto moved = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - Clock::time_point(std::chrono::hours(1)));
+    auto moved =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - Clock::time_point(std::chrono::hours(1)));
     CHECK(moved.count() >= 6900);
 }
 

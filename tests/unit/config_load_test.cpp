@@ -20,7 +20,6 @@ struct TempDir : tenantctl::testing::TempDir {
     TempDir() : tenantctl::testing::TempDir("tenantctl-config-test") {}
 };
 
-
 LoadedConfig load_in(const TempDir& d, std::optional<std::string> env = std::nullopt, std::string config = {}) {
     LoadOptions o;
     o.cwd = d.str();
@@ -30,12 +29,16 @@ LoadedConfig load_in(const TempDir& d, std::optional<std::string> env = std::nul
 }
 
 // All diagnostics rendered as the CLI prints them (source line and caret included).
-std::string rendered(const LoadedConfig& c, const std::vector<Diagnostic>& ds) { return render_diagnostics(ds, c.source()); }
+std::string rendered(const LoadedConfig& c, const std::vector<Diagnostic>& ds) {
+    return render_diagnostics(ds, c.source());
+}
 
 int count_not_inherited(const LoadedConfig& c) {
     int n = 0;
     for (const auto& w : c.warnings)
-        for (size_t p = w.message.find("not inherited"); p != std::string::npos; p = w.message.find("not inherited", p + 1)) ++n;
+        for (size_t p = w.message.find("not inherited"); p != std::string::npos;
+             p = w.message.find("not inherited", p + 1))
+            ++n;
     return n;
 }
 
@@ -196,29 +199,30 @@ TEST_CASE("config: every problem of a TOML file in one run, rendered with positi
             "max_instances = -1\n");
     auto c = load_in(d);
     CHECK(c.config.is_null());
-    CHECK(rendered(c, c.errors) ==
-          "wrangler.toml:1:8: error: Expected \"name\" to be of type string, alphanumeric and lowercase with dashes only "
-          "but got \"Bad Name\".\n"
-          "  1 | name = \"Bad Name\"\n"
-          "    |        ^\n"
-          "  hint: try \"bad-name\" (worker names are lowercase letters, digits, - and _)\n"
-          "wrangler.toml:2:22: error: \"compatibility_date\" field should be a valid ISO-8601 date (YYYY-MM-DD), but got "
-          "\"2025-13-01\".\n"
-          "  2 | compatibility_date = \"2025-13-01\"\n"
-          "    |                      ^\n"
-          "  hint: for example \"2025-06-01\"\n"
-          "wrangler.toml:3:15: error: Expected \"workers_dev\" to be of type boolean but got \"yes\".\n"
-          "  3 | workers_dev = \"yes\"\n"
-          "    |               ^\n"
-          "wrangler.toml:7:9: error: The image \"nonexistent\" does not appear to be a valid path to a Dockerfile, or a "
-          "valid image registry path:\n"
-          "If this is an image registry path, it needs to include at least a tag ':' (e.g: docker.io/httpd:1)\n"
-          "  7 | image = \"nonexistent\"\n"
-          "    |         ^\n"
-          "  hint: no file ./nonexistent exists either\n"
-          "wrangler.toml:8:17: error: \"containers.max_instances\" field should be a positive number, but got -1\n"
-          "  8 | max_instances = -1\n"
-          "    |                 ^\n");
+    CHECK(
+        rendered(c, c.errors) ==
+        "wrangler.toml:1:8: error: Expected \"name\" to be of type string, alphanumeric and lowercase with dashes only "
+        "but got \"Bad Name\".\n"
+        "  1 | name = \"Bad Name\"\n"
+        "    |        ^\n"
+        "  hint: try \"bad-name\" (worker names are lowercase letters, digits, - and _)\n"
+        "wrangler.toml:2:22: error: \"compatibility_date\" field should be a valid ISO-8601 date (YYYY-MM-DD), but got "
+        "\"2025-13-01\".\n"
+        "  2 | compatibility_date = \"2025-13-01\"\n"
+        "    |                      ^\n"
+        "  hint: for example \"2025-06-01\"\n"
+        "wrangler.toml:3:15: error: Expected \"workers_dev\" to be of type boolean but got \"yes\".\n"
+        "  3 | workers_dev = \"yes\"\n"
+        "    |               ^\n"
+        "wrangler.toml:7:9: error: The image \"nonexistent\" does not appear to be a valid path to a Dockerfile, or a "
+        "valid image registry path:\n"
+        "If this is an image registry path, it needs to include at least a tag ':' (e.g: docker.io/httpd:1)\n"
+        "  7 | image = \"nonexistent\"\n"
+        "    |         ^\n"
+        "  hint: no file ./nonexistent exists either\n"
+        "wrangler.toml:8:17: error: \"containers.max_instances\" field should be a positive number, but got -1\n"
+        "  8 | max_instances = -1\n"
+        "    |                 ^\n");
     REQUIRE(c.warnings.size() == 1);
     CHECK(rendered(c, c.warnings) ==
           "wrangler.toml:4:1: warning: Unexpected fields found in top-level field: \"compatibilty_flags\"\n"
@@ -241,7 +245,8 @@ TEST_CASE("config: the same mistakes in JSON and JSONC point at the JSON values"
             "}\n");
     auto c = load_in(d);
     CHECK(rendered(c, c.errors) ==
-          "wrangler.json:4:87: error: \"containers.rollout_step_percentage\" must be one of [5, 10, 20, 25, 50, 100], but "
+          "wrangler.json:4:87: error: \"containers.rollout_step_percentage\" must be one of [5, 10, 20, 25, 50, 100], "
+          "but "
           "got 7\n"
           "  4 |     { \"class_name\": \"Web\", \"image\": \"r.example.com/web:1\", \"rollout_step_percentage\": 7 }\n"
           "    |                                                                                       ^\n");
@@ -308,7 +313,7 @@ TEST_CASE("config: duplicate binding names among many, reported in file order wi
     TempDir d;
     std::string t = "name = \"dupes\"\n[vars]\n";
     for (int i = 0; i < 30; ++i) t += "V" + std::to_string(i) + " = \"x\"\n";  // lines 3-32
-    t += "[[r2_buckets]]\nbinding = \"V7\"\nbucket_name = \"bucket-b\"\n";            // binding at line 34
+    t += "[[r2_buckets]]\nbinding = \"V7\"\nbucket_name = \"bucket-b\"\n";     // binding at line 34
     t += "[[kv_namespaces]]\nbinding = \"V3\"\nid = \"1\"\n";                  // line 37
     t += "[[kv_namespaces]]\nbinding = \"V7\"\nid = \"2\"\n";                  // line 40
     t += "[[durable_objects.bindings]]\nname = \"SOLO\"\nclass_name = \"C\"\n";
@@ -356,7 +361,9 @@ TEST_CASE("config: container images under missing and existing directories are t
 
 TEST_CASE("config: duplicate binding names and --strict") {
     TempDir d;
-    d.write("wrangler.toml", "name = \"dupes\"\nmystery = 1\n[vars]\nSTORE = \"x\"\n[[kv_namespaces]]\nbinding = \"STORE\"\nid = \"1\"\n");
+    d.write(
+        "wrangler.toml",
+        "name = \"dupes\"\nmystery = 1\n[vars]\nSTORE = \"x\"\n[[kv_namespaces]]\nbinding = \"STORE\"\nid = \"1\"\n");
     auto c = load_in(d);
     REQUIRE(c.errors.size() == 2);
     CHECK(c.errors[0].message == "STORE assigned to KV Namespace and Environment Variable bindings.");

@@ -76,7 +76,8 @@ TEST_CASE("config: JSON duplicate keys - the last one wins") {
 TEST_CASE("config: JSON duplicate keys in large and nested objects - the last one wins, in the first one's place") {
     // 40 members (the duplicate lookup switches to a hash index at 16), nested objects and arrays in between.
     std::string text = "{\n";
-    for (int i = 0; i < 40; ++i) text += "  \"k" + std::to_string(i) + "\": {\"n\": [" + std::to_string(i) + ", {\"d\": 1}]},\n";
+    for (int i = 0; i < 40; ++i)
+        text += "  \"k" + std::to_string(i) + "\": {\"n\": [" + std::to_string(i) + ", {\"d\": 1}]},\n";
     text += "  \"k5\": \"five\",\n  \"k33\": {\"x\": {\"y\": [1, 2, 3]}},\n  \"k0\": null,\n}\n";
     auto r = parse_jsonc(text, "wrangler.jsonc");
     REQUIRE(r.ok());
@@ -93,7 +94,8 @@ TEST_CASE("config: JSON duplicate keys in large and nested objects - the last on
 }
 
 TEST_CASE("config: JSONC syntax error is rendered with the offending token's position") {
-    const std::string text = "{\n  \"name\": \"broken\",\n  \"main\": \"src/index.js\"\n  \"compatibility_date\": \"2025-06-01\"\n}\n";
+    const std::string text =
+        "{\n  \"name\": \"broken\",\n  \"main\": \"src/index.js\"\n  \"compatibility_date\": \"2025-06-01\"\n}\n";
     CHECK(render_parse_error(text, Format::Jsonc, "wrangler.jsonc") ==
           "wrangler.jsonc:4:3: error: CommaExpected: expected ',' or '}' after a property value\n"
           "  4 |   \"compatibility_date\": \"2025-06-01\"\n"
@@ -122,8 +124,11 @@ TEST_CASE("config: JSON syntax errors use jsonc-parser's names") {
           "    |       ^\n"
           "  hint: add the closing \" (use \\n for a line break)\n");
     CHECK(render_parse_error("{\"a\": 1} x", Format::Jsonc, "w.jsonc").find("w.jsonc:1:10: error: InvalidSymbol") == 0);
-    CHECK(render_parse_error("{\"a\": 1}\n{}", Format::Jsonc, "w.jsonc").find("w.jsonc:2:1: error: EndOfFileExpected") == 0);
-    CHECK(render_parse_error("{\"a\": 1 /* open", Format::Jsonc, "w.jsonc").find("w.jsonc:1:9: error: UnexpectedEndOfComment") == 0);
+    CHECK(
+        render_parse_error("{\"a\": 1}\n{}", Format::Jsonc, "w.jsonc").find("w.jsonc:2:1: error: EndOfFileExpected") ==
+        0);
+    CHECK(render_parse_error("{\"a\": 1 /* open", Format::Jsonc, "w.jsonc")
+              .find("w.jsonc:1:9: error: UnexpectedEndOfComment") == 0);
     CHECK(render_parse_error("", Format::Jsonc, "w.jsonc").find("w.jsonc:1:1: error: ValueExpected") == 0);
 }
 

@@ -108,7 +108,8 @@ TEST_CASE("string helpers") {
     CHECK(base64_encode("v1:pw") == "djE6cHc=");
     CHECK(uuid_v4().size() == 36);
     std::string u;
-    for (char32_t cp : {U'A', U'\u00e9', U'\u20ac', U'\U0001F600', char32_t(0xD800), char32_t(0x110000)}) append_utf8(u, cp);
+    for (char32_t cp : {U'A', U'\u00e9', U'\u20ac', U'\U0001F600', char32_t(0xD800), char32_t(0x110000)})
+        append_utf8(u, cp);
     CHECK(u == "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
@@ -129,10 +130,28 @@ TEST_CASE("absolute_path and relative_to agree with std::filesystem's lexical ru
         fs::path pp(p);
         return (pp.is_absolute() ? pp : fs::path(b) / pp).lexically_normal().string();
     };
-    const std::vector<std::string> bases = {"/", "/w/proj", "/w/proj/", "/w/./proj", "/w/x/../proj", "//w/proj", "/w/.hidden"};
-    const std::vector<std::string> paths = {"src/index.js", "./src/index.js", "././a", "a", "a/", "./", ".", "..", "../x",
-                                            "a/../b", "a/./b", "a//b", "/abs/x", "/abs/../y", ".hidden/x", "..x/y", "x..",
-                                            "Dockerfile", "r.example.com/x:1", ""};
+    const std::vector<std::string> bases = {"/",        "/w/proj",   "/w/proj/", "/w/./proj", "/w/x/../proj",
+                                            "//w/proj", "/w/.hidden"};
+    const std::vector<std::string> paths = {"src/index.js",
+                                            "./src/index.js",
+                                            "././a",
+                                            "a",
+                                            "a/",
+                                            "./",
+                                            ".",
+                                            "..",
+                                            "../x",
+                                            "a/../b",
+                                            "a/./b",
+                                            "a//b",
+                                            "/abs/x",
+                                            "/abs/../y",
+                                            ".hidden/x",
+                                            "..x/y",
+                                            "x..",
+                                            "Dockerfile",
+                                            "r.example.com/x:1",
+                                            ""};
     for (const auto& b : bases)
         for (const auto& p : paths) {
             CAPTURE(b);

@@ -44,8 +44,10 @@ TEST_CASE("rollout steps: default, explicit array, single number, immediate") {
     CHECK(r["steps"][0]["description"] == "Step 1 of 2 - rollout at 10% of instances");
     CHECK(r["kind"] == "full_auto");
     CHECK(rollout_request(json::parse(R"({"max_instances":1})"), target, false)["steps"].size() == 1);
-    CHECK(rollout_request(json::parse(R"({"rollout_step_percentage":25,"rollout_kind":"full_manual"})"), target, false) ==
-          json::parse(R"({"description":"Progressive update","strategy":"rolling","target_configuration":{"image":"i"},
+    CHECK(
+        rollout_request(json::parse(R"({"rollout_step_percentage":25,"rollout_kind":"full_manual"})"), target, false) ==
+        json::parse(R"({"description":"Progressive update","strategy":"rolling","target_configuration":{"image":"i"},
             "kind":"full_manual","step_percentage":25})"));
-    CHECK(rollout_request(json::parse(R"({"rollout_step_percentage":[20,100]})"), target, true)["step_percentage"] == 100);
+    CHECK(rollout_request(json::parse(R"({"rollout_step_percentage":[20,100]})"), target, true)["step_percentage"] ==
+          100);
 }

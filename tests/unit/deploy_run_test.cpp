@@ -347,5 +347,6 @@ TEST_CASE("deploy: in a git repository the commit becomes image labels and uploa
 TEST_CASE("deploy's upload digest tag is not a tenant's own tag for tenants apply") {
     const std::string tag = std::string(deploy::k_upload_tag_prefix) + "0123456789abcdef";
     CHECK(tenants::is_reserved_tag(tag, "tenantctl"));
-    CHECK(tenants::user_tags_of({"customer-acme", tag, "plan-pro"}, "tenantctl") == std::vector<std::string>{"customer-acme"});
+    CHECK(tenants::user_tags_of({"customer-acme", tag, "plan-pro"}, "tenantctl") ==
+          std::vector<std::string>{"customer-acme"});
 }

@@ -15,7 +15,9 @@ struct TempProject {
     std::string dir;
     TempProject() : dir((std::filesystem::temp_directory_path() / ("tc-up-" + random_hex(4))).string()) {}
     ~TempProject() { std::filesystem::remove_all(dir); }
-    void write(const std::string& rel, const std::string& content) { REQUIRE(write_file_atomic(dir + "/" + rel, content).ok()); }
+    void write(const std::string& rel, const std::string& content) {
+        REQUIRE(write_file_atomic(dir + "/" + rel, content).ok());
+    }
 };
 }  // namespace
 
@@ -40,14 +42,19 @@ TEST_CASE("bindings from the normalized config, in wrangler's upload shapes") {
     CHECK(b[5] == json::parse(R"({"name":"DB","type":"d1","id":"d1"})"));
     CHECK(b[6] == json::parse(R"({"name":"AUTH","type":"service","service":"auth","entrypoint":"Api"})"));
     CHECK(b[7] == json::parse(R"({"name":"ROOM","type":"durable_object_namespace","class_name":"Room"})"));
-    CHECK(b[8] == json::parse(
-                      R"({"name":"T","type":"dispatch_namespace","namespace":"prod","outbound":{"worker":{"service":"egress"},"params":[{"name":"tenant"}]}})"));
+    CHECK(
+        b[8] ==
+        json::parse(
+            R"({"name":"T","type":"dispatch_namespace","namespace":"prod","outbound":{"worker":{"service":"egress"},"params":[{"name":"tenant"}]}})"));
 }
 
 TEST_CASE("migrations are sent relative to the script's current tag") {
-    json m = json::parse(R"([{"tag":"v1","new_sqlite_classes":["A"]},{"tag":"v2","renamed_classes":[{"from":"A","to":"B"}]}])");
-    CHECK(migrations_for_upload(m, std::nullopt).value() ==
-          json::parse(R"({"new_tag":"v2","steps":[{"new_sqlite_classes":["A"]},{"renamed_classes":[{"from":"A","to":"B"}]}]})"));
+    json m = json::parse(
+        R"([{"tag":"v1","new_sqlite_classes":["A"]},{"tag":"v2","renamed_classes":[{"from":"A","to":"B"}]}])");
+    CHECK(
+        migrations_for_upload(m, std::nullopt).value() ==
+        json::parse(
+            R"({"new_tag":"v2","steps":[{"new_sqlite_classes":["A"]},{"renamed_classes":[{"from":"A","to":"B"}]}]})"));
     CHECK(migrations_for_upload(m, std::string("v1")).value() ==
           json::parse(R"({"new_tag":"v2","old_tag":"v1","steps":[{"renamed_classes":[{"from":"A","to":"B"}]}]})"));
     CHECK(migrations_for_upload(m, std::string("v2")).value().is_null());
@@ -61,7 +68,9 @@ TEST_CASE("build_upload: main module, additional modules, keep_bindings, digest"
     p.write("src/index.js", "export default {}");
     p.write("src/lib/util.js", "export const x = 1");
     p.write("src/data.bin", "\x01\x02");
-    json c = {{"main", "./src/index.js"}, {"compatibility_date", "2026-01-01"}, {"find_additional_modules", true},
+    json c = {{"main", "./src/index.js"},
+              {"compatibility_date", "2026-01-01"},
+              {"find_additional_modules", true},
               {"vars", {{"A", "1"}}}};
     UploadOptions o;
     o.config_dir = p.dir;

@@ -23,7 +23,8 @@ TEST_CASE("docker build argv: legacy builder vs buildx, args in order, Dockerfil
     CHECK(join(build_argv(cli, DockerInfo{"28.2", true}, spec), " ") ==
           "docker buildx build --load --provenance=false --platform linux/amd64 -t app:abc --build-arg B=2 "
           "--build-arg A=1 -f - /src/app");
-    CHECK(join(login_argv(cli, "127.0.0.1:5000", "u"), " ") == "docker login --username u --password-stdin 127.0.0.1:5000");
+    CHECK(join(login_argv(cli, "127.0.0.1:5000", "u"), " ") ==
+          "docker login --username u --password-stdin 127.0.0.1:5000");
 }
 
 TEST_CASE("TENANTCTL_DOCKER and --path-to-docker select the binary") {
@@ -83,7 +84,9 @@ TEST_CASE("git info: commit, subject and dirty flag through libgit2") {
     REQUIRE(write_file_atomic(d + "/a.txt", "one").ok());
     ProcessOptions o;
     o.cwd = d;
-    o.env_set = {{"GIT_AUTHOR_NAME", "t"}, {"GIT_AUTHOR_EMAIL", "t@example.com"}, {"GIT_COMMITTER_NAME", "t"},
+    o.env_set = {{"GIT_AUTHOR_NAME", "t"},
+                 {"GIT_AUTHOR_EMAIL", "t@example.com"},
+                 {"GIT_COMMITTER_NAME", "t"},
                  {"GIT_COMMITTER_EMAIL", "t@example.com"}};
     REQUIRE(run_process({"git", "init", "-q"}, o)->exit_code == 0);
     REQUIRE(run_process({"git", "add", "a.txt"}, o)->exit_code == 0);

@@ -38,7 +38,8 @@ struct Fixture {
 
 std::string upload_body(const std::string& tags) {
     return "--b\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n"
-           "{\"main_module\":\"a.js\",\"tags\":" + tags +
+           "{\"main_module\":\"a.js\",\"tags\":" +
+           tags +
            "}\r\n--b\r\nContent-Disposition: form-data; name=\"a.js\"; filename=\"a.js\"\r\n"
            "Content-Type: application/javascript+module\r\n\r\nexport default {}\r\n--b--\r\n";
 }
@@ -47,7 +48,8 @@ std::string upload_body(const std::string& tags) {
 
 TEST_CASE("platform: multipart parses parts with names, filenames and types") {
     std::string body =
-        "preamble\r\n--xyz\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n"
+        "preamble\r\n--xyz\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: "
+        "application/json\r\n\r\n"
         "{\"a\":1}\r\n--xyz\r\ncontent-disposition: form-data; name=\"m.js\"; filename=\"m.js\"\r\n\r\n"
         "line1\r\nline2\r\n--xyz--\r\n";
     auto r = parse_multipart("multipart/form-data; boundary=\"xyz\"", body);
@@ -63,9 +65,13 @@ TEST_CASE("platform: multipart parses parts with names, filenames and types") {
 TEST_CASE("platform: multipart refuses malformed bodies with a message") {
     CHECK_FALSE(parse_multipart("application/json", "x").ok());
     CHECK_FALSE(parse_multipart("multipart/form-data", "x").ok());
-    CHECK_FALSE(parse_multipart("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx").ok());
+    CHECK_FALSE(
+        parse_multipart("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx")
+            .ok());
     CHECK_FALSE(parse_multipart("multipart/form-data; boundary=b", "--b\r\nX: y\r\n\r\nx\r\n--b--").ok());
-    CHECK_FALSE(parse_multipart("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--").ok());
+    CHECK_FALSE(
+        parse_multipart("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--")
+            .ok());
     auto e = parse_multipart("multipart/form-data; boundary=b", "nothing here");
     REQUIRE_FALSE(e.ok());
     CHECK(e.error().message.find("malformed multipart") == 0);
@@ -105,8 +111,10 @@ TEST_CASE("platform: scripts with tags, tag limit, filter and bulk delete") {
     Fixture f;
     REQUIRE(f.call("POST", f.acct() + "/workers/dispatch/namespaces", R"({"name":"ns"})").status == 200);
     const std::string mp = "multipart/form-data; boundary=b";
-    CHECK(f.call("PUT", f.acct() + "/workers/dispatch/namespaces/ns/scripts/s1", upload_body(R"(["t1","x"])"), mp).status == 200);
-    CHECK(f.call("PUT", f.acct() + "/workers/dispatch/namespaces/ns/scripts/s2", upload_body(R"(["t1"])"), mp).status == 200);
+    CHECK(f.call("PUT", f.acct() + "/workers/dispatch/namespaces/ns/scripts/s1", upload_body(R"(["t1","x"])"), mp)
+              .status == 200);
+    CHECK(f.call("PUT", f.acct() + "/workers/dispatch/namespaces/ns/scripts/s2", upload_body(R"(["t1"])"), mp).status ==
+          200);
     auto r = f.call("PUT", f.acct() + "/workers/dispatch/namespaces/ns/scripts/s3",
                     upload_body(R"(["1","2","3","4","5","6","7","8","9"])"), mp);
     CHECK(r.status == 400);
@@ -127,7 +135,8 @@ TEST_CASE("platform: secrets are stored but never returned") {
     Fixture f;
     REQUIRE(f.call("POST", f.acct() + "/workers/dispatch/namespaces", R"({"name":"ns"})").status == 200);
     REQUIRE(f.call("PUT", f.acct() + "/workers/dispatch/namespaces/ns/scripts/s", upload_body("[]"),
-                   "multipart/form-data; boundary=b").status == 200);
+                   "multipart/form-data; boundary=b")
+                .status == 200);
     auto r = f.call("PUT", f.acct() + "/workers/dispatch/namespaces/ns/scripts/s/secrets",
                     R"({"name":"K","text":"very-secret-value","type":"secret_text"})");
     CHECK(r.status == 200);

@@ -67,18 +67,19 @@ private:
             http::read(s, b, parser, ec);
             if (ec) return;
             auto& req = parser.get();
-            nlohmann::json j = {{"method", std::string(req.method_string())},
-                                {"target", std::string(req.target())},
-                                {"x_app_id", std::string(req["X-App-Id"])},
-                                {"x_app_id_count", req.count("X-App-Id")},
-                                {"x_user_id", req.count("X-User-ID") ? std::string(req["X-User-ID"]) : std::string("<none>")},
-                                {"x_original_url", std::string(req["X-Original-URL"])},
-                                {"body_size", req.body().size()},
-                                {"body_sum", [&] {
-                                     unsigned long sum = 0;
-                                     for (unsigned char c : req.body()) sum += c;
-                                     return sum;
-                                 }()}};
+            nlohmann::json j = {
+                {"method", std::string(req.method_string())},
+                {"target", std::string(req.target())},
+                {"x_app_id", std::string(req["X-App-Id"])},
+                {"x_app_id_count", req.count("X-App-Id")},
+                {"x_user_id", req.count("X-User-ID") ? std::string(req["X-User-ID"]) : std::string("<none>")},
+                {"x_original_url", std::string(req["X-Original-URL"])},
+                {"body_size", req.body().size()},
+                {"body_sum", [&] {
+                     unsigned long sum = 0;
+                     for (unsigned char c : req.body()) sum += c;
+                     return sum;
+                 }()}};
             http::response<http::string_body> res{http::status::ok, req.version()};
             res.set(http::field::content_type, "application/json");
             res.body() = j.dump();
@@ -134,7 +135,9 @@ http::response<http::string_body> send(int port, http::request<http::string_body
     return res;
 }
 
-http::request<http::string_body> get(const std::string& target) { return {http::verb::get, target, 11}; }
+http::request<http::string_body> get(const std::string& target) {
+    return {http::verb::get, target, 11};
+}
 
 }  // namespace
 

@@ -47,8 +47,8 @@ class FakeDriver final : public ContainerDriver {
 public:
     std::atomic<int> creates{0}, starts{0}, stops{0}, removes{0}, pulls{0};
     std::chrono::milliseconds start_delay{0};
-    bool listen = true;             // port_open answer
-    bool exit_at_start = false;     // the container is not running after start
+    bool listen = true;          // port_open answer
+    bool exit_at_start = false;  // the container is not running after start
     std::mutex m;
     std::map<std::string, bool> running;  // container id -> running
     std::vector<ContainerSpec> specs;
@@ -124,7 +124,7 @@ TEST_CASE("router: tenant ids are [A-Za-z0-9_-]{1,63}") {
     CHECK_FALSE(valid_id("a.b"));
     CHECK_FALSE(valid_id("a/b"));
     CHECK_FALSE(valid_id("a b"));
-    CHECK_FALSE(valid_id("..")); 
+    CHECK_FALSE(valid_id(".."));
     CHECK_FALSE(valid_id("t%41"));
 }
 
@@ -225,8 +225,10 @@ TEST_CASE("router: strip_port, image references, docker log demux") {
     CHECK(strip_port("A.Localhost:8788") == "a.localhost");
     CHECK(strip_port("[::1]:80") == "[::1]");
     CHECK(strip_port("a.localhost.") == "a.localhost");
-    CHECK(split_image_reference("127.0.0.1:5000/app:v1") == std::pair<std::string, std::string>{"127.0.0.1:5000/app", "v1"});
-    CHECK(split_image_reference("127.0.0.1:5000/app") == std::pair<std::string, std::string>{"127.0.0.1:5000/app", "latest"});
+    CHECK(split_image_reference("127.0.0.1:5000/app:v1") ==
+          std::pair<std::string, std::string>{"127.0.0.1:5000/app", "v1"});
+    CHECK(split_image_reference("127.0.0.1:5000/app") ==
+          std::pair<std::string, std::string>{"127.0.0.1:5000/app", "latest"});
     CHECK(split_image_reference("r/app@sha256:ab").second == "sha256:ab");
     std::string raw;
     raw += std::string("\x01\0\0\0\0\0\0\x06", 8) + "hello\n";
@@ -308,7 +310,8 @@ TEST_CASE("instances: a failed start is reported once to every waiter, with the 
     CHECK(info->last_error.find("exited with code 3") != std::string::npos);
     bool logged = false;
     for (const auto& e : events)
-        if (e.level == ManagerEvent::Level::Error && e.message.find("fake: last words") != std::string::npos) logged = true;
+        if (e.level == ManagerEvent::Level::Error && e.message.find("fake: last words") != std::string::npos)
+            logged = true;
     CHECK(logged);
     CHECK(d.removes == 1);
 }
@@ -334,7 +337,10 @@ TEST_CASE("instances: the reaper stops idle instances after sleep_after, never w
     FakeClock clock;
     InstanceManager m(d, clock);
     auto a = app("web", 10, std::chrono::minutes(10));
-    { auto l = m.acquire(a, "idle"); REQUIRE(l); }
+    {
+        auto l = m.acquire(a, "idle");
+        REQUIRE(l);
+    }
     auto busy = m.acquire(a, "busy");
     REQUIRE(busy);
     clock.advance(std::chrono::minutes(9));
@@ -363,9 +369,15 @@ TEST_CASE("instances: max_instances refuses with 503 and a Retry-After hint") {
     FakeClock clock;
     InstanceManager m(d, clock);
     auto a = app("web", 2, std::chrono::seconds(60));
-    { auto l = m.acquire(a, "t1"); REQUIRE(l); }
+    {
+        auto l = m.acquire(a, "t1");
+        REQUIRE(l);
+    }
     clock.advance(std::chrono::seconds(20));
-    { auto l = m.acquire(a, "t2"); REQUIRE(l); }
+    {
+        auto l = m.acquire(a, "t2");
+        REQUIRE(l);
+    }
     auto third = m.acquire(a, "t3");
     REQUIRE_FALSE(third);
     CHECK(third.error().http_status == 503);
@@ -387,13 +399,21 @@ TEST_CASE("instances: crash, restart, stop by id") {
     InstanceManager m(d, clock);
     auto a = app();
     std::string first;
-    { auto l = m.acquire(a, "t"); REQUIRE(l); first = l->instance_id(); }
+    {
+        auto l = m.acquire(a, "t");
+        REQUIRE(l);
+        first = l->instance_id();
+    }
     auto info = m.find("web", "t");
     d.crash(info->container_id);
     CHECK(m.report_unreachable(first));
     CHECK(m.find("web", "t")->state == InstanceState::Failed);
     std::string second;
-    { auto l = m.acquire(a, "t"); REQUIRE(l); second = l->instance_id(); }
+    {
+        auto l = m.acquire(a, "t");
+        REQUIRE(l);
+        second = l->instance_id();
+    }
     CHECK(second != first);
     // a running container is not declared dead
     CHECK_FALSE(m.report_unreachable(second));

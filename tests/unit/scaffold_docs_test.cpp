@@ -37,7 +37,8 @@ TEST_CASE("zsh and fish scripts carry the same tree") {
     CHECK(z.rfind("#compdef tenantctl", 0) == 0);
     CHECK(z.find("'tenants') echo 'get'") != std::string::npos);
     std::string f = render_fish_completion(sample());
-    CHECK(f.find("complete -c tenantctl -n '__tenantctl_is '\\'''\\''' -a 'tenants' -d 'Tenants'") != std::string::npos);
+    CHECK(f.find("complete -c tenantctl -n '__tenantctl_is '\\'''\\''' -a 'tenants' -d 'Tenants'") !=
+          std::string::npos);
     CHECK(f.find("-l namespace -x -a '(__tenantctl_dynamic namespace)'") != std::string::npos);
     CHECK(f.find("complete -c tenantctl -l output -s o -x -a 'table json' -d 'Output format'") != std::string::npos);
 }

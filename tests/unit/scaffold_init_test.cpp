@@ -2,8 +2,8 @@
 // template sources, staging into place, refusal of non-empty directories, modes kept, local git clones.
 #include <doctest/doctest.h>
 
-#include "../support/test_fs.hpp"
 #include <sys/stat.h>
+#include "../support/test_fs.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -24,7 +24,6 @@ struct TempDir : tenantctl::testing::TempDir {
     TempDir() : tenantctl::testing::TempDir("tenantctl-scaffold-test") {}
 };
 
-
 void write(const fs::path& p, const std::string& content, fs::perms mode = fs::perms(0644)) {
     fs::create_directories(p.parent_path());
     std::ofstream(p, std::ios::binary) << content;
@@ -43,13 +42,19 @@ fs::path make_templates(const fs::path& root) {
     write(t / "demo" / "README.md", "# __project_name__\n\nA demo template for __project_name__.\n\nMore text.\n");
     write(t / "demo" / "wrangler.jsonc", "{ \"name\": \"__project_name__\", \"main\": \"src/index.js\" }\n");
     write(t / "demo" / "src" / "index.js", "export default {}\n");
-    write(t / "demo" / "bin" / "app", std::string("\x7f" "ELF\0__project_name__", 21), fs::perms(0755));
+    write(t / "demo" / "bin" / "app",
+          std::string("\x7f"
+                      "ELF\0__project_name__",
+                      21),
+          fs::perms(0755));
     write(t / "other" / "wrangler.toml", "name = \"x\"\n");
     fs::create_directories(t / "not-a-template");
     return t;
 }
 
-Env env_with(std::map<std::string, std::string> m = {}) { return Env::from_map(std::move(m)); }
+Env env_with(std::map<std::string, std::string> m = {}) {
+    return Env::from_map(std::move(m));
+}
 
 }  // namespace
 
@@ -147,7 +152,9 @@ TEST_CASE("scaffold: init copies a bundled template with the name substituted an
     CHECK(slurp(dir / "wrangler.jsonc") == "{ \"name\": \"my-project\", \"main\": \"src/index.js\" }\n");
     CHECK(slurp(dir / "README.md").find("# my-project\n") == 0);
     // the binary is copied byte for byte (its placeholder-looking bytes untouched) and stays executable
-    CHECK(slurp(dir / "bin" / "app") == std::string("\x7f" "ELF\0__project_name__", 21));
+    CHECK(slurp(dir / "bin" / "app") == std::string("\x7f"
+                                                    "ELF\0__project_name__",
+                                                    21));
     CHECK((fs::status(dir / "bin" / "app").permissions() & fs::perms::owner_exec) != fs::perms::none);
     // nothing left behind next to the target
     int entries = 0;

@@ -22,7 +22,6 @@ struct TempDir : tenantctl::testing::TempDir {
     TempDir() : tenantctl::testing::TempDir("tenantctl-tenants-test") {}
 };
 
-
 const char* k_example = R"(namespace: production
 script: ./dist/tenant.mjs
 compatibility_date: "2026-01-01"
@@ -101,12 +100,15 @@ tenants:
         "6:9 tenants[0].id: invalid tenant id \"Acme\": it may only contain a-z, 0-9 and '-'",
         "7:11 tenants[0].plan: unknown plan \"prp\"",
         "8:19 tenants[0].isolate[1]: unknown resource kind \"s3\"",
-        "10:15 tenants[1].tags[1]: invalid tag \"b:c\": a tag must not contain ',', '&', ':' or whitespace (they break the tag filter)",
-        "10:22 tenants[1].tags[2]: invalid tag \"plan-x\": tags starting with \"plan-\" are reserved: tenantctl sets the plan tag from `plan`",
+        "10:15 tenants[1].tags[1]: invalid tag \"b:c\": a tag must not contain ',', '&', ':' or whitespace (they break "
+        "the tag filter)",
+        "10:22 tenants[1].tags[2]: invalid tag \"plan-x\": tags starting with \"plan-\" are reserved: tenantctl sets "
+        "the plan tag from `plan`",
         "11:9 tenants[2].id: duplicate tenant id \"ok-1\"",
     };
     // the inline secret is a ninth problem (the opening quote of the scalar)
-    want.push_back("12:21 tenants[2].secrets.KEY: tenants[2].secrets.KEY must be a mapping with `env` or `file`, got a scalar");
+    want.push_back(
+        "12:21 tenants[2].secrets.KEY: tenants[2].secrets.KEY must be a mapping with `env` or `file`, got a scalar");
     CHECK(lines.size() == want.size());
     for (size_t i = 0; i < std::min(lines.size(), want.size()); ++i) CHECK(lines[i] == want[i]);
     CHECK(f.error().diagnostics[0].hint == "did you mean \"script\"?");
@@ -135,7 +137,8 @@ TEST_CASE("tenants: missing required fields and too many tags") {
     CHECK(lines[0] == "1:1 namespace: missing required field namespace");
     CHECK(lines[1] == "1:1 tenants: missing required field tenants");
 
-    auto g = parse_tenants_file("namespace: p\ndefaults: { tags: [a, b] }\ntenants:\n  - id: x\n    tags: [c, d, e, f]\n", "t.yaml", "/srv");
+    auto g = parse_tenants_file(
+        "namespace: p\ndefaults: { tags: [a, b] }\ntenants:\n  - id: x\n    tags: [c, d, e, f]\n", "t.yaml", "/srv");
     REQUIRE_FALSE(g.ok());
     auto gl = diag_lines(g.error());
     REQUIRE(gl.size() == 1);
@@ -145,9 +148,10 @@ TEST_CASE("tenants: missing required fields and too many tags") {
 TEST_CASE("tenants: secrets resolve from the environment and files, all problems at once") {
     TempDir dir;
     dir.write("keys/b.key", "from-file\n");
-    std::string text = "namespace: p\ntenants:\n  - id: a\n    secrets: { K: { env: A_KEY } }\n"
-                       "  - id: b\n    secrets: { K: { file: keys/b.key } }\n"
-                       "  - id: c\n    secrets: { K: { env: MISSING }, L: { file: nope.key } }\n";
+    std::string text =
+        "namespace: p\ntenants:\n  - id: a\n    secrets: { K: { env: A_KEY } }\n"
+        "  - id: b\n    secrets: { K: { file: keys/b.key } }\n"
+        "  - id: c\n    secrets: { K: { env: MISSING }, L: { file: nope.key } }\n";
     auto f = parse_tenants_file(text, "tenants.yaml", dir.path.string());
     REQUIRE(f.ok());
     auto env = Env::from_map({{"A_KEY", "value-a"}});
@@ -155,8 +159,10 @@ TEST_CASE("tenants: secrets resolve from the environment and files, all problems
     REQUIRE_FALSE(r.ok());
     auto lines = diag_lines(r.error());
     REQUIRE(lines.size() == 2);
-    CHECK(lines[0] == "8:26 tenants[2].secrets.K.env: environment variable MISSING (secret K of tenant \"c\") is not set");
-    CHECK(lines[1] == "8:48 tenants[2].secrets.L.file: cannot read secret file \"nope.key\" (secret L of tenant \"c\")");
+    CHECK(lines[0] ==
+          "8:26 tenants[2].secrets.K.env: environment variable MISSING (secret K of tenant \"c\") is not set");
+    CHECK(lines[1] ==
+          "8:48 tenants[2].secrets.L.file: cannot read secret file \"nope.key\" (secret L of tenant \"c\")");
 
     auto env2 = Env::from_map({{"A_KEY", "value-a"}, {"MISSING", "m"}});
     dir.write("nope.key", "n");
@@ -243,7 +249,8 @@ TEST_CASE("tenants: reserved tags, digest and plan") {
     foreign.tenants["acme"] = {"acme", {"other"}, ""};
     auto plan5 = make_plan(*f, *src, foreign, {});
     CHECK(plan5[0].action == Action::Update);
-    CHECK(plan5[0].changes == std::vector<std::string>{"adopt", "script", "vars", "secrets", "isolate", "limits", "plan", "tags"});
+    CHECK(plan5[0].changes ==
+          std::vector<std::string>{"adopt", "script", "vars", "secrets", "isolate", "limits", "plan", "tags"});
     CHECK(plan5[0].upload);
 
     // a missing isolated resource is recreated
@@ -294,7 +301,8 @@ TEST_CASE("tenants: secret values enter the digest only through HMAC with secret
 
     auto missing = resolve_digest_key(*f, Env::from_map({}));
     REQUIRE_FALSE(missing.ok());
-    CHECK(diag_lines(missing.error()).at(0) == "16:28 secrets_digest_key.env: environment variable DIGEST_KEY (secrets_digest_key) is not set");
+    CHECK(diag_lines(missing.error()).at(0) ==
+          "16:28 secrets_digest_key.env: environment variable DIGEST_KEY (secrets_digest_key) is not set");
     auto short_key = resolve_digest_key(*f, Env::from_map({{"DIGEST_KEY", "short"}}));
     CHECK_FALSE(short_key.ok());
     auto ok = resolve_digest_key(*f, Env::from_map({{"DIGEST_KEY", "a-long-enough-digest-key"}}));
