@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <iterator>
 
+#include "config/key_index.hpp"
 #include "config/node.hpp"
 #include "core/strings.hpp"
 
@@ -484,43 +486,6 @@ private:
         m_stack.resize(base);
     }
 
-    // Duplicate-key lookup for large objects: open addressing over member indices (keys stay in the members;
-    // each slot keeps its key's hash, so growing never hashes a key again and most probes compare no string).
-    struct KeyIndex {
-        struct Slot {
-            unsigned idx = 0;  // member index + 1; 0 = empty
-            unsigned hash = 0;
-        };
-        std::vector<Slot> slots;
-        size_t count = 0;
-        template <typename KeyAt>
-        long find_or_add(std::string_view key, unsigned idx, const KeyAt& key_at) {
-            if ((count + 1) * 2 > slots.size()) grow();
-            const auto h = static_cast<unsigned>(std::hash<std::string_view>{}(key));
-            const size_t mask = slots.size() - 1;
-            for (size_t at = h & mask;; at = (at + 1) & mask) {
-                Slot& s = slots[at];
-                if (s.idx == 0) {
-                    s = {idx + 1, h};
-                    ++count;
-                    return -1;
-                }
-                if (s.hash == h && key_at(s.idx - 1) == key) return static_cast<long>(s.idx - 1);
-            }
-        }
-        void grow() {
-            std::vector<Slot> old = std::move(slots);
-            slots.assign(old.empty() ? 64 : old.size() * 2, Slot{});
-            const size_t mask = slots.size() - 1;
-            for (const Slot& s : old) {
-                if (!s.idx) continue;
-                size_t at = s.hash & mask;
-                while (slots[at].idx) at = (at + 1) & mask;
-                slots[at] = s;
-            }
-        }
-    };
-
     bool parse_object(Node& out, int depth) {
         out.kind = Node::Kind::Object;
         if (!check_depth(depth)) return false;
@@ -564,9 +529,11 @@ private:
             const size_t count = m_stack.size() - base;
             long existing = -1;
             if (count >= 16) {
-                if (index.count == 0)
-                    for (unsigned k = 0; k < count; ++k) index.find_or_add(key_at(k), k, key_at);
-                existing = index.find_or_add(member.key, static_cast<unsigned>(count), key_at);
+                if (index.empty())
+                    for (unsigned k = 0; k < count; ++k) index.add(KeyIndex::hash(key_at(k)), k);
+                const std::uint32_t h = KeyIndex::hash(member.key);
+                existing = index.find(member.key, h, key_at);
+                if (existing < 0) index.add(h, static_cast<std::uint32_t>(count));
             } else {
                 for (size_t k = 0; k < count; ++k)
                     if (m_stack[base + k].key == member.key) existing = static_cast<long>(k);

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "config/key_index.hpp"
 #include "config/node.hpp"
 #include "core/strings.hpp"
 
@@ -190,8 +191,8 @@ private:
     int m_line = 1;
     std::vector<KeySeg> m_keys;  // reused key buffer
     size_t m_nkeys = 0;
-    std::vector<std::vector<std::uint64_t>> m_indexes;  // open-addressing key indexes of big tables
-    std::uint32_t m_hash = 0;                           // hash of the key find() last looked up in an index
+    std::vector<KeyIndex> m_indexes;  // key indexes of big tables
+    std::uint32_t m_hash = 0;         // hash of the key find() last looked up in an index
 
     [[noreturn]] void fail(const char* at, std::string msg) { throw Failure{at, std::move(msg)}; }
 
@@ -268,13 +269,6 @@ private:
 
     // ---- table member lookup -------------------------------------------------------------------------------
 
-    // FNV-1a: keys are short, so a cheap inline hash beats std::hash here.
-    static std::uint32_t hash_key(std::string_view k) {
-        std::uint64_t h = 0xcbf29ce484222325ull;
-        for (char c : k) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-        return static_cast<std::uint32_t>(h ^ (h >> 32));
-    }
-
     // Index of member k of table t, or -1. With an index the key's hash is left in m_hash for index_last.
     long find(const Node& t, std::string_view k) {
         if (!(t.i & kIndexed)) {
@@ -286,24 +280,10 @@ private:
             }
             return -1;
         }
-        const auto& slots = m_indexes[static_cast<size_t>(t.i >> 32)];
-        const size_t mask = slots.size() - 1;
-        const std::uint32_t h = hash_key(k);
+        const std::uint32_t h = KeyIndex::hash(k);
         m_hash = h;
-        for (size_t p = h & mask;; p = (p + 1) & mask) {
-            const std::uint64_t s = slots[p];
-            if (!s) return -1;
-            if (static_cast<std::uint32_t>(s >> 32) == h && t.items[(s & 0xFFFFFFFFu) - 1].key == k)
-                return static_cast<long>((s & 0xFFFFFFFFu) - 1);
-        }
-    }
-
-    // Slots: the key's hash in the upper 32 bits, member index + 1 in the lower ones (0 = empty).
-    static void index_insert(std::vector<std::uint64_t>& slots, std::uint32_t h, std::uint32_t member) {
-        const size_t mask = slots.size() - 1;
-        size_t p = h & mask;
-        while (slots[p]) p = (p + 1) & mask;
-        slots[p] = (static_cast<std::uint64_t>(h) << 32) | (member + 1);
+        return m_indexes[static_cast<size_t>(t.i >> 32)].find(
+            k, h, [&t](std::uint32_t j) -> std::string_view { return t.items[j].key; });
     }
 
     // A new, empty slot at the end of a vector of nodes (tables and arrays start with room for 4).
@@ -317,23 +297,13 @@ private:
     void index_last(Node& t, const std::uint32_t* hash = nullptr) {
         const size_t n = t.items.size();
         if (t.i & kIndexed) {
-            auto& slots = m_indexes[static_cast<size_t>(t.i >> 32)];
-            if (n * 2 > slots.size()) {
-                std::vector<std::uint64_t> old(slots.size() * 2, 0);
-                old.swap(slots);
-                for (std::uint64_t e : old)
-                    if (e)
-                        index_insert(slots, static_cast<std::uint32_t>(e >> 32),
-                                     static_cast<std::uint32_t>((e & 0xFFFFFFFFu) - 1));
-            }
-            const std::uint32_t h = hash ? *hash : hash_key(t.items.back().key);
-            index_insert(slots, h, static_cast<std::uint32_t>(n - 1));
+            m_indexes[static_cast<size_t>(t.i >> 32)].add(hash ? *hash : KeyIndex::hash(t.items.back().key),
+                                                          static_cast<std::uint32_t>(n - 1));
         } else if (n > kIndexThreshold) {
             const size_t id = m_indexes.size();
-            m_indexes.emplace_back(64, 0);
+            KeyIndex& index = m_indexes.emplace_back();
             t.i |= kIndexed | static_cast<std::int64_t>(id << 32);
-            auto& slots = m_indexes.back();
-            for (size_t j = 0; j < n; ++j) index_insert(slots, hash_key(t.items[j].key), static_cast<std::uint32_t>(j));
+            for (size_t j = 0; j < n; ++j) index.add(KeyIndex::hash(t.items[j].key), static_cast<std::uint32_t>(j));
         }
     }
 
