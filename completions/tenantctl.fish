@@ -89,6 +89,7 @@ complete -c tenantctl -n '__tenantctl_is '\''deploy'\''' -l outdir -r -F -d 'Wri
 complete -c tenantctl -n '__tenantctl_is '\''deploy'\''' -l containers-rollout -x -a 'immediate gradual none' -d 'How changed container applications roll out'
 complete -c tenantctl -n '__tenantctl_is '\''deploy'\''' -l path-to-docker -x -d 'The docker CLI to use (default: $TENANTCTL_DOCKER or docker)'
 complete -c tenantctl -n '__tenantctl_is '\''deploy'\''' -l force -d 'Upload and roll out even when nothing changed'
+complete -c tenantctl -n '__tenantctl_is '\''deploy'\''' -l no-bundle -d 'Upload the modules as they are (no esbuild), like no_bundle = true'
 complete -c tenantctl -n '__tenantctl_is '\''deploy'\''' -l strict -d 'Treat configuration warnings as errors'
 complete -c tenantctl -n '__tenantctl_is '\''tenants'\''' -a 'create' -d 'Create a tenant: its worker in a dispatch namespace, tags, plan and isolated resources'
 complete -c tenantctl -n '__tenantctl_is '\''tenants'\''' -a 'list' -d 'List tenants (server-side tag filter)'

@@ -1,6 +1,6 @@
 // tenantctl deploy — build and push the container images, upload the worker (to the account, or with
 // --dispatch-namespace into a namespace as a tenant worker), create or modify the container applications.
-// Modules are uploaded as they are: tenantctl does not bundle.
+// The worker is bundled with esbuild as wrangler bundles it (--no-bundle: modules as they are).
 #include <iostream>
 
 #include "api_context.hpp"
@@ -21,7 +21,7 @@ struct DeployFlags {
     std::string name, dispatch_namespace, message, tag, compatibility_date, secrets_file, outdir;
     std::string rollout = "gradual";
     std::string path_to_docker;
-    bool keep_vars = false, dry_run = false, force = false, strict = false;
+    bool keep_vars = false, dry_run = false, force = false, strict = false, no_bundle = false;
 };
 
 // Docker's output: streamed as plain lines when verbose or not on a terminal; otherwise one progress line.
@@ -63,12 +63,16 @@ private:
 std::string human(const deploy::DeployReport& r) {
     std::string s = "worker " + r.worker;
     if (!r.dispatch_namespace.empty()) s += " (dispatch namespace " + r.dispatch_namespace + ")";
-    s += r.uploaded ? ": uploaded" : ": unchanged, not uploaded";
+    s += r.dry_run    ? ": would upload (--dry-run reads no deployed state)"
+         : r.uploaded ? ": uploaded"
+                      : ": unchanged, not uploaded";
     s += " [upload " + r.upload_digest.substr(0, 16) + "]";
     if (!r.version_id.empty()) s += "\n  version " + r.version_id;
     s += "\n";
+    for (const auto& t : r.triggers) s += "  " + t + "\n";
+    if (!r.triggers_written.empty()) s += "  triggers updated: " + join(r.triggers_written, ", ") + "\n";
     for (const auto& c : r.containers) {
-        s += "container " + c.name + ": " + c.action;
+        s += "container " + c.name + ": " + (c.action == "dry-run" ? "would build and create or update" : c.action);
         if (!c.application_id.empty()) s += " (application " + c.application_id + ")";
         s += "\n";
         if (!c.image.empty())
@@ -101,6 +105,8 @@ int run(Context& ctx, const DeployFlags& f) {
     o.dry_run = f.dry_run;
     o.outdir = f.outdir.empty() ? std::string() : absolute_path(f.outdir, ctx.cwd());
     o.force = f.force;
+    o.no_bundle = f.no_bundle;
+    o.env = &ctx.env;
     o.managed_registry = ctx.env.get_or("CLOUDFLARE_CONTAINER_REGISTRY", "registry.cloudflare.com");
     if (!f.secrets_file.empty()) {
         std::string path = absolute_path(f.secrets_file, ctx.cwd());
@@ -129,6 +135,16 @@ int run(Context& ctx, const DeployFlags& f) {
         ctx.ui.info("- " + s);
     };
     ev.docker_output = [&out](std::string_view chunk) { out(chunk); };
+    ev.build_output = [&out](std::string_view chunk) { out(chunk); };
+    ev.warning = [&ctx](const Diagnostic& d) {
+        std::string where =
+            d.file.empty()
+                ? std::string()
+                : d.file +
+                      (d.line > 0 ? ":" + std::to_string(d.line) + ":" + std::to_string(d.column) : std::string()) +
+                      ": ";
+        ctx.ui.warn(where + d.message + (d.hint.empty() ? std::string() : " (hint: " + d.hint + ")"));
+    };
     auto r = deploy::run_deploy(*cfg, session ? session->client.get() : nullptr, docker.get(), o, ev);
     out.finish();
     if (!r) return ctx.ui.fail(r.error());
@@ -151,8 +167,10 @@ void register_deploy(CLI::App& app, Context& ctx) {
         "deploy",
         "Build and push the container images, upload the worker, create or update its container applications");
     cmd->footer(
-        "Modules are uploaded as they are, without bundling: `main` plus the modules that `rules` / "
-        "`find_additional_modules` select. Nothing is built, pushed or written when nothing changed.");
+        "The worker is bundled with esbuild as wrangler bundles it (TypeScript, npm imports, module rules, "
+        "nodejs_compat; esbuild from the project's node_modules, $TENANTCTL_ESBUILD or PATH); `[build] command` "
+        "runs first. --no-bundle uploads `main` and the modules `rules` / `find_additional_modules` select as "
+        "they are. Nothing is built, pushed or written when nothing changed.");
     auto f = std::make_shared<DeployFlags>();
     cmd->add_option("--name", f->name,
                     "Worker name (overrides the config's name; the tenant id with --dispatch-namespace)");
@@ -174,6 +192,7 @@ void register_deploy(CLI::App& app, Context& ctx) {
     cmd->add_option("--path-to-docker", f->path_to_docker,
                     "The docker CLI to use (default: $TENANTCTL_DOCKER or docker)");
     cmd->add_flag("--force", f->force, "Upload and roll out even when nothing changed");
+    cmd->add_flag("--no-bundle", f->no_bundle, "Upload the modules as they are (no esbuild), like no_bundle = true");
     cmd->add_flag("--strict", f->strict, "Treat configuration warnings as errors");
     on_run(cmd, ctx, [&ctx, f] { return run(ctx, *f); });
 }

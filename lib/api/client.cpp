@@ -1,5 +1,7 @@
 #include "api/client.hpp"
 
+#include "core/json.hpp"
+
 #include <algorithm>
 
 #include "core/redact.hpp"
@@ -679,6 +681,55 @@ Result<std::vector<json>> ApiClient::list_scripts(const std::string& account, co
     Query q;
     if (!tags.empty()) q.emplace_back("tags", tags);
     return list_all(account_path(account) + "/workers/scripts", q, {});
+}
+
+// ---------------------------------------------------------------------------------------------------
+// triggers of account workers
+
+Result<json> ApiClient::get_schedules(const std::string& account, const std::string& script) {
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Get, account_path(account) + "/workers/scripts/" + url_encode(script) + "/schedules"));
+    return r.result;
+}
+
+Result<json> ApiClient::put_schedules(const std::string& account, const std::string& script, const json& schedules) {
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Put, account_path(account) + "/workers/scripts/" + url_encode(script) + "/schedules", {},
+                    json_body(schedules)));
+    return r.result;
+}
+
+Result<json> ApiClient::get_script_subdomain(const std::string& account, const std::string& script) {
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Get, account_path(account) + "/workers/scripts/" + url_encode(script) + "/subdomain"));
+    return r.result;
+}
+
+Result<json> ApiClient::set_script_subdomain(const std::string& account, const std::string& script, bool enabled,
+                                             bool previews_enabled) {
+    json body = {{"enabled", enabled}, {"previews_enabled", previews_enabled}};
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Post, account_path(account) + "/workers/scripts/" + url_encode(script) + "/subdomain", {},
+                    json_body(body), {{"Cloudflare-Workers-Script-Api-Date", "2025-08-01"}}));
+    return r.result;
+}
+
+Result<json> ApiClient::get_script_routes(const std::string& account, const std::string& script) {
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Get, account_path(account) + "/workers/scripts/" + url_encode(script) + "/routes"));
+    return r.result;
+}
+
+Result<json> ApiClient::put_script_routes(const std::string& account, const std::string& script, const json& routes) {
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Put, account_path(account) + "/workers/scripts/" + url_encode(script) + "/routes", {},
+                    json_body(routes)));
+    return r.result;
+}
+
+Result<std::string> ApiClient::get_workers_subdomain(const std::string& account) {
+    TRY_ASSIGN(ApiResult r, call(Method::Get, account_path(account) + "/workers/subdomain"));
+    return json_string(r.result, "subdomain");
 }
 
 // ---------------------------------------------------------------------------------------------------

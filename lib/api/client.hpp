@@ -223,6 +223,19 @@ public:
     Result<nlohmann::json> upload_script(const std::string& account, const std::string& script,
                                          const MultipartBody& upload, bool bindings_inherit_strict = false);
     Status delete_script(const std::string& account, const std::string& script, bool force);
+    // An account worker's triggers: cron schedules ([{"cron"}]), its workers.dev / preview URL toggle
+    // ({"enabled", "previews_enabled"}) and its routes ([{"pattern"[, "zone_id"|"zone_name"]}]); the
+    // account's workers.dev subdomain.
+    Result<nlohmann::json> get_schedules(const std::string& account, const std::string& script);
+    Result<nlohmann::json> put_schedules(const std::string& account, const std::string& script,
+                                         const nlohmann::json& schedules);
+    Result<nlohmann::json> get_script_subdomain(const std::string& account, const std::string& script);
+    Result<nlohmann::json> set_script_subdomain(const std::string& account, const std::string& script, bool enabled,
+                                                bool previews_enabled);
+    Result<nlohmann::json> get_script_routes(const std::string& account, const std::string& script);
+    Result<nlohmann::json> put_script_routes(const std::string& account, const std::string& script,
+                                             const nlohmann::json& routes);
+    Result<std::string> get_workers_subdomain(const std::string& account);
     Result<std::vector<nlohmann::json>> list_scripts(const std::string& account, const std::string& tags = {});
 
     // secrets (account workers and namespace scripts)

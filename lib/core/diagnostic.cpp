@@ -68,8 +68,9 @@ std::string render_diagnostic(const Diagnostic& d, const SourceText* source) {
     out += ": ";
     out += d.message;
     out += '\n';
-    if (source && d.line > 0 && d.line <= source->line_count()) {
-        std::string_view text = source->line_text(d.line);
+    const bool from_source = source && d.line > 0 && d.line <= source->line_count();
+    if (from_source || (!source && d.line > 0 && !d.source_line.empty())) {
+        std::string_view text = from_source ? source->line_text(d.line) : std::string_view(d.source_line);
         std::string gutter = std::to_string(d.line);
         out += "  " + gutter + " | ";
         // Tabs are rendered as single spaces so the caret lines up.

@@ -16,6 +16,9 @@ struct Diagnostic {
     int column = 0;    // 1-based; 0 = unknown
     std::string path;  // field path, e.g. containers[0].max_instances
     std::string hint;  // "did you mean …" or advice; may be empty
+    // The source line, when the diagnostic comes from a tool that reports it (esbuild) rather than from a
+    // SourceText the renderer is given.
+    std::string source_line;
 };
 
 // A source text with a line index, for positions and caret rendering.

@@ -7,10 +7,12 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "bundle/bundle.hpp"
 #include "core/fs.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "deploy/containers.hpp"
+#include "deploy/triggers.hpp"
 #include "images/context.hpp"
 #include "images/git_info.hpp"
 #include "images/registry.hpp"
@@ -94,6 +96,10 @@ json DeployReport::to_json() const {
         cs.push_back(j);
     }
     json w = {{"name", worker}, {"uploaded", uploaded}, {"upload_digest", upload_digest}};
+    if (dry_run) w["action"] = "would upload";
+    w["triggers"] = triggers;
+    w["triggers_written"] = triggers_written;
+    w["bundled"] = !bundler.empty();
     if (!dispatch_namespace.empty()) w["dispatch_namespace"] = dispatch_namespace;
     w["version_id"] = version_id.empty() ? json() : json(version_id);
     return {{"worker", w}, {"containers", cs}, {"skipped", skipped}};
@@ -115,6 +121,13 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
             return Error(ErrorKind::Input,
                          "--secrets-file: " + quoted(k) + " is null, and deploy cannot delete secrets",
                          "delete it with `tenantctl secret delete " + k + "`");
+
+    // 0. Triggers (routes, crons, workers.dev): planned first, so a field deploy cannot act on stops it before
+    // anything is built or sent. Dispatch-namespace workers have none (as in wrangler).
+    TRY_ASSIGN(TriggersPlan triggers, plan_triggers(c));
+    if (!o.dispatch_namespace.empty())
+        for (const auto& f : triggers_skipped_for_namespace(c))
+            rep.skipped.push_back(f + ": not deployed for a dispatch-namespace worker (as wrangler)");
 
     // 1. What the containers need (and docker, checked before anything is uploaded).
     std::vector<ContainerPlan> plans;
@@ -148,12 +161,24 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         }
     }
 
-    // 2. The worker upload: built once; the per-upload fields are set when it is sent.
+    // 2. The worker upload: the custom build, then the bundle, built once; the per-upload fields are set when
+    // it is sent.
+    if (!json_string(json_at(c, "build"), "command").empty()) {
+        step("running the custom build: " + json_string(json_at(c, "build"), "command"));
+        TRY_STATUS(bundle::run_custom_build(c, cfg.dir, ev.build_output));
+    }
     UploadOptions uo;
     uo.config_dir = cfg.dir;
+    uo.config_path = cfg.path;
     uo.keep_vars = o.keep_vars;
     uo.compatibility_date = o.compatibility_date;
+    uo.no_bundle = o.no_bundle;
+    uo.env = o.env;
     TRY_ASSIGN(UploadBundle bundle, build_upload(c, uo));
+    rep.bundler = bundle.bundler;
+    rep.dry_run = o.dry_run;
+    if (ev.warning)
+        for (const auto& w : bundle.warnings) ev.warning(w);
     rep.upload_digest = bundle.digest.substr(bundle.digest.find(':') + 1);
     // Secrets go in after the digest: their values never enter the recorded tag.
     for (const auto& [k, v] : o.secrets)
@@ -183,6 +208,7 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
             p.outcome.action = "dry-run";
             rep.containers.push_back(p.outcome);
         }
+        if (o.dispatch_namespace.empty()) rep.triggers = describe_triggers(triggers, rep.worker);
         rep.skipped.push_back("--dry-run: no API calls, no docker build, no push");
         return rep;
     }
@@ -326,7 +352,14 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         rep.uploaded = true;
     }
 
-    // 6. Applications: create the missing, modify and roll out the changed, leave the rest alone.
+    // 6. Triggers of an account worker: each read, written only when it differs.
+    if (o.dispatch_namespace.empty()) {
+        TRY_ASSIGN(TriggersOutcome t, deploy_triggers(*client, o.account_id, rep.worker, triggers));
+        rep.triggers = t.targets;
+        rep.triggers_written = t.written;
+    }
+
+    // 7. Applications: create the missing, modify and roll out the changed, leave the rest alone.
     for (auto& p : plans) {
         json desired = create_application_request(p.config, p.outcome.image);
         if (p.dockerfile) {

@@ -41,12 +41,16 @@ struct DeployOptions {
     std::string outdir;  // --outdir (dry run or not): metadata.json + upload.multipart, secrets masked
     std::string managed_registry = "registry.cloudflare.com";  // CLOUDFLARE_CONTAINER_REGISTRY
     bool force = false;                                        // upload and roll out even when nothing changed
+    bool no_bundle = false;                                    // --no-bundle: upload the modules as they are
+    const Env* env = nullptr;  // where esbuild is looked up (TENANTCTL_ESBUILD, PATH); null: the process's
 };
 
 // Progress for the user; `docker_output` receives build/push output as it arrives.
 struct DeployEvents {
     std::function<void(const std::string&)> step;
     images::OutputFn docker_output;
+    images::OutputFn build_output;                   // the custom build's output, as it arrives
+    std::function<void(const Diagnostic&)> warning;  // bundler warnings
 };
 
 struct ContainerOutcome {
@@ -65,6 +69,10 @@ struct DeployReport {
     std::string worker;
     std::string dispatch_namespace;
     bool uploaded = false;  // false: the recorded digest matched (or dry run)
+    bool dry_run = false;
+    std::string bundler;                        // "esbuild 0.28.2 (…)" when the worker was bundled
+    std::vector<std::string> triggers;          // workers.dev URL, routes, schedules (account workers)
+    std::vector<std::string> triggers_written;  // which of subdomain/routes/schedules were changed
     std::string upload_digest;
     std::string version_id;  // account workers: the version the upload created
     std::vector<ContainerOutcome> containers;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "bundle/bundle.hpp"
 #include "core/fs.hpp"
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
@@ -128,11 +129,14 @@ Result<json> migrations_for_upload(const json& migrations, const std::optional<s
     return out;
 }
 
-Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
+namespace {
+
+// The modules as they are on disk (no_bundle): main, then what rules select with find_additional_modules.
+Status collect_unbundled(const json& c, const UploadOptions& o, UploadBundle& bundle) {
     std::string main = json_string(c, "main");
     if (main.empty()) {
         return Error(ErrorKind::Config, "no entry point: the config has no \"main\" field",
-                     "add main = \"./src/index.js\" (tenantctl uploads modules as they are, without bundling)");
+                     "add main = \"./src/index.js\"");
     }
     std::string main_path = absolute_path(main, o.config_dir);
     if (!file_exists(main_path)) {
@@ -142,7 +146,6 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
     std::string base_dir = json_string(c, "base_dir").empty() ? parent_dir(main_path)
                                                               : absolute_path(json_string(c, "base_dir"), o.config_dir);
 
-    UploadBundle bundle;
     auto add_module = [&](const std::string& path, const std::string& rule_type) -> Status {
         std::string name = fs::path(path).lexically_relative(base_dir).generic_string();
         if (name.empty() || starts_with(name, "..")) {
@@ -157,7 +160,6 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
         return {};
     };
     TRY_STATUS(add_module(main_path, ""));
-    const std::string main_module = bundle.modules.front().name;
 
     if (json_at(c, "find_additional_modules").is_boolean() && json_at(c, "find_additional_modules").get<bool>()) {
         std::vector<Rule> rules;
@@ -188,6 +190,28 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
             }
         }
     }
+
+    return {};
+}
+
+}  // namespace
+
+Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
+    UploadBundle bundle;
+    if (!o.no_bundle && bundle::wants_bundle(c)) {
+        bundle::BundleOptions bo;
+        bo.project_dir = o.config_dir;
+        bo.config_path = o.config_path;
+        bo.env = o.env;
+        bo.compatibility_date = o.compatibility_date;
+        TRY_ASSIGN(bundle::BundleOutput b, bundle::bundle_worker(c, bo));
+        bundle.modules = std::move(b.modules);
+        bundle.warnings = std::move(b.warnings);
+        bundle.bundler = std::move(b.esbuild);
+    } else {
+        TRY_STATUS(collect_unbundled(c, o, bundle));
+    }
+    const std::string main_module = bundle.modules.front().name;
 
     json m;
     bool python = ends_with(main_module, ".py");

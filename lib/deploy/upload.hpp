@@ -1,12 +1,15 @@
 #pragma once
-// The worker upload, without bundling: the `main` module and the additional modules selected by `rules` /
-// `find_additional_modules` are uploaded as they are, with metadata built from the normalized config.
+// The worker upload: by default the worker bundled as wrangler bundles it (lib/bundle, esbuild); with
+// `no_bundle` (or --no-bundle) the `main` module and the additional modules selected by `rules` /
+// `find_additional_modules` are uploaded as they are. Metadata is built from the normalized config.
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "api/multipart.hpp"
+#include "core/diagnostic.hpp"
+#include "core/env.hpp"
 #include "core/result.hpp"
 
 namespace tenantctl::deploy {
@@ -22,6 +25,9 @@ struct UploadOptions {
     std::string message;                               // annotation workers/message
     std::string version_tag;                           // annotation workers/tag
     std::optional<std::string> compatibility_date;     // --compatibility-date override
+    bool no_bundle = false;                            // --no-bundle: upload the modules as they are
+    std::string config_path;                           // absolute; never an additional module
+    const Env* env = nullptr;                          // where esbuild is looked up (null: the process's)
 };
 
 struct UploadBundle {
@@ -31,6 +37,8 @@ struct UploadBundle {
     // migrations relative to the deployed tag), the config's migration list and every module. Equal digests
     // mean the same worker.
     std::string digest;
+    std::vector<Diagnostic> warnings;  // from the bundler
+    std::string bundler;               // "esbuild 0.28.2 (…)", or empty when not bundled
 };
 
 // Builds the upload from a normalized config (wrangler's key names). Errors name the field and value.

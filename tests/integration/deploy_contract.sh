@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # labels: integration;contract;deploy
 # timeout: 900
-# `deploy --dispatch-namespace`, an account deploy with a registry-image container, and the containers commands
+# `deploy --dispatch-namespace`, an account deploy with a registry-image container, an account deploy with routes,
+# crons, workers.dev and preview URLs, and the containers commands
 # against Prism's validating mock of the Cloudflare API subset: zero request violations.
 set -uo pipefail
 source "$(dirname "$0")/contract_common.inc"
@@ -41,6 +42,23 @@ new_sqlite_classes = ["Web"]
 TOML
 T --cwd "$q" deploy
 T --cwd "$q" deploy --containers-rollout immediate --force
+
+# an account worker with routes, cron triggers, workers.dev and preview URLs (schedules, subdomain and routes
+# are read, then set; the operations are in tests/contract/additions.openapi.json)
+r=$work/triggers
+mkdir -p "$r/src"
+echo 'export default { async fetch() { return new Response("t"); }, async scheduled() {} };' >"$r/src/index.ts"
+cat >"$r/wrangler.toml" <<'TOML'
+name = "triggers"
+main = "./src/index.ts"
+compatibility_date = "2025-06-01"
+workers_dev = true
+preview_urls = true
+routes = [ { pattern = "shop.example.com/*", zone_name = "example.com" }, "api.example.com/v1/*" ]
+[triggers]
+crons = ["*/5 * * * *", "0 3 * * 1"]
+TOML
+T --cwd "$r" deploy
 
 # containers commands, on the ids Prism's examples give
 T containers list

@@ -23,8 +23,8 @@ dry() {  # dry NAME DIR [deploy args…]: the upload goes to $WORK/dry-NAME
 meta() { jq -r "$1" "$WORK/dry-$2/metadata.json"; }
 dry cp "$P/container-platform"
 check "container-platform: deploy --dry-run exits 0" status_is 0
-check "container-platform: main module index.js, the only module" \
-  [ "$(meta .main_module cp) $(ls "$WORK/dry-cp/modules" | tr '\n' ' ')" = "index.js index.js " ]
+check "container-platform: main module index.js (the bundle) and its source map, as wrangler uploads them" \
+  [ "$(meta .main_module cp) $(ls "$WORK/dry-cp/modules" | tr '\n' ' ')" = "index.js index.js index.js.map " ]
 check "container-platform: the TenantApp Durable Object binding and container" \
   [ "$(meta '[.bindings[] | select(.type == "durable_object_namespace") | .class_name][0] + " " + .containers[0].class_name' cp)" = "TenantApp TenantApp" ]
 check "container-platform: the sqlite migration" [ "$(meta '.migrations.steps[0].new_sqlite_classes[0]' cp)" = TenantApp ]

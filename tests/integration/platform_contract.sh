@@ -9,7 +9,7 @@ source "$(dirname "$0")/platform_common.inc"
 : "${TENANTCTL_SHARED_DIR:?}" "${TENANTCTL_BUILD_DIR:?}"
 export PRISM_CACHE=${PRISM_CACHE:-$TENANTCTL_BUILD_DIR/prism-cache}
 PRISM=$(bash "$TENANTCTL_SHARED_DIR/contract/prism.sh" bin)
-SPEC=$TENANTCTL_SHARED_DIR/contract/cloudflare-api-subset.openapi.json
+SPEC=$(bash "$(dirname "$0")/../support/prism.sh" spec)  # the shared subset + tests/contract additions
 start_dev
 UPSTREAM=$PORT
 PPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -82,6 +82,8 @@ op namespace-worker-put-script-secrets 200 PUT "$S/tenant-1/secrets" "${J[@]}" -
 op namespace-worker-list-script-secrets 200 GET "$S/tenant-1/secrets"
 op namespace-worker-get-script-secrets 200 GET "$S/tenant-1/secrets/API_KEY"
 op namespace-worker-delete-script-secret 200 DELETE "$S/tenant-1/secrets/API_KEY"
+op namespace-worker-secrets-bulk 200 PATCH "$S/tenant-1/secrets-bulk" -H 'Content-Type: application/merge-patch+json' \
+  --data '{"secrets":{"BULK_A":{"type":"secret_text","text":"contract-bulk-a"},"BULK_B":null}}'
 op namespace-worker-script-delete-worker 200 DELETE "$S/tenant-3?force=true"
 op namespace-worker-delete-scripts 200 DELETE "$S?tags=plan-free:yes&limit=1"
 
@@ -97,6 +99,21 @@ op worker-versions-list-versions 200 GET "$W/router/versions?page=1&per_page=10"
 op worker-deployments-create-deployment 200 POST "$W/router/deployments" "${J[@]}" \
   --data "{\"strategy\":\"percentage\",\"versions\":[{\"version_id\":\"$VID\",\"percentage\":100}]}"
 op worker-deployments-list-deployments 200 GET "$W/router/deployments"
+op worker-script-secrets-put 200 PUT "$W/router/secrets" "${J[@]}" --data '{"name":"API_KEY","text":"contract-secret-2","type":"secret_text"}'
+op worker-script-secrets-get 200 GET "$W/router/secrets"
+op worker-script-secret-get 200 GET "$W/router/secrets/API_KEY"
+op worker-script-secret-delete 200 DELETE "$W/router/secrets/API_KEY"
+op worker-script-secrets-bulk 200 PATCH "$W/router/secrets-bulk" -H 'Content-Type: application/merge-patch+json' \
+  --data '{"secrets":{"BULK_A":{"type":"secret_text","text":"contract-bulk-a"}}}'
+# triggers (tests/contract/additions.openapi.json)
+op worker-script-get-subdomain 200 GET "$W/router/subdomain"
+op worker-script-post-subdomain 200 POST "$W/router/subdomain" "${J[@]}" -H 'Cloudflare-Workers-Script-Api-Date: 2025-08-01' \
+  --data '{"enabled":true,"previews_enabled":false}'
+op worker-subdomain-get-subdomain 200 GET "$A/workers/subdomain"
+op worker-cron-trigger-update-cron-triggers 200 PUT "$W/router/schedules" "${J[@]}" --data '[{"cron":"*/5 * * * *"}]'
+op worker-cron-trigger-get-cron-triggers 200 GET "$W/router/schedules"
+op worker-script-put-routes 200 PUT "$W/router/routes" "${J[@]}" --data '[{"pattern":"example.com/*","zone_name":"example.com"}]'
+op worker-script-list-routes 200 GET "$W/router/routes"
 op worker-script-delete-worker 200 DELETE "$W/router?force=true"
 op worker-script-delete-worker 404 DELETE "$W/router"
 

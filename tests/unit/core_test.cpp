@@ -45,7 +45,7 @@ TEST_CASE("SourceText positions are 1-based and survive CRLF") {
 
 TEST_CASE("diagnostics render as file:line:col with the source line and a caret") {
     SourceText src("wrangler.toml", "name = \"x\"\nmax_instances = -1\n");
-    Diagnostic d{Severity::Error, "bad value", "wrangler.toml", 2, 17, "max_instances", "use a number >= 0"};
+    Diagnostic d{Severity::Error, "bad value", "wrangler.toml", 2, 17, "max_instances", "use a number >= 0", ""};
     CHECK(render_diagnostic(d, &src) ==
           "wrangler.toml:2:17: error: bad value\n"
           "  2 | max_instances = -1\n"

@@ -85,6 +85,7 @@ struct Plane {
     json scripts = json::array();
     json apps = json::array();
     bool registry_has = false;
+    json subdomain = {{"enabled", false}, {"previews_enabled", false}};
     Plane() {
         const std::string a = "/client/v4/accounts/" + k_acct;
         s.on("GET", a + "/workers/scripts",
@@ -105,6 +106,14 @@ struct Plane {
             return r;
         });
         s.on("PUT", a + "/workers/scripts/web", {ScriptedResponse::envelope(R"({"id":"web"})")});
+        // The workers.dev toggle: read, and written only when it differs.
+        s.on("GET", a + "/workers/scripts/web/subdomain",
+             [this](const RecordedRequest&) { return ScriptedResponse::envelope(subdomain.dump()); });
+        s.on("POST", a + "/workers/scripts/web/subdomain", [this](const RecordedRequest& r) {
+            subdomain = json::parse(r.body);
+            return ScriptedResponse::envelope(subdomain.dump());
+        });
+        s.on("GET", a + "/workers/subdomain", {ScriptedResponse::envelope(R"({"subdomain":"acct"})")});
         s.on("GET", a + "/workers/scripts/web/deployments",
              {ScriptedResponse::envelope(
                  R"({"deployments":[{"versions":[{"version_id":"v-123","percentage":100}]}]})")});
@@ -135,6 +144,7 @@ deploy::DeployOptions options() {
     o.account_id = k_acct;
     o.message = "test";
     o.version_tag = "t1";
+    o.no_bundle = true;  // deploy's mechanics here; bundling is tested with esbuild and workerd (bundle_workerd.sh)
     return o;
 }
 

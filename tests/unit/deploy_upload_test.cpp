@@ -63,7 +63,7 @@ TEST_CASE("migrations are sent relative to the script's current tag") {
     CHECK(unknown.error().message.find("\"v9\"") != std::string::npos);
 }
 
-TEST_CASE("build_upload: main module, additional modules, keep_bindings, digest") {
+TEST_CASE("build_upload --no-bundle: main module, additional modules, keep_bindings, digest") {
     TempProject p;
     p.write("src/index.js", "export default {}");
     p.write("src/lib/util.js", "export const x = 1");
@@ -74,6 +74,7 @@ TEST_CASE("build_upload: main module, additional modules, keep_bindings, digest"
               {"vars", {{"A", "1"}}}};
     UploadOptions o;
     o.config_dir = p.dir;
+    o.no_bundle = true;
     o.keep_vars = true;
     o.tags = {"managed"};
     auto b = build_upload(c, o);

@@ -1,0 +1,135 @@
+#include "deploy/triggers.hpp"
+
+#include <algorithm>
+
+#include "core/json.hpp"
+#include "core/strings.hpp"
+
+namespace tenantctl::deploy {
+
+using nlohmann::json;
+
+namespace {
+
+bool truthy(const json& v) {
+    return v.is_boolean() && v.get<bool>();
+}
+
+// Routes compare by pattern and zone, in any order.
+std::vector<std::string> route_keys(const json& routes) {
+    std::vector<std::string> out;
+    if (routes.is_array())
+        for (const auto& r : routes)
+            out.push_back(json_string(r, "pattern") + "\n" + json_string(r, "zone_id") + "\n" +
+                          json_string(r, "zone_name"));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
+
+Result<TriggersPlan> plan_triggers(const json& c) {
+    TriggersPlan p;
+    if (const json& assets = json_at(c, "assets"); assets.is_object() && !assets.empty())
+        return Error(ErrorKind::Config,
+                     "\"assets\" is not supported by tenantctl deploy yet: static assets would not be uploaded",
+                     "remove \"assets\" from the config (or deploy this worker with wrangler); nothing was sent");
+    json routes = json::array();
+    if (const json& rs = json_at(c, "routes"); rs.is_array())
+        routes = rs;
+    else if (const json& r = json_at(c, "route"); !r.is_null())
+        routes.push_back(r);
+    for (size_t i = 0; i < routes.size(); ++i) {
+        const json& r = routes[i];
+        std::string field = "routes[" + std::to_string(i) + "]";
+        if (r.is_string()) {
+            p.routes.push_back({{"pattern", r}});
+        } else if (r.is_object()) {
+            if (truthy(json_at(r, "custom_domain")))
+                return Error(ErrorKind::Config,
+                             field + " " + quoted(json_string(r, "pattern")) +
+                                 ": custom domains (\"custom_domain\": true) are not supported by tenantctl deploy yet",
+                             "use a route with zone_name or zone_id, or add the custom domain in the dashboard; "
+                             "nothing was sent");
+            json x = {{"pattern", json_at(r, "pattern")}};
+            for (const char* k : {"zone_id", "zone_name"})
+                if (json_at(r, k).is_string()) x[k] = json_at(r, k);
+            p.routes.push_back(x);
+        }
+    }
+    const json& triggers = json_at(c, "triggers");
+    if (const json& crons = json_at(triggers, "crons"); crons.is_array()) {
+        p.crons.emplace();
+        for (const auto& x : crons)
+            if (x.is_string()) p.crons->push_back(x.get<std::string>());
+    }
+    if (const json& events = json_at(triggers, "events"); events.is_array() && !events.empty())
+        return Error(ErrorKind::Config, "\"triggers.events\" is not supported by tenantctl deploy yet",
+                     "remove it from the config; nothing was sent");
+    const json& wd = json_at(c, "workers_dev");
+    p.workers_dev = wd.is_boolean() ? wd.get<bool>() : p.routes.empty();
+    const json& pu = json_at(c, "preview_urls");
+    p.preview_urls = pu.is_boolean() && pu.get<bool>();
+    return p;
+}
+
+std::vector<std::string> triggers_skipped_for_namespace(const json& c) {
+    std::vector<std::string> out;
+    if (json_at(c, "routes").is_array() && !json_at(c, "routes").empty()) out.push_back("routes");
+    if (!json_at(c, "route").is_null()) out.push_back("route");
+    if (json_at(json_at(c, "triggers"), "crons").is_array() && !json_at(json_at(c, "triggers"), "crons").empty())
+        out.push_back("triggers.crons");
+    if (truthy(json_at(c, "workers_dev"))) out.push_back("workers_dev");
+    return out;
+}
+
+std::vector<std::string> describe_triggers(const TriggersPlan& p, const std::string& script) {
+    std::vector<std::string> out;
+    if (p.workers_dev) out.push_back(script + ".<subdomain>.workers.dev");
+    for (const auto& r : p.routes) out.push_back(json_string(r, "pattern"));
+    if (p.crons)
+        for (const auto& c : *p.crons) out.push_back("schedule: " + c);
+    return out;
+}
+
+Result<TriggersOutcome> deploy_triggers(api::ApiClient& client, const std::string& account, const std::string& script,
+                                        const TriggersPlan& p) {
+    TriggersOutcome out;
+    // workers.dev and preview URLs.
+    TRY_ASSIGN(json sd, client.get_script_subdomain(account, script));
+    if (truthy(json_at(sd, "enabled")) != p.workers_dev || truthy(json_at(sd, "previews_enabled")) != p.preview_urls) {
+        TRY_STATUS(client.set_script_subdomain(account, script, p.workers_dev, p.preview_urls));
+        out.written.push_back("subdomain");
+    }
+    if (p.workers_dev) {
+        TRY_ASSIGN(std::string sub, client.get_workers_subdomain(account));
+        out.targets.push_back(script + "." + sub + ".workers.dev");
+    }
+    // Routes: only when the config has some (wrangler leaves a script's routes alone otherwise).
+    if (!p.routes.empty()) {
+        auto current = client.get_script_routes(account, script);
+        if (!current || route_keys(*current) != route_keys(p.routes)) {
+            TRY_STATUS(client.put_script_routes(account, script, p.routes));
+            out.written.push_back("routes");
+        }
+        for (const auto& r : p.routes) out.targets.push_back(json_string(r, "pattern"));
+    }
+    // Schedules: present (even empty) means exactly these.
+    if (p.crons) {
+        TRY_ASSIGN(json cur, client.get_schedules(account, script));
+        std::vector<std::string> have, want = *p.crons;
+        for (const auto& s : json_at(cur, "schedules")) have.push_back(json_string(s, "cron"));
+        std::sort(have.begin(), have.end());
+        std::sort(want.begin(), want.end());
+        if (have != want) {
+            json body = json::array();
+            for (const auto& c : *p.crons) body.push_back({{"cron", c}});
+            TRY_STATUS(client.put_schedules(account, script, body));
+            out.written.push_back("schedules");
+        }
+        for (const auto& c : *p.crons) out.targets.push_back("schedule: " + c);
+    }
+    return out;
+}
+
+}  // namespace tenantctl::deploy

@@ -1,0 +1,43 @@
+#pragma once
+// What deploy sets besides the upload for an account worker, as wrangler does after uploading: cron schedules
+// (`triggers.crons`: set when present, even empty; left alone when absent), the workers.dev and preview URL
+// toggle (`workers_dev`, default true unless routes are given; `preview_urls`, default false) and routes
+// (`routes` / `route`: patterns with zone_id or zone_name). Each is read first and written only when it
+// differs, so an unchanged redeploy sends no write. Dispatch-namespace workers have none of these (as in
+// wrangler). What deploy cannot do yet is refused before anything is sent: `assets` and custom domains.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/client.hpp"
+#include "core/result.hpp"
+
+namespace tenantctl::deploy {
+
+struct TriggersPlan {
+    std::optional<std::vector<std::string>> crons;    // nullopt: leave the schedules alone
+    nlohmann::json routes = nlohmann::json::array();  // [{"pattern"[, "zone_id"|"zone_name"]}]
+    bool workers_dev = true;
+    bool preview_urls = false;
+};
+
+// From the normalized config. Errors (kind Config) name the field that deploy does not support.
+Result<TriggersPlan> plan_triggers(const nlohmann::json& config);
+
+// Refuses what a dispatch-namespace upload cannot carry that the config asks for... nothing: wrangler skips
+// triggers there. Kept as one place that says which fields are skipped, for the report.
+std::vector<std::string> triggers_skipped_for_namespace(const nlohmann::json& config);
+
+struct TriggersOutcome {
+    std::vector<std::string> targets;  // "schedule: */5 * * * *", "example.com/*", "NAME.SUB.workers.dev"
+    std::vector<std::string> written;  // what was changed: "schedules", "subdomain", "routes"
+};
+
+Result<TriggersOutcome> deploy_triggers(api::ApiClient& client, const std::string& account, const std::string& script,
+                                        const TriggersPlan& plan);
+
+// The targets a dry run would report (nothing is read).
+std::vector<std::string> describe_triggers(const TriggersPlan& plan, const std::string& script);
+
+}  // namespace tenantctl::deploy
