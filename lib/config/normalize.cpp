@@ -941,7 +941,8 @@ private:
         }
         if (f == "containers") return normalize_containers(v, sc);
         if (f == "kv_namespaces") {
-            binding_array(v, f, path, {"binding", "id", "preview_id", "remote"}, {"binding"}, {"id", "preview_id"});
+            binding_array(v, f, path, {"binding", "id", "preview_id", "remote"}, {"binding"}, {"id", "preview_id"},
+                          {"id"});
             return v.to_json();
         }
         if (f == "r2_buckets") {
@@ -1076,24 +1077,35 @@ private:
             if (const Node* n = obj.find(o); n && !n->is_string()) return false;
         return true;
     }
+    static bool nonempty_ok(const Node& obj, const std::vector<std::string>& nonempty) {
+        for (const auto& o : nonempty)
+            if (const Node* n = obj.find(o); n && n->is_string() && n->s.empty()) return false;
+        return true;
+    }
 
+    // Messages name the entry by its path ("env.staging.kv_namespaces[0]"), like wrangler. `nonempty`: optional
+    // string fields that must not be "" when given (wrangler: KV "id").
     bool binding_array(const Node& v, const std::string& field, const std::string& path,
                        const std::vector<std::string>& known, const std::vector<std::string>& required,
-                       const std::vector<std::string>& optional_strings) {
+                       const std::vector<std::string>& optional_strings,
+                       const std::vector<std::string>& nonempty = {}) {
         if (!v.is_array()) {
             error(v.pos, path, "The field " + q(field) + " should be an array but got " + v.js_stringify() + ".");
             return false;
         }
         for (size_t i = 0; i < v.items.size(); ++i) {
             const Node& e = v.items[i];
-            if (e.is_object() && all_known(e, known) && required_ok(e, required) && optional_ok(e, optional_strings))
+            if (e.is_object() && all_known(e, known) && required_ok(e, required) && optional_ok(e, optional_strings) &&
+                nonempty_ok(e, nonempty))
                 continue;  // the common case: nothing to report, no strings built
-            std::string f = field + "[" + std::to_string(i) + "]";
             std::string p = path + "[" + std::to_string(i) + "]";
             if (!e.is_object()) {
-                error(e.pos, p, q(f) + " bindings should be objects, but got " + e.js_stringify());
+                error(e.pos, p,
+                      q(field + "[" + std::to_string(i) + "]") + " bindings should be objects, but got " +
+                          e.js_stringify());
                 continue;
             }
+            const std::string& f = p;
             for (const auto& r : required) {
                 const Node* n = e.find(r);
                 if (!n || !n->is_string()) {
@@ -1110,11 +1122,17 @@ private:
                           hint);
                 }
             }
-            for (const auto& o : optional_strings)
-                if (const Node* n = e.find(o); n && !n->is_string())
+            for (const auto& o : optional_strings) {
+                const Node* n = e.find(o);
+                if (n && n->is_string() && n->s.empty() && contains(nonempty, o))
                     error(n->pos, p + "." + o,
-                          q(f) + " bindings should, optionally, have a string " + q(o) + " field but got " +
-                              e.js_stringify() + ".");
+                          q(f) + " bindings should have a string " + q(o) + " field but got " + e.js_stringify() + ".",
+                          "an empty " + q(o) + " is not allowed: set it, or remove " + q(o));
+                else if (n && !n->is_string())
+                    error(n->pos, p + "." + o,
+                          q(f) + " bindings should" + (contains(nonempty, o) ? "" : ", optionally,") +
+                              " have a string " + q(o) + " field but got " + e.js_stringify() + ".");
+            }
             if (!known.empty()) unknown_fields(e, known, f, {p, "."});
         }
         return true;

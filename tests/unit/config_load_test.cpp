@@ -382,3 +382,47 @@ TEST_CASE("config: duplicate binding names and --strict") {
     CHECK(strict.errors[0].severity == Severity::Error);
     CHECK(strict.warnings.empty());
 }
+
+TEST_CASE("config: an empty KV id is an error at the top level and in an environment; an empty preview_id is not") {
+    TempDir d;
+    d.write("wrangler.toml",
+            "name = \"kv\"\n"
+            "[[kv_namespaces]]\n"
+            "binding = \"KV\"\n"
+            "id = \"\"\n"
+            "[[kv_namespaces]]\n"
+            "binding = \"KV2\"\n"
+            "id = \"x\"\n"
+            "preview_id = \"\"\n"
+            "[env.staging]\n"
+            "[[env.staging.kv_namespaces]]\n"
+            "binding = \"KV\"\n"
+            "id = \"\"\n"
+            "[[env.staging.kv_namespaces]]\n"
+            "binding = \"KV2\"\n"
+            "id = \"y\"\n");
+    auto top = load_in(d);
+    CHECK(rendered(top, top.errors) ==
+          "wrangler.toml:4:6: error: \"kv_namespaces[0]\" bindings should have a string \"id\" field but got "
+          "{\"binding\":\"KV\",\"id\":\"\"}.\n"
+          "  4 | id = \"\"\n"
+          "    |      ^\n"
+          "  hint: an empty \"id\" is not allowed: set it, or remove \"id\"\n");
+    CHECK(top.errors[0].path == "kv_namespaces[0].id");
+
+    auto stg = load_in(d, "staging");
+    REQUIRE(stg.errors.size() == 2);  // the top level is always validated
+    CHECK(stg.errors[1].message ==
+          "\"env.staging.kv_namespaces[0]\" bindings should have a string \"id\" field but got "
+          "{\"binding\":\"KV\",\"id\":\"\"}.");
+    CHECK(stg.errors[1].path == "env.staging.kv_namespaces[0].id");
+    CHECK(stg.errors[1].line == 12);
+    CHECK(stg.errors[1].column == 6);
+
+    d.write("wrangler.toml", "name = \"kv\"\nkv_namespaces = [{ binding = \"KV\", id = 5 }]\n");
+    auto num = load_in(d);
+    REQUIRE(num.errors.size() == 1);
+    CHECK(num.errors[0].message ==
+          "\"kv_namespaces[0]\" bindings should have a string \"id\" field but got {\"binding\":\"KV\",\"id\":5}.");
+    CHECK(num.errors[0].column == 41);
+}
