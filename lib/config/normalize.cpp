@@ -869,6 +869,14 @@ private:
                 error(v.pos, path, "The field \"vars\" should be an object but got " + v.js_stringify() + ".");
                 return json::object();
             }
+            // TOML dates and times (only the vars' own values; nested ones are kept as text).
+            for (const auto& m : v.items)
+                if (m.kind == Node::Kind::Date)
+                    error(m.pos, path + "." + m.key,
+                          "The field " + q(path + "." + m.key) +
+                              " is a TOML date, which is not supported. Please use a string instead, e.g. " + m.key +
+                              " = \"2025-12-19\".",
+                          "quote the value: " + m.key + " = " + q(m.s));
             if (sc.env && sc.raw_top) {
                 const Node* top_vars = sc.raw_top->find("vars");
                 if (top_vars && top_vars->is_object()) {

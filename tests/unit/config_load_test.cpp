@@ -426,3 +426,48 @@ TEST_CASE("config: an empty KV id is an error at the top level and in an environ
           "\"kv_namespaces[0]\" bindings should have a string \"id\" field but got {\"binding\":\"KV\",\"id\":5}.");
     CHECK(num.errors[0].column == 41);
 }
+
+TEST_CASE("config: TOML dates and times in vars are errors, like wrangler; nested ones and strings are not") {
+    TempDir d;
+    d.write("wrangler.toml",
+            "name = \"dates\"\n"
+            "[vars]\n"
+            "WHEN = 2025-12-19\n"
+            "AT = 07:32:00\n"
+            "STAMP = 1979-05-27T07:32:00Z\n"
+            "OK = \"2025-12-19\"\n"
+            "LIST = [2025-01-01]\n"
+            "[env.staging.vars]\n"
+            "WHEN = 2025-12-20\n"
+            "AT = \"x\"\n"
+            "STAMP = \"x\"\n"
+            "OK = \"x\"\n"
+            "LIST = \"x\"\n");
+    auto top = load_in(d);
+    CHECK(rendered(top, top.errors) ==
+          "wrangler.toml:3:8: error: The field \"vars.WHEN\" is a TOML date, which is not supported. Please use a "
+          "string instead, e.g. WHEN = \"2025-12-19\".\n"
+          "  3 | WHEN = 2025-12-19\n"
+          "    |        ^\n"
+          "  hint: quote the value: WHEN = \"2025-12-19\"\n"
+          "wrangler.toml:4:6: error: The field \"vars.AT\" is a TOML date, which is not supported. Please use a "
+          "string instead, e.g. AT = \"2025-12-19\".\n"
+          "  4 | AT = 07:32:00\n"
+          "    |      ^\n"
+          "  hint: quote the value: AT = \"07:32:00\"\n"
+          "wrangler.toml:5:9: error: The field \"vars.STAMP\" is a TOML date, which is not supported. Please use a "
+          "string instead, e.g. STAMP = \"2025-12-19\".\n"
+          "  5 | STAMP = 1979-05-27T07:32:00Z\n"
+          "    |         ^\n"
+          "  hint: quote the value: STAMP = \"1979-05-27T07:32:00Z\"\n");
+    CHECK(top.errors[0].path == "vars.WHEN");
+
+    auto stg = load_in(d, "staging");
+    REQUIRE(stg.errors.size() == 4);
+    CHECK(stg.errors[3].message ==
+          "The field \"env.staging.vars.WHEN\" is a TOML date, which is not supported. Please use a string instead, "
+          "e.g. WHEN = \"2025-12-19\".");
+    CHECK(stg.errors[3].path == "env.staging.vars.WHEN");
+    CHECK(stg.errors[3].line == 9);
+    CHECK(stg.errors[3].column == 8);
+}
