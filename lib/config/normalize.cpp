@@ -1192,28 +1192,59 @@ private:
                   "set name, or class_name together with the worker's name");
         }
 
+        // The deprecated `configuration` block: kept as written; its `image` is used when there is no `image`.
+        const Node* configuration = c.find("configuration");
+        if (configuration) {
+            warning(configuration->key_pos, p + ".configuration",
+                    "\"containers.configuration\" is deprecated. Use top level \"containers\" fields instead. "
+                    "\"configuration.image\" should be \"image\", limits should be set via \"instance_type\".",
+                    "move \"configuration.image\" to \"image\", and the limits to \"instance_type\"");
+            if (!configuration->is_object()) {
+                error(configuration->pos, p + ".configuration", "\"containers.configuration\" should be an object");
+                configuration = nullptr;
+            } else {
+                const Node* it = c.find("instance_type");
+                bool preset = it && ((it->is_string() && !it->s.empty()) || it->is_object() || it->is_array() ||
+                                     (it->is_bool() && it->b) || (it->is_number() && it->number() != 0));
+                for (const char* k : {"disk", "vcpu", "memory_mib"}) {
+                    const Node* n = configuration->find(k);
+                    if (!preset || !n) continue;
+                    error(n->key_pos, p + ".configuration." + k,
+                          "Cannot set custom limits via \"containers.configuration\" and use preset \"instance_type\" "
+                          "limits at the same time.",
+                          "remove \"configuration." + std::string(k) + "\" and keep \"instance_type\"");
+                    break;
+                }
+                unknown_fields(*configuration, {"image", "secrets", "labels", "disk", "vcpu", "memory_mib"},
+                               "containers.configuration", {p, ".configuration."});
+            }
+        }
+
         // image: a Dockerfile path (relative to the config file), or a registry reference with a tag.
         const Node* image = c.find("image");
+        std::string image_path = p + ".image";
+        if (!image && configuration)
+            if ((image = configuration->find("image"))) image_path = p + ".configuration.image";
         if (!image) {
             error(c.pos, p + ".image", "\"containers.image\" field is required.",
                   "a path to a Dockerfile (e.g. \"./Dockerfile\") or a registry image with a tag (e.g. "
                   "\"docker.io/httpd:1\")");
-        } else if (expect(*image, "containers.image", {p, ".image"}, "string")) {
+        } else if (expect(*image, "containers.image", image_path, "string")) {
+            out["image"] = image->s;  // also when it came from "configuration.image"
             std::string abs = absolute_path(image->s, m_o.dir);
             struct stat st {};
             bool found = m_o.check_files && !image->s.empty() && may_exist(abs) && ::stat(abs.c_str(), &st) == 0;
             bool is_dir = found && S_ISDIR(st.st_mode);
             bool is_file = found && S_ISREG(st.st_mode);
             if (is_dir) {
-                error(image->pos, p + ".image",
-                      rel(abs) + " is a directory, you should specify a path to the Dockerfile",
+                error(image->pos, image_path, rel(abs) + " is a directory, you should specify a path to the Dockerfile",
                       "e.g. \"" + rel(join_path(abs, "Dockerfile")) + "\"");
             } else if (is_file) {
                 out["image"] = rel(abs);
                 if (!c.find("image_build_context")) out["image_build_context"] = rel(parent_dir(abs));
             } else if (!valid_registry_image(image->s)) {
                 std::string hint = "no file " + rel(abs) + " exists either";
-                error(image->pos, p + ".image",
+                error(image->pos, image_path,
                       "The image " + q(image->s) +
                           " does not appear to be a valid path to a Dockerfile, or a valid image registry path:\nIf "
                           "this is "
@@ -1312,9 +1343,37 @@ private:
                       "\"durable_object\", but got " +
                           s->js_stringify());
         }
-        for (const char* k : {"constraints", "affinities", "observability", "unsafe", "ssh", "configuration"})
+        for (const char* k : {"constraints", "affinities", "observability", "unsafe"})
             if (const Node* n = c.find(k)) expect(*n, std::string("containers.") + k, p + "." + k, "object");
+
+        // ssh is normalized to wrangler_ssh (the Containers API's name); with both, ssh wins.
+        const Node* ssh = c.find("ssh");
+        const Node* wrangler_ssh = c.find("wrangler_ssh");
+        if (wrangler_ssh)
+            warning(wrangler_ssh->key_pos, p + ".wrangler_ssh",
+                    "\"containers.wrangler_ssh\" is deprecated. Use \"containers.ssh\" instead.",
+                    ssh ? "\"ssh\" is set too and is the one used; remove \"wrangler_ssh\""
+                        : "rename \"wrangler_ssh\" to \"ssh\"");
+        if (ssh) {
+            validate_container_ssh(*ssh, "containers.ssh", p + ".ssh");
+            out["wrangler_ssh"] = out["ssh"];
+            out.erase("ssh");
+        } else if (wrangler_ssh) {
+            validate_container_ssh(*wrangler_ssh, "containers.wrangler_ssh", p + ".wrangler_ssh");
+        }
         return out;
+    }
+
+    // wrangler's container ssh check: {enabled: boolean (required), port?: integer 1..65535}.
+    void validate_container_ssh(const Node& v, const std::string& field, const std::string& path) {
+        const Node* enabled = v.is_object() ? v.find("enabled") : nullptr;
+        if (!enabled || !enabled->is_bool())
+            error(enabled ? enabled->pos : v.pos, path + ".enabled", field + ".enabled must be a boolean",
+                  enabled ? "" : "add enabled = true");
+        const Node* port = v.is_object() ? v.find("port") : nullptr;
+        if (port && (!port->is_number() || std::trunc(port->number()) != port->number() || port->number() < 1 ||
+                     port->number() > 65535))
+            error(port->pos, path + ".port", field + ".port must be a number between 1 and 65535 inclusive");
     }
 
     // ---- cross-field checks

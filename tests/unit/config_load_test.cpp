@@ -471,3 +471,122 @@ TEST_CASE("config: TOML dates and times in vars are errors, like wrangler; neste
     CHECK(stg.errors[3].line == 9);
     CHECK(stg.errors[3].column == 8);
 }
+
+TEST_CASE("config: containers[].ssh is normalized to wrangler_ssh; ssh wins over the deprecated wrangler_ssh") {
+    TempDir d;
+    d.write("wrangler.toml",
+            "name = \"ssh\"\n"
+            "[[containers]]\n"
+            "class_name = \"A\"\n"
+            "image = \"registry.example.com/a:1\"\n"
+            "ssh = { enabled = true, port = 2222 }\n"
+            "[[containers]]\n"
+            "class_name = \"B\"\n"
+            "image = \"registry.example.com/b:1\"\n"
+            "ssh = { enabled = true }\n"
+            "wrangler_ssh = { enabled = false }\n"
+            "[[containers]]\n"
+            "class_name = \"C\"\n"
+            "image = \"registry.example.com/c:1\"\n"
+            "wrangler_ssh = { enabled = true }\n");
+    auto c = load_in(d);
+    REQUIRE(c.ok());
+    const auto& cs = c.containers();
+    CHECK(cs[0]["wrangler_ssh"] == nlohmann::json{{"enabled", true}, {"port", 2222}});
+    CHECK_FALSE(cs[0].contains("ssh"));
+    CHECK(cs[1]["wrangler_ssh"] == nlohmann::json{{"enabled", true}});
+    CHECK_FALSE(cs[1].contains("ssh"));
+    CHECK(cs[2]["wrangler_ssh"] == nlohmann::json{{"enabled", true}});
+    CHECK(rendered(c, c.warnings) ==
+          "wrangler.toml:10:1: warning: \"containers.wrangler_ssh\" is deprecated. Use \"containers.ssh\" instead.\n"
+          "  10 | wrangler_ssh = { enabled = false }\n"
+          "     | ^\n"
+          "  hint: \"ssh\" is set too and is the one used; remove \"wrangler_ssh\"\n"
+          "wrangler.toml:14:1: warning: \"containers.wrangler_ssh\" is deprecated. Use \"containers.ssh\" instead.\n"
+          "  14 | wrangler_ssh = { enabled = true }\n"
+          "     | ^\n"
+          "  hint: rename \"wrangler_ssh\" to \"ssh\"\n");
+
+    d.write("wrangler.toml",
+            "name = \"ssh\"\n"
+            "[[containers]]\n"
+            "class_name = \"A\"\n"
+            "image = \"registry.example.com/a:1\"\n"
+            "ssh = { port = 70000 }\n");
+    auto bad = load_in(d);
+    CHECK(rendered(bad, bad.errors) ==
+          "wrangler.toml:5:7: error: containers.ssh.enabled must be a boolean\n"
+          "  5 | ssh = { port = 70000 }\n"
+          "    |       ^\n"
+          "  hint: add enabled = true\n"
+          "wrangler.toml:5:16: error: containers.ssh.port must be a number between 1 and 65535 inclusive\n"
+          "  5 | ssh = { port = 70000 }\n"
+          "    |                ^\n");
+}
+
+TEST_CASE("config: the deprecated containers[].configuration block: warnings, its image, limits vs instance_type") {
+    TempDir d;
+    d.write("docker/Dockerfile", "FROM scratch\n");
+    d.write("wrangler.toml",
+            "name = \"cfg\"\n"
+            "[[containers]]\n"
+            "class_name = \"A\"\n"
+            "[containers.configuration]\n"
+            "image = \"registry.example.com/a:1\"\n"
+            "labels = [{ name = \"l\", value = \"v\" }]\n"
+            "secrets = [{ name = \"S\", type = \"env\", secret = \"s\" }]\n"
+            "disk = { size = \"2GB\" }\n"
+            "vcpu = 1\n"
+            "memory_mib = 512\n"
+            "bogus = 1\n"
+            "[[containers]]\n"
+            "class_name = \"B\"\n"
+            "configuration = { image = \"docker/Dockerfile\" }\n");
+    auto c = load_in(d);
+    REQUIRE(c.ok());
+    const auto& cs = c.containers();
+    CHECK(cs[0]["image"] == "registry.example.com/a:1");
+    CHECK(cs[0]["configuration"]["bogus"] == 1);  // kept as written, like wrangler
+    CHECK(cs[0]["configuration"]["vcpu"] == 1);
+    CHECK_FALSE(cs[0].contains("image_build_context"));
+    CHECK(cs[1]["image"] == "./docker/Dockerfile");
+    CHECK(cs[1]["image_build_context"] == "./docker");
+    CHECK(
+        rendered(c, c.warnings) ==
+        "wrangler.toml:4:13: warning: \"containers.configuration\" is deprecated. Use top level \"containers\" fields "
+        "instead. \"configuration.image\" should be \"image\", limits should be set via \"instance_type\".\n"
+        "  4 | [containers.configuration]\n"
+        "    |             ^\n"
+        "  hint: move \"configuration.image\" to \"image\", and the limits to \"instance_type\"\n"
+        "wrangler.toml:11:1: warning: Unexpected fields found in containers.configuration field: \"bogus\"\n"
+        "  11 | bogus = 1\n"
+        "     | ^\n"
+        "wrangler.toml:14:1: warning: \"containers.configuration\" is deprecated. Use top level \"containers\" "
+        "fields instead. \"configuration.image\" should be \"image\", limits should be set via \"instance_type\".\n"
+        "  14 | configuration = { image = \"docker/Dockerfile\" }\n"
+        "     | ^\n"
+        "  hint: move \"configuration.image\" to \"image\", and the limits to \"instance_type\"\n");
+    CHECK(c.warnings[1].path == "containers[0].configuration.bogus");
+
+    d.write("wrangler.toml",
+            "name = \"cfg\"\n"
+            "[[containers]]\n"
+            "class_name = \"A\"\n"
+            "image = \"registry.example.com/a:1\"\n"
+            "instance_type = \"standard-1\"\n"
+            "configuration = { vcpu = 2 }\n"
+            "[[containers]]\n"
+            "class_name = \"B\"\n"
+            "image = \"registry.example.com/b:1\"\n"
+            "configuration = \"x\"\n");
+    auto bad = load_in(d);
+    CHECK(rendered(bad, bad.errors) ==
+          "wrangler.toml:6:19: error: Cannot set custom limits via \"containers.configuration\" and use preset "
+          "\"instance_type\" limits at the same time.\n"
+          "  6 | configuration = { vcpu = 2 }\n"
+          "    |                   ^\n"
+          "  hint: remove \"configuration.vcpu\" and keep \"instance_type\"\n"
+          "wrangler.toml:10:17: error: \"containers.configuration\" should be an object\n"
+          "  10 | configuration = \"x\"\n"
+          "     |                 ^\n");
+}
