@@ -555,6 +555,7 @@ private:
             std::optional<json> v;
             bool present = m != nullptr;
             if (m) v = inheritable_value(f, *m, P);
+            if (m && f == "logfwdr" && sc.env && sc.raw_top) missing_env_bindings(f, *m, sc);
             if (f == "account_id" && m && m->is_string() && m->s.empty()) present = false;  // dropped, inherits
             if (v) {
                 out[f] = *v;
@@ -574,6 +575,7 @@ private:
             const Node* m = raw.find(f);
             if (m) {
                 out[f] = non_inheritable_value(f, *m, sc);
+                if (sc.env && sc.raw_top) missing_env_bindings(f, *m, sc);
                 continue;
             }
             if (sc.env && sc.raw_top && sc.raw_top->find(f)) {
@@ -598,6 +600,134 @@ private:
             unknown_fields(raw, known_env, "env." + *sc.env, P);
         }
         unique_binding_names(raw, P);
+        return out;
+    }
+
+    // ---- "not inherited" per binding name: an environment that has its own list of a binding kind but lacks a
+    // name the top level binds. Wrangler checks two shapes: binding arrays (one warning per name, "binding"
+    // key; a list keyed by "name" such as send_email only warns, as "undefined", when the environment's list is
+    // empty) and objects with a "bindings" list keyed by "name" (one warning listing every name).
+    void missing_env_bindings(const std::string& f, const Node& v, const SectionCtx& sc) {
+        static const std::set<std::string> k_binding_arrays = {"workflows",
+                                                               "kv_namespaces",
+                                                               "send_email",
+                                                               "r2_buckets",
+                                                               "d1_databases",
+                                                               "vectorize",
+                                                               "ai_search_namespaces",
+                                                               "ai_search",
+                                                               "agent_memory",
+                                                               "hyperdrive",
+                                                               "services",
+                                                               "analytics_engine_datasets",
+                                                               "dispatch_namespaces",
+                                                               "mtls_certificates",
+                                                               "pipelines",
+                                                               "k2",
+                                                               "secrets_store_secrets",
+                                                               "artifacts",
+                                                               "unsafe_hello_world",
+                                                               "flagship",
+                                                               "worker_loaders",
+                                                               "ratelimits",
+                                                               "vpc_services",
+                                                               "vpc_networks"};
+        const Node* top = sc.raw_top->find(f);
+        const std::string env = "env." + *sc.env;
+        if (k_binding_arrays.count(f)) {
+            if (!v.is_array() || !top || !top->is_array()) return;
+            std::set<std::string> have;
+            for (const auto& e : v.items) have.insert(js_key(e.is_object() ? e.find("binding") : nullptr));
+            for (size_t i = 0; i < top->items.size(); ++i) {
+                const Node* b = top->items[i].is_object() ? top->items[i].find("binding") : nullptr;
+                if (have.count(js_key(b))) continue;
+                std::string name = js_key(b).substr(1);
+                std::string hint = "the top level binds it at " + f + "[" + std::to_string(i) + "]";
+                if (top->items[i].pos.line) hint += " (line " + std::to_string(top->items[i].pos.line) + ")";
+                warning(v.pos, sc.prefix + f,
+                        "There is a " + f + " binding with name " + q(name) + " at the top level, but not on " +
+                            q(env) + ".\nThis is not what you probably want, since " + q(f) +
+                            " configuration is not inherited by environments.\nPlease add a binding for " + q(name) +
+                            " to " + q(env + "." + f + ".bindings") + ".",
+                        hint);
+            }
+            return;
+        }
+        if (f != "durable_objects" && f != "unsafe" && f != "logfwdr") return;
+        if (!v.is_object()) return;
+        const Node* bindings = v.find("bindings");
+        if (f == "unsafe" && !bindings) return;   // only an environment's own unsafe.bindings is compared
+        if (f == "logfwdr" && !bindings) return;  // an error in wrangler ("bindings" is required)
+        if (bindings) {
+            if (!bindings->is_array()) return;
+            for (const auto& e : bindings->items) {
+                auto str = [&](const char* k) {
+                    const Node* n = e.find(k);
+                    return n && n->is_string();
+                };
+                auto opt = [&](const char* k) {
+                    const Node* n = e.find(k);
+                    return !n || n->is_string();
+                };
+                if (!e.is_object() || !str("name")) return;  // invalid bindings: wrangler does not compare
+                if (f == "durable_objects" && (!str("class_name") || !opt("script_name") || !opt("environment") ||
+                                               (e.find("environment") && !e.find("script_name"))))
+                    return;
+                if (f == "unsafe" && !str("type")) return;
+                if (f == "logfwdr" && !str("destination")) return;
+            }
+        }
+        std::vector<std::string> top_names = binding_names(top, f == "durable_objects");
+        std::set<std::string> have;
+        if (bindings)
+            for (const auto& e : bindings->items) have.insert(e.find("name")->s);
+        std::string missing;
+        for (const auto& n : top_names)
+            if (!have.count(n)) missing += "\n- " + n;
+        if (missing.empty()) return;
+        warning(v.pos, sc.prefix + f,
+                "The following bindings are at the top level, but not on " + q(env) +
+                    ".\nThis is not what you probably want, since " + q(f) +
+                    " configuration is not inherited by environments.\nPlease add a binding for each to " +
+                    q(env + "." + f + ".bindings") + ":" + missing);
+    }
+
+    // A binding name as JavaScript's Set sees it: a type tag, then the text as a template string prints it.
+    static std::string js_key(const Node* n) {
+        if (!n) return "uundefined";
+        switch (n->kind) {
+            case Node::Kind::String:
+                return "s" + n->s;
+            case Node::Kind::Int:
+            case Node::Kind::Float:
+                return "n" + js_number(n->number());
+            case Node::Kind::Bool:
+                return std::string("b") + (n->b ? "true" : "false");
+            case Node::Kind::Null:
+                return "lnull";
+            default:
+                return "o" + n->js_stringify();
+        }
+    }
+
+    // wrangler's getBindingNames over the top level's value: the names of a valid "bindings" list, else the
+    // object's "binding", else its keys. `defaults_bindings`: the top level's normalized durable_objects always
+    // has a "bindings" list, so a missing one reads as empty.
+    static std::vector<std::string> binding_names(const Node* top, bool defaults_bindings) {
+        std::vector<std::string> out;
+        if (!top) return out;
+        if (!top->is_object()) return out;
+        const Node* b = top->find("bindings");
+        if (!b && defaults_bindings) return out;
+        if (b && b->is_array() && std::all_of(b->items.begin(), b->items.end(), [](const Node& e) {
+                const Node* n = e.is_object() ? e.find("name") : nullptr;
+                return n && n->is_string();
+            })) {
+            for (const auto& e : b->items) out.push_back(e.find("name")->s);
+            return out;
+        }
+        if (const Node* one = top->find("binding")) return {js_key(one).substr(1)};
+        for (const auto& m : top->items) out.push_back(m.key);
         return out;
     }
 

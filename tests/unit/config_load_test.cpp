@@ -590,3 +590,66 @@ TEST_CASE("config: the deprecated containers[].configuration block: warnings, it
           "  10 | configuration = \"x\"\n"
           "     |                 ^\n");
 }
+
+TEST_CASE("config: \"not inherited\" per binding name when an environment has its own list") {
+    TempDir d;
+    d.write("wrangler.toml",
+            "name = \"inh\"\n"
+            "kv_namespaces = [{ binding = \"KV\", id = \"1\" }, { binding = \"KV2\", id = \"2\" }]\n"
+            "r2_buckets = [{ binding = \"R2\", bucket_name = \"bucket\" }]\n"
+            "d1_databases = [{ binding = \"DB\", database_id = \"d\" }]\n"
+            "services = [{ binding = \"SVC\", service = \"other\" }]\n"
+            "send_email = [{ name = \"MAIL\" }]\n"
+            "ratelimits = [{ name = \"RL\", namespace_id = \"1001\", simple = { limit = 1, period = 60 } }]\n"
+            "queues.producers = [{ binding = \"Q\", queue = \"q\" }]\n"
+            "hyperdrive = [{ binding = \"HD\", id = \"h\" }]\n"
+            "durable_objects.bindings = [{ name = \"DO\", class_name = \"D\", script_name = \"w\" }]\n"
+            "unsafe.bindings = [{ name = \"U\", type = \"xyz\" }]\n"
+            "[env.staging]\n"
+            "kv_namespaces = [{ binding = \"KV\", id = \"3\" }]\n"
+            "r2_buckets = [{ binding = \"R2\", bucket_name = \"bucket\" }]\n"
+            "d1_databases = []\n"
+            "services = [{ binding = \"SVC2\", service = \"other\" }]\n"
+            "send_email = []\n"
+            "ratelimits = [{ name = \"RL2\", namespace_id = \"1002\", simple = { limit = 1, period = 60 } }]\n"
+            "queues.producers = [{ binding = \"Q2\", queue = \"q\" }]\n"
+            "durable_objects.bindings = [{ name = \"DO2\", class_name = \"D\", script_name = \"w\" }]\n"
+            "unsafe.bindings = [{ name = \"U2\", type = \"xyz\" }]\n");
+    auto c = load_in(d, "staging");
+    REQUIRE(c.ok());
+    // KV2, DB, SVC, MAIL (send_email is keyed by "name": wrangler prints "undefined"), DO, U; and the
+    // whole-field form for hyperdrive, which the environment lacks.
+    CHECK(count_not_inherited(c) == 7);
+    std::string all = rendered(c, c.warnings);
+    CHECK(all.find("wrangler.toml:12:6: warning: \"hyperdrive\" exists at the top level, but not on "
+                   "\"env.staging\".\n") != std::string::npos);
+    CHECK(all.find(
+              "wrangler.toml:13:17: warning: There is a kv_namespaces binding with name \"KV2\" at the top level, but "
+              "not on \"env.staging\".\n"
+              "This is not what you probably want, since \"kv_namespaces\" configuration is not inherited by "
+              "environments.\n"
+              "Please add a binding for \"KV2\" to \"env.staging.kv_namespaces.bindings\".\n"
+              "  13 | kv_namespaces = [{ binding = \"KV\", id = \"3\" }]\n"
+              "     |                 ^\n"
+              "  hint: the top level binds it at kv_namespaces[1] (line 2)\n") != std::string::npos);
+    CHECK(all.find("wrangler.toml:15:16: warning: There is a d1_databases binding with name \"DB\"") !=
+          std::string::npos);
+    CHECK(all.find("wrangler.toml:16:12: warning: There is a services binding with name \"SVC\"") != std::string::npos);
+    CHECK(all.find("There is a send_email binding with name \"undefined\" at the top level") != std::string::npos);
+    CHECK(all.find("binding with name \"R2\"") == std::string::npos);
+    CHECK(all.find("binding with name \"RL\"") == std::string::npos);
+    CHECK(all.find("\"Q\"") == std::string::npos);  // queues.producers: wrangler does not compare them
+    CHECK(all.find("wrangler.toml:20:1: warning: The following bindings are at the top level, but not on "
+                   "\"env.staging\".\n"
+                   "This is not what you probably want, since \"durable_objects\" configuration is not inherited by "
+                   "environments.\n"
+                   "Please add a binding for each to \"env.staging.durable_objects.bindings\":\n"
+                   "- DO\n") != std::string::npos);
+    CHECK(all.find("warning: The following bindings are at the top level, but not on \"env.staging\".\n"
+                   "This is not what you probably want, since \"unsafe\" configuration is not inherited by "
+                   "environments.\n"
+                   "Please add a binding for each to \"env.staging.unsafe.bindings\":\n"
+                   "- U\n") != std::string::npos);
+    for (const auto& w : c.warnings)
+        if (w.message.find("kv_namespaces binding") != std::string::npos) CHECK(w.path == "env.staging.kv_namespaces");
+}
