@@ -555,6 +555,7 @@ private:
             std::optional<json> v;
             bool present = m != nullptr;
             if (m) v = inheritable_value(f, *m, P);
+            if (m && f == "logfwdr" && sc.env && sc.raw_top) missing_env_bindings(f, *m, sc);
             if (f == "account_id" && m && m->is_string() && m->s.empty()) present = false;  // dropped, inherits
             if (v) {
                 out[f] = *v;
@@ -574,6 +575,7 @@ private:
             const Node* m = raw.find(f);
             if (m) {
                 out[f] = non_inheritable_value(f, *m, sc);
+                if (sc.env && sc.raw_top) missing_env_bindings(f, *m, sc);
                 continue;
             }
             if (sc.env && sc.raw_top && sc.raw_top->find(f)) {
@@ -598,6 +600,134 @@ private:
             unknown_fields(raw, known_env, "env." + *sc.env, P);
         }
         unique_binding_names(raw, P);
+        return out;
+    }
+
+    // ---- "not inherited" per binding name: an environment that has its own list of a binding kind but lacks a
+    // name the top level binds. Wrangler checks two shapes: binding arrays (one warning per name, "binding"
+    // key; a list keyed by "name" such as send_email only warns, as "undefined", when the environment's list is
+    // empty) and objects with a "bindings" list keyed by "name" (one warning listing every name).
+    void missing_env_bindings(const std::string& f, const Node& v, const SectionCtx& sc) {
+        static const std::set<std::string> k_binding_arrays = {"workflows",
+                                                               "kv_namespaces",
+                                                               "send_email",
+                                                               "r2_buckets",
+                                                               "d1_databases",
+                                                               "vectorize",
+                                                               "ai_search_namespaces",
+                                                               "ai_search",
+                                                               "agent_memory",
+                                                               "hyperdrive",
+                                                               "services",
+                                                               "analytics_engine_datasets",
+                                                               "dispatch_namespaces",
+                                                               "mtls_certificates",
+                                                               "pipelines",
+                                                               "k2",
+                                                               "secrets_store_secrets",
+                                                               "artifacts",
+                                                               "unsafe_hello_world",
+                                                               "flagship",
+                                                               "worker_loaders",
+                                                               "ratelimits",
+                                                               "vpc_services",
+                                                               "vpc_networks"};
+        const Node* top = sc.raw_top->find(f);
+        const std::string env = "env." + *sc.env;
+        if (k_binding_arrays.count(f)) {
+            if (!v.is_array() || !top || !top->is_array()) return;
+            std::set<std::string> have;
+            for (const auto& e : v.items) have.insert(js_key(e.is_object() ? e.find("binding") : nullptr));
+            for (size_t i = 0; i < top->items.size(); ++i) {
+                const Node* b = top->items[i].is_object() ? top->items[i].find("binding") : nullptr;
+                if (have.count(js_key(b))) continue;
+                std::string name = js_key(b).substr(1);
+                std::string hint = "the top level binds it at " + f + "[" + std::to_string(i) + "]";
+                if (top->items[i].pos.line) hint += " (line " + std::to_string(top->items[i].pos.line) + ")";
+                warning(v.pos, sc.prefix + f,
+                        "There is a " + f + " binding with name " + q(name) + " at the top level, but not on " +
+                            q(env) + ".\nThis is not what you probably want, since " + q(f) +
+                            " configuration is not inherited by environments.\nPlease add a binding for " + q(name) +
+                            " to " + q(env + "." + f + ".bindings") + ".",
+                        hint);
+            }
+            return;
+        }
+        if (f != "durable_objects" && f != "unsafe" && f != "logfwdr") return;
+        if (!v.is_object()) return;
+        const Node* bindings = v.find("bindings");
+        if (f == "unsafe" && !bindings) return;   // only an environment's own unsafe.bindings is compared
+        if (f == "logfwdr" && !bindings) return;  // an error in wrangler ("bindings" is required)
+        if (bindings) {
+            if (!bindings->is_array()) return;
+            for (const auto& e : bindings->items) {
+                auto str = [&](const char* k) {
+                    const Node* n = e.find(k);
+                    return n && n->is_string();
+                };
+                auto opt = [&](const char* k) {
+                    const Node* n = e.find(k);
+                    return !n || n->is_string();
+                };
+                if (!e.is_object() || !str("name")) return;  // invalid bindings: wrangler does not compare
+                if (f == "durable_objects" && (!str("class_name") || !opt("script_name") || !opt("environment") ||
+                                               (e.find("environment") && !e.find("script_name"))))
+                    return;
+                if (f == "unsafe" && !str("type")) return;
+                if (f == "logfwdr" && !str("destination")) return;
+            }
+        }
+        std::vector<std::string> top_names = binding_names(top, f == "durable_objects");
+        std::set<std::string> have;
+        if (bindings)
+            for (const auto& e : bindings->items) have.insert(e.find("name")->s);
+        std::string missing;
+        for (const auto& n : top_names)
+            if (!have.count(n)) missing += "\n- " + n;
+        if (missing.empty()) return;
+        warning(v.pos, sc.prefix + f,
+                "The following bindings are at the top level, but not on " + q(env) +
+                    ".\nThis is not what you probably want, since " + q(f) +
+                    " configuration is not inherited by environments.\nPlease add a binding for each to " +
+                    q(env + "." + f + ".bindings") + ":" + missing);
+    }
+
+    // A binding name as JavaScript's Set sees it: a type tag, then the text as a template string prints it.
+    static std::string js_key(const Node* n) {
+        if (!n) return "uundefined";
+        switch (n->kind) {
+            case Node::Kind::String:
+                return "s" + n->s;
+            case Node::Kind::Int:
+            case Node::Kind::Float:
+                return "n" + js_number(n->number());
+            case Node::Kind::Bool:
+                return std::string("b") + (n->b ? "true" : "false");
+            case Node::Kind::Null:
+                return "lnull";
+            default:
+                return "o" + n->js_stringify();
+        }
+    }
+
+    // wrangler's getBindingNames over the top level's value: the names of a valid "bindings" list, else the
+    // object's "binding", else its keys. `defaults_bindings`: the top level's normalized durable_objects always
+    // has a "bindings" list, so a missing one reads as empty.
+    static std::vector<std::string> binding_names(const Node* top, bool defaults_bindings) {
+        std::vector<std::string> out;
+        if (!top) return out;
+        if (!top->is_object()) return out;
+        const Node* b = top->find("bindings");
+        if (!b && defaults_bindings) return out;
+        if (b && b->is_array() && std::all_of(b->items.begin(), b->items.end(), [](const Node& e) {
+                const Node* n = e.is_object() ? e.find("name") : nullptr;
+                return n && n->is_string();
+            })) {
+            for (const auto& e : b->items) out.push_back(e.find("name")->s);
+            return out;
+        }
+        if (const Node* one = top->find("binding")) return {js_key(one).substr(1)};
+        for (const auto& m : top->items) out.push_back(m.key);
         return out;
     }
 
@@ -869,6 +999,14 @@ private:
                 error(v.pos, path, "The field \"vars\" should be an object but got " + v.js_stringify() + ".");
                 return json::object();
             }
+            // TOML dates and times (only the vars' own values; nested ones are kept as text).
+            for (const auto& m : v.items)
+                if (m.kind == Node::Kind::Date)
+                    error(m.pos, path + "." + m.key,
+                          "The field " + q(path + "." + m.key) +
+                              " is a TOML date, which is not supported. Please use a string instead, e.g. " + m.key +
+                              " = \"2025-12-19\".",
+                          "quote the value: " + m.key + " = " + q(m.s));
             if (sc.env && sc.raw_top) {
                 const Node* top_vars = sc.raw_top->find("vars");
                 if (top_vars && top_vars->is_object()) {
@@ -941,7 +1079,8 @@ private:
         }
         if (f == "containers") return normalize_containers(v, sc);
         if (f == "kv_namespaces") {
-            binding_array(v, f, path, {"binding", "id", "preview_id", "remote"}, {"binding"}, {"id", "preview_id"});
+            binding_array(v, f, path, {"binding", "id", "preview_id", "remote"}, {"binding"}, {"id", "preview_id"},
+                          {"id"});
             return v.to_json();
         }
         if (f == "r2_buckets") {
@@ -1076,24 +1215,35 @@ private:
             if (const Node* n = obj.find(o); n && !n->is_string()) return false;
         return true;
     }
+    static bool nonempty_ok(const Node& obj, const std::vector<std::string>& nonempty) {
+        for (const auto& o : nonempty)
+            if (const Node* n = obj.find(o); n && n->is_string() && n->s.empty()) return false;
+        return true;
+    }
 
+    // Messages name the entry by its path ("env.staging.kv_namespaces[0]"), like wrangler. `nonempty`: optional
+    // string fields that must not be "" when given (wrangler: KV "id").
     bool binding_array(const Node& v, const std::string& field, const std::string& path,
                        const std::vector<std::string>& known, const std::vector<std::string>& required,
-                       const std::vector<std::string>& optional_strings) {
+                       const std::vector<std::string>& optional_strings,
+                       const std::vector<std::string>& nonempty = {}) {
         if (!v.is_array()) {
             error(v.pos, path, "The field " + q(field) + " should be an array but got " + v.js_stringify() + ".");
             return false;
         }
         for (size_t i = 0; i < v.items.size(); ++i) {
             const Node& e = v.items[i];
-            if (e.is_object() && all_known(e, known) && required_ok(e, required) && optional_ok(e, optional_strings))
+            if (e.is_object() && all_known(e, known) && required_ok(e, required) && optional_ok(e, optional_strings) &&
+                nonempty_ok(e, nonempty))
                 continue;  // the common case: nothing to report, no strings built
-            std::string f = field + "[" + std::to_string(i) + "]";
             std::string p = path + "[" + std::to_string(i) + "]";
             if (!e.is_object()) {
-                error(e.pos, p, q(f) + " bindings should be objects, but got " + e.js_stringify());
+                error(e.pos, p,
+                      q(field + "[" + std::to_string(i) + "]") + " bindings should be objects, but got " +
+                          e.js_stringify());
                 continue;
             }
+            const std::string& f = p;
             for (const auto& r : required) {
                 const Node* n = e.find(r);
                 if (!n || !n->is_string()) {
@@ -1110,11 +1260,17 @@ private:
                           hint);
                 }
             }
-            for (const auto& o : optional_strings)
-                if (const Node* n = e.find(o); n && !n->is_string())
+            for (const auto& o : optional_strings) {
+                const Node* n = e.find(o);
+                if (n && n->is_string() && n->s.empty() && contains(nonempty, o))
                     error(n->pos, p + "." + o,
-                          q(f) + " bindings should, optionally, have a string " + q(o) + " field but got " +
-                              e.js_stringify() + ".");
+                          q(f) + " bindings should have a string " + q(o) + " field but got " + e.js_stringify() + ".",
+                          "an empty " + q(o) + " is not allowed: set it, or remove " + q(o));
+                else if (n && !n->is_string())
+                    error(n->pos, p + "." + o,
+                          q(f) + " bindings should" + (contains(nonempty, o) ? "" : ", optionally,") +
+                              " have a string " + q(o) + " field but got " + e.js_stringify() + ".");
+            }
             if (!known.empty()) unknown_fields(e, known, f, {p, "."});
         }
         return true;
@@ -1166,28 +1322,59 @@ private:
                   "set name, or class_name together with the worker's name");
         }
 
+        // The deprecated `configuration` block: kept as written; its `image` is used when there is no `image`.
+        const Node* configuration = c.find("configuration");
+        if (configuration) {
+            warning(configuration->key_pos, p + ".configuration",
+                    "\"containers.configuration\" is deprecated. Use top level \"containers\" fields instead. "
+                    "\"configuration.image\" should be \"image\", limits should be set via \"instance_type\".",
+                    "move \"configuration.image\" to \"image\", and the limits to \"instance_type\"");
+            if (!configuration->is_object()) {
+                error(configuration->pos, p + ".configuration", "\"containers.configuration\" should be an object");
+                configuration = nullptr;
+            } else {
+                const Node* it = c.find("instance_type");
+                bool preset = it && ((it->is_string() && !it->s.empty()) || it->is_object() || it->is_array() ||
+                                     (it->is_bool() && it->b) || (it->is_number() && it->number() != 0));
+                for (const char* k : {"disk", "vcpu", "memory_mib"}) {
+                    const Node* n = configuration->find(k);
+                    if (!preset || !n) continue;
+                    error(n->key_pos, p + ".configuration." + k,
+                          "Cannot set custom limits via \"containers.configuration\" and use preset \"instance_type\" "
+                          "limits at the same time.",
+                          "remove \"configuration." + std::string(k) + "\" and keep \"instance_type\"");
+                    break;
+                }
+                unknown_fields(*configuration, {"image", "secrets", "labels", "disk", "vcpu", "memory_mib"},
+                               "containers.configuration", {p, ".configuration."});
+            }
+        }
+
         // image: a Dockerfile path (relative to the config file), or a registry reference with a tag.
         const Node* image = c.find("image");
+        std::string image_path = p + ".image";
+        if (!image && configuration)
+            if ((image = configuration->find("image"))) image_path = p + ".configuration.image";
         if (!image) {
             error(c.pos, p + ".image", "\"containers.image\" field is required.",
                   "a path to a Dockerfile (e.g. \"./Dockerfile\") or a registry image with a tag (e.g. "
                   "\"docker.io/httpd:1\")");
-        } else if (expect(*image, "containers.image", {p, ".image"}, "string")) {
+        } else if (expect(*image, "containers.image", image_path, "string")) {
+            out["image"] = image->s;  // also when it came from "configuration.image"
             std::string abs = absolute_path(image->s, m_o.dir);
             struct stat st {};
             bool found = m_o.check_files && !image->s.empty() && may_exist(abs) && ::stat(abs.c_str(), &st) == 0;
             bool is_dir = found && S_ISDIR(st.st_mode);
             bool is_file = found && S_ISREG(st.st_mode);
             if (is_dir) {
-                error(image->pos, p + ".image",
-                      rel(abs) + " is a directory, you should specify a path to the Dockerfile",
+                error(image->pos, image_path, rel(abs) + " is a directory, you should specify a path to the Dockerfile",
                       "e.g. \"" + rel(join_path(abs, "Dockerfile")) + "\"");
             } else if (is_file) {
                 out["image"] = rel(abs);
                 if (!c.find("image_build_context")) out["image_build_context"] = rel(parent_dir(abs));
             } else if (!valid_registry_image(image->s)) {
                 std::string hint = "no file " + rel(abs) + " exists either";
-                error(image->pos, p + ".image",
+                error(image->pos, image_path,
                       "The image " + q(image->s) +
                           " does not appear to be a valid path to a Dockerfile, or a valid image registry path:\nIf "
                           "this is "
@@ -1286,9 +1473,37 @@ private:
                       "\"durable_object\", but got " +
                           s->js_stringify());
         }
-        for (const char* k : {"constraints", "affinities", "observability", "unsafe", "ssh", "configuration"})
+        for (const char* k : {"constraints", "affinities", "observability", "unsafe"})
             if (const Node* n = c.find(k)) expect(*n, std::string("containers.") + k, p + "." + k, "object");
+
+        // ssh is normalized to wrangler_ssh (the Containers API's name); with both, ssh wins.
+        const Node* ssh = c.find("ssh");
+        const Node* wrangler_ssh = c.find("wrangler_ssh");
+        if (wrangler_ssh)
+            warning(wrangler_ssh->key_pos, p + ".wrangler_ssh",
+                    "\"containers.wrangler_ssh\" is deprecated. Use \"containers.ssh\" instead.",
+                    ssh ? "\"ssh\" is set too and is the one used; remove \"wrangler_ssh\""
+                        : "rename \"wrangler_ssh\" to \"ssh\"");
+        if (ssh) {
+            validate_container_ssh(*ssh, "containers.ssh", p + ".ssh");
+            out["wrangler_ssh"] = out["ssh"];
+            out.erase("ssh");
+        } else if (wrangler_ssh) {
+            validate_container_ssh(*wrangler_ssh, "containers.wrangler_ssh", p + ".wrangler_ssh");
+        }
         return out;
+    }
+
+    // wrangler's container ssh check: {enabled: boolean (required), port?: integer 1..65535}.
+    void validate_container_ssh(const Node& v, const std::string& field, const std::string& path) {
+        const Node* enabled = v.is_object() ? v.find("enabled") : nullptr;
+        if (!enabled || !enabled->is_bool())
+            error(enabled ? enabled->pos : v.pos, path + ".enabled", field + ".enabled must be a boolean",
+                  enabled ? "" : "add enabled = true");
+        const Node* port = v.is_object() ? v.find("port") : nullptr;
+        if (port && (!port->is_number() || std::trunc(port->number()) != port->number() || port->number() < 1 ||
+                     port->number() > 65535))
+            error(port->pos, path + ".port", field + ".port must be a number between 1 and 65535 inclusive");
     }
 
     // ---- cross-field checks

@@ -155,6 +155,53 @@ run "$good" config show --help
 expect_rc 0 "config show --help"
 grep -q -- "--dispatch-namespace" <<<"$out" || fail "show --help lacks --dispatch-namespace"
 
+# ---- wrangler's checks found with real-world configs (issue #14): exact texts and positions (continuation lines
+# of a message are indented by two spaces on a terminal)
+real="$work/real"
+mkdir -p "$real"
+cat > "$real/wrangler.toml" <<'EOF'
+name = "real"
+unsafe.bindings = [{ name = "U", type = "xyz" }]
+[vars]
+WHEN = 2025-12-19
+[[kv_namespaces]]
+binding = "KV"
+id = ""
+[[kv_namespaces]]
+binding = "KV2"
+id = "k2"
+[[containers]]
+class_name = "A"
+ssh = { enabled = true }
+[containers.configuration]
+image = "registry.example.com/a:1"
+bogus = 1
+[env.staging]
+vars = { WHEN = "2025-12-19" }
+kv_namespaces = [{ binding = "KV", id = "k1" }]
+unsafe.bindings = [{ name = "U2", type = "xyz" }]
+EOF
+run "$real" config validate
+expect_rc 1 "empty KV id and a TOML date are errors"
+grep -qxF 'wrangler.toml:4:8: error: The field "vars.WHEN" is a TOML date, which is not supported. Please use a string instead, e.g. WHEN = "2025-12-19".' <<<"$err" || fail "TOML date in vars: $err"
+grep -qxF 'wrangler.toml:7:6: error: "kv_namespaces[0]" bindings should have a string "id" field but got {"binding":"KV","id":""}.' <<<"$err" || fail "empty KV id: $err"
+grep -qxF 'wrangler.toml:14:13: warning: "containers.configuration" is deprecated. Use top level "containers" fields instead. "configuration.image" should be "image", limits should be set via "instance_type".' <<<"$err" || fail "containers.configuration deprecation: $err"
+grep -qxF 'wrangler.toml:16:1: warning: Unexpected fields found in containers.configuration field: "bogus"' <<<"$err" || fail "unexpected field in containers.configuration: $err"
+sed -i -e 's/^WHEN = 2025-12-19$/WHEN = "2025-12-19"/' -e 's/^id = ""$/id = "k1"/' "$real/wrangler.toml"
+run "$real" config show --json --env staging
+expect_rc 0 "the fixed config"
+json_check 'd["config"].get("containers") is None and d["config"]["kv_namespaces"] == [{"binding": "KV", "id": "k1"}]' "env staging: its own bindings only"
+run "$real" config show --json
+json_check 'd["config"]["containers"][0]["wrangler_ssh"] == {"enabled": True} and "ssh" not in d["config"]["containers"][0] and d["config"]["containers"][0]["image"] == "registry.example.com/a:1"' "ssh is normalized to wrangler_ssh, configuration.image to image"
+run "$real" config validate --env staging
+expect_rc 0 "validate --env staging"
+grep -qxF 'wrangler.toml:19:17: warning: There is a kv_namespaces binding with name "KV2" at the top level, but not on "env.staging".' <<<"$err" || fail "per-binding not-inherited warning: $err"
+grep -qxF '  Please add a binding for "KV2" to "env.staging.kv_namespaces.bindings".' <<<"$err" || fail "per-binding not-inherited warning, last line: $err"
+grep -qxF '  This is not what you probably want, since "unsafe" configuration is not inherited by environments.' <<<"$err" || fail "unsafe.bindings not-inherited warning: $err"
+grep -qxF '  Please add a binding for each to "env.staging.unsafe.bindings":' <<<"$err" || fail "unsafe.bindings not-inherited warning, list: $err"
+grep -qxF -- '  - U' <<<"$err" || fail "unsafe.bindings not-inherited warning, name: $err"
+grep -qxF 'wrangler.toml:17:6: warning: "containers" exists at the top level, but not on "env.staging".' <<<"$err" || fail "whole-field not-inherited warning kept: $err"
+
 # ---- the bundled example
 run "$src/examples/hello" config validate
 expect_rc 0 "examples/hello validates"

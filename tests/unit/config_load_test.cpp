@@ -382,3 +382,274 @@ TEST_CASE("config: duplicate binding names and --strict") {
     CHECK(strict.errors[0].severity == Severity::Error);
     CHECK(strict.warnings.empty());
 }
+
+TEST_CASE("config: an empty KV id is an error at the top level and in an environment; an empty preview_id is not") {
+    TempDir d;
+    d.write("wrangler.toml",
+            "name = \"kv\"\n"
+            "[[kv_namespaces]]\n"
+            "binding = \"KV\"\n"
+            "id = \"\"\n"
+            "[[kv_namespaces]]\n"
+            "binding = \"KV2\"\n"
+            "id = \"x\"\n"
+            "preview_id = \"\"\n"
+            "[env.staging]\n"
+            "[[env.staging.kv_namespaces]]\n"
+            "binding = \"KV\"\n"
+            "id = \"\"\n"
+            "[[env.staging.kv_namespaces]]\n"
+            "binding = \"KV2\"\n"
+            "id = \"y\"\n");
+    auto top = load_in(d);
+    CHECK(rendered(top, top.errors) ==
+          "wrangler.toml:4:6: error: \"kv_namespaces[0]\" bindings should have a string \"id\" field but got "
+          "{\"binding\":\"KV\",\"id\":\"\"}.\n"
+          "  4 | id = \"\"\n"
+          "    |      ^\n"
+          "  hint: an empty \"id\" is not allowed: set it, or remove \"id\"\n");
+    CHECK(top.errors[0].path == "kv_namespaces[0].id");
+
+    auto stg = load_in(d, "staging");
+    REQUIRE(stg.errors.size() == 2);  // the top level is always validated
+    CHECK(stg.errors[1].message ==
+          "\"env.staging.kv_namespaces[0]\" bindings should have a string \"id\" field but got "
+          "{\"binding\":\"KV\",\"id\":\"\"}.");
+    CHECK(stg.errors[1].path == "env.staging.kv_namespaces[0].id");
+    CHECK(stg.errors[1].line == 12);
+    CHECK(stg.errors[1].column == 6);
+
+    d.write("wrangler.toml", "name = \"kv\"\nkv_namespaces = [{ binding = \"KV\", id = 5 }]\n");
+    auto num = load_in(d);
+    REQUIRE(num.errors.size() == 1);
+    CHECK(num.errors[0].message ==
+          "\"kv_namespaces[0]\" bindings should have a string \"id\" field but got {\"binding\":\"KV\",\"id\":5}.");
+    CHECK(num.errors[0].column == 41);
+}
+
+TEST_CASE("config: TOML dates and times in vars are errors, like wrangler; nested ones and strings are not") {
+    TempDir d;
+    d.write("wrangler.toml",
+            "name = \"dates\"\n"
+            "[vars]\n"
+            "WHEN = 2025-12-19\n"
+            "AT = 07:32:00\n"
+            "STAMP = 1979-05-27T07:32:00Z\n"
+            "OK = \"2025-12-19\"\n"
+            "LIST = [2025-01-01]\n"
+            "[env.staging.vars]\n"
+            "WHEN = 2025-12-20\n"
+            "AT = \"x\"\n"
+            "STAMP = \"x\"\n"
+            "OK = \"x\"\n"
+            "LIST = \"x\"\n");
+    auto top = load_in(d);
+    CHECK(rendered(top, top.errors) ==
+          "wrangler.toml:3:8: error: The field \"vars.WHEN\" is a TOML date, which is not supported. Please use a "
+          "string instead, e.g. WHEN = \"2025-12-19\".\n"
+          "  3 | WHEN = 2025-12-19\n"
+          "    |        ^\n"
+          "  hint: quote the value: WHEN = \"2025-12-19\"\n"
+          "wrangler.toml:4:6: error: The field \"vars.AT\" is a TOML date, which is not supported. Please use a "
+          "string instead, e.g. AT = \"2025-12-19\".\n"
+          "  4 | AT = 07:32:00\n"
+          "    |      ^\n"
+          "  hint: quote the value: AT = \"07:32:00\"\n"
+          "wrangler.toml:5:9: error: The field \"vars.STAMP\" is a TOML date, which is not supported. Please use a "
+          "string instead, e.g. STAMP = \"2025-12-19\".\n"
+          "  5 | STAMP = 1979-05-27T07:32:00Z\n"
+          "    |         ^\n"
+          "  hint: quote the value: STAMP = \"1979-05-27T07:32:00Z\"\n");
+    CHECK(top.errors[0].path == "vars.WHEN");
+
+    auto stg = load_in(d, "staging");
+    REQUIRE(stg.errors.size() == 4);
+    CHECK(stg.errors[3].message ==
+          "The field \"env.staging.vars.WHEN\" is a TOML date, which is not supported. Please use a string instead, "
+          "e.g. WHEN = \"2025-12-19\".");
+    CHECK(stg.errors[3].path == "env.staging.vars.WHEN");
+    CHECK(stg.errors[3].line == 9);
+    CHECK(stg.errors[3].column == 8);
+}
+
+TEST_CASE("config: containers[].ssh is normalized to wrangler_ssh; ssh wins over the deprecated wrangler_ssh") {
+    TempDir d;
+    d.write("wrangler.toml",
+            "name = \"ssh\"\n"
+            "[[containers]]\n"
+            "class_name = \"A\"\n"
+            "image = \"registry.example.com/a:1\"\n"
+            "ssh = { enabled = true, port = 2222 }\n"
+            "[[containers]]\n"
+            "class_name = \"B\"\n"
+            "image = \"registry.example.com/b:1\"\n"
+            "ssh = { enabled = true }\n"
+            "wrangler_ssh = { enabled = false }\n"
+            "[[containers]]\n"
+            "class_name = \"C\"\n"
+            "image = \"registry.example.com/c:1\"\n"
+            "wrangler_ssh = { enabled = true }\n");
+    auto c = load_in(d);
+    REQUIRE(c.ok());
+    const auto& cs = c.containers();
+    CHECK(cs[0]["wrangler_ssh"] == nlohmann::json{{"enabled", true}, {"port", 2222}});
+    CHECK_FALSE(cs[0].contains("ssh"));
+    CHECK(cs[1]["wrangler_ssh"] == nlohmann::json{{"enabled", true}});
+    CHECK_FALSE(cs[1].contains("ssh"));
+    CHECK(cs[2]["wrangler_ssh"] == nlohmann::json{{"enabled", true}});
+    CHECK(rendered(c, c.warnings) ==
+          "wrangler.toml:10:1: warning: \"containers.wrangler_ssh\" is deprecated. Use \"containers.ssh\" instead.\n"
+          "  10 | wrangler_ssh = { enabled = false }\n"
+          "     | ^\n"
+          "  hint: \"ssh\" is set too and is the one used; remove \"wrangler_ssh\"\n"
+          "wrangler.toml:14:1: warning: \"containers.wrangler_ssh\" is deprecated. Use \"containers.ssh\" instead.\n"
+          "  14 | wrangler_ssh = { enabled = true }\n"
+          "     | ^\n"
+          "  hint: rename \"wrangler_ssh\" to \"ssh\"\n");
+
+    d.write("wrangler.toml",
+            "name = \"ssh\"\n"
+            "[[containers]]\n"
+            "class_name = \"A\"\n"
+            "image = \"registry.example.com/a:1\"\n"
+            "ssh = { port = 70000 }\n");
+    auto bad = load_in(d);
+    CHECK(rendered(bad, bad.errors) ==
+          "wrangler.toml:5:7: error: containers.ssh.enabled must be a boolean\n"
+          "  5 | ssh = { port = 70000 }\n"
+          "    |       ^\n"
+          "  hint: add enabled = true\n"
+          "wrangler.toml:5:16: error: containers.ssh.port must be a number between 1 and 65535 inclusive\n"
+          "  5 | ssh = { port = 70000 }\n"
+          "    |                ^\n");
+}
+
+TEST_CASE("config: the deprecated containers[].configuration block: warnings, its image, limits vs instance_type") {
+    TempDir d;
+    d.write("docker/Dockerfile", "FROM scratch\n");
+    d.write("wrangler.toml",
+            "name = \"cfg\"\n"
+            "[[containers]]\n"
+            "class_name = \"A\"\n"
+            "[containers.configuration]\n"
+            "image = \"registry.example.com/a:1\"\n"
+            "labels = [{ name = \"l\", value = \"v\" }]\n"
+            "secrets = [{ name = \"S\", type = \"env\", secret = \"s\" }]\n"
+            "disk = { size = \"2GB\" }\n"
+            "vcpu = 1\n"
+            "memory_mib = 512\n"
+            "bogus = 1\n"
+            "[[containers]]\n"
+            "class_name = \"B\"\n"
+            "configuration = { image = \"docker/Dockerfile\" }\n");
+    auto c = load_in(d);
+    REQUIRE(c.ok());
+    const auto& cs = c.containers();
+    CHECK(cs[0]["image"] == "registry.example.com/a:1");
+    CHECK(cs[0]["configuration"]["bogus"] == 1);  // kept as written, like wrangler
+    CHECK(cs[0]["configuration"]["vcpu"] == 1);
+    CHECK_FALSE(cs[0].contains("image_build_context"));
+    CHECK(cs[1]["image"] == "./docker/Dockerfile");
+    CHECK(cs[1]["image_build_context"] == "./docker");
+    CHECK(
+        rendered(c, c.warnings) ==
+        "wrangler.toml:4:13: warning: \"containers.configuration\" is deprecated. Use top level \"containers\" fields "
+        "instead. \"configuration.image\" should be \"image\", limits should be set via \"instance_type\".\n"
+        "  4 | [containers.configuration]\n"
+        "    |             ^\n"
+        "  hint: move \"configuration.image\" to \"image\", and the limits to \"instance_type\"\n"
+        "wrangler.toml:11:1: warning: Unexpected fields found in containers.configuration field: \"bogus\"\n"
+        "  11 | bogus = 1\n"
+        "     | ^\n"
+        "wrangler.toml:14:1: warning: \"containers.configuration\" is deprecated. Use top level \"containers\" "
+        "fields instead. \"configuration.image\" should be \"image\", limits should be set via \"instance_type\".\n"
+        "  14 | configuration = { image = \"docker/Dockerfile\" }\n"
+        "     | ^\n"
+        "  hint: move \"configuration.image\" to \"image\", and the limits to \"instance_type\"\n");
+    CHECK(c.warnings[1].path == "containers[0].configuration.bogus");
+
+    d.write("wrangler.toml",
+            "name = \"cfg\"\n"
+            "[[containers]]\n"
+            "class_name = \"A\"\n"
+            "image = \"registry.example.com/a:1\"\n"
+            "instance_type = \"standard-1\"\n"
+            "configuration = { vcpu = 2 }\n"
+            "[[containers]]\n"
+            "class_name = \"B\"\n"
+            "image = \"registry.example.com/b:1\"\n"
+            "configuration = \"x\"\n");
+    auto bad = load_in(d);
+    CHECK(rendered(bad, bad.errors) ==
+          "wrangler.toml:6:19: error: Cannot set custom limits via \"containers.configuration\" and use preset "
+          "\"instance_type\" limits at the same time.\n"
+          "  6 | configuration = { vcpu = 2 }\n"
+          "    |                   ^\n"
+          "  hint: remove \"configuration.vcpu\" and keep \"instance_type\"\n"
+          "wrangler.toml:10:17: error: \"containers.configuration\" should be an object\n"
+          "  10 | configuration = \"x\"\n"
+          "     |                 ^\n");
+}
+
+TEST_CASE("config: \"not inherited\" per binding name when an environment has its own list") {
+    TempDir d;
+    d.write("wrangler.toml",
+            "name = \"inh\"\n"
+            "kv_namespaces = [{ binding = \"KV\", id = \"1\" }, { binding = \"KV2\", id = \"2\" }]\n"
+            "r2_buckets = [{ binding = \"R2\", bucket_name = \"bucket\" }]\n"
+            "d1_databases = [{ binding = \"DB\", database_id = \"d\" }]\n"
+            "services = [{ binding = \"SVC\", service = \"other\" }]\n"
+            "send_email = [{ name = \"MAIL\" }]\n"
+            "ratelimits = [{ name = \"RL\", namespace_id = \"1001\", simple = { limit = 1, period = 60 } }]\n"
+            "queues.producers = [{ binding = \"Q\", queue = \"q\" }]\n"
+            "hyperdrive = [{ binding = \"HD\", id = \"h\" }]\n"
+            "durable_objects.bindings = [{ name = \"DO\", class_name = \"D\", script_name = \"w\" }]\n"
+            "unsafe.bindings = [{ name = \"U\", type = \"xyz\" }]\n"
+            "[env.staging]\n"
+            "kv_namespaces = [{ binding = \"KV\", id = \"3\" }]\n"
+            "r2_buckets = [{ binding = \"R2\", bucket_name = \"bucket\" }]\n"
+            "d1_databases = []\n"
+            "services = [{ binding = \"SVC2\", service = \"other\" }]\n"
+            "send_email = []\n"
+            "ratelimits = [{ name = \"RL2\", namespace_id = \"1002\", simple = { limit = 1, period = 60 } }]\n"
+            "queues.producers = [{ binding = \"Q2\", queue = \"q\" }]\n"
+            "durable_objects.bindings = [{ name = \"DO2\", class_name = \"D\", script_name = \"w\" }]\n"
+            "unsafe.bindings = [{ name = \"U2\", type = \"xyz\" }]\n");
+    auto c = load_in(d, "staging");
+    REQUIRE(c.ok());
+    // KV2, DB, SVC, MAIL (send_email is keyed by "name": wrangler prints "undefined"), DO, U; and the
+    // whole-field form for hyperdrive, which the environment lacks.
+    CHECK(count_not_inherited(c) == 7);
+    std::string all = rendered(c, c.warnings);
+    CHECK(all.find("wrangler.toml:12:6: warning: \"hyperdrive\" exists at the top level, but not on "
+                   "\"env.staging\".\n") != std::string::npos);
+    CHECK(all.find(
+              "wrangler.toml:13:17: warning: There is a kv_namespaces binding with name \"KV2\" at the top level, but "
+              "not on \"env.staging\".\n"
+              "This is not what you probably want, since \"kv_namespaces\" configuration is not inherited by "
+              "environments.\n"
+              "Please add a binding for \"KV2\" to \"env.staging.kv_namespaces.bindings\".\n"
+              "  13 | kv_namespaces = [{ binding = \"KV\", id = \"3\" }]\n"
+              "     |                 ^\n"
+              "  hint: the top level binds it at kv_namespaces[1] (line 2)\n") != std::string::npos);
+    CHECK(all.find("wrangler.toml:15:16: warning: There is a d1_databases binding with name \"DB\"") !=
+          std::string::npos);
+    CHECK(all.find("wrangler.toml:16:12: warning: There is a services binding with name \"SVC\"") != std::string::npos);
+    CHECK(all.find("There is a send_email binding with name \"undefined\" at the top level") != std::string::npos);
+    CHECK(all.find("binding with name \"R2\"") == std::string::npos);
+    CHECK(all.find("binding with name \"RL\"") == std::string::npos);
+    CHECK(all.find("\"Q\"") == std::string::npos);  // queues.producers: wrangler does not compare them
+    CHECK(all.find("wrangler.toml:20:1: warning: The following bindings are at the top level, but not on "
+                   "\"env.staging\".\n"
+                   "This is not what you probably want, since \"durable_objects\" configuration is not inherited by "
+                   "environments.\n"
+                   "Please add a binding for each to \"env.staging.durable_objects.bindings\":\n"
+                   "- DO\n") != std::string::npos);
+    CHECK(all.find("warning: The following bindings are at the top level, but not on \"env.staging\".\n"
+                   "This is not what you probably want, since \"unsafe\" configuration is not inherited by "
+                   "environments.\n"
+                   "Please add a binding for each to \"env.staging.unsafe.bindings\":\n"
+                   "- U\n") != std::string::npos);
+    for (const auto& w : c.warnings)
+        if (w.message.find("kv_namespaces binding") != std::string::npos) CHECK(w.path == "env.staging.kv_namespaces");
+}
