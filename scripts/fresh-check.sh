@@ -197,7 +197,7 @@ for line in open(log, errors="replace"):
     m = re.match(r"\[\s*(\d+)s\] (.*)", line.rstrip("\n"))
     if not m:
         continue
-    t, text = int(m.group(1)), re.sub(r"\x1b\[[0-9;]*m", "", m.group(2))
+    t, text = int(m.group(1)), re.sub(r"\x1b?\[[0-9;]*m", "", m.group(2))
     if text.startswith("@@ ") and " exit " in text:
         exits.append(text[3:])
     elif text.startswith("@@ ") or text.startswith("== "):
