@@ -184,7 +184,7 @@ class Prep:
             elif c == "'":
                 j = t.find("'", self.k + 1)
                 j = len(t) if j < 0 else j
-                out.append(t[self.k:j + 1].replace("\n", "\n"))
+                out.append(t[self.k:j + 1])
                 self.k = j + 1
             elif c == '"':
                 self.k += 1
