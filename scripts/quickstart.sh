@@ -14,12 +14,14 @@
 # Set TENANTCTL=/path/to/tenantctl to skip the build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 if [ -z "${TENANTCTL:-}" ]; then
+  step "dependencies (scripts/setup.sh --runtime-only)"
   bash "$root/scripts/setup.sh" --runtime-only
-  TENANTCTL=$(bash "$root/scripts/build.sh")
+  step "build (tenantctl only; scripts/test.sh builds the tests)"
+  TENANTCTL=$(TENANTCTL_BUILD_TARGETS=tenantctl bash "$root/scripts/build.sh")
 fi
 tc() { "$TENANTCTL" "$@"; }
-step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
 step "tenantctl $(tc --version | cut -d' ' -f2): the bundled example's configuration"
 tc --cwd "$root/examples/hello" config validate

@@ -82,7 +82,8 @@ op namespace-worker-put-script-secrets 200 PUT "$S/tenant-1/secrets" "${J[@]}" -
 op namespace-worker-list-script-secrets 200 GET "$S/tenant-1/secrets"
 op namespace-worker-get-script-secrets 200 GET "$S/tenant-1/secrets/API_KEY"
 op namespace-worker-delete-script-secret 200 DELETE "$S/tenant-1/secrets/API_KEY"
-op namespace-worker-secrets-bulk 200 PATCH "$S/tenant-1/secrets-bulk" -H 'Content-Type: application/merge-patch+json' \
+MP=(-H 'Content-Type: application/merge-patch+json')
+op namespace-worker-secrets-bulk 200 PATCH "$S/tenant-1/secrets-bulk" "${MP[@]}" \
   --data '{"secrets":{"BULK_A":{"type":"secret_text","text":"contract-bulk-a"},"BULK_B":null}}'
 op namespace-worker-script-delete-worker 200 DELETE "$S/tenant-3?force=true"
 op namespace-worker-delete-scripts 200 DELETE "$S?tags=plan-free:yes&limit=1"
@@ -91,6 +92,12 @@ op namespace-worker-delete-scripts 200 DELETE "$S?tags=plan-free:yes&limit=1"
 W=$A/workers/scripts
 op worker-script-upload-worker-module 200 PUT "$W/router" "${UP[@]}"
 op worker-script-list-workers 200 GET "$W"
+op worker-script-secrets-put 200 PUT "$W/router/secrets" "${J[@]}" --data '{"name":"TOKEN","text":"contract-secret-2","type":"secret_text"}'
+op worker-script-secrets-get 200 GET "$W/router/secrets"
+op worker-script-secret-get 200 GET "$W/router/secrets/TOKEN"
+op worker-script-secret-delete 200 DELETE "$W/router/secrets/TOKEN"
+op worker-script-secrets-bulk 200 PATCH "$W/router/secrets-bulk" "${MP[@]}" \
+  --data '{"secrets":{"TOKEN_B":{"type":"secret_text","text":"contract-secret-3"}}}'
 printf '{"main_module":"index.js","compatibility_date":"2025-01-01","annotations":{"workers/message":"contract"}}' >"$WORK/v.json"
 op worker-versions-upload-version 200 POST "$W/router/versions" -F "metadata=@$WORK/v.json;type=application/json" \
   -F "index.js=@$WORK/index.js;filename=index.js;type=application/javascript+module"
@@ -99,12 +106,6 @@ op worker-versions-list-versions 200 GET "$W/router/versions?page=1&per_page=10"
 op worker-deployments-create-deployment 200 POST "$W/router/deployments" "${J[@]}" \
   --data "{\"strategy\":\"percentage\",\"versions\":[{\"version_id\":\"$VID\",\"percentage\":100}]}"
 op worker-deployments-list-deployments 200 GET "$W/router/deployments"
-op worker-script-secrets-put 200 PUT "$W/router/secrets" "${J[@]}" --data '{"name":"API_KEY","text":"contract-secret-2","type":"secret_text"}'
-op worker-script-secrets-get 200 GET "$W/router/secrets"
-op worker-script-secret-get 200 GET "$W/router/secrets/API_KEY"
-op worker-script-secret-delete 200 DELETE "$W/router/secrets/API_KEY"
-op worker-script-secrets-bulk 200 PATCH "$W/router/secrets-bulk" -H 'Content-Type: application/merge-patch+json' \
-  --data '{"secrets":{"BULK_A":{"type":"secret_text","text":"contract-bulk-a"}}}'
 # triggers (tests/contract/additions.openapi.json)
 op worker-script-get-subdomain 200 GET "$W/router/subdomain"
 op worker-script-post-subdomain 200 POST "$W/router/subdomain" "${J[@]}" -H 'Cloudflare-Workers-Script-Api-Date: 2025-08-01' \
