@@ -253,7 +253,7 @@ std::string display_size(uint64_t bytes) {
     return buf;
 }
 
-std::string thousands(size_t n) {
+std::string thousands(uint64_t n) {
     std::string digits = std::to_string(n), out;
     for (size_t i = 0; i < digits.size(); ++i) {
         if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
@@ -320,8 +320,9 @@ struct Walker {
             uint64_t size = uint64_t(st.st_size);
             if (size > limits.max_size) {
                 return Error(ErrorKind::Input,
-                             "asset too large: " + path + " is " + display_size(size) +
-                                 "; Cloudflare Workers supports assets of up to " + display_size(limits.max_size),
+                             "asset too large: " + path + " is " + display_size(size) + " (" + thousands(size) +
+                                 " bytes); Cloudflare Workers supports assets of up to " +
+                                 display_size(limits.max_size) + " (" + thousands(limits.max_size) + " bytes)",
                              "remove the file from " + root + " or add it to " + ignore_file_name);
             }
             if (out.size() >= limits.max_count) {
@@ -549,7 +550,8 @@ nlohmann::json jwt_payload(std::string_view jwt) {
     if (a == std::string_view::npos) return nullptr;
     size_t b = jwt.find('.', a + 1);
     std::string_view middle = jwt.substr(a + 1, b == std::string_view::npos ? std::string_view::npos : b - a - 1);
-    return nlohmann::json::parse(base64_decode_lenient(middle), nullptr, false);
+    nlohmann::json payload = nlohmann::json::parse(base64_decode_lenient(middle), nullptr, false);
+    return payload.is_discarded() ? nlohmann::json(nullptr) : payload;
 }
 
 bool single_asset_upload_mode(std::string_view jwt) {

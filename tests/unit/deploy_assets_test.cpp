@@ -149,6 +149,8 @@ TEST_CASE("assets: 25 MiB is allowed, one byte more is refused with the file and
     CHECK(r.error().kind == ErrorKind::Input);
     CHECK(r.error().message.find(root + "/deep/huge.bin") != std::string::npos);
     CHECK(r.error().message.find("25 MiB") != std::string::npos);
+    CHECK(r.error().message.find("26,214,401 bytes") != std::string::npos);
+    CHECK(r.error().message.find("26,214,400 bytes") != std::string::npos);
     CHECK(starts_with(r.error().message, "asset too large"));
 
     // An ignored file is never measured.
@@ -369,6 +371,7 @@ TEST_CASE("assets: upload parts, content types and the session jwt") {
     CHECK_FALSE(single_asset_upload_mode(bulk));
     CHECK(edge_kv_upload_concurrency(bulk) == 50);
     CHECK_FALSE(single_asset_upload_mode("not a jwt"));
+    CHECK(jwt_payload("a.bm90IGpzb24.c").is_null());  // "not json"
     CHECK(jwt_payload(bulk)["session"] == 1);
 }
 
