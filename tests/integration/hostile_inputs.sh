@@ -205,6 +205,24 @@ rc=0; printf '' | "$TENANTCTL" login --api-url http://192.0.2.1/client/v4 --prof
 STATUS="exit $rc"; OUT=$(head -c 300 "$H/login.err")
 check "login to plain http on another host warns (and sends nothing without a token)" grep -q "plain http to another machine" "$H/login.err"
 
+# --- #7: a catastrophic fault pattern pins only its own request; SIGTERM still stops the platform ---
+start_dev --test-hooks
+curl -sS -o /dev/null -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  --data '{"path_regex":"(a+)+$","status":503,"count":1}' "http://127.0.0.1:$PORT/__dev/faults"
+curl -sS -m 3 -o /dev/null "$BASE/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!" 2>/dev/null &
+sleep 0.5
+T0=$(date +%s%N); api GET /user/tokens/verify; T1=$(date +%s%N)
+STATUS="$STATUS in $(( (T1 - T0) / 1000000 )) ms"
+check "with a request pinned by a catastrophic fault pattern, other requests are answered" bash -c '[[ "$0" == 200* ]]' "$STATUS"
+T0=$(date +%s)
+kill -TERM "$DEV_PID"; rc=0
+for _ in $(seq 1 300); do kill -0 "$DEV_PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$DEV_PID" 2>/dev/null; then STOPPED=no; kill -KILL "$DEV_PID"; else STOPPED=yes; fi
+wait "$DEV_PID" 2>/dev/null || rc=$?
+DEV_PID=""
+STATUS="stopped: $STOPPED after $(( $(date +%s) - T0 )) s, exit $rc"; OUT=""
+check "  … and SIGTERM still stops the platform within 30 s" [ "$STOPPED" = yes ]
+
 # --- #15: modes with umask 000, --outdir failures, secret names, refusal exit codes ---
 (umask 000; export XDG_CONFIG_HOME=$WORK/cfg000 XDG_DATA_HOME=$WORK/data000
  "$TENANTCTL" dev --listen 127.0.0.1:0 --no-containers >/dev/null 2>&1 & p=$!
