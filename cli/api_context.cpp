@@ -1,5 +1,6 @@
 #include "api_context.hpp"
 
+#include "core/redact.hpp"
 #include "core/strings.hpp"
 
 namespace tenantctl::cli {
@@ -25,7 +26,7 @@ Result<ApiSession> open_api(Context& ctx, bool need_account, const std::string& 
     } else if (auto v = ctx.env.get_or("CLOUDFLARE_ACCOUNT_ID", "");
                !v.empty() && !(ctx.g.local || !ctx.g.profile.empty())) {
         account = v, source = "CLOUDFLARE_ACCOUNT_ID";
-    } else if (s.connection.profile && !s.connection.profile->account_id.empty()) {
+    } else if (s.connection.credentials_from_profile && !s.connection.profile->account_id.empty()) {
         account = s.connection.profile->account_id, source = "profile " + tenantctl::quoted(s.connection.profile_name);
     } else if (auto v2 = ctx.env.get_or("CLOUDFLARE_ACCOUNT_ID", ""); !v2.empty()) {
         account = v2, source = "CLOUDFLARE_ACCOUNT_ID";
@@ -51,7 +52,7 @@ Result<ApiSession> open_api(Context& ctx, bool need_account, const std::string& 
         };
     }
     s.client = std::make_unique<api::ApiClient>(api::client_options_for(s.connection, nullptr, std::move(observer)));
-    ctx.ui.debug(1, "control plane " + s.connection.api_url + " (" + s.connection.api_url_source +
+    ctx.ui.debug(1, "control plane " + redact_url_query(s.connection.api_url) + " (" + s.connection.api_url_source +
                         "), credentials from " + s.connection.credentials.source);
     if (!need_account) return s;
     if (account.empty()) {

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "core/fs.hpp"
+#include "core/limits.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 
@@ -93,7 +94,7 @@ int Ui::fail(const Error& e) {
         }
         if (!e.diagnostics.empty()) {
             err["diagnostics"] = nlohmann::json::array();
-            for (const auto& d : e.diagnostics) {
+            for (const auto& d : capped_diagnostics(e.diagnostics)) {
                 nlohmann::json dj = {{"severity", to_string(d.severity)}, {"message", r.redact(d.message)}};
                 if (!d.file.empty()) dj["file"] = d.file;
                 if (d.line) dj["line"] = d.line;
@@ -112,7 +113,7 @@ int Ui::fail(const Error& e) {
     }
     // Human text always goes to stderr (with --json too, so a person watching CI logs sees it).
     if (!e.diagnostics.empty()) {
-        for (const auto& d : e.diagnostics) std::cerr << r.redact(render_diagnostic(d, nullptr));
+        for (const auto& d : capped_diagnostics(e.diagnostics)) std::cerr << r.redact(render_diagnostic(d, nullptr));
     }
     std::cerr << (m_color ? "\x1b[31merror\x1b[0m: " : "error: ") << r.redact(e.message) << '\n';
     if (!e.hint.empty()) std::cerr << "  hint: " << r.redact(e.hint) << '\n';
@@ -148,7 +149,9 @@ Result<std::string> Ui::read_secret(const std::string& prompt) {
         if (have) ::tcsetattr(0, TCSANOW, &old);
         std::cerr << '\n';
     } else {
-        value.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        auto in = read_fd_limited(0, limits::k_max_input_file_bytes, "the value on stdin");
+        if (!in.ok()) return in.error();
+        value = std::move(in).value();
         if (!value.empty() && value.back() == '\n') {
             value.pop_back();
             if (!value.empty() && value.back() == '\r') value.pop_back();

@@ -1,6 +1,7 @@
 // login, logout, whoami: stored API-token profiles and the identity behind the credentials.
 #include "api_context.hpp"
 #include "commands/commands.hpp"
+#include "core/net.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 
@@ -24,6 +25,9 @@ int run_login(Context& ctx) {
         return ctx.ui.fail(Error(ErrorKind::Usage, "invalid API URL " + tenantctl::quoted(redact_url(url)),
                                  "use an http:// or https:// URL such as " + std::string(api::k_default_api_url)));
     }
+    if (starts_with(url, "http://") && !is_loopback_host(url_host(url)))
+        ctx.ui.warn("the API URL " + redact_url_query(url) +
+                    " is plain http to another machine: the token would cross the network unencrypted");
     auto token = ctx.ui.read_secret("Enter an API token: ");
     if (!token.ok()) {
         Error e = token.error();
@@ -54,12 +58,18 @@ int run_login(Context& ctx) {
     }
     api::Profile p;
     p.name = name;
-    p.api_url = ctx.g.api_url.empty() ? "" : url;
+    // The profile keeps the URL the token was verified against (also one from CLOUDFLARE_API_BASE_URL), so the
+    // stored token only ever goes back there.
+    p.api_url = url == api::k_default_api_url ? "" : url;
     p.api_token = tok;
     p.account_id = ctx.g.account_id;
     if (auto w = api::write_profile(ctx.env, p); !w.ok()) return ctx.ui.fail(w.error());
     const std::string path = api::profile_path(ctx.env, name);
-    json doc = {{"ok", true}, {"profile", name}, {"path", path}, {"api_url", url}, {"token_status", st->status}};
+    json doc = {{"ok", true},
+                {"profile", name},
+                {"path", path},
+                {"api_url", redact_url_query(url)},
+                {"token_status", st->status}};
     if (!p.account_id.empty()) doc["account_id"] = p.account_id;
     ctx.ui.emit(doc, "Logged in: the token is " + (st->status.empty() ? std::string("valid") : st->status) +
                          "; stored in profile \"" + name + "\" (" + path + ")\n");
@@ -86,10 +96,10 @@ int run_whoami(Context& ctx) {
     auto& s = *session;
     json doc = {{"ok", true},
                 {"authenticated", true},
-                {"api_url", s.connection.api_url},
+                {"api_url", redact_url_query(s.connection.api_url)},
                 {"credentials_source", s.connection.credentials.source},
                 {"profile", s.connection.profile_name}};
-    std::vector<std::pair<std::string, std::string>> kv = {{"api url", s.connection.api_url},
+    std::vector<std::pair<std::string, std::string>> kv = {{"api url", redact_url_query(s.connection.api_url)},
                                                            {"credentials", s.connection.credentials.source}};
     if (s.connection.credentials.kind == api::Credentials::Kind::Token) {
         auto t = s.client->verify_token();

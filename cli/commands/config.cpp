@@ -33,7 +33,7 @@ nlohmann::json diag_json(const Diagnostic& d) {
 
 nlohmann::json diag_array(const std::vector<Diagnostic>& ds) {
     auto a = nlohmann::json::array();
-    for (const auto& d : ds) a.push_back(diag_json(d));
+    for (const auto& d : capped_diagnostics(ds)) a.push_back(diag_json(d));
     return a;
 }
 
@@ -42,7 +42,7 @@ nlohmann::json diag_array(const std::vector<Diagnostic>& ds) {
 void print_diagnostics(const config::LoadedConfig& cfg) {
     const auto& r = Redactor::global();
     for (const auto* list : {&cfg.errors, &cfg.warnings}) {
-        for (Diagnostic d : *list) {
+        for (Diagnostic d : capped_diagnostics(*list)) {
             std::string msg;
             for (char c : d.message) {
                 msg += c;

@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "config_context.hpp"
 #include "core/fs.hpp"
+#include "core/limits.hpp"
 #include "core/strings.hpp"
 #include "deploy/deploy.hpp"
 
@@ -110,7 +111,9 @@ int run(Context& ctx, const DeployFlags& f) {
     o.managed_registry = ctx.env.get_or("CLOUDFLARE_CONTAINER_REGISTRY", "registry.cloudflare.com");
     if (!f.secrets_file.empty()) {
         std::string path = absolute_path(f.secrets_file, ctx.cwd());
-        auto text = read_file(path);
+        auto text = read_file_limited(path, limits::k_max_input_file_bytes,
+                                      "--secrets-file " + tenantctl::quoted(f.secrets_file));
+        if (!text && text.error().kind == ErrorKind::Input) return ctx.ui.fail(text.error());
         if (!text)
             return ctx.ui.fail(Error(
                 ErrorKind::Input, "--secrets-file " + tenantctl::quoted(f.secrets_file) + ": " + text.error().message));

@@ -7,6 +7,8 @@
 
 #include "commands/commands.hpp"
 #include "core/fs.hpp"
+#include "core/net.hpp"
+#include "core/strings.hpp"
 #include "platform/dev.hpp"
 #include "platform/server.hpp"
 #include "platform/store.hpp"
@@ -27,6 +29,7 @@ struct DevOptions {
     std::string router_listen = "127.0.0.1:8788";
     std::string network = "bridge";
     std::string app;
+    std::string router_pin_key_file;
 };
 
 const char* k_dev_footer =
@@ -54,6 +57,14 @@ int run_dev(Context& ctx, const DevOptions& o) {
     std::string state_dir =
         o.state_dir.empty() ? join_path(ctx.env.data_home(), "tenantctl/dev") : absolute_path(o.state_dir, ctx.cwd());
     if (auto st = make_dirs(state_dir, 0700); !st.ok()) return ctx.ui.fail(st.error());
+    auto state_lock = lock_state_dir(state_dir);  // held (fd open) until the process ends
+    if (!state_lock.ok()) return ctx.ui.fail(state_lock.error());
+    if (is_wildcard_address(listen->first))
+        ctx.ui.warn("--listen " + o.listen +
+                    " binds every network interface: anyone who can reach this machine can call the API (the "
+                    "local profile still points at loopback)");
+    else if (!is_loopback_host(listen->first))
+        ctx.ui.warn("--listen " + o.listen + " is not a loopback address: other machines can reach the API");
     auto creds = load_or_create_credentials(state_dir);
     if (!creds.ok()) return ctx.ui.fail(creds.error());
     auto store = Store::open(join_path(state_dir, "state.db"));
@@ -72,6 +83,15 @@ int run_dev(Context& ctx, const DevOptions& o) {
         ro.registry = o.registry;
         ro.network = o.network;
         ro.default_app = o.app;
+        if (!o.router_pin_key_file.empty()) {
+            auto key = read_file_limited(absolute_path(o.router_pin_key_file, ctx.cwd()), 4096,
+                                         "--router-pin-key-file " + tenantctl::quoted(o.router_pin_key_file));
+            if (!key.ok()) return ctx.ui.fail(key.error());
+            ro.pin_key = std::string(trim(*key));
+            if (ro.pin_key.size() < 16)
+                return ctx.ui.fail(Error(ErrorKind::Usage, "the router pin key is shorter than 16 characters",
+                                         "put a long random string in the file"));
+        }
         ro.state_dir = state_dir;
         Store* db = store->get();
         std::string account = creds->account_id;
@@ -128,7 +148,11 @@ int run_dev(Context& ctx, const DevOptions& o) {
     Server server(api, so);
     if (auto st = server.start(); !st.ok()) return ctx.ui.fail(st.error());
 
-    std::string host = so.host.find(':') != std::string::npos ? "[" + so.host + "]" : so.host;
+    // Clients on this machine reach a wildcard listener through loopback: the profile never holds 0.0.0.0.
+    std::string connect_host = so.host;
+    if (is_wildcard_address(connect_host))
+        connect_host = connect_host.find(':') != std::string::npos ? "::1" : "127.0.0.1";
+    std::string host = connect_host.find(':') != std::string::npos ? "[" + connect_host + "]" : connect_host;
     std::string api_url = "http://" + host + ":" + std::to_string(server.port()) + "/client/v4";
     std::string profile = join_path(ctx.env.config_home(), "tenantctl/profiles/local.json");
     if (auto st = write_local_profile(profile, api_url, creds.value()); !st.ok()) {
@@ -185,6 +209,9 @@ void register_dev(CLI::App& app, Context& ctx) {
     cmd->add_flag("--no-containers", o->no_containers, "Serve the API only: no registry, containers or tenant router");
     cmd->add_option("--router-listen", o->router_listen, "Tenant router address, HOST:PORT (with --containers)")
         ->capture_default_str();
+    cmd->add_option("--router-pin-key-file", o->router_pin_key_file,
+                    "Serve only a trusted front worker: requests must carry X-Tenantctl-Pin with this file's key and "
+                    "name the tenant in X-Tenantctl-Tenant, which nothing else in the request can override");
     cmd->add_option("--network", o->network,
                     "Container networking: host ($PORT on the host) or bridge (127.0.0.1 publish)")
         ->check(CLI::IsMember({"host", "bridge"}))

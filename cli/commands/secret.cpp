@@ -6,6 +6,7 @@
 #include "api_context.hpp"
 #include "commands/commands.hpp"
 #include "core/fs.hpp"
+#include "core/limits.hpp"
 #include "core/strings.hpp"
 
 namespace tenantctl::cli {
@@ -62,6 +63,11 @@ api::ScriptRef ref_for(const ApiSession& s, const SecretOptions& o) {
 
 int run_put(Context& ctx, const SecretOptions& o) {
     if (auto st = check_key(o.key); !st.ok()) return ctx.ui.fail(st.error());
+    // the same names `secret bulk` accepts
+    if (!api::valid_secret_name(o.key))
+        return ctx.ui.fail(Error(ErrorKind::Usage, "invalid secret name " + tenantctl::quoted(o.key),
+                                 "use a name such as API_KEY (a letter or '_' first, then letters, digits, '_', "
+                                 "'-' or '.')"));
     if (auto n = worker_name(o); !n.ok()) return ctx.ui.fail(n.error());
     auto value = ctx.ui.read_secret("Enter a secret value: ");
     if (!value.ok()) return ctx.ui.fail(value.error());
@@ -117,11 +123,13 @@ int run_bulk(Context& ctx, const SecretOptions& o) {
             return ctx.ui.fail(Error(ErrorKind::Usage, "no secrets file was given and stdin is a terminal",
                                      "pass a FILE (JSON or .env), or pipe it: tenantctl secret bulk < secrets.json"));
         }
-        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        auto in = read_fd_limited(0, limits::k_max_input_file_bytes, "the secrets on stdin");
+        if (!in.ok()) return ctx.ui.fail(in.error());
+        text = std::move(in).value();
         source = "stdin";
     } else {
         std::string path = absolute_path(o.file, ctx.cwd());
-        auto r = read_file(path);
+        auto r = read_file_limited(path, limits::k_max_input_file_bytes, "secrets file " + tenantctl::quoted(o.file));
         if (!r.ok()) return ctx.ui.fail(r.error());
         text = std::move(r).value();
         source = o.file;

@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "core/cancel.hpp"
 #include "core/fs.hpp"
+#include "core/limits.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "tenants/engine.hpp"
@@ -50,7 +51,7 @@ void print_diagnostics_with_source(const Error& e, const std::string& text) {
     if (e.diagnostics.empty()) return;
     SourceText src(e.diagnostics.front().file, text);
     const auto& r = Redactor::global();
-    for (const auto& d : e.diagnostics) std::cerr << r.redact(render_diagnostic(d, &src));
+    for (const auto& d : capped_diagnostics(e.diagnostics)) std::cerr << r.redact(render_diagnostic(d, &src));
 }
 
 // Fails with the error; diagnostics of a tenants file are shown with their source line and caret.
@@ -80,6 +81,9 @@ Result<tn::TenantsFile> base_file(Context& ctx, const TenantsOptions& o, std::st
         return Error(ErrorKind::Usage, "no dispatch namespace was given",
                      "pass --namespace NS, or run where a tenants.yaml names it (or pass -f tenants.yaml)");
     }
+    if (auto why = tn::check_namespace_name(f.ns); !why.empty())
+        return Error(ErrorKind::Usage, "invalid namespace " + tenantctl::quoted(f.ns) + ": " + why,
+                     "a dispatch namespace name such as production");
     if (!o.prefix.empty()) f.prefix = o.prefix;
     if (f.prefix.empty()) f.prefix = f.ns;
     if (auto why = tn::check_tenant_id(f.prefix); !why.empty()) {
@@ -150,6 +154,15 @@ Result<tn::Source> create_source(Context& ctx, const TenantsOptions& o, const tn
     return tn::source_from_config(cfg->config, cfg->dir, cfg->display_path, date);
 }
 
+// More tags than any tenant can carry are refused before any other work (limit k_max_cli_tags).
+Status check_tag_count(size_t n) {
+    if (n <= limits::k_max_cli_tags) return {};
+    return Error(ErrorKind::Usage,
+                 std::to_string(n) + " tags given; at most " + std::to_string(limits::k_max_cli_tags) +
+                     " are accepted (limit k_max_cli_tags)",
+                 "the API allows 8 tags per script");
+}
+
 Result<tn::TenantSpec> spec_from_flags(const TenantsOptions& o, const tn::TenantsFile& f) {
     TRY_STATUS(check_id(o.id));
     tn::TenantSpec t;
@@ -164,6 +177,7 @@ Result<tn::TenantSpec> spec_from_flags(const TenantsOptions& o, const tn::Tenant
                      names.empty() ? "plans come from tenants.yaml (plans: …): pass -f tenants.yaml"
                                    : "plans defined: " + join(names, ", "));
     }
+    TRY_STATUS(check_tag_count(o.tags.size()));
     for (const auto& tag : o.tags) {
         if (auto why = tn::check_user_tag(tag, f.managed_tag); !why.empty())
             return Error(ErrorKind::Usage, "invalid tag " + tenantctl::quoted(tag) + ": " + why);
@@ -257,6 +271,7 @@ int run_list(Context& ctx, const TenantsOptions& o) {
     auto fr = file_for(ctx, o);
     if (!fr.ok()) return ctx.ui.fail(fr.error());
     const auto& f = *fr;
+    if (auto st = check_tag_count(o.tags.size()); !st.ok()) return ctx.ui.fail(st.error());
     std::vector<std::string> filter;
     for (const auto& t : o.tags) {
         if (t.empty() || t.find_first_of(",:&") != std::string::npos)
@@ -450,6 +465,7 @@ int run_tag(Context& ctx, const TenantsOptions& o) {
     if (o.op != "set" && o.tag_args.empty())
         return ctx.ui.fail(
             Error(ErrorKind::Usage, "no tags were given to " + o.op, "tenants tag ID " + o.op + " TAG…"));
+    if (auto st = check_tag_count(o.tag_args.size()); !st.ok()) return ctx.ui.fail(st.error());
     for (const auto& t : o.tag_args) {
         if (auto why = tn::check_user_tag(t, f.managed_tag); !why.empty())
             return ctx.ui.fail(Error(ErrorKind::Usage, "invalid tag " + tenantctl::quoted(t) + ": " + why));
@@ -555,6 +571,7 @@ int run_delete(Context& ctx, const TenantsOptions& o) {
     auto fr = file_for(ctx, o);
     if (!fr.ok()) return ctx.ui.fail(fr.error());
     const auto& f = *fr;
+    if (auto st = check_tag_count(o.tags.size()); !st.ok()) return ctx.ui.fail(st.error());
     std::vector<std::string> filter;
     for (const auto& t : o.tags) {
         if (t.empty() || t.find_first_of(",:&") != std::string::npos)

@@ -25,6 +25,14 @@ static Result<std::string> normalize_url(std::string url, const std::string& sou
     return url;
 }
 
+// The token rule: credentials travel only with the URL they were stored or given with. There are two sources,
+// each a (URL, credentials) pair, and whichever wins gives both:
+//   given  = (--api-url > $CLOUDFLARE_API_BASE_URL > the default URL,  $CLOUDFLARE_API_TOKEN or KEY + EMAIL)
+//   stored = (the profile's api_url, or the default URL when it has none,  the profile's token)
+// An explicit --profile/--local picks the stored pair (the environment is ignored); otherwise credentials in
+// the environment pick the given pair (the profile is ignored); otherwise the profile's pair. A URL that
+// would send a stored token somewhere else (--api-url, or $CLOUDFLARE_API_BASE_URL without an environment
+// token) is refused rather than silently used or silently ignored.
 Result<Connection> resolve_connection(const ConnectionInputs& in, const Env& env) {
     Connection c;
     const bool explicit_profile = !in.profile_flag.empty() || in.local;
@@ -37,25 +45,7 @@ Result<Connection> resolve_connection(const ConnectionInputs& in, const Env& env
         return Error(ErrorKind::Auth, pname + " does not exist (" + profile_path(env, c.profile_name) + ")", hint);
     }
 
-    // URL
-    std::string url, source;
-    auto env_url = env.get_or("CLOUDFLARE_API_BASE_URL", "");
-    std::string prof_url = c.profile ? c.profile->api_url : "";
-    if (!in.api_url_flag.empty()) {
-        url = in.api_url_flag, source = "--api-url";
-    } else if (explicit_profile && !prof_url.empty()) {
-        url = prof_url, source = pname;
-    } else if (!env_url.empty()) {
-        url = env_url, source = "CLOUDFLARE_API_BASE_URL";
-    } else if (!prof_url.empty()) {
-        url = prof_url, source = pname;
-    } else {
-        url = k_default_api_url, source = "default";
-    }
-    TRY_ASSIGN(c.api_url, normalize_url(url, source));
-    c.api_url_source = source;
-
-    // Credentials
+    // Credentials given in the environment.
     Credentials from_env;
     if (auto t = env.get_or("CLOUDFLARE_API_TOKEN", ""); !t.empty()) {
         from_env.kind = Credentials::Kind::Token;
@@ -71,16 +61,45 @@ Result<Connection> resolve_connection(const ConnectionInputs& in, const Env& env
         from_env.email = *env.get("CLOUDFLARE_EMAIL");
         from_env.source = "CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL";
     }
-    Credentials from_profile;
-    if (c.profile) {
-        from_profile.kind = Credentials::Kind::Token;
-        from_profile.token = c.profile->api_token;
-        from_profile.source = pname;
+
+    // The given URL.
+    std::string given_url = k_default_api_url, given_source = "default";
+    auto env_url = env.get_or("CLOUDFLARE_API_BASE_URL", "");
+    if (!in.api_url_flag.empty()) {
+        given_url = in.api_url_flag, given_source = "--api-url";
+    } else if (!env_url.empty()) {
+        given_url = env_url, given_source = "CLOUDFLARE_API_BASE_URL";
     }
-    if (explicit_profile)
-        c.credentials = from_profile;
-    else
-        c.credentials = from_env.kind != Credentials::Kind::None ? from_env : from_profile;
+
+    const bool use_profile = c.profile && (explicit_profile || from_env.kind == Credentials::Kind::None);
+    if (use_profile) {
+        std::string stored = c.profile->api_url.empty() ? std::string(k_default_api_url) : c.profile->api_url;
+        TRY_ASSIGN(c.api_url, normalize_url(stored, pname));
+        c.api_url_source = c.profile->api_url.empty() ? pname + " (the default URL)" : pname;
+        // A URL given next to a stored token: the token was not stored for it.
+        bool conflict = !in.api_url_flag.empty() || (!explicit_profile && !env_url.empty());
+        if (conflict) {
+            TRY_ASSIGN(std::string other, normalize_url(given_url, given_source));
+            if (other != c.api_url) {
+                return Error(ErrorKind::Usage,
+                             given_source + " is " + tenantctl::quoted(redact_url(other)) +
+                                 " but the token comes from " + pname + ", which was stored for " +
+                                 tenantctl::quoted(redact_url(c.api_url)) +
+                                 "; a token is only sent to the URL it was stored or given with",
+                             "set CLOUDFLARE_API_TOKEN for that URL, `tenantctl login --api-url URL --profile NAME` "
+                             "and use --profile NAME, or drop " +
+                                 given_source);
+            }
+        }
+        c.credentials.kind = Credentials::Kind::Token;
+        c.credentials.token = c.profile->api_token;
+        c.credentials.source = pname;
+        c.credentials_from_profile = true;
+    } else {
+        TRY_ASSIGN(c.api_url, normalize_url(given_url, given_source));
+        c.api_url_source = given_source;
+        c.credentials = from_env;  // Kind::None when there are none: the client refuses to send
+    }
     auto& r = Redactor::global();
     if (!c.credentials.token.empty()) r.add(c.credentials.token);
     if (!c.credentials.key.empty()) r.add(c.credentials.key);

@@ -35,7 +35,8 @@ struct Connection {
     std::string api_url_source;  // "--api-url", "CLOUDFLARE_API_BASE_URL", "profile \"x\"", "default"
     Credentials credentials;
     std::string profile_name;
-    std::optional<Profile> profile;  // when the profile file exists
+    std::optional<Profile> profile;         // when the profile file exists
+    bool credentials_from_profile = false;  // the profile's pair won (its account_id belongs to it too)
     std::string ca_bundle;
     RateLimitSpec rate_limit;
 };
@@ -47,10 +48,12 @@ struct ConnectionInputs {
     std::string ca_bundle;     // overrides $TENANTCTL_CA_BUNDLE
 };
 
-// Order: URL --api-url > $CLOUDFLARE_API_BASE_URL > profile > default; credentials $CLOUDFLARE_API_TOKEN >
-// $CLOUDFLARE_API_KEY + $CLOUDFLARE_EMAIL > profile. When the profile was chosen explicitly (--profile or
-// --local) it wins over the environment. A missing explicit profile is an error; missing credentials are
-// not (Credentials::Kind::None; the client refuses to send until there are some).
+// The token rule (README, "Where a token goes"): a token travels only with the URL it was stored or given
+// with. Given = (--api-url > $CLOUDFLARE_API_BASE_URL > default, $CLOUDFLARE_API_TOKEN or KEY + EMAIL);
+// stored = (the profile's api_url or the default, the profile's token). --profile/--local picks the stored pair,
+// else environment credentials pick the given pair, else the profile's pair; a given URL that differs from
+// the stored one next to a stored token is a usage error. A missing explicit profile is an error; missing
+// credentials are not (Credentials::Kind::None; the client refuses to send until there are some).
 Result<Connection> resolve_connection(const ConnectionInputs& in, const Env& env);
 
 using Query = std::vector<std::pair<std::string, std::string>>;

@@ -12,15 +12,6 @@ namespace {
 
 const char* k_hint = "give a JSON object like {\"KEY\": \"value\", \"OLD\": null} or KEY=VALUE lines (.env format)";
 
-bool valid_name(std::string_view k) {
-    if (k.empty() || k.size() > 256) return false;
-    if (!(std::isalpha(static_cast<unsigned char>(k[0])) || k[0] == '_')) return false;
-    for (unsigned char c : k) {
-        if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.')) return false;
-    }
-    return true;
-}
-
 Error bad(const std::string& msg) {
     return Error(ErrorKind::Input, msg, k_hint);
 }
@@ -46,7 +37,8 @@ Result<SecretsPatch> parse_json(const std::string& text, const std::string& src)
     if (!j.is_object()) return bad("the secrets in " + src + " must be a JSON object");
     SecretsPatch out;
     for (auto it = j.begin(); it != j.end(); ++it) {
-        if (!valid_name(it.key())) return bad("invalid secret name " + tenantctl::quoted(it.key()) + " in " + src);
+        if (!valid_secret_name(it.key()))
+            return bad("invalid secret name " + tenantctl::quoted(it.key()) + " in " + src);
         if (it->is_null()) {
             out[it.key()] = std::nullopt;
         } else if (it->is_string()) {
@@ -72,7 +64,7 @@ Result<SecretsPatch> parse_dotenv(const std::string& text, const std::string& sr
         auto eq = line.find('=');
         if (eq == std::string_view::npos) return bad(where + " is not KEY=VALUE");
         std::string key(trim(line.substr(0, eq)));
-        if (!valid_name(key)) return bad(where + ": invalid secret name " + tenantctl::quoted(key));
+        if (!valid_secret_name(key)) return bad(where + ": invalid secret name " + tenantctl::quoted(key));
         std::string_view rest = line.substr(eq + 1);
         while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
         std::string value;
@@ -110,6 +102,15 @@ Result<SecretsPatch> parse_dotenv(const std::string& text, const std::string& sr
 }
 
 }  // namespace
+
+bool valid_secret_name(std::string_view k) {
+    if (k.empty() || k.size() > 256) return false;
+    if (!(std::isalpha(static_cast<unsigned char>(k[0])) || k[0] == '_')) return false;
+    for (unsigned char c : k) {
+        if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.')) return false;
+    }
+    return true;
+}
 
 Result<SecretsPatch> parse_secrets_input(const std::string& text, const std::string& src) {
     std::string_view t = trim(text);

@@ -9,6 +9,7 @@
 
 #include "config/config.hpp"
 #include "core/fs.hpp"
+#include "core/limits.hpp"
 #include "core/strings.hpp"
 
 namespace tenantctl::config {
@@ -196,6 +197,7 @@ LoadedConfig load_config(const LoadOptions& options) {
         out.format = format_for_path(path);
         int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         int err = fd < 0 ? errno : 0;
+        bool too_large = false;
         if (fd >= 0) {
             char buf[65536];
             while (true) {
@@ -206,9 +208,22 @@ LoadedConfig load_config(const LoadOptions& options) {
                     break;
                 }
                 if (r == 0) break;
+                if (text.size() + static_cast<size_t>(r) > limits::k_max_input_file_bytes) {
+                    too_large = true;
+                    break;
+                }
                 text.append(buf, static_cast<size_t>(r));
             }
             ::close(fd);
+        }
+        if (too_large) {
+            out.errors.push_back(file_error(out.display_path,
+                                            "Could not read file: " + out.display_path + " (larger than " +
+                                                std::to_string(limits::k_max_input_file_bytes / limits::k_mib) +
+                                                " MiB, limit k_max_input_file_bytes)",
+                                            "a wrangler config is a few KB; check the --config path"));
+            out.config = nullptr;
+            return out;
         }
         if (err) {
             std::string hint = err == ENOENT

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/limits.hpp"
+
 namespace tenantctl {
 
 SourceText::SourceText(std::string name, std::string text) : m_name(std::move(name)), m_text(std::move(text)) {
@@ -72,15 +74,50 @@ std::string render_diagnostic(const Diagnostic& d, const SourceText* source) {
     if (from_source || (!source && d.line > 0 && !d.source_line.empty())) {
         std::string_view text = from_source ? source->line_text(d.line) : std::string_view(d.source_line);
         std::string gutter = std::to_string(d.line);
-        out += "  " + gutter + " | ";
+        size_t caret = d.column > 0 ? static_cast<size_t>(d.column - 1) : 0;
+        // A long line (a minified file) is cut to a window of limits::k_max_excerpt_width bytes around the
+        // caret, marked with "..." where it was cut, so each diagnostic stays a few hundred bytes.
+        std::string lead, tail;
+        if (text.size() > limits::k_max_excerpt_width) {
+            size_t w = limits::k_max_excerpt_width;
+            size_t from = caret > w / 2 ? caret - w / 2 : 0;
+            if (from + w > text.size()) from = text.size() > w ? text.size() - w : 0;
+            if (from > 0) lead = "...";
+            if (from + w < text.size()) tail = "...";
+            text = text.substr(from, w);
+            caret = caret - std::min(caret, from) + lead.size();
+        }
+        out += "  " + gutter + " | " + lead;
         // Tabs are rendered as single spaces so the caret lines up.
         for (char c : text) out += (c == '\t') ? ' ' : c;
-        out += '\n';
+        out += tail + '\n';
         out += "  " + std::string(gutter.size(), ' ') + " | ";
-        if (d.column > 0) out += std::string(static_cast<size_t>(d.column - 1), ' ') + '^';
+        if (d.column > 0) out += std::string(caret, ' ') + '^';
         out += '\n';
     }
     if (!d.hint.empty()) out += "  hint: " + d.hint + '\n';
+    return out;
+}
+
+std::vector<Diagnostic> capped_diagnostics(const std::vector<Diagnostic>& ds) {
+    std::vector<std::pair<std::string, size_t>> seen;  // file -> count (few files: a vector is enough)
+    std::vector<Diagnostic> out;
+    for (const auto& d : ds) {
+        auto it = std::find_if(seen.begin(), seen.end(), [&](auto& p) { return p.first == d.file; });
+        if (it == seen.end()) it = seen.insert(seen.end(), {d.file, 0});
+        if (++it->second <= limits::k_max_diagnostics_per_file) out.push_back(d);
+    }
+    for (auto& [file, n] : seen) {
+        if (n <= limits::k_max_diagnostics_per_file) continue;
+        Diagnostic note;
+        note.severity = Severity::Note;
+        note.file = file;
+        note.message = std::to_string(n - limits::k_max_diagnostics_per_file) + " more diagnostic" +
+                       (n - limits::k_max_diagnostics_per_file == 1 ? "" : "s") + " not shown (limit " +
+                       "k_max_diagnostics_per_file: " + std::to_string(limits::k_max_diagnostics_per_file) +
+                       " per file)";
+        out.push_back(std::move(note));
+    }
     return out;
 }
 

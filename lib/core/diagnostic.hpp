@@ -50,6 +50,10 @@ private:
 std::string render_diagnostic(const Diagnostic& d, const SourceText* source);
 std::string render_diagnostics(const std::vector<Diagnostic>& ds, const SourceText* source);
 
+// At most limits::k_max_diagnostics_per_file diagnostics of each file, in order, then (per file that had more)
+// one note saying how many were left out. Everything that prints or emits diagnostics goes through this.
+std::vector<Diagnostic> capped_diagnostics(const std::vector<Diagnostic>& ds);
+
 const char* to_string(Severity s);
 
 // Edit distance based suggestion: the closest candidate within a small distance, or "".

@@ -30,12 +30,53 @@ Result<std::string> read_file(const std::string& path) {
     return ss.str();
 }
 
+Error too_large_error(const std::string& what, size_t max_bytes) {
+    std::string size = max_bytes % (1024 * 1024) == 0 ? std::to_string(max_bytes / (1024 * 1024)) + " MiB"
+                                                      : std::to_string(max_bytes) + " bytes";
+    return Error(ErrorKind::Input, what + " is larger than " + size + " (limit k_max_input_file_bytes)",
+                 "tenantctl reads such input whole; pass a smaller file");
+}
+
+Result<std::string> read_fd_limited(int fd, size_t max_bytes, const std::string& what) {
+    std::string out;
+    char buf[65536];
+    while (true) {
+        ssize_t r = ::read(fd, buf, sizeof buf);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return Error(ErrorKind::Io, "could not read " + what + ": " + std::strerror(errno));
+        }
+        if (r == 0) break;
+        if (out.size() + static_cast<size_t>(r) > max_bytes) return too_large_error(what, max_bytes);
+        out.append(buf, static_cast<size_t>(r));
+    }
+    return out;
+}
+
+Result<std::string> read_file_limited(const std::string& path, size_t max_bytes, const std::string& what) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        return Error(err == ENOENT ? ErrorKind::NotFound : ErrorKind::Io,
+                     "could not read file " + path + ": " + std::strerror(err));
+    }
+    auto r = read_fd_limited(fd, max_bytes, what);
+    ::close(fd);
+    return r;
+}
+
 Status make_dirs(const std::string& path, unsigned mode) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) return {};
+    // Every directory this creates gets `mode` (not 0777 & ~umask: with umask 000 that is world-writable).
+    std::vector<fs::path> missing;
+    for (fs::path p = fs::path(path); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+        missing.push_back(p);
+        if (p == p.parent_path()) break;
+    }
     fs::create_directories(path, ec);
     if (ec) return Error(ErrorKind::Io, "could not create directory " + path + ": " + ec.message());
-    ::chmod(path.c_str(), mode);
+    for (auto& p : missing) ::chmod(p.c_str(), mode);
     return {};
 }
 

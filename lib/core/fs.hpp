@@ -7,6 +7,13 @@
 namespace tenantctl {
 
 Result<std::string> read_file(const std::string& path);
+// Reads at most `max_bytes`; a longer file (or /dev/zero) is an Input error that names the limit and stops
+// reading there. `what` names the input in the message (e.g. "tenants file tenants.yaml").
+Result<std::string> read_file_limited(const std::string& path, size_t max_bytes, const std::string& what);
+// The same for an open descriptor (stdin).
+Result<std::string> read_fd_limited(int fd, size_t max_bytes, const std::string& what);
+// "… is larger than 16 MiB (limit k_max_input_file_bytes)".
+Error too_large_error(const std::string& what, size_t max_bytes);
 // Writes `content` to `path` atomically with the given mode (0600 for anything holding a secret).
 Status write_file_atomic(const std::string& path, std::string_view content, unsigned mode = 0644);
 Status make_dirs(const std::string& path, unsigned mode = 0755);

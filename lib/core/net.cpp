@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "core/strings.hpp"
+
 namespace tenantctl {
 
 namespace {
@@ -40,6 +42,42 @@ int free_loopback_port() {
 
 bool loopback_port_free(int port) {
     return port > 0 && port < 65536 && bind_loopback(port) == port;
+}
+
+bool is_loopback_host(std::string_view host) {
+    std::string h = to_lower(host);
+    if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+    if (h == "localhost" || ends_with(h, ".localhost") || h == "::1" || h == "0:0:0:0:0:0:0:1") return true;
+    in_addr a{};
+    if (::inet_pton(AF_INET, h.c_str(), &a) == 1) return (ntohl(a.s_addr) >> 24) == 127;
+    return false;
+}
+
+bool is_wildcard_address(std::string_view host) {
+    std::string h(host);
+    if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+    in_addr a{};
+    if (::inet_pton(AF_INET, h.c_str(), &a) == 1) return a.s_addr == 0;
+    in6_addr a6{};
+    if (::inet_pton(AF_INET6, h.c_str(), &a6) == 1) {
+        for (unsigned char b : a6.s6_addr)
+            if (b) return false;
+        return true;
+    }
+    return false;
+}
+
+std::string url_host(std::string_view url) {
+    auto scheme = url.find("://");
+    if (scheme == std::string_view::npos) return {};
+    std::string_view rest = url.substr(scheme + 3);
+    rest = rest.substr(0, rest.find_first_of("/?#"));
+    if (auto at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+    if (!rest.empty() && rest.front() == '[') {
+        auto close = rest.find(']');
+        return close == std::string_view::npos ? std::string() : to_lower(rest.substr(1, close - 1));
+    }
+    return to_lower(rest.substr(0, rest.find(':')));
 }
 
 }  // namespace tenantctl

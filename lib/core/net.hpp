@@ -1,5 +1,7 @@
 #pragma once
 // Loopback helpers.
+#include <string>
+#include <string_view>
 
 namespace tenantctl {
 
@@ -8,5 +10,13 @@ int free_loopback_port();
 
 // Whether 127.0.0.1:`port` can be bound right now.
 bool loopback_port_free(int port);
+
+// Whether `host` (an IP literal or a name; brackets allowed) is this machine's loopback: 127.0.0.0/8, ::1,
+// "localhost" or a name under ".localhost".
+bool is_loopback_host(std::string_view host);
+// Whether an IP literal is a wildcard address (0.0.0.0 or ::): it binds every interface.
+bool is_wildcard_address(std::string_view host);
+// The host part of an http(s) URL ("" when there is none), lowercased, brackets kept off.
+std::string url_host(std::string_view url);
 
 }  // namespace tenantctl

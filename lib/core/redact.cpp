@@ -43,6 +43,13 @@ std::string redact_header_line(std::string_view line) {
     return std::string(line);
 }
 
+std::string redact_url_query(std::string_view url) {
+    std::string out = redact_url(url);
+    auto q = out.find('?');
+    if (q != std::string::npos) out = out.substr(0, q + 1) + "[REDACTED]";
+    return out;
+}
+
 std::string redact_url(std::string_view url) {
     std::string out(url);
     // userinfo: scheme://user:pass@host

@@ -25,5 +25,8 @@ private:
 std::string redact_header_line(std::string_view header_line);
 // Removes userinfo and the values of sensitive query parameters (token, password, secret, key, sig...).
 std::string redact_url(std::string_view url);
+// redact_url, and the whole query string as well (for showing a configured URL, where any parameter may be a
+// credential): "https://h/p?[REDACTED]".
+std::string redact_url_query(std::string_view url);
 
 }  // namespace tenantctl

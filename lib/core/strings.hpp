@@ -30,6 +30,8 @@ std::string base64_encode(std::string_view data);
 std::string hex_encode(std::string_view bytes);
 // Appends the UTF-8 form of a code point; a surrogate or a value above U+10FFFF becomes U+FFFD.
 void append_utf8(std::string& out, char32_t cp);
+// Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
+bool valid_utf8(std::string_view s);
 // A random hex string of n bytes from the OS (for ids and tokens).
 std::string random_hex(size_t n_bytes);
 std::string uuid_v4();

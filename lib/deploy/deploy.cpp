@@ -42,19 +42,65 @@ Status write_outdir(const std::string& dir, const UploadBundle& bundle) {
     UploadBundle masked = bundle;
     for (auto& b : masked.metadata["bindings"])
         if (json_string(b, "type") == "secret_text") b["text"] = "***";
+    // Everything is written into a staging folder next to `dir` first and moved into place only when all of it
+    // was written, so a failed write leaves no partly written --outdir behind.
     std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return Error(ErrorKind::Io, "--outdir " + quoted(dir) + ": " + ec.message());
-    TRY_STATUS(write_file_atomic(join_path(dir, "metadata.json"), masked.metadata.dump(2) + "\n"));
-    api::MultipartBody body = encode_upload(masked);
-    TRY_STATUS(write_file_atomic(join_path(dir, "upload.multipart"), body.data));
-    TRY_STATUS(write_file_atomic(join_path(dir, "upload.content-type"), body.content_type() + "\n"));
-    for (const auto& m : masked.modules) {
-        std::string p = join_path(join_path(dir, "modules"), m.name);
-        fs::create_directories(fs::path(p).parent_path(), ec);
-        TRY_STATUS(write_file_atomic(p, m.data));
+    fs::path target = fs::path(dir);
+    fs::path parent = target.parent_path();
+    if (!parent.empty()) {
+        fs::create_directories(parent, ec);
+        if (ec) return Error(ErrorKind::Io, "--outdir " + quoted(dir) + ": " + ec.message());
     }
-    return {};
+    fs::path stage = fs::path(dir + ".tmp-" + random_hex(6));
+    auto write_all = [&]() -> Status {
+        fs::create_directories(stage, ec);
+        if (ec) return Error(ErrorKind::Io, "--outdir " + quoted(dir) + ": " + ec.message());
+        std::string s = stage.string();
+        TRY_STATUS(write_file_atomic(join_path(s, "metadata.json"), masked.metadata.dump(2) + "\n"));
+        api::MultipartBody body = encode_upload(masked);
+        TRY_STATUS(write_file_atomic(join_path(s, "upload.multipart"), body.data));
+        TRY_STATUS(write_file_atomic(join_path(s, "upload.content-type"), body.content_type() + "\n"));
+        for (const auto& m : masked.modules) {
+            std::string p = join_path(join_path(s, "modules"), m.name);
+            fs::create_directories(fs::path(p).parent_path(), ec);
+            TRY_STATUS(write_file_atomic(p, m.data));
+        }
+        if (!fs::exists(target, ec)) {
+            fs::rename(stage, target, ec);
+            if (ec) return Error(ErrorKind::Io, "--outdir " + quoted(dir) + ": " + ec.message());
+            return {};
+        }
+        // An existing folder: each staged file replaces its namesake (one rename each); others stay. Every
+        // rename is checked first (a folder where a file goes, a file where a folder goes), so a refusal
+        // changes nothing.
+        for (auto it = fs::recursive_directory_iterator(stage, ec); !ec && it != fs::recursive_directory_iterator();
+             it.increment(ec)) {
+            fs::path dest = target / fs::relative(it->path(), stage);
+            std::error_code e2;
+            bool exists = fs::exists(dest, e2);
+            if (exists && it->is_directory() != fs::is_directory(dest, e2))
+                return Error(ErrorKind::Io, "--outdir " + quoted(dir) + ": " + dest.string() +
+                                                (it->is_directory() ? " is a file" : " is a folder") +
+                                                "; nothing was written");
+        }
+        if (ec) return Error(ErrorKind::Io, "--outdir " + quoted(dir) + ": " + ec.message());
+        for (auto it = fs::recursive_directory_iterator(stage, ec); !ec && it != fs::recursive_directory_iterator();
+             it.increment(ec)) {
+            fs::path rel = fs::relative(it->path(), stage);
+            if (it->is_directory()) {
+                fs::create_directories(target / rel, ec);
+            } else {
+                fs::rename(it->path(), target / rel, ec);
+            }
+            if (ec) break;
+        }
+        if (ec) return Error(ErrorKind::Io, "--outdir " + quoted(dir) + ": " + ec.message());
+        return {};
+    };
+    Status st = write_all();
+    std::error_code ignored;
+    fs::remove_all(stage, ignored);
+    return st;
 }
 
 std::optional<std::string> label_value(const json& app, const char* name) {

@@ -1,5 +1,9 @@
 #include "platform/api.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <ctime>
 #include <functional>
@@ -7,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "core/limits.hpp"
 #include "core/redact.hpp"
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
@@ -243,13 +248,21 @@ std::optional<HttpResponse> paging(const Ctx& c, int64_t& page, int64_t& per_pag
     return std::nullopt;
 }
 
+// The first index of page `page` (1-based), clamped to `size`: (page-1)*per_page without overflow, since
+// `page` comes from the query and may be as large as 10^18.
+int64_t page_start(int64_t page, int64_t per_page, size_t size) {
+    auto n = static_cast<int64_t>(size);
+    if (per_page <= 0 || page < 1 || page - 1 > n / per_page) return n;
+    return std::min(n, (page - 1) * per_page);
+}
+
 template <typename T>
 HttpResponse paged(const Ctx& c, const std::vector<T>& all, int64_t def, int64_t lo, int64_t hi,
                    const std::function<json(const T&)>& render) {
     int64_t page, per_page;
     if (auto e = paging(c, page, per_page, def, lo, hi)) return *e;
     json arr = json::array();
-    int64_t start = (page - 1) * per_page;
+    int64_t start = page_start(page, per_page, all.size());
     for (int64_t i = start; i < static_cast<int64_t>(all.size()) && i < start + per_page; ++i)
         arr.push_back(render(all[i]));
     int64_t n = static_cast<int64_t>(arr.size());
@@ -468,19 +481,45 @@ json unique_tags(const json& tags) {
     return out;
 }
 
-const char* k_module_boundary = "tenantctl-dev-module-boundary-4f1c";
-
+// Modules are stored as one multipart blob. Its boundary is chosen so that no module body contains it (a
+// fixed boundary would cut a module that happens to contain it), and it is the blob's first line, so reading
+// a blob back needs no other record; blobs written with the former fixed boundary read back the same way.
 std::string serialize_modules(const std::vector<MultipartPart>& mods) {
+    std::string seed;
+    for (auto& m : mods) seed += sha256_hex(m.name + '\0' + m.body);
+    std::string boundary;
+    for (int n = 0;; ++n) {
+        boundary = "tenantctl-dev-module-" + sha256_hex(seed + std::to_string(n)).substr(0, 24);
+        bool clash = false;
+        for (auto& m : mods)
+            if (m.body.find(boundary) != std::string::npos || m.name.find(boundary) != std::string::npos) clash = true;
+        if (!clash) break;
+    }
+    auto param = [](const std::string& v) {  // a quoted-string parameter value: \ and " escaped
+        std::string out;
+        for (char ch : v) {
+            if (ch == '\\' || ch == '"') out += '\\';
+            out += ch;
+        }
+        return out;
+    };
     std::string out;
     for (auto& m : mods) {
-        out += std::string("--") + k_module_boundary + "\r\n";
-        out += "Content-Disposition: form-data; name=\"" + m.name + "\"; filename=\"" + m.name + "\"\r\n";
+        out += "--" + boundary + "\r\n";
+        out += "Content-Disposition: form-data; name=\"" + param(m.name) + "\"; filename=\"" + param(m.name) + "\"\r\n";
         out += "Content-Type: " + (m.content_type.empty() ? std::string("application/octet-stream") : m.content_type) +
                "\r\n\r\n";
         out += m.body + "\r\n";
     }
-    out += std::string("--") + k_module_boundary + "--\r\n";
+    out += "--" + boundary + "--\r\n";
     return out;
+}
+
+// The boundary of a blob serialize_modules wrote (its first line without the leading "--").
+std::string blob_boundary(const std::string& blob) {
+    auto eol = blob.find("\r\n");
+    if (blob.size() < 2 || blob.compare(0, 2, "--") != 0 || eol == std::string::npos) return "none";
+    return blob.substr(2, eol - 2);
 }
 
 bool module_type_ok(const std::string& ct) {
@@ -580,12 +619,31 @@ json secret_view(const json& d) {
     return v;
 }
 
+// A binding as the API returns it: secret values (secret_text's text, secret_key's key material) never leave
+// the platform once stored.
+json scrub_binding(json b) {
+    if (b.is_object() && b.contains("type") && (b["type"] == "secret_text" || b["type"] == "secret_key")) {
+        b.erase("text");
+        b.erase("key_base64");
+        b.erase("key_jwk");
+    }
+    return b;
+}
+
+json scrub_bindings(const json& arr) {
+    json out = json::array();
+    if (arr.is_array())
+        for (auto& b : arr) out.push_back(scrub_binding(b));
+    return out;
+}
+
 json script_view(const json& doc) {
     return doc.value("script", json::object());
 }
 
 json settings_view(const json& doc) {
     json s = doc.value("settings", json::object());
+    if (s.contains("bindings")) s["bindings"] = scrub_bindings(s["bindings"]);
     s["tags"] = doc["script"].value("tags", json::array());
     return s;
 }
@@ -838,7 +896,7 @@ HttpResponse script_content_get(Ctx& c) {
     auto mods = o->doc.value("modules", json::array());
     HttpResponse r;
     if (mods.size() == 1) {
-        auto parts = parse_multipart(std::string("multipart/form-data; boundary=") + k_module_boundary, o->blob);
+        auto parts = parse_multipart("multipart/form-data; boundary=\"" + blob_boundary(o->blob) + "\"", o->blob);
         if (parts.ok() && parts.value().size() == 1) {
             r.body = parts.value()[0].body;
             r.content_type =
@@ -847,7 +905,7 @@ HttpResponse script_content_get(Ctx& c) {
         }
     }
     r.body = o->blob;
-    r.content_type = std::string("multipart/form-data; boundary=") + k_module_boundary;
+    r.content_type = "multipart/form-data; boundary=" + blob_boundary(o->blob);
     return r;
 }
 
@@ -986,6 +1044,9 @@ HttpResponse account_subdomain_put(Ctx& c) {
     return ok({{"subdomain", body["subdomain"]}});
 }
 
+std::optional<HttpResponse> validate_secret(const json& b, const std::string& name_hint);
+json secret_doc(const std::string& name, const json& b);
+
 HttpResponse script_settings_patch(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
     std::string ct = c.header("content-type");
@@ -1022,10 +1083,14 @@ HttpResponse script_settings_patch(Ctx& c) {
                 if (!b.is_object() || !b.contains("name") || !b["name"].is_string() || !b.contains("type") ||
                     !b["type"].is_string())
                     return err(400, 10021, "each binding needs a string type and name");
-                if (b["type"] == "secret_text") {
-                    if (b.contains("text") && b["text"].is_string())
+                if (b["type"] == "secret_text" || b["type"] == "secret_key") {
+                    // Secrets go to the secret store (whose views never include values), not into settings.
+                    if (b["type"] == "secret_text" && b.contains("text") && b["text"].is_string())
                         c.store.put(K_SECRET, s.secrets_parent(), b["name"].get<std::string>(),
                                     {{"name", b["name"]}, {"type", "secret_text"}, {"text", b["text"]}});
+                    if (b["type"] == "secret_key" && !validate_secret(b, b["name"].get<std::string>()))
+                        c.store.put(K_SECRET, s.secrets_parent(), b["name"].get<std::string>(),
+                                    secret_doc(b["name"].get<std::string>(), b));
                 } else {
                     plain.push_back(b);
                 }
@@ -1047,7 +1112,7 @@ HttpResponse script_settings_patch(Ctx& c) {
 
 HttpResponse script_bindings(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
-    json arr = o->doc["settings"].value("bindings", json::array());
+    json arr = scrub_bindings(o->doc["settings"].value("bindings", json::array()));
     for (auto& sec : c.store.list(K_SECRET, s.secrets_parent())) arr.push_back(secret_view(sec.doc));
     return ok(arr);
 }
@@ -1206,7 +1271,7 @@ HttpResponse versions_list(Ctx& c) {
     int64_t page, per_page;
     if (auto e = paging(c, page, per_page, 10, 1, 100)) return *e;
     json items = json::array();
-    int64_t start = (page - 1) * per_page;
+    int64_t start = page_start(page, per_page, all.size());
     for (int64_t i = start; i < static_cast<int64_t>(all.size()) && i < start + per_page; ++i) {
         json v = all[i].doc;
         v.erase("resources");
@@ -1222,7 +1287,10 @@ HttpResponse version_get(Ctx& c) {
     auto v = c.store.get(K_VER, std::string(K_WS) + "/" + s.script, c.p["version"]);
     if (!v)
         return err(404, 10089, "version " + quoted(c.p["version"]) + " of script " + quoted(s.script) + " not found");
-    return ok(v->doc);
+    json out = v->doc;
+    if (out.contains("resources") && out["resources"].contains("bindings"))
+        out["resources"]["bindings"] = scrub_bindings(out["resources"]["bindings"]);
+    return ok(out);
 }
 
 HttpResponse version_upload(Ctx& c) {
@@ -1232,7 +1300,7 @@ HttpResponse version_upload(Ctx& c) {
     json doc = o->doc;
     json meta = up.metadata;
     json version_doc = doc;  // the version's own settings come from its metadata
-    if (meta.contains("bindings")) version_doc["settings"]["bindings"] = meta["bindings"];
+    if (meta.contains("bindings")) version_doc["settings"]["bindings"] = scrub_bindings(meta["bindings"]);
     for (const char* k : {"compatibility_date", "compatibility_flags", "usage_model", "limits"})
         if (meta.contains(k)) version_doc["settings"][k] = meta[k];
     version_doc["version_count"] = doc.value("version_count", 0);
@@ -2103,7 +2171,15 @@ Api::Api(Store& store, Credentials creds, ApiOptions options, std::shared_ptr<Co
       m_runtime(runtime ? std::move(runtime) : std::make_shared<StateOnlyRuntime>()),
       m_registry(std::move(registry)) {
     Redactor::global().add(m_creds.api_token);
-    if (!m_opt.request_log_path.empty()) m_log = std::fopen(m_opt.request_log_path.c_str(), "ae");
+    if (!m_opt.request_log_path.empty()) {
+        // 0600 whatever the umask (the log names every path asked for)
+        int fd = ::open(m_opt.request_log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            ::fchmod(fd, 0600);
+            m_log = ::fdopen(fd, "a");
+            if (!m_log) ::close(fd);
+        }
+    }
 }
 
 Api::~Api() {
@@ -2132,13 +2208,28 @@ bool Api::authorized(const HttpRequest& req) const {
 }
 
 std::optional<HttpResponse> Api::take_fault(const std::string& method, const std::string& path) {
+    // The patterns are matched without holding m_fault_mutex (a slow pattern delays only its own request, not
+    // every request), then the matching fault is used up under the lock if it is still armed.
+    std::vector<Fault> armed;
+    {
+        std::lock_guard lock(m_fault_mutex);
+        if (m_faults.empty()) return std::nullopt;
+        armed = m_faults;
+    }
+    uint64_t hit = 0;
+    for (auto& f : armed) {
+        if (!f.method.empty() && f.method != method) continue;
+        if (!std::regex_search(path, *f.path_regex)) continue;
+        hit = f.serial;
+        break;
+    }
+    if (!hit) return std::nullopt;
     int delay = 0;
     std::optional<HttpResponse> out;
     {
         std::lock_guard lock(m_fault_mutex);
         for (auto it = m_faults.begin(); it != m_faults.end(); ++it) {
-            if (!it->method.empty() && it->method != method) continue;
-            if (!std::regex_search(path, it->path_regex)) continue;
+            if (it->serial != hit) continue;
             delay = it->delay_ms;
             if (it->status > 0)
                 out = error_response(it->status, it->status >= 500 ? 503 : it->status,
@@ -2177,7 +2268,11 @@ HttpResponse Api::handle_dev_hooks(const HttpRequest& req, const std::string& pa
     try {
         f.method = b.value("method", std::string());
         f.path_pattern = b.value("path_regex", std::string(".*"));
-        f.path_regex = std::regex(f.path_pattern);
+        if (f.path_pattern.size() > limits::k_max_fault_regex_bytes)
+            return error_response(400, 10004,
+                                  "path_regex is longer than " + std::to_string(limits::k_max_fault_regex_bytes) +
+                                      " bytes (limit k_max_fault_regex_bytes)");
+        f.path_regex = std::make_shared<const std::regex>(f.path_pattern);
         f.status = b.value("status", 503);
         f.count = b.value("count", 1);
         f.delay_ms = b.value("delay_ms", 0);
@@ -2188,8 +2283,53 @@ HttpResponse Api::handle_dev_hooks(const HttpRequest& req, const std::string& pa
         return error_response(400, 10004, "status must be 0 or 400 to 599");
     if (f.count < 1) return error_response(400, 10004, "count must be at least 1");
     std::lock_guard lock(m_fault_mutex);
+    f.serial = ++m_fault_serial;
     m_faults.push_back(std::move(f));
     return json_response(200, envelope({{"armed", m_faults.size()}}));
+}
+
+Api::HeadCheck Api::check_head(const HttpRequest& req) {
+    HeadCheck out;
+    out.body_limit = limits::k_max_api_json_body_bytes;
+    out.limit_name = "k_max_api_json_body_bytes";
+    std::string_view target = req.target;
+    std::string path(target.substr(0, target.find('?')));
+    if (starts_with(path, "/__dev/")) {
+        if (!m_opt.test_hooks)
+            out.response = error_response(404, 7003, "No route for the URI");
+        else if (!authorized(req))
+            out.response = error_response(401, 10000, "Authentication error");
+        return out;
+    }
+    if (!starts_with(path, m_opt.api_prefix + "/") && path != m_opt.api_prefix) {
+        out.response = error_response(404, 7003, "No route for the URI");
+        return out;
+    }
+    auto segs = path_segments(path.substr(m_opt.api_prefix.size()));
+    const Route* found = nullptr;
+    bool path_known = false;
+    for (auto& route : routes()) {
+        std::map<std::string, std::string> p;
+        if (!match(route, segs, p)) continue;
+        path_known = true;
+        if (req.method == route.method) {
+            found = &route;
+            break;
+        }
+    }
+    if (!path_known) {
+        out.response = error_response(404, 7003, "No route for the URI");
+    } else if (!authorized(req)) {
+        out.response = error_response(401, 10000, "Authentication error");
+    } else if (found && (found->handler == script_upload || found->handler == script_content_put ||
+                         found->handler == version_upload)) {
+        out.body_limit = limits::k_max_api_upload_body_bytes;
+        out.limit_name = "k_max_api_upload_body_bytes";
+    } else if (found && found->handler == kv_put) {
+        out.body_limit = limits::k_max_api_kv_body_bytes;
+        out.limit_name = "k_max_api_kv_body_bytes";
+    }
+    return out;
 }
 
 HttpResponse Api::handle(const HttpRequest& req) {
@@ -2211,6 +2351,7 @@ HttpResponse Api::dispatch(const HttpRequest& req) {
 
     if (starts_with(path, "/__dev/")) {
         if (!m_opt.test_hooks) return error_response(404, 7003, "No route for the URI");
+        if (!authorized(req)) return error_response(401, 10000, "Authentication error");
         return handle_dev_hooks(req, path);
     }
     if (!starts_with(path, m_opt.api_prefix + "/") && path != m_opt.api_prefix)
@@ -2240,7 +2381,16 @@ HttpResponse Api::dispatch(const HttpRequest& req) {
     if (params.count("account") && params["account"] != m_creds.account_id)
         return error_response(403, 9109, "Unauthorized to access requested resource");
 
-    Ctx c{req, parse_query(query), std::move(params), m_store, m_creds, *m_runtime, m_registry};
+    // Names are stored and later rendered as JSON strings: a name that is not UTF-8 would be stored and then
+    // break every listing that includes it, so it is refused here (400) rather than failing later (500).
+    for (auto& [k, v] : params)
+        if (!valid_utf8(v)) return error_response(400, 10004, "path segment :" + k + " is not valid UTF-8");
+    auto q = parse_query(query);
+    for (auto& [k, v] : q)
+        if (!valid_utf8(k) || !valid_utf8(v))
+            return error_response(400, 10004,
+                                  "query parameter " + quoted(valid_utf8(k) ? k : "?") + " is not valid UTF-8");
+    Ctx c{req, std::move(q), std::move(params), m_store, m_creds, *m_runtime, m_registry};
     bool write = req.method != "GET" && req.method != "HEAD";
     HttpResponse out;
     m_store.transaction(write, [&] {

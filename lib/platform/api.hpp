@@ -17,6 +17,7 @@
 //   10089 version or deployment not found (404)
 //   500   internal error (500)            503   injected fault (test hooks)
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -54,8 +55,9 @@ struct Credentials {
 
 // A fault armed through POST /__dev/faults (only with test hooks on).
 struct Fault {
-    std::string method;  // empty = any
-    std::regex path_regex;
+    std::string method;                            // empty = any
+    std::shared_ptr<const std::regex> path_regex;  // shared: matched outside the fault lock
+    uint64_t serial = 0;
     std::string path_pattern;
     int status = 503;
     int count = 1;
@@ -75,6 +77,16 @@ public:
     ~Api();
 
     HttpResponse handle(const HttpRequest& req);
+
+    // Decided from the request head alone (req.body is ignored), before the server reads any body byte: a
+    // response when the request can be answered already (unknown path 404, missing token 401), and the
+    // largest body the route takes (limits::k_max_api_*_body_bytes) with that limit's name for the 413.
+    struct HeadCheck {
+        std::optional<HttpResponse> response;
+        size_t body_limit = 0;
+        const char* limit_name = "";
+    };
+    HeadCheck check_head(const HttpRequest& head);
 
     // Envelope helpers (also used by the server for 413/431).
     static HttpResponse error_response(int status, int code, const std::string& message);
@@ -98,6 +110,7 @@ private:
     RegistryInfo m_registry;
     std::mutex m_fault_mutex;
     std::vector<Fault> m_faults;
+    uint64_t m_fault_serial = 0;
     std::mutex m_log_mutex;
     std::FILE* m_log = nullptr;
 };

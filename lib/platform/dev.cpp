@@ -1,5 +1,12 @@
 #include "platform/dev.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 #include "core/fs.hpp"
@@ -38,6 +45,23 @@ Result<Credentials> load_or_create_credentials(const std::string& state_dir) {
 Status write_dev_json(const std::string& state_dir, const std::string& api_url, long pid, unsigned port) {
     return write_file_atomic(join_path(state_dir, "dev.json"),
                              json{{"api_url", api_url}, {"pid", pid}, {"port", port}}.dump(2) + "\n", 0644);
+}
+
+Result<int> lock_state_dir(const std::string& state_dir) {
+    const std::string path = join_path(state_dir, "dev.lock");
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return Error(ErrorKind::Io, "cannot open " + path + ": " + std::strerror(errno));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        std::string who;
+        if (auto info = read_file(join_path(state_dir, "dev.json")); info.ok()) {
+            auto j = json::parse(*info, nullptr, false);
+            if (j.is_object() && j.contains("pid")) who = " (pid " + j["pid"].dump() + ")";
+        }
+        return Error(ErrorKind::Usage, "the state directory " + state_dir + " is in use by another tenantctl dev" + who,
+                     "stop that one, or pass another --state-dir");
+    }
+    return fd;
 }
 
 Status write_local_profile(const std::string& profile_path, const std::string& api_url, const Credentials& creds) {

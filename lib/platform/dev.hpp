@@ -13,6 +13,9 @@ Result<Credentials> load_or_create_credentials(const std::string& state_dir);
 // Writes <state_dir>/dev.json {"api_url","pid","port"} atomically.
 Status write_dev_json(const std::string& state_dir, const std::string& api_url, long pid, unsigned port);
 // Writes the `local` profile {"api_url","api_token","account_id"} atomically with mode 0600.
+// Takes <state_dir>/dev.lock (flock, exclusive) for as long as the returned descriptor stays open: a second
+// `tenantctl dev` on the same state directory is refused instead of sharing (and then breaking) it.
+Result<int> lock_state_dir(const std::string& state_dir);
 Status write_local_profile(const std::string& profile_path, const std::string& api_url, const Credentials& creds);
 
 }  // namespace tenantctl::platform

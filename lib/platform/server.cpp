@@ -23,6 +23,8 @@ struct Server::Impl {
     std::vector<std::thread> threads;
     std::atomic<bool> stopping{false};
     std::atomic<int> in_flight{0};
+    std::atomic<size_t> connections{0};
+    std::atomic<int> running_threads{0};
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
 
     Impl(Api& a, ServerOptions o) : api(a), opt(std::move(o)), ioc(std::max(1, opt.threads)) {}
@@ -33,7 +35,8 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket socket, Server::Impl& srv) : m_stream(std::move(socket)), m_srv(srv) {}
+    Session(tcp::socket socket, Server::Impl& srv) : m_stream(std::move(socket)), m_srv(srv) { ++m_srv.connections; }
+    ~Session() { --m_srv.connections; }
 
     void run() { read_header(); }
 
@@ -52,11 +55,22 @@ private:
     void on_header(beast::error_code ec) {
         if (ec) return on_read_error(ec);
         auto& req = m_parser->get();
-        auto cl = m_parser->content_length();
-        if (cl && *cl > m_srv.opt.body_limit) {
-            return reply_error(413, 10002,
-                               "request body exceeds the limit of " + std::to_string(m_srv.opt.body_limit) + " bytes");
+        // Route and authenticate on the head: an unknown path or a missing token is answered before any body
+        // byte is read, and the body may be at most the route's own limit.
+        HttpRequest head;
+        head.method = std::string(req.method_string());
+        head.target = std::string(req.target());
+        for (auto& f : req) head.headers[to_lower(f.name_string())] = std::string(f.value());
+        auto check = m_srv.api.check_head(head);
+        if (check.response) {
+            m_srv.api.log_request(head.method, head.target, check.response->status);
+            return send(*check.response, req.version(), false);
         }
+        m_limit = std::min(m_srv.opt.body_limit, check.body_limit);
+        m_limit_name = check.limit_name;
+        m_parser->body_limit(m_limit);
+        auto cl = m_parser->content_length();
+        if (cl && *cl > m_limit) return reply_error(413, 10002, too_large_message());
         m_stream.expires_after(m_srv.opt.read_timeout);
         if (beast::iequals(req[http::field::expect], "100-continue")) {
             auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
@@ -75,9 +89,7 @@ private:
     }
 
     void on_read_error(beast::error_code ec) {
-        if (ec == http::error::body_limit)
-            return reply_error(413, 10002,
-                               "request body exceeds the limit of " + std::to_string(m_srv.opt.body_limit) + " bytes");
+        if (ec == http::error::body_limit) return reply_error(413, 10002, too_large_message());
         if (ec == http::error::header_limit)
             return reply_error(
                 431, 10003, "request headers exceed the limit of " + std::to_string(m_srv.opt.header_limit) + " bytes");
@@ -101,6 +113,11 @@ private:
         --m_srv.in_flight;
         bool keep = req.keep_alive() && !m_srv.stopping;
         send(out, req.version(), keep);
+    }
+
+    std::string too_large_message() const {
+        return "request body exceeds the limit of " + std::to_string(m_limit) + " bytes for this route" +
+               (m_limit_name.empty() ? std::string() : " (" + m_limit_name + ")");
     }
 
     void reply_error(int status, int code, const std::string& msg) {
@@ -137,6 +154,8 @@ private:
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
     bool m_first = true;
+    size_t m_limit = 0;
+    std::string m_limit_name;
 };
 
 }  // namespace
@@ -145,6 +164,9 @@ void Server::Impl::accept() {
     acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
         if (ec) {
             if (ec == asio::error::operation_aborted || stopping) return;
+        } else if (connections >= opt.max_connections) {
+            beast::error_code ignored;  // over limits::k_max_api_connections: closed at once
+            socket.close(ignored);
         } else {
             std::make_shared<Session>(std::move(socket), *this)->run();
         }
@@ -176,7 +198,13 @@ Status Server::start() {
     m_port = im.acceptor->local_endpoint().port();
     im.work.emplace(asio::make_work_guard(im.ioc));
     im.accept();
-    for (int i = 0; i < std::max(1, im.opt.threads); ++i) im.threads.emplace_back([&im] { im.ioc.run(); });
+    for (int i = 0; i < std::max(1, im.opt.threads); ++i) {
+        ++im.running_threads;
+        im.threads.emplace_back([&im] {
+            im.ioc.run();
+            --im.running_threads;
+        });
+    }
     return ok_status();
 }
 
@@ -193,7 +221,13 @@ void Server::stop(std::chrono::milliseconds grace) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     im.work.reset();
     im.ioc.stop();
-    for (auto& t : im.threads) t.join();
+    // A handler that never returns (a pathological fault pattern, say) must not keep the process from stopping:
+    // threads still busy after a few seconds are left behind (detached) rather than joined forever.
+    auto join_deadline = std::chrono::steady_clock::now() + std::max(grace, std::chrono::milliseconds(3000));
+    while (im.running_threads > 0 && std::chrono::steady_clock::now() < join_deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    bool all_done = im.running_threads == 0;
+    for (auto& t : im.threads) all_done ? t.join() : t.detach();
     im.threads.clear();
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/limits.hpp"
 #include "core/result.hpp"
 #include "platform/api.hpp"
 
@@ -18,10 +19,11 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     uint16_t port = 8787;  // 0 = ephemeral
     int threads = 4;
-    size_t body_limit = 100u * 1024 * 1024;  // larger bodies get a 413 envelope
-    size_t header_limit = 8 * 1024;          // larger headers get a 431 envelope
-    std::chrono::seconds read_timeout{30};   // a request must arrive within this
-    std::chrono::seconds idle_timeout{75};   // keep-alive connections idle longer are closed
+    size_t body_limit = 100u * 1024 * 1024;                  // a ceiling over the routes' own limits (Api::check_head)
+    size_t header_limit = 8 * 1024;                          // larger headers get a 431 envelope
+    std::chrono::seconds read_timeout{30};                   // a request must arrive within this
+    std::chrono::seconds idle_timeout{75};                   // keep-alive connections idle longer are closed
+    size_t max_connections = limits::k_max_api_connections;  // more are closed as soon as they are accepted
 };
 
 class Server {

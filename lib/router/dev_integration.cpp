@@ -229,6 +229,7 @@ Result<std::unique_ptr<DevRouter>> DevRouter::start(const Env& env, const DevRou
     ro.port = listen.second;
     ro.domain = o.domain;
     ro.default_app = o.default_app;
+    ro.pin_key = o.pin_key;
     std::weak_ptr<Impl> weak = impl;
     impl->server = std::make_unique<RouterServer>(
         *impl->manager,

@@ -34,6 +34,7 @@ struct DevRouterOptions {
     std::string default_app;                       // --app NAME
     std::string domain = "localhost";
     std::string state_dir;  // registry/ and metadata/ go under it
+    std::string pin_key;    // RouterOptions::pin_key: only a front worker that sends it may choose the tenant
 };
 
 // A Containers application document -> AppSpec. Fields read: id, name, max_instances,

@@ -1,5 +1,7 @@
 #include "router/instances.hpp"
 
+#include "core/limits.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,6 +11,7 @@
 #include <ctime>
 #include <set>
 
+#include "core/limits.hpp"
 #include "core/net.hpp"
 #include "core/strings.hpp"
 
@@ -287,6 +290,28 @@ Result<Lease> InstanceManager::acquire(const AppSpec& app, const std::string& te
             case InstanceState::Stopped: {
                 int active = count_active(app.id);
                 if (app.max_instances > 0 && active >= app.max_instances) {
+                    // Full: the least recently used instance that is idle (no request in flight) for at least
+                    // limits::k_router_min_idle_before_eviction makes room, so ids anyone can make up cannot
+                    // hold every slot; refused (503) only when every instance is busy or just used.
+                    std::string victim;
+                    auto oldest = m_clock.now();
+                    for (const auto& [k, o] : m_slots) {
+                        if (o.info.app_id != app.id || o.info.state != InstanceState::Running ||
+                            o.info.active_requests > 0 || k == key)
+                            continue;
+                        if (m_clock.now() - o.last_used < limits::k_router_min_idle_before_eviction) continue;
+                        if (victim.empty() || o.last_used < oldest) victim = k, oldest = o.last_used;
+                    }
+                    if (!victim.empty()) {
+                        Slot view = m_slots[victim];
+                        lk.unlock();
+                        auto st = stop_key(victim, [](const Slot& o) { return o.info.active_requests == 0; });
+                        if (st)
+                            emit(ManagerEvent::Level::Info, view,
+                                 "stopped to make room under max_instances for tenant " + tenantctl::quoted(tenant_id));
+                        lk.lock();
+                        continue;
+                    }
                     // Retry-After: when the longest-idle running instance of this app will be put to sleep.
                     long retry = 0;
                     auto now = m_clock.now();

@@ -59,6 +59,8 @@ const char* to_string(IdSource s) {
             return "header";
         case IdSource::Host:
             return "host";
+        case IdSource::Pin:
+            return "pin";
         case IdSource::None:
             break;
     }
@@ -138,6 +140,14 @@ Result<Route> resolve_route(const RouteInput& in) {
 
     Route r;
     std::string id, rest;
+    if (!in.pinned.empty()) {
+        if (!valid_id(in.pinned)) return invalid_id(in.pinned, "the pinned tenant (X-Tenantctl-Tenant)");
+        r.tenant_id = to_lower(in.pinned);
+        r.source = IdSource::Pin;
+        r.forward_target = std::string(target);
+        r.application = host_application(in);
+        return r;
+    }
     if (split_prefix("/pool/", id, rest)) {
         if (!valid_id(id))
             return bad_request("invalid application name " + tenantctl::quoted(id.substr(0, 80)) + " in /pool/…",
@@ -151,7 +161,7 @@ Result<Route> resolve_route(const RouteInput& in) {
     if (split_prefix("/app/", id, rest)) {
         if (id.empty()) return bad_request("missing tenant id after /app/", kExamples);
         if (!valid_id(id)) return invalid_id(id, "the path");
-        r.tenant_id = id;
+        r.tenant_id = to_lower(id);
         r.source = IdSource::Path;
         if (rest == "/_status" || rest == "/_restart" || rest == "/_metadata") {
             r.kind = RouteKind::Management;
@@ -164,7 +174,7 @@ Result<Route> resolve_route(const RouteInput& in) {
     r.forward_target = std::string(path) + query_suffix;
     if (auto q = query_param(query, "appId")) {
         if (!valid_id(*q)) return invalid_id(*q, "the appId query parameter");
-        r.tenant_id = *q;
+        r.tenant_id = to_lower(*q);
         r.source = IdSource::Query;
         r.application = host_application(in);
         return r;
@@ -174,7 +184,7 @@ Result<Route> resolve_route(const RouteInput& in) {
         std::string_view v = trim(value);
         if (v.empty()) continue;
         if (!valid_id(v)) return invalid_id(v, name);
-        r.tenant_id = std::string(v);
+        r.tenant_id = to_lower(v);
         r.source = IdSource::Header;
         r.application = host_application(in);
         return r;
@@ -189,7 +199,7 @@ Result<Route> resolve_route(const RouteInput& in) {
                 "host " + tenantctl::quoted(host) + " has too many labels before " + tenantctl::quoted(domain),
                 "use {tenant}." + domain + " or {tenant}.{application}." + domain);
         if (!valid_id(parts[0])) return invalid_id(parts[0], "the host name");
-        r.tenant_id = parts[0];
+        r.tenant_id = to_lower(parts[0]);
         if (parts.size() == 2) {
             if (!valid_id(parts[1]))
                 return bad_request("invalid application name " + tenantctl::quoted(parts[1]) + " in the host name");

@@ -7,7 +7,10 @@
 //   4. host   {id}.{domain}  or  {id}.{application}.{domain}   (domain defaults to "localhost")
 // The first source that is present decides the tenant; later sources are never mixed in. The application is
 // a separate choice: the host form {x}.{application}.{domain} selects it whatever gave the tenant id. A
-// present-but-invalid id is a 400 (it does not fall through to the next source). Ids match [A-Za-z0-9_-]{1,63}.
+// present-but-invalid id is a 400 (it does not fall through to the next source). Ids match [A-Za-z0-9_-]{1,63}
+// and are case-insensitive: every source yields the lowercase form (/app/ACME/, ACME.localhost and
+// X-User-ID: Acme are all tenant "acme"). A tenant pinned by a trusted front worker (RouteInput::pinned, see
+// RouterOptions::pin_key) replaces all four sources: nothing in the request can choose another tenant.
 // Stateless pools: /pool/{application}/... (prefix stripped). Management: /app/{id}/_status|_restart|_metadata.
 // Paths containing dot segments ("." / ".."), encoded slashes or backslashes (%2F, %5C), encoded dots (%2E),
 // NUL (%00), raw backslashes or control characters are rejected with 400 before anything else happens, so a
@@ -23,7 +26,7 @@ namespace tenantctl::router {
 bool valid_id(std::string_view id);
 
 enum class RouteKind { Tenant, Pool, Management };
-enum class IdSource { Path, Query, Header, Host, None };
+enum class IdSource { Path, Query, Header, Host, Pin, None };
 const char* to_string(IdSource s);
 
 struct RouteInput {
@@ -32,6 +35,7 @@ struct RouteInput {
     std::string_view x_user_id;    // X-User-ID header, may be empty
     std::string_view x_tenant_id;  // X-Tenant-ID header, may be empty
     std::string_view domain = "localhost";
+    std::string_view pinned;  // a tenant id pinned by the trusted front worker; when set, the only source
 };
 
 struct Route {

@@ -76,6 +76,82 @@ bool iequals(std::string_view a, std::string_view b) {
     return to_lower(a) == to_lower(b);
 }
 
+// The client socket as a SyncReadStream whose reads fail with timed_out once `deadline` has passed: the whole
+// request head must arrive by then, however slowly its bytes trickle in.
+struct DeadlineReader {
+    tcp::socket& socket;
+    std::chrono::steady_clock::time_point deadline;
+    bool timed_out = false;
+
+    using executor_type = tcp::socket::executor_type;
+    executor_type get_executor() { return socket.get_executor(); }
+
+    template <class Buffers>
+    size_t read_some(const Buffers& b, beast::error_code& ec) {
+        for (;;) {
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                timed_out = true;
+                ec = asio::error::timed_out;
+                return 0;
+            }
+            pollfd pfd{socket.native_handle(), POLLIN, 0};
+            int rc = ::poll(&pfd, 1, static_cast<int>(left.count()));
+            if (rc < 0 && errno == EINTR) continue;
+            if (rc == 0) continue;  // the deadline check above ends it
+            return socket.read_some(b, ec);
+        }
+    }
+    template <class Buffers>
+    size_t read_some(const Buffers& b) {
+        beast::error_code ec;
+        size_t n = read_some(b, ec);
+        if (ec) throw beast::system_error(ec);
+        return n;
+    }
+};
+
+// Why a request head is ambiguous about its tenant or its body (a 400), or "" when it is not. Two parsers
+// (this router's and the container's) must never be able to read the same bytes differently.
+std::string ambiguous_head(const http::request<http::buffer_body>& req) {
+    static const char* routing[] = {"x-user-id",       "x-tenant-id", "x-app-id",          "x-tenantctl-tenant",
+                                    "x-tenantctl-pin", "host",        "transfer-encoding", "content-length"};
+    for (const auto& f : req) {
+        std::string name(f.name_string());
+        if (name.find('_') == std::string::npos) continue;
+        std::string dashed = to_lower(name);
+        for (auto& c : dashed)
+            if (c == '_') c = '-';
+        for (const char* r : routing)
+            if (dashed == r)
+                return "header " + name + " uses '_' where " + r +
+                       " has '-': some servers read it as the same header, so it is refused";
+    }
+    for (const char* h : {"X-User-ID", "X-Tenant-ID", "Host", "Transfer-Encoding", "Content-Length",
+                          "X-Tenantctl-Tenant", "X-Tenantctl-Pin"})
+        if (req.count(h) > 1) return std::string("the ") + h + " header appears more than once";
+    if (req.count(http::field::transfer_encoding)) {
+        if (req.count(http::field::content_length))
+            return "Transfer-Encoding and Content-Length together: the body length is ambiguous";
+        if (to_lower(trim(std::string(req[http::field::transfer_encoding]))) != "chunked")
+            return "Transfer-Encoding " + tenantctl::quoted(std::string(req[http::field::transfer_encoding])) +
+                   ": only \"chunked\" is accepted";
+    }
+    if (req.count(http::field::trailer)) return "trailers are not accepted (a trailer could carry a second X-User-ID)";
+    std::string uid = to_lower(trim(std::string(req["X-User-ID"]))),
+                tid = to_lower(trim(std::string(req["X-Tenant-ID"])));
+    if (!uid.empty() && !tid.empty() && uid != tid) return "X-User-ID and X-Tenant-ID name different tenants";
+    return {};
+}
+
+bool same_secret(std::string_view a, std::string_view b) {  // constant time for equal lengths
+    if (a.size() != b.size()) return false;
+    unsigned char d = 0;
+    for (size_t i = 0; i < a.size(); ++i) d |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return d == 0;
+}
+
 bool header_has_token(std::string_view value, std::string_view token) {
     for (const auto& part : split(value, ','))
         if (iequals(trim(part), token)) return true;
@@ -185,6 +261,10 @@ void RouterServer::accept_loop() {
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         {
             std::lock_guard lk(m_conn_mutex);
+            if (static_cast<size_t>(m_connections) >= m_options.max_connections) {  // k_max_router_connections
+                ::close(fd);
+                continue;
+            }
             ++m_connections;
             m_fds.insert(fd);
         }
@@ -400,8 +480,19 @@ struct Connection {
         std::string host(req[http::field::host]);
         req.erase("X-App-Id");
         req.set("X-App-Id", route.kind == RouteKind::Pool ? tenant : route.tenant_id);
-        for (const char* h : {"X-User-ID", "X-Tenant-ID"})
-            if (req.count(h) && std::string(trim(std::string(req[h]))) != route.tenant_id) req.erase(h);
+        // Toward the container: an X-User-ID / X-Tenant-ID that names the routed tenant (in any case) carries its
+        // canonical lowercase id; one that names another tenant is removed; a pinned tenant replaces both.
+        for (const char* h : {"X-User-ID", "X-Tenant-ID"}) {
+            if (!req.count(h)) continue;
+            if (route.source != IdSource::Pin && to_lower(trim(std::string(req[h]))) == route.tenant_id)
+                req.set(h, route.tenant_id);
+            else
+                req.erase(h);
+        }
+        if (route.source == IdSource::Pin) req.set("X-User-ID", route.tenant_id);
+        req.erase("X-Tenantctl-Pin");
+        req.erase("X-Tenantctl-Tenant");
+        const size_t id_headers = req.count("X-User-ID") + req.count("X-Tenant-ID");
         req.set("X-Original-URL", "http://" + (host.empty() ? std::string("localhost") : host) + original_target);
         req.set("X-Forwarded-For", peer);
         req.set("X-Forwarded-Proto", "http");
@@ -441,6 +532,12 @@ struct Connection {
                     http::read(client, cbuf, p, ec);
                     if (ec == http::error::need_buffer) ec = {};
                     if (ec) return false;  // the client went away mid-body
+                    if (req.count("X-User-ID") + req.count("X-Tenant-ID") != id_headers ||
+                        req.count("X-Tenantctl-Pin") || req.count("X-Tenantctl-Tenant")) {
+                        close_upstream();  // a chunked trailer tried to add a tenant header: never forwarded
+                        return reply(p, http::status::bad_request,
+                                     error_json(400, "a chunked trailer carries a tenant header; refused"), false);
+                    }
                     req.body().size = sizeof buf - req.body().size;
                     req.body().data = buf;
                     req.body().more = !p.is_done();
@@ -582,7 +679,21 @@ struct Connection {
             p.body_limit(boost::none);
             p.header_limit(64 * 1024);
             beast::error_code ec;
-            http::read_header(client, cbuf, p, ec);
+            DeadlineReader reader{client, std::chrono::steady_clock::now() + server.m_options.header_timeout};
+            http::read_header(reader, cbuf, p, ec);
+            if (reader.timed_out) {
+                http::response<http::string_body> res{http::status::request_timeout, 11};
+                res.set(http::field::content_type, "application/json");
+                res.set("X-Served-By", "tenantctl-router");
+                res.keep_alive(false);
+                res.body() = error_json(408, "the request head did not arrive within " +
+                                                 std::to_string(server.m_options.header_timeout.count()) +
+                                                 " ms (limit k_router_header_timeout)");
+                res.prepare_payload();
+                beast::error_code ignored;
+                http::write(client, res, ignored);
+                return;
+            }
             if (ec) {
                 if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != asio::error::connection_reset &&
                     ec != asio::error::operation_aborted && ec != asio::error::bad_descriptor &&
@@ -599,8 +710,27 @@ struct Connection {
                 return;
             }
             auto& req = p.get();
+            if (auto why = ambiguous_head(req); !why.empty()) {
+                reply(p, http::status::bad_request, error_json(400, why), false);
+                return;
+            }
+            std::string pinned;
+            if (!server.m_options.pin_key.empty()) {
+                if (!same_secret(std::string(req["X-Tenantctl-Pin"]), server.m_options.pin_key)) {
+                    reply(p, http::status::forbidden,
+                          error_json(403, "this router serves only its front worker (X-Tenantctl-Pin)"), false);
+                    return;
+                }
+                pinned = std::string(trim(std::string(req["X-Tenantctl-Tenant"])));
+                if (pinned.empty()) {
+                    reply(p, http::status::bad_request, error_json(400, "no X-Tenantctl-Tenant on a pinned request"),
+                          false);
+                    return;
+                }
+            }
             std::string original_target(req.target());
             RouteInput in;
+            in.pinned = pinned;
             std::string host(req[http::field::host]), uid(req["X-User-ID"]), tid(req["X-Tenant-ID"]);
             in.target = original_target;
             in.host = host;

@@ -27,6 +27,7 @@
 #include <string>
 #include <thread>
 
+#include "core/limits.hpp"
 #include "core/result.hpp"
 #include "router/instances.hpp"
 
@@ -65,6 +66,14 @@ struct RouterOptions {
     // How long an instance may take to start answering a forwarded request before the client gets a 504
     // (0 = wait forever). Streaming responses and websockets are not limited once they started.
     std::chrono::milliseconds upstream_timeout{100000};
+    // Once a request head has started, it must be complete within this (slow clients get a 408 and are closed).
+    std::chrono::milliseconds header_timeout{limits::k_router_header_timeout};
+    // Client connections open at once; more are closed as soon as they are accepted.
+    size_t max_connections = limits::k_max_router_connections;
+    // When set, the router serves only a trusted front worker: every request must carry
+    // `X-Tenantctl-Pin: <pin_key>` (else 403) and names its tenant in `X-Tenantctl-Tenant`, which no path,
+    // query, header or host can override. Both headers are removed before the request reaches the container.
+    std::string pin_key;
 };
 
 class RouterServer {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/fs.hpp"
+#include "core/limits.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 
@@ -50,6 +51,15 @@ std::string check_tenant_id(const std::string& id) {
     return {};
 }
 
+std::string check_namespace_name(const std::string& name) {
+    if (name.empty()) return "it is empty";
+    if (name.size() > 63) return "it is longer than 63 characters";
+    for (char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return "it may only contain letters, digits, '-' and '_'";
+    return {};
+}
+
 std::string check_user_tag(const std::string& tag, const std::string& managed_tag) {
     if (tag.empty()) return "a tag must not be empty";
     if (tag.size() > 64) return "a tag is at most 64 characters";
@@ -88,10 +98,36 @@ const char* kind_of(const YAML::Node& n) {
     }
 }
 
+// What a converted value costs against limits::k_max_yaml_expanded_bytes.
+size_t json_cost(const json& j) {
+    size_t n = 64;
+    if (j.is_string()) n += j.get_ref<const std::string&>().size();
+    if (j.is_object())
+        for (auto& [k, v] : j.items()) n += k.size() + json_cost(v);
+    if (j.is_array())
+        for (auto& v : j) n += json_cost(v);
+    return n;
+}
+
 struct Parser {
     std::string file;
     std::string dir;
     std::vector<Diagnostic> diags;
+    size_t expanded = 0;       // cost of the values converted so far (aliases count at every use)
+    bool over_budget = false;  // reported once; conversion stops
+
+    // Charges `cost` to the expansion budget; false (and one diagnostic) once it is exceeded.
+    bool charge(size_t cost, Position at, const std::string& path) {
+        if (over_budget) return false;
+        expanded += cost;
+        if (expanded <= limits::k_max_yaml_expanded_bytes) return true;
+        over_budget = true;
+        error(at, path,
+              "the file's values exceed " + std::to_string(limits::k_max_yaml_expanded_bytes / limits::k_mib) +
+                  " MiB once aliases are expanded (limit k_max_yaml_expanded_bytes)",
+              "an alias (*name) copies its anchor at every use; share less, or split the file");
+        return false;
+    }
 
     void error(Position p, const std::string& path, std::string message, std::string hint = {}) {
         Diagnostic d;
@@ -157,6 +193,7 @@ struct Parser {
         std::vector<std::string> out;
         if (!expect_seq(n, path)) return out;
         for (size_t i = 0; i < n.size(); ++i) {
+            if (!charge(64 + (n[i].IsScalar() ? n[i].Scalar().size() : 0), pos_of(n[i]), path)) break;
             if (auto s = string_of(n[i], path + "[" + std::to_string(i) + "]")) out.push_back(*s);
         }
         return out;
@@ -173,23 +210,35 @@ struct Parser {
                 continue;
             }
             out[key] = to_json(it->second, p);
+            if (over_budget) break;
         }
         return out;
     }
 
-    json to_json(const YAML::Node& n, const std::string& path) {
+    json to_json(const YAML::Node& n, const std::string& path, size_t depth = 0) {
+        if (over_budget) return json();
+        if (depth >= limits::k_max_yaml_depth) {
+            error(pos_of(n), path,
+                  path + " nests deeper than " + std::to_string(limits::k_max_yaml_depth) +
+                      " levels (limit k_max_yaml_depth)",
+                  "an anchor that contains an alias of itself never ends; remove the self-reference");
+            over_budget = true;  // one report; stop converting
+            return json();
+        }
+        if (!charge(64 + (n.IsScalar() ? n.Scalar().size() : 0), pos_of(n), path)) return json();
         switch (n.Type()) {
             case YAML::NodeType::Scalar:
                 return n.Scalar();
             case YAML::NodeType::Sequence: {
                 json a = json::array();
-                for (size_t i = 0; i < n.size(); ++i) a.push_back(to_json(n[i], path + "[" + std::to_string(i) + "]"));
+                for (size_t i = 0; i < n.size() && !over_budget; ++i)
+                    a.push_back(to_json(n[i], path + "[" + std::to_string(i) + "]", depth + 1));
                 return a;
             }
             case YAML::NodeType::Map: {
                 json o = json::object();
-                for (auto it = n.begin(); it != n.end(); ++it)
-                    o[it->first.as<std::string>("")] = to_json(it->second, path);
+                for (auto it = n.begin(); it != n.end() && !over_budget; ++it)
+                    o[it->first.as<std::string>("")] = to_json(it->second, path, depth + 1);
                 return o;
             }
             case YAML::NodeType::Null:
@@ -285,7 +334,11 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
         if (auto n = root["namespace"]) {
             if (auto s = p.string_of(n, "namespace")) {
                 f.ns = *s;
-                if (f.ns.empty()) p.error(pos_of(n), "namespace", "namespace must not be empty");
+                if (f.ns.empty())
+                    p.error(pos_of(n), "namespace", "namespace must not be empty");
+                else if (auto why = check_namespace_name(f.ns); !why.empty())
+                    p.error(pos_of(n), "namespace", "invalid namespace " + quoted(f.ns) + ": " + why,
+                            "a dispatch namespace name such as production");
             }
         } else {
             p.error({1, 1}, "namespace", "missing required field namespace", "add namespace: <dispatch namespace>");
@@ -393,12 +446,13 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
         f.defaults.plan = defs.plan;
         f.defaults.tags = defs.tags;
         f.defaults.vars = defs.vars;
+        const size_t defs_vars_cost = json_cost(defs.vars);
         f.defaults.isolate = defs.isolate.value_or(std::vector<Resource>{});
         if (defs.secrets) f.defaults.secrets = *defs.secrets, f.defaults.manage_secrets = true;
         if (auto n = root["tenants"]) {
             if (p.expect_seq(n, "tenants")) {
                 std::map<std::string, Position> seen;
-                for (size_t i = 0; i < n.size(); ++i) {
+                for (size_t i = 0; i < n.size() && !p.over_budget; ++i) {
                     const YAML::Node t = n[i];
                     std::string path = "tenants[" + std::to_string(i) + "]";
                     if (!p.expect_map(t, path)) continue;
@@ -455,6 +509,8 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
                                 "tenantctl uses 3 tags per tenant (managed marker, plan, digest): at most " +
                                     std::to_string(k_max_tags - k_reserved_tags) + " of your own, defaults included");
                     }
+                    // defaults.vars is copied into every tenant: that copy counts against the budget too
+                    if (!p.charge(defs_vars_cost, pos_of(t), path)) break;
                     ts.vars = defs.vars;
                     if (auto v = t["vars"]) ts.vars.update(p.vars_of(v, path + ".vars"));
                     ts.isolate = defs.isolate.value_or(std::vector<Resource>{});
@@ -519,8 +575,9 @@ Result<TenantsFile> parse_tenants_file(const std::string& text, const std::strin
 
 Result<TenantsFile> load_tenants_file(const std::string& path, const std::string& cwd) {
     std::string abs = absolute_path(path, cwd);
-    auto text = read_file(abs);
+    auto text = read_file_limited(abs, limits::k_max_input_file_bytes, "tenants file " + quoted(path));
     if (!text.ok()) {
+        if (text.error().kind == ErrorKind::Input) return text.error();
         return Error(ErrorKind::Io, "cannot read tenants file " + quoted(path) + ": " + text.error().message,
                      "pass -f PATH to a tenants.yaml (see docs/tenants.yaml.example)");
     }
@@ -564,11 +621,12 @@ Result<std::map<std::string, std::map<std::string, std::string>>> resolve_secret
                 std::string abs = absolute_path(s.file, f.dir);
                 auto it = file_cache.find(abs);
                 if (it == file_cache.end()) {
-                    auto text = read_file(abs);
+                    auto text = read_file_limited(abs, limits::k_max_input_file_bytes, "secret file " + quoted(s.file));
                     if (!text.ok()) {
                         fail(s,
                              "cannot read secret file " + quoted(s.file) + " (secret " + name + " of tenant " +
-                                 quoted(t.id) + ")",
+                                 quoted(t.id) + ")" +
+                                 (text.error().kind == ErrorKind::Input ? ": " + text.error().message : std::string()),
                              "paths are relative to the directory of " + f.display_path);
                         continue;
                     }
@@ -610,7 +668,7 @@ Result<std::string> resolve_digest_key(const TenantsFile& f, const Env& env) {
         else
             value = *v;
     } else {
-        auto text = read_file(absolute_path(s.file, f.dir));
+        auto text = read_file_limited(absolute_path(s.file, f.dir), limits::k_max_input_file_bytes, quoted(s.file));
         if (!text.ok())
             problem = "cannot read " + quoted(s.file) + " (secrets_digest_key)";
         else

@@ -97,6 +97,9 @@ Result<std::string> resolve_digest_key(const TenantsFile& f, const Env& env);
 
 // Checks a tenant id (the script name and the suffix of resource names): 1-63 of [a-z0-9-], starting and
 // ending with a letter or digit. Returns an empty string when valid, else the reason.
+// Why `name` is not a valid dispatch namespace name (1 to 63 of A-Z a-z 0-9 - _, as the API requires); "" if
+// it is. Checked before any request, so a name like "../x?y" never reaches a URL.
+std::string check_namespace_name(const std::string& name);
 std::string check_tenant_id(const std::string& id);
 // Checks a user tag: non-empty, at most 64 characters, none of `,`, `&`, `:`, whitespace, and not one of
 // the reserved forms. Empty string when valid.

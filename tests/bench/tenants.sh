@@ -59,6 +59,7 @@ printf '  machine: %s CPU(s); the server and the client share them\n' "$(nproc)"
 rtt_ms=${TENANTS_BENCH_RTT_MS:-20}
 port=$(jq -r .port "$work/state/dev.json")
 curl -sS -o /dev/null -X POST -H 'Content-Type: application/json' \
+  -H "Authorization: Bearer $(jq -r .api_token "$XDG_CONFIG_HOME/tenantctl/profiles/local.json")" \
   --data "{\"method\":\"PUT\",\"path_regex\":\"/namespaces/rtt-c[0-9]+/scripts/\",\"status\":0,\"delay_ms\":$rtt_ms,\"count\":100000}" \
   "http://127.0.0.1:$port/__dev/faults"
 read -r r1 rc1 ru1 rf1 rw1 <<<"$(apply rtt-c1 1)"

@@ -34,7 +34,8 @@ start_dev() {  # start_dev STATE [args…]
   [ -s "$state/dev.json" ] || { cat "$tmp/dev.log" >&2; exit 1; }
   api=$(j 'd["api_url"]' <"$state/dev.json")
 }
-fault() { curl -sf -X POST "${api%/client/v4}/__dev/faults" -d "$1" >/dev/null; }
+devtoken() { python3 -c 'import json,os; print(json.load(open(os.environ["XDG_CONFIG_HOME"]+"/tenantctl/profiles/local.json"))["api_token"])'; }
+fault() { curl -sf -X POST -H "Authorization: Bearer $(devtoken)" "${api%/client/v4}/__dev/faults" -d "$1" >/dev/null; }
 count() { grep -c "$1" "$log" || true; }
 
 p=$tmp/project
@@ -100,7 +101,7 @@ echo '// v2' >>"$p/src/index.js"
 fault '{"method":"PUT","path_regex":"/workers/scripts/faulty$","status":503,"count":10}'
 rc=0; tc --cwd "$p" deploy >"$tmp/o" 2>"$tmp/e" || rc=$?
 [ $rc = 1 ] && grep -q '503' "$tmp/e" && pass "503 on upload: exit 1 after the retries" || bad "503 upload: rc=$rc $(cat "$tmp/e")"
-curl -sf -X DELETE "${api%/client/v4}/__dev/faults" >/dev/null
+curl -sf -X DELETE -H "Authorization: Bearer $(devtoken)" "${api%/client/v4}/__dev/faults" >/dev/null
 out=$(tc --cwd "$p" deploy --json 2>/dev/null) || bad "rerun after 503 failed"
 [ "$(j 'str(d["worker"]["uploaded"])+" "+d["containers"][0]["action"]' <<<"$out")" = "True unchanged" ] &&
   pass "rerun uploads the worker, the application is unchanged" || bad "rerun after 503: $out"

@@ -298,12 +298,18 @@ api GET "$A/containers/applications/$APP"
 check "deleted application -> 404" status_is 404
 
 # --- fault injection (test hooks) ---
-OUT=$(curl -sS -X POST -H 'Content-Type: application/json' --data '{"method":"GET","path_regex":"/user/tokens/verify$","status":503,"count":2}' "http://127.0.0.1:$PORT/__dev/faults")
+OUT=$(curl -sS -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data '{"method":"GET","path_regex":"/user/tokens/verify$","status":503,"count":2}' "http://127.0.0.1:$PORT/__dev/faults")
 api GET /user/tokens/verify; S1=$STATUS
 api GET /user/tokens/verify; S2=$STATUS
 api GET /user/tokens/verify; S3=$STATUS
 check "fault injected exactly twice" [ "$S1 $S2 $S3" = "503 503 200" ]
-curl -sS -X DELETE "http://127.0.0.1:$PORT/__dev/faults" >/dev/null
+curl -sS -X DELETE -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/__dev/faults" >/dev/null
+# hardening #7: the fault endpoint needs the token, and a pattern is at most k_max_fault_regex_bytes long
+STATUS=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data '{"status":503}' "http://127.0.0.1:$PORT/__dev/faults")
+check "fault endpoint without the token -> 401" status_is 401
+STATUS=$(curl -sS -o "$WORK/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  --data "{\"path_regex\":\"$(printf 'a%.0s' $(seq 1 300))\"}" "http://127.0.0.1:$PORT/__dev/faults"); OUT=$(cat "$WORK/body")
+check "a 300-byte path_regex -> 400 naming k_max_fault_regex_bytes" bash -c '[ "$STATUS" = 400 ] && grep -q k_max_fault_regex_bytes <<<"$OUT"'
 
 # --- request log ---
 check "request log has one JSON line per request with ts/method/path/status" \

@@ -233,7 +233,7 @@ check "restart with an unknown app -> exit 1" [ "$RC" = 1 ]
 
 # --- faults: exit 3 and a correct per-tenant report; a rerun converges ---
 write_file dark delta f1 f2 f3
-curl -sS -X POST -H 'Content-Type: application/json' \
+curl -sS -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
   --data '{"method":"PUT","path_regex":"/scripts/(f1|f3)$","status":500,"count":40}' "http://127.0.0.1:$PORT/__dev/faults" >/dev/null
 run tenants apply -f "$P/tenants.yaml" --json --concurrency 4
 check "partial failure -> exit 3" [ "$RC" = 3 ]
@@ -242,7 +242,7 @@ check "partial: counts" jq_is '"\(.created) \(.updated) \(.failed) \(.unchanged)
 check "partial: the failed ones are f1 and f3" jq_is '[.results[] | select(.status == "failed") | .id] | join(",")' "f1,f3"
 check "partial: errors name the server's answer" jq_is '[.results[] | select(.status == "failed") | .error | test("injected fault")] | all' "true"
 check "partial: stderr says how many failed" grep -q 'error: 2 of 4 tenant change(s) failed' "$WORK/err"
-curl -sS -X DELETE "http://127.0.0.1:$PORT/__dev/faults" >/dev/null
+curl -sS -X DELETE -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/__dev/faults" >/dev/null
 run tenants apply -f "$P/tenants.yaml"
 check "rerun after faults -> exit 0" [ "$RC" = 0 ]
 check "rerun created only the two that failed" grep -q 'Applied: 2 created, 0 updated, 0 deleted, 4 unchanged, 0 failed' <<<"$OUT"

@@ -20,7 +20,7 @@ export FLEET_KEY=fleet-secret-0042
 "$TENANTCTL" --local dispatch-namespace create production >/dev/null
 
 # Every upload waits 150 ms at the server, so the run is still going when Ctrl-C arrives.
-curl -sS -X POST -H 'Content-Type: application/json' \
+curl -sS -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
   --data '{"method":"PUT","path_regex":"/scripts/t-[0-9]+$","status":0,"delay_ms":150,"count":10000}' \
   "http://127.0.0.1:$PORT/__dev/faults" >/dev/null
 puts() { jq -s '[.[] | select(.method == "PUT")] | length' "$LOG"; }
@@ -37,7 +37,7 @@ check "stderr reports what was done" grep -q 'error: interrupted: [0-9]* change(
 check "no tenant was started after Ctrl-C (PUTs <= created + in flight)" \
   bash -c '[ "$(jq -s "[.[] | select(.method == \"PUT\")] | length" "$0")" -le "$(($(jq .created <<<"$OUT") + 2))" ]' "$LOG"
 
-curl -sS -X DELETE "http://127.0.0.1:$PORT/__dev/faults" >/dev/null
+curl -sS -X DELETE -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/__dev/faults" >/dev/null
 RC=0; OUT=$("$TENANTCTL" --local tenants apply -f "$P/tenants.yaml" --concurrency 8 --json 2>"$WORK/second.err") || RC=$?
 export OUT
 check "rerun exits 0" [ "$RC" = 0 ]

@@ -386,6 +386,9 @@ TEST_CASE("api connection resolution and profiles") {
     CHECK_FALSE(resolve_connection({}, env).ok());  // key without email
     vars["TENANTCTL_PROFILE"] = "local";
     vars.erase("CLOUDFLARE_API_KEY");
+    // the local profile's token would go to CLOUDFLARE_API_BASE_URL (another address): refused (issue #17)
+    CHECK(resolve_connection({}, Env::from_map(vars)).error().kind == ErrorKind::Usage);
+    vars.erase("CLOUDFLARE_API_BASE_URL");
     CHECK(resolve_connection({}, Env::from_map(vars))->credentials.token == "local-token-abcd");
 
     CHECK(remove_profile(env, "local").value_or(false));

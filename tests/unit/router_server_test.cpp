@@ -275,3 +275,161 @@ TEST_CASE("router server: an instance that accepts but never answers gets a 504 
     t.join();
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("hardening #5: a request head must arrive within header_timeout; connections are capped") {
+    Backend backend;
+    BackendDriver driver(backend.port());
+    FakeClock clock;
+    InstanceManager manager(driver, clock);
+    AppSpec app;
+    app.id = app.name = "web";
+    app.image = "127.0.0.1:5000/web:v1";
+    auto dir = std::filesystem::temp_directory_path() / ("tenantctl-router-" + random_hex(4));
+    FileMetadataStore metadata(dir.string());
+    RouterOptions opts;
+    opts.port = 0;
+    opts.header_timeout = std::chrono::milliseconds(400);
+    opts.max_connections = 2;
+    RouterServer server(manager, static_apps({app}), metadata, opts);
+    REQUIRE(server.start().ok());
+    auto port = static_cast<unsigned short>(server.port());
+    asio::io_context ioc;
+    auto read_all = [](tcp::socket& s) {
+        std::string got;
+        char buf[4096];
+        for (;;) {
+            beast::error_code ec;
+            size_t n = s.read_some(asio::buffer(buf), ec);
+            got.append(buf, n);
+            if (ec) return got;
+        }
+    };
+    {
+        // a head that trickles in: one byte every 100 ms never completes within 400 ms
+        tcp::socket slow(ioc);
+        slow.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        auto t0 = std::chrono::steady_clock::now();
+        std::string head = "GET /app/t1/ HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaa";
+        beast::error_code ec;
+        for (char c : head) {
+            asio::write(slow, asio::buffer(&c, 1), ec);
+            if (ec) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(3)) break;
+        }
+        std::string got = read_all(slow);
+        CHECK(got.find("408") != std::string::npos);
+        CHECK(got.find("k_router_header_timeout") != std::string::npos);
+        CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // at the limit: two open connections are served; a third is closed at once
+    tcp::socket a(ioc), b(ioc), c(ioc);
+    a.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    b.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    c.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    CHECK(read_all(c).empty());  // closed without an answer
+    std::string req = "GET /app/t1/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    asio::write(a, asio::buffer(req));
+    CHECK(read_all(a).find("200 OK") != std::string::npos);
+    server.stop();
+    std::filesystem::remove_all(dir);
+}
+
+namespace {
+// Sends raw bytes and returns everything the router answers until it closes (requests say Connection: close).
+std::string raw_exchange(int port, const std::string& bytes) {
+    asio::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    beast::error_code ec;
+    asio::write(s, asio::buffer(bytes), ec);
+    std::string got;
+    char buf[4096];
+    for (;;) {
+        size_t n = s.read_some(asio::buffer(buf), ec);
+        got.append(buf, n);
+        if (ec) return got;
+    }
+}
+int status_of(const std::string& response) {
+    return response.size() >= 12 ? std::stoi(response.substr(9, 3)) : 0;
+}
+}  // namespace
+
+TEST_CASE("hardening #13: ambiguous heads are refused, ids are case-insensitive, a front worker can pin") {
+    Backend backend;
+    BackendDriver driver(backend.port());
+    FakeClock clock;
+    InstanceManager manager(driver, clock);
+    AppSpec app;
+    app.id = app.name = "web";
+    app.image = "127.0.0.1:5000/web:v1";
+    auto dir = std::filesystem::temp_directory_path() / ("tenantctl-router-" + random_hex(4));
+    FileMetadataStore metadata(dir.string());
+    RouterOptions opts;
+    opts.port = 0;
+    RouterServer server(manager, static_apps({app}), metadata, opts);
+    REQUIRE(server.start().ok());
+    int port = server.port();
+    const std::string close = "Connection: close\r\n";
+
+    CHECK(status_of(raw_exchange(
+              port, "GET / HTTP/1.1\r\nHost: localhost\r\nX-User-ID: a\r\nX-User-ID: b\r\n" + close + "\r\n")) == 400);
+    CHECK(status_of(raw_exchange(port, "GET / HTTP/1.1\r\nHost: localhost\r\nX-User-ID: a\r\nX-Tenant-ID: b\r\n" +
+                                           close + "\r\n")) == 400);
+    CHECK(status_of(raw_exchange(port, "GET / HTTP/1.1\r\nHost: localhost\r\nX_User_ID: a\r\n" + close + "\r\n")) ==
+          400);
+    CHECK(status_of(raw_exchange(port,
+                                 "POST /app/t1/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked, "
+                                 "identity\r\nContent-Length: 3\r\n" +
+                                     close + "\r\nabc")) == 400);
+    CHECK(status_of(raw_exchange(port,
+                                 "POST /app/t1/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: "
+                                 "chunked\r\nContent-Length: 3\r\n" +
+                                     close + "\r\n3\r\nabc\r\n0\r\n\r\n")) == 400);
+    CHECK(status_of(raw_exchange(port,
+                                 "POST /app/t1/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: "
+                                 "chunked\r\nTrailer: X-User-ID\r\n" +
+                                     close + "\r\n3\r\nabc\r\n0\r\nX-User-ID: evil\r\n\r\n")) == 400);
+    // an undeclared trailer carrying a tenant header never reaches the container
+    auto tr = raw_exchange(port, "POST /app/t1/ HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n" + close +
+                                     "\r\n3\r\nabc\r\n0\r\nX-User-ID: evil\r\n\r\n");
+    CHECK(tr.find("evil") == std::string::npos);
+    // case: /app/ACME/, /app/acme/ and ACME.localhost are one tenant
+    auto upper = raw_exchange(port, "GET /app/ACME/ HTTP/1.1\r\nHost: localhost\r\n" + close + "\r\n");
+    auto lower = raw_exchange(port, "GET /app/acme/ HTTP/1.1\r\nHost: localhost\r\n" + close + "\r\n");
+    auto host = raw_exchange(port, "GET / HTTP/1.1\r\nHost: ACME.localhost\r\n" + close + "\r\n");
+    REQUIRE(status_of(upper) == 200);
+    CHECK(upper.find("\"x_app_id\":\"acme\"") != std::string::npos);
+    auto served = [](const std::string& r) {
+        auto at = r.find("X-Served-By: ");
+        return at == std::string::npos ? std::string() : r.substr(at + 13, r.find("\r\n", at) - at - 13);
+    };
+    CHECK(served(upper) == served(lower));
+    CHECK(served(upper) == served(host));
+    server.stop();
+
+    // pinned by a front worker: only X-Tenantctl-Tenant chooses, and only with the pin
+    RouterOptions popts = opts;
+    popts.pin_key = "front-worker-key-0123456789";
+    RouterServer pinned(manager, static_apps({app}), metadata, popts);
+    REQUIRE(pinned.start().ok());
+    int pport = pinned.port();
+    CHECK(status_of(raw_exchange(pport, "GET /app/t1/ HTTP/1.1\r\nHost: localhost\r\n" + close + "\r\n")) == 403);
+    CHECK(status_of(raw_exchange(pport,
+                                 "GET /app/t1/ HTTP/1.1\r\nHost: localhost\r\nX-Tenantctl-Pin: wrong\r\n"
+                                 "X-Tenantctl-Tenant: t9\r\n" +
+                                     close + "\r\n")) == 403);
+    auto ok = raw_exchange(pport,
+                           "GET /app/other/x?appId=other HTTP/1.1\r\nHost: other.localhost\r\nX-User-ID: other\r\n"
+                           "X-Tenantctl-Pin: front-worker-key-0123456789\r\nX-Tenantctl-Tenant: T9\r\n" +
+                               close + "\r\n");
+    REQUIRE(status_of(ok) == 200);
+    CHECK(ok.find("\"x_app_id\":\"t9\"") != std::string::npos);
+    CHECK(ok.find("\"x_user_id\":\"t9\"") != std::string::npos);
+    CHECK(ok.find("front-worker-key") == std::string::npos);
+    pinned.stop();
+    std::filesystem::remove_all(dir);
+}

@@ -369,15 +369,12 @@ TEST_CASE("instances: max_instances refuses with 503 and a Retry-After hint") {
     FakeClock clock;
     InstanceManager m(d, clock);
     auto a = app("web", 2, std::chrono::seconds(60));
-    {
-        auto l = m.acquire(a, "t1");
-        REQUIRE(l);
-    }
+    // both instances busy (a request in flight each): nothing can make room
+    auto l1 = m.acquire(a, "t1");
+    REQUIRE(l1);
     clock.advance(std::chrono::seconds(20));
-    {
-        auto l = m.acquire(a, "t2");
-        REQUIRE(l);
-    }
+    auto l2 = m.acquire(a, "t2");
+    REQUIRE(l2);
     auto third = m.acquire(a, "t3");
     REQUIRE_FALSE(third);
     CHECK(third.error().http_status == 503);
@@ -388,9 +385,29 @@ TEST_CASE("instances: max_instances refuses with 503 and a Retry-After hint") {
     // another application is not affected
     CHECK(m.acquire(app("other", 1), "t3").ok());
     // once t1 sleeps, t3 fits
+    l1->release();
+    l2->release();
     clock.advance(std::chrono::seconds(41));
     m.reap_once();
     CHECK(m.acquire(a, "t3").ok());
+}
+
+TEST_CASE("hardening #6: made-up tenant ids cannot hold every max_instances slot") {
+    FakeDriver d;
+    FakeClock clock;
+    InstanceManager m(d, clock);
+    auto a = app("web", 5, std::chrono::seconds(600));
+    for (int i = 1; i <= 5; ++i) REQUIRE(m.acquire(a, "junk" + std::to_string(i)).ok());  // leases released at once
+    // just used: still refused (no thrashing between tenants that are actually in use)
+    auto early = m.acquire(a, "real");
+    REQUIRE_FALSE(early);
+    CHECK(early.error().http_status == 503);
+    // idle past k_router_min_idle_before_eviction: the least recently used one makes room
+    clock.advance(std::chrono::seconds(6));
+    auto real = m.acquire(a, "real");
+    REQUIRE(real);
+    CHECK(m.find(a.id, "junk1")->state == InstanceState::Stopped);
+    CHECK(m.find(a.id, "junk2")->state == InstanceState::Running);
 }
 
 TEST_CASE("instances: crash, restart, stop by id") {
