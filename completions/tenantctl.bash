@@ -24,7 +24,7 @@ _tenantctl_options() {
     'config validate') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --strict --dispatch-namespace --help' ;;
     'config show') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --strict --dispatch-namespace --help' ;;
     'dev') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --listen --state-dir --test-hooks --threads --registry --containers --no-containers --router-listen --router-pin-key-file --network --app --help' ;;
-    'deploy') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --name --dispatch-namespace --message --tag --compatibility-date --secrets-file --keep-vars --dry-run --outdir --containers-rollout --path-to-docker --force --strict --help' ;;
+    'deploy') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --name --dispatch-namespace --message --tag --compatibility-date --secrets-file --keep-vars --dry-run --outdir --containers-rollout --path-to-docker --force --no-bundle --strict --help' ;;
     'tenants') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --help' ;;
     'tenants create') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --namespace --file -f --prefix --script --plan --tag --isolate --var --compatibility-date --help' ;;
     'tenants list') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --namespace --file -f --prefix --tag --plan --help' ;;
@@ -116,6 +116,7 @@ _tenantctl_opt_kind() {
     'deploy|--containers-rollout') echo 'choice:immediate gradual none' ;;
     'deploy|--path-to-docker') echo 'value' ;;
     'deploy|--force') echo 'flag' ;;
+    'deploy|--no-bundle') echo 'flag' ;;
     'deploy|--strict') echo 'flag' ;;
     'tenants create|--namespace') echo 'dynamic:namespace' ;;
     'tenants create|--file') echo 'path' ;;

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "core/fs.hpp"
@@ -379,13 +380,28 @@ Result<EsbuildBinary> find_esbuild(const std::string& project_dir, const Env& en
                      "run `npm install --save-dev esbuild` in the project, or set TENANTCTL_ESBUILD to an esbuild "
                      "binary, or put esbuild on PATH (scripts/setup.sh installs one); or deploy without bundling "
                      "with --no-bundle");
-    ProcessOptions po;
-    po.timeout = std::chrono::milliseconds(10000);
-    auto r = run_process({found->path, "--version"}, po);
-    if (!r || r->exit_code != 0)
-        return Error(ErrorKind::Input, "esbuild at " + quoted(found->path) + " (from " + found->source +
-                                           ") does not run: " + (r ? last_lines(r->err, 3) : r.error().message));
-    found->version = trim(r->out);
+    // npm's native package says its version next to the binary (…/@esbuild/linux-x64/{bin/esbuild,package.json}):
+    // reading it saves starting esbuild once more.
+    std::error_code ec;
+    std::filesystem::path real = std::filesystem::canonical(found->path, ec);
+    if (!ec) {
+        auto pkg = read_file((real.parent_path().parent_path() / "package.json").string());
+        if (pkg) {
+            json j = json::parse(*pkg, nullptr, false);
+            if (j.is_object() && starts_with(j.value("name", std::string()), "@esbuild/") &&
+                j.value("version", std::string()) != "")
+                found->version = j.value("version", std::string());
+        }
+    }
+    if (found->version.empty()) {
+        ProcessOptions po;
+        po.timeout = std::chrono::milliseconds(10000);
+        auto r = run_process({found->path, "--version"}, po);
+        if (!r || r->exit_code != 0)
+            return Error(ErrorKind::Input, "esbuild at " + quoted(found->path) + " (from " + found->source +
+                                               ") does not run: " + (r ? last_lines(r->err, 3) : r.error().message));
+        found->version = trim(r->out);
+    }
     if (compare_versions(found->version, k_min_esbuild_version) < 0)
         return Error(ErrorKind::Input,
                      "esbuild " + found->version + " at " + quoted(found->path) + " (from " + found->source +
