@@ -70,7 +70,6 @@ if [ "${FRESH_REBUILD_IMAGE:-0}" = 1 ] || [ ! -s "$tarball" ]; then
   rm -rf "$rootfs"
   say "image tarball: $(du -h "$tarball" | cut -f1)"
 fi
-t_image=$(date +%s)
 
 # --- 2. a docker daemon of our own
 dd=$dir/docker
@@ -138,6 +137,7 @@ if [ "${FRESH_REBUILD_IMAGE:-0}" = 1 ] || ! docker image inspect "$image" >/dev/
   docker import - "$image" <"$tarball" >/dev/null
   touch "$dd/imported.stamp"
 fi
+t_image=$(date +%s)
 [ "$image_only" = 0 ] || { say "image ready ($(( $(date +%s) - t0 ))s)"; exit 0; }
 
 # --- 3. the project as a user gets it
@@ -160,6 +160,7 @@ if [ "$keep_ccache" = 1 ]; then
   ccache_mount=(-v "$dir/ccache:/root/.cache/ccache")
 fi
 say "project: $commit ($branch) cloned from $src"
+t_image=$(date +%s)
 
 # --- 4. the README's two commands in a fresh container
 home=/home/newcomer
@@ -207,7 +208,7 @@ for line in open(log, errors="replace"):
     if re.match(r"\s*\d+ - \S+ \(.*\)$", text):
         summary.append("  failed: " + text.strip())
 print("\n== fresh-check phases")
-print(f"  {'image + docker daemon':58s} {t_image:6d} s")
+print(f"  {'image, docker daemon, clone':58s} {t_image:6d} s")
 for i, (t, name) in enumerate(phases):
     if name == "end":
         break
