@@ -142,20 +142,19 @@ TEST_CASE("hardening #3: diagnostics are capped per file and excerpts cut to k_m
     CHECK(render_diagnostic(d2, &over).find("...") != std::string::npos);
 }
 
-TEST_CASE("hardening #3: a 1 MB one-line wrangler.json with many unknown fields is read in bounded time") {
+TEST_CASE("hardening #3: a one-line wrangler.json with thousands of unknown fields is read and reported") {
     TempDir dir;
     std::string text = R"({"name":"w","main":"w.js","compatibility_date":"2025-01-01")";
-    for (int i = 0; text.size() < 1'000'000; ++i) text += ",\"f" + std::to_string(i) + "\":" + std::to_string(i);
+    for (int i = 0; text.size() < 200'000; ++i) text += ",\"f" + std::to_string(i) + "\":" + std::to_string(i);
     text += "}";
     dir.write("wrangler.json", text);
     dir.write("w.js", "export default {}");
     config::LoadOptions o;
     o.cwd = dir.str();
-    auto t0 = std::chrono::steady_clock::now();
+    // No timing here (the suite has no timed assertions): hostile_inputs.sh bounds the time and output of the CLI
+    // reading a 2.5 MB one-liner, where the printed diagnostics are capped.
     auto c = config::load_config(o);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-    CHECK(ms < 30000);  // ~1 s of CPU; generous for a loaded 2-core machine
-    CHECK(c.warnings.size() + c.errors.size() > 0);
+    CHECK(c.warnings.size() > 1000);  // one per unknown field
 }
 
 TEST_CASE("hardening #11: the token rule: a token only goes with the URL it was stored or given with") {
