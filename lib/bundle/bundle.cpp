@@ -9,6 +9,7 @@
 #include "bundle/esbuild.hpp"
 #include "core/fs.hpp"
 #include "core/json.hpp"
+#include "core/lines.hpp"
 #include "core/process.hpp"
 #include "core/sha1.hpp"
 #include "core/strings.hpp"
@@ -187,14 +188,6 @@ void list_files(const std::string& root, const std::string& dir, const std::stri
             out.push_back(fs::path(p).lexically_relative(root).generic_string());
         }
     }
-}
-
-std::string last_lines(const std::string& text, size_t n) {
-    std::vector<std::string> lines = split(trim(text), '\n');
-    std::string out;
-    size_t start = lines.size() > n ? lines.size() - n : 0;
-    for (size_t i = start; i < lines.size(); ++i) out += (out.empty() ? "" : "\n") + lines[i];
-    return out;
 }
 
 std::vector<std::string> string_list(const json& v) {

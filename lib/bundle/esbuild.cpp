@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/fs.hpp"
+#include "core/lines.hpp"
 #include "core/process.hpp"
 #include "core/strings.hpp"
 
@@ -285,14 +286,6 @@ private:
     std::thread m_err_thread;
     std::string m_err;
 };
-
-std::string last_lines(const std::string& text, size_t n) {
-    std::vector<std::string> lines = split(trim(text), '\n');
-    std::string out;
-    size_t start = lines.size() > n ? lines.size() - n : 0;
-    for (size_t i = start; i < lines.size(); ++i) out += (out.empty() ? "" : "\n") + lines[i];
-    return out;
-}
 
 }  // namespace
 

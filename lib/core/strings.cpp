@@ -1,5 +1,7 @@
 #include "core/strings.hpp"
 
+#include "core/lines.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -203,6 +205,17 @@ bool valid_utf8(std::string_view s) {
         i += len;
     }
     return true;
+}
+
+std::string last_lines(std::string_view text, size_t n) {
+    std::vector<std::string> lines;
+    for (auto& l : split(text, '\n')) {
+        std::string_view t = trim(l);
+        if (!t.empty()) lines.emplace_back(t);
+    }
+    size_t from = lines.size() > n ? lines.size() - n : 0;
+    std::vector<std::string> tail(lines.begin() + static_cast<long>(from), lines.end());
+    return join(tail, "\n");
 }
 
 }  // namespace tenantctl

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "core/lines.hpp"
 #include "core/process.hpp"
 #include "core/strings.hpp"
 
@@ -84,18 +85,6 @@ std::string push_digest_from_output(std::string_view output) {
 }
 
 namespace {
-
-// The last `n` non-empty lines of a text.
-std::string last_lines(std::string_view text, size_t n) {
-    std::vector<std::string> lines;
-    for (auto& l : split(text, '\n')) {
-        std::string_view t = trim(l);
-        if (!t.empty()) lines.emplace_back(t);
-    }
-    size_t from = lines.size() > n ? lines.size() - n : 0;
-    std::vector<std::string> tail(lines.begin() + static_cast<long>(from), lines.end());
-    return join(tail, "\n");
-}
 
 class CliDocker final : public Docker {
 public:
