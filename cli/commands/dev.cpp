@@ -13,6 +13,7 @@
 #include "platform/server.hpp"
 #include "platform/store.hpp"
 #include "router/dev_integration.hpp"
+#include "runtime/supervisor.hpp"
 
 namespace tenantctl::cli {
 
@@ -30,6 +31,9 @@ struct DevOptions {
     std::string network = "bridge";
     std::string app;
     std::string router_pin_key_file;
+    std::string workers_listen = "127.0.0.1:8789";
+    bool no_workers = false;
+    bool workers_listen_given = false;
 };
 
 const char* k_dev_footer =
@@ -43,6 +47,15 @@ Containers: when a docker daemon answers (or with --containers), a docker-regist
 STATE_DIR/registry (the same port across restarts), the container engine and the tenant router
 (--router-listen) run too. With --no-containers, or without docker, the credentials endpoint hands out
 the placeholder 127.0.0.1:5000 unless --registry HOST:PORT names a real registry.
+
+Workers: every uploaded worker runs in workerd (the project's node_modules, TENANTCTL_WORKERD or PATH;
+scripts/setup.sh installs it): account workers at http://NAME.localhost:PORT/ on --workers-listen and through
+their routes (the Host header), dispatch-namespace scripts through dispatch namespace bindings. KV, R2 and
+D1 bindings use this platform's own storage (what `tenantctl kv|r2` and the API see); storage a binding names
+that does not exist is created. Uploads and secret changes take effect without a restart. workerd's output
+(console.*) goes to STATE_DIR/workers.log; -v also prints each new generation.
+Not yet: per-tenant CPU and subrequest limits, tail workers, loading tenants on demand (every worker is
+loaded), outbound workers.
 
 Test hooks (--test-hooks only):
   POST   /__dev/faults  {"method":"PUT","path_regex":"/scripts/","status":503,"count":2,"delay_ms":0}
@@ -154,12 +167,61 @@ int run_dev(Context& ctx, const DevOptions& o) {
         connect_host = connect_host.find(':') != std::string::npos ? "::1" : "127.0.0.1";
     std::string host = connect_host.find(':') != std::string::npos ? "[" + connect_host + "]" : connect_host;
     std::string api_url = "http://" + host + ":" + std::to_string(server.port()) + "/client/v4";
+    // The workers runtime (workerd), after the API so that the account id is known.
+    std::unique_ptr<runtime::WorkerRuntime> workers;
+    std::string workers_url;
+    if (!o.no_workers) {
+        auto wl = parse_listen(o.workers_listen);
+        if (!wl.ok()) {
+            server.stop();
+            return ctx.ui.fail(wl.error());
+        }
+        // An API on an ephemeral port (tests, several platforms side by side) gets ephemeral workers too,
+        // unless --workers-listen says otherwise.
+        if (!o.workers_listen_given && listen->second == 0) wl->second = 0;
+        std::string wd = runtime::find_workerd(ctx.cwd(), ctx.env.get_or("TENANTCTL_WORKERD", ""),
+                                               ctx.env.get_or("PATH", ""));
+        if (wd.empty()) {
+            ctx.ui.warn("workers will not run: workerd was not found (the API and containers work without it)");
+            ctx.ui.info("  hint: scripts/setup.sh installs it; or `npm install workerd` in the project, or set "
+                        "TENANTCTL_WORKERD to a workerd binary");
+        } else {
+            runtime::RuntimeOptions ro;
+            ro.workerd = wd;
+            ro.host = wl->first;
+            ro.port = wl->second;
+            ro.state_dir = state_dir;
+            ro.account_id = creds->account_id;
+            ro.workerd_date = runtime::workerd_version_date(wd);
+            std::string wlog = join_path(state_dir, "workers.log");
+            bool verbose = ctx.ui.verbosity() > 0;
+            ro.log = [&ctx, wlog, verbose](const std::string& line) {
+                static std::mutex m;
+                std::lock_guard lock(m);
+                if (FILE* f = std::fopen(wlog.c_str(), "a")) {
+                    std::fprintf(f, "%s\n", line.c_str());
+                    std::fclose(f);
+                }
+                if (verbose || line.find("failed") != std::string::npos || line.find("created") != std::string::npos)
+                    ctx.ui.info(line);
+            };
+            auto rt = runtime::WorkerRuntime::start(**store, ro);
+            if (!rt.ok()) {
+                server.stop();
+                return ctx.ui.fail(rt.error());
+            }
+            workers = std::move(rt.value());
+            workers->settle(120000);
+            workers_url = "http://" + wl->first + ":" + std::to_string(workers->port());
+        }
+    }
+
     std::string profile = join_path(ctx.env.config_home(), "tenantctl/profiles/local.json");
     if (auto st = write_local_profile(profile, api_url, creds.value()); !st.ok()) {
         server.stop();
         return ctx.ui.fail(st.error());
     }
-    if (auto st = write_dev_json(state_dir, api_url, static_cast<long>(::getpid()), server.port()); !st.ok()) {
+    if (auto st = write_dev_json(state_dir, api_url, static_cast<long>(::getpid()), server.port(), workers_url); !st.ok()) {
         server.stop();
         return ctx.ui.fail(st.error());
     }
@@ -171,6 +233,9 @@ int run_dev(Context& ctx, const DevOptions& o) {
     } else if (registry.placeholder) {
         ctx.ui.info("  container registry: placeholder " + registry.host + " (no containers; start with --containers)");
     }
+    if (workers)
+        ctx.ui.info("  workers: " + workers_url + " (account workers: http://NAME.localhost:" +
+                    std::to_string(workers->port()) + "/)  log: " + join_path(state_dir, "workers.log"));
     if (ctx.ui.machine()) {
         nlohmann::json info = {{"api_url", api_url},
                                {"pid", static_cast<long>(::getpid())},
@@ -178,11 +243,13 @@ int run_dev(Context& ctx, const DevOptions& o) {
                                {"state_dir", state_dir},
                                {"profile", profile}};
         if (containers) info["router_url"] = containers->router_url();
+        if (workers) info["workers_url"] = workers_url;
         ctx.ui.emit(info, "");
     }
     int sig = 0;
     sigwait(&set, &sig);
     ctx.ui.info(std::string("tenantctl dev: ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
+    if (workers) workers->stop();
     server.stop();
     if (containers) containers->stop();
     std::remove(join_path(state_dir, "dev.json").c_str());
@@ -218,6 +285,15 @@ void register_dev(CLI::App& app, Context& ctx) {
         ->capture_default_str();
     cmd->add_option("--app", o->app,
                     "Application a tenant's requests go to when several exist and the host names none");
+    cmd->add_option_function<std::string>(
+           "--workers-listen",
+           [o](const std::string& v) {
+               o->workers_listen = v;
+               o->workers_listen_given = true;
+           },
+           "Where uploaded workers answer, HOST:PORT (IPv4; port 0 = any free port; default 127.0.0.1:8789, or "
+           "any free port when --listen has port 0)");
+    cmd->add_flag("--no-workers", o->no_workers, "Do not run uploaded workers (no workerd)");
     cmd->footer(k_dev_footer);
     on_run(cmd, ctx, [&ctx, o] { return run_dev(ctx, *o); });
 }

@@ -15,6 +15,7 @@
 #include "core/redact.hpp"
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
+#include "platform/kinds.hpp"
 #include "platform/multipart.hpp"
 
 namespace tenantctl::platform {
@@ -311,19 +312,6 @@ HttpResponse memberships_list(Ctx& c) {
 
 // --- dispatch namespaces ---------------------------------------------------------------------------
 
-const char* K_NS = "ns";         // parent account, name namespace name
-const char* K_NSS = "nss";       // parent namespace id, name script name
-const char* K_WS = "ws";         // parent account, name script name
-const char* K_SECRET = "sec";    // parent "<script kind>/<script parent>/<script name>", name secret name
-const char* K_VER = "ver";       // parent "ws/<script>", name version id
-const char* K_DEP = "dep";       // parent "ws/<script>", name deployment id
-const char* K_KVNS = "kvns";     // parent account, name namespace id
-const char* K_KV = "kv";         // parent kv namespace id, name key
-const char* K_R2 = "r2";         // parent account, name bucket
-const char* K_D1 = "d1";         // parent account, name uuid
-const char* K_APP = "app";       // parent account, name application id
-const char* K_ROLL = "rollout";  // parent application id, name rollout id
-const char* K_REG = "reg";       // parent account, name domain
 
 json ns_render(Ctx& c, const StoredObject& o) {
     json d = o.doc;
@@ -515,11 +503,8 @@ std::string serialize_modules(const std::vector<MultipartPart>& mods) {
     return out;
 }
 
-// The boundary of a blob serialize_modules wrote (its first line without the leading "--").
 std::string blob_boundary(const std::string& blob) {
-    auto eol = blob.find("\r\n");
-    if (blob.size() < 2 || blob.compare(0, 2, "--") != 0 || eol == std::string::npos) return "none";
-    return blob.substr(2, eol - 2);
+    return stored_modules_boundary(blob);
 }
 
 bool module_type_ok(const std::string& ct) {

@@ -28,24 +28,11 @@
 #include <string>
 #include <vector>
 
+#include "platform/http.hpp"
 #include "platform/runtime.hpp"
 #include "platform/store.hpp"
 
 namespace tenantctl::platform {
-
-struct HttpRequest {
-    std::string method;                          // "GET", …
-    std::string target;                          // path and query, as sent
-    std::map<std::string, std::string> headers;  // lowercase names
-    std::string body;
-};
-
-struct HttpResponse {
-    int status = 200;
-    std::string content_type = "application/json";
-    std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;  // extra headers
-};
 
 struct Credentials {
     std::string account_id;  // 32 hex
@@ -70,30 +57,26 @@ struct ApiOptions {
     std::string request_log_path;  // empty = no request log
 };
 
-class Api {
+class Api final : public HttpHandler {
 public:
     Api(Store& store, Credentials creds, ApiOptions options, std::shared_ptr<ContainerRuntime> runtime = nullptr,
         RegistryInfo registry = {});
     ~Api();
 
-    HttpResponse handle(const HttpRequest& req);
+    HttpResponse handle(const HttpRequest& req) override;
 
-    // Decided from the request head alone (req.body is ignored), before the server reads any body byte: a
-    // response when the request can be answered already (unknown path 404, missing token 401), and the
-    // largest body the route takes (limits::k_max_api_*_body_bytes) with that limit's name for the 413.
-    struct HeadCheck {
-        std::optional<HttpResponse> response;
-        size_t body_limit = 0;
-        const char* limit_name = "";
-    };
-    HeadCheck check_head(const HttpRequest& head);
+    // Routes and authenticates on the head (see HttpHandler::check_head); limits are limits::k_max_api_*.
+    HeadCheck check_head(const HttpRequest& head) override;
 
     // Envelope helpers (also used by the server for 413/431).
     static HttpResponse error_response(int status, int code, const std::string& message);
     static nlohmann::json envelope(nlohmann::json result);
+    HttpResponse error(int status, int code, const std::string& message) override {
+        return error_response(status, code, message);
+    }
 
     // Appends one line to the request log ({"ts","method","path","status"}); the query string is dropped.
-    void log_request(const std::string& method, const std::string& target, int status);
+    void log_request(const std::string& method, const std::string& target, int status) override;
 
     struct Ctx;  // a request being handled (defined in api.cpp)
 

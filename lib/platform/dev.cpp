@@ -42,9 +42,11 @@ Result<Credentials> load_or_create_credentials(const std::string& state_dir) {
     return c;
 }
 
-Status write_dev_json(const std::string& state_dir, const std::string& api_url, long pid, unsigned port) {
-    return write_file_atomic(join_path(state_dir, "dev.json"),
-                             json{{"api_url", api_url}, {"pid", pid}, {"port", port}}.dump(2) + "\n", 0644);
+Status write_dev_json(const std::string& state_dir, const std::string& api_url, long pid, unsigned port,
+                      const std::string& workers_url) {
+    json j{{"api_url", api_url}, {"pid", pid}, {"port", port}};
+    if (!workers_url.empty()) j["workers_url"] = workers_url;
+    return write_file_atomic(join_path(state_dir, "dev.json"), j.dump(2) + "\n", 0644);
 }
 
 Result<int> lock_state_dir(const std::string& state_dir) {

@@ -16,7 +16,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 struct Server::Impl {
-    Api& api;
+    HttpHandler& api;
     ServerOptions opt;
     asio::io_context ioc;
     std::optional<tcp::acceptor> acceptor;
@@ -27,7 +27,7 @@ struct Server::Impl {
     std::atomic<int> running_threads{0};
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
 
-    Impl(Api& a, ServerOptions o) : api(a), opt(std::move(o)), ioc(std::max(1, opt.threads)) {}
+    Impl(HttpHandler& a, ServerOptions o) : api(a), opt(std::move(o)), ioc(std::max(1, opt.threads)) {}
     void accept();
 };
 
@@ -121,7 +121,7 @@ private:
     }
 
     void reply_error(int status, int code, const std::string& msg) {
-        HttpResponse out = Api::error_response(status, code, msg);
+        HttpResponse out = m_srv.api.error(status, code, msg);
         m_srv.api.log_request(
             m_parser && m_parser->is_header_done() ? std::string(m_parser->get().method_string()) : "-",
             m_parser && m_parser->is_header_done() ? std::string(m_parser->get().target()) : "-", status);
@@ -174,7 +174,7 @@ void Server::Impl::accept() {
     });
 }
 
-Server::Server(Api& api, ServerOptions options) : m_impl(std::make_unique<Impl>(api, std::move(options))) {}
+Server::Server(HttpHandler& api, ServerOptions options) : m_impl(std::make_unique<Impl>(api, std::move(options))) {}
 
 Server::~Server() {
     stop(std::chrono::milliseconds(0));

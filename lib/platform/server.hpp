@@ -28,7 +28,7 @@ struct ServerOptions {
 
 class Server {
 public:
-    Server(Api& api, ServerOptions options);
+    Server(HttpHandler& handler, ServerOptions options);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -102,20 +102,39 @@ void Store::exec(const char* sql) {
 }
 
 void Store::transaction(bool write, const std::function<bool()>& fn) {
-    std::lock_guard lock(m_mutex);
-    exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
-    bool commit = false;
-    try {
-        commit = fn();
-    } catch (...) {
-        sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-        throw;
+    std::set<std::string> touched;
+    {
+        std::lock_guard lock(m_mutex);
+        m_touched.clear();
+        exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+        bool commit = false;
+        try {
+            commit = fn();
+        } catch (...) {
+            sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+            m_touched.clear();
+            throw;
+        }
+        if (commit && write) {
+            exec("COMMIT");
+            touched.swap(m_touched);
+        } else {
+            exec("ROLLBACK");
+            m_touched.clear();
+        }
     }
-    if (commit && write) {
-        exec("COMMIT");
-    } else {
-        exec("ROLLBACK");
+    if (touched.empty()) return;
+    Listener l;
+    {
+        std::lock_guard lock(m_listener_mutex);
+        l = m_listener;
     }
+    if (l) l(touched);
+}
+
+void Store::set_listener(Listener listener) {
+    std::lock_guard lock(m_listener_mutex);
+    m_listener = std::move(listener);
 }
 
 std::optional<StoredObject> Store::get(const std::string& kind, const std::string& parent, const std::string& name) {
@@ -151,6 +170,7 @@ int64_t Store::count(const std::string& kind, const std::string& parent) {
 
 void Store::put(const std::string& kind, const std::string& parent, const std::string& name, const nlohmann::json& doc,
                 const std::string& blob) {
+    m_touched.insert(kind);
     Stmt s(m_db,
            "INSERT INTO objects(kind, parent, name, doc, blob, seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
            "ON CONFLICT(kind, parent, name) DO UPDATE SET doc=excluded.doc, blob=excluded.blob");
@@ -159,6 +179,7 @@ void Store::put(const std::string& kind, const std::string& parent, const std::s
 }
 
 bool Store::erase(const std::string& kind, const std::string& parent, const std::string& name) {
+    m_touched.insert(kind);
     Stmt s(m_db, "DELETE FROM objects WHERE kind=?1 AND parent=?2 AND name=?3");
     s.bind(1, kind).bind(2, parent).bind(3, name);
     s.step();
@@ -166,6 +187,7 @@ bool Store::erase(const std::string& kind, const std::string& parent, const std:
 }
 
 int64_t Store::erase_all(const std::string& kind, const std::string& parent, const std::string& parent_prefix) {
+    m_touched.insert(kind);
     Stmt s(m_db,
            "DELETE FROM objects WHERE kind=?1 AND (parent=?2 OR (length(?3) > 0 AND "
            "substr(parent, 1, length(?3)) = ?3))");

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -63,6 +64,11 @@ public:
     // Deletes every object of `kind` whose parent is `parent` or starts with `parent_prefix` (when not empty).
     int64_t erase_all(const std::string& kind, const std::string& parent, const std::string& parent_prefix = {});
 
+    // Called after every committed write transaction with the kinds it wrote (outside the store lock, on
+    // the committing thread). One listener; the runtime uses it to pick up new scripts and settings.
+    using Listener = std::function<void(const std::set<std::string>& kinds)>;
+    void set_listener(Listener listener);
+
     std::optional<std::string> meta(const std::string& key);
     void set_meta(const std::string& key, const std::string& value);
 
@@ -75,6 +81,9 @@ private:
     sqlite3* m_db = nullptr;
     std::mutex m_mutex;
     int64_t m_seq = 0;
+    std::set<std::string> m_touched;  // kinds written by the open transaction
+    std::mutex m_listener_mutex;
+    Listener m_listener;
 };
 
 }  // namespace tenantctl::platform

@@ -1,0 +1,35 @@
+#pragma once
+// What the local platform keeps in its Store, kind by kind: shared by the v4 handlers (api.cpp) and the
+// runtime that runs the stored workers (lib/runtime), so both read and write the same rows.
+#include <string>
+#include <vector>
+
+#include "platform/multipart.hpp"
+
+namespace tenantctl::platform {
+
+inline constexpr const char* K_NS = "ns";         // parent account, name namespace name
+inline constexpr const char* K_NSS = "nss";       // parent namespace id, name script name
+inline constexpr const char* K_WS = "ws";         // parent account, name script name
+inline constexpr const char* K_SECRET = "sec";    // parent "<script kind>/<script parent>/<script name>", name secret
+inline constexpr const char* K_VER = "ver";       // parent "ws/<script>", name version id
+inline constexpr const char* K_DEP = "dep";       // parent "ws/<script>", name deployment id
+inline constexpr const char* K_KVNS = "kvns";     // parent account, name namespace id
+inline constexpr const char* K_KV = "kv";         // parent kv namespace id, name key; doc {metadata?, expiration?}
+inline constexpr const char* K_R2 = "r2";         // parent account, name bucket
+inline constexpr const char* K_R2OBJ = "r2obj";   // parent "<account>/<bucket>", name key; blob = the bytes
+inline constexpr const char* K_D1 = "d1";         // parent account, name uuid (data: d1_database_path)
+inline constexpr const char* K_APP = "app";       // parent account, name application id
+inline constexpr const char* K_ROLL = "rollout";  // parent application id, name rollout id
+inline constexpr const char* K_REG = "reg";       // parent account, name domain
+
+// The modules of a stored script (the blob is a multipart body that names its own boundary on its first
+// line); empty when the blob is not one.
+std::vector<MultipartPart> stored_modules(const std::string& blob);
+// The boundary of such a blob (its first line without the leading "--"), "none" when it has none.
+std::string stored_modules_boundary(const std::string& blob);
+
+// Where a D1 database's own SQLite file lives.
+std::string d1_database_path(const std::string& state_dir, const std::string& uuid);
+
+}  // namespace tenantctl::platform

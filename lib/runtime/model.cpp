@@ -1,0 +1,84 @@
+#include "runtime/model.hpp"
+
+#include "core/sha256.hpp"
+#include "platform/kinds.hpp"
+
+namespace tenantctl::runtime {
+
+using json = nlohmann::json;
+using namespace tenantctl::platform;
+
+const Script* Model::find(const std::string& key) const {
+    for (auto& s : scripts)
+        if (s.key == key) return &s;
+    return nullptr;
+}
+
+std::string module_kind(const std::string& content_type, bool is_main) {
+    std::string t = media_type(content_type);
+    if (t == "application/javascript+module" || t == "text/javascript+module") return "esModule";
+    if (t == "application/javascript" || t == "text/javascript") return is_main ? "esModule" : "commonJsModule";
+    if (t == "text/plain") return "text";
+    if (t == "application/wasm") return "wasm";
+    if (t == "application/json") return "json";
+    if (t == "application/source-map" || t == "text/x-python" || t == "text/x-python-requirement") return "";
+    return "data";
+}
+
+namespace {
+
+Script read_script(Store& store, const char* kind, const std::string& parent, const StoredObject& o,
+                   const std::string& ns) {
+    Script s;
+    s.name = o.name;
+    s.ns = ns;
+    s.key = ns.empty() ? "w:" + o.name : "n:" + ns + ":" + o.name;
+    const json& doc = o.doc;
+    s.main = doc.value("main", std::string());
+    const json settings = doc.value("settings", json::object());
+    s.compatibility_date = settings.value("compatibility_date", std::string());
+    for (auto& f : settings.value("compatibility_flags", json::array()))
+        if (f.is_string()) s.compatibility_flags.push_back(f.get<std::string>());
+    s.bindings = settings.value("bindings", json::array());
+    if (!s.bindings.is_array()) s.bindings = json::array();
+    std::string secrets_digest;
+    for (auto& sec : store.list(K_SECRET, std::string(kind) + "/" + parent + "/" + o.name, false)) {
+        s.bindings.push_back(sec.doc);
+        secrets_digest += sec.doc.dump();
+    }
+    bool has_modules = doc.value("script", json::object()).value("has_modules", true);
+    s.service_worker = !has_modules;
+    for (auto& part : stored_modules(o.blob)) {
+        std::string k = module_kind(part.content_type, part.name == s.main);
+        if (k.empty()) continue;
+        s.modules.push_back({part.name, k, std::move(part.body)});
+    }
+    if (doc.contains("routes") && doc["routes"].is_array())
+        for (auto& r : doc["routes"])
+            if (r.is_object() && r.contains("pattern") && r["pattern"].is_string())
+                s.routes.push_back(r["pattern"].get<std::string>());
+    // Any change to the code, settings or secrets gives a new etag (the supervisor compares them).
+    s.etag = sha256_hex(o.blob + '\0' + settings.dump() + '\0' + secrets_digest + '\0' + s.main).substr(0, 32);
+    return s;
+}
+
+}  // namespace
+
+Model load_model(Store& store, const std::string& account) {
+    Model m;
+    store.transaction(false, [&] {
+        for (auto& o : store.list(K_WS, account, false)) m.scripts.push_back(read_script(store, K_WS, account, o, ""));
+        for (auto& nso : store.list(K_NS, account, false)) {
+            std::string id = nso.doc.value("namespace_id", std::string());
+            auto& keys = m.namespaces[nso.name];
+            for (auto& o : store.list(K_NSS, id, false)) {
+                m.scripts.push_back(read_script(store, K_NSS, id, o, nso.name));
+                keys.push_back(m.scripts.back().key);
+            }
+        }
+        return true;
+    });
+    return m;
+}
+
+}  // namespace tenantctl::runtime

@@ -1,0 +1,47 @@
+#pragma once
+// What the runtime runs, read from the local platform's Store: every account worker and every script of
+// every dispatch namespace, with its modules, compatibility settings, bindings (secrets included: they go to
+// workerd's config in the state dir and nowhere else) and routes.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "platform/store.hpp"
+
+namespace tenantctl::runtime {
+
+struct Module {
+    std::string name;
+    std::string kind;  // workerd's module kind: esModule, commonJsModule, text, data, wasm, json
+    std::string body;
+};
+
+struct Script {
+    std::string key;  // the workerd service name: "w:<name>" (account) or "n:<namespace>:<name>"
+    std::string name;
+    std::string ns;    // dispatch namespace name; empty for account workers
+    std::string etag;  // changes with every upload and every settings or secret change
+    std::string main;
+    bool service_worker = false;  // an upload without modules (service-worker syntax)
+    std::vector<Module> modules;
+    std::string compatibility_date;
+    std::vector<std::string> compatibility_flags;
+    nlohmann::json bindings = nlohmann::json::array();  // the upload's bindings, secrets included
+    std::vector<std::string> routes;                    // route patterns of an account worker
+};
+
+struct Model {
+    std::vector<Script> scripts;
+    // dispatch namespace name -> keys of its scripts
+    std::map<std::string, std::vector<std::string>> namespaces;
+    const Script* find(const std::string& key) const;
+};
+
+// Reads the model in one read transaction.
+Model load_model(platform::Store& store, const std::string& account_id);
+
+// workerd's module kind for an upload part's Content-Type; empty for parts that are not modules (source maps).
+std::string module_kind(const std::string& content_type, bool is_main);
+
+}  // namespace tenantctl::runtime

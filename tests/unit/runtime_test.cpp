@@ -1,0 +1,219 @@
+// Unit tests for lib/runtime: the workerd configuration generator (pure), the storage service's KV / R2 / D1
+// protocols on an in-memory store, and the store's change listener the supervisor relies on. Running the
+// generated configuration in workerd is the runtime_dispatcher integration test's job.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "platform/kinds.hpp"
+#include "platform/store.hpp"
+#include "runtime/model.hpp"
+#include "runtime/storage.hpp"
+#include "runtime/workerd_config.hpp"
+#include "support/test_fs.hpp"
+
+using namespace tenantctl;
+using namespace tenantctl::runtime;
+using nlohmann::json;
+
+namespace {
+
+Script script(const std::string& key, const std::string& name, const std::string& ns, json bindings) {
+    Script s;
+    s.key = key;
+    s.name = name;
+    s.ns = ns;
+    s.etag = "e-" + name;
+    s.main = "index.js";
+    s.modules = {{"index.js", "esModule", "export default {}"}};
+    s.compatibility_date = "2030-01-01";
+    s.bindings = std::move(bindings);
+    return s;
+}
+
+platform::HttpRequest req(const std::string& method, const std::string& target, const std::string& binding,
+                          const std::string& body = {}) {
+    platform::HttpRequest r;
+    r.method = method;
+    r.target = target;
+    r.headers["x-tenantctl-binding"] = binding;
+    r.headers["x-tenantctl-token"] = "tok";
+    r.body = body;
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("capnp_string escapes quotes, backslashes and control bytes") {
+    CHECK(capnp_string("a\"b\\c\nd\x01") == "\"a\\\"b\\\\c\\nd\\x01\"");
+    CHECK(capnp_string("ünïcode") == "\"ünïcode\"");
+}
+
+TEST_CASE("route patterns match as Cloudflare's do: leading * on the host, trailing * on the path") {
+    CHECK(route_matches("shop.example.com/*", "shop.example.com", "/a/b"));
+    CHECK_FALSE(route_matches("shop.example.com/*", "api.example.com", "/"));
+    CHECK(route_matches("*.example.com/api/*", "x.example.com", "/api/v1"));
+    CHECK_FALSE(route_matches("*.example.com/api/*", "x.example.com", "/web"));
+    CHECK(route_matches("Example.com/exact", "example.com", "/exact"));
+    CHECK_FALSE(route_matches("example.com/exact", "example.com", "/exact/more"));
+}
+
+TEST_CASE("the generated config binds a dispatch namespace to exactly its scripts, storage to external services") {
+    Model m;
+    m.scripts.push_back(script("w:disp", "disp", "",
+                               json::array({{{"type", "dispatch_namespace"}, {"name", "NS"}, {"namespace", "c"}},
+                                            {{"type", "secret_text"}, {"name", "KEY"}, {"text", "s3cr\"t"}},
+                                            {{"type", "service"}, {"name", "GONE"}, {"service", "nope"}},
+                                            {{"type", "queue"}, {"name", "Q"}, {"queue_name", "q"}}})));
+    m.scripts.push_back(script("n:c:t1", "t1", "c",
+                               json::array({{{"type", "kv_namespace"}, {"name", "KV"}, {"namespace_id", "k1"}},
+                                            {{"type", "r2_bucket"}, {"name", "B"}, {"bucket_name", "b1"}},
+                                            {{"type", "d1"}, {"name", "DB"}, {"id", "d-1"}}})));
+    m.scripts.push_back(script("n:other:t2", "t2", "other", json::array()));
+    m.namespaces["c"] = {"n:c:t1"};
+    m.namespaces["other"] = {"n:other:t2"};
+    GenOptions o;
+    o.storage_address = "127.0.0.1:1";
+    o.storage_token = "tok";
+    o.max_compat_date = "2026-11-17";
+    o.do_storage_dir = "/tmp/do";
+    Generated g = generate_config(m, o);
+    CHECK(g.config.find("(name = \"s:t1\", service = \"n:c:t1\")") != std::string::npos);
+    CHECK(g.config.find("\"s:t2\"") == std::string::npos);  // another namespace's script is not reachable
+    CHECK(g.config.find("kvNamespace = \"kv:k1\"") != std::string::npos);
+    CHECK(g.config.find("r2Bucket = \"r2:b1\"") != std::string::npos);
+    CHECK(g.config.find("cloudflare-internal:d1-api") != std::string::npos);
+    CHECK(g.config.find("text = \"s3cr\\\"t\"") != std::string::npos);
+    CHECK(g.config.find("compatibilityDate = \"2026-11-17\"") != std::string::npos);  // clamped
+    CHECK(g.config.find("missing:w:nope") != std::string::npos);
+    REQUIRE(g.warnings.size() == 2);
+    CHECK(g.warnings[1].find("queue binding Q is not supported locally") != std::string::npos);
+    CHECK(g.files.count("scripts/e-t1/0") == 1);
+    CHECK(g.loaded.size() == 3);
+
+    o.broken = {"n:c:t1"};
+    o.broken_reason["n:c:t1"] = "Uncaught SyntaxError";
+    Generated b = generate_config(m, o);
+    CHECK(b.loaded.size() == 2);
+    CHECK(b.config.find("failed to start: Uncaught SyntaxError") != std::string::npos);
+    CHECK(b.files.count("scripts/e-t1/0") == 0);
+}
+
+TEST_CASE("storage service: KV protocol on the platform's rows, isolated by binding") {
+    auto store = std::move(platform::Store::open(":memory:").value());
+    StorageService s(*store, "acct", "/nonexistent", "tok");
+    std::vector<std::string> created;
+    s.on_created = [&](const std::string& w) { created.push_back(w); };
+
+    auto bad = req("GET", "/k?urlencoded=true", "kv:ns1");
+    bad.headers["x-tenantctl-token"] = "wrong";
+    CHECK(s.check_head(bad).response->status == 401);
+    CHECK(s.handle(bad).status == 401);
+
+    auto put = req("PUT", "/a%2Fb?urlencoded=true&expiration_ttl=120", "kv:ns1", "v1");
+    put.headers["cf-kv-metadata"] = R"({"m":1})";
+    CHECK(s.handle(put).status == 200);
+    REQUIRE(created.size() == 1);
+    CHECK(created[0] == "kv namespace ns1");
+    auto got = s.handle(req("GET", "/a%2Fb?urlencoded=true", "kv:ns1"));
+    CHECK(got.status == 200);
+    CHECK(got.body == "v1");
+    bool meta = false;
+    for (auto& [k, v] : got.headers) meta = meta || (k == "CF-KV-Metadata" && v == R"({"m":1})");
+    CHECK(meta);
+    CHECK(s.handle(req("GET", "/a%2Fb?urlencoded=true", "kv:ns2")).status == 404);  // another namespace
+    CHECK(s.handle(req("PUT", "/x?urlencoded=true&expiration_ttl=5", "kv:ns1", "v")).status == 400);
+
+    auto list = json::parse(s.handle(req("GET", "/?key_count_limit=10&prefix=a", "kv:ns1")).body);
+    REQUIRE(list["keys"].size() == 1);
+    CHECK(list["keys"][0]["name"] == "a/b");
+    CHECK(list["keys"][0]["metadata"] == R"({"m":1})");
+    CHECK(list["list_complete"] == true);
+
+    auto bulk = json::parse(s.handle(req("POST", "/bulk/get", "kv:ns1", R"({"keys":["a/b","zz"]})")).body);
+    CHECK(bulk["a/b"] == "v1");
+    CHECK(bulk["zz"].is_null());
+    CHECK(s.handle(req("DELETE", "/a%2Fb?urlencoded=true", "kv:ns1")).status == 200);
+    CHECK(s.handle(req("GET", "/a%2Fb?urlencoded=true", "kv:ns1")).status == 404);
+}
+
+TEST_CASE("storage service: R2 put, get with a range, list with a delimiter, delete") {
+    auto store = std::move(platform::Store::open(":memory:").value());
+    StorageService s(*store, "acct", "/nonexistent", "tok");
+    auto put = [&](const std::string& key, const std::string& value) {
+        std::string meta = json{{"version", 1}, {"method", "put"}, {"object", key},
+                                {"httpFields", {{"contentType", "text/plain"}}}}.dump();
+        auto r = req("PUT", "/", "r2:b", meta + value);
+        r.headers["cf-r2-metadata-size"] = std::to_string(meta.size());
+        return s.handle(r);
+    };
+    auto read = [&](const json& rq) {
+        auto r = req("GET", "/", "r2:b");
+        r.headers["cf-r2-request"] = rq.dump();
+        return s.handle(r);
+    };
+    CHECK(put("dir/a.txt", "hello world").status == 200);
+    CHECK(put("top.txt", "x").status == 200);
+    auto g = read({{"version", 1}, {"method", "get"}, {"object", "dir/a.txt"}, {"range", {{"offset", 6}}}});
+    REQUIRE(g.status == 200);
+    std::string msize;
+    for (auto& [k, v] : g.headers)
+        if (k == "cf-r2-metadata-size") msize = v;
+    size_t n = std::stoul(msize);
+    auto meta = json::parse(g.body.substr(0, n));
+    CHECK(meta["size"] == 11);
+    CHECK(meta["httpFields"]["contentType"] == "text/plain");
+    CHECK(g.body.substr(n) == "world");
+    auto miss = read({{"version", 1}, {"method", "head"}, {"object", "nope"}});
+    CHECK(miss.status == 404);
+    auto l = json::parse(read({{"version", 1}, {"method", "list"}, {"delimiter", "/"}}).body);
+    CHECK(l["objects"].size() == 1);
+    CHECK(l["delimitedPrefixes"] == json::array({"dir/"}));
+    std::string del = json{{"version", 1}, {"method", "delete"}, {"object", "top.txt"}}.dump();
+    auto d = req("PUT", "/", "r2:b", del);
+    d.headers["cf-r2-metadata-size"] = std::to_string(del.size());
+    CHECK(s.handle(d).status == 200);
+    CHECK(read({{"version", 1}, {"method", "head"}, {"object", "top.txt"}}).status == 404);
+    // The rows are the platform's: another bucket does not see them.
+    auto other = req("GET", "/", "r2:c");
+    other.headers["cf-r2-request"] = json{{"version", 1}, {"method", "head"}, {"object", "dir/a.txt"}}.dump();
+    CHECK(s.handle(other).status == 404);
+}
+
+TEST_CASE("storage service: D1 statements, parameters and an atomic batch in the database's own file") {
+    testing::TempDir dir;
+    auto store = std::move(platform::Store::open(":memory:").value());
+    StorageService s(*store, "acct", dir.str(), "tok");
+    auto q = [&](const json& body, const std::string& fmt = "ROWS_AND_COLUMNS") {
+        return json::parse(s.handle(req("POST", "/query?resultsFormat=" + fmt, "d1:db1", body.dump())).body);
+    };
+    CHECK(q({{"sql", "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"}}, "NONE")["success"] == true);
+    auto ins = q({{"sql", "INSERT INTO t (name) VALUES (?1)"}, {"params", {"ann"}}});
+    CHECK(ins["meta"]["changes"] == 1);
+    auto sel = q({{"sql", "SELECT id, name FROM t WHERE name = ?"}, {"params", {"ann"}}});
+    CHECK(sel["results"]["columns"] == json::array({"id", "name"}));
+    CHECK(sel["results"]["rows"] == json::array({json::array({1, "ann"})}));
+    auto batch = q(json::array({{{"sql", "INSERT INTO t (name) VALUES ('bob')"}}, {{"sql", "INSERT INTO nope VALUES (1)"}}}));
+    CHECK(batch[0]["success"] == false);
+    CHECK(q({{"sql", "SELECT count(*) AS n FROM t"}})["results"]["rows"][0][0] == 1);  // rolled back
+    CHECK(std::filesystem::exists(platform::d1_database_path(dir.str(), "db1")));
+}
+
+TEST_CASE("the store tells its listener which kinds a committed transaction wrote, and nothing on rollback") {
+    auto store = std::move(platform::Store::open(":memory:").value());
+    std::vector<std::set<std::string>> seen;
+    store->set_listener([&](const std::set<std::string>& k) { seen.push_back(k); });
+    store->transaction(true, [&] {
+        store->put("ws", "a", "x", json::object());
+        store->put("kv", "n", "k", json::object());
+        return true;
+    });
+    store->transaction(true, [&] {
+        store->put("nss", "a", "x", json::object());
+        return false;
+    });
+    store->transaction(false, [&] { return true; });
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0] == std::set<std::string>{"kv", "ws"});
+}
