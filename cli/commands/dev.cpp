@@ -195,16 +195,23 @@ int run_dev(Context& ctx, const DevOptions& o) {
             ro.workerd_date = runtime::workerd_version_date(wd);
             std::string wlog = join_path(state_dir, "workers.log");
             bool verbose = ctx.ui.verbosity() > 0;
-            ro.log = [&ctx, wlog, verbose](const std::string& line) {
-                static std::mutex m;
-                std::lock_guard lock(m);
-                if (FILE* f = std::fopen(wlog.c_str(), "a")) {
-                    std::fprintf(f, "%s\n", line.c_str());
-                    std::fclose(f);
-                }
-                if (verbose || line.find("failed") != std::string::npos || line.find("created") != std::string::npos)
-                    ctx.ui.info(line);
+            auto write = std::make_shared<std::function<void(const std::string&, bool)>>(
+                [&ctx, wlog](const std::string& line, bool show) {
+                    static std::mutex m;
+                    std::lock_guard lock(m);
+                    if (FILE* f = std::fopen(wlog.c_str(), "a")) {
+                        std::fprintf(f, "%s\n", line.c_str());
+                        std::fclose(f);
+                    }
+                    if (show) ctx.ui.info(line);
+                });
+            // Failures and created storage always; generations and the workers' own output with -v.
+            ro.log = [write, verbose](const std::string& line) {
+                (*write)(line, verbose || line.find("failed") != std::string::npos ||
+                                   line.find("created") != std::string::npos ||
+                                   line.find("CPU time limit") != std::string::npos);
             };
+            ro.output = [write, verbose](const std::string& line) { (*write)(line, verbose); };
             auto rt = runtime::WorkerRuntime::start(**store, ro);
             if (!rt.ok()) {
                 server.stop();

@@ -227,6 +227,12 @@ HttpResponse StorageService::handle(const HttpRequest& req) {
         if (b.rfind("kv:", 0) == 0) return kv(b.substr(3), req);
         if (b.rfind("r2:", 0) == 0) return r2(b.substr(3), req);
         if (b.rfind("d1:", 0) == 0) return d1(b.substr(3), req);
+        if (b == "control") {
+            std::string path;
+            auto q = query_of(req.target, path);
+            std::string reason = why && path == "/why" ? why(q["script"]) : std::string();
+            return reason.empty() ? text(404, "") : text(200, reason);
+        }
     } catch (const std::exception& e) {
         return text(500, std::string("storage error: ") + e.what() + "\n");
     }

@@ -31,6 +31,9 @@ public:
     // Called (outside any lock) with "kv namespace ID" / "r2 bucket NAME" / "d1 database ID" when a binding
     // creates missing storage.
     std::function<void(const std::string&)> on_created;
+    // Why the runtime stopped the tenant "ns/name" just now (empty when it did not): the dispatch binding asks
+    // (binding "control", GET /why?script=ns/name) when a call fails, to report it as production words it.
+    std::function<std::string(const std::string&)> why;
 
 private:
     platform::HttpResponse kv(const std::string& ns, const platform::HttpRequest& req);

@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
@@ -20,7 +23,6 @@
 
 #include "core/fs.hpp"
 #include "core/process.hpp"
-#include "core/sha256.hpp"
 #include "core/strings.hpp"
 #include "platform/kinds.hpp"
 #include "platform/server.hpp"
@@ -31,6 +33,8 @@
 namespace tenantctl::runtime {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
 
 std::string random_token() {
     std::string raw(24, '\0');
@@ -53,9 +57,63 @@ Status write_once(const std::string& path, const std::string& data, bool overwri
     return write_file_atomic(path, data, 0600);
 }
 
-struct Child {
+Result<std::pair<int, uint16_t>> listen_socket(const std::string& host, uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return Error(ErrorKind::Io, std::string("socket: ") + std::strerror(errno));
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    if (::inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) {
+        ::close(fd);
+        return Error(ErrorKind::Usage, "--workers-listen: " + quoted(host) + " is not an IPv4 address");
+    }
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 1024) != 0) {
+        int e = errno;
+        ::close(fd);
+        return Error(ErrorKind::Io,
+                     "cannot listen for workers on " + host + ":" + std::to_string(port) + ": " + std::strerror(e),
+                     "pick another port with --workers-listen HOST:PORT (port 0 = any free port)");
+    }
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    return std::make_pair(fd, static_cast<uint16_t>(ntohs(a.sin_port)));
+}
+
+// utime + stime of a process, in clock ticks; -1 when it is gone.
+int64_t cpu_ticks(pid_t pid) {
+    auto text = read_file_limited("/proc/" + std::to_string(pid) + "/stat", 4096, "stat");
+    if (!text.ok()) return -1;
+    auto rp = text->rfind(')');
+    if (rp == std::string::npos) return -1;
+    auto fields = split(std::string_view(*text).substr(rp + 2), ' ');
+    // After the command: state(0) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(11) stime(12)
+    if (fields.size() < 13) return -1;
+    return std::atoll(fields[11].c_str()) + std::atoll(fields[12].c_str());
+}
+
+std::string hex_key(const std::string& key) {
+    return hex_encode(key).substr(0, 96);
+}
+
+struct Tenant {
+    std::string key;
+    std::string label;  // "ns/name"
+    int fd = -1;
+    uint16_t port = 0;
     pid_t pid = -1;
-    uint64_t generation = 0;
+    std::string running_etag;  // of the process serving now
+    bool loading = false;
+    bool in_epoll = false;
+    bool deleted = false;
+    std::string broken_etag;  // the etag that failed to start (a stub serves it)
+    int64_t last_ticks = 0;
+    int64_t busy_ms = 0;
+    int64_t idle_ms = 0;
+    std::string killed_reason;
+    Clock::time_point killed_at{};
+    Clock::time_point retry_at{};  // a failed start is retried (on the next connection) after this
 };
 
 }  // namespace
@@ -67,26 +125,177 @@ struct WorkerRuntime::Impl {
     std::string token = random_token();
     int listen_fd = -1;
     uint16_t port = 0;
+    int epoll_fd = -1;
     std::unique_ptr<StorageService> storage;
     std::unique_ptr<platform::Server> storage_server;
 
     mutable std::mutex mutex;
     std::condition_variable cv;
     uint64_t wanted = 1;  // bumped by every relevant change
-    uint64_t done = 0;    // the `wanted` value the running generation reflects
+    uint64_t done = 0;    // the `wanted` value the front reflects
     bool stopping = false;
+    int spawning = 0;
     std::thread thread;
-    Child current;
+    std::thread poller;
+    pid_t front_pid = -1;
     uint64_t generation = 0;
+    std::string front_config;
     RuntimeStatus st;
-    std::map<std::string, std::string> broken;       // key -> reason
-    std::map<std::string, std::string> broken_etag;  // key -> etag that failed
-    std::map<std::string, std::string> good_etag;    // key -> etag of the last good generation
+    std::shared_ptr<const Model> model = std::make_shared<Model>();
+    std::map<std::string, Tenant> tenants;            // namespace script key -> its socket and process
+    std::map<std::string, std::string> broken;        // account worker key -> reason
+    std::map<std::string, std::string> broken_etag;   // account worker key -> etag that failed
+    std::map<std::string, std::string> good_etag;     // account worker key -> etag of the last good front
 
     Impl(platform::Store& s, RuntimeOptions o) : store(s), opt(std::move(o)) {}
 
     void log(const std::string& line) {
         if (opt.log) opt.log(line);
+    }
+
+    GenOptions gen_options() {
+        GenOptions g;
+        g.storage_address = "127.0.0.1:" + std::to_string(storage_server->port());
+        g.storage_token = token;
+        g.max_compat_date = opt.workerd_date;
+        g.do_storage_dir = dir + "/durable-objects";
+        g.front_port = port;
+        return g;
+    }
+
+    bool write_generation(const Generated& gen, const std::string& cfg) {
+        bool ok = make_dirs(dir + "/durable-objects", 0700).ok();
+        for (auto& [path, data] : gen.files)
+            ok = ok && write_once(dir + "/" + path, data, path.rfind("internal/", 0) == 0).ok();
+        ok = ok && write_file_atomic(cfg, gen.config, 0600).ok();
+        if (!ok) log("workers: cannot write the runtime files under " + dir);
+        return ok;
+    }
+
+    // Starts workerd on `config` with `fd` as its socket "http"; returns its pid once it listens, or -1 with
+    // `error` (its output). Its output goes to opt.output, each line prefixed with `label`.
+    pid_t spawn(const std::string& config, int fd, const std::string& label, std::string& error) {
+        int ctl[2], out[2];
+        if (::pipe2(ctl, O_CLOEXEC) != 0) {
+            error = "pipe failed";
+            return -1;
+        }
+        if (::pipe2(out, O_CLOEXEC) != 0) {
+            ::close(ctl[0]);
+            ::close(ctl[1]);
+            error = "pipe failed";
+            return -1;
+        }
+        std::string cfg_name = config.substr(config.rfind('/') + 1);
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            // The parent blocks SIGTERM/SIGINT for its sigwait; exec keeps the mask, and workerd must see them.
+            sigset_t none;
+            sigemptyset(&none);
+            ::sigprocmask(SIG_SETMASK, &none, nullptr);
+            ::signal(SIGTERM, SIG_DFL);
+            ::signal(SIGINT, SIG_DFL);
+            ::signal(SIGPIPE, SIG_DFL);
+            ::dup2(out[1], 1);
+            ::dup2(out[1], 2);
+            ::dup2(fd, 3);  // dup2 clears FD_CLOEXEC on the copy
+            ::dup2(ctl[1], 4);
+            int fl = ::fcntl(3, F_GETFL);
+            ::fcntl(3, F_SETFL, fl & ~O_NONBLOCK);
+            ::setpgid(0, 0);
+            if (::chdir(dir.c_str()) != 0) ::_exit(127);
+            const char* argv[] = {opt.workerd.c_str(), "serve",         cfg_name.c_str(), "--socket-fd",
+                                  "http=3",            "--control-fd", "4",              nullptr};
+            ::execv(opt.workerd.c_str(), const_cast<char* const*>(argv));
+            ::_exit(127);
+        }
+        ::close(ctl[1]);
+        ::close(out[1]);
+        if (pid < 0) {
+            ::close(ctl[0]);
+            ::close(out[0]);
+            error = "fork failed";
+            return -1;
+        }
+        // The output reader: lines to opt.output; the first 64 KiB also kept for a start-up failure.
+        auto captured = std::make_shared<std::string>();
+        auto cap_mutex = std::make_shared<std::mutex>();
+        std::thread reader([this, rfd = out[0], label, captured, cap_mutex] {
+            std::string pending;
+            char buf[4096];
+            for (;;) {
+                ssize_t n = ::read(rfd, buf, sizeof buf);
+                if (n <= 0) break;
+                {
+                    std::lock_guard lock(*cap_mutex);
+                    if (captured->size() < 65536) captured->append(buf, static_cast<size_t>(n));
+                }
+                pending.append(buf, static_cast<size_t>(n));
+                for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
+                    if (opt.output) opt.output("[" + label + "] " + pending.substr(0, nl));
+                    pending.erase(0, nl + 1);
+                }
+            }
+            if (!pending.empty() && opt.output) opt.output("[" + label + "] " + pending);
+            ::close(rfd);
+        });
+        std::string got;
+        auto deadline = Clock::now() + std::chrono::seconds(120);
+        while (got.find("\"listen\"") == std::string::npos) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+            if (left.count() <= 0) break;
+            pollfd p{ctl[0], POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000))) <= 0) continue;
+            char buf[512];
+            ssize_t n = ::read(ctl[0], buf, sizeof buf);
+            if (n <= 0) break;
+            got.append(buf, static_cast<size_t>(n));
+        }
+        ::close(ctl[0]);
+        if (got.find("\"listen\"") != std::string::npos) {
+            reader.detach();
+            return pid;
+        }
+        ::kill(-pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+        reader.join();
+        std::lock_guard lock(*cap_mutex);
+        error = captured->empty() ? std::string("workerd did not start") : *captured;
+        return -1;
+    }
+
+    // Tells a process to drain and reaps it; one still there after 30 s is killed. The pid is only signalled
+    // while it is an unreaped child of ours, so a recycled pid is never hit.
+    static void retire(pid_t old) {
+        if (old <= 0) return;
+        ::kill(old, SIGTERM);  // drains: requests in flight finish
+        std::thread([old] {
+            for (int i = 0; i < 300; ++i) {
+                if (::waitpid(old, nullptr, WNOHANG) != 0) return;  // reaped (or not ours any more)
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            ::kill(-old, SIGKILL);
+            ::waitpid(old, nullptr, 0);
+        }).detach();
+    }
+
+    // Attributes workerd's start-up errors ("service KEY: Uncaught …") to scripts.
+    static std::map<std::string, std::string> culprits(const std::string& output, const Model& m) {
+        std::map<std::string, std::string> out;
+        auto lines = split(output, '\n');
+        for (size_t i = 0; i < lines.size(); ++i) {
+            const std::string& l = lines[i];
+            if (l.rfind("service ", 0) != 0) continue;
+            for (auto& s : m.scripts) {
+                std::string p = "service " + s.key + ": ";
+                if (l.rfind(p, 0) != 0) continue;
+                std::string reason = l.substr(p.size());
+                if (i + 1 < lines.size() && lines[i + 1].rfind("  at ", 0) == 0)
+                    reason += " (" + std::string(trim(lines[i + 1])) + ")";
+                out[s.key] = reason;
+            }
+        }
+        return out;
     }
 
     void loop() {
@@ -106,90 +315,57 @@ struct WorkerRuntime::Impl {
         }
     }
 
-    // Starts workerd on `config`; returns its pid once it listens, or -1 with `error` (its output).
-    pid_t spawn(const std::string& config, uint64_t gen, std::string& error) {
-        int ctl[2];
-        if (::pipe2(ctl, O_CLOEXEC) != 0) {
-            error = "pipe failed";
-            return -1;
-        }
-        std::string log_path = dir + "/workerd-" + std::to_string(gen % 4) + ".log";
-        pid_t pid = ::fork();
-        if (pid == 0) {
-            // The parent blocks SIGTERM/SIGINT for its sigwait; exec keeps the mask, and workerd must see them.
-            sigset_t none;
-            sigemptyset(&none);
-            ::sigprocmask(SIG_SETMASK, &none, nullptr);
-            ::signal(SIGTERM, SIG_DFL);
-            ::signal(SIGINT, SIG_DFL);
-            ::signal(SIGPIPE, SIG_DFL);
-            int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            if (out >= 0) {
-                ::dup2(out, 1);
-                ::dup2(out, 2);
-            }
-            ::dup2(listen_fd, 3);  // dup2 clears FD_CLOEXEC on the copy
-            ::dup2(ctl[1], 4);
-            ::setpgid(0, 0);
-            std::string cfg_name = config.substr(config.rfind('/') + 1);
-            if (::chdir(dir.c_str()) != 0) ::_exit(127);
-            const char* argv[] = {opt.workerd.c_str(), "serve",         cfg_name.c_str(), "--socket-fd",
-                                  "http=3",            "--control-fd", "4",              nullptr};
-            ::execv(opt.workerd.c_str(), const_cast<char* const*>(argv));
-            ::_exit(127);
-        }
-        ::close(ctl[1]);
-        if (pid < 0) {
-            ::close(ctl[0]);
-            error = "fork failed";
-            return -1;
-        }
-        // Wait for {"event":"listen"} (or the end of the pipe: the process failed).
-        std::string got;
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-        while (got.find("\"listen\"") == std::string::npos) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) break;
-            pollfd p{ctl[0], POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000))) <= 0) continue;
-            char buf[512];
-            ssize_t n = ::read(ctl[0], buf, sizeof buf);
-            if (n <= 0) break;
-            got.append(buf, static_cast<size_t>(n));
-        }
-        ::close(ctl[0]);
-        if (got.find("\"listen\"") != std::string::npos) return pid;
-        ::kill(-pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-        auto text = read_file_limited(log_path, 64 * 1024, "workerd output");
-        error = text.ok() ? *text : std::string("workerd did not start");
-        return -1;
-    }
-
-    // Attributes workerd's start-up errors ("service KEY: Uncaught …") to scripts.
-    std::map<std::string, std::string> culprits(const std::string& output, const Model& model) {
-        std::map<std::string, std::string> out;
-        auto lines = split(output, '\n');
-        for (size_t i = 0; i < lines.size(); ++i) {
-            const std::string& l = lines[i];
-            if (l.rfind("service ", 0) != 0) continue;
-            for (auto& s : model.scripts) {
-                std::string p = "service " + s.key + ": ";
-                if (l.rfind(p, 0) != 0) continue;
-                std::string reason = l.substr(p.size());
-                if (i + 1 < lines.size() && lines[i + 1].rfind("  at ", 0) == 0) reason += " (" + std::string(trim(lines[i + 1])) + ")";
-                out[s.key] = reason;
-            }
-        }
-        return out;
-    }
-
     void regenerate() {
-        auto t0 = std::chrono::steady_clock::now();
-        Model model = load_model(store, opt.account_id);
-        // A broken script is retried once it changes.
-        for (auto it = broken.begin(); it != broken.end();) {
-            const Script* s = model.find(it->first);
+        auto m = std::make_shared<const Model>(load_model(store, opt.account_id));
+        std::vector<std::string> respawn;
+        std::vector<Tenant> gone;
+        {
+            std::lock_guard lock(mutex);
+            model = m;
+            std::set<std::string> keys;
+            for (auto& s : m->scripts) {
+                if (s.ns.empty()) continue;
+                keys.insert(s.key);
+                auto it = tenants.find(s.key);
+                if (it == tenants.end()) {
+                    auto sock = listen_socket("127.0.0.1", 0);
+                    if (!sock.ok()) {
+                        log("workers: " + sock.error().message);
+                        continue;
+                    }
+                    Tenant t;
+                    t.key = s.key;
+                    t.label = s.ns + "/" + s.name;
+                    t.fd = sock->first;
+                    t.port = sock->second;
+                    it = tenants.emplace(s.key, std::move(t)).first;
+                    watch(it->second);
+                } else if (it->second.pid > 0 && !it->second.loading && it->second.running_etag != s.etag) {
+                    respawn.push_back(s.key);  // a running tenant changed: swap its process
+                }
+            }
+            for (auto it = tenants.begin(); it != tenants.end();) {
+                if (keys.count(it->first) || it->second.loading) {
+                    ++it;
+                    continue;
+                }
+                gone.push_back(it->second);
+                if (it->second.in_epoll) ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, it->second.fd, nullptr);
+                it = tenants.erase(it);
+            }
+        }
+        regenerate_front(*m);
+        for (auto& t : gone) {  // after the front no longer names them
+            retire(t.pid);
+            ::close(t.fd);
+        }
+        for (auto& k : respawn) start_tenant(k);
+    }
+
+    void regenerate_front(const Model& m) {
+        auto t0 = Clock::now();
+        for (auto it = broken.begin(); it != broken.end();) {  // a broken script is retried once it changes
+            const Script* s = m.find(it->first);
             if (!s || s->etag != broken_etag[it->first]) {
                 broken_etag.erase(it->first);
                 it = broken.erase(it);
@@ -198,65 +374,46 @@ struct WorkerRuntime::Impl {
             }
         }
         for (int attempt = 0; attempt < 4; ++attempt) {
-            GenOptions g;
-            g.storage_address = "127.0.0.1:" + std::to_string(storage_server->port());
-            g.storage_token = token;
-            g.max_compat_date = opt.workerd_date;
-            g.do_storage_dir = dir + "/durable-objects";
+            GenOptions g = gen_options();
+            {
+                std::lock_guard lock(mutex);
+                for (auto& [k, t] : tenants) g.tenant_ports[k] = t.port;
+            }
             for (auto& [k, why] : broken) {
                 g.broken.insert(k);
                 g.broken_reason[k] = why;
             }
-            Generated gen = generate_config(model, g);
+            Generated gen = generate_front(m, g);
+            if (gen.config == front_config && front_pid > 0) return;  // nothing the front runs changed
             uint64_t n = ++generation;
-            std::string cfg = dir + "/config-" + std::to_string(n % 4) + ".capnp";
-            bool ok = make_dirs(g.do_storage_dir, 0700).ok();
-            for (auto& [path, data] : gen.files)
-                ok = ok && write_once(dir + "/" + path, data, path.rfind("internal/", 0) == 0).ok();
-            ok = ok && write_file_atomic(cfg, gen.config, 0600).ok();
-            if (!ok) {
-                log("workers: cannot write the runtime files under " + dir);
-                return;
-            }
+            std::string cfg = dir + "/front-" + std::to_string(n % 2) + ".capnp";
+            if (!write_generation(gen, cfg)) return;
             std::string error;
-            pid_t pid = spawn(cfg, n, error);
+            pid_t pid = spawn(cfg, listen_fd, "front", error);
             if (pid > 0) {
-                Child old = current;
-                current = {pid, n};
-                if (old.pid > 0) {
-                    ::kill(old.pid, SIGTERM);  // drains: requests in flight finish
-                    std::thread([p = old.pid] {
-                        for (int i = 0; i < 300; ++i) {
-                            if (::waitpid(p, nullptr, WNOHANG) == p) return;
-                            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-                        }
-                        ::kill(-p, SIGKILL);
-                        ::waitpid(p, nullptr, 0);
-                    }).detach();
-                }
-                for (auto& s : model.scripts) good_etag[s.key] = s.etag;
-                auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
-                              .count();
+                retire(front_pid);
+                front_pid = pid;
+                front_config = gen.config;
+                for (auto& s : m.scripts) good_etag[s.key] = s.etag;
+                auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
                 {
                     std::lock_guard lock(mutex);
                     st.generation = n;
                     st.loaded = gen.loaded;
-                    st.broken.clear();
-                    for (auto& [k, why] : broken) st.broken.push_back(k + ": " + why);
                 }
-                log("workers: generation " + std::to_string(n) + " running " + std::to_string(gen.loaded.size()) +
-                    " script(s)" + (broken.empty() ? "" : ", " + std::to_string(broken.size()) + " failed to start") +
-                    " (" + std::to_string(ms) + " ms)");
+                log("workers: front generation " + std::to_string(n) + " running " + std::to_string(gen.loaded.size()) +
+                    " account worker(s)" +
+                    (broken.empty() ? "" : ", " + std::to_string(broken.size()) + " failed to start") + " (" +
+                    std::to_string(ms) + " ms)");
                 for (auto& w : gen.warnings) log("workers: " + w);
                 return;
             }
-            auto found = culprits(error, model);
+            auto found = culprits(error, m);
             if (found.empty()) {
-                // Nothing named: hold back every script that changed since the last good generation.
-                for (auto& s : model.scripts)
-                    if (!broken.count(s.key) && good_etag[s.key] != s.etag)
-                        found[s.key] = "workerd refused the configuration: " +
-                                       std::string(trim(error.substr(0, 300)));
+                // Nothing named: hold back every account worker that changed since the last good front.
+                for (auto& s : m.scripts)
+                    if (s.ns.empty() && !broken.count(s.key) && good_etag[s.key] != s.etag)
+                        found[s.key] = "workerd refused the configuration: " + std::string(trim(error.substr(0, 300)));
             }
             if (found.empty()) {
                 log("workers: workerd failed to start: " + std::string(trim(error.substr(0, 2000))));
@@ -264,10 +421,203 @@ struct WorkerRuntime::Impl {
             }
             for (auto& [k, why] : found) {
                 broken[k] = why;
-                if (const Script* s = model.find(k)) broken_etag[k] = s->etag;
+                if (const Script* s = m.find(k)) broken_etag[k] = s->etag;
                 log("workers: " + k + " failed to start: " + why);
             }
         }
+    }
+
+    // Lets the poller start the tenant when a connection waits on its socket (mutex held).
+    void watch(Tenant& t) {
+        if (t.in_epoll || epoll_fd < 0) return;
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        std::string* key = new std::string(t.key);  // owned by the registration; freed by the poller
+        ev.data.ptr = key;
+        if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, t.fd, &ev) == 0) {
+            t.in_epoll = true;
+            registrations.insert(key);
+        } else {
+            delete key;
+        }
+    }
+    std::set<std::string*> registrations;
+
+    // Starts (or swaps) the process of a tenant, on a thread of its own.
+    void start_tenant(const std::string& key) {
+        {
+            std::lock_guard lock(mutex);
+            auto it = tenants.find(key);
+            if (it == tenants.end() || it->second.loading || stopping) return;
+            it->second.loading = true;
+            ++spawning;
+        }
+        std::thread([this, key] {
+            run_tenant(key);
+            std::lock_guard lock(mutex);
+            --spawning;
+            cv.notify_all();
+        }).detach();
+    }
+
+    void run_tenant(const std::string& key) {
+        std::shared_ptr<const Model> m;
+        int fd;
+        std::string label;
+        std::string broken_for;
+        {
+            std::lock_guard lock(mutex);
+            m = model;
+            auto& t = tenants.at(key);
+            fd = t.fd;
+            label = t.label;
+            broken_for = t.broken_etag;
+        }
+        const Script* s = m->find(key);
+        std::string etag = s ? s->etag : std::string();
+        std::string cfg = dir + "/tenant-" + hex_key(key) + "-" + etag.substr(0, 8) + ".capnp";
+        std::string error;
+        pid_t pid = -1;
+        bool stub = false;
+        if (s && broken_for != etag) {
+            Generated gen = generate_tenant(*m, *s, gen_options());
+            for (auto& w : gen.warnings) log("workers: " + w);
+            if (write_generation(gen, cfg)) pid = spawn(cfg, fd, label, error);
+            if (pid < 0) {
+                auto found = culprits(error, *m);
+                std::string why = found.count(key) ? found[key] : std::string(trim(error.substr(0, 1000)));
+                log("workers: " + key + " failed to start: " + why);
+                std::lock_guard lock(mutex);
+                if (auto it = tenants.find(key); it != tenants.end()) it->second.broken_etag = etag;
+                broken_reason_tenant[key] = why;
+            }
+        }
+        if (pid < 0) {  // a stub answers with the reason
+            std::string why;
+            {
+                std::lock_guard lock(mutex);
+                why = broken_reason_tenant.count(key) ? broken_reason_tenant[key] : std::string("it was deleted");
+            }
+            Generated gen = generate_stub(500, "worker \"" + (s ? s->name : key) + "\" failed to start: " + why);
+            std::string stub_cfg = dir + "/tenant-" + hex_key(key) + "-stub.capnp";
+            std::string e2;
+            if (write_generation(gen, stub_cfg)) pid = spawn(stub_cfg, fd, label, e2);
+            stub = true;
+        }
+        std::lock_guard lock(mutex);
+        auto it = tenants.find(key);
+        if (it == tenants.end() || stopping) {
+            retire(pid);
+            return;
+        }
+        Tenant& t = it->second;
+        pid_t old = t.pid;
+        t.loading = false;
+        if (pid > 0) {
+            t.pid = pid;
+            t.running_etag = stub ? t.broken_etag : etag;
+            t.last_ticks = cpu_ticks(pid);
+            t.busy_ms = t.idle_ms = 0;
+            retire(old);
+        } else if (old <= 0) {
+            // Not even the stub started: the watchdog tries again on the next connection, a second later.
+            t.retry_at = Clock::now() + std::chrono::seconds(1);
+        }
+        // Changed again while starting: go again.
+        if (s && t.pid > 0 && !stub) {
+            const Script* now = model->find(key);
+            if (now && now->etag != t.running_etag && t.broken_etag != now->etag) {
+                t.loading = false;
+                std::thread([this, key] { start_tenant(key); }).detach();
+            }
+        }
+    }
+    std::map<std::string, std::string> broken_reason_tenant;
+
+    // Accepts nothing itself: a readable socket of a tenant without a process means a caller is waiting.
+    void poll_loop() {
+        auto last = Clock::now();
+        epoll_event evs[64];
+        for (;;) {
+            int n = ::epoll_wait(epoll_fd, evs, 64, 100);
+            {
+                std::lock_guard lock(mutex);
+                if (stopping) return;
+            }
+            for (int i = 0; i < n; ++i) {
+                std::string key = *static_cast<std::string*>(evs[i].data.ptr);
+                {
+                    std::lock_guard lock(mutex);
+                    auto it = tenants.find(key);
+                    if (it == tenants.end() || !it->second.in_epoll) continue;
+                    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, it->second.fd, nullptr);
+                    it->second.in_epoll = false;
+                }
+                start_tenant(key);
+            }
+            auto now = Clock::now();
+            auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - last).count();
+            if (elapsed >= 100) {
+                watchdog(elapsed);
+                last = now;
+            }
+        }
+    }
+
+    void watchdog(int64_t elapsed_ms) {
+        std::lock_guard lock(mutex);
+        size_t running = 0;
+        for (auto& [key, t] : tenants) {
+            if (t.pid <= 0 && !t.loading && !t.in_epoll && t.retry_at != Clock::time_point{} &&
+                Clock::now() >= t.retry_at) {
+                t.retry_at = {};
+                watch(t);
+            }
+            if (t.pid <= 0 || t.loading) continue;
+            int status = 0;
+            if (::waitpid(t.pid, &status, WNOHANG) == t.pid) {  // it ended by itself
+                log("workers: " + t.label + ": the process ended (status " + std::to_string(status) + ")");
+                t.pid = -1;
+                watch(t);
+                continue;
+            }
+            ++running;
+            int64_t ticks = cpu_ticks(t.pid);
+            if (ticks < 0) continue;
+            int64_t used_ms = (ticks - t.last_ticks) * 1000 / std::max<long>(1, ::sysconf(_SC_CLK_TCK));
+            t.last_ticks = ticks;
+            if (used_ms * 10 >= elapsed_ms * 8) {
+                t.busy_ms += elapsed_ms;
+            } else {
+                t.busy_ms = 0;
+            }
+            t.idle_ms = used_ms == 0 ? t.idle_ms + elapsed_ms : 0;
+            if (t.busy_ms >= opt.cpu_kill_ms) {
+                ::kill(-t.pid, SIGKILL);
+                ::waitpid(t.pid, nullptr, 0);
+                log("workers: " + t.label + ": stopped after " + std::to_string(t.busy_ms) +
+                    " ms of CPU without a pause (Worker exceeded CPU time limit.)");
+                t.killed_reason = "Worker exceeded CPU time limit.";
+                t.killed_at = Clock::now();
+                t.pid = -1;
+                watch(t);
+            } else if (t.idle_ms >= opt.idle_ms) {
+                if (opt.output) opt.output("[" + t.label + "] unloaded after " + std::to_string(t.idle_ms) + " ms idle");
+                retire(t.pid);
+                t.pid = -1;
+                watch(t);
+            }
+        }
+        st.tenants = tenants.size();
+        st.tenants_running = running;
+    }
+
+    std::string why(const std::string& label) {
+        std::lock_guard lock(mutex);
+        for (auto& [k, t] : tenants)
+            if (t.label == label && !t.killed_reason.empty() && Clock::now() - t.killed_at < std::chrono::seconds(30))
+                return t.killed_reason;
+        return {};
     }
 };
 
@@ -283,7 +633,11 @@ uint16_t WorkerRuntime::port() const {
 
 RuntimeStatus WorkerRuntime::status() const {
     std::lock_guard lock(m_impl->mutex);
-    return m_impl->st;
+    RuntimeStatus s = m_impl->st;
+    s.broken.clear();
+    for (auto& [k, why] : m_impl->broken) s.broken.push_back(k + ": " + why);
+    for (auto& [k, why] : m_impl->broken_reason_tenant) s.broken.push_back(k + ": " + why);
+    return s;
 }
 
 bool WorkerRuntime::settle(int timeout_ms) {
@@ -295,26 +649,44 @@ bool WorkerRuntime::settle(int timeout_ms) {
 
 void WorkerRuntime::stop() {
     if (!m_impl) return;
+    Impl& m = *m_impl;
     {
-        std::lock_guard lock(m_impl->mutex);
-        if (m_impl->stopping && !m_impl->thread.joinable()) return;
-        m_impl->stopping = true;
+        std::lock_guard lock(m.mutex);
+        if (m.stopping) return;
+        m.stopping = true;
     }
-    m_impl->cv.notify_all();
-    m_impl->store.set_listener(nullptr);
-    if (m_impl->thread.joinable()) m_impl->thread.join();
-    if (m_impl->current.pid > 0) {
-        pid_t p = m_impl->current.pid;
-        ::kill(p, SIGTERM);
-        for (int i = 0; i < 50 && ::waitpid(p, nullptr, WNOHANG) != p; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        ::kill(-p, SIGKILL);
-        ::waitpid(p, nullptr, WNOHANG);
-        m_impl->current.pid = -1;
+    m.cv.notify_all();
+    m.store.set_listener(nullptr);
+    if (m.thread.joinable()) m.thread.join();
+    if (m.poller.joinable()) m.poller.join();
+    {
+        std::unique_lock lock(m.mutex);
+        m.cv.wait_for(lock, std::chrono::seconds(30), [&] { return m.spawning == 0; });
     }
-    if (m_impl->storage_server) m_impl->storage_server->stop(std::chrono::milliseconds(1000));
-    if (m_impl->listen_fd >= 0) ::close(m_impl->listen_fd);
-    m_impl->listen_fd = -1;
+    std::vector<pid_t> pids{m.front_pid};
+    for (auto& [k, t] : m.tenants) pids.push_back(t.pid);
+    for (pid_t p : pids)
+        if (p > 0) ::kill(p, SIGTERM);
+    for (pid_t p : pids) {
+        if (p <= 0) continue;
+        bool reaped = false;
+        for (int i = 0; i < 50 && !reaped; ++i) {
+            reaped = ::waitpid(p, nullptr, WNOHANG) != 0;
+            if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (!reaped) {
+            ::kill(-p, SIGKILL);
+            ::waitpid(p, nullptr, 0);
+        }
+    }
+    for (auto& [k, t] : m.tenants)
+        if (t.fd >= 0) ::close(t.fd);
+    for (auto* r : m.registrations) delete r;
+    m.registrations.clear();
+    if (m.storage_server) m.storage_server->stop(std::chrono::milliseconds(1000));
+    if (m.listen_fd >= 0) ::close(m.listen_fd);
+    if (m.epoll_fd >= 0) ::close(m.epoll_fd);
+    m.listen_fd = m.epoll_fd = -1;
 }
 
 Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& store, RuntimeOptions options) {
@@ -323,33 +695,24 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& sto
     m.dir = m.opt.state_dir + "/runtime";
     if (auto s = make_dirs(m.dir, 0700); !s.ok()) return s.error();
     ::chmod(m.dir.c_str(), 0700);
-
-    // The workers' socket, owned here and lent to each workerd generation.
-    m.listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(m.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(m.opt.port);
-    if (::inet_pton(AF_INET, m.opt.host.c_str(), &a.sin_addr) != 1) {
-        ::close(m.listen_fd);
-        return Error(ErrorKind::Usage, "--workers-listen: " + quoted(m.opt.host) + " is not an IPv4 address");
+    // A socket per deployed tenant: allow as many descriptors as the hard limit does.
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (::bind(m.listen_fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(m.listen_fd, 1024) != 0) {
-        int e = errno;
-        ::close(m.listen_fd);
-        return Error(ErrorKind::Io, "cannot listen for workers on " + m.opt.host + ":" + std::to_string(m.opt.port) +
-                                        ": " + std::strerror(e),
-                     "pick another port with --workers-listen HOST:PORT (port 0 = any free port)");
-    }
-    socklen_t len = sizeof a;
-    ::getsockname(m.listen_fd, reinterpret_cast<sockaddr*>(&a), &len);
-    m.port = ntohs(a.sin_port);
+    auto sock = listen_socket(m.opt.host, m.opt.port);
+    if (!sock.ok()) return sock.error();
+    m.listen_fd = sock->first;
+    m.port = sock->second;
+    m.epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
 
     m.storage = std::make_unique<StorageService>(store, m.opt.account_id, m.opt.state_dir, m.token);
     m.storage->on_created = [&m](const std::string& what) {
         m.log("workers: created " + what + " (a binding named it; it did not exist on this platform)");
     };
+    Impl* raw = impl.get();
+    m.storage->why = [raw](const std::string& label) { return raw->why(label); };
     platform::ServerOptions so;
     so.host = "127.0.0.1";
     so.port = 0;
@@ -360,7 +723,6 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& sto
         ::close(m.listen_fd);
         return s.error();
     }
-    Impl* raw = impl.get();
     store.set_listener([raw](const std::set<std::string>& kinds) {
         using namespace tenantctl::platform;
         if (kinds.count(K_WS) || kinds.count(K_NSS) || kinds.count(K_NS) || kinds.count(K_SECRET)) {
@@ -370,6 +732,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& sto
         }
     });
     raw->thread = std::thread([raw] { raw->loop(); });
+    raw->poller = std::thread([raw] { raw->poll_loop(); });
     return std::unique_ptr<WorkerRuntime>(new WorkerRuntime(std::move(impl)));
 }
 
@@ -392,8 +755,7 @@ std::string workerd_version_date(const std::string& workerd) {
     po.timeout = std::chrono::seconds(20);
     auto r = run_process({workerd, "--version"}, po);
     if (!r.ok() || r->exit_code != 0) return {};
-    // "workerd 2026-11-17"
-    std::string out(trim(r->out));
+    std::string out(trim(r->out));  // "workerd 2026-11-17"
     auto sp = out.rfind(' ');
     std::string date = sp == std::string::npos ? out : out.substr(sp + 1);
     if (date.size() != 10 || date[4] != '-' || date[7] != '-') return {};

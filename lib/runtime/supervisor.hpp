@@ -1,13 +1,19 @@
 #pragma once
 // Runs the platform's stored workers in workerd and keeps them current.
 //
-// The supervisor owns the workers' listening socket and hands it to workerd (`--socket-fd`), so a new
-// generation (after an upload, a delete, a secret or settings change) starts next to the old one, and the old
-// one is told to drain (SIGTERM: requests in flight finish) only once the new one reports `listen` on its
-// control fd: no request is refused during a swap. Changes are coalesced (a bulk apply of many tenants costs
-// one swap per debounce window). A generation that fails to start names the failing scripts ("service KEY:
-// Uncaught …"); those are replaced by a stub that answers 500 with the error, and the rest start again, so
-// one tenant's broken upload never stops the others.
+// Two kinds of workerd process, each on a listening socket the supervisor owns and lends (`--socket-fd`):
+// - the front: every account worker (and the entry worker that picks one by Host) on the workers' port;
+// - one process per dispatch-namespace script (a tenant), on a port of its own that the front's dispatch
+//   bindings call (fetch and JS RPC, `capnpConnectHost`). A tenant's process starts when a connection waits
+//   on its socket (the first request: no tenant is loaded before it is used, so a thousand deployed cost a
+//   thousand idle sockets), and stops after `idle_ms` without CPU use.
+// A new generation of a process (after an upload, a delete, a secret or settings change) starts next to the
+// old one, and the old one is told to drain (SIGTERM: requests in flight finish) only once the new one
+// reports `listen` on its control fd: no request is refused during a swap. Changes are coalesced. A script
+// that fails to start ("service KEY: Uncaught …") is replaced by a stub answering 500 with the error, so one
+// tenant's broken upload never stops another. A watchdog samples each tenant process's CPU time: a process
+// busy without a pause for `cpu_kill_ms` is killed (a loop stalls only its own tenant, and only that long),
+// and its callers' fetch() rejects with "Worker exceeded CPU time limit."
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,12 +32,18 @@ struct RuntimeOptions {
     std::string account_id;
     std::string workerd_date;                // workerd's version date (compatibility dates are clamped to it)
     std::function<void(const std::string&)> log;  // one line per event (generations, failures, created storage)
+    // Workers' own output (console.*), one line at a time, prefixed with the script ("[ns/name] …").
+    std::function<void(const std::string&)> output;
+    int cpu_kill_ms = 2000;   // a tenant process busy this long without a pause is killed
+    int idle_ms = 120000;     // a tenant process without CPU use this long is stopped (restarted on demand)
 };
 
 struct RuntimeStatus {
-    uint64_t generation = 0;
-    std::vector<std::string> loaded;  // script keys
+    uint64_t generation = 0;          // of the front
+    std::vector<std::string> loaded;  // account worker keys in the front
     std::vector<std::string> broken;  // script keys with the reason, "key: reason"
+    size_t tenants = 0;               // namespace scripts deployed
+    size_t tenants_running = 0;       // … with a process
 };
 
 class WorkerRuntime {

@@ -9,8 +9,10 @@ using json = nlohmann::json;
 
 namespace {
 
-// The dispatch namespace binding: `env.NS.get(name, args, options)` returns the script's service (so fetch
-// and JS RPC both work); an unknown name returns a stub whose every call rejects as production does.
+// The dispatch namespace binding: `env.NS.get(name, args, options)` returns the script's service (fetch and
+// JS RPC both work). fetch() carries the limits to the tenant's process, and a failure the runtime caused (the
+// process was stopped for exceeding its CPU limit) is reported as production words it. An unknown name
+// returns a stub whose every call rejects with "Worker not found.", as production does.
 const char* k_dispatch_js = R"JS(
 const notFound = () => Promise.reject(new Error("Worker not found."));
 const missing = new Proxy({}, {
@@ -19,11 +21,36 @@ const missing = new Proxy({}, {
     return notFound;
   },
 });
+async function explain(env, name, err) {
+  try {
+    const r = await env.__control.fetch("http://control/why?script=" + encodeURIComponent(env.__namespace + "/" + name));
+    if (r.status === 200) return new Error(await r.text());
+  } catch {}
+  return err;
+}
 export default function makeDispatchNamespace(env) {
   return {
     get(name, args, options) {
       if (typeof name !== "string" || name === "") throw new TypeError("get() needs a script name");
-      return env["s:" + name] ?? missing;
+      const stub = env["s:" + name];
+      if (!stub) return missing;
+      const limits = (options && options.limits) || {};
+      const tag = JSON.stringify({ cpuMs: limits.cpuMs, subRequests: limits.subRequests });
+      return new Proxy(stub, {
+        get(target, prop) {
+          if (prop !== "fetch") return target[prop];
+          return async (input, init) => {
+            const req = new Request(input, init);
+            const headers = new Headers(req.headers);
+            headers.set("x-tenantctl-limits", tag);
+            try {
+              return await target.fetch(new Request(req, { headers }));
+            } catch (err) {
+              throw await explain(env, name, err);
+            }
+          };
+        },
+      });
     },
   };
 }
@@ -58,6 +85,52 @@ export default {
 };
 )JS";
 
+// The entry of a tenant's process: reads (and removes) the limits the dispatcher passed, and fails the
+// fetch() over the subrequest limit of that invocation as production does. Named exports pass through.
+const char* k_tenant_shim_js = R"JS(
+import * as user from "__USER_MAIN__";
+import { AsyncLocalStorage } from "node:async_hooks";
+const als = new AsyncLocalStorage();
+const realFetch = globalThis.fetch;
+globalThis.fetch = function (...args) {
+  const s = als.getStore();
+  if (s && s.limit >= 0 && ++s.count > s.limit)
+    return Promise.reject(new Error("Too many subrequests by single Worker invocation."));
+  return realFetch.apply(this, args);
+};
+function take(request) {
+  let limit = -1;
+  const tag = request.headers.get("x-tenantctl-limits");
+  if (tag === null) return [request, limit];
+  try {
+    const l = JSON.parse(tag);
+    if (typeof l.subRequests === "number") limit = l.subRequests;
+  } catch {}
+  const headers = new Headers(request.headers);
+  headers.delete("x-tenantctl-limits");
+  return [new Request(request, { headers }), limit];
+}
+const inner = user.default;
+let entry = inner;
+if (typeof inner === "function" && typeof inner.prototype?.fetch === "function") {
+  entry = class extends inner {
+    fetch(request) {
+      const [req, limit] = take(request);
+      return als.run({ count: 0, limit }, () => super.fetch(req));
+    }
+  };
+} else if (inner && typeof inner === "object" && typeof inner.fetch === "function") {
+  entry = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, {
+    fetch(request, env, ctx) {
+      const [req, limit] = take(request);
+      return als.run({ count: 0, limit }, () => inner.fetch(req, env, ctx));
+    },
+  });
+}
+export default entry;
+export * from "__USER_MAIN__";
+)JS";
+
 // Stands in for a script that could not start, or a service binding to a worker that does not exist.
 const char* k_stub_js = R"JS(
 export default {
@@ -67,24 +140,223 @@ export default {
 };
 )JS";
 
-bool is_ident_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
-
-struct Writer {
-    std::string out;
-    void line(const std::string& s) { out += s + "\n"; }
-};
-
-std::string external_service(const std::string& name, const GenOptions& opt) {
-    return "    (name = " + capnp_string(name) + ", external = (address = " + capnp_string(opt.storage_address) +
-           ", http = (injectRequestHeaders = [(name = \"x-tenantctl-binding\", value = " + capnp_string(name) +
-           "), (name = \"x-tenantctl-token\", value = " + capnp_string(opt.storage_token) + ")]))),";
-}
-
-std::string str_field(const json& b, const char* k) {
+std::string str_field(const nlohmann::json& b, const char* k) {
     auto it = b.find(k);
     return it != b.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string header_list(const std::vector<std::pair<std::string, std::string>>& headers) {
+    std::string out;
+    for (auto& [k, v] : headers)
+        out += (out.empty() ? "" : ", ") + std::string("(name = ") + capnp_string(k) + ", value = " + capnp_string(v) + ")";
+    return "[" + out + "]";
+}
+
+// What one generation declares besides its workers.
+struct Ctx {
+    const Model& model;
+    const GenOptions& opt;
+    bool tenant_process = false;
+    Generated& g;
+    std::set<std::string> externals;  // kv:/r2:/d1: storage services
+    std::vector<std::string> extra;   // stubs and other services, as config lines
+    std::map<std::string, std::set<std::string>> do_classes;  // script key -> Durable Object classes it defines
+    bool uses_dispatch = false;
+    bool uses_do = false;
+
+    void stub(const std::string& name, int status, const std::string& message) {
+        extra.push_back("    (name = " + capnp_string(name) +
+                        ", worker = (modules = [(name = \"stub.js\", esModule = embed \"internal/stub.js\")], "
+                        "compatibilityDate = \"2024-01-01\", bindings = [(name = \"MESSAGE\", text = " +
+                        capnp_string(message) + "), (name = \"STATUS\", json = \"" + std::to_string(status) +
+                        "\")])),");
+        g.files["internal/stub.js"] = k_stub_js;
+    }
+};
+
+std::string account_key(const std::string& name) {
+    return "w:" + name;
+}
+
+// The `(modules = …, bindings = …)` of one script's worker.
+std::string worker_block(const Script& s, Ctx& c) {
+    const GenOptions& opt = c.opt;
+    Generated& g = c.g;
+    std::string dir = "scripts/" + s.etag + "/";
+    std::map<std::string, std::string> module_files;  // module name -> file
+    for (size_t i = 0; i < s.modules.size(); ++i) {
+        g.files[dir + std::to_string(i)] = s.modules[i].body;
+        module_files[s.modules[i].name] = dir + std::to_string(i);
+    }
+    std::string cfg = "(";
+    bool shim = false;
+    if (s.service_worker) {
+        auto it = module_files.find(s.main);
+        std::string file = it != module_files.end() ? it->second : (s.modules.empty() ? std::string() : dir + "0");
+        cfg += "serviceWorkerScript = embed " + capnp_string(file);
+    } else {
+        // workerd takes the first module as the entry point: the main module, or in a tenant's process the
+        // limits shim that imports it.
+        std::string main_entry;
+        std::string rest;
+        for (size_t i = 0; i < s.modules.size(); ++i) {
+            const Module& m = s.modules[i];
+            std::string e = "(name = " + capnp_string(m.name) + ", " + m.kind + " = embed " +
+                            capnp_string(dir + std::to_string(i)) + ")";
+            if (m.name == s.main && main_entry.empty())
+                main_entry = e;
+            else
+                rest += (rest.empty() ? "" : ", ") + e;
+        }
+        if (c.tenant_process && !main_entry.empty() && module_files.count(s.main)) {
+            shim = true;
+            std::string js = k_tenant_shim_js;
+            std::string spec = "./" + s.main;
+            for (size_t pos; (pos = js.find("__USER_MAIN__")) != std::string::npos;)
+                js.replace(pos, 13, spec);
+            std::string file = dir + "entry.js";
+            g.files[file] = js;
+            rest = main_entry + (rest.empty() ? "" : ", ") + rest;
+            main_entry = "(name = \"__tenantctl_entry.js\", esModule = embed " + capnp_string(file) + ")";
+        }
+        cfg += "modules = [" + main_entry + (main_entry.empty() || rest.empty() ? "" : ", ") + rest + "]";
+    }
+    std::string date = s.compatibility_date.empty() ? opt.max_compat_date : s.compatibility_date;
+    if (!opt.max_compat_date.empty() && date > opt.max_compat_date) date = opt.max_compat_date;
+    cfg += ", compatibilityDate = " + capnp_string(date);
+    std::string flags;
+    bool als = false;
+    for (auto& f : s.compatibility_flags) {
+        flags += (flags.empty() ? "" : ", ") + capnp_string(f);
+        als = als || f == "nodejs_als" || f == "nodejs_compat" || f == "nodejs_compat_v2";
+    }
+    if (shim && !als) flags += std::string(flags.empty() ? "" : ", ") + "\"nodejs_als\"";
+    cfg += ", compatibilityFlags = [" + flags + "]";
+
+    std::string bindings;
+    auto add = [&](const std::string& b) { bindings += (bindings.empty() ? "" : ", ") + b; };
+    for (auto& b : s.bindings) {
+        std::string type = str_field(b, "type");
+        std::string name = str_field(b, "name");
+        if (name.empty()) continue;
+        std::string n = "(name = " + capnp_string(name) + ", ";
+        if (type == "plain_text" || type == "secret_text") {
+            add(n + "text = " + capnp_string(str_field(b, "text")) + ")");
+        } else if (type == "json") {
+            add(n + "json = " + capnp_string(b.contains("json") ? b["json"].dump() : "null") + ")");
+        } else if (type == "kv_namespace") {
+            std::string svc = "kv:" + str_field(b, "namespace_id");
+            c.externals.insert(svc);
+            add(n + "kvNamespace = " + capnp_string(svc) + ")");
+        } else if (type == "r2_bucket") {
+            std::string svc = "r2:" + str_field(b, "bucket_name");
+            c.externals.insert(svc);
+            add(n + "r2Bucket = " + capnp_string(svc) + ")");
+        } else if (type == "d1") {
+            std::string id = str_field(b, "id");
+            if (id.empty()) id = str_field(b, "database_id");
+            std::string svc = "d1:" + id;
+            c.externals.insert(svc);
+            add(n + "wrapped = (moduleName = \"cloudflare-internal:d1-api\", innerBindings = [(name = \"fetcher\", "
+                    "service = " +
+                capnp_string(svc) + ")]))");
+        } else if (type == "service") {
+            std::string target = account_key(str_field(b, "service"));
+            std::string entrypoint = str_field(b, "entrypoint");
+            if (!c.model.find(target)) {
+                std::string stub_name = "missing:" + target;
+                c.stub(stub_name, 500,
+                       "service binding " + name + " refers to the worker \"" + str_field(b, "service") +
+                           "\", which does not exist on this platform");
+                add(n + "service = " + capnp_string(stub_name) + ")");
+                g.warnings.push_back(s.key + ": service binding " + name + " names a worker that does not exist");
+            } else if (c.tenant_process) {
+                // An account worker, from a tenant's process: through the front's socket, by Host (fetch only).
+                std::string ext = "front:" + str_field(b, "service");
+                c.extra.push_back("    (name = " + capnp_string(ext) + ", external = (address = " +
+                                  capnp_string("127.0.0.1:" + std::to_string(opt.front_port)) +
+                                  ", http = (injectRequestHeaders = " +
+                                  header_list({{"host", str_field(b, "service") + ".localhost"}}) + "))),");
+                add(n + "service = " + capnp_string(ext) + ")");
+            } else {
+                add(n + "service = (name = " + capnp_string(target) +
+                    (entrypoint.empty() ? "" : ", entrypoint = " + capnp_string(entrypoint)) + "))");
+            }
+        } else if (type == "dispatch_namespace" && !c.tenant_process) {
+            std::string ns_name = str_field(b, "namespace");
+            std::string inner = "(name = \"__namespace\", text = " + capnp_string(ns_name) +
+                                "), (name = \"__control\", service = \"tenantctl:control\")";
+            auto it = c.model.namespaces.find(ns_name);
+            if (it != c.model.namespaces.end())
+                for (auto& key : it->second) {
+                    const Script* t = c.model.find(key);
+                    if (t && opt.tenant_ports.count(key))
+                        inner += ", (name = " + capnp_string("s:" + t->name) + ", service = " + capnp_string(key) + ")";
+                }
+            c.uses_dispatch = true;
+            add(n + "wrapped = (moduleName = \"tenantctl-internal:dispatch\", innerBindings = [" + inner + "]))");
+        } else if (type == "durable_object_namespace") {
+            std::string target = str_field(b, "script_name");
+            std::string key = target.empty() || target == s.name ? s.key : account_key(target);
+            if (key != s.key && (c.tenant_process || !c.model.find(key) || opt.broken.count(key))) {
+                g.warnings.push_back(s.key + ": durable object binding " + name + " names another worker (" + target +
+                                     "), which is not supported here");
+                continue;
+            }
+            add(n + "durableObjectNamespace = (className = " + capnp_string(str_field(b, "class_name")) +
+                ", serviceName = " + capnp_string(key) + "))");
+        } else if (type == "wasm_module" || type == "text_blob" || type == "data_blob") {
+            auto it = module_files.find(str_field(b, "part"));
+            if (it == module_files.end()) continue;
+            const char* kind = type == "wasm_module" ? "wasmModule" : type == "text_blob" ? "text" : "data";
+            add(n + kind + " = embed " + capnp_string(it->second) + ")");
+        } else if (type == "version_metadata") {
+            add(n + "json = " + capnp_string(nlohmann::json{{"id", s.etag}, {"tag", ""}, {"timestamp", ""}}.dump()) +
+                ")");
+        } else {
+            g.warnings.push_back(s.key + ": " + (type.empty() ? std::string("untyped") : type) + " binding " + name +
+                                 " is not supported " + (c.tenant_process ? "in a dispatched worker " : "") + "locally");
+        }
+    }
+    cfg += ", bindings = [" + bindings + "]";
+    auto dc = c.do_classes.find(s.key);
+    if (dc != c.do_classes.end() && !dc->second.empty()) {
+        std::string ns;
+        for (auto& cls : dc->second)
+            ns += (ns.empty() ? "" : ", ") + std::string("(className = ") + capnp_string(cls) +
+                  ", uniqueKey = " + capnp_string(s.key + ":" + cls) + ", enableSql = true)";
+        cfg += ", durableObjectNamespaces = [" + ns + "], durableObjectStorage = (localDisk = \"tenantctl:do-disk\")";
+        c.uses_do = true;
+    }
+    return cfg + ")";
+}
+
+// Durable Object classes each script defines: its own bindings without script_name, and other scripts'
+// bindings that name it.
+void collect_do_classes(Ctx& c) {
+    for (auto& s : c.model.scripts)
+        for (auto& b : s.bindings)
+            if (str_field(b, "type") == "durable_object_namespace") {
+                std::string target = str_field(b, "script_name");
+                std::string key = target.empty() || target == s.name ? s.key : account_key(target);
+                c.do_classes[key].insert(str_field(b, "class_name"));
+            }
+}
+
+// Storage services, stubs, the Durable Object disk and the control service, then the closing lines.
+void finish(Ctx& c, std::string& out) {
+    const GenOptions& opt = c.opt;
+    auto storage = [&](const std::string& name, const std::string& binding) {
+        return "    (name = " + capnp_string(name) + ", external = (address = " + capnp_string(opt.storage_address) +
+               ", http = (injectRequestHeaders = " +
+               header_list({{"x-tenantctl-binding", binding}, {"x-tenantctl-token", opt.storage_token}}) + "))),\n";
+    };
+    for (auto& e : c.externals) out += storage(e, e);
+    if (c.uses_dispatch) out += storage("tenantctl:control", "control");
+    for (auto& x : c.extra) out += x + "\n";
+    if (c.uses_do)
+        out += "    (name = \"tenantctl:do-disk\", disk = (path = " + capnp_string(opt.do_storage_dir) +
+               ", writable = true)),\n";
 }
 
 }  // namespace
@@ -92,20 +364,20 @@ std::string str_field(const json& b, const char* k) {
 std::string capnp_string(const std::string& s) {
     static const char* hex = "0123456789abcdef";
     std::string out = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
+    for (unsigned char ch : s) {
+        switch (ch) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
             case '\n': out += "\\n"; break;
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
             default:
-                if (c < 0x20 || c == 0x7f) {
+                if (ch < 0x20 || ch == 0x7f) {
                     out += "\\x";
-                    out += hex[c >> 4];
-                    out += hex[c & 15];
+                    out += hex[ch >> 4];
+                    out += hex[ch & 15];
                 } else {
-                    out += static_cast<char>(c);
+                    out += static_cast<char>(ch);
                 }
         }
     }
@@ -116,7 +388,7 @@ bool route_matches(const std::string& pattern, const std::string& host, const st
     auto slash = pattern.find('/');
     std::string ph = slash == std::string::npos ? pattern : pattern.substr(0, slash);
     std::string pp = slash == std::string::npos ? "/*" : pattern.substr(slash);
-    std::transform(ph.begin(), ph.end(), ph.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(ph.begin(), ph.end(), ph.begin(), [](unsigned char ch) { return std::tolower(ch); });
     if (!ph.empty() && ph[0] == '*') {
         std::string suffix = ph.substr(1);
         if (host.size() < suffix.size() || host.compare(host.size() - suffix.size(), suffix.size(), suffix) != 0)
@@ -128,199 +400,74 @@ bool route_matches(const std::string& pattern, const std::string& host, const st
     return path == pp;
 }
 
-Generated generate_config(const Model& model, const GenOptions& opt) {
+Generated generate_front(const Model& model, const GenOptions& opt) {
     Generated g;
-    Writer w;
-    std::set<std::string> externals;  // kv:/r2:/d1: services to declare
-    std::vector<std::string> stubs;   // stub services to declare
-    std::map<std::string, std::set<std::string>> do_classes;  // script key -> Durable Object classes it defines
+    Ctx c{model, opt, false, g, {}, {}, {}, false, false};
+    collect_do_classes(c);
     json routes = json::array();
-
-    auto stub = [&](const std::string& name, int status, const std::string& message) {
-        stubs.push_back("    (name = " + capnp_string(name) +
-                        ", worker = (modules = [(name = \"stub.js\", esModule = embed \"internal/stub.js\")], "
-                        "compatibilityDate = \"2024-01-01\", bindings = [(name = \"MESSAGE\", text = " +
-                        capnp_string(message) + "), (name = \"STATUS\", json = \"" + std::to_string(status) +
-                        "\")])),");
-    };
-    auto account_key = [&](const std::string& name) { return "w:" + name; };
-    auto loadable = [&](const std::string& key) { return model.find(key) && !opt.broken.count(key); };
-
-    // Durable Object classes each script defines: its own bindings without script_name, and other scripts'
-    // bindings that name it.
-    for (auto& s : model.scripts)
-        for (auto& b : s.bindings)
-            if (str_field(b, "type") == "durable_object_namespace") {
-                std::string target = str_field(b, "script_name");
-                std::string key = target.empty() || target == s.name ? s.key : account_key(target);
-                do_classes[key].insert(str_field(b, "class_name"));
-            }
-
-    w.line("using Workerd = import \"/workerd/workerd.capnp\";");
-    w.line("const config :Workerd.Config = (");
-    w.line("  services = [");
     std::vector<std::string> entry_bindings;
+    std::string out = "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n";
     for (auto& s : model.scripts) {
+        if (!s.ns.empty()) {
+            // A namespace script: its own process, on its own port (started on demand by the supervisor).
+            auto port = opt.tenant_ports.find(s.key);
+            if (port == opt.tenant_ports.end()) continue;
+            out += "    (name = " + capnp_string(s.key) + ", external = (address = " +
+                   capnp_string("127.0.0.1:" + std::to_string(port->second)) +
+                   ", http = (capnpConnectHost = \"tenant\"))),\n";
+            continue;
+        }
+        entry_bindings.push_back(s.name);
         if (opt.broken.count(s.key)) {
             auto it = opt.broken_reason.find(s.key);
-            stub(s.key, 500,
-                 "worker \"" + s.name + "\" failed to start: " +
-                     (it != opt.broken_reason.end() ? it->second : std::string("see the tenantctl dev output")));
-            if (s.ns.empty()) entry_bindings.push_back(s.name);
+            c.stub(s.key, 500,
+                   "worker \"" + s.name + "\" failed to start: " +
+                       (it != opt.broken_reason.end() ? it->second : std::string("see the tenantctl dev output")));
             continue;
         }
         g.loaded.push_back(s.key);
-        if (s.ns.empty()) {
-            entry_bindings.push_back(s.name);
-            for (auto& r : s.routes) routes.push_back({{"pattern", r}, {"script", s.name}});
-        }
-        std::string dir = "scripts/" + s.etag + "/";
-        std::string modules;
-        std::map<std::string, std::string> module_files;  // module name -> file
-        for (size_t i = 0; i < s.modules.size(); ++i) {
-            const Module& m = s.modules[i];
-            std::string file = dir + std::to_string(i);
-            g.files[file] = m.body;
-            module_files[m.name] = file;
-            if (s.service_worker) continue;
-            if (!modules.empty()) modules += ", ";
-            modules += "(name = " + capnp_string(m.name) + ", " + m.kind + " = embed " + capnp_string(file) + ")";
-        }
-        // The main module first: workerd takes the first module as the entry point.
-        std::string cfg = "(";
-        if (s.service_worker) {
-            auto it = module_files.find(s.main);
-            std::string file = it != module_files.end() ? it->second
-                                                        : (s.modules.empty() ? std::string() : dir + "0");
-            cfg += "serviceWorkerScript = embed " + capnp_string(file);
-        } else {
-            std::string main_entry;
-            std::string rest;
-            for (size_t i = 0; i < s.modules.size(); ++i) {
-                const Module& m = s.modules[i];
-                std::string e = "(name = " + capnp_string(m.name) + ", " + m.kind + " = embed " +
-                                capnp_string(dir + std::to_string(i)) + ")";
-                if (m.name == s.main && main_entry.empty())
-                    main_entry = e;
-                else
-                    rest += (rest.empty() ? "" : ", ") + e;
-            }
-            cfg += "modules = [" + main_entry + (main_entry.empty() || rest.empty() ? "" : ", ") + rest + "]";
-        }
-        std::string date = s.compatibility_date.empty() ? opt.max_compat_date : s.compatibility_date;
-        if (!opt.max_compat_date.empty() && date > opt.max_compat_date) date = opt.max_compat_date;
-        cfg += ", compatibilityDate = " + capnp_string(date);
-        std::string flags;
-        for (auto& f : s.compatibility_flags) flags += (flags.empty() ? "" : ", ") + capnp_string(f);
-        cfg += ", compatibilityFlags = [" + flags + "]";
-
-        std::string bindings;
-        auto add = [&](const std::string& b) { bindings += (bindings.empty() ? "" : ", ") + b; };
-        for (auto& b : s.bindings) {
-            std::string type = str_field(b, "type");
-            std::string name = str_field(b, "name");
-            if (name.empty()) continue;
-            std::string n = "(name = " + capnp_string(name) + ", ";
-            if (type == "plain_text" || type == "secret_text") {
-                add(n + "text = " + capnp_string(str_field(b, "text")) + ")");
-            } else if (type == "json") {
-                add(n + "json = " + capnp_string(b.contains("json") ? b["json"].dump() : "null") + ")");
-            } else if (type == "kv_namespace") {
-                std::string svc = "kv:" + str_field(b, "namespace_id");
-                externals.insert(svc);
-                add(n + "kvNamespace = " + capnp_string(svc) + ")");
-            } else if (type == "r2_bucket") {
-                std::string svc = "r2:" + str_field(b, "bucket_name");
-                externals.insert(svc);
-                add(n + "r2Bucket = " + capnp_string(svc) + ")");
-            } else if (type == "d1") {
-                std::string id = str_field(b, "id");
-                if (id.empty()) id = str_field(b, "database_id");
-                std::string svc = "d1:" + id;
-                externals.insert(svc);
-                add(n + "wrapped = (moduleName = \"cloudflare-internal:d1-api\", innerBindings = [(name = "
-                        "\"fetcher\", service = " +
-                    capnp_string(svc) + ")]))");
-            } else if (type == "service") {
-                std::string target = account_key(str_field(b, "service"));
-                std::string entrypoint = str_field(b, "entrypoint");
-                if (!loadable(target) && !model.find(target)) {
-                    std::string stub_name = "missing:" + target;
-                    stub(stub_name, 500,
-                         "service binding " + name + " refers to the worker \"" + str_field(b, "service") +
-                             "\", which does not exist on this platform");
-                    target = stub_name;
-                    entrypoint.clear();
-                    g.warnings.push_back(s.key + ": service binding " + name + " names a worker that does not exist");
-                }
-                add(n + "service = (name = " + capnp_string(target) +
-                    (entrypoint.empty() ? "" : ", entrypoint = " + capnp_string(entrypoint)) + "))");
-            } else if (type == "dispatch_namespace") {
-                std::string inner = "(name = \"__namespace\", text = " + capnp_string(str_field(b, "namespace")) + ")";
-                auto it = model.namespaces.find(str_field(b, "namespace"));
-                if (it != model.namespaces.end())
-                    for (auto& key : it->second) {
-                        const Script* t = model.find(key);
-                        if (!t) continue;
-                        inner += ", (name = " + capnp_string("s:" + t->name) + ", service = " + capnp_string(key) + ")";
-                    }
-                add(n + "wrapped = (moduleName = \"tenantctl-internal:dispatch\", innerBindings = [" + inner + "]))");
-            } else if (type == "durable_object_namespace") {
-                std::string target = str_field(b, "script_name");
-                std::string key = target.empty() || target == s.name ? s.key : account_key(target);
-                if (!loadable(key)) {
-                    g.warnings.push_back(s.key + ": durable object binding " + name + " names a worker that is not running");
-                    continue;
-                }
-                add(n + "durableObjectNamespace = (className = " + capnp_string(str_field(b, "class_name")) +
-                    ", serviceName = " + capnp_string(key) + "))");
-            } else if (type == "wasm_module" || type == "text_blob" || type == "data_blob") {
-                auto it = module_files.find(str_field(b, "part"));
-                if (it == module_files.end()) continue;
-                const char* kind = type == "wasm_module" ? "wasmModule" : type == "text_blob" ? "text" : "data";
-                add(n + kind + " = embed " + capnp_string(it->second) + ")");
-            } else if (type == "version_metadata") {
-                add(n + "json = " + capnp_string(json{{"id", s.etag}, {"tag", ""}, {"timestamp", ""}}.dump()) + ")");
-            } else if (type == "secret_key") {
-                g.warnings.push_back(s.key + ": secret_key binding " + name + " is not supported locally");
-            } else {
-                g.warnings.push_back(s.key + ": " + (type.empty() ? std::string("untyped") : type) + " binding " +
-                                     name + " is not supported locally");
-            }
-        }
-        cfg += ", bindings = [" + bindings + "]";
-        auto dc = do_classes.find(s.key);
-        if (dc != do_classes.end() && !dc->second.empty()) {
-            std::string ns;
-            for (auto& c : dc->second)
-                ns += (ns.empty() ? "" : ", ") + std::string("(className = ") + capnp_string(c) +
-                      ", uniqueKey = " + capnp_string(s.key + ":" + c) + ", enableSql = true)";
-            cfg += ", durableObjectNamespaces = [" + ns + "], durableObjectStorage = (localDisk = \"tenantctl:do-disk\")";
-        }
-        cfg += ")";
-        w.line("    (name = " + capnp_string(s.key) + ", worker = " + cfg + "),");
+        for (auto& r : s.routes) routes.push_back({{"pattern", r}, {"script", s.name}});
+        out += "    (name = " + capnp_string(s.key) + ", worker = " + worker_block(s, c) + "),\n";
     }
-    for (auto& e : externals) w.line(external_service(e, opt));
-    for (auto& s : stubs) w.line(s);
-    w.line("    (name = \"tenantctl:do-disk\", disk = (path = " + capnp_string(opt.do_storage_dir) +
-           ", writable = true)),");
-    // The entry worker.
+    finish(c, out);
     std::string eb = "(name = \"ROUTES\", json = " + capnp_string(routes.dump()) + ")";
     for (auto& name : entry_bindings)
         eb += ", (name = " + capnp_string("w:" + name) + ", service = " + capnp_string(account_key(name)) + ")";
-    w.line("    (name = \"tenantctl:entry\", worker = (modules = [(name = \"entry.js\", esModule = embed "
+    out += "    (name = \"tenantctl:entry\", worker = (modules = [(name = \"entry.js\", esModule = embed "
            "\"internal/entry.js\")], compatibilityDate = \"2024-01-01\", bindings = [" +
-           eb + "])),");
-    w.line("  ],");
-    w.line("  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenantctl\"), service = \"tenantctl:entry\")],");
-    w.line("  extensions = [(modules = [(name = \"tenantctl-internal:dispatch\", esModule = embed "
-           "\"internal/dispatch.js\", internal = true)])],");
-    w.line(");");
-    g.config = std::move(w.out);
+           eb + "])),\n  ],\n";
+    out += "  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenantctl\"), service = \"tenantctl:entry\")],\n";
+    out += "  extensions = [(modules = [(name = \"tenantctl-internal:dispatch\", esModule = embed "
+           "\"internal/dispatch.js\", internal = true)])],\n);\n";
+    g.config = std::move(out);
     g.files["internal/dispatch.js"] = k_dispatch_js;
     g.files["internal/entry.js"] = k_entry_js;
+    return g;
+}
+
+Generated generate_tenant(const Model& model, const Script& s, const GenOptions& opt) {
+    Generated g;
+    Ctx c{model, opt, true, g, {}, {}, {}, false, false};
+    collect_do_classes(c);
+    std::string out = "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n";
+    out += "    (name = " + capnp_string(s.key) + ", worker = " + worker_block(s, c) + "),\n";
+    finish(c, out);
+    out += "  ],\n  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenant\"), service = " + capnp_string(s.key) +
+           ")],\n);\n";
+    g.loaded.push_back(s.key);
+    g.config = std::move(out);
+    return g;
+}
+
+Generated generate_stub(int status, const std::string& message) {
+    Generated g;
+    g.config = "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n"
+               "    (name = \"stub\", worker = (modules = [(name = \"stub.js\", esModule = embed \"internal/stub.js\")], "
+               "compatibilityDate = \"2024-01-01\", bindings = [(name = \"MESSAGE\", text = " +
+               capnp_string(message) + "), (name = \"STATUS\", json = \"" + std::to_string(status) +
+               "\")])),\n  ],\n  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenant\"), service = "
+               "\"stub\")],\n);\n";
     g.files["internal/stub.js"] = k_stub_js;
-    (void)is_ident_char;
     return g;
 }
 

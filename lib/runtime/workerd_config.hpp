@@ -5,6 +5,7 @@
 // KV / R2 / D1 bindings as workerd's own binding kinds talking to the platform's storage service (one
 // `external` service per namespace, bucket or database, told apart by an injected header), Durable Objects on
 // a local disk in the state dir. Pure: files and text out, nothing written.
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -19,8 +20,10 @@ struct GenOptions {
     std::string storage_token;     // sent by workerd with every storage request (x-tenantctl-token)
     std::string max_compat_date;   // workerd's own date: later compatibility dates are clamped to it
     std::string do_storage_dir;    // absolute path for Durable Object storage
-    std::set<std::string> broken;  // script keys not to load (they failed to start); answered by a stub
+    std::set<std::string> broken;  // account worker keys not to load (they failed to start); a stub answers
     std::map<std::string, std::string> broken_reason;  // key -> why (shown to callers)
+    std::map<std::string, uint16_t> tenant_ports;      // namespace script key -> port of its own socket
+    uint16_t front_port = 0;                           // the account workers' port (tenants' service bindings)
 };
 
 struct Generated {
@@ -30,7 +33,14 @@ struct Generated {
     std::vector<std::string> loaded;             // script keys loaded
 };
 
-Generated generate_config(const Model& model, const GenOptions& opt);
+// The front process: every account worker, the entry worker on the socket "http", and each dispatch
+// namespace's scripts as `external` services on their own ports (their processes start on demand).
+Generated generate_front(const Model& model, const GenOptions& opt);
+// One namespace script in a process of its own, on the socket "http" (fetch and JS RPC): its entry is a shim
+// that applies the per-invocation subrequest limit the dispatcher passed to get().
+Generated generate_tenant(const Model& model, const Script& script, const GenOptions& opt);
+// A process that answers every request with `status` and `message` (a tenant that failed to start).
+Generated generate_stub(int status, const std::string& message);
 
 // A Cap'n Proto text literal for `s` (quotes included).
 std::string capnp_string(const std::string& s);

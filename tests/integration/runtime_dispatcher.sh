@@ -22,8 +22,9 @@ tc() { "$TENANTCTL" --local "$@"; }
 # wcall HOST [curl args…] PATH: a request to the workers' port as HOST; sets STATUS and OUT.
 wcall() {
   local host=$1; shift
-  STATUS=$(curl -sS -o "$WORK/wbody" -w '%{http_code}' -H "Host: $host" "$@") || STATUS=000
-  OUT=$(cat "$WORK/wbody"); export STATUS OUT
+  rm -f "$WORK/wbody"
+  STATUS=$(curl -sS -o "$WORK/wbody" -w '%{http_code}' -H "Host: $host" "$@" 2>>"$WORK/curl.err") || STATUS=000
+  OUT=$(cat "$WORK/wbody" 2>/dev/null || true); export STATUS OUT
 }
 # until_ok TIMEOUT_S HOST PATH [EXPECTED_SUBSTRING [curl args…]]: polls until the worker answers 2xx (and
 # with the text).
@@ -72,7 +73,7 @@ check "what the CLI put is read by user1's worker" bash -c '[ "$STATUS" = 200 ] 
 head -c 3000 /dev/urandom >"$WORK/logo.png"
 wcall disp.localhost -X POST -H 'X-User-ID: user1' -F key=logo.png -F "file=@$WORK/logo.png;type=image/png" "$W/files"
 check "user1 uploads a file to its R2 bucket" status_is 201
-curl -sS -o "$WORK/got.png" -H 'Host: disp.localhost' -H 'X-User-ID: user1' "$W/files?key=logo.png"
+curl -sS -o "$WORK/got.png" -H "Host: disp.localhost" -H "X-User-ID: user1" "$W/files?key=logo.png" || true
 check "and downloads the same bytes" cmp -s "$WORK/logo.png" "$WORK/got.png"
 wcall disp.localhost -H 'X-User-ID: user2' "$W/files?key=logo.png"
 check "user2's bucket does not have it" status_is 404
@@ -176,5 +177,8 @@ check "a worker that throws at start-up: its caller gets a 500 naming the except
 wcall disp.localhost -H 'X-User-ID: user1' "$W/data?key=cli-key"
 check "every other tenant keeps answering" status_is 200
 check "the failures are reported by tenantctl dev" grep -q "customer-user4 failed to start" "$WORK/dev.stderr"
-if [ "$FAILS" -ne 0 ]; then echo "--- workers.log"; tail -n 40 "$STATE/workers.log"; echo "--- dev stderr"; tail -n 20 "$WORK/dev.stderr"; fi
+if [ "$FAILS" -ne 0 ] || [ -s "$WORK/curl.err" ]; then
+  echo "--- curl errors"; cat "$WORK/curl.err" 2>/dev/null || true
+  echo "--- workers.log"; tail -n 80 "$STATE/workers.log"; echo "--- dev stderr"; tail -n 20 "$WORK/dev.stderr"
+fi
 finish

@@ -59,7 +59,7 @@ TEST_CASE("route patterns match as Cloudflare's do: leading * on the host, trail
     CHECK_FALSE(route_matches("example.com/exact", "example.com", "/exact/more"));
 }
 
-TEST_CASE("the generated config binds a dispatch namespace to exactly its scripts, storage to external services") {
+TEST_CASE("the front binds a dispatch namespace to exactly its scripts' ports; a tenant runs alone with its storage") {
     Model m;
     m.scripts.push_back(script("w:disp", "disp", "",
                                json::array({{{"type", "dispatch_namespace"}, {"name", "NS"}, {"namespace", "c"}},
@@ -69,7 +69,8 @@ TEST_CASE("the generated config binds a dispatch namespace to exactly its script
     m.scripts.push_back(script("n:c:t1", "t1", "c",
                                json::array({{{"type", "kv_namespace"}, {"name", "KV"}, {"namespace_id", "k1"}},
                                             {{"type", "r2_bucket"}, {"name", "B"}, {"bucket_name", "b1"}},
-                                            {{"type", "d1"}, {"name", "DB"}, {"id", "d-1"}}})));
+                                            {{"type", "d1"}, {"name", "DB"}, {"id", "d-1"}},
+                                            {{"type", "service"}, {"name", "D"}, {"service", "disp"}}})));
     m.scripts.push_back(script("n:other:t2", "t2", "other", json::array()));
     m.namespaces["c"] = {"n:c:t1"};
     m.namespaces["other"] = {"n:other:t2"};
@@ -78,26 +79,37 @@ TEST_CASE("the generated config binds a dispatch namespace to exactly its script
     o.storage_token = "tok";
     o.max_compat_date = "2026-11-17";
     o.do_storage_dir = "/tmp/do";
-    Generated g = generate_config(m, o);
-    CHECK(g.config.find("(name = \"s:t1\", service = \"n:c:t1\")") != std::string::npos);
-    CHECK(g.config.find("\"s:t2\"") == std::string::npos);  // another namespace's script is not reachable
-    CHECK(g.config.find("kvNamespace = \"kv:k1\"") != std::string::npos);
-    CHECK(g.config.find("r2Bucket = \"r2:b1\"") != std::string::npos);
-    CHECK(g.config.find("cloudflare-internal:d1-api") != std::string::npos);
-    CHECK(g.config.find("text = \"s3cr\\\"t\"") != std::string::npos);
-    CHECK(g.config.find("compatibilityDate = \"2026-11-17\"") != std::string::npos);  // clamped
-    CHECK(g.config.find("missing:w:nope") != std::string::npos);
-    REQUIRE(g.warnings.size() == 2);
-    CHECK(g.warnings[1].find("queue binding Q is not supported locally") != std::string::npos);
-    CHECK(g.files.count("scripts/e-t1/0") == 1);
-    CHECK(g.loaded.size() == 3);
+    o.tenant_ports = {{"n:c:t1", 4001}, {"n:other:t2", 4002}};
+    o.front_port = 4000;
+    Generated f = generate_front(m, o);
+    CHECK(f.config.find("(name = \"s:t1\", service = \"n:c:t1\")") != std::string::npos);
+    CHECK(f.config.find("\"s:t2\"") == std::string::npos);  // another namespace's script is not reachable
+    CHECK(f.config.find("address = \"127.0.0.1:4001\", http = (capnpConnectHost = \"tenant\")") != std::string::npos);
+    CHECK(f.config.find("kvNamespace") == std::string::npos);  // tenants' storage is not in the front
+    CHECK(f.config.find("text = \"s3cr\\\"t\"") != std::string::npos);
+    CHECK(f.config.find("compatibilityDate = \"2026-11-17\"") != std::string::npos);  // clamped
+    CHECK(f.config.find("missing:w:nope") != std::string::npos);
+    REQUIRE(f.warnings.size() == 2);
+    CHECK(f.warnings[1].find("queue binding Q is not supported locally") != std::string::npos);
+    CHECK(f.loaded == std::vector<std::string>{"w:disp"});
 
-    o.broken = {"n:c:t1"};
-    o.broken_reason["n:c:t1"] = "Uncaught SyntaxError";
-    Generated b = generate_config(m, o);
-    CHECK(b.loaded.size() == 2);
+    Generated t = generate_tenant(m, m.scripts[1], o);
+    CHECK(t.config.find("kvNamespace = \"kv:k1\"") != std::string::npos);
+    CHECK(t.config.find("r2Bucket = \"r2:b1\"") != std::string::npos);
+    CHECK(t.config.find("cloudflare-internal:d1-api") != std::string::npos);
+    CHECK(t.config.find("(name = \"host\", value = \"disp.localhost\")") != std::string::npos);
+    CHECK(t.config.find("__tenantctl_entry.js") != std::string::npos);  // the limits shim comes first
+    CHECK(t.config.find("\"nodejs_als\"") != std::string::npos);
+    CHECK(t.config.find("\"t2\"") == std::string::npos);
+    REQUIRE(t.files.count("scripts/e-t1/entry.js") == 1);
+    CHECK(t.files["scripts/e-t1/entry.js"].find("from \"./index.js\"") != std::string::npos);
+
+    o.broken = {"w:disp"};
+    o.broken_reason["w:disp"] = "Uncaught SyntaxError";
+    Generated b = generate_front(m, o);
+    CHECK(b.loaded.empty());
     CHECK(b.config.find("failed to start: Uncaught SyntaxError") != std::string::npos);
-    CHECK(b.files.count("scripts/e-t1/0") == 0);
+    CHECK(generate_stub(500, "gone").config.find("text = \"gone\"") != std::string::npos);
 }
 
 TEST_CASE("storage service: KV protocol on the platform's rows, isolated by binding") {
