@@ -671,9 +671,9 @@ std::optional<HttpResponse> parse_upload(Ctx& c, Upload& up, bool need_modules) 
         if (!up.metadata[field].is_string()) return err(400, 10021, "metadata." + field + " must be a string");
         up.main = up.metadata[field].get<std::string>();
         if (!name_modules(up.modules, up.main) && need_modules)
-            return err(400, 10021,
-                       "metadata." + field + " names module " + quoted(up.main) +
-                           " but no part has that file name or name");
+            return err(
+                400, 10021,
+                "metadata." + field + " names module " + quoted(up.main) + " but no part has that file name or name");
     } else if (!up.modules.empty()) {
         name_modules(up.modules, {});
         up.main = up.modules.front().name;
@@ -2110,20 +2110,20 @@ json r2obj_view(const std::string& key, const json& d) {
 HttpResponse r2obj_put(Ctx& c) {
     if (auto e = r2_bucket_check(c)) return *e;
     json http = json::object();
-    for (auto [header, field] : std::initializer_list<std::pair<const char*, const char*>>{
-             {"content-type", "contentType"},
-             {"content-language", "contentLanguage"},
-             {"content-disposition", "contentDisposition"},
-             {"content-encoding", "contentEncoding"},
-             {"cache-control", "cacheControl"},
-             {"expires", "cacheExpiry"}})
+    for (auto [header, field] :
+         std::initializer_list<std::pair<const char*, const char*>>{{"content-type", "contentType"},
+                                                                    {"content-language", "contentLanguage"},
+                                                                    {"content-disposition", "contentDisposition"},
+                                                                    {"content-encoding", "contentEncoding"},
+                                                                    {"cache-control", "cacheControl"},
+                                                                    {"expires", "cacheExpiry"}})
         if (auto v = c.header(header); !v.empty()) http[field] = v;
     json custom = json::object();
     for (auto& [k, v] : c.req.headers)
         if (starts_with(k, "x-amz-meta-")) custom[k.substr(11)] = v;
-    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::system_clock::now().time_since_epoch())
-                     .count();
+    int64_t ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     json d{{"size", static_cast<int64_t>(c.req.body.size())},
            {"etag", sha256_hex(c.req.body).substr(0, 32)},
            {"uploaded", ms},
@@ -2142,12 +2142,12 @@ HttpResponse r2obj_get(Ctx& c) {
     r.content_type = http.value("contentType", std::string("application/octet-stream"));
     r.body = o->blob;
     r.headers.emplace_back("ETag", "\"" + o->doc.value("etag", std::string()) + "\"");
-    for (auto [field, header] : std::initializer_list<std::pair<const char*, const char*>>{
-             {"contentLanguage", "Content-Language"},
-             {"contentDisposition", "Content-Disposition"},
-             {"contentEncoding", "Content-Encoding"},
-             {"cacheControl", "Cache-Control"},
-             {"cacheExpiry", "Expires"}})
+    for (auto [field, header] :
+         std::initializer_list<std::pair<const char*, const char*>>{{"contentLanguage", "Content-Language"},
+                                                                    {"contentDisposition", "Content-Disposition"},
+                                                                    {"contentEncoding", "Content-Encoding"},
+                                                                    {"cacheControl", "Cache-Control"},
+                                                                    {"cacheExpiry", "Expires"}})
         if (http.contains(field) && http[field].is_string()) r.headers.emplace_back(header, http[field]);
     return r;
 }
@@ -2335,10 +2335,14 @@ HttpResponse dash_apps_list(Ctx& c) {
         int64_t active = 0, healthy = 0, failed = 0, starting = 0, stopped = 0;
         for (auto& i : c.runtime.list_instances(a)) {
             std::string st = i.contains("status") ? i["status"].value("state", std::string()) : std::string();
-            if (st == "running") ++active, ++healthy;
-            else if (st == "provisioning") ++starting;
-            else if (st == "failed" || st == "unhealthy") ++failed;
-            else ++stopped;
+            if (st == "running")
+                ++active, ++healthy;
+            else if (st == "provisioning")
+                ++starting;
+            else if (st == "failed" || st == "unhealthy")
+                ++failed;
+            else
+                ++stopped;
         }
         a["health"] = {{"instances",
                         {{"active", active},
@@ -2970,9 +2974,9 @@ Api::HeadCheck Api::check_head(const HttpRequest& req) {
         out.response = error_response(404, 7003, "No route for the URI");
     } else if (!authorized(req)) {
         out.response = error_response(401, 10000, "Authentication error");
-    } else if (found && (found->handler == script_upload || found->handler == script_content_put ||
-                         found->handler == version_upload || found->handler == r2obj_put ||
-                         found->handler == kv_bulk_put)) {
+    } else if (found &&
+               (found->handler == script_upload || found->handler == script_content_put ||
+                found->handler == version_upload || found->handler == r2obj_put || found->handler == kv_bulk_put)) {
         out.body_limit = limits::k_max_api_upload_body_bytes;
         out.limit_name = "k_max_api_upload_body_bytes";
     } else if (found && found->handler == kv_put) {

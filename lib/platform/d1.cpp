@@ -35,8 +35,8 @@ using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
 Result<DbPtr> open_db(const std::string& path) {
     if (auto st = make_dirs(parent_dir(path), 0700); !st.ok()) return st.error();
     sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     DbPtr db(raw);
     if (rc != SQLITE_OK)
         return Error(ErrorKind::Io, "cannot open the D1 database " + path + ": " +
@@ -165,9 +165,8 @@ Result<json> run_statements(sqlite3* db_raw, const std::string& path, const std:
         }
         int64_t changes = sqlite3_total_changes64(db.get()) - before;
         bool read_only = sqlite3_stmt_readonly(st.get()) != 0;
-        double ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-        struct stat sb{};
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        struct stat sb {};
         int64_t size = ::stat(path.c_str(), &sb) == 0 ? static_cast<int64_t>(sb.st_size) : 0;
         json meta{{"served_by", "tenantctl-dev"},
                   {"served_by_region", "local"},
@@ -214,7 +213,7 @@ Result<json> d1_run(const std::string& path, const std::string& sql, const json&
 void d1_stats(const std::string& path, int64_t& file_size, int64_t& num_tables) {
     file_size = 0;
     num_tables = 0;
-    struct stat sb{};
+    struct stat sb {};
     if (::stat(path.c_str(), &sb) != 0) return;
     file_size = static_cast<int64_t>(sb.st_size);
     sqlite3* raw = nullptr;
