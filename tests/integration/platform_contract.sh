@@ -195,6 +195,7 @@ op workers-kv-namespace-write-multiple-key-value-pairs 200 PUT "$A/storage/kv/na
 op workers-kv-namespace-read-the-metadata-for-a-key 200 GET "$A/storage/kv/namespaces/$KV/metadata/a"
 op workers-kv-namespace-get-multiple-key-value-pairs 200 POST "$A/storage/kv/namespaces/$KV/bulk/get" "${J[@]}" --data '{"keys":["a","b"]}'
 op workers-kv-namespace-delete-multiple-key-value-pairs 200 POST "$A/storage/kv/namespaces/$KV/bulk/delete" "${J[@]}" --data '["a","b"]'
+op workers-kv-namespace-delete-multiple-key-value-pairs-deprecated 200 DELETE "$A/storage/kv/namespaces/$KV/bulk" "${J[@]}" --data '["a"]'
 op r2-create-bucket 200 POST "$A/r2/buckets" "${J[@]}" --data '{"name":"contract-objects"}'
 op r2-put-object 200 PUT "$A/r2/buckets/contract-objects/objects/a.txt" -H 'Content-Type: application/octet-stream' --data-binary 'object body'
 op r2-get-object 200 GET "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/r2/buckets/contract-objects/objects/a.txt"

@@ -17,6 +17,9 @@ const token = process.env.CLOUDFLARE_API_TOKEN;
 const readback = process.env.SDK_READBACK;
 const cf = new Cloudflare({ apiToken: token, baseURL: process.env.CLOUDFLARE_API_BASE_URL, maxRetries: 0 });
 const tag = `v${major}`;
+// The subset declares the WfP script content 200 with the media type "string", on which Prism 5.14.2 crashes
+// (TypeError: invalid media type; see platform_contract.sh): that one call goes to the platform directly.
+const cfDirect = new Cloudflare({ apiToken: token, baseURL: readback, maxRetries: 0 });
 
 // GET from the platform directly: {status, json | text}.
 async function back(path) {
@@ -146,7 +149,7 @@ await row("WfP scripts get", async () => {
   expect(s.script?.id === wfpScript, JSON.stringify(s));
 });
 await row("WfP scripts content get", async () => {
-  const r = await scripts.content.get(...at([["dispatch_namespace", ns]], wfpScript, { account_id }));
+  const r = await cfDirect.workersForPlatforms.dispatch.namespaces.scripts.content.get(...at([["dispatch_namespace", ns]], wfpScript, { account_id }));
   const text = typeof r === "string" ? r : await r.text();
   expect(text.includes(`hello ${wfpScript}`), text.slice(0, 80));
 });
