@@ -78,6 +78,7 @@ complete -c tenantctl -n '__tenantctl_is '\''dev'\''' -l router-listen -x -d 'Te
 complete -c tenantctl -n '__tenantctl_is '\''dev'\''' -l router-pin-key-file -x -d 'Serve only a trusted front worker: requests must carry X-Tenantctl-Pin with this file'\''s key and name the tenant in X-Tenantctl-Tenant, which nothing else in the request can override'
 complete -c tenantctl -n '__tenantctl_is '\''dev'\''' -l network -x -a 'host bridge' -d 'Container networking: host ($PORT on the host) or bridge (127.0.0.1 publish)'
 complete -c tenantctl -n '__tenantctl_is '\''dev'\''' -l app -x -d 'Application a tenant'\''s requests go to when several exist and the host names none'
+complete -c tenantctl -n '__tenantctl_is '\''dev'\''' -l account-id -x -d 'Account id of a new state directory (32 hex digits; default: derived from the state directory, the same after a wipe)'
 complete -c tenantctl -n '__tenantctl_is '\''deploy'\''' -l name -x -d 'Worker name (overrides the config'\''s name; the tenant id with --dispatch-namespace)'
 complete -c tenantctl -n '__tenantctl_is '\''deploy'\''' -l dispatch-namespace -x -a '(__tenantctl_dynamic namespace)' -d 'Upload the worker into this dispatch namespace (a tenant worker)'
 complete -c tenantctl -n '__tenantctl_is '\''deploy'\''' -l message -x -d 'Deploy message (annotation workers/message; default: the git commit subject)'

@@ -34,12 +34,14 @@ struct DevOptions {
     std::string workers_listen = "127.0.0.1:8789";
     bool no_workers = false;
     bool workers_listen_given = false;
+    std::string account_id;
 };
 
 const char* k_dev_footer =
     R"(The API is served under http://HOST:PORT/client/v4 with the same paths, bodies and envelopes as
 api.cloudflare.com. State lives in STATE_DIR/state.db (SQLite, WAL); a restart keeps everything.
-On first start an account id and API token are created (STATE_DIR/credentials.json, mode 0600) and
+On first start an account id (derived from STATE_DIR's path, so a wiped STATE_DIR gets the same one; or
+--account-id) and an API token are created (STATE_DIR/credentials.json, mode 0600) and
 the profile $XDG_CONFIG_HOME/tenantctl/profiles/local.json is written, so `tenantctl --local …` works.
 Once listening, STATE_DIR/dev.json holds {"api_url","pid","port"}; every request is logged (method,
 path without query, status; never bodies or headers) to STATE_DIR/requests.log.
@@ -78,7 +80,7 @@ int run_dev(Context& ctx, const DevOptions& o) {
                     "local profile still points at loopback)");
     else if (!is_loopback_host(listen->first))
         ctx.ui.warn("--listen " + o.listen + " is not a loopback address: other machines can reach the API");
-    auto creds = load_or_create_credentials(state_dir);
+    auto creds = load_or_create_credentials(state_dir, o.account_id);
     if (!creds.ok()) return ctx.ui.fail(creds.error());
     auto store = Store::open(join_path(state_dir, "state.db"));
     if (!store.ok()) return ctx.ui.fail(store.error());
@@ -145,6 +147,7 @@ int run_dev(Context& ctx, const DevOptions& o) {
     ApiOptions api_opt;
     api_opt.test_hooks = o.test_hooks;
     api_opt.request_log_path = join_path(state_dir, "requests.log");
+    api_opt.state_dir = state_dir;
     Api api(**store, creds.value(), api_opt, runtime, registry);
 
     // Block SIGINT/SIGTERM before the pool starts so only sigwait below sees them.
@@ -301,6 +304,9 @@ void register_dev(CLI::App& app, Context& ctx) {
            "Where uploaded workers answer, HOST:PORT (IPv4; port 0 = any free port; default 127.0.0.1:8789, or "
            "any free port when --listen has port 0)");
     cmd->add_flag("--no-workers", o->no_workers, "Do not run uploaded workers (no workerd)");
+    cmd->add_option("--account-id", o->account_id,
+                    "Account id of a new state directory (32 hex digits; default: derived from the state directory, "
+                    "the same after a wipe)");
     cmd->footer(k_dev_footer);
     on_run(cmd, ctx, [&ctx, o] { return run_dev(ctx, *o); });
 }

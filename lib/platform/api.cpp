@@ -16,6 +16,7 @@
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
 #include "platform/kinds.hpp"
+#include "platform/d1.hpp"
 #include "platform/multipart.hpp"
 
 namespace tenantctl::platform {
@@ -110,6 +111,26 @@ std::string decode_cursor(const std::string& c) {
     return out;
 }
 
+// Standard base64 (padding optional); nullopt for any other character.
+std::optional<std::string> base64_decode(const std::string& in) {
+    static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    int val = 0, bits = -8;
+    size_t end = in.size();
+    while (end > 0 && in[end - 1] == '=') --end;
+    for (size_t i = 0; i < end; ++i) {
+        auto pos = chars.find(in[i]);
+        if (pos == std::string::npos) return std::nullopt;
+        val = ((val << 6) + static_cast<int>(pos)) & 0xFFFFFF;
+        bits += 6;
+        if (bits >= 0) {
+            out.push_back(static_cast<char>((val >> bits) & 0xFF));
+            bits -= 8;
+        }
+    }
+    return out;
+}
+
 constexpr size_t k_max_tags = 8;
 
 }  // namespace
@@ -189,6 +210,7 @@ struct Api::Ctx {
     const Credentials& creds;
     ContainerRuntime& runtime;
     const RegistryInfo& registry;
+    const ApiOptions& opt;
     std::string header(const std::string& name) const {
         auto it = req.headers.find(name);
         return it == req.headers.end() ? std::string() : it->second;
@@ -308,6 +330,27 @@ HttpResponse memberships_list(Ctx& c) {
     if (auto s = qget(c.q, "status"); !s.empty() && s != "accepted") all.clear();
     if (auto n = qget(c.q, "account.name"); !n.empty() && n != "local") all.clear();
     return paged<json>(c, all, 20, 5, 50, [](const json& j) { return j; });
+}
+
+HttpResponse user_get(Ctx& c) {
+    return ok({{"id", sha256_hex("user" + c.creds.account_id).substr(0, 32)},
+               {"email", c.creds.email},
+               {"username", "dev"},
+               {"first_name", nullptr},
+               {"last_name", nullptr},
+               {"telephone", nullptr},
+               {"country", nullptr},
+               {"zipcode", nullptr},
+               {"two_factor_authentication_enabled", false},
+               {"two_factor_authentication_locked", false},
+               {"has_pro_zones", false},
+               {"has_business_zones", false},
+               {"has_enterprise_zones", false},
+               {"suspended", false},
+               {"created_on", "2026-01-01T00:00:00.000000Z"},
+               {"modified_on", "2026-01-01T00:00:00.000000Z"},
+               {"betas", json::array()},
+               {"organizations", json::array()}});
 }
 
 // --- dispatch namespaces ---------------------------------------------------------------------------
@@ -522,6 +565,35 @@ bool module_type_ok(const std::string& ct) {
     return ct.empty() || ok_types.count(media_type(ct)) > 0;
 }
 
+// True when a body labelled as JavaScript is in fact a multipart/form-data body: a "--boundary" first line
+// followed by a Content-Disposition: form-data header.
+bool looks_like_multipart(std::string_view body) {
+    if (body.size() < 4 || body.substr(0, 2) != "--") return false;
+    auto eol = body.find("\r\n");
+    if (eol == std::string_view::npos || eol > 200) eol = body.find('\n');
+    if (eol == std::string_view::npos || eol > 200) return false;
+    std::string head = to_lower(std::string(body.substr(eol, 512)));
+    return head.find("content-disposition: form-data") != std::string::npos;
+}
+
+// Names the module parts of an upload as Cloudflare does: a part's module name is its file name when it has
+// one (the `cloudflare` SDK 6.x sends every module in a part named `files`; the Workers for Platforms
+// template sends a part named `script` with filename `x.mjs`), otherwise its field name. Clients that name
+// the part after the module and give it another file name (curl -F "index.js=@/tmp/x.js") are served too:
+// when no file name matches `main`, field names are used. False when no part is called `main`.
+bool name_modules(std::vector<MultipartPart>& mods, const std::string& main) {
+    auto by_file = [](const MultipartPart& m) { return m.filename.empty() ? m.name : m.filename; };
+    bool file_match = main.empty(), name_match = false;
+    for (auto& m : mods) {
+        file_match = file_match || by_file(m) == main;
+        name_match = name_match || m.name == main;
+    }
+    if (file_match) {
+        for (auto& m : mods) m.name = by_file(m);
+    }
+    return file_match || name_match;
+}
+
 struct Upload {
     json metadata = json::object();
     std::vector<MultipartPart> modules;
@@ -536,6 +608,14 @@ std::optional<HttpResponse> parse_upload(Ctx& c, Upload& up, bool need_modules) 
     std::string mt = media_type(ct);
     if (mt == "application/javascript" || mt == "text/javascript") {
         if (c.req.body.empty()) return err(400, 10021, "the script body is empty");
+        // A multipart body labelled as JavaScript (what the `cloudflare` SDK 7.x sends for a script upload:
+        // its form with bracket-named parts under the SDK's default Content-Type) is not a script: Cloudflare
+        // refuses it with 10021 when it fails to parse, and so does the platform, instead of storing the
+        // multipart text as a service worker that only fails once it runs.
+        if (looks_like_multipart(c.req.body))
+            return err(400, 10021,
+                       "Uncaught SyntaxError: the script body is a multipart/form-data body sent with Content-Type " +
+                           quoted(mt) + "; send it as multipart/form-data with a metadata part");
         up.modules.push_back({"script.js", "script.js", mt, c.req.body});
         up.metadata = {{"body_part", "script.js"}};
         up.main = "script.js";
@@ -544,12 +624,15 @@ std::optional<HttpResponse> parse_upload(Ctx& c, Upload& up, bool need_modules) 
     auto parts = parse_multipart(ct, c.req.body);
     if (!parts.ok()) return err(400, 10001, parts.error().message);
     bool have_meta = false;
+    bool bracket_fields = false;
     for (auto& p : parts.value()) {
         if (p.name == "metadata") {
             up.metadata = json::parse(p.body, nullptr, false);
             if (up.metadata.is_discarded() || !up.metadata.is_object())
                 return err(400, 10001, "the metadata part is not a JSON object");
             have_meta = true;
+        } else if (starts_with(p.name, "metadata[")) {
+            bracket_fields = true;
         } else {
             if (!module_type_ok(p.content_type))
                 return err(400, 10021,
@@ -557,18 +640,22 @@ std::optional<HttpResponse> parse_upload(Ctx& c, Upload& up, bool need_modules) 
             up.modules.push_back(std::move(p));
         }
     }
-    if (!have_meta) return err(400, 10001, "the multipart body has no metadata part");
+    if (!have_meta)
+        return err(400, 10001,
+                   bracket_fields ? "the multipart body has no metadata part (metadata[…] fields are not read: send "
+                                    "the metadata as one JSON part named metadata)"
+                                  : "the multipart body has no metadata part");
     if (need_modules && up.modules.empty()) return err(400, 10021, "the upload has no module parts");
     std::string field = up.metadata.contains("main_module") ? "main_module" : "body_part";
     if (up.metadata.contains(field)) {
         if (!up.metadata[field].is_string()) return err(400, 10021, "metadata." + field + " must be a string");
         up.main = up.metadata[field].get<std::string>();
-        bool found = false;
-        for (auto& m : up.modules) found = found || m.name == up.main;
-        if (!found && need_modules)
-            return err(400, 10021,
-                       "metadata." + field + " names module " + quoted(up.main) + " but no part has that name");
+        if (!name_modules(up.modules, up.main) && need_modules)
+            return err(
+                400, 10021,
+                "metadata." + field + " names module " + quoted(up.main) + " but no part has that file name or name");
     } else if (!up.modules.empty()) {
+        name_modules(up.modules, {});
         up.main = up.modules.front().name;
     }
     up.has_modules = up.metadata.contains("main_module") ||
@@ -631,6 +718,72 @@ json settings_view(const json& doc) {
     if (s.contains("bindings")) s["bindings"] = scrub_bindings(s["bindings"]);
     s["tags"] = doc["script"].value("tags", json::array());
     return s;
+}
+
+// What a script's last_deployed_from says: "wrangler" for uploads by wrangler (its User-Agent), else "api".
+std::string deployed_from(const Ctx& c) {
+    return starts_with(c.header("user-agent"), "wrangler/") ? "wrangler" : "api";
+}
+
+bool valid_bucket_name(const std::string& n);
+
+// Storage that an upload's bindings name and that does not exist here is created, with the id or name the
+// binding gives: a project whose config names KV namespace ids, R2 buckets or D1 database ids of a Cloudflare
+// account deploys to the local platform unchanged. (Cloudflare refuses a binding to a KV namespace that does
+// not exist with code 10041; this is a deliberate difference, see README.md.) Each creation is reported in
+// `messages` ({code: 10000 + n, message}) so that clients can say so.
+std::optional<HttpResponse> provision_bindings(Ctx& c, const json& md, const std::string& script, json& messages) {
+    if (!md.contains("bindings") || !md["bindings"].is_array()) return std::nullopt;
+    auto note = [&](const std::string& m) { messages.push_back({{"code", 10000}, {"message", m}}); };
+    for (const auto& b : md["bindings"]) {
+        const std::string type = b.value("type", std::string());
+        const std::string name = b.value("name", std::string());
+        if (type == "kv_namespace") {
+            if (!b.contains("namespace_id") || !b["namespace_id"].is_string()) continue;  // wrangler may provision
+            std::string id = b["namespace_id"].get<std::string>();
+            if (id.empty() || id.size() > 64 || !valid_utf8(id))
+                return err(400, 10021, "binding " + quoted(name) + ": namespace_id " + quoted(id) + " is not valid");
+            if (c.store.get(K_KVNS, account_of(c), id)) continue;
+            std::string title = script + "-" + name;
+            for (auto& o : c.store.list(K_KVNS, account_of(c)))
+                if (o.doc.value("title", std::string()) == title) title += "-" + id.substr(0, 8);
+            c.store.put(K_KVNS, account_of(c), id, {{"id", id}, {"title", title}, {"supports_url_encoding", true}});
+            note("created KV namespace " + id + " (title " + quoted(title) + ") for binding " + name);
+        } else if (type == "r2_bucket") {
+            if (!b.contains("bucket_name") || !b["bucket_name"].is_string()) continue;
+            std::string bucket = b["bucket_name"].get<std::string>();
+            if (!valid_bucket_name(bucket))
+                return err(400, 10021, "binding " + quoted(name) + ": bucket name " + quoted(bucket) + " is not valid");
+            if (c.store.get(K_R2, account_of(c), bucket)) continue;
+            c.store.put(K_R2, account_of(c), bucket,
+                        {{"name", bucket},
+                         {"creation_date", now_iso()},
+                         {"location", "enam"},
+                         {"storage_class", "Standard"},
+                         {"jurisdiction", "default"}});
+            note("created R2 bucket " + bucket + " for binding " + name);
+        } else if (type == "d1") {
+            std::string id = b.contains("id") && b["id"].is_string() ? b["id"].get<std::string>() : std::string();
+            if (id.empty()) continue;
+            if (!valid_d1_id(id))
+                return err(400, 10021, "binding " + quoted(name) + ": database id " + quoted(id) + " is not valid");
+            if (c.store.get(K_D1, account_of(c), id)) continue;
+            std::string db_name = to_lower(script + "-" + name);
+            for (auto& ch : db_name)
+                if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')) ch = '-';
+            for (auto& o : c.store.list(K_D1, account_of(c)))
+                if (o.doc.value("name", std::string()) == db_name) db_name += "-" + to_lower(id.substr(0, 8));
+            c.store.put(K_D1, account_of(c), id,
+                        {{"uuid", id},
+                         {"name", db_name},
+                         {"created_at", now_iso()},
+                         {"version", "production"},
+                         {"file_size", 0},
+                         {"num_tables", 0}});
+            note("created D1 database " + id + " (name " + quoted(db_name) + ") for binding " + name);
+        }
+    }
+    return std::nullopt;
 }
 
 // Writes a script from an upload, with its tags and secrets, in the caller's transaction.
@@ -704,7 +857,7 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
                 {"tags", tags},
                 {"tail_consumers", settings["tail_consumers"]},
                 {"observability", settings["observability"]},
-                {"last_deployed_from", "api"}};
+                {"last_deployed_from", deployed_from(c)}};
     if (settings.contains("usage_model")) script["usage_model"] = settings["usage_model"];
     // The Durable Object migration tag the script is at: the newest applied migration (kept across uploads).
     std::string mtag = prev ? prev->doc["script"].value("migration_tag", std::string()) : std::string();
@@ -776,17 +929,22 @@ HttpResponse script_upload(Ctx& c) {
         return err(400, 10016, "script name " + quoted(s.script) + " must be 1 to 63 characters");
     Upload up;
     if (auto e = parse_upload(c, up, true)) return *e;
+    json messages = json::array();
+    if (auto e = provision_bindings(c, up.metadata, s.script, messages)) return *e;
     auto prev = c.store.get(s.kind, s.parent, s.script);
     json r = store_upload(c, s, up, prev);
     if (s.kind == K_WS) {
         auto stored = c.store.get(s.kind, s.parent, s.script);
         json doc = stored->doc;
-        json v = make_version(c, s.script, doc, stored->blob, up.metadata, "api");
+        json v = make_version(c, s.script, doc, stored->blob, up.metadata, deployed_from(c));
         make_deployment(c, s.script, json::array({{{"version_id", v["id"]}, {"percentage", 100}}}),
-                        up.metadata.value("annotations", json::object()), "api");
+                        up.metadata.value("annotations", json::object()), deployed_from(c));
         c.store.put(s.kind, s.parent, s.script, doc, stored->blob);
+        r["deployment_id"] = v["id"];  // as Cloudflare answers: the id of the version now deployed
     }
-    return ok(r);
+    json e = Api::envelope(r);
+    e["messages"] = messages;
+    return json_response(200, e);
 }
 
 #define LOAD_SCRIPT(c, s, obj)                          \
@@ -918,6 +1076,146 @@ HttpResponse script_content_put(Ctx& c) {
 HttpResponse script_settings_get(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
     return ok(settings_view(o->doc));
+}
+
+// GET …/content/v2 (and the services/…/environments/ENV/content/v2 wrangler reads): a modules worker as
+// multipart/form-data with its main module in the CF-Entrypoint header, a service worker as its script.
+HttpResponse script_content_v2(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    if (c.p.count("env") && c.p["env"] != "production")
+        return err(404, 10090, "worker " + quoted(s.script) + " has no environment " + quoted(c.p["env"]));
+    const std::string main = o->doc.value("main", std::string());
+    if (!o->doc["script"].value("has_modules", false)) {
+        auto parts = parse_multipart("multipart/form-data; boundary=\"" + blob_boundary(o->blob) + "\"", o->blob);
+        if (parts.ok())
+            for (auto& p : parts.value())
+                if (p.name == main || parts.value().size() == 1) {
+                    HttpResponse r;
+                    r.body = p.body;
+                    r.content_type = "application/javascript";
+                    return r;
+                }
+    }
+    HttpResponse r;
+    r.body = o->blob;
+    r.content_type = "multipart/form-data; boundary=" + blob_boundary(o->blob);
+    r.headers.emplace_back("CF-Entrypoint", main);
+    return r;
+}
+
+// A stable tag for an account script (Cloudflare's script tag: 32 hex digits).
+std::string script_tag(const Ctx& c, const std::string& script) {
+    return sha256_hex("script-tag\n" + c.creds.account_id + "\n" + script).substr(0, 32);
+}
+
+// GET workers/services/NAME: the service view of an account script (its one environment, "production").
+HttpResponse service_get(Ctx& c) {
+    Scope s;
+    if (auto e = resolve_scope(c, s)) return *e;
+    auto o = c.store.get(s.kind, s.parent, s.script);
+    if (!o) return err(404, 10090, "workers.api.error.service_not_found: worker " + quoted(s.script) + " not found");
+    json sc = script_view(o->doc);
+    sc["tag"] = script_tag(c, s.script);
+    json env{{"environment", "production"},
+             {"created_on", sc["created_on"]},
+             {"modified_on", sc["modified_on"]},
+             {"script", sc}};
+    return ok({{"id", s.script},
+               {"default_environment", env},
+               {"environments", json::array({env})},
+               {"created_on", sc["created_on"]},
+               {"modified_on", sc["modified_on"]}});
+}
+
+// GET workers/workers/NAME: the Workers (beta) view of an account script, which wrangler reads for the
+// workers.dev and preview URL toggles after a deploy.
+HttpResponse worker_get(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    json sc = script_view(o->doc);
+    json sd = o->doc.value("subdomain", json::object());
+    return ok({{"id", script_tag(c, s.script)},
+               {"name", s.script},
+               {"created_on", sc["created_on"]},
+               {"updated_on", sc["modified_on"]},
+               {"logpush", sc.value("logpush", false)},
+               {"observability", sc.value("observability", json{{"enabled", false}})},
+               {"subdomain",
+                {{"enabled", sd.value("enabled", false)}, {"previews_enabled", sd.value("previews_enabled", false)}}},
+               {"tags", sc.value("tags", json::array())},
+               {"tail_consumers", sc.value("tail_consumers", json::array())}});
+}
+
+// GET workers/scripts/NAME/references: what uses this script (service bindings and dispatch outbounds of
+// other account scripts).
+HttpResponse script_references(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    json incoming = json::array();
+    for (auto& other : c.store.list(K_WS, account_of(c))) {
+        if (other.name == s.script) continue;
+        for (auto& b : other.doc["settings"].value("bindings", json::array()))
+            if (b.is_object() && b.value("type", std::string()) == "service" &&
+                b.value("service", std::string()) == s.script)
+                incoming.push_back({{"service", other.name}, {"environment", "production"}, {"name", b["name"]}});
+    }
+    return ok({{"services", {{"incoming", incoming}, {"outgoing", json::array()}, {"pages_function", false}}},
+               {"durable_objects", json::array()},
+               {"dispatch_outbounds", json::array()}});
+}
+
+// GET workers/tails/by-consumer/NAME: the account scripts whose tail_consumers name NAME.
+HttpResponse tails_by_consumer(Ctx& c) {
+    std::string name = c.p["script"];
+    json arr = json::array();
+    for (auto& o : c.store.list(K_WS, account_of(c)))
+        for (auto& t : o.doc["settings"].value("tail_consumers", json::array()))
+            if (t.is_object() && t.value("service", std::string()) == name)
+                arr.push_back({{"producer", {{"service", o.name}, {"environment", "production"}}}});
+    return ok(arr);
+}
+
+// GET workers/durable_objects/namespaces: the platform runs no Durable Objects, so there are none.
+HttpResponse do_namespaces_list(Ctx& c) {
+    return paged<json>(c, {}, 20, 1, 1000, [](const json& j) { return j; });
+}
+
+// GET/PATCH workers/scripts/NAME/script-settings: the settings that are not versioned.
+json script_settings_view(const json& doc) {
+    json sc = doc.value("script", json::object());
+    return {{"logpush", sc.value("logpush", false)},
+            {"observability", sc.value("observability", json{{"enabled", false}})},
+            {"tags", sc.value("tags", json::array())},
+            {"tail_consumers", sc.value("tail_consumers", json::array())}};
+}
+
+HttpResponse script_settings_nv_get(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    return ok(script_settings_view(o->doc));
+}
+
+HttpResponse script_settings_nv_patch(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    json doc = o->doc;
+    for (auto& [k, v] : b.items()) {
+        if (k == "tags") {
+            json tags = v.is_null() ? json::array() : v;
+            if (auto e = check_tags(tags)) return *e;
+            doc["script"]["tags"] = unique_tags(tags);
+        } else if (k == "logpush") {
+            if (!v.is_boolean() && !v.is_null()) return err(400, 10021, "logpush must be a boolean");
+            doc["script"]["logpush"] = v.is_null() ? json(false) : v;
+            doc["settings"]["logpush"] = doc["script"]["logpush"];
+        } else if (k == "observability" || k == "tail_consumers") {
+            if (v.is_null()) continue;
+            if (k == "observability" && !v.is_object()) return err(400, 10021, "observability must be an object");
+            if (k == "tail_consumers" && !v.is_array()) return err(400, 10021, "tail_consumers must be an array");
+            doc["script"][k] = v;
+            doc["settings"][k] = v;
+        }
+    }
+    c.store.put(s.kind, s.parent, s.script, doc, o->blob);
+    return ok(script_settings_view(doc));
 }
 
 // ---- triggers: cron schedules, the workers.dev subdomain toggle and routes, kept with the script --------
@@ -1261,6 +1559,7 @@ HttpResponse versions_list(Ctx& c) {
         json v = all[i].doc;
         v.erase("resources");
         v.erase("startup_time_ms");
+        v.erase("_deploy");
         items.push_back(v);
     }
     int64_t n = static_cast<int64_t>(items.size());
@@ -1273,6 +1572,7 @@ HttpResponse version_get(Ctx& c) {
     if (!v)
         return err(404, 10089, "version " + quoted(c.p["version"]) + " of script " + quoted(s.script) + " not found");
     json out = v->doc;
+    out.erase("_deploy");
     if (out.contains("resources") && out["resources"].contains("bindings"))
         out["resources"]["bindings"] = scrub_bindings(out["resources"]["bindings"]);
     return ok(out);
@@ -1282,6 +1582,8 @@ HttpResponse version_upload(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
     Upload up;
     if (auto e = parse_upload(c, up, true)) return *e;
+    json messages = json::array();
+    if (auto e = provision_bindings(c, up.metadata, s.script, messages)) return *e;
     json doc = o->doc;
     json meta = up.metadata;
     json version_doc = doc;  // the version's own settings come from its metadata
@@ -1289,7 +1591,19 @@ HttpResponse version_upload(Ctx& c) {
     for (const char* k : {"compatibility_date", "compatibility_flags", "usage_model", "limits"})
         if (meta.contains(k)) version_doc["settings"][k] = meta[k];
     version_doc["version_count"] = doc.value("version_count", 0);
-    json v = make_version(c, s.script, version_doc, serialize_modules(up.modules), meta, "api");
+    json v = make_version(c, s.script, version_doc, serialize_modules(up.modules), meta, deployed_from(c));
+    {
+        // What a deployment of this version makes the script run (not part of the version's views).
+        auto stored = c.store.get(K_VER, std::string(K_WS) + "/" + s.script, v["id"].get<std::string>());
+        json vd = stored->doc;
+        json mods = json::array();
+        for (auto& m : up.modules) mods.push_back({{"name", m.name}, {"content_type", m.content_type}});
+        vd["_deploy"] = {{"main", up.main},
+                         {"modules", mods},
+                         {"has_modules", up.has_modules},
+                         {"settings", version_doc["settings"]}};
+        c.store.put(K_VER, std::string(K_WS) + "/" + s.script, stored->name, vd, stored->blob);
+    }
     doc["version_count"] = version_doc["version_count"];
     c.store.put(s.kind, s.parent, s.script, doc, o->blob);
     json r = v;
@@ -1300,7 +1614,9 @@ HttpResponse version_upload(Ctx& c) {
             bb.erase("text");
             r["resources"]["bindings"].push_back(bb);
         }
-    return ok(r);
+    json e = Api::envelope(r);
+    e["messages"] = messages;
+    return json_response(200, e);
 }
 
 HttpResponse deployments_list(Ctx& c) {
@@ -1340,6 +1656,27 @@ HttpResponse deployment_create(Ctx& c) {
         json doc = o->doc;
         doc["script"]["etag"] = sha256_hex(ver->blob);
         doc["script"]["modified_on"] = now_iso();
+        // A version uploaded on its own (POST …/versions) carries its modules and settings: the script runs
+        // them once the version is deployed.
+        if (ver->doc.contains("_deploy")) {
+            const json& d = ver->doc["_deploy"];
+            doc["main"] = d.value("main", doc.value("main", std::string()));
+            doc["modules"] = d.value("modules", doc.value("modules", json::array()));
+            doc["script"]["has_modules"] = d.value("has_modules", true);
+            const json st = d.value("settings", json::object());
+            for (const char* k : {"compatibility_date", "compatibility_flags", "usage_model", "limits"})
+                if (st.contains(k)) doc["settings"][k] = st[k];
+            if (st.contains("bindings") && st["bindings"].is_array()) {
+                json plain = json::array();  // secrets stay with the script (its secret store)
+                for (auto& b : st["bindings"])
+                    if (b.is_object() && b.value("type", std::string()) != "secret_text" &&
+                        b.value("type", std::string()) != "secret_key")
+                        plain.push_back(b);
+                doc["settings"]["bindings"] = plain;
+            }
+            for (const char* k : {"compatibility_date", "compatibility_flags"})
+                if (st.contains(k)) doc["script"][k] = st[k];
+        }
         c.store.put(s.kind, s.parent, s.script, doc, ver->blob);
     }
     return ok(d);
@@ -1373,7 +1710,8 @@ HttpResponse kvns_list(Ctx& c) {
             return a.doc.value(order, std::string()) < b.doc.value(order, std::string());
         });
     if (dir == "desc") std::reverse(all.begin(), all.end());
-    return paged<StoredObject>(c, all, 20, 5, 100, [](const StoredObject& o) { return o.doc; });
+    // per_page up to 1000: what KV takes (the SDK and wrangler ask for 1000), though the schema says 100.
+    return paged<StoredObject>(c, all, 20, 5, 1000, [](const StoredObject& o) { return o.doc; });
 }
 
 HttpResponse kvns_create(Ctx& c) {
@@ -1384,7 +1722,7 @@ HttpResponse kvns_create(Ctx& c) {
     std::string title = b["title"].get<std::string>();
     if (title.size() > 512) return err(400, 10019, "title is longer than 512 characters");
     if (kv_title_taken(c, title, ""))
-        return err(409, 10014, "a kv namespace titled " + quoted(title) + " already exists");
+        return err(400, 10014, "a kv namespace titled " + quoted(title) + " already exists");
     json d{{"id", random_hex(16)}, {"title", title}, {"supports_url_encoding", true}};
     c.store.put(K_KVNS, account_of(c), d["id"].get<std::string>(), d);
     return ok(d);
@@ -1405,7 +1743,7 @@ HttpResponse kvns_rename(Ctx& c) {
         return err(400, 10019, "field title must be a non-empty string");
     std::string title = b["title"].get<std::string>();
     if (kv_title_taken(c, title, o->name))
-        return err(409, 10014, "a kv namespace titled " + quoted(title) + " already exists");
+        return err(400, 10014, "a kv namespace titled " + quoted(title) + " already exists");
     json d = o->doc;
     d["title"] = title;
     c.store.put(K_KVNS, account_of(c), o->name, d);
@@ -1522,6 +1860,116 @@ HttpResponse kv_delete(Ctx& c) {
     return ok(json::object());
 }
 
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::optional<StoredObject> live_kv(Ctx& c, const std::string& ns, const std::string& key) {
+    auto v = c.store.get(K_KV, ns, key);
+    if (v && v->doc.contains("expiration") && v->doc["expiration"].get<int64_t>() <= unix_now()) return std::nullopt;
+    return v;
+}
+
+HttpResponse kv_metadata(Ctx& c) {
+    auto o = find_kvns(c);
+    if (!o) return kvns_not_found(c);
+    auto v = live_kv(c, o->name, c.p["key"]);
+    if (!v) return err(404, 10009, "get: 'key not found'");
+    return ok(v->doc.value("metadata", json(nullptr)));
+}
+
+// PUT …/bulk: [{key, value, base64?, expiration?, expiration_ttl?, metadata?}], at most 10,000 pairs.
+HttpResponse kv_bulk_put(Ctx& c) {
+    auto o = find_kvns(c);
+    if (!o) return kvns_not_found(c);
+    json b;
+    if (auto e = parse_json_body(c, b, false)) return *e;
+    if (!b.is_array()) return err(400, 10001, "the body must be an array of {key, value}");
+    if (b.size() > 10000) return err(400, 10004, "at most 10000 pairs per bulk write, got " + std::to_string(b.size()));
+    int64_t now = unix_now();
+    std::vector<std::tuple<std::string, json, std::string>> rows;
+    for (auto& item : b) {
+        if (!item.is_object() || !item.contains("key") || !item["key"].is_string() || !item.contains("value") ||
+            !item["value"].is_string())
+            return err(400, 10001, "each pair needs a string key and a string value");
+        std::string key = item["key"].get<std::string>();
+        if (key.empty() || key.size() > 512 || key == "." || key == "..")
+            return err(400, 10019, "key name " + quoted(key) + " must be 1 to 512 bytes and not . or ..");
+        std::string value = item["value"].get<std::string>();
+        if (item.value("base64", false)) {
+            auto d = base64_decode(value);
+            if (!d) return err(400, 10001, "the value of " + quoted(key) + " is not valid base64");
+            value = *d;
+        }
+        json d = json::object();
+        if (item.contains("expiration") && !item["expiration"].is_null()) {
+            if (!item["expiration"].is_number_integer() || item["expiration"].get<int64_t>() < now + 60)
+                return err(400, 10004, "expiration must be a unix time at least 60 seconds in the future");
+            d["expiration"] = item["expiration"];
+        }
+        if (item.contains("expiration_ttl") && !item["expiration_ttl"].is_null()) {
+            if (!item["expiration_ttl"].is_number_integer() || item["expiration_ttl"].get<int64_t>() < 60)
+                return err(400, 10004, "expiration_ttl must be at least 60 seconds");
+            d["expiration"] = now + item["expiration_ttl"].get<int64_t>();
+        }
+        if (item.contains("metadata") && !item["metadata"].is_null()) d["metadata"] = item["metadata"];
+        rows.emplace_back(key, d, value);
+    }
+    for (auto& [key, d, value] : rows) c.store.put(K_KV, o->name, key, d, value);
+    return ok({{"successful_key_count", static_cast<int64_t>(rows.size())}, {"unsuccessful_keys", json::array()}});
+}
+
+// POST …/bulk/delete (and the older DELETE …/bulk): ["key", …].
+HttpResponse kv_bulk_delete(Ctx& c) {
+    auto o = find_kvns(c);
+    if (!o) return kvns_not_found(c);
+    json b;
+    if (auto e = parse_json_body(c, b, false)) return *e;
+    if (!b.is_array()) return err(400, 10001, "the body must be an array of key names");
+    if (b.size() > 10000) return err(400, 10004, "at most 10000 keys per bulk delete, got " + std::to_string(b.size()));
+    for (auto& k : b)
+        if (!k.is_string()) return err(400, 10001, "the body must be an array of key names");
+    for (auto& k : b) c.store.erase(K_KV, o->name, k.get<std::string>());
+    return ok({{"successful_key_count", static_cast<int64_t>(b.size())}, {"unsuccessful_keys", json::array()}});
+}
+
+// POST …/bulk/get: {keys: [...], type?: "text"|"json", withMetadata?: bool} -> {values: {key: value}}.
+HttpResponse kv_bulk_get(Ctx& c) {
+    auto o = find_kvns(c);
+    if (!o) return kvns_not_found(c);
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (!b.contains("keys") || !b["keys"].is_array() || b["keys"].size() > 100)
+        return err(400, 10001, "keys must be an array of at most 100 key names");
+    std::string type = b.value("type", std::string("text"));
+    if (type != "text" && type != "json") return err(400, 10004, "type must be text or json");
+    bool with_meta = b.value("withMetadata", false);
+    json values = json::object();
+    for (auto& k : b["keys"]) {
+        if (!k.is_string()) return err(400, 10001, "keys must be strings");
+        auto v = live_kv(c, o->name, k.get<std::string>());
+        json val = nullptr;
+        if (v) {
+            if (type == "json") {
+                val = json::parse(v->blob, nullptr, false);
+                if (val.is_discarded()) return err(400, 10004, "the value of " + quoted(k) + " is not JSON");
+            } else {
+                if (!valid_utf8(v->blob)) return err(400, 10004, "the value of " + quoted(k) + " is not text");
+                val = v->blob;
+            }
+        }
+        if (with_meta) {
+            json m{{"value", val}, {"metadata", v ? v->doc.value("metadata", json(nullptr)) : json(nullptr)}};
+            if (v && v->doc.contains("expiration")) m["expiration"] = v->doc["expiration"];
+            values[k.get<std::string>()] = m;
+        } else {
+            values[k.get<std::string>()] = val;
+        }
+    }
+    return ok({{"values", values}});
+}
+
 // --- R2 ------------------------------------------------------------------------------------------------
 
 bool valid_bucket_name(const std::string& n) {
@@ -1595,8 +2043,98 @@ HttpResponse r2_get(Ctx& c) {
 }
 
 HttpResponse r2_delete(Ctx& c) {
-    if (!c.store.erase(K_R2, account_of(c), c.p["bucket"]))
+    if (!c.store.get(K_R2, account_of(c), c.p["bucket"]))
         return err(404, 10006, "the specified bucket " + quoted(c.p["bucket"]) + " does not exist");
+    if (c.store.count(K_R2OBJ, account_of(c) + "/" + c.p["bucket"]) > 0)
+        return err(409, 10008, "the bucket " + quoted(c.p["bucket"]) + " is not empty");
+    c.store.erase(K_R2, account_of(c), c.p["bucket"]);
+    return ok(json::object());
+}
+
+// --- R2 objects (the rows the worker runtime's R2 bindings use too: K_R2OBJ) ----------------------------
+
+std::string r2obj_parent(Ctx& c) {
+    return account_of(c) + "/" + c.p["bucket"];
+}
+
+std::optional<HttpResponse> r2_bucket_check(Ctx& c) {
+    if (!c.store.get(K_R2, account_of(c), c.p["bucket"]))
+        return err(404, 10006, "the specified bucket " + quoted(c.p["bucket"]) + " does not exist");
+    const std::string& key = c.p["key"];
+    if (key.empty() || key.size() > 1024) return err(400, 10020, "object key must be 1 to 1024 bytes");
+    return std::nullopt;
+}
+
+std::string iso_from_ms(int64_t ms) {
+    std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[80];
+    std::snprintf(out, sizeof out, "%s.%03lldZ", buf, static_cast<long long>(ms % 1000));
+    return out;
+}
+
+json r2obj_view(const std::string& key, const json& d) {
+    return {{"key", key},
+            {"size", d.value("size", 0)},
+            {"etag", d.value("etag", std::string())},
+            {"http_etag", "\"" + d.value("etag", std::string()) + "\""},
+            {"uploaded", iso_from_ms(d.value("uploaded", int64_t{0}))},
+            {"http_metadata", d.value("httpMetadata", json::object())},
+            {"custom_metadata", d.value("customMetadata", json::object())},
+            {"storage_class", "Standard"}};
+}
+
+HttpResponse r2obj_put(Ctx& c) {
+    if (auto e = r2_bucket_check(c)) return *e;
+    json http = json::object();
+    for (auto [header, field] :
+         std::initializer_list<std::pair<const char*, const char*>>{{"content-type", "contentType"},
+                                                                    {"content-language", "contentLanguage"},
+                                                                    {"content-disposition", "contentDisposition"},
+                                                                    {"content-encoding", "contentEncoding"},
+                                                                    {"cache-control", "cacheControl"},
+                                                                    {"expires", "cacheExpiry"}})
+        if (auto v = c.header(header); !v.empty()) http[field] = v;
+    json custom = json::object();
+    for (auto& [k, v] : c.req.headers)
+        if (starts_with(k, "x-amz-meta-")) custom[k.substr(11)] = v;
+    int64_t ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    json d{{"size", static_cast<int64_t>(c.req.body.size())},
+           {"etag", sha256_hex(c.req.body).substr(0, 32)},
+           {"uploaded", ms},
+           {"httpMetadata", http},
+           {"customMetadata", custom}};
+    c.store.put(K_R2OBJ, r2obj_parent(c), c.p["key"], d, c.req.body);
+    return ok(r2obj_view(c.p["key"], d));
+}
+
+HttpResponse r2obj_get(Ctx& c) {
+    if (auto e = r2_bucket_check(c)) return *e;
+    auto o = c.store.get(K_R2OBJ, r2obj_parent(c), c.p["key"]);
+    if (!o) return err(404, 10007, "The specified key does not exist.");
+    HttpResponse r;
+    json http = o->doc.value("httpMetadata", json::object());
+    r.content_type = http.value("contentType", std::string("application/octet-stream"));
+    r.body = o->blob;
+    r.headers.emplace_back("ETag", "\"" + o->doc.value("etag", std::string()) + "\"");
+    for (auto [field, header] :
+         std::initializer_list<std::pair<const char*, const char*>>{{"contentLanguage", "Content-Language"},
+                                                                    {"contentDisposition", "Content-Disposition"},
+                                                                    {"contentEncoding", "Content-Encoding"},
+                                                                    {"cacheControl", "Cache-Control"},
+                                                                    {"cacheExpiry", "Expires"}})
+        if (http.contains(field) && http[field].is_string()) r.headers.emplace_back(header, http[field]);
+    return r;
+}
+
+HttpResponse r2obj_delete(Ctx& c) {
+    if (auto e = r2_bucket_check(c)) return *e;
+    c.store.erase(K_R2OBJ, r2obj_parent(c), c.p["key"]);  // deleting a missing key succeeds, as in R2
     return ok(json::object());
 }
 
@@ -1634,16 +2172,66 @@ HttpResponse d1_create(Ctx& c) {
     return ok(d);
 }
 
+// A database by uuid or, as the API also takes, by name.
+std::optional<StoredObject> find_d1(Ctx& c) {
+    const std::string& id = c.p["db"];
+    if (auto o = c.store.get(K_D1, account_of(c), id)) return o;
+    for (auto& o : c.store.list(K_D1, account_of(c)))
+        if (o.doc.value("name", std::string()) == id) return o;
+    return std::nullopt;
+}
+
+HttpResponse d1_not_found(Ctx& c) {
+    return err(404, 7404, "database " + quoted(c.p["db"]) + " not found");
+}
+
 HttpResponse d1_get(Ctx& c) {
-    auto o = c.store.get(K_D1, account_of(c), c.p["db"]);
-    if (!o) return err(404, 7404, "database " + quoted(c.p["db"]) + " not found");
-    return ok(o->doc);
+    auto o = find_d1(c);
+    if (!o) return d1_not_found(c);
+    json d = o->doc;
+    if (!c.opt.state_dir.empty() && valid_d1_id(o->name)) {
+        int64_t size = 0, tables = 0;
+        d1_stats(d1_database_path(c.opt.state_dir, o->name), size, tables);
+        d["file_size"] = size;
+        d["num_tables"] = tables;
+    }
+    return ok(d);
 }
 
 HttpResponse d1_delete(Ctx& c) {
-    if (!c.store.erase(K_D1, account_of(c), c.p["db"]))
-        return err(404, 7404, "database " + quoted(c.p["db"]) + " not found");
+    auto o = find_d1(c);
+    if (!o) return d1_not_found(c);
+    c.store.erase(K_D1, account_of(c), o->name);
+    if (!c.opt.state_dir.empty() && valid_d1_id(o->name)) d1_remove(d1_database_path(c.opt.state_dir, o->name));
     return ok(nullptr);
+}
+
+// POST …/query and …/raw: {sql, params?} run against the database's file (d1.hpp).
+HttpResponse d1_query_impl(Ctx& c, bool raw) {
+    auto o = find_d1(c);
+    if (!o) return d1_not_found(c);
+    json b;
+    if (auto e = parse_json_body(c, b)) return *e;
+    if (!b.contains("sql") || !b["sql"].is_string() || b["sql"].get<std::string>().empty())
+        return err(400, 7400, "field sql must be a non-empty string");
+    json params = b.value("params", json(nullptr));
+    if (!params.is_null() && !params.is_array()) return err(400, 7400, "field params must be an array");
+    if (c.opt.state_dir.empty() || !valid_d1_id(o->name))
+        return err(500, 7500, "this platform keeps no D1 database files (no state directory)");
+    auto r = d1_run(d1_database_path(c.opt.state_dir, o->name), b["sql"].get<std::string>(), params, raw);
+    if (!r.ok()) {
+        if (r.error().kind == ErrorKind::Input) return err(400, 7500, r.error().message);
+        return err(500, 7500, r.error().message);
+    }
+    return ok(r.value());
+}
+
+HttpResponse d1_query(Ctx& c) {
+    return d1_query_impl(c, false);
+}
+
+HttpResponse d1_raw(Ctx& c) {
+    return d1_query_impl(c, true);
 }
 
 // --- Containers ------------------------------------------------------------------------------------
@@ -1716,6 +2304,36 @@ HttpResponse apps_list_impl(Ctx& c) {
 
 HttpResponse apps_list(Ctx& c) {
     return apps_list_impl(c);
+}
+
+// GET containers/dash/applications (what `wrangler containers list` reads): the applications with their
+// instances' health counted from the container runtime.
+HttpResponse dash_apps_list(Ctx& c) {
+    std::vector<json> all;
+    for (auto& o : c.store.list(K_APP, account_of(c))) {
+        json a = o.doc;
+        int64_t active = 0, healthy = 0, failed = 0, starting = 0, stopped = 0;
+        for (auto& i : c.runtime.list_instances(a)) {
+            std::string st = i.contains("status") ? i["status"].value("state", std::string()) : std::string();
+            if (st == "running")
+                ++active, ++healthy;
+            else if (st == "provisioning")
+                ++starting;
+            else if (st == "failed" || st == "unhealthy")
+                ++failed;
+            else
+                ++stopped;
+        }
+        a["health"] = {{"instances",
+                        {{"active", active},
+                         {"healthy", healthy},
+                         {"failed", failed},
+                         {"starting", starting},
+                         {"scheduling", 0},
+                         {"stopped", stopped}}}};
+        all.push_back(a);
+    }
+    return page_token_list(c, all, 100);
 }
 
 HttpResponse app_create(Ctx& c) {
@@ -2016,6 +2634,7 @@ std::vector<Route> make_routes() {
         {"GET", "accounts/:account", account_get, {}},
         {"GET", "accounts/:account/tokens/verify", token_verify, {}},
         {"GET", "memberships", memberships_list, {}},
+        {"GET", "user", user_get, {}},
         {"GET", A "workers/dispatch/namespaces", ns_list, {}},
         {"POST", A "workers/dispatch/namespaces", ns_create, {}},
         {"GET", NS, ns_get, {}},
@@ -2043,9 +2662,20 @@ std::vector<Route> make_routes() {
         {"PATCH", S "/secrets-bulk", secrets_bulk, {}},
         {"GET", A "workers/scripts", scripts_list, {}},
         {"PUT", WS, script_upload, {}},
+        {"GET", WS, script_content_get, {}},
         {"DELETE", WS, script_delete, {}},
         {"GET", WS "/content", script_content_get, {}},
         {"PUT", WS "/content", script_content_put, {}},
+        {"GET", WS "/content/v2", script_content_v2, {}},
+        {"GET", WS "/references", script_references, {}},
+        {"GET", WS "/script-settings", script_settings_nv_get, {}},
+        {"PATCH", WS "/script-settings", script_settings_nv_patch, {}},
+        {"GET", A "workers/services/:script", service_get, {}},
+        {"GET", A "workers/workers/:script", worker_get, {}},
+        {"DELETE", A "workers/services/:script", script_delete, {}},
+        {"GET", A "workers/services/:script/environments/:env/content/v2", script_content_v2, {}},
+        {"GET", A "workers/tails/by-consumer/:script", tails_by_consumer, {}},
+        {"GET", A "workers/durable_objects/namespaces", do_namespaces_list, {}},
         {"GET", WS "/settings", script_settings_get, {}},
         {"PATCH", WS "/settings", script_settings_patch, {}},
         {"GET", WS "/bindings", script_bindings, {}},
@@ -2076,17 +2706,27 @@ std::vector<Route> make_routes() {
         {"PUT", KV "/values/:key", kv_put, {}},
         {"GET", KV "/values/:key", kv_get, {}},
         {"DELETE", KV "/values/:key", kv_delete, {}},
+        {"GET", KV "/metadata/:key", kv_metadata, {}},
+        {"PUT", KV "/bulk", kv_bulk_put, {}},
+        {"DELETE", KV "/bulk", kv_bulk_delete, {}},
+        {"POST", KV "/bulk/delete", kv_bulk_delete, {}},
+        {"POST", KV "/bulk/get", kv_bulk_get, {}},
         {"GET", A "r2/buckets", r2_list, {}},
         {"POST", A "r2/buckets", r2_create, {}},
         {"GET", A "r2/buckets/:bucket", r2_get, {}},
         {"DELETE", A "r2/buckets/:bucket", r2_delete, {}},
+        {"PUT", A "r2/buckets/:bucket/objects/*key", r2obj_put, {}},
+        {"GET", A "r2/buckets/:bucket/objects/*key", r2obj_get, {}},
+        {"DELETE", A "r2/buckets/:bucket/objects/*key", r2obj_delete, {}},
         {"GET", A "d1/database", d1_list, {}},
         {"POST", A "d1/database", d1_create, {}},
         {"GET", A "d1/database/:db", d1_get, {}},
         {"DELETE", A "d1/database/:db", d1_delete, {}},
+        {"POST", A "d1/database/:db/query", d1_query, {}},
+        {"POST", A "d1/database/:db/raw", d1_raw, {}},
         {"GET", A "containers/applications", apps_list, {}},
         {"POST", A "containers/applications", app_create, {}},
-        {"GET", A "containers/dash/applications", apps_list, {}},
+        {"GET", A "containers/dash/applications", dash_apps_list, {}},
         {"GET", A "containers/dash/applications/:app/instances", dash_instances, {}},
         {"GET", APP, app_get, {}},
         {"PATCH", APP, app_patch, {}},
@@ -2127,11 +2767,19 @@ std::vector<std::string> path_segments(std::string_view path) {
     return out;
 }
 
+// A ":x" segment captures one path segment; a final "*x" captures the rest of the path (one or more
+// segments, joined with "/": R2 object keys).
 bool match(const Route& r, const std::vector<std::string>& segs, std::map<std::string, std::string>& params) {
-    if (r.segs.size() != segs.size()) return false;
+    bool rest = !r.segs.empty() && !r.segs.back().empty() && r.segs.back()[0] == '*';
+    if (rest ? segs.size() < r.segs.size() : r.segs.size() != segs.size()) return false;
     std::map<std::string, std::string> p;
     for (size_t i = 0; i < segs.size(); ++i) {
-        const std::string& want = r.segs[i];
+        const std::string& want = r.segs[std::min(i, r.segs.size() - 1)];
+        if (rest && i >= r.segs.size() - 1) {
+            std::string& v = p[want.substr(1)];
+            v += (i + 1 == r.segs.size() ? "" : "/") + segs[i];
+            continue;
+        }
         if (!want.empty() && want[0] == ':') {
             if (segs[i].empty()) return false;
             p[want.substr(1)] = segs[i];
@@ -2306,8 +2954,9 @@ Api::HeadCheck Api::check_head(const HttpRequest& req) {
         out.response = error_response(404, 7003, "No route for the URI");
     } else if (!authorized(req)) {
         out.response = error_response(401, 10000, "Authentication error");
-    } else if (found && (found->handler == script_upload || found->handler == script_content_put ||
-                         found->handler == version_upload)) {
+    } else if (found &&
+               (found->handler == script_upload || found->handler == script_content_put ||
+                found->handler == version_upload || found->handler == r2obj_put || found->handler == kv_bulk_put)) {
         out.body_limit = limits::k_max_api_upload_body_bytes;
         out.limit_name = "k_max_api_upload_body_bytes";
     } else if (found && found->handler == kv_put) {
@@ -2375,7 +3024,7 @@ HttpResponse Api::dispatch(const HttpRequest& req) {
         if (!valid_utf8(k) || !valid_utf8(v))
             return error_response(400, 10004,
                                   "query parameter " + quoted(valid_utf8(k) ? k : "?") + " is not valid UTF-8");
-    Ctx c{req, std::move(q), std::move(params), m_store, m_creds, *m_runtime, m_registry};
+    Ctx c{req, std::move(q), std::move(params), m_store, m_creds, *m_runtime, m_registry, m_opt};
     bool write = req.method != "GET" && req.method != "HEAD";
     HttpResponse out;
     m_store.transaction(write, [&] {

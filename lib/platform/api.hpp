@@ -9,9 +9,12 @@
 //   10003 request headers too large (431)                     10004 validation error (400)
 //   10007 account worker script not found (404)               10092 namespace script not found (404)
 //   100119 dispatch namespace not found (404)                 100120 dispatch namespace already exists (409)
-//   10013 kv namespace not found (404)    10014 kv namespace title already exists (409)   10009 kv key not found
+//   10013 kv namespace not found (404)    10014 kv namespace title already exists (400)   10009 kv key not found
 //   10006 r2 bucket not found (404)       10004 r2 bucket already exists (409, code from R2: 10004)
-//   7404  d1 database not found (404)     7502 d1 database already exists (409)
+//   10007 r2 object not found (404, R2's NoSuchKey)
+//   7404  d1 database not found (404)     7502 d1 database already exists (409)   7500 d1 SQL error (400)
+//   10090 worker service not found (404, workers/services/NAME)
+//   10021 script validation: a module or binding the upload cannot use (400)
 //   1000  container application/instance/rollout/registry not found (404), 1001 conflict (409)
 //   10056 too many tags (400)             10053 secret not found (404)
 //   10089 version or deployment not found (404)
@@ -55,6 +58,7 @@ struct ApiOptions {
     std::string api_prefix = "/client/v4";
     bool test_hooks = false;
     std::string request_log_path;  // empty = no request log
+    std::string state_dir;         // where D1 database files live (d1.hpp); empty = D1 queries are refused
 };
 
 class Api final : public HttpHandler {

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -11,13 +12,29 @@
 
 #include "core/fs.hpp"
 #include "core/redact.hpp"
+#include "core/sha256.hpp"
 #include "core/strings.hpp"
 
 namespace tenantctl::platform {
 
 using json = nlohmann::json;
 
-Result<Credentials> load_or_create_credentials(const std::string& state_dir) {
+std::string stable_account_id(const std::string& state_dir) {
+    return sha256_hex("tenantctl dev account\n" + state_dir).substr(0, 32);
+}
+
+bool valid_account_id(const std::string& id) {
+    if (id.size() != 32) return false;
+    for (char ch : id)
+        if (!std::isxdigit(static_cast<unsigned char>(ch))) return false;
+    return true;
+}
+
+Result<Credentials> load_or_create_credentials(const std::string& state_dir, const std::string& pinned_account_id) {
+    std::string pinned = to_lower(pinned_account_id);
+    if (!pinned.empty() && !valid_account_id(pinned))
+        return Error(ErrorKind::Usage, "--account-id " + quoted(pinned_account_id) + " is not an account id",
+                     "a Cloudflare account id is 32 hexadecimal digits");
     TRY_STATUS(make_dirs(state_dir, 0700));
     const std::string path = join_path(state_dir, "credentials.json");
     if (file_exists(path)) {
@@ -31,10 +48,16 @@ Result<Credentials> load_or_create_credentials(const std::string& state_dir) {
         c.account_id = j["account_id"].get<std::string>();
         c.api_token = j["api_token"].get<std::string>();
         Redactor::global().add(c.api_token);
+        if (!pinned.empty() && pinned != c.account_id)
+            return Error(ErrorKind::Usage,
+                         "the state directory " + state_dir + " belongs to account " + c.account_id +
+                             ", not to --account-id " + pinned,
+                         "pass another --state-dir for that account, or delete " + path +
+                             " to move this one to it (what was created under the old id is then not visible)");
         return c;
     }
     Credentials c;
-    c.account_id = random_hex(16);
+    c.account_id = pinned.empty() ? stable_account_id(state_dir) : pinned;
     c.api_token = "tcdev_" + random_hex(24);
     Redactor::global().add(c.api_token);
     TRY_STATUS(

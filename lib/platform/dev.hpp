@@ -7,9 +7,16 @@
 
 namespace tenantctl::platform {
 
-// Reads <state_dir>/credentials.json, or creates it (mode 0600) with a new 32-hex account id and a
-// random API token on first start.
-Result<Credentials> load_or_create_credentials(const std::string& state_dir);
+// Reads <state_dir>/credentials.json, or creates it (mode 0600) with a random API token on first start.
+// The account id of a new state directory is `pinned_account_id` when given (32 hex digits, lowercased),
+// otherwise stable_account_id(state_dir): a wiped state directory comes back with the same id, so clients that
+// cached it (wrangler.toml's account_id, CLOUDFLARE_ACCOUNT_ID) keep working. A pinned id that differs from the
+// one an existing state directory holds is an error (its resources belong to that account).
+Result<Credentials> load_or_create_credentials(const std::string& state_dir, const std::string& pinned_account_id = {});
+// 32 hex digits derived from the state directory's absolute path.
+std::string stable_account_id(const std::string& state_dir);
+// True for a Cloudflare account id: 32 hex digits.
+bool valid_account_id(const std::string& id);
 // Writes <state_dir>/dev.json {"api_url","pid","port"[,"workers_url"]} atomically.
 Status write_dev_json(const std::string& state_dir, const std::string& api_url, long pid, unsigned port,
                       const std::string& workers_url = {});

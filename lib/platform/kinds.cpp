@@ -14,8 +14,4 @@ std::vector<MultipartPart> stored_modules(const std::string& blob) {
     return std::move(parts.value());
 }
 
-std::string d1_database_path(const std::string& state_dir, const std::string& uuid) {
-    return state_dir + "/d1/" + uuid + ".sqlite";
-}
-
 }  // namespace tenantctl::platform

@@ -17,8 +17,11 @@ inline constexpr const char* K_DEP = "dep";       // parent "ws/<script>", name 
 inline constexpr const char* K_KVNS = "kvns";     // parent account, name namespace id
 inline constexpr const char* K_KV = "kv";         // parent kv namespace id, name key; doc {metadata?, expiration?}
 inline constexpr const char* K_R2 = "r2";         // parent account, name bucket
-inline constexpr const char* K_R2OBJ = "r2obj";   // parent "<account>/<bucket>", name key; blob = the bytes
-inline constexpr const char* K_D1 = "d1";         // parent account, name uuid (data: d1_database_path)
+// R2 objects: parent "<account>/<bucket>", name the object key, doc {size, etag, uploaded (ms since the epoch),
+// httpMetadata {contentType, contentLanguage, contentDisposition, contentEncoding, cacheControl, cacheExpiry},
+// customMetadata {}}, blob the bytes. etag: 32 hex digits (the first half of the bytes' SHA-256).
+inline constexpr const char* K_R2OBJ = "r2obj";
+inline constexpr const char* K_D1 = "d1";         // parent account, name uuid (data: d1.hpp d1_database_path)
 inline constexpr const char* K_APP = "app";       // parent account, name application id
 inline constexpr const char* K_ROLL = "rollout";  // parent application id, name rollout id
 inline constexpr const char* K_REG = "reg";       // parent account, name domain
@@ -28,8 +31,5 @@ inline constexpr const char* K_REG = "reg";       // parent account, name domain
 std::vector<MultipartPart> stored_modules(const std::string& blob);
 // The boundary of such a blob (its first line without the leading "--"), "none" when it has none.
 std::string stored_modules_boundary(const std::string& blob);
-
-// Where a D1 database's own SQLite file lives.
-std::string d1_database_path(const std::string& state_dir, const std::string& uuid);
 
 }  // namespace tenantctl::platform

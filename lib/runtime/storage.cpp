@@ -9,6 +9,7 @@
 #include "core/fs.hpp"
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
+#include "platform/d1.hpp"
 #include "platform/kinds.hpp"
 
 namespace tenantctl::runtime {
@@ -74,8 +75,16 @@ json r2_meta(const StoredObject& o, bool http = true, bool custom = true) {
            {"etag", o.doc.value("etag", std::string())},
            {"uploaded", o.doc.value("uploaded", int64_t(0))},
            {"storageClass", "Standard"}};
-    if (http) m["httpFields"] = o.doc.value("httpFields", json::object());
-    if (custom) m["customFields"] = o.doc.value("customFields", json::array());
+    // The platform's rows hold the API's shapes; the binding protocol's are httpFields and [{k, v}].
+    if (http) m["httpFields"] = o.doc.value("httpMetadata", json::object());
+    if (custom) {
+        json fields = json::array();
+        auto it = o.doc.find("customMetadata");
+        if (it != o.doc.end() && it->is_object())
+            for (auto kv = it->begin(); kv != it->end(); ++kv)
+                fields.push_back({{"k", kv.key()}, {"v", kv->is_string() ? kv->get<std::string>() : kv->dump()}});
+        m["customFields"] = fields;
+    }
     return m;
 }
 
@@ -132,7 +141,7 @@ bool d1_bind(sqlite3_stmt* st, int i, const json& v) {
 }
 
 // Runs every statement of one query; the rows are those of the last statement that returned columns.
-json d1_run(sqlite3* db, const json& q, bool rows_and_columns) {
+json d1_exec(sqlite3* db, const json& q, bool rows_and_columns) {
     auto t0 = std::chrono::steady_clock::now();
     std::string sql = q.value("sql", std::string());
     json params = q.contains("params") && q["params"].is_array() ? q["params"] : json::array();
@@ -472,12 +481,15 @@ HttpResponse StorageService::r2(const std::string& bucket, const HttpRequest& re
         return r2_answer(200, out);
     }
     if (method == "put") {
+        json custom = json::object();
+        for (auto& f : rq.value("customFields", json::array()))
+            if (f.is_object() && f.contains("k") && f["k"].is_string()) custom[f["k"].get<std::string>()] = f.value("v", "");
         json d{{"size", value.size()},
                {"etag", sha256_hex(value).substr(0, 32)},
                {"version", sha256_hex(key + std::to_string(now_ms())).substr(0, 32)},
                {"uploaded", now_ms()},
-               {"httpFields", rq.value("httpFields", json::object())},
-               {"customFields", rq.value("customFields", json::array())}};
+               {"httpMetadata", rq.value("httpFields", json::object())},
+               {"customMetadata", custom}};
         StoredObject o{key, d, {}, 0};
         m_store.transaction(true, [&] {
             m_store.put(K_R2OBJ, parent, key, d, value);
@@ -505,8 +517,8 @@ HttpResponse StorageService::r2(const std::string& bucket, const HttpRequest& re
 sqlite3* StorageService::d1_database(const std::string& id, std::string& error) {
     auto it = m_d1.find(id);
     if (it != m_d1.end()) return it->second;
-    if (id.empty() || id.find('/') != std::string::npos || id.find("..") != std::string::npos) {
-        error = "invalid database id";
+    if (!valid_d1_id(id)) {
+        error = "invalid database id " + quoted(id);
         return nullptr;
     }
     bool created = false;
@@ -550,12 +562,12 @@ HttpResponse StorageService::d1(const std::string& id, const HttpRequest& req) {
     std::string error;
     sqlite3* db = d1_database(id, error);
     if (!db) return text(200, json{{"success", false}, {"error", error}}.dump(), "application/json");
-    if (!body.is_array()) return text(200, d1_run(db, body, rows).dump(), "application/json");
+    if (!body.is_array()) return text(200, d1_exec(db, body, rows).dump(), "application/json");
     // A batch runs as one transaction: all statements or none.
     sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
     json out = json::array();
     for (auto& one : body) {
-        json r = d1_run(db, one, rows);
+        json r = d1_exec(db, one, rows);
         if (!r.value("success", false)) {
             sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
             return text(200, json::array({r}).dump(), "application/json");

@@ -179,7 +179,7 @@ api POST "$A/storage/kv/namespaces" -H 'Content-Type: application/json' --data '
 KV=$(printf '%s' "$OUT" | jq -r .result.id)
 check "create kv namespace" jq_is .result.title cache
 api POST "$A/storage/kv/namespaces" -H 'Content-Type: application/json' --data '{"title":"cache"}'
-check "duplicate kv title -> 409" status_is 409
+check "duplicate kv title -> 400 10014 (as Cloudflare)" bash -c '[ "$STATUS" = 400 ] && jq -e ".errors[0].code == 10014" <<<"$OUT" >/dev/null'
 for i in $(seq 1 6); do api POST "$A/storage/kv/namespaces" -H 'Content-Type: application/json' --data "{\"title\":\"ns-$i\"}"; done
 api GET "$A/storage/kv/namespaces?per_page=5&page=2"
 check "kv namespaces page 2" jq_is '"\(.result | length) \(.result_info.total_count) \(.result_info.page)"' "2 7 2"

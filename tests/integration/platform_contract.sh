@@ -170,6 +170,49 @@ op deleteImageRegistry 200 DELETE "$C/registries/123456789012.dkr.ecr.us-east-1.
 op deleteApplication 200 DELETE "$C/applications/$APP"
 op getApplication 404 GET "$C/applications/$APP"
 
+# operations real clients use (tests/contract/additions.openapi.json; clients_compat.sh runs wrangler and the SDK)
+op user-user-details 200 GET /user
+op worker-script-upload-worker-module 200 PUT "$W/refs" "${UP[@]}"
+op worker-service-get-service 200 GET "$A/workers/services/refs"
+op worker-service-get-service 404 GET "$A/workers/services/missing"
+op workers-beta-worker-get 200 GET "$A/workers/workers/refs"
+op worker-script-get-references 200 GET "$W/refs/references"
+op worker-tails-by-consumer 200 GET "$A/workers/tails/by-consumer/refs"
+op durable-objects-namespace-list-namespaces 200 GET "$A/workers/durable_objects/namespaces?per_page=1000&page=1"
+op worker-script-settings-patch-settings 200 PATCH "$W/refs/script-settings" "${J[@]}" --data '{"tags":["cf:service=refs"],"logpush":false,"observability":{"enabled":false}}'
+op worker-script-settings-get-settings 200 GET "$W/refs/script-settings"
+VID=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/workers/scripts/refs/versions" | jq -r '.result.items[0].id')
+op worker-versions-get-version-detail 200 GET "$W/refs/versions/$VID"
+# raw (not enveloped) script bodies: checked against the platform directly, like the content GET above
+op worker-script-download-worker 200 GET "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/workers/scripts/refs"
+op worker-script-get-content 200 GET "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/workers/scripts/refs/content/v2"
+op worker-environment-get-script-content 200 GET "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/workers/services/refs/environments/production/content/v2"
+op worker-service-delete-service 200 DELETE "$A/workers/services/refs?force=true"
+op workers-kv-namespace-create-a-namespace 200 POST "$A/storage/kv/namespaces" "${J[@]}" --data '{"title":"contract-bulk"}'
+KV=$(printf '%s' "$OUT" | jq -r .result.id)
+op workers-kv-namespace-write-multiple-key-value-pairs 200 PUT "$A/storage/kv/namespaces/$KV/bulk" "${J[@]}" \
+  --data '[{"key":"a","value":"1","metadata":{"m":1}},{"key":"b","value":"Mg==","base64":true}]'
+op workers-kv-namespace-read-the-metadata-for-a-key 200 GET "$A/storage/kv/namespaces/$KV/metadata/a"
+op workers-kv-namespace-get-multiple-key-value-pairs 200 POST "$A/storage/kv/namespaces/$KV/bulk/get" "${J[@]}" --data '{"keys":["a","b"]}'
+op workers-kv-namespace-delete-multiple-key-value-pairs 200 POST "$A/storage/kv/namespaces/$KV/bulk/delete" "${J[@]}" --data '["a","b"]'
+op workers-kv-namespace-delete-multiple-key-value-pairs-deprecated 200 DELETE "$A/storage/kv/namespaces/$KV/bulk" "${J[@]}" --data '["a"]'
+op r2-create-bucket 200 POST "$A/r2/buckets" "${J[@]}" --data '{"name":"contract-objects"}'
+op r2-put-object 200 PUT "$A/r2/buckets/contract-objects/objects/a.txt" -H 'Content-Type: application/octet-stream' --data-binary 'object body'
+op r2-get-object 200 GET "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/r2/buckets/contract-objects/objects/a.txt"
+check "object body read back" bash -c '[ "$OUT" = "object body" ]'
+op r2-delete-object 200 DELETE "$A/r2/buckets/contract-objects/objects/a.txt"
+op cloudflare-d1-create-database 200 POST "$A/d1/database" "${J[@]}" --data '{"name":"contract-sql"}'
+DB=$(printf '%s' "$OUT" | jq -r .result.uuid)
+op cloudflare-d1-query-database 200 POST "$A/d1/database/$DB/query" "${J[@]}" --data '{"sql":"CREATE TABLE t(v TEXT)","params":[]}'
+op cloudflare-d1-query-database 200 POST "$A/d1/database/contract-sql/query" "${J[@]}" --data '{"sql":"INSERT INTO t VALUES (?1)","params":["x"]}'
+op cloudflare-d1-raw-database-query 200 POST "$A/d1/database/$DB/raw" "${J[@]}" --data '{"sql":"SELECT v FROM t"}'
+check "raw rows" jq_is '.result[0].results.rows | length' 1
+op cloudflare-d1-query-database 400 POST "$A/d1/database/$DB/query" "${J[@]}" --data '{"sql":"SELECT * FROM missing"}'
+op createApplication 201 POST "$C/applications" "${J[@]}" --data '{"name":"dash","scheduling_policy":"default","instances":1,"configuration":{"image":"registry.example/web:v1"}}'
+APP=$(printf '%s' "$OUT" | jq -r .result.id)
+op listApplicationsDash 200 GET "$C/dash/applications?per_page=10"
+op listApplicationInstancesDash 200 GET "$C/dash/applications/$APP/instances"
+
 # auth failure envelope through the proxy
 STATUS=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer wrong-token" "$BASE/user/tokens/verify")
 check "401 envelope through the proxy" status_is 401

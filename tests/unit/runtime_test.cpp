@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "platform/d1.hpp"
 #include "platform/kinds.hpp"
 #include "platform/store.hpp"
 #include "runtime/model.hpp"
