@@ -121,7 +121,7 @@ TEST_CASE("sync_assets: a session token asking for single-file uploads gets one 
     TestHttpServer s;
     const std::string session = jwt({{"wrangler_single_asset_uploads", true}, {"edge_kv_upload_concurrency", 2}});
     s.on("POST", k_base + "/workers/scripts/web/assets-upload-session", [&](const RecordedRequest&) {
-        json b = {{site.hash("/index.html"), site.hash("/logo.bin")}};
+        json b = json::array({json::array({site.hash("/index.html"), site.hash("/logo.bin")})});
         return ScriptedResponse::envelope(json{{"jwt", session}, {"buckets", b}}.dump());
     });
     std::atomic<int> received{0};
