@@ -14,7 +14,7 @@
 //   7404  d1 database not found (404)     7502 d1 database already exists (409)
 //   1000  container application/instance/rollout/registry not found (404), 1001 conflict (409)
 //   10056 too many tags (400)             10053 secret not found (404)
-//   10089 version or deployment not found (404)
+//   10089 version or deployment not found (404)      10020 route pattern assigned to another worker (409)
 //   500   internal error (500)            503   injected fault (test hooks)
 #include <chrono>
 #include <cstdint>
