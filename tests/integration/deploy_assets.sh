@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # labels: integration;deploy
 # timeout: 300
-# Workers static assets deployed to `tenantctl dev` as wrangler deploys them: the upload session, the buckets the
+# A project with routes, crons, workers.dev and static assets deployed to `tenantctl dev`; the assets as wrangler
+# deploys them: the upload session, the buckets the
 # platform lacks (sent with the session token, contents checked against their hashes), then the worker upload
 # with metadata.assets {jwt, config}. HTML, CSS and a binary file arrive byte for byte; .assetsignore, _headers
 # and _redirects are honoured; an unchanged redeploy sends no write; --force opens a session but uploads no
@@ -28,6 +29,9 @@ name = "site"
 main = "./src/index.js"
 compatibility_date = "2026-01-01"
 workers_dev = true
+routes = [ { pattern = "site.example.com/*", zone_name = "example.com" } ]
+[triggers]
+crons = ["0 * * * *"]
 [assets]
 directory = "./public"
 binding = "ASSETS"
@@ -67,6 +71,8 @@ check "the asset config: html_handling, not_found_handling, run_worker_first, _h
 check "the assets binding is uploaded" [ "$(doc_of ws site | jq -c '[.settings.bindings[] | select(.type == "assets") | .name]')" = '["ASSETS"]' ]
 api GET "/accounts/$ACCT/workers/scripts"
 check "the script says has_assets" jq_is '.result[] | select(.id == "site") | .has_assets' true
+check "routes, crons and workers.dev are set with the assets" \
+  [ "$(doc_of ws site | jq -c '[[.routes[].pattern], [.schedules[].cron], .subdomain.enabled]')" = '[["site.example.com/*"],["0 * * * *"],true]' ]
 
 n=$(lines)
 tc --cwd "$p" deploy >"$WORK/d2.out" 2>&1

@@ -74,6 +74,10 @@ cat >"$a/wrangler.toml" <<'TOML'
 name = "site"
 main = "./src/index.js"
 compatibility_date = "2025-06-01"
+workers_dev = true
+routes = [ { pattern = "site.example.com/*", zone_name = "example.com" } ]
+[triggers]
+crons = ["0 * * * *"]
 [assets]
 directory = "./public"
 binding = "ASSETS"
