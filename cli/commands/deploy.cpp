@@ -70,6 +70,17 @@ std::string human(const deploy::DeployReport& r) {
     s += " [upload " + r.upload_digest.substr(0, 16) + "]";
     if (!r.version_id.empty()) s += "\n  version " + r.version_id;
     s += "\n";
+    if (r.assets) {
+        const auto& a = *r.assets;
+        s += "  assets: " + std::to_string(a.files) + " file" + (a.files == 1 ? "" : "s") + ", " +
+             std::to_string(a.bytes) + " bytes";
+        if (a.synced)
+            s += "; uploaded " + std::to_string(a.uploaded_files) + " (" + std::to_string(a.uploaded_bytes) +
+                 " bytes)" + (a.uploaded_files == 0 ? ": the platform had every one" : "");
+        else if (r.dry_run)
+            s += "; an upload session would send those the platform does not have";
+        s += "\n";
+    }
     for (const auto& t : r.triggers) s += "  " + t + "\n";
     if (!r.triggers_written.empty()) s += "  triggers updated: " + join(r.triggers_written, ", ") + "\n";
     for (const auto& c : r.containers) {

@@ -284,7 +284,13 @@ Result<HttpResponse> ApiClient::send(Method method, const std::string& path, con
     HttpRequest req;
     req.method = method;
     req.url = std::move(url);
-    if (cred.kind == Credentials::Kind::Token) {
+    // A request that brings its own Authorization (the assets upload, with the upload session's token) is sent
+    // with that alone, as wrangler does: no API token, no X-Auth-Key.
+    bool own_auth =
+        std::any_of(extra.begin(), extra.end(), [](const auto& h) { return to_lower(h.first) == "authorization"; });
+    if (own_auth) {
+        // (the caller's header is added below)
+    } else if (cred.kind == Credentials::Kind::Token) {
         req.headers.emplace_back("Authorization", "Bearer " + cred.token);
     } else {
         req.headers.emplace_back("X-Auth-Email", cred.email);

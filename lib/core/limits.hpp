@@ -30,6 +30,11 @@ inline constexpr size_t k_max_cli_tags = 64;
 inline constexpr size_t k_max_api_upload_body_bytes = 32 * k_mib;
 inline constexpr size_t k_max_api_kv_body_bytes = 26 * k_mib;  // a 25 MiB value plus multipart framing
 inline constexpr size_t k_max_api_json_body_bytes = 1 * k_mib;
+// Workers static assets: the upload session's manifest (up to 100,000 entries) and one bucket upload (base64
+// parts; the platform fills a bucket with at most k_api_assets_bucket_bytes of base64, or one file alone).
+inline constexpr size_t k_max_api_assets_manifest_bytes = 16 * k_mib;
+inline constexpr size_t k_max_api_assets_body_bytes = 48 * k_mib;
+inline constexpr size_t k_api_assets_bucket_bytes = 40 * k_mib;
 // Open connections to the API; further connections are closed at once.
 inline constexpr size_t k_max_api_connections = 256;
 

@@ -11,6 +11,7 @@
 #include "core/fs.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
+#include "deploy/assets_sync.hpp"
 #include "deploy/containers.hpp"
 #include "deploy/triggers.hpp"
 #include "images/context.hpp"
@@ -38,10 +39,13 @@ struct ContainerPlan {
 };
 
 Status write_outdir(const std::string& dir, const UploadBundle& bundle) {
-    // The upload exactly as it would be sent, except secret values, which are masked.
+    // The upload exactly as it would be sent, except secret values and the assets completion token, which are
+    // masked. With assets, also the upload session's body (assets-manifest.json).
     UploadBundle masked = bundle;
-    for (auto& b : masked.metadata["bindings"])
-        if (json_string(b, "type") == "secret_text") b["text"] = "***";
+    if (masked.metadata.contains("bindings"))
+        for (auto& b : masked.metadata["bindings"])
+            if (json_string(b, "type") == "secret_text") b["text"] = "***";
+    if (masked.metadata.contains("assets")) masked.metadata["assets"]["jwt"] = "***";
     // Everything is written into a staging folder next to `dir` first and moved into place only when all of it
     // was written, so a failed write leaves no partly written --outdir behind.
     std::error_code ec;
@@ -60,6 +64,9 @@ Status write_outdir(const std::string& dir, const UploadBundle& bundle) {
         api::MultipartBody body = encode_upload(masked);
         TRY_STATUS(write_file_atomic(join_path(s, "upload.multipart"), body.data));
         TRY_STATUS(write_file_atomic(join_path(s, "upload.content-type"), body.content_type() + "\n"));
+        if (masked.assets)
+            TRY_STATUS(
+                write_file_atomic(join_path(s, "assets-manifest.json"), asset_manifest_json(masked.assets->manifest)));
         for (const auto& m : masked.modules) {
             std::string p = join_path(join_path(s, "modules"), m.name);
             fs::create_directories(fs::path(p).parent_path(), ec);
@@ -148,6 +155,13 @@ json DeployReport::to_json() const {
     w["bundled"] = !bundler.empty();
     if (!dispatch_namespace.empty()) w["dispatch_namespace"] = dispatch_namespace;
     w["version_id"] = version_id.empty() ? json() : json(version_id);
+    if (assets)
+        w["assets"] = {{"files", assets->files},
+                       {"bytes", assets->bytes},
+                       {"synced", assets->synced},
+                       {"uploaded_files", assets->uploaded_files},
+                       {"uploaded_bytes", assets->uploaded_bytes},
+                       {"upload_requests", assets->upload_requests}};
     return {{"worker", w}, {"containers", cs}, {"skipped", skipped}};
 }
 
@@ -220,13 +234,22 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
     uo.compatibility_date = o.compatibility_date;
     uo.no_bundle = o.no_bundle;
     uo.env = o.env;
+    uo.assets = true;
     TRY_ASSIGN(UploadBundle bundle, build_upload(c, uo));
+    if (bundle.assets) {
+        rep.assets.emplace();
+        rep.assets->files = bundle.assets->manifest.entries.size();
+        rep.assets->bytes = bundle.assets->total_bytes();
+    }
     rep.bundler = bundle.bundler;
     rep.dry_run = o.dry_run;
     if (ev.warning)
         for (const auto& w : bundle.warnings) ev.warning(w);
     rep.upload_digest = bundle.digest.substr(bundle.digest.find(':') + 1);
     // Secrets go in after the digest: their values never enter the recorded tag.
+    if (bundle.assets && bundle.assets->assets_only && !o.secrets.empty())
+        return Error(ErrorKind::Usage, "--secrets-file: an assets-only Worker (no \"main\") has no bindings",
+                     "give the Worker a script (`main`), or deploy without --secrets-file");
     for (const auto& [k, v] : o.secrets)
         bundle.metadata["bindings"].push_back({{"name", k}, {"type", "secret_text"}, {"text", *v}});
     // The project's git commit (labels and annotations), read only when something is built or uploaded.
@@ -306,6 +329,9 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
     bool can_record = o.dispatch_namespace.empty() || tags.size() < 8;
     if (can_record) tags.push_back(upload_tag);
 
+    // Routes another worker holds stop the deploy here, before anything is built, pushed or written.
+    if (o.dispatch_namespace.empty()) TRY_STATUS(check_route_conflicts(*client, o.account_id, rep.worker, triggers));
+
     std::vector<json> apps;
     if (!plans.empty()) {
         api::ListOptions lo;
@@ -379,6 +405,17 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         rep.skipped.push_back("worker " + rep.worker + ": unchanged (upload " + rep.upload_digest.substr(0, 16) + ")");
     } else {
         TRY_STATUS(revise(migration_tag, tags));
+        // Static assets first, as wrangler does: the upload session, the buckets the platform lacks, then the
+        // completion token goes into the worker upload's metadata.
+        if (bundle.assets) {
+            AssetsTarget target{o.account_id, o.dispatch_namespace, rep.worker};
+            TRY_ASSIGN(AssetsSyncResult sync, sync_assets(*client, target, bundle.assets->manifest, step));
+            set_assets_field(bundle, c, sync.completion_jwt);
+            rep.assets->synced = true;
+            rep.assets->uploaded_files = sync.uploaded_files;
+            rep.assets->uploaded_bytes = sync.uploaded_bytes;
+            rep.assets->upload_requests = sync.upload_requests;
+        }
         if (!o.outdir.empty()) TRY_STATUS(write_outdir(o.outdir, bundle));
         api::MultipartBody body = encode_upload(bundle);
         step("uploading worker " + rep.worker +

@@ -65,6 +65,15 @@ struct ContainerOutcome {
     std::vector<FieldChange> changes;
 };
 
+struct AssetsOutcome {
+    size_t files = 0;  // in the manifest
+    uint64_t bytes = 0;
+    bool synced = false;  // an upload session was opened (false: dry run, or the worker was unchanged)
+    size_t uploaded_files = 0;
+    uint64_t uploaded_bytes = 0;
+    size_t upload_requests = 0;
+};
+
 struct DeployReport {
     std::string worker;
     std::string dispatch_namespace;
@@ -74,7 +83,8 @@ struct DeployReport {
     std::vector<std::string> triggers;          // workers.dev URL, routes, schedules (account workers)
     std::vector<std::string> triggers_written;  // which of subdomain/routes/schedules were changed
     std::string upload_digest;
-    std::string version_id;  // account workers: the version the upload created
+    std::string version_id;               // account workers: the version the upload created
+    std::optional<AssetsOutcome> assets;  // when the config has `assets`
     std::vector<ContainerOutcome> containers;
     std::vector<std::string> skipped;  // human-readable notes on what was skipped and why
     nlohmann::json to_json() const;

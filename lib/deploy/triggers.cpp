@@ -1,6 +1,7 @@
 #include "deploy/triggers.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "core/json.hpp"
 #include "core/strings.hpp"
@@ -30,10 +31,6 @@ std::vector<std::string> route_keys(const json& routes) {
 
 Result<TriggersPlan> plan_triggers(const json& c) {
     TriggersPlan p;
-    if (const json& assets = json_at(c, "assets"); assets.is_object() && !assets.empty())
-        return Error(ErrorKind::Config,
-                     "\"assets\" is not supported by tenantctl deploy yet: static assets would not be uploaded",
-                     "remove \"assets\" from the config (or deploy this worker with wrangler); nothing was sent");
     json routes = json::array();
     if (const json& rs = json_at(c, "routes"); rs.is_array())
         routes = rs;
@@ -48,9 +45,9 @@ Result<TriggersPlan> plan_triggers(const json& c) {
             if (truthy(json_at(r, "custom_domain")))
                 return Error(ErrorKind::Config,
                              field + " " + quoted(json_string(r, "pattern")) +
-                                 ": custom domains (\"custom_domain\": true) are not supported by tenantctl deploy yet",
-                             "use a route with zone_name or zone_id, or add the custom domain in the dashboard; "
-                             "nothing was sent");
+                                 ": custom domains (\"custom_domain\": true) are not implemented in tenantctl deploy",
+                             "use a route with zone_name or zone_id, or attach the custom domain with wrangler or "
+                             "in the dashboard; nothing was sent");
             json x = {{"pattern", json_at(r, "pattern")}};
             for (const char* k : {"zone_id", "zone_name"})
                 if (json_at(r, k).is_string()) x[k] = json_at(r, k);
@@ -90,6 +87,87 @@ std::vector<std::string> describe_triggers(const TriggersPlan& p, const std::str
     if (p.crons)
         for (const auto& c : *p.crons) out.push_back("schedule: " + c);
     return out;
+}
+
+std::optional<std::string> route_host(const std::string& pattern) {
+    std::string p = pattern;
+    for (const char* prefix : {"*/", "http://*/", "https://*/"})
+        if (starts_with(p, prefix)) return std::nullopt;  // a splat for the whole host: no host to infer
+    std::string s;
+    for (size_t i = 0; i < p.size(); ++i) {
+        if (p[i] == '*') {
+            if (i + 1 < p.size() && p[i + 1] == '.') ++i;
+            continue;
+        }
+        s += p[i];
+    }
+    for (const char* scheme : {"http://", "https://"})
+        if (starts_with(s, scheme)) s = s.substr(std::string_view(scheme).size());
+    size_t end = s.find_first_of("/?#");
+    std::string host = to_lower(s.substr(0, end));
+    if (auto at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
+    if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos)
+        host = host.substr(0, colon);
+    if (host.empty()) return std::nullopt;
+    return host;
+}
+
+Status check_route_conflicts(api::ApiClient& client, const std::string& account, const std::string& script,
+                             const TriggersPlan& plan) {
+    if (plan.routes.empty()) return {};
+    std::map<std::string, std::string> zone_by_name;  // "" = no zone of that name
+    auto zone_for_host = [&](const std::string& host) -> Result<std::string> {
+        std::vector<std::string> pieces = split(host, '.');
+        while (pieces.size() > 1) {
+            std::string name = join(pieces, ".");
+            auto it = zone_by_name.find(name);
+            if (it == zone_by_name.end()) {
+                TRY_ASSIGN(api::ApiResult r,
+                           client.call(api::Method::Get, "/zones", {{"name", name}, {"account.id", account}}));
+                std::string id;
+                if (r.result.is_array() && !r.result.empty()) id = json_string(r.result[0], "id");
+                it = zone_by_name.emplace(name, id).first;
+            }
+            if (!it->second.empty()) return it->second;
+            pieces.erase(pieces.begin());
+        }
+        return Error(ErrorKind::Config, "could not find the zone for " + quoted(host),
+                     "make sure the domain is a zone of this account (proxied by Cloudflare); nothing was sent");
+    };
+    std::map<std::string, std::vector<json>> routes_of_zone;
+    std::map<std::string, std::vector<std::string>> taken;  // other script -> its patterns that we want
+    for (const auto& r : plan.routes) {
+        const std::string pattern = json_string(r, "pattern");
+        auto host = route_host(pattern);
+        if (!host && json_at(r, "zone_name").is_string()) host = route_host(json_string(r, "zone_name"));
+        if (!host) continue;  // wrangler cannot tell the zone either
+        std::string zone;
+        if (json_at(r, "zone_id").is_string()) {
+            zone = json_string(r, "zone_id");
+        } else {
+            TRY_ASSIGN(zone, zone_for_host(json_at(r, "zone_name").is_string() ? json_string(r, "zone_name") : *host));
+        }
+        auto it = routes_of_zone.find(zone);
+        if (it == routes_of_zone.end()) {
+            TRY_ASSIGN(auto list, client.list_all("/zones/" + url_encode(zone) + "/workers/routes", {}, {}));
+            it = routes_of_zone.emplace(zone, std::move(list)).first;
+        }
+        for (const auto& z : it->second)
+            if (json_string(z, "pattern") == pattern && json_string(z, "script") != script) {
+                auto& v = taken[json_string(z, "script")];
+                if (std::find(v.begin(), v.end(), pattern) == v.end()) v.push_back(pattern);
+            }
+    }
+    if (taken.empty()) return {};
+    std::string msg = "can't deploy routes that are assigned to another worker:";
+    for (const auto& [other, patterns] : taken) {
+        msg += " " + quoted(other.empty() ? std::string("(no script)") : other) + " is already assigned to ";
+        for (size_t i = 0; i < patterns.size(); ++i) msg += (i ? ", " : "") + quoted(patterns[i]);
+        msg += ";";
+    }
+    msg.pop_back();
+    return Error(ErrorKind::Conflict, msg,
+                 "unassign the other worker from the routes you want to deploy to, then try again; nothing was sent");
 }
 
 Result<TriggersOutcome> deploy_triggers(api::ApiClient& client, const std::string& account, const std::string& script,

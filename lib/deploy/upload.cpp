@@ -196,8 +196,110 @@ Status collect_unbundled(const json& c, const UploadOptions& o, UploadBundle& bu
 
 }  // namespace
 
+namespace {
+
+// The content digest: everything the worker runs, before the per-upload fields (tags, annotations and the
+// migrations relative to the deployed tag; the config's own migration list stands in for the latter), and its
+// static assets (the manifest: names, content hashes and sizes; and their config, without the session token).
+std::string content_digest(const UploadBundle& bundle, const json& c) {
+    Sha256 h;
+    h.update(bundle.metadata.dump()).update(std::string(1, '\0')).update(json_at(c, "migrations").dump());
+    for (const auto& mod : bundle.modules) {
+        h.update(std::string(1, '\0')).update(mod.name).update(std::string(1, '\0')).update(mod.content_type);
+        h.update(std::string(1, '\0'))
+            .update(std::to_string(mod.data.size()))
+            .update(std::string(1, '\0'))
+            .update(mod.data);
+    }
+    if (bundle.assets) {
+        h.update(std::string(1, '\0')).update("assets").update(std::string(1, '\0'));
+        h.update(assets_upload_field(c, "", bundle.assets->files).dump());
+        h.update(std::string(1, '\0')).update(asset_manifest_json(bundle.assets->manifest));
+    }
+    return h.hex();
+}
+
+}  // namespace
+
+uint64_t UploadAssets::total_bytes() const {
+    uint64_t n = 0;
+    for (const auto& e : manifest.entries) n += e.size;
+    return n;
+}
+
+Result<std::optional<std::string>> assets_directory(const json& c, const std::string& config_dir) {
+    const json& a = json_at(c, "assets");
+    if (!a.is_object()) return std::optional<std::string>();
+    const json& d = json_at(a, "directory");
+    if (!d.is_string())
+        return Error(ErrorKind::Config,
+                     "the `assets` property in your configuration is missing the required `directory` property",
+                     "add directory = \"./public\" to [assets]");
+    if (d.get<std::string>().empty())
+        return Error(ErrorKind::Config, "the assets directory cannot be an empty string",
+                     "set assets.directory to the folder of your static files");
+    std::string dir = absolute_path(d.get<std::string>(), config_dir);
+    std::error_code ec;
+    if (!fs::exists(dir, ec))
+        return Error(ErrorKind::Config,
+                     "the directory specified by the \"assets.directory\" field in your configuration file does not "
+                     "exist: " +
+                         dir,
+                     "create it, or fix the path (it is relative to the configuration file)");
+    if (!fs::is_directory(dir, ec))
+        return Error(ErrorKind::Config,
+                     "the path specified by the \"assets.directory\" field in your configuration file doesn't point "
+                     "to a directory: " +
+                         dir);
+    if (!json_at(c, "site").is_null())
+        return Error(ErrorKind::Config, "cannot use assets and Workers Sites in the same Worker",
+                     "remove either the `site` or the `assets` field from the configuration");
+    if (json_string(c, "main").empty()) {
+        if (!json_string(a, "binding").empty())
+            return Error(ErrorKind::Config,
+                         "cannot use assets with a binding in an assets-only Worker (assets.binding " +
+                             quoted(json_string(a, "binding")) + " without \"main\")",
+                         "remove the asset binding, or give the Worker a script (`main`)");
+        const json& rwf = json_at(a, "run_worker_first");
+        if ((rwf.is_boolean() && rwf.get<bool>()) || (rwf.is_array() && !rwf.empty()))
+            return Error(ErrorKind::Config, "cannot set assets.run_worker_first without a Worker script",
+                         "remove run_worker_first, or give the Worker a script (`main`)");
+    }
+    return std::optional<std::string>(dir);
+}
+
+void set_assets_field(UploadBundle& bundle, const json& c, const std::string& completion_jwt) {
+    if (bundle.assets) bundle.metadata["assets"] = assets_upload_field(c, completion_jwt, bundle.assets->files);
+}
+
 Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
     UploadBundle bundle;
+    TRY_ASSIGN(std::optional<std::string> assets_dir, assets_directory(c, o.config_dir));
+    if (assets_dir && !o.assets)
+        return Error(ErrorKind::Config,
+                     "\"assets\" is deployed by `tenantctl deploy` only: this upload would not carry the static assets",
+                     "deploy this worker with `tenantctl deploy`, or remove \"assets\" from its configuration");
+    if (assets_dir) {
+        UploadAssets ua;
+        TRY_ASSIGN(ua.manifest, build_asset_manifest(*assets_dir));
+        TRY_ASSIGN(ua.files, read_assets_config_files(*assets_dir));
+        ua.assets_only = json_string(c, "main").empty();
+        bundle.assets = std::move(ua);
+    }
+    if (bundle.assets && bundle.assets->assets_only) {
+        // An assets-only Worker (as wrangler uploads one): metadata alone, no modules and no bindings.
+        json m = json::object();
+        if (o.compatibility_date)
+            m["compatibility_date"] = *o.compatibility_date;
+        else
+            copy_if_present(m, c, "compatibility_date");
+        json flags = json_at(c, "compatibility_flags");
+        m["compatibility_flags"] = flags.is_array() ? flags : json::array();
+        bundle.metadata = m;
+        bundle.digest = "sha256:" + content_digest(bundle, c);
+        TRY_STATUS(apply_revision(bundle, c, o));
+        return bundle;
+    }
     if (!o.no_bundle && bundle::wants_bundle(c)) {
         bundle::BundleOptions bo;
         bo.project_dir = o.config_dir;
@@ -244,20 +346,11 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
     copy_if_present(m, c, "observability");
     copy_if_present(m, c, "placement");
     copy_if_present(m, c, "logpush");
+    // The assets binding: wrangler puts it after version_metadata and before text_blob bindings, neither of
+    // which deploy produces, so last.
+    if (auto b = assets_binding(c); b && bundle.assets) m["bindings"].push_back(*b);
     bundle.metadata = m;
-
-    // The content digest: everything the worker runs, before the per-upload fields (tags, annotations and the
-    // migrations relative to the deployed tag; the config's own migration list stands in for the latter).
-    Sha256 h;
-    h.update(m.dump()).update(std::string(1, '\0')).update(json_at(c, "migrations").dump());
-    for (const auto& mod : bundle.modules) {
-        h.update(std::string(1, '\0')).update(mod.name).update(std::string(1, '\0')).update(mod.content_type);
-        h.update(std::string(1, '\0'))
-            .update(std::to_string(mod.data.size()))
-            .update(std::string(1, '\0'))
-            .update(mod.data);
-    }
-    bundle.digest = "sha256:" + h.hex();
+    bundle.digest = "sha256:" + content_digest(bundle, c);
     TRY_STATUS(apply_revision(bundle, c, o));
     return bundle;
 }

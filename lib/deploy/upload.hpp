@@ -11,6 +11,7 @@
 #include "core/diagnostic.hpp"
 #include "core/env.hpp"
 #include "core/result.hpp"
+#include "deploy/assets.hpp"
 
 namespace tenantctl::deploy {
 
@@ -28,6 +29,17 @@ struct UploadOptions {
     bool no_bundle = false;                            // --no-bundle: upload the modules as they are
     std::string config_path;                           // absolute; never an additional module
     const Env* env = nullptr;                          // where esbuild is looked up (null: the process's)
+    // `assets` in the config: read (manifest, _redirects/_headers) only when the caller uploads them (deploy);
+    // otherwise a config with assets is refused, so that they are never dropped silently.
+    bool assets = false;
+};
+
+// A worker's static assets, as the upload will carry them (see assets.hpp).
+struct UploadAssets {
+    AssetManifest manifest;
+    AssetsConfigFiles files;
+    bool assets_only = false;  // no `main`: the upload is metadata alone
+    uint64_t total_bytes() const;
 };
 
 struct UploadBundle {
@@ -39,6 +51,9 @@ struct UploadBundle {
     std::string digest;
     std::vector<Diagnostic> warnings;  // from the bundler
     std::string bundler;               // "esbuild 0.28.2 (…)", or empty when not bundled
+    // The config's assets (their manifest and config enter the digest); the metadata's `assets` field, which
+    // needs the upload session's completion token, is set by the caller (set_assets_field).
+    std::optional<UploadAssets> assets;
 };
 
 // Builds the upload from a normalized config (wrangler's key names). Errors name the field and value.
@@ -47,6 +62,13 @@ Result<UploadBundle> build_upload(const nlohmann::json& config, const UploadOpti
 // Sets the per-upload fields of a built upload from `options` (current_migration_tag, tags, message,
 // version_tag), leaving its content and digest alone: one build serves any number of uploads.
 Status apply_revision(UploadBundle& bundle, const nlohmann::json& config, const UploadOptions& options);
+
+// Sets metadata.assets = {jwt, config} for a bundle with assets (the completion token of the upload session).
+void set_assets_field(UploadBundle& bundle, const nlohmann::json& config, const std::string& completion_jwt);
+
+// The config's `assets` checked as wrangler checks it (directory given, not empty, an existing directory; no
+// binding or run_worker_first without `main`): its absolute directory, or nullopt when the config has none.
+Result<std::optional<std::string>> assets_directory(const nlohmann::json& config, const std::string& config_dir);
 
 // Worker bindings as the upload API wants them, from the normalized config.
 nlohmann::json bindings_from_config(const nlohmann::json& config);

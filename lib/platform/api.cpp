@@ -10,7 +10,9 @@
 #include <regex>
 #include <set>
 #include <thread>
+#include <variant>
 
+#include "core/blake3.hpp"
 #include "core/limits.hpp"
 #include "core/redact.hpp"
 #include "core/sha256.hpp"
@@ -645,6 +647,10 @@ std::optional<HttpResponse> parse_upload(Ctx& c, Upload& up, bool need_modules) 
                    bracket_fields ? "the multipart body has no metadata part (metadata[…] fields are not read: send "
                                     "the metadata as one JSON part named metadata)"
                                   : "the multipart body has no metadata part");
+    // An assets-only Worker is uploaded as metadata alone: {assets, compatibility_date, …}, no module.
+    const bool assets_only = up.metadata.contains("assets") && !up.metadata.contains("main_module") &&
+                             !up.metadata.contains("body_part") && up.modules.empty();
+    if (assets_only) need_modules = false;
     if (need_modules && up.modules.empty()) return err(400, 10021, "the upload has no module parts");
     std::string field = up.metadata.contains("main_module") ? "main_module" : "body_part";
     if (up.metadata.contains(field)) {
@@ -870,10 +876,16 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
              {"modules", modules},
              {"main", up.main},
              {"version_count", prev ? prev->doc.value("version_count", 0) : 0}};
-    // Triggers belong to the script, not to an upload: they survive a new upload.
+    // Triggers belong to the script, not to an upload: they survive a new upload. Static assets survive only
+    // with keep_assets (an upload with `assets` replaces them: script_upload).
     if (prev)
         for (const char* k : {"schedules", "subdomain", "routes"})
             if (prev->doc.contains(k)) doc[k] = prev->doc[k];
+    if (prev && md.value("keep_assets", false) && prev->doc.contains("assets")) {
+        doc["assets"] = prev->doc["assets"];
+        doc["script"]["has_assets"] = true;
+        script["has_assets"] = true;
+    }
     c.store.put(s.kind, s.parent, s.script, doc, blob);
     json r = script;
     r["startup_time_ms"] = 0;
@@ -919,6 +931,270 @@ json make_deployment(Ctx& c, const std::string& script, json versions, json anno
     return d;
 }
 
+// ---- Workers static assets ------------------------------------------------------------------------
+// An upload session (POST …/assets-upload-session) takes the manifest {path: {hash, size}} and answers with a
+// token and the hashes the account does not have yet, in buckets; each bucket is POSTed to
+// /accounts/{account}/workers/assets/upload with that token as its Bearer credential (not the API token); the
+// answer to the upload that completes the session carries the completion token, which the worker upload's
+// metadata then names in `assets.jwt`. Asset contents are stored once per account, by hash (kind "asset");
+// a script's manifest and asset config are kept in its document under "assets", for a runtime to serve.
+// Tokens are JWTs (HS256 with a key kept in the store's meta table) naming the session; sessions expire after
+// an hour and are removed when a later session starts.
+
+const char* K_ASSET = "asset";              // parent account, name content hash; blob = the file's bytes
+const char* K_ASSET_SESSION = "asset_ses";  // parent account, name session id
+constexpr int64_t k_assets_session_seconds = 3600;
+
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string base64url(std::string_view data) {
+    std::string s = base64_encode(data);
+    while (!s.empty() && s.back() == '=') s.pop_back();
+    for (auto& ch : s) ch = ch == '+' ? '-' : ch == '/' ? '_' : ch;
+    return s;
+}
+
+// Strict base64 (standard or url alphabet; padding optional); nullopt on any other character.
+std::optional<std::string> base64_decode(std::string_view in) {
+    std::string out;
+    out.reserve(in.size() / 4 * 3 + 3);
+    uint32_t val = 0;
+    int bits = 0;
+    size_t pad = 0;
+    for (char ch : in) {
+        int v;
+        if (ch >= 'A' && ch <= 'Z')
+            v = ch - 'A';
+        else if (ch >= 'a' && ch <= 'z')
+            v = ch - 'a' + 26;
+        else if (ch >= '0' && ch <= '9')
+            v = ch - '0' + 52;
+        else if (ch == '+' || ch == '-')
+            v = 62;
+        else if (ch == '/' || ch == '_')
+            v = 63;
+        else if (ch == '=') {
+            ++pad;
+            continue;
+        } else
+            return std::nullopt;
+        if (pad) return std::nullopt;  // data after padding
+        val = (val << 6) | static_cast<uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((val >> bits) & 0xFF));
+        }
+    }
+    if (pad > 2 || bits >= 6) return std::nullopt;
+    return out;
+}
+
+std::string hmac_sha256(const std::string& key, std::string_view msg) {
+    std::string k = key;
+    if (k.size() > 64) {
+        auto d = Sha256().update(k).finish();
+        k.assign(d.begin(), d.end());
+    }
+    k.resize(64, '\0');
+    std::string ipad(64, '\0'), opad(64, '\0');
+    for (size_t i = 0; i < 64; ++i) {
+        ipad[i] = static_cast<char>(k[i] ^ 0x36);
+        opad[i] = static_cast<char>(k[i] ^ 0x5c);
+    }
+    auto inner = Sha256().update(ipad).update(msg).finish();
+    auto outer =
+        Sha256().update(opad).update(std::string_view(reinterpret_cast<const char*>(inner.data()), 32)).finish();
+    return std::string(reinterpret_cast<const char*>(outer.data()), 32);
+}
+
+std::string assets_jwt_key(Ctx& c, bool create) {
+    if (auto k = c.store.meta("assets_jwt_key")) return *k;
+    if (!create) return {};
+    std::string k = random_hex(32);
+    c.store.set_meta("assets_jwt_key", k);
+    return k;
+}
+
+std::string make_assets_jwt(Ctx& c, const std::string& session, const std::string& use) {
+    std::string head = base64url(R"({"alg":"HS256","typ":"JWT"})");
+    json payload{
+        {"sid", session}, {"use", use}, {"account", account_of(c)}, {"exp", unix_now() + k_assets_session_seconds}};
+    std::string body = head + "." + base64url(payload.dump());
+    return body + "." + base64url(hmac_sha256(assets_jwt_key(c, true), body));
+}
+
+// The session a token names, when the token is ours, unexpired, for `use`; else an error response.
+std::variant<StoredObject, HttpResponse> assets_session_for(Ctx& c, const std::string& jwt, const std::string& use) {
+    auto bad = [&](const std::string& why) { return err(401, 10000, "assets " + use + " token: " + why); };
+    auto parts = split(jwt, '.');
+    if (parts.size() != 3) return bad("not a JWT");
+    std::string key = assets_jwt_key(c, false);
+    if (key.empty() || base64url(hmac_sha256(key, parts[0] + "." + parts[1])) != parts[2]) return bad("bad signature");
+    auto raw = base64_decode(parts[1]);
+    json payload = raw ? json::parse(*raw, nullptr, false) : json();
+    if (!payload.is_object() || payload.value("use", std::string()) != use) return bad("not a " + use + " token");
+    if (payload.value("exp", int64_t(0)) < unix_now()) return bad("expired; start a new upload session");
+    auto s = c.store.get(K_ASSET_SESSION, account_of(c), payload.value("sid", std::string()));
+    if (!s) return bad("its upload session no longer exists; start a new one");
+    return *s;
+}
+
+// Node's path.extname(p) without the dot (what the client's asset hash appends to the base64 content).
+std::string node_extname(std::string_view p) {
+    long start_dot = -1, start_part = 0, end = -1;
+    bool matched_slash = true;
+    int pre_dot = 0;
+    for (long i = static_cast<long>(p.size()) - 1; i >= 0; --i) {
+        char ch = p[static_cast<size_t>(i)];
+        if (ch == '/') {
+            if (!matched_slash) {
+                start_part = i + 1;
+                break;
+            }
+            continue;
+        }
+        if (end == -1) {
+            matched_slash = false;
+            end = i + 1;
+        }
+        if (ch == '.') {
+            if (start_dot == -1)
+                start_dot = i;
+            else if (pre_dot != 1)
+                pre_dot = 1;
+        } else if (start_dot != -1) {
+            pre_dot = -1;
+        }
+    }
+    if (start_dot == -1 || end == -1 || pre_dot == 0 ||
+        (pre_dot == 1 && start_dot == end - 1 && start_dot == start_part + 1))
+        return {};
+    return std::string(p.substr(static_cast<size_t>(start_dot + 1), static_cast<size_t>(end - start_dot - 1)));
+}
+
+bool is_asset_hash(const std::string& h) {
+    if (h.size() != 32) return false;
+    for (char ch : h)
+        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
+    return true;
+}
+
+HttpResponse assets_session(Ctx& c) {
+    Scope s;
+    if (auto e = resolve_scope(c, s)) return *e;
+    if (s.kind == K_WS && !valid_account_script_name(s.script))
+        return err(400, 10016, "script name " + quoted(s.script) + " is invalid");
+    json body;
+    if (auto e = parse_json_body(c, body)) return *e;
+    const json& manifest = body.contains("manifest") ? body["manifest"] : json();
+    if (!manifest.is_object()) return err(400, 10004, "the body must be {\"manifest\": {path: {hash, size}}}");
+    if (manifest.size() > 100000)
+        return err(400, 10004, "the manifest has " + std::to_string(manifest.size()) + " files; at most 100000");
+    std::vector<std::pair<std::string, uint64_t>> missing;  // hash, size; in manifest order, each hash once
+    std::set<std::string> seen;
+    for (auto it = manifest.begin(); it != manifest.end(); ++it) {
+        const json& v = it.value();
+        if (!starts_with(it.key(), "/"))
+            return err(400, 10004, "manifest path " + quoted(it.key()) + " must start with /");
+        if (!v.is_object() || !v.contains("hash") || !v["hash"].is_string() || !is_asset_hash(v["hash"]) ||
+            !v.contains("size") || !v["size"].is_number_unsigned())
+            return err(400, 10004, "manifest entry " + quoted(it.key()) + " needs a 32-hex \"hash\" and a \"size\"");
+        if (v["size"].get<uint64_t>() > 25ull * 1024 * 1024)
+            return err(400, 10004, "manifest entry " + quoted(it.key()) + " is larger than 25 MiB");
+        std::string h = v["hash"];
+        if (!seen.insert(h).second) continue;
+        if (!c.store.get(K_ASSET, account_of(c), h)) missing.emplace_back(h, v["size"].get<uint64_t>());
+    }
+    // Expired sessions go first.
+    for (auto& o : c.store.list(K_ASSET_SESSION, account_of(c)))
+        if (o.doc.value("exp", int64_t(0)) < unix_now()) c.store.erase(K_ASSET_SESSION, account_of(c), o.name);
+    json buckets = json::array(), pending = json::array();
+    json bucket = json::array();
+    uint64_t bucket_bytes = 0;
+    for (auto& [h, size] : missing) {
+        uint64_t b64 = (size + 2) / 3 * 4;
+        if (!bucket.empty() && bucket_bytes + b64 > limits::k_api_assets_bucket_bytes) {
+            buckets.push_back(bucket);
+            bucket = json::array();
+            bucket_bytes = 0;
+        }
+        bucket.push_back(h);
+        bucket_bytes += b64;
+        pending.push_back(h);
+    }
+    if (!bucket.empty()) buckets.push_back(bucket);
+    std::string sid = random_hex(16);
+    c.store.put(K_ASSET_SESSION, account_of(c), sid,
+                {{"kind", s.kind},
+                 {"parent", s.parent},
+                 {"script", s.script},
+                 {"manifest", manifest},
+                 {"pending", pending},
+                 {"exp", unix_now() + k_assets_session_seconds}});
+    return ok({{"jwt", make_assets_jwt(c, sid, pending.empty() ? "complete" : "upload")}, {"buckets", buckets}});
+}
+
+HttpResponse assets_upload(Ctx& c) {
+    std::string auth = c.header("authorization");
+    if (!starts_with(auth, "Bearer ")) return err(401, 10000, "the assets upload needs the upload session's token");
+    auto found = assets_session_for(c, std::string(trim(auth.substr(7))), "upload");
+    if (auto* e = std::get_if<HttpResponse>(&found)) return *e;
+    StoredObject session = std::get<StoredObject>(found);
+    json& doc = session.doc;
+    std::set<std::string> pending;
+    for (auto& h : doc["pending"]) pending.insert(h.get<std::string>());
+    auto parts = parse_multipart(c.header("content-type"), c.req.body);
+    if (!parts.ok()) return err(400, 10001, parts.error().message);
+    if (parts.value().empty()) return err(400, 10004, "the upload has no parts");
+    const bool b64 = truthy(c.q, "base64");
+    for (auto& p : parts.value()) {
+        const std::string& h = p.name;
+        std::vector<std::string> keys;  // the manifest paths with this hash (their extension is in the hash)
+        for (auto it = doc["manifest"].begin(); it != doc["manifest"].end(); ++it)
+            if (it.value().value("hash", std::string()) == h) keys.push_back(it.key());
+        if (keys.empty()) return err(400, 10004, "part " + quoted(h) + " is not a hash of this upload session");
+        std::string encoded = b64 ? p.body : base64_encode(p.body);
+        auto content = b64 ? base64_decode(p.body) : std::optional<std::string>(p.body);
+        if (!content) return err(400, 10004, "part " + quoted(h) + " is not base64 (the query says base64=true)");
+        bool match = false;
+        for (auto& k : keys) match = match || blake3_hex(encoded + node_extname(k)).substr(0, 32) == h;
+        if (!match) return err(400, 10004, "part " + quoted(h) + ": the content does not hash to its name");
+        c.store.put(K_ASSET, account_of(c), h,
+                    {{"size", content->size()}, {"content_type", media_type(p.content_type)}}, *content);
+        pending.erase(h);
+    }
+    doc["pending"] = json(std::vector<std::string>(pending.begin(), pending.end()));
+    c.store.put(K_ASSET_SESSION, account_of(c), session.name, doc);
+    if (!pending.empty()) return ok(json::object());
+    return ok({{"jwt", make_assets_jwt(c, session.name, "complete")}});
+}
+
+// The `assets` of an upload's metadata: the completion token must name a finished session of this script.
+std::optional<HttpResponse> take_upload_assets(Ctx& c, const Scope& s, const json& md, json& out) {
+    const json& a = md["assets"];
+    if (!a.is_object() || !a.contains("jwt") || !a["jwt"].is_string())
+        return err(400, 10021, "metadata.assets must be {\"jwt\": …, \"config\": {…}}");
+    if (a.contains("config") && !a["config"].is_object())
+        return err(400, 10021, "metadata.assets.config must be an object");
+    auto found = assets_session_for(c, a["jwt"].get<std::string>(), "complete");
+    if (auto* e = std::get_if<HttpResponse>(&found)) {
+        HttpResponse r = *e;
+        r.status = 400;
+        return r;
+    }
+    const json& d = std::get<StoredObject>(found).doc;
+    if (d.value("kind", std::string()) != s.kind || d.value("parent", std::string()) != s.parent ||
+        d.value("script", std::string()) != s.script)
+        return err(400, 10021, "metadata.assets.jwt belongs to an upload session of another script");
+    if (!d.value("pending", json::array()).empty()) return err(400, 10021, "the assets upload session is not complete");
+    out = {{"manifest", d["manifest"]}, {"config", a.value("config", json::object())}};
+    return std::nullopt;
+}
+
 HttpResponse script_upload(Ctx& c) {
     Scope s;
     if (auto e = resolve_scope(c, s)) return *e;
@@ -931,8 +1207,19 @@ HttpResponse script_upload(Ctx& c) {
     if (auto e = parse_upload(c, up, true)) return *e;
     json messages = json::array();
     if (auto e = provision_bindings(c, up.metadata, s.script, messages)) return *e;
+    json assets;
+    if (up.metadata.contains("assets"))
+        if (auto e = take_upload_assets(c, s, up.metadata, assets)) return *e;
     auto prev = c.store.get(s.kind, s.parent, s.script);
     json r = store_upload(c, s, up, prev);
+    if (!assets.is_null()) {
+        auto stored = c.store.get(s.kind, s.parent, s.script);
+        json doc = stored->doc;
+        doc["assets"] = assets;
+        doc["script"]["has_assets"] = true;
+        c.store.put(s.kind, s.parent, s.script, doc, stored->blob);
+        r["has_assets"] = true;
+    }
     if (s.kind == K_WS) {
         auto stored = c.store.get(s.kind, s.parent, s.script);
         json doc = stored->doc;
@@ -1300,6 +1587,16 @@ HttpResponse script_routes_put(Ctx& c) {
             return err(400, 10021, "each route needs a non-empty string \"pattern\"");
         if (r.value("custom_domain", false))
             return err(400, 10021, "custom domains are set with the domains API, not with routes");
+        // A pattern belongs to one worker of the account (the real API refuses a second one as well).
+        if (s.kind == K_WS)
+            for (auto& other : c.store.list(K_WS, s.parent)) {
+                if (other.name == s.script) continue;
+                for (auto& held : other.doc.value("routes", json::array()))
+                    if (held.value("pattern", std::string()) == r["pattern"].get<std::string>())
+                        return err(409, 10020,
+                                   "route " + quoted(r["pattern"].get<std::string>()) +
+                                       " is already assigned to worker " + quoted(other.name));
+            }
         json x = {{"id", sha256_hex(s.script + "\n" + r["pattern"].get<std::string>()).substr(0, 32)},
                   {"pattern", r["pattern"]},
                   {"script", s.script}};
@@ -1325,6 +1622,81 @@ HttpResponse account_subdomain_put(Ctx& c) {
         return err(400, 10021, "\"subdomain\" must be a non-empty string");
     c.store.put("workers_subdomain", account_of(c), "subdomain", {{"subdomain", body["subdomain"]}}, "");
     return ok({{"subdomain", body["subdomain"]}});
+}
+
+// Zones, as far as routes need them. The local platform has no DNS: every two-label domain ("example.com") is a
+// zone of the account, and so is every zone_name a route names. A zone's id is derived from its name. A route
+// belongs to its zone_id, else to its zone_name's zone, else to the zone of its pattern's host (last two labels).
+std::string zone_id_of(const std::string& name) {
+    return sha256_hex("zone\n" + to_lower(name)).substr(0, 32);
+}
+
+std::string route_pattern_host(std::string p) {
+    std::string s;
+    for (size_t i = 0; i < p.size(); ++i) {
+        if (p[i] == '*') {
+            if (i + 1 < p.size() && p[i + 1] == '.') ++i;
+            continue;
+        }
+        s += p[i];
+    }
+    for (const char* scheme : {"http://", "https://"})
+        if (starts_with(s, scheme)) s = s.substr(std::string_view(scheme).size());
+    return to_lower(s.substr(0, s.find_first_of("/?#:")));
+}
+
+std::string route_zone_id(const json& r) {
+    if (r.contains("zone_id") && r["zone_id"].is_string()) return r["zone_id"];
+    if (r.contains("zone_name") && r["zone_name"].is_string()) return zone_id_of(r["zone_name"]);
+    auto labels = split(route_pattern_host(r.value("pattern", std::string())), '.');
+    if (labels.size() < 2) return {};
+    return zone_id_of(labels[labels.size() - 2] + "." + labels.back());
+}
+
+bool is_zone_name(Ctx& c, const std::string& name) {
+    auto labels = split(name, '.');
+    if (labels.size() == 2 && !labels[0].empty() && !labels[1].empty()) return true;
+    for (auto& o : c.store.list(K_WS, account_of(c)))
+        for (auto& r : o.doc.value("routes", json::array()))
+            if (to_lower(r.value("zone_name", std::string())) == name) return true;
+    return false;
+}
+
+HttpResponse zones_list(Ctx& c) {
+    std::string name = to_lower(qget(c.q, "name"));
+    std::string acct = qget(c.q, "account.id");
+    std::vector<json> all;
+    if (acct.empty() || acct == account_of(c)) {
+        std::set<std::string> names;
+        if (!name.empty()) {
+            if (is_zone_name(c, name)) names.insert(name);
+        } else {
+            for (auto& o : c.store.list(K_WS, account_of(c)))
+                for (auto& r : o.doc.value("routes", json::array())) {
+                    if (r.contains("zone_name")) names.insert(to_lower(r.value("zone_name", std::string())));
+                    auto labels = split(route_pattern_host(r.value("pattern", std::string())), '.');
+                    if (labels.size() >= 2) names.insert(labels[labels.size() - 2] + "." + labels.back());
+                }
+        }
+        for (auto& n : names)
+            all.push_back({{"id", zone_id_of(n)},
+                           {"name", n},
+                           {"status", "active"},
+                           {"paused", false},
+                           {"type", "full"},
+                           {"account", {{"id", account_of(c)}, {"name", "local"}}}});
+    }
+    return paged<json>(c, all, 20, 5, 50, [](const json& j) { return j; });
+}
+
+HttpResponse zone_routes_list(Ctx& c) {
+    const std::string zone = c.p["zone"];
+    json out = json::array();
+    for (auto& o : c.store.list(K_WS, account_of(c)))
+        for (auto& r : o.doc.value("routes", json::array()))
+            if (route_zone_id(r) == zone)
+                out.push_back({{"id", r.value("id", std::string())}, {"pattern", r["pattern"]}, {"script", o.name}});
+    return ok(out);
 }
 
 std::optional<HttpResponse> validate_secret(const json& b, const std::string& name_hint);
@@ -2655,6 +3027,7 @@ std::vector<Route> make_routes() {
         {"PUT", S "/tags", tags_put, {}},
         {"PUT", S "/tags/:tag", tag_put, {}},
         {"DELETE", S "/tags/:tag", tag_delete, {}},
+        {"POST", S "/assets-upload-session", assets_session, {}},
         {"GET", S "/secrets", secrets_list, {}},
         {"PUT", S "/secrets", secret_put, {}},
         {"GET", S "/secrets/:secret", secret_get, {}},
@@ -2684,6 +3057,10 @@ std::vector<Route> make_routes() {
         {"GET", WS "/secrets/:secret", secret_get, {}},
         {"DELETE", WS "/secrets/:secret", secret_delete, {}},
         {"PATCH", WS "/secrets-bulk", secrets_bulk, {}},
+        {"POST", WS "/assets-upload-session", assets_session, {}},
+        {"POST", A "workers/assets/upload", assets_upload, {}},
+        {"GET", "zones", zones_list, {}},
+        {"GET", "zones/:zone/workers/routes", zone_routes_list, {}},
         {"GET", WS "/schedules", schedules_get, {}},
         {"PUT", WS "/schedules", schedules_put, {}},
         {"GET", WS "/subdomain", script_subdomain_get, {}},
@@ -2950,10 +3327,18 @@ Api::HeadCheck Api::check_head(const HttpRequest& req) {
             break;
         }
     }
+    // The assets upload is authorized by its upload session's token (the handler checks it), not the API token.
+    const bool session_auth = found && found->handler == assets_upload;
     if (!path_known) {
         out.response = error_response(404, 7003, "No route for the URI");
-    } else if (!authorized(req)) {
+    } else if (!session_auth && !authorized(req)) {
         out.response = error_response(401, 10000, "Authentication error");
+    } else if (session_auth) {
+        out.body_limit = limits::k_max_api_assets_body_bytes;
+        out.limit_name = "k_max_api_assets_body_bytes";
+    } else if (found && found->handler == assets_session) {
+        out.body_limit = limits::k_max_api_assets_manifest_bytes;
+        out.limit_name = "k_max_api_assets_manifest_bytes";
     } else if (found &&
                (found->handler == script_upload || found->handler == script_content_put ||
                 found->handler == version_upload || found->handler == r2obj_put || found->handler == kv_bulk_put)) {
@@ -3010,7 +3395,8 @@ HttpResponse Api::dispatch(const HttpRequest& req) {
         }
     }
     if (!path_known) return error_response(404, 7003, "No route for the URI");
-    if (!authorized(req)) return error_response(401, 10000, "Authentication error");
+    if (!(found && found->handler == assets_upload) && !authorized(req))
+        return error_response(401, 10000, "Authentication error");
     if (!found) return error_response(405, 7001, "method " + req.method + " not allowed for this URI");
     if (params.count("account") && params["account"] != m_creds.account_id)
         return error_response(403, 9109, "Unauthorized to access requested resource");

@@ -17,7 +17,7 @@
 //   10021 script validation: a module or binding the upload cannot use (400)
 //   1000  container application/instance/rollout/registry not found (404), 1001 conflict (409)
 //   10056 too many tags (400)             10053 secret not found (404)
-//   10089 version or deployment not found (404)
+//   10089 version or deployment not found (404)      10020 route pattern assigned to another worker (409)
 //   500   internal error (500)            503   injected fault (test hooks)
 #include <chrono>
 #include <cstdint>

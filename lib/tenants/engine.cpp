@@ -446,7 +446,7 @@ struct Runner {
                 static const std::map<std::string, std::string> none;
                 auto sit = secrets.find(t.id);
                 json m = upload_metadata(f, src, t, item.desired, ids, sit == secrets.end() ? none : sit->second);
-                deploy::UploadBundle b{m, src.bundle.modules, {}, {}, {}};
+                deploy::UploadBundle b{m, src.bundle.modules, {}, {}, {}, {}};
                 TRY_STATUS(client.put_namespace_script(account, f.ns, t.id, deploy::encode_upload(b)));
                 ++r.writes;
                 return {};

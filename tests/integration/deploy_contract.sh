@@ -2,7 +2,8 @@
 # labels: integration;contract;deploy
 # timeout: 900
 # `deploy --dispatch-namespace`, an account deploy with a registry-image container, an account deploy with routes,
-# crons, workers.dev and preview URLs, and the containers commands
+# crons, workers.dev and preview URLs (and the route conflict check's zone reads), deploys with static assets
+# (account, dispatch namespace, assets-only), and the containers commands
 # against Prism's validating mock of the Cloudflare API subset: zero request violations.
 set -uo pipefail
 source "$(dirname "$0")/contract_common.inc"
@@ -60,6 +61,35 @@ crons = ["*/5 * * * *", "0 3 * * 1"]
 TOML
 T --cwd "$r" deploy
 
+# Workers static assets: an account worker with assets and a binding, the same into a dispatch namespace, and
+# an assets-only worker: the upload session (manifest), the bucket upload (session token, base64 parts; the
+# mock's session example asks for public/index.html's hash) and the upload with metadata.assets.
+a=$work/site
+mkdir -p "$a/src" "$a/public/css"
+echo 'export default { async fetch(req, env) { return env.ASSETS.fetch(req); } };' >"$a/src/index.js"
+printf '<h1>contract</h1>\n' >"$a/public/index.html"
+printf 'h1 { color: red; }\n' >"$a/public/css/site.css"
+printf '\x00\x01binary\xff' >"$a/public/logo.bin"
+cat >"$a/wrangler.toml" <<'TOML'
+name = "site"
+main = "./src/index.js"
+compatibility_date = "2025-06-01"
+workers_dev = true
+routes = [ { pattern = "site.example.com/*", zone_name = "example.com" } ]
+[triggers]
+crons = ["0 * * * *"]
+[assets]
+directory = "./public"
+binding = "ASSETS"
+html_handling = "force-trailing-slash"
+not_found_handling = "404-page"
+run_worker_first = true
+TOML
+T --cwd "$a" deploy
+T --cwd "$a" deploy --dispatch-namespace my-dispatch-namespace --name tenant-2
+sed -i -e '/^main/d' -e '/^binding/d' -e '/^run_worker_first/d' "$a/wrangler.toml"
+T --cwd "$a" deploy --name docs
+
 # containers commands, on the ids Prism's examples give
 T containers list
 app=$("$TENANTCTL" --api-url "$url" --json containers list 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[0]["id"] if d else "")')
@@ -80,4 +110,4 @@ T --json containers registries credentials --push
 
 # The deploys and the containers commands must have succeeded against the contract, not just been valid.
 [ ${#failed_cmds[@]} -eq 0 ] || { echo "FAIL: commands exited non-zero: ${failed_cmds[*]}"; exit 1; }
-check_contract 15
+check_contract 25

@@ -3,8 +3,9 @@
 # timeout: 300
 # Nothing in the config is silently dropped: an account worker with routes, cron triggers, workers_dev and
 # preview_urls deployed to `tenantctl dev` has them set (read back through the API); an unchanged redeploy
-# sends no write; a changed cron list rewrites only the schedules; `assets` and a custom-domain route stop the
-# deploy before anything is sent, naming the field; a dispatch-namespace deploy says the triggers are skipped.
+# sends no write; a changed cron list rewrites only the schedules; a custom-domain route stops the deploy before
+# anything is sent, naming the field; a route another worker holds stops the deploy before anything is written;
+# a dispatch-namespace deploy says the triggers are skipped.
 set -euo pipefail
 source "$(dirname "$0")/platform_common.inc"
 start_dev
@@ -60,12 +61,29 @@ refused() {  # NAME REGEX: deploy exits 1 naming the field, and sends nothing
   check "$1: exit 1, the field named, nothing sent" bash -c '[ "$0" = 1 ] && grep -qE "$1" "$2" && [ -z "$3" ]' "$rc" "$2" "$WORK/r.out" "$(writes_since "$n")"
 }
 cp "$p/wrangler.toml" "$WORK/saved.toml"
-printf '[assets]\ndirectory = "./public"\n' >>"$p/wrangler.toml"
-mkdir -p "$p/public" && echo hi >"$p/public/index.html"
-refused "assets" '"assets" is not supported by tenantctl deploy yet'
-cp "$WORK/saved.toml" "$p/wrangler.toml"
 sed -i 's|^routes = .*|routes = [ { pattern = "shop.example.com", custom_domain = true } ]|' "$p/wrangler.toml"
-refused "a custom domain" 'routes\[0\] "shop.example.com": custom domains'
+refused "a custom domain" 'routes\[0\] "shop.example.com": custom domains .* are not implemented'
+cp "$WORK/saved.toml" "$p/wrangler.toml"
+
+# A route another worker holds: refused before anything is built or written, naming that worker (wrangler reads
+# the zone's routes the same way: GET /zones?name=…, GET /zones/{zone}/workers/routes).
+o=$WORK/other
+mkdir -p "$o/src" && cp "$p/src/index.ts" "$o/src/"
+printf 'name = "other"\nmain = "./src/index.ts"\ncompatibility_date = "2026-01-01"\nroutes = [ "blog.example.com/*", "api.example.com/v1/*" ]\n' >"$o/wrangler.toml"
+n=$(lines)
+set +e; tc --cwd "$o" deploy >"$WORK/c.out" 2>&1; rc=$?; set -e
+check "a route assigned to another worker: exit 1, that worker and route named, nothing written" \
+  bash -c '[ "$0" = 1 ] && grep -q "already assigned" "$1" && grep -q "\"triggers\" is already assigned to \"api.example.com/v1/\*\"" "$1" && [ -z "$2" ]' "$rc" "$WORK/c.out" "$(writes_since "$n")"
+check "... the zones were read as wrangler reads them" \
+  bash -c 'tail -n +"$(( $1 + 1 ))" "$0" | jq -r .path | grep -q "^/client/v4/zones/[0-9a-f]*/workers/routes$"' "$log" "$n"
+api GET "$A/workers/scripts"
+check "... and the other worker was not created" bash -c '[ -z "$(printf "%s" "$OUT" | jq -r ".result[] | select(.id == \"other\") | .id")" ]'
+api PUT "$A/workers/scripts/triggers/routes" -H 'Content-Type: application/json' --data '[{"pattern":"api.example.com/v1/*"}]'
+check "the platform keeps a route to its worker: the same worker may set it again" status_is 200
+printf 'name = "other"\nmain = "./src/index.ts"\ncompatibility_date = "2026-01-01"\nroutes = [ "blog.example.com/*" ]\n' >"$o/wrangler.toml"
+tc --cwd "$o" deploy >/dev/null 2>&1
+api PUT "$A/workers/scripts/other/routes" -H 'Content-Type: application/json' --data '[{"pattern":"api.example.com/v1/*"}]'
+check "the platform refuses a route held by another worker (409)" status_is 409
 
 cp "$WORK/saved.toml" "$p/wrangler.toml"
 tc dispatch-namespace create ns1 >/dev/null

@@ -115,6 +115,25 @@ op worker-cron-trigger-update-cron-triggers 200 PUT "$W/router/schedules" "${J[@
 op worker-cron-trigger-get-cron-triggers 200 GET "$W/router/schedules"
 op worker-script-put-routes 200 PUT "$W/router/routes" "${J[@]}" --data '[{"pattern":"example.com/*","zone_name":"example.com"}]'
 op worker-script-list-routes 200 GET "$W/router/routes"
+op zones-get 200 GET "/zones?name=example.com&account.id=$ACCT"
+ZONE=$(printf '%s' "$OUT" | jq -r '.result[0].id')
+op worker-routes-list-routes 200 GET "/zones/$ZONE/workers/routes"
+check "the zone's routes name their worker" jq_is '.result[0].script' router
+# static assets: a session, the bucket with the session's token (not the API token), a session with nothing
+# missing. The hash is the asset hash of "<h1>contract</h1>\n" as /index.html (the platform checks it).
+H=e554a1a7525a4347e1e4cfc1e94b850a
+op worker-script-update-create-assets-upload-session 200 POST "$W/router/assets-upload-session" "${J[@]}" \
+  --data "{\"manifest\":{\"/index.html\":{\"hash\":\"$H\",\"size\":18}}}"
+check "the session asks for the missing content" jq_is '.result.buckets | tostring' "[[\"$H\"]]"
+SJWT=$(printf '%s' "$OUT" | jq -r .result.jwt)
+STATUS=$(curl -sS -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $SJWT" \
+  -F "$H=$(printf '<h1>contract</h1>\n' | base64);filename=$H;type=text/html" "$A/workers/assets/upload?base64=true")
+OUT=$(cat "$WORK/body")
+SEEN+=(worker-assets-upload)
+check "worker-assets-upload -> 200, with the completion token" bash -c '[ "$STATUS" = 200 ] && [ -n "$(printf "%s" "$OUT" | jq -r ".result.jwt // empty")" ]'
+op namespace-worker-script-update-create-assets-upload-session 200 POST "$S/tenant-1/assets-upload-session" "${J[@]}" \
+  --data "{\"manifest\":{\"/index.html\":{\"hash\":\"$H\",\"size\":18}}}"
+check "a session whose contents the platform has: no bucket" jq_is '.result.buckets | length' 0
 op worker-script-delete-worker 200 DELETE "$W/router?force=true"
 op worker-script-delete-worker 404 DELETE "$W/router"
 
