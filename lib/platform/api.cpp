@@ -113,26 +113,6 @@ std::string decode_cursor(const std::string& c) {
     return out;
 }
 
-// Standard base64 (padding optional); nullopt for any other character.
-std::optional<std::string> base64_decode(const std::string& in) {
-    static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    int val = 0, bits = -8;
-    size_t end = in.size();
-    while (end > 0 && in[end - 1] == '=') --end;
-    for (size_t i = 0; i < end; ++i) {
-        auto pos = chars.find(in[i]);
-        if (pos == std::string::npos) return std::nullopt;
-        val = ((val << 6) + static_cast<int>(pos)) & 0xFFFFFF;
-        bits += 6;
-        if (bits >= 0) {
-            out.push_back(static_cast<char>((val >> bits) & 0xFF));
-            bits -= 8;
-        }
-    }
-    return out;
-}
-
 constexpr size_t k_max_tags = 8;
 
 }  // namespace
@@ -2230,11 +2210,6 @@ HttpResponse kv_delete(Ctx& c) {
     if (!o) return kvns_not_found(c);
     c.store.erase(K_KV, o->name, c.p["key"]);
     return ok(json::object());
-}
-
-int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 std::optional<StoredObject> live_kv(Ctx& c, const std::string& ns, const std::string& key) {

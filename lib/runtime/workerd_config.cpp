@@ -95,7 +95,7 @@ const realFetch = globalThis.fetch;
 globalThis.fetch = function (...args) {
   const s = als.getStore();
   if (s && s.limit >= 0 && ++s.count > s.limit)
-    return Promise.reject(new Error("Too many subrequests by single Worker invocation."));
+    return Promise.reject(new Error("Too many subrequests."));
   return realFetch.apply(this, args);
 };
 function take(request) {
