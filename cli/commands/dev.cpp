@@ -182,12 +182,13 @@ int run_dev(Context& ctx, const DevOptions& o) {
         // An API on an ephemeral port (tests, several platforms side by side) gets ephemeral workers too,
         // unless --workers-listen says otherwise.
         if (!o.workers_listen_given && listen->second == 0) wl->second = 0;
-        std::string wd = runtime::find_workerd(ctx.cwd(), ctx.env.get_or("TENANTCTL_WORKERD", ""),
-                                               ctx.env.get_or("PATH", ""));
+        std::string wd =
+            runtime::find_workerd(ctx.cwd(), ctx.env.get_or("TENANTCTL_WORKERD", ""), ctx.env.get_or("PATH", ""));
         if (wd.empty()) {
             ctx.ui.warn("workers will not run: workerd was not found (the API and containers work without it)");
-            ctx.ui.info("  hint: scripts/setup.sh installs it; or `npm install workerd` in the project, or set "
-                        "TENANTCTL_WORKERD to a workerd binary");
+            ctx.ui.info(
+                "  hint: scripts/setup.sh installs it; or `npm install workerd` in the project, or set "
+                "TENANTCTL_WORKERD to a workerd binary");
         } else {
             runtime::RuntimeOptions ro;
             ro.workerd = wd;
@@ -231,7 +232,8 @@ int run_dev(Context& ctx, const DevOptions& o) {
         server.stop();
         return ctx.ui.fail(st.error());
     }
-    if (auto st = write_dev_json(state_dir, api_url, static_cast<long>(::getpid()), server.port(), workers_url); !st.ok()) {
+    if (auto st = write_dev_json(state_dir, api_url, static_cast<long>(::getpid()), server.port(), workers_url);
+        !st.ok()) {
         server.stop();
         return ctx.ui.fail(st.error());
     }
@@ -296,13 +298,13 @@ void register_dev(CLI::App& app, Context& ctx) {
     cmd->add_option("--app", o->app,
                     "Application a tenant's requests go to when several exist and the host names none");
     cmd->add_option_function<std::string>(
-           "--workers-listen",
-           [o](const std::string& v) {
-               o->workers_listen = v;
-               o->workers_listen_given = true;
-           },
-           "Where uploaded workers answer, HOST:PORT (IPv4; port 0 = any free port; default 127.0.0.1:8789, or "
-           "any free port when --listen has port 0)");
+        "--workers-listen",
+        [o](const std::string& v) {
+            o->workers_listen = v;
+            o->workers_listen_given = true;
+        },
+        "Where uploaded workers answer, HOST:PORT (IPv4; port 0 = any free port; default 127.0.0.1:8789, or "
+        "any free port when --listen has port 0)");
     cmd->add_flag("--no-workers", o->no_workers, "Do not run uploaded workers (no workerd)");
     cmd->add_option("--account-id", o->account_id,
                     "Account id of a new state directory (32 hex digits; default: derived from the state directory, "

@@ -17,8 +17,8 @@
 #include "core/redact.hpp"
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
-#include "platform/kinds.hpp"
 #include "platform/d1.hpp"
+#include "platform/kinds.hpp"
 #include "platform/multipart.hpp"
 
 namespace tenantctl::platform {
@@ -336,7 +336,6 @@ HttpResponse user_get(Ctx& c) {
 }
 
 // --- dispatch namespaces ---------------------------------------------------------------------------
-
 
 json ns_render(Ctx& c, const StoredObject& o) {
     json d = o.doc;

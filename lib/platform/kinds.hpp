@@ -8,15 +8,15 @@
 
 namespace tenantctl::platform {
 
-inline constexpr const char* K_NS = "ns";         // parent account, name namespace name
-inline constexpr const char* K_NSS = "nss";       // parent namespace id, name script name
-inline constexpr const char* K_WS = "ws";         // parent account, name script name
-inline constexpr const char* K_SECRET = "sec";    // parent "<script kind>/<script parent>/<script name>", name secret
-inline constexpr const char* K_VER = "ver";       // parent "ws/<script>", name version id
-inline constexpr const char* K_DEP = "dep";       // parent "ws/<script>", name deployment id
-inline constexpr const char* K_KVNS = "kvns";     // parent account, name namespace id
-inline constexpr const char* K_KV = "kv";         // parent kv namespace id, name key; doc {metadata?, expiration?}
-inline constexpr const char* K_R2 = "r2";         // parent account, name bucket
+inline constexpr const char* K_NS = "ns";       // parent account, name namespace name
+inline constexpr const char* K_NSS = "nss";     // parent namespace id, name script name
+inline constexpr const char* K_WS = "ws";       // parent account, name script name
+inline constexpr const char* K_SECRET = "sec";  // parent "<script kind>/<script parent>/<script name>", name secret
+inline constexpr const char* K_VER = "ver";     // parent "ws/<script>", name version id
+inline constexpr const char* K_DEP = "dep";     // parent "ws/<script>", name deployment id
+inline constexpr const char* K_KVNS = "kvns";   // parent account, name namespace id
+inline constexpr const char* K_KV = "kv";       // parent kv namespace id, name key; doc {metadata?, expiration?}
+inline constexpr const char* K_R2 = "r2";       // parent account, name bucket
 // R2 objects: parent "<account>/<bucket>", name the object key, doc {size, etag, uploaded (ms since the epoch),
 // httpMetadata {contentType, contentLanguage, contentDisposition, contentEncoding, cacheControl, cacheExpiry},
 // customMetadata {}}, blob the bytes. etag: 32 hex digits (the first half of the bytes' SHA-256).

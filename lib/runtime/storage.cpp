@@ -105,9 +105,12 @@ HttpResponse r2_error(int status, int code, const std::string& message) {
 
 json d1_value(sqlite3_stmt* st, int col) {
     switch (sqlite3_column_type(st, col)) {
-        case SQLITE_INTEGER: return sqlite3_column_int64(st, col);
-        case SQLITE_FLOAT: return sqlite3_column_double(st, col);
-        case SQLITE_NULL: return nullptr;
+        case SQLITE_INTEGER:
+            return sqlite3_column_int64(st, col);
+        case SQLITE_FLOAT:
+            return sqlite3_column_double(st, col);
+        case SQLITE_NULL:
+            return nullptr;
         case SQLITE_BLOB: {
             json a = json::array();
             auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(st, col));
@@ -189,14 +192,10 @@ json d1_exec(sqlite3* db, const json& q, bool rows_and_columns) {
         }
     }
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    json meta{{"served_by", "tenantctl-dev"},
-              {"duration", ms},
-              {"changes", changes},
-              {"last_row_id", sqlite3_last_insert_rowid(db)},
-              {"changed_db", changes > 0},
-              {"size_after", 0},
-              {"rows_read", rows_read},
-              {"rows_written", changes}};
+    json meta{{"served_by", "tenantctl-dev"}, {"duration", ms},
+              {"changes", changes},           {"last_row_id", sqlite3_last_insert_rowid(db)},
+              {"changed_db", changes > 0},    {"size_after", 0},
+              {"rows_read", rows_read},       {"rows_written", changes}};
     json out{{"success", true}, {"meta", meta}};
     if (rows_and_columns)
         out["results"] = {{"columns", columns}, {"rows", rows}};
@@ -320,7 +319,8 @@ HttpResponse StorageService::kv(const std::string& ns, const HttpRequest& req) {
     }
     if (req.method == "GET" && path == "/") {
         int64_t limit = 1000;
-        if (auto it = q.find("key_count_limit"); it != q.end()) limit = std::clamp<int64_t>(std::atoll(it->second.c_str()), 1, 1000);
+        if (auto it = q.find("key_count_limit"); it != q.end())
+            limit = std::clamp<int64_t>(std::atoll(it->second.c_str()), 1, 1000);
         std::string prefix = q.count("prefix") ? q["prefix"] : std::string();
         std::string after = q.count("cursor") ? q["cursor"] : std::string();
         std::vector<StoredObject> rows;
@@ -366,11 +366,14 @@ HttpResponse StorageService::kv(const std::string& ns, const HttpRequest& req) {
         }
         if (auto it = q.find("expiration_ttl"); it != q.end()) {
             int64_t ttl = std::atoll(it->second.c_str());
-            if (ttl < 60) return text(400, "Invalid expiration_ttl of " + it->second + ". Expiration TTL must be at least 60.\n");
+            if (ttl < 60)
+                return text(400, "Invalid expiration_ttl of " + it->second + ". Expiration TTL must be at least 60.\n");
             d["expiration"] = now + ttl;
         } else if (auto e = q.find("expiration"); e != q.end()) {
             int64_t t = std::atoll(e->second.c_str());
-            if (t < now + 60) return text(400, "Invalid expiration of " + e->second + ". Expiration times must be at least 60 seconds in the future.\n");
+            if (t < now + 60)
+                return text(400, "Invalid expiration of " + e->second +
+                                     ". Expiration times must be at least 60 seconds in the future.\n");
             d["expiration"] = t;
         }
         m_store.transaction(true, [&] {
@@ -483,7 +486,8 @@ HttpResponse StorageService::r2(const std::string& bucket, const HttpRequest& re
     if (method == "put") {
         json custom = json::object();
         for (auto& f : rq.value("customFields", json::array()))
-            if (f.is_object() && f.contains("k") && f["k"].is_string()) custom[f["k"].get<std::string>()] = f.value("v", "");
+            if (f.is_object() && f.contains("k") && f["k"].is_string())
+                custom[f["k"].get<std::string>()] = f.value("v", "");
         json d{{"size", value.size()},
                {"etag", sha256_hex(value).substr(0, 32)},
                {"version", sha256_hex(key + std::to_string(now_ms())).substr(0, 32)},

@@ -49,7 +49,7 @@ std::string random_token() {
 // Writes `data` to `path` (mode 0600) unless a file of that size is already there (module files are named by
 // the script's etag, so an existing one has the same content).
 Status write_once(const std::string& path, const std::string& data, bool overwrite) {
-    struct stat st{};
+    struct stat st {};
     if (!overwrite && ::stat(path.c_str(), &st) == 0 && static_cast<size_t>(st.st_size) == data.size()) return {};
     auto slash = path.rfind('/');
     if (slash != std::string::npos)
@@ -142,10 +142,10 @@ struct WorkerRuntime::Impl {
     std::string front_config;
     RuntimeStatus st;
     std::shared_ptr<const Model> model = std::make_shared<Model>();
-    std::map<std::string, Tenant> tenants;            // namespace script key -> its socket and process
-    std::map<std::string, std::string> broken;        // account worker key -> reason
-    std::map<std::string, std::string> broken_etag;   // account worker key -> etag that failed
-    std::map<std::string, std::string> good_etag;     // account worker key -> etag of the last good front
+    std::map<std::string, Tenant> tenants;           // namespace script key -> its socket and process
+    std::map<std::string, std::string> broken;       // account worker key -> reason
+    std::map<std::string, std::string> broken_etag;  // account worker key -> etag that failed
+    std::map<std::string, std::string> good_etag;    // account worker key -> etag of the last good front
 
     Impl(platform::Store& s, RuntimeOptions o) : store(s), opt(std::move(o)) {}
 
@@ -204,8 +204,8 @@ struct WorkerRuntime::Impl {
             ::fcntl(3, F_SETFL, fl & ~O_NONBLOCK);
             ::setpgid(0, 0);
             if (::chdir(dir.c_str()) != 0) ::_exit(127);
-            const char* argv[] = {opt.workerd.c_str(), "serve",         cfg_name.c_str(), "--socket-fd",
-                                  "http=3",            "--control-fd", "4",              nullptr};
+            const char* argv[] = {opt.workerd.c_str(), "serve", cfg_name.c_str(), "--socket-fd", "http=3",
+                                  "--control-fd",      "4",     nullptr};
             ::execv(opt.workerd.c_str(), const_cast<char* const*>(argv));
             ::_exit(127);
         }
@@ -602,7 +602,8 @@ struct WorkerRuntime::Impl {
                 t.pid = -1;
                 watch(t);
             } else if (t.idle_ms >= opt.idle_ms) {
-                if (opt.output) opt.output("[" + t.label + "] unloaded after " + std::to_string(t.idle_ms) + " ms idle");
+                if (opt.output)
+                    opt.output("[" + t.label + "] unloaded after " + std::to_string(t.idle_ms) + " ms idle");
                 retire(t.pid);
                 t.pid = -1;
                 watch(t);

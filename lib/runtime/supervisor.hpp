@@ -25,17 +25,17 @@
 namespace tenantctl::runtime {
 
 struct RuntimeOptions {
-    std::string workerd;                     // path of the workerd binary
+    std::string workerd;  // path of the workerd binary
     std::string host = "127.0.0.1";
-    uint16_t port = 8789;                    // 0 = ephemeral
-    std::string state_dir;                   // runtime files go to STATE_DIR/runtime (0700)
+    uint16_t port = 8789;   // 0 = ephemeral
+    std::string state_dir;  // runtime files go to STATE_DIR/runtime (0700)
     std::string account_id;
-    std::string workerd_date;                // workerd's version date (compatibility dates are clamped to it)
+    std::string workerd_date;                     // workerd's version date (compatibility dates are clamped to it)
     std::function<void(const std::string&)> log;  // one line per event (generations, failures, created storage)
     // Workers' own output (console.*), one line at a time, prefixed with the script ("[ns/name] …").
     std::function<void(const std::string&)> output;
-    int cpu_kill_ms = 2000;   // a tenant process busy this long without a pause is killed
-    int idle_ms = 120000;     // a tenant process without CPU use this long is stopped (restarted on demand)
+    int cpu_kill_ms = 2000;  // a tenant process busy this long without a pause is killed
+    int idle_ms = 120000;    // a tenant process without CPU use this long is stopped (restarted on demand)
 };
 
 struct RuntimeStatus {

@@ -148,7 +148,8 @@ std::string str_field(const nlohmann::json& b, const char* k) {
 std::string header_list(const std::vector<std::pair<std::string, std::string>>& headers) {
     std::string out;
     for (auto& [k, v] : headers)
-        out += (out.empty() ? "" : ", ") + std::string("(name = ") + capnp_string(k) + ", value = " + capnp_string(v) + ")";
+        out += (out.empty() ? "" : ", ") + std::string("(name = ") + capnp_string(k) + ", value = " + capnp_string(v) +
+               ")";
     return "[" + out + "]";
 }
 
@@ -158,8 +159,8 @@ struct Ctx {
     const GenOptions& opt;
     bool tenant_process = false;
     Generated& g;
-    std::set<std::string> externals;  // kv:/r2:/d1: storage services
-    std::vector<std::string> extra;   // stubs and other services, as config lines
+    std::set<std::string> externals;                          // kv:/r2:/d1: storage services
+    std::vector<std::string> extra;                           // stubs and other services, as config lines
     std::map<std::string, std::set<std::string>> do_classes;  // script key -> Durable Object classes it defines
     bool uses_dispatch = false;
     bool uses_do = false;
@@ -212,8 +213,7 @@ std::string worker_block(const Script& s, Ctx& c) {
             shim = true;
             std::string js = k_tenant_shim_js;
             std::string spec = "./" + s.main;
-            for (size_t pos; (pos = js.find("__USER_MAIN__")) != std::string::npos;)
-                js.replace(pos, 13, spec);
+            for (size_t pos; (pos = js.find("__USER_MAIN__")) != std::string::npos;) js.replace(pos, 13, spec);
             std::string file = dir + "entry.js";
             g.files[file] = js;
             rest = main_entry + (rest.empty() ? "" : ", ") + rest;
@@ -257,8 +257,9 @@ std::string worker_block(const Script& s, Ctx& c) {
             if (id.empty()) id = str_field(b, "database_id");
             std::string svc = "d1:" + id;
             c.externals.insert(svc);
-            add(n + "wrapped = (moduleName = \"cloudflare-internal:d1-api\", innerBindings = [(name = \"fetcher\", "
-                    "service = " +
+            add(n +
+                "wrapped = (moduleName = \"cloudflare-internal:d1-api\", innerBindings = [(name = \"fetcher\", "
+                "service = " +
                 capnp_string(svc) + ")]))");
         } else if (type == "service") {
             std::string target = account_key(str_field(b, "service"));
@@ -315,7 +316,8 @@ std::string worker_block(const Script& s, Ctx& c) {
                 ")");
         } else {
             g.warnings.push_back(s.key + ": " + (type.empty() ? std::string("untyped") : type) + " binding " + name +
-                                 " is not supported " + (c.tenant_process ? "in a dispatched worker " : "") + "locally");
+                                 " is not supported " + (c.tenant_process ? "in a dispatched worker " : "") +
+                                 "locally");
         }
     }
     cfg += ", bindings = [" + bindings + "]";
@@ -366,11 +368,21 @@ std::string capnp_string(const std::string& s) {
     std::string out = "\"";
     for (unsigned char ch : s) {
         switch (ch) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (ch < 0x20 || ch == 0x7f) {
                     out += "\\x";
@@ -406,14 +418,15 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
     collect_do_classes(c);
     json routes = json::array();
     std::vector<std::string> entry_bindings;
-    std::string out = "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n";
+    std::string out =
+        "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n";
     for (auto& s : model.scripts) {
         if (!s.ns.empty()) {
             // A namespace script: its own process, on its own port (started on demand by the supervisor).
             auto port = opt.tenant_ports.find(s.key);
             if (port == opt.tenant_ports.end()) continue;
-            out += "    (name = " + capnp_string(s.key) + ", external = (address = " +
-                   capnp_string("127.0.0.1:" + std::to_string(port->second)) +
+            out += "    (name = " + capnp_string(s.key) +
+                   ", external = (address = " + capnp_string("127.0.0.1:" + std::to_string(port->second)) +
                    ", http = (capnpConnectHost = \"tenant\"))),\n";
             continue;
         }
@@ -433,12 +446,15 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
     std::string eb = "(name = \"ROUTES\", json = " + capnp_string(routes.dump()) + ")";
     for (auto& name : entry_bindings)
         eb += ", (name = " + capnp_string("w:" + name) + ", service = " + capnp_string(account_key(name)) + ")";
-    out += "    (name = \"tenantctl:entry\", worker = (modules = [(name = \"entry.js\", esModule = embed "
-           "\"internal/entry.js\")], compatibilityDate = \"2024-01-01\", bindings = [" +
-           eb + "])),\n  ],\n";
-    out += "  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenantctl\"), service = \"tenantctl:entry\")],\n";
-    out += "  extensions = [(modules = [(name = \"tenantctl-internal:dispatch\", esModule = embed "
-           "\"internal/dispatch.js\", internal = true)])],\n);\n";
+    out +=
+        "    (name = \"tenantctl:entry\", worker = (modules = [(name = \"entry.js\", esModule = embed "
+        "\"internal/entry.js\")], compatibilityDate = \"2024-01-01\", bindings = [" +
+        eb + "])),\n  ],\n";
+    out +=
+        "  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenantctl\"), service = \"tenantctl:entry\")],\n";
+    out +=
+        "  extensions = [(modules = [(name = \"tenantctl-internal:dispatch\", esModule = embed "
+        "\"internal/dispatch.js\", internal = true)])],\n);\n";
     g.config = std::move(out);
     g.files["internal/dispatch.js"] = k_dispatch_js;
     g.files["internal/entry.js"] = k_entry_js;
@@ -449,11 +465,12 @@ Generated generate_tenant(const Model& model, const Script& s, const GenOptions&
     Generated g;
     Ctx c{model, opt, true, g, {}, {}, {}, false, false};
     collect_do_classes(c);
-    std::string out = "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n";
+    std::string out =
+        "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n";
     out += "    (name = " + capnp_string(s.key) + ", worker = " + worker_block(s, c) + "),\n";
     finish(c, out);
-    out += "  ],\n  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenant\"), service = " + capnp_string(s.key) +
-           ")],\n);\n";
+    out += "  ],\n  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenant\"), service = " +
+           capnp_string(s.key) + ")],\n);\n";
     g.loaded.push_back(s.key);
     g.config = std::move(out);
     return g;
@@ -461,12 +478,13 @@ Generated generate_tenant(const Model& model, const Script& s, const GenOptions&
 
 Generated generate_stub(int status, const std::string& message) {
     Generated g;
-    g.config = "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n"
-               "    (name = \"stub\", worker = (modules = [(name = \"stub.js\", esModule = embed \"internal/stub.js\")], "
-               "compatibilityDate = \"2024-01-01\", bindings = [(name = \"MESSAGE\", text = " +
-               capnp_string(message) + "), (name = \"STATUS\", json = \"" + std::to_string(status) +
-               "\")])),\n  ],\n  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenant\"), service = "
-               "\"stub\")],\n);\n";
+    g.config =
+        "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n"
+        "    (name = \"stub\", worker = (modules = [(name = \"stub.js\", esModule = embed \"internal/stub.js\")], "
+        "compatibilityDate = \"2024-01-01\", bindings = [(name = \"MESSAGE\", text = " +
+        capnp_string(message) + "), (name = \"STATUS\", json = \"" + std::to_string(status) +
+        "\")])),\n  ],\n  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenant\"), service = "
+        "\"stub\")],\n);\n";
     g.files["internal/stub.js"] = k_stub_js;
     return g;
 }

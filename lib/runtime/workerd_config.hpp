@@ -27,10 +27,10 @@ struct GenOptions {
 };
 
 struct Generated {
-    std::string config;                          // workerd.capnp text
-    std::map<std::string, std::string> files;    // path relative to the config's directory -> contents
-    std::vector<std::string> warnings;           // bindings that cannot run locally, by script
-    std::vector<std::string> loaded;             // script keys loaded
+    std::string config;                        // workerd.capnp text
+    std::map<std::string, std::string> files;  // path relative to the config's directory -> contents
+    std::vector<std::string> warnings;         // bindings that cannot run locally, by script
+    std::vector<std::string> loaded;           // script keys loaded
 };
 
 // The front process: every account worker, the entry worker on the socket "http", and each dispatch

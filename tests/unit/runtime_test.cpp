@@ -155,8 +155,9 @@ TEST_CASE("storage service: R2 put, get with a range, list with a delimiter, del
     auto store = std::move(platform::Store::open(":memory:").value());
     StorageService s(*store, "acct", "/nonexistent", "tok");
     auto put = [&](const std::string& key, const std::string& value) {
-        std::string meta = json{{"version", 1}, {"method", "put"}, {"object", key},
-                                {"httpFields", {{"contentType", "text/plain"}}}}.dump();
+        std::string meta =
+            json{{"version", 1}, {"method", "put"}, {"object", key}, {"httpFields", {{"contentType", "text/plain"}}}}
+                .dump();
         auto r = req("PUT", "/", "r2:b", meta + value);
         r.headers["cf-r2-metadata-size"] = std::to_string(meta.size());
         return s.handle(r);
@@ -207,7 +208,8 @@ TEST_CASE("storage service: D1 statements, parameters and an atomic batch in the
     auto sel = q({{"sql", "SELECT id, name FROM t WHERE name = ?"}, {"params", {"ann"}}});
     CHECK(sel["results"]["columns"] == json::array({"id", "name"}));
     CHECK(sel["results"]["rows"] == json::array({json::array({1, "ann"})}));
-    auto batch = q(json::array({{{"sql", "INSERT INTO t (name) VALUES ('bob')"}}, {{"sql", "INSERT INTO nope VALUES (1)"}}}));
+    auto batch =
+        q(json::array({{{"sql", "INSERT INTO t (name) VALUES ('bob')"}}, {{"sql", "INSERT INTO nope VALUES (1)"}}}));
     CHECK(batch[0]["success"] == false);
     CHECK(q({{"sql", "SELECT count(*) AS n FROM t"}})["results"]["rows"][0][0] == 1);  // rolled back
     CHECK(std::filesystem::exists(platform::d1_database_path(dir.str(), "db1")));
