@@ -10,7 +10,9 @@
 #      build of a FROM-scratch image, push with API-issued credentials, worker upload, container
 #      application), deploys again (nothing changed: nothing sent but reads), and has two tenants answer over
 #      HTTP through the router, each from its own container;
-#   6. stops everything it started.
+#   6. scaffolds the dispatcher template and deploys a dispatcher and two customer workers, which run in
+#      workerd: each customer's request (X-User-ID) reaches its own worker with its own KV data;
+#   7. stops everything it started.
 # Set TENANTCTL=/path/to/tenantctl to skip the build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,6 +88,31 @@ if [ $docker_ok = 1 ]; then
   done
   tc --local containers list
 fi
+
+step "a dispatcher and two customer workers, running in workerd (tenantctl init --template dispatcher)"
+workers=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("workers_url", ""))' "$state/dev/dev.json")
+if [ -z "$workers" ]; then
+  echo "workers do not run: workerd was not found (scripts/setup.sh installs it); see $state/dev.log" >&2
+  exit 1
+fi
+rm -rf "$state/dispatcher"
+tc init "$state/dispatcher" --template dispatcher --name dispatcher
+tc --local dispatch-namespace get customers >/dev/null 2>&1 || tc --local dispatch-namespace create customers
+# The template names KV namespaces and buckets that do not exist here: the platform creates them.
+for user in user1 user2; do
+  tc --local --cwd "$state/dispatcher/customer-worker" deploy --env "$user" --dispatch-namespace customers
+done
+tc --local --cwd "$state/dispatcher" deploy
+call() { curl -s -H 'Host: dispatcher.localhost' "$@"; }
+for _ in $(seq 1 100); do call -o /dev/null -f -H 'X-User-ID: user1' "$workers/" && break; sleep 0.1; done
+for user in user1 user2; do
+  call -X POST -H "X-User-ID: $user" -H 'content-type: application/json' \
+    -d "{\"key\":\"greeting\",\"value\":\"hello from $user\"}" "$workers/data" >/dev/null
+done
+for user in user1 user2 user3; do
+  echo "GET $workers/data?key=greeting (Host: dispatcher.localhost, X-User-ID: $user) ->" >&2
+  call -H "X-User-ID: $user" "$workers/data?key=greeting" >&2
+done
 
 step "done"
 echo "The local platform kept its state in $state/dev; run it yourself with: $TENANTCTL dev --containers" >&2

@@ -52,12 +52,13 @@ the placeholder 127.0.0.1:5000 unless --registry HOST:PORT names a real registry
 
 Workers: every uploaded worker runs in workerd (the project's node_modules, TENANTCTL_WORKERD or PATH;
 scripts/setup.sh installs it): account workers at http://NAME.localhost:PORT/ on --workers-listen and through
-their routes (the Host header), dispatch-namespace scripts through dispatch namespace bindings. KV, R2 and
-D1 bindings use this platform's own storage (what `tenantctl kv|r2` and the API see); storage a binding names
-that does not exist is created. Uploads and secret changes take effect without a restart. workerd's output
-(console.*) goes to STATE_DIR/workers.log; -v also prints each new generation.
-Not yet: per-tenant CPU and subrequest limits, tail workers, loading tenants on demand (every worker is
-loaded), outbound workers.
+their routes (the Host header), dispatch-namespace scripts through dispatch namespace bindings, each in a
+workerd process of its own started on its first request and stopped after 2 minutes idle. KV, R2 and D1
+bindings use this platform's own storage (what `tenantctl kv|r2` and the API see); storage a binding names that
+does not exist is created. Uploads and secret changes take effect without a restart. The subrequest limit
+passed to get() is enforced; a tenant busy for 2 s without a pause is stopped ("Worker exceeded CPU time
+limit."). workerd's output (console.*) goes to STATE_DIR/workers.log; -v prints it too.
+Not yet: tail consumers and outbound workers, per-invocation records, upload-time validation of scripts.
 
 Test hooks (--test-hooks only):
   POST   /__dev/faults  {"method":"PUT","path_regex":"/scripts/","status":503,"count":2,"delay_ms":0}
