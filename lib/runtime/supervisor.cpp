@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,6 +17,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -97,6 +100,97 @@ std::string hex_key(const std::string& key) {
     return hex_encode(key).substr(0, 96);
 }
 
+// What a workerd child gets: its argv, its directory, and which of our descriptors become its stdout/stderr
+// (`out`), fd 3 (`socket`) and fd 4 (`control`).
+struct ChildSpec {
+    std::vector<std::string> argv;
+    std::string dir;
+    int out = -1;
+    int socket = -1;
+    int control = -1;
+};
+
+// Every workerd process is forked by this one long-lived thread, so that PR_SET_PDEATHSIG (which fires when
+// the *thread* that forked the child ends) kills the children exactly when tenantctl dev ends, even by SIGKILL:
+// no workerd outlives its supervisor.
+class Forker {
+public:
+    Forker() : m_parent(::getpid()), m_thread([this] { run(); }) {}
+    ~Forker() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_cv.notify_all();
+        m_thread.join();
+    }
+    Forker(const Forker&) = delete;
+    Forker& operator=(const Forker&) = delete;
+
+    pid_t fork_child(const ChildSpec& spec) {
+        std::promise<pid_t> done;
+        auto f = done.get_future();
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_stop) return -1;
+            m_queue.push_back({&spec, &done});
+        }
+        m_cv.notify_all();
+        return f.get();
+    }
+
+private:
+    struct Job {
+        const ChildSpec* spec;
+        std::promise<pid_t>* done;
+    };
+    void run() {
+        for (;;) {
+            Job job{};
+            {
+                std::unique_lock lock(m_mutex);
+                m_cv.wait(lock, [&] { return m_stop || !m_queue.empty(); });
+                if (m_queue.empty()) return;
+                job = m_queue.front();
+                m_queue.pop_front();
+            }
+            pid_t pid = ::fork();
+            if (pid == 0) exec_child(*job.spec);
+            job.done->set_value(pid);
+        }
+    }
+    [[noreturn]] void exec_child(const ChildSpec& spec) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != m_parent) ::_exit(127);  // the supervisor is already gone
+        // The parent blocks SIGTERM/SIGINT for its sigwait; exec keeps the mask, and workerd must see them.
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::signal(SIGTERM, SIG_DFL);
+        ::signal(SIGINT, SIG_DFL);
+        ::signal(SIGPIPE, SIG_DFL);
+        ::dup2(spec.out, 1);
+        ::dup2(spec.out, 2);
+        ::dup2(spec.socket, 3);  // dup2 clears FD_CLOEXEC on the copy
+        ::dup2(spec.control, 4);
+        int fl = ::fcntl(3, F_GETFL);
+        ::fcntl(3, F_SETFL, fl & ~O_NONBLOCK);
+        ::setpgid(0, 0);
+        if (::chdir(spec.dir.c_str()) != 0) ::_exit(127);
+        std::vector<char*> argv;
+        for (auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    pid_t m_parent;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::deque<Job> m_queue;
+    bool m_stop = false;
+    std::thread m_thread;
+};
+
 struct Tenant {
     std::string key;
     std::string label;  // "ns/name"
@@ -128,6 +222,7 @@ struct WorkerRuntime::Impl {
     int epoll_fd = -1;
     std::unique_ptr<StorageService> storage;
     std::unique_ptr<platform::Server> storage_server;
+    std::unique_ptr<Forker> forker = std::make_unique<Forker>();
 
     mutable std::mutex mutex;
     std::condition_variable cv;
@@ -186,29 +281,14 @@ struct WorkerRuntime::Impl {
             error = "pipe failed";
             return -1;
         }
-        std::string cfg_name = config.substr(config.rfind('/') + 1);
-        pid_t pid = ::fork();
-        if (pid == 0) {
-            // The parent blocks SIGTERM/SIGINT for its sigwait; exec keeps the mask, and workerd must see them.
-            sigset_t none;
-            sigemptyset(&none);
-            ::sigprocmask(SIG_SETMASK, &none, nullptr);
-            ::signal(SIGTERM, SIG_DFL);
-            ::signal(SIGINT, SIG_DFL);
-            ::signal(SIGPIPE, SIG_DFL);
-            ::dup2(out[1], 1);
-            ::dup2(out[1], 2);
-            ::dup2(fd, 3);  // dup2 clears FD_CLOEXEC on the copy
-            ::dup2(ctl[1], 4);
-            int fl = ::fcntl(3, F_GETFL);
-            ::fcntl(3, F_SETFL, fl & ~O_NONBLOCK);
-            ::setpgid(0, 0);
-            if (::chdir(dir.c_str()) != 0) ::_exit(127);
-            const char* argv[] = {opt.workerd.c_str(), "serve", cfg_name.c_str(), "--socket-fd", "http=3",
-                                  "--control-fd",      "4",     nullptr};
-            ::execv(opt.workerd.c_str(), const_cast<char* const*>(argv));
-            ::_exit(127);
-        }
+        ChildSpec spec;
+        spec.argv = {opt.workerd,    "serve", config.substr(config.rfind('/') + 1), "--socket-fd", "http=3",
+                     "--control-fd", "4"};
+        spec.dir = dir;
+        spec.out = out[1];
+        spec.socket = fd;
+        spec.control = ctl[1];
+        pid_t pid = forker ? forker->fork_child(spec) : -1;
         ::close(ctl[1]);
         ::close(out[1]);
         if (pid < 0) {
@@ -688,6 +768,7 @@ void WorkerRuntime::stop() {
     if (m.listen_fd >= 0) ::close(m.listen_fd);
     if (m.epoll_fd >= 0) ::close(m.epoll_fd);
     m.listen_fd = m.epoll_fd = -1;
+    m.forker.reset();  // its end kills (PR_SET_PDEATHSIG) anything still draining
 }
 
 Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& store, RuntimeOptions options) {

@@ -177,6 +177,15 @@ check "a worker that throws at start-up: its caller gets a 500 naming the except
 wcall disp.localhost -H 'X-User-ID: user1' "$W/data?key=cli-key"
 check "every other tenant keeps answering" status_is 200
 check "the failures are reported by tenantctl dev" grep -q "customer-user4 failed to start" "$WORK/dev.stderr"
+# workerd processes end with their supervisor, even when it is SIGKILLed.
+kill -9 "$DEV_PID"; wait "$DEV_PID" 2>/dev/null || true; DEV_PID=""
+left=1
+for _ in $(seq 1 50); do
+  left=0
+  for p in /proc/[0-9]*; do [ "$(readlink "$p/cwd" 2>/dev/null)" = "$STATE/runtime" ] && left=$((left+1)); done
+  [ "$left" = 0 ] && break; sleep 0.1
+done
+check "a SIGKILLed tenantctl dev leaves no workerd process behind ($left left)" test "$left" = 0
 if [ "$FAILS" -ne 0 ] || [ -s "$WORK/curl.err" ]; then
   echo "--- curl errors"; cat "$WORK/curl.err" 2>/dev/null || true
   echo "--- workers.log"; tail -n 80 "$STATE/workers.log"; echo "--- dev stderr"; tail -n 20 "$WORK/dev.stderr"
