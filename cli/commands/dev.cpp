@@ -34,6 +34,7 @@ struct DevOptions {
     std::string workers_listen = "127.0.0.1:8789";
     bool no_workers = false;
     bool workers_listen_given = false;
+    int workers_idle = 120;
     std::string account_id;
 };
 
@@ -53,7 +54,7 @@ the placeholder 127.0.0.1:5000 unless --registry HOST:PORT names a real registry
 Workers: every uploaded worker runs in workerd (the project's node_modules, TENANTCTL_WORKERD or PATH;
 scripts/setup.sh installs it): account workers at http://NAME.localhost:PORT/ on --workers-listen and through
 their routes (the Host header), dispatch-namespace scripts through dispatch namespace bindings, each in a
-workerd process of its own started on its first request and stopped after 2 minutes idle. KV, R2 and D1
+workerd process of its own started on its first request and stopped when idle (--workers-idle). KV, R2 and D1
 bindings use this platform's own storage (what `tenantctl kv|r2` and the API see); storage a binding names that
 does not exist is created. Uploads and secret changes take effect without a restart. The subrequest limit
 passed to get() is enforced; a tenant busy for 2 s without a pause is stopped ("Worker exceeded CPU time
@@ -198,6 +199,7 @@ int run_dev(Context& ctx, const DevOptions& o) {
             ro.state_dir = state_dir;
             ro.account_id = creds->account_id;
             ro.workerd_date = runtime::workerd_version_date(wd);
+            ro.idle_ms = o.workers_idle * 1000;
             std::string wlog = join_path(state_dir, "workers.log");
             bool verbose = ctx.ui.verbosity() > 0;
             auto write = std::make_shared<std::function<void(const std::string&, bool)>>(
@@ -307,6 +309,11 @@ void register_dev(CLI::App& app, Context& ctx) {
         "Where uploaded workers answer, HOST:PORT (IPv4; port 0 = any free port; default 127.0.0.1:8789, or "
         "any free port when --listen has port 0)");
     cmd->add_flag("--no-workers", o->no_workers, "Do not run uploaded workers (no workerd)");
+    cmd->add_option("--workers-idle", o->workers_idle,
+                    "Seconds without CPU use after which a tenant worker's process is stopped (started again on its "
+                    "next request)")
+        ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
     cmd->add_option("--account-id", o->account_id,
                     "Account id of a new state directory (32 hex digits; default: derived from the state directory, "
                     "the same after a wipe)");
