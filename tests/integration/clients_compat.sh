@@ -144,6 +144,32 @@ EOF
 row wrangler "deploy --dispatch-namespace" \
   'wr deploy --dispatch-namespace tenants && res "/accounts/$ACCT/workers/dispatch/namespaces/tenants/scripts/customer-1" ".result.script.id == \"customer-1\""'
 
+# The runtime runs what either client deployed: a tenant wrangler put into the namespace behind a dispatcher
+# tenantctl deployed, and a tenant tenantctl put there behind a dispatcher wrangler deployed.
+WORKERS=$(jq -r '.workers_url // empty' "$STATE/dev.json")
+until_body() {  # HOST PATH TEXT: the workers' port answers 200 with TEXT within 60 s
+  local end=$((SECONDS + 60)) body=""
+  while [ $SECONDS -lt $end ]; do
+    body=$(curl -s -f -H "Host: $1" "$WORKERS$2") && grep -qF -- "$3" <<<"$body" && return 0
+    sleep 0.2
+  done
+  echo "last answer: ${body:-none}"; return 1
+}
+D=$WORK/dispatchers
+mkdir -p "$D/tc" "$D/wr" "$D/tenant"
+for d in tc wr; do
+  echo 'export default { fetch(req, env) { return env.NS.get(new URL(req.url).searchParams.get("t")).fetch(req); } };' >"$D/$d/index.js"
+  printf 'name = "%s-dispatcher"\nmain = "index.js"\ncompatibility_date = "2025-01-01"\n[[dispatch_namespaces]]\nbinding = "NS"\nnamespace = "tenants"\n' "$d" >"$D/$d/wrangler.toml"
+done
+echo 'export default { fetch() { return new Response("deployed by tenantctl") } }' >"$D/tenant/index.js"
+printf 'name = "tc-tenant"\nmain = "index.js"\ncompatibility_date = "2025-01-01"\n' >"$D/tenant/wrangler.toml"
+row wrangler "a worker it deployed to a dispatch namespace runs behind a dispatcher tenantctl deployed" \
+  '"$TENANTCTL" --local --cwd "$D/tc" deploy && until_body tc-dispatcher.localhost "/?t=customer-1" "plain v"'
+row wrangler "a dispatcher it deployed runs a worker tenantctl deployed to the namespace" \
+  '"$TENANTCTL" --local --cwd "$D/tenant" deploy --dispatch-namespace tenants &&
+   (cd "$D/wr" && PATH=$NODE22:$PATH timeout 180 "$NODE22/node" "$WRANGLER" deploy) &&
+   until_body wr-dispatcher.localhost "/?t=tc-tenant" "deployed by tenantctl"'
+
 # KV
 row wrangler "kv namespace create" 'wr kv namespace create wr-kv && res "/accounts/$ACCT/storage/kv/namespaces?per_page=100" ".result | map(.title) | index(\"wr-kv\") != null"'
 KVID() { get "/accounts/$ACCT/storage/kv/namespaces?per_page=100" | jq -r '.result[] | select(.title=="wr-kv") | .id'; }
