@@ -81,10 +81,11 @@ def first_response(name):
 
 rows = []
 deployed = 0
+fillers = 0  # t0, t1, …
 for target in (1, 100, 1000):
     t0 = time.time()
     while deployed < target - 4:
-        upload(ns + f"t{deployed}", f"t{deployed}"); deployed += 1
+        upload(ns + f"t{fillers}", f"t{fillers}"); deployed += 1; fillers += 1
     cold_names = []
     for j in range(3):  # never requested before they are measured
         name = f"cold{target}-{j}"; upload(ns + name, name); cold_names.append(name); deployed += 1
@@ -104,6 +105,7 @@ for n, up, cold in rows:
     print(f"{n:>17} | {up:7.1f}s | " + ", ".join(f"{x:.0f}" for x in cold))
 
 # latency: dispatcher -> tenant vs the same code as an account worker called directly
+upload(ns + "t0", "t0") if fillers == 0 else None
 first_response("t0")
 def series(host, extra):
     c = http.client.HTTPConnection("127.0.0.1", wport, timeout=60); xs = []
