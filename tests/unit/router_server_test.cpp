@@ -1,6 +1,7 @@
 // RouterServer over real sockets on 127.0.0.1 without docker: a fake driver whose "container" is an in-process
 // HTTP backend, so header rewriting, streaming bodies, management endpoints and errors are checked here too.
 #include <doctest/doctest.h>
+
 #include <sys/socket.h>
 
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <condition_variable>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "core/clock.hpp"
@@ -31,17 +33,21 @@ public:
     Backend() : m_acceptor(m_ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
         m_thread = std::thread([this] {
             for (;;) {
-                tcp::socket s(m_ioc);
+                auto s = std::make_unique<tcp::socket>(m_ioc);
                 beast::error_code ec;
-                m_acceptor.accept(s, ec);
+                m_acceptor.accept(*s, ec);
                 if (ec || m_stop) return;
                 {
                     std::lock_guard lk(m_mutex);
                     ++m_live;
+                    m_fds.insert(s->native_handle());
                 }
                 std::thread([this, s = std::move(s)]() mutable {
-                    serve(s);
+                    serve(*s);
+                    int fd = s->native_handle();
                     std::lock_guard lk(m_mutex);
+                    m_fds.erase(fd);
+                    s.reset();  // before the count drops: the socket must not outlive the io_context
                     --m_live;
                     m_cv.notify_all();
                 }).detach();
@@ -53,7 +59,8 @@ public:
         ::shutdown(m_acceptor.native_handle(), SHUT_RDWR);
         m_thread.join();
         std::unique_lock lk(m_mutex);
-        m_cv.wait_for(lk, std::chrono::seconds(5), [this] { return m_live == 0; });
+        for (int fd : m_fds) ::shutdown(fd, SHUT_RDWR);  // ends reads on kept-alive connections
+        m_cv.wait(lk, [this] { return m_live == 0; });
     }
     int port() const { return m_acceptor.local_endpoint().port(); }
 
@@ -96,6 +103,7 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_cv;
     int m_live = 0;
+    std::set<int> m_fds;  // connections being served
 };
 
 // Every "container" of this driver is the backend.
