@@ -83,6 +83,7 @@ std::string human(const deploy::DeployReport& r) {
     }
     for (const auto& t : r.triggers) s += "  " + t + "\n";
     if (!r.triggers_written.empty()) s += "  triggers updated: " + join(r.triggers_written, ", ") + "\n";
+    for (const auto& m : r.messages) s += "  " + m + "\n";
     for (const auto& c : r.containers) {
         s += "container " + c.name + ": " + (c.action == "dry-run" ? "would build and create or update" : c.action);
         if (!c.application_id.empty()) s += " (application " + c.application_id + ")";

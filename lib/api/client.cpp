@@ -246,6 +246,15 @@ Result<ApiResult> decode_envelope(const std::string& what, const HttpResponse& r
     }
     if (auto it = j.find("result"); it != j.end()) r.result = *it;
     if (auto it = j.find("result_info"); it != j.end()) r.result_info = *it;
+    if (auto it = j.find("messages"); it != j.end() && it->is_array()) {
+        for (auto& m : *it) {
+            if (m.is_object() && m.contains("message") && m["message"].is_string()) {
+                r.messages.push_back(m["message"].get<std::string>());
+            } else if (m.is_string()) {
+                r.messages.push_back(m.get<std::string>());
+            }
+        }
+    }
     return r;
 }
 
@@ -592,10 +601,12 @@ Result<DispatchNamespace> ApiClient::rename_dispatch_namespace(const std::string
 // scripts
 
 Result<json> ApiClient::put_namespace_script(const std::string& account, const std::string& ns,
-                                             const std::string& script, const MultipartBody& upload, bool strict) {
+                                             const std::string& script, const MultipartBody& upload, bool strict,
+                                             std::vector<std::string>* messages) {
     Query q;
     if (strict) q.emplace_back("bindings_inherit", "strict");
     TRY_ASSIGN(ApiResult r, call(Method::Put, namespace_script_path(account, ns, script), q, multipart_body(upload)));
+    if (messages) *messages = r.messages;
     return r.result;
 }
 
@@ -687,11 +698,12 @@ Result<HttpResponse> ApiClient::get_script_content(const std::string& account, c
 }
 
 Result<json> ApiClient::upload_script(const std::string& account, const std::string& script,
-                                      const MultipartBody& upload, bool strict) {
+                                      const MultipartBody& upload, bool strict, std::vector<std::string>* messages) {
     Query q;
     if (strict) q.emplace_back("bindings_inherit", "strict");
     TRY_ASSIGN(ApiResult r, call(Method::Put, account_path(account) + "/workers/scripts/" + url_encode(script), q,
                                  multipart_body(upload)));
+    if (messages) *messages = r.messages;
     return r.result;
 }
 

@@ -68,8 +68,9 @@ Body multipart_body(const MultipartBody& m);
 // A decoded v4 envelope.
 struct ApiResult {
     int status = 0;
-    nlohmann::json result;       // null when absent
-    nlohmann::json result_info;  // null when absent
+    nlohmann::json result;              // null when absent
+    nlohmann::json result_info;         // null when absent
+    std::vector<std::string> messages;  // the envelope's `messages[].message` (informational)
 };
 
 // Turns a non-2xx (or success:false) response into a typed Error with a hint. `what` is e.g.
@@ -197,7 +198,8 @@ public:
     // scripts in a namespace
     Result<nlohmann::json> put_namespace_script(const std::string& account, const std::string& ns,
                                                 const std::string& script, const MultipartBody& upload,
-                                                bool bindings_inherit_strict = false);
+                                                bool bindings_inherit_strict = false,
+                                                std::vector<std::string>* messages = nullptr);
     Result<nlohmann::json> get_namespace_script(const std::string& account, const std::string& ns,
                                                 const std::string& script);
     Status delete_namespace_script(const std::string& account, const std::string& ns, const std::string& script,
@@ -223,8 +225,11 @@ public:
                                             const std::string& script);
 
     // account-level worker scripts
+    // `messages`, when given, receives the envelope's informational messages (e.g. storage a binding named
+    // that the local platform created).
     Result<nlohmann::json> upload_script(const std::string& account, const std::string& script,
-                                         const MultipartBody& upload, bool bindings_inherit_strict = false);
+                                         const MultipartBody& upload, bool bindings_inherit_strict = false,
+                                         std::vector<std::string>* messages = nullptr);
     Status delete_script(const std::string& account, const std::string& script, bool force);
     // An account worker's triggers: cron schedules ([{"cron"}]), its workers.dev / preview URL toggle
     // ({"enabled", "previews_enabled"}) and its routes ([{"pattern"[, "zone_id"|"zone_name"]}]); the

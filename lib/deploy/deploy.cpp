@@ -162,6 +162,7 @@ json DeployReport::to_json() const {
                        {"uploaded_files", assets->uploaded_files},
                        {"uploaded_bytes", assets->uploaded_bytes},
                        {"upload_requests", assets->upload_requests}};
+    w["messages"] = messages;
     return {{"worker", w}, {"containers", cs}, {"skipped", skipped}};
 }
 
@@ -421,9 +422,10 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         step("uploading worker " + rep.worker +
              (o.dispatch_namespace.empty() ? "" : " to namespace " + o.dispatch_namespace));
         if (!o.dispatch_namespace.empty()) {
-            TRY_STATUS(client->put_namespace_script(o.account_id, o.dispatch_namespace, rep.worker, body, true));
+            TRY_STATUS(client->put_namespace_script(o.account_id, o.dispatch_namespace, rep.worker, body, true,
+                                                    &rep.messages));
         } else {
-            TRY_STATUS(client->upload_script(o.account_id, rep.worker, body, true));
+            TRY_STATUS(client->upload_script(o.account_id, rep.worker, body, true, &rep.messages));
             auto deps = client->call(api::Method::Get, api::account_path(o.account_id) + "/workers/scripts/" +
                                                            url_encode(rep.worker) + "/deployments");
             if (deps) {

@@ -86,7 +86,8 @@ struct DeployReport {
     std::string version_id;               // account workers: the version the upload created
     std::optional<AssetsOutcome> assets;  // when the config has `assets`
     std::vector<ContainerOutcome> containers;
-    std::vector<std::string> skipped;  // human-readable notes on what was skipped and why
+    std::vector<std::string> skipped;   // human-readable notes on what was skipped and why
+    std::vector<std::string> messages;  // what the API said about the upload (e.g. storage it created)
     nlohmann::json to_json() const;
 };
 

@@ -55,6 +55,8 @@ id2=00000000000000000000000000000002
   { cat "$WORK/d2.out"; exit 1; }
 (cd "$p" && tc deploy) >"$WORK/d3.out" 2>&1 || { cat "$WORK/d3.out"; exit 1; }
 
+check "the deploy of user2 says which storage it created (its ids came from a Cloudflare account)" \
+  bash -c 'grep -q "created KV namespace 00000000000000000000000000000002" "$0" && grep -q "created R2 bucket customer-user2-files" "$0"' "$WORK/d2.out"
 check "the dispatcher answers at disp.localhost once deployed" until_ok 60 disp.localhost / '"customer":"user1"' -H 'X-User-ID: user1'
 wcall disp.localhost -H 'X-User-ID: user2' "$W/"
 check "X-User-ID: user2 reaches customer-user2" bash -c '[ "$STATUS" = 200 ] && jq -e ".customer == \"user2\"" <<<"$OUT" >/dev/null'
