@@ -23,6 +23,16 @@ void copy_if_present(json& out, const json& in, const char* from, const char* to
     if (!v.is_null()) out[to ? to : from] = v;
 }
 
+// The upload's compatibility date (the option wins over the config) and flags (always an array).
+void set_compatibility(json& m, const json& c, const UploadOptions& o) {
+    if (o.compatibility_date)
+        m["compatibility_date"] = *o.compatibility_date;
+    else
+        copy_if_present(m, c, "compatibility_date");
+    json flags = json_at(c, "compatibility_flags");
+    m["compatibility_flags"] = flags.is_array() ? flags : json::array();
+}
+
 // Default module rules wrangler applies when find_additional_modules is on.
 struct Rule {
     std::string type;
@@ -289,12 +299,7 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
     if (bundle.assets && bundle.assets->assets_only) {
         // An assets-only Worker (as wrangler uploads one): metadata alone, no modules and no bindings.
         json m = json::object();
-        if (o.compatibility_date)
-            m["compatibility_date"] = *o.compatibility_date;
-        else
-            copy_if_present(m, c, "compatibility_date");
-        json flags = json_at(c, "compatibility_flags");
-        m["compatibility_flags"] = flags.is_array() ? flags : json::array();
+        set_compatibility(m, c, o);
         bundle.metadata = m;
         bundle.digest = "sha256:" + content_digest(bundle, c);
         TRY_STATUS(apply_revision(bundle, c, o));
@@ -319,12 +324,7 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
     bool python = ends_with(main_module, ".py");
     m["main_module"] = main_module;
     m["bindings"] = bindings_from_config(c);
-    if (o.compatibility_date)
-        m["compatibility_date"] = *o.compatibility_date;
-    else
-        copy_if_present(m, c, "compatibility_date");
-    json flags = json_at(c, "compatibility_flags");
-    m["compatibility_flags"] = flags.is_array() ? flags : json::array();
+    set_compatibility(m, c, o);
     if (python && std::find(m["compatibility_flags"].begin(), m["compatibility_flags"].end(), "python_workers") ==
                       m["compatibility_flags"].end()) {
         return Error(ErrorKind::Config, "a Python main module needs the \"python_workers\" compatibility flag",
