@@ -36,6 +36,7 @@ struct DevOptions {
     bool workers_listen_given = false;
     int workers_idle = 120;
     std::string account_id;
+    std::string rate_limit;  // --rate-limit N/SECONDS
 };
 
 const char* k_dev_footer =
@@ -60,6 +61,12 @@ does not exist is created. Uploads and secret changes take effect without a rest
 passed to get() is enforced; a tenant busy for 2 s without a pause is stopped ("Worker exceeded CPU time
 limit."). workerd's output (console.*) goes to STATE_DIR/workers.log; -v prints it too.
 Not yet: tail consumers and outbound workers, per-invocation records, upload-time validation of scripts.
+
+Rate limit: every API response carries Cloudflare's headers, Ratelimit: "default";r=REMAINING;t=SECONDS and
+Ratelimit-Policy: "burst";q=QUOTA;w=WINDOW. Without --rate-limit nothing is enforced and a quota of 1000000000
+per 300 s is advertised (clients pacing by the headers run at full speed); with --rate-limit N/SECONDS a window
+of N requests opens with the first request after the previous one ended, and requests beyond N get 429 with
+Retry-After (error code 971) until it does.
 
 Test hooks (--test-hooks only):
   POST   /__dev/faults  {"method":"PUT","path_regex":"/scripts/","status":503,"count":2,"delay_ms":0}
@@ -148,6 +155,11 @@ int run_dev(Context& ctx, const DevOptions& o) {
     }
     ApiOptions api_opt;
     api_opt.test_hooks = o.test_hooks;
+    if (!o.rate_limit.empty()) {
+        auto rl = parse_rate_limit_option(o.rate_limit);
+        if (!rl.ok()) return ctx.ui.fail(rl.error());
+        api_opt.rate_limit = *rl;
+    }
     api_opt.request_log_path = join_path(state_dir, "requests.log");
     api_opt.state_dir = state_dir;
     Api api(**store, creds.value(), api_opt, runtime, registry);
@@ -242,6 +254,9 @@ int run_dev(Context& ctx, const DevOptions& o) {
     }
     ctx.ui.info("tenantctl dev: serving the control-plane API on " + api_url);
     ctx.ui.info("  state: " + state_dir + "  profile: " + profile + (o.test_hooks ? "  (test hooks on)" : ""));
+    if (api_opt.rate_limit.enforce)
+        ctx.ui.info("  rate limit: " + std::to_string(api_opt.rate_limit.quota) + " requests per " +
+                    std::to_string(api_opt.rate_limit.window_s) + " s, enforced (429 + Retry-After)");
     if (containers) {
         ctx.ui.info("  tenant router: " + containers->router_url() + "  registry: " + registry.host +
                     "  container log: " + join_path(state_dir, "containers.log"));
@@ -281,6 +296,9 @@ void register_dev(CLI::App& app, Context& ctx) {
         ->capture_default_str();
     cmd->add_option("--state-dir", o->state_dir, "Where state lives (default $XDG_DATA_HOME/tenantctl/dev)");
     cmd->add_flag("--test-hooks", o->test_hooks, "Enable /__dev/faults fault injection (for tests)");
+    cmd->add_option("--rate-limit", o->rate_limit,
+                    "Enforce N requests per SECONDS like Cloudflare's API (429 + Retry-After), e.g. 1200/300 "
+                    "(default: not enforced, a large quota is advertised)");
     cmd->add_option("--threads", o->threads, "Worker threads serving requests")->capture_default_str();
     cmd->add_option("--registry", o->registry,
                     "Container registry: without --containers the HOST:PORT handed out by the credentials endpoint; "

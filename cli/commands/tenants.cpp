@@ -14,6 +14,7 @@
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "tenants/engine.hpp"
+#include "tenants/rollout.hpp"
 
 namespace tenantctl::cli {
 
@@ -43,7 +44,28 @@ struct TenantsOptions {
     bool prune = false;
     bool force = false;
     int concurrency = 8;
+    std::string selector;        // --selector tag=T,plan=P
+    std::string canary;          // --canary N|P%
+    std::string continue_after;  // --continue-after DURATION
+    std::string max_error_rate = "0%";
+    int max_failures = 0;     // --max-failures N
+    bool no_record = false;   // --no-record
+    std::string to;           // rollback --to APPLY_ID
+    bool list_records = false;  // rollback --list
 };
+
+// Where apply records live: $XDG_DATA_HOME/tenantctl/applies/<account>/<namespace>/<id>/.
+std::string applies_dir(Context& ctx) {
+    return join_path(ctx.env.data_home(), "tenantctl/applies");
+}
+
+std::string duration_text(std::chrono::milliseconds d) {
+    long long s = (d.count() + 999) / 1000;
+    if (s < 60) return std::to_string(s) + " s";
+    std::string out = std::to_string(s / 60) + " min";
+    if (s % 60) out += " " + std::to_string(s % 60) + " s";
+    return out;
+}
 
 // ---- shared helpers ------------------------------------------------------------------------------
 
@@ -174,8 +196,8 @@ Result<tn::TenantSpec> spec_from_flags(const TenantsOptions& o, const tn::Tenant
         std::vector<std::string> names;
         for (auto& [k, _] : f.plans) names.push_back(k);
         return Error(ErrorKind::Usage, "unknown plan " + tenantctl::quoted(t.plan),
-                     names.empty() ? "plans come from tenants.yaml (plans: …): pass -f tenants.yaml"
-                                   : "plans defined: " + join(names, ", "));
+                     "plans: " + join(names, ", ") +
+                         " (free, pro and enterprise are built in; a tenants file's plans: add more or replace them)");
     }
     TRY_STATUS(check_tag_count(o.tags.size()));
     for (const auto& tag : o.tags) {
@@ -732,7 +754,44 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     po.force = o.force;
     po.secret_values = &*secrets;
     po.digest_key = *digest_key;
-    auto plan = tn::make_plan(f, *src, *obs, po);
+    auto full_plan = tn::make_plan(f, *src, *obs, po);
+    // Staged apply: the selection, the canary batch and the stop rules are checked before anything is sent.
+    tn::Selector selector;
+    if (!o.selector.empty()) {
+        auto sel = tn::parse_selector(o.selector);
+        if (!sel.ok()) return ctx.ui.fail(sel.error());
+        selector = std::move(sel).value();
+    }
+    auto selected = tn::select_plan(full_plan, *obs, selector);
+    if (!selected.ok()) return ctx.ui.fail(selected.error());
+    auto plan = std::move(selected).value();
+    if (o.max_failures < 0)
+        return ctx.ui.fail(Error(ErrorKind::Usage, "--max-failures must be 0 (no limit) or more"));
+    std::optional<tn::CanarySpec> canary;
+    if (!o.canary.empty()) {
+        auto c = tn::parse_canary(o.canary);
+        if (!c.ok()) return ctx.ui.fail(c.error());
+        canary = *c;
+        if (!c->is_percent && static_cast<size_t>(c->count) > plan.size()) {
+            return ctx.ui.fail(Error(ErrorKind::Usage,
+                                     "--canary " + c->text + " is larger than the selection: " +
+                                         std::to_string(plan.size()) + " tenant(s)" +
+                                         (selector.empty() ? "" : " match --selector " + selector.text) +
+                                         "; nothing was changed",
+                                     "give a smaller canary, or a percentage (e.g. --canary 10%)"));
+        }
+    } else if (!o.continue_after.empty()) {
+        return ctx.ui.fail(Error(ErrorKind::Usage, "--continue-after needs --canary",
+                                 "e.g. --canary 10 --continue-after 5m"));
+    }
+    std::optional<std::chrono::milliseconds> continue_after;
+    if (!o.continue_after.empty()) {
+        auto d = tn::parse_duration(o.continue_after, "--continue-after");
+        if (!d.ok()) return ctx.ui.fail(d.error());
+        continue_after = *d;
+    }
+    auto max_error_rate = tn::parse_rate(o.max_error_rate, "--max-error-rate");
+    if (!max_error_rate.ok()) return ctx.ui.fail(max_error_rate.error());
 
     json plan_json = json::array();
     size_t n_create = 0, n_update = 0, n_delete = 0, n_same = 0;
@@ -768,7 +827,15 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
                     ", ") +
                (unlisted.size() > 5 ? ", …" : "") + "); --prune deletes them";
 
+    if (!selector.empty())
+        summary += " (--selector " + selector.text + ": " + std::to_string(plan.size()) + " of " +
+                   std::to_string(full_plan.size()) + " tenants)";
+    size_t canary_n = canary ? std::min(tn::canary_size(*canary, n_create + n_update + n_delete),
+                                        n_create + n_update + n_delete)
+                             : 0;
     json doc = {{"namespace", f.ns}, {"file", f.display_path}, {"dry_run", o.dry_run}, {"plan", plan_json}};
+    if (!selector.empty()) doc["selector"] = selector.text;
+    if (canary) doc["canary"] = canary_n;
     if (o.dry_run) {
         doc["ok"] = true;
         doc["created"] = 0;
@@ -796,19 +863,65 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     }
 
     size_t work = n_create + n_update + n_delete;
-    if (const auto& rl = s->connection.rate_limit; rl.enabled && work > 0) {
-        double rate = rl.tokens * 1000.0 / static_cast<double>(std::max<long long>(rl.per.count(), 1));
-        double wait_s = (static_cast<double>(work) - rl.burst) / std::max(rate, 1e-9);
-        if (wait_s > 30) {
-            ctx.ui.info("note: the client's rate limit (" + std::to_string(static_cast<long long>(rl.tokens)) +
-                        " requests per " + std::to_string(rl.per.count() / 1000) + " s) paces these " +
-                        std::to_string(work) + "+ writes: at least " + std::to_string(static_cast<long long>(wait_s)) +
-                        " s; TENANTCTL_RATE_LIMIT=N/SECONDS changes it (off for the local platform)");
+    // Each tenant change is about one write request, plus two reads to record an update or delete.
+    api::Pacer* pacer = s->client->pacer();
+    const long long requests = static_cast<long long>(work + (o.no_record ? 0 : 2 * (n_update + n_delete)));
+    const double per_change = work ? static_cast<double>(requests) / static_cast<double>(work) : 1.0;
+    if (pacer && work > 0) {
+        auto est = pacer->estimate(requests);
+        if (est > std::chrono::seconds(30)) {
+            auto snap = pacer->snapshot();
+            std::string limit = snap.informed ? "the API's rate limit (" + std::to_string(snap.quota) +
+                                                    " requests per " + std::to_string(snap.window_s) + " s)"
+                                              : "the documented rate limit (the API sent no rate-limit headers)";
+            ctx.ui.info("note: " + limit + " paces these " + std::to_string(work) + " change(s): about " +
+                        duration_text(est) + " of waiting");
         }
+    }
+    std::unique_ptr<tn::ApplyRecorder> recorder;
+    if (work > 0 && !o.no_record) {
+        auto rec = tn::ApplyRecorder::start(applies_dir(ctx), s->account_id, f.ns, f.display_path,
+                                            SystemClock::instance());
+        if (!rec.ok()) return ctx.ui.fail(rec.error());
+        recorder = std::move(rec).value();
     }
     bool bar = ctx.ui.stderr_tty() && work > 0;
     std::mutex print_mutex;
-    size_t failed_so_far = 0;
+    size_t failed_so_far = 0, done_so_far = 0;
+    std::string wait_note;  // shown after the bar while the rate limit holds requests back
+    auto draw_bar = [&](size_t done, size_t total) {
+        const int width = 30;
+        int filled = static_cast<int>(width * done / std::max<size_t>(total, 1));
+        std::string line = "\r\x1b[K[" + std::string(static_cast<size_t>(filled), '#') +
+                           std::string(static_cast<size_t>(width - filled), ' ') + "] " + std::to_string(done) + "/" +
+                           std::to_string(total);
+        if (failed_so_far) line += " (" + std::to_string(failed_so_far) + " failed)";
+        if (!wait_note.empty() && done < total) line += "  " + wait_note;
+        std::cerr << line << (done == total ? "\n" : "") << std::flush;
+    };
+    if (pacer && work > 0) {
+        pacer->set_observer([&, work](const api::PaceEvent& e) {
+            std::lock_guard lock(print_mutex);
+            size_t left = work - std::min(work, done_so_far);
+            auto rest = pacer->estimate(static_cast<long long>(static_cast<double>(left) * per_change + 0.5));
+            std::string why = e.reason == api::PaceReason::RetryAfter ? "the API answered 429 (Retry-After)"
+                              : e.reason == api::PaceReason::Window
+                                  ? "the API's rate limit window" +
+                                        (e.quota ? " (" + std::to_string(e.quota) + " requests per " +
+                                                       std::to_string(e.window_s) + " s)"
+                                                 : std::string())
+                                  : "the client's rate limit (" + std::to_string(e.quota) + " requests per " +
+                                        std::to_string(e.window_s) + " s)";
+            std::string note = "waiting " + duration_text(e.wait) + " for " + why + "; about " +
+                               duration_text(std::max(rest, e.wait)) + " for the remaining " + std::to_string(left);
+            if (bar) {
+                wait_note = note;
+                draw_bar(done_so_far, work);
+            } else if (e.wait >= std::chrono::seconds(2)) {
+                ctx.ui.info(note);
+            }
+        });
+    }
     tn::ApplyOptions ao;
     ao.concurrency = o.concurrency;
     ao.cancel = &CancelToken::global();
@@ -817,14 +930,10 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
         std::lock_guard lock(print_mutex);
         bool ok = r.status == tn::ItemResult::Status::Ok;
         if (!ok) ++failed_so_far;
+        done_so_far = done;
         if (bar) {
-            const int width = 30;
-            int filled = static_cast<int>(width * done / std::max<size_t>(total, 1));
-            std::string line = "\r[" + std::string(static_cast<size_t>(filled), '#') +
-                               std::string(static_cast<size_t>(width - filled), ' ') + "] " + std::to_string(done) +
-                               "/" + std::to_string(total);
-            if (failed_so_far) line += " (" + std::to_string(failed_so_far) + " failed)";
-            std::cerr << line << (done == total ? "\n" : "") << std::flush;
+            wait_note.clear();
+            draw_bar(done, total);
             if (!ok) std::cerr << "\n" << Redactor::global().redact("failed " + r.id + ": " + r.error) << "\n";
         } else {
             std::string verb = r.action == tn::Action::Create   ? "created"
@@ -836,9 +945,27 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
                 ctx.ui.info("failed to " + std::string(tn::to_string(r.action)) + " " + r.id + ": " + r.error);
         }
     };
-    auto results = tn::apply_plan(*s->client, s->account_id, f, *src, *obs, plan, *secrets, ao);
+    tn::RolloutOptions ro;
+    ro.apply = ao;
+    ro.max_failures = o.max_failures;
+    ro.canary = canary_n;
+    ro.continue_after = continue_after;
+    ro.max_error_rate = *max_error_rate;
+    ro.recorder = recorder.get();
+    ro.on_watch = [&](std::chrono::milliseconds wait, size_t n, size_t failed) {
+        std::lock_guard lock(print_mutex);
+        if (bar) std::cerr << "\n";
+        ctx.ui.info("canary: " + std::to_string(n) + " tenant(s) changed, " + std::to_string(failed) +
+                    " failed; watching for " + duration_text(wait) + " before going on");
+    };
+    auto ro_result = tn::rollout(*s->client, s->account_id, f, *src, *obs, plan, *secrets, ro);
+    if (pacer) pacer->set_observer({});
+    auto& results = ro_result.results;
+    if (recorder) {
+        if (auto st = recorder->finish(); !st.ok()) ctx.ui.warn("the apply record was not written: " + st.error().message);
+    }
     bool interrupted = CancelToken::global().cancelled();
-    if (bar && interrupted) std::cerr << "\n";
+    if (bar && (interrupted || ro_result.stop != tn::RolloutStop::Done)) std::cerr << "\n";
 
     size_t created = 0, updated = 0, deleted = 0, unchanged = 0, failed = 0, skipped = 0;
     json res = json::array();
@@ -864,6 +991,15 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
         else
             ++unchanged;
     }
+    json changed = json::array();
+    for (const auto& r : results)
+        if (r.status == tn::ItemResult::Status::Ok && r.action != tn::Action::Unchanged) changed.push_back(r.id);
+    doc["changed"] = changed;
+    doc["stopped"] = tn::to_string(ro_result.stop);
+    if (canary) {
+        doc["canary_failed"] = ro_result.canary_failed;
+    }
+    if (recorder) doc["apply_id"] = recorder->id();
     doc["results"] = res;
     doc["created"] = created;
     doc["updated"] = updated;
@@ -872,12 +1008,40 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     doc["failed"] = failed;
     doc["skipped"] = skipped;
     doc["interrupted"] = interrupted;
-    doc["ok"] = failed == 0 && skipped == 0 && !interrupted;
+    doc["ok"] = failed == 0 && !interrupted && (skipped == 0 || ro_result.stop == tn::RolloutStop::Canary);
     std::string done_line = "Applied: " + std::to_string(created) + " created, " + std::to_string(updated) +
                             " updated, " + std::to_string(deleted) + " deleted, " + std::to_string(unchanged) +
                             " unchanged, " + std::to_string(failed) + " failed" +
                             (skipped ? ", " + std::to_string(skipped) + " not started" : "") + "\n";
+    if (!changed.empty()) {
+        std::vector<std::string> ids;
+        for (const auto& c : changed)
+            if (ids.size() < 100) ids.push_back(c.get<std::string>());
+        done_line += "Changed: " + join(ids, ", ") + (changed.size() > ids.size() ? ", … (all with --json)" : "") + "\n";
+    }
+    if (recorder && !changed.empty())
+        done_line += "Apply " + recorder->id() + " recorded; undo it with: tenantctl tenants rollback --namespace " +
+                     f.ns + " --to " + recorder->id() + "\n";
     ctx.ui.emit(doc, ctx.ui.machine() ? std::string() : done_line);
+    if (ro_result.stop == tn::RolloutStop::Canary && !interrupted && failed == 0) {
+        ctx.ui.info("canary: stopped after " + std::to_string(ro_result.canary_size) + " tenant(s) as asked; " +
+                    std::to_string(skipped) +
+                    " not started (rerun to go on: the changed ones are unchanged now; --continue-after DURATION goes "
+                    "on by itself)");
+        return 0;
+    }
+    if (ro_result.stop == tn::RolloutStop::CanaryFailed) {
+        std::cerr << "error: the canary batch failed: " << ro_result.canary_failed << " of " << ro_result.canary_size
+                  << " tenant(s) (above --max-error-rate " << o.max_error_rate << "); " << skipped
+                  << " not started\n  hint: fix the cause, then rerun `tenants apply` (or `tenants rollback`)\n";
+        return exit_code_for(ErrorKind::Partial);
+    }
+    if (ro_result.stop == tn::RolloutStop::MaxFailures) {
+        std::cerr << "error: stopped after " << failed << " failure(s) (--max-failures " << o.max_failures << "); "
+                  << skipped << " not started\n  hint: the results above say why; a rerun continues with what is "
+                  << "still different\n";
+        return exit_code_for(ErrorKind::Partial);
+    }
     if (interrupted) {
         std::cerr << "error: interrupted: " << (created + updated + deleted) << " change(s) done, " << skipped
                   << " not started\n  hint: run the same command again; it converges to the file\n";
@@ -886,6 +1050,106 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     if (failed || skipped) {
         std::cerr << "error: " << failed << " of " << work << " tenant change(s) failed\n"
                   << "  hint: the results above say why; rerun `tenants apply` to retry only what is still different\n";
+        return exit_code_for(ErrorKind::Partial);
+    }
+    return 0;
+}
+
+// ---- rollback -------------------------------------------------------------------------------------
+
+int run_rollback(Context& ctx, const TenantsOptions& o) {
+    auto fr = file_for(ctx, o);
+    if (!fr.ok()) return ctx.ui.fail(fr.error());
+    const auto& f = *fr;
+    if (o.concurrency < 1 || o.concurrency > 256)
+        return ctx.ui.fail(
+            Error(ErrorKind::Usage, "--concurrency must be between 1 and 256, got " + std::to_string(o.concurrency)));
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    auto records = tn::list_apply_records(applies_dir(ctx), s->account_id, f.ns);
+    if (!records.ok()) return ctx.ui.fail(records.error());
+    auto changed_count = [](const json& rec) {
+        size_t n = 0;
+        for (const auto& it : rec.value("items", json::array()))
+            if (it.value("status", std::string()) == "ok") ++n;
+        return n;
+    };
+    if (o.list_records) {
+        json doc = json::array();
+        output::Table t{{"apply", "created", "changed", "rolled back"}, {}};
+        for (const auto& r : *records) {
+            std::string rb = r.record.value("rolled_back_at", std::string());
+            doc.push_back({{"id", r.id},
+                           {"created_at", r.record.value("created_at", std::string())},
+                           {"changed", changed_count(r.record)},
+                           {"rolled_back_at", rb}});
+            t.rows.push_back(
+                {r.id, r.record.value("created_at", std::string()), std::to_string(changed_count(r.record)),
+                 rb.empty() ? "-" : rb});
+        }
+        ctx.ui.emit(doc, records->empty() ? "No apply records for dispatch namespace " + f.ns + "\n"
+                                          : output::render_table(t));
+        return 0;
+    }
+    const tn::ApplyRecordInfo* pick = nullptr;
+    for (const auto& r : *records) {
+        if (!o.to.empty() ? r.id == o.to
+                          : r.record.value("rolled_back_at", std::string()).empty() && changed_count(r.record) > 0) {
+            pick = &r;
+            break;
+        }
+    }
+    if (!pick) {
+        return ctx.ui.fail(Error(
+            ErrorKind::NotFound,
+            o.to.empty() ? "no apply of dispatch namespace " + f.ns + " is left to roll back (records in " +
+                               applies_dir(ctx) + ")"
+                         : "apply " + tenantctl::quoted(o.to) + " of dispatch namespace " + f.ns + " is not recorded",
+            "list the recorded applies with `tenants rollback --namespace " + f.ns + " --list`"));
+    }
+    size_t restore = 0, remove = 0;
+    for (const auto& it : pick->record.value("items", json::array())) {
+        if (it.value("status", std::string()) != "ok") continue;
+        if (it.value("action", std::string()) == "create")
+            ++remove;
+        else if (it.contains("prior"))
+            ++restore;
+    }
+    std::string what = "roll back apply " + pick->id + " of dispatch namespace " + f.ns + ": restore the previous "
+                       "upload of " + std::to_string(restore) + " tenant(s), delete " + std::to_string(remove) +
+                       " tenant(s) it created";
+    if (auto c = ctx.ui.confirm(what, o.yes); !c.ok()) return ctx.ui.fail(c.error());
+    tn::ApplyOptions ao;
+    ao.concurrency = o.concurrency;
+    ao.cancel = &CancelToken::global();
+    ao.on_done = [&](const tn::ItemResult& r, size_t done, size_t total) {
+        if (r.status != tn::ItemResult::Status::Ok)
+            ctx.ui.info("failed to roll back " + r.id + ": " + r.error);
+        else
+            ctx.ui.info((r.action == tn::Action::Delete ? "deleted " : "restored ") + r.id + " (" +
+                        std::to_string(done) + "/" + std::to_string(total) + ")");
+    };
+    auto rb = tn::rollback(*s->client, s->account_id, *pick, ao, SystemClock::instance());
+    if (!rb.ok()) return ctx.ui.fail(rb.error());
+    json items = json::array();
+    size_t ok = 0, bad = 0;
+    std::vector<std::string> ids;
+    for (const auto& it : rb->items) {
+        json j = {{"id", it.id}, {"action", it.action}, {"ok", it.ok}};
+        if (!it.error.empty()) j["error"] = it.error;
+        items.push_back(j);
+        (it.ok ? ok : bad)++;
+        if (it.ok) ids.push_back(it.id);
+    }
+    bool interrupted = CancelToken::global().cancelled();
+    json doc = {{"namespace", f.ns}, {"apply_id", pick->id}, {"items", items}, {"ok", bad == 0 && !interrupted}};
+    std::string human = "Rolled back apply " + pick->id + ": " + std::to_string(ok) + " tenant(s) restored or removed" +
+                        (bad ? ", " + std::to_string(bad) + " failed" : "") + "\n";
+    if (!ids.empty()) human += "Changed: " + join(ids, ", ") + "\n";
+    ctx.ui.emit(doc, ctx.ui.machine() ? std::string() : human);
+    if (interrupted) return exit_code_for(ErrorKind::Interrupted);
+    if (bad || ok + bad < restore + remove) {
+        std::cerr << "error: " << bad << " tenant(s) could not be rolled back\n  hint: rerun the same command\n";
         return exit_code_for(ErrorKind::Partial);
     }
     return 0;
@@ -904,7 +1168,8 @@ void add_ns_options(CLI::App* c, TenantsOptions& o) {
 }  // namespace
 
 void register_tenants(CLI::App& app, Context& ctx) {
-    auto* cmd = app.add_subcommand("tenants", "Create, list, tag, restart and delete tenants; apply tenants.yaml");
+    auto* cmd = app.add_subcommand(
+        "tenants", "Create, list, tag, restart and delete tenants; apply tenants.yaml (staged) and roll it back");
     cmd->require_subcommand(1);
     cmd->footer(
         "A tenant is a user worker in a dispatch namespace (script name = tenant id) with tags, secrets, plan limits, "
@@ -920,8 +1185,8 @@ void register_tenants(CLI::App& app, Context& ctx) {
     create->add_option("--script", o->script,
                        "Module to upload (default: the file's script/config, else the wrangler config's main)");
     create->add_option("--plan", o->plan,
-                       "Plan from the tenants file's plans: (sets limits cpu_ms/subrequests and the tag plan-<plan>); "
-                       "default: the file's defaults.plan");
+                       "Plan: free, pro, enterprise (built in) or one of the tenants file's plans: (sets limits "
+                       "cpu_ms/subrequests and the tag plan-<plan>); default: the file's defaults.plan");
     create->footer(
         "With a tenants file (-f, or ./tenants.yaml) its namespace, prefix, binding names, plans and defaults (plan, "
         "tags, vars, isolate; not secrets) apply; flags add to the tags and vars and replace the rest.");
@@ -1003,12 +1268,44 @@ void register_tenants(CLI::App& app, Context& ctx) {
     apply->add_flag("-y,--yes", o->yes, "Do not ask before deleting tenants (--prune)");
     apply->add_option("--concurrency", o->concurrency,
                       "Tenants worked on at once (default 8); all requests share one rate limiter");
+    apply->add_option("--selector", o->selector,
+                      "Only tenants matching tag=T,plan=P,id=I (as the file gives them; all conditions must hold)");
+    apply->add_option("--canary", o->canary,
+                      "Change a first batch of N tenants (or P% of those to change), then stop (or see "
+                      "--continue-after)");
+    apply->add_option("--continue-after", o->continue_after,
+                      "With --canary: wait DURATION (30s, 5m, 1h) after the canary batch, then go on if its error rate "
+                      "is at most --max-error-rate");
+    apply->add_option("--max-error-rate", o->max_error_rate,
+                      "The canary batch's largest error rate (its failed changes) that lets it go on (default 0%)");
+    apply->add_option("--max-failures", o->max_failures,
+                      "Never more than N failed tenants: nothing new starts once N failed (exit 3; a rerun continues)");
+    apply->add_flag("--no-record", o->no_record,
+                    "Do not record the replaced uploads (saves three reads per changed tenant; no rollback)");
     apply->footer(
         "Reads the namespace's scripts (one list request) and the resource lists it needs, prints the plan "
         "(+ create, ~ update with the changed fields, - delete, = unchanged) and applies it. Re-applying an "
-        "unchanged file sends no write. Exit 3 when some tenants failed, 130 on Ctrl-C (in-flight requests are "
+        "unchanged file sends no write. Before an existing tenant is changed its current content, settings and tags "
+        "are recorded under $XDG_DATA_HOME/tenantctl/applies, so `tenants rollback` can restore them. Requests are "
+        "paced by the API's rate-limit headers (shared by all concurrent requests). Exit 2 for a selector that "
+        "matches nothing or a canary larger than the selection (nothing changed), 3 when some tenants failed, the "
+        "failure budget was spent or the canary's error rate was too high, 130 on Ctrl-C (in-flight requests are "
         "abandoned, nothing new starts); a rerun converges.");
     on_run(apply, ctx, [&ctx, o] { return run_apply(ctx, *o); });
+
+    auto* rollback = cmd->add_subcommand("rollback", "Undo one recorded `tenants apply`: restore what it replaced");
+    add_ns_options(rollback, *o);
+    rollback->add_option("--to", o->to, "The apply id to roll back (default: the latest not rolled back)");
+    rollback->add_flag("--list", o->list_records, "List the recorded applies of the namespace");
+    rollback->add_option("--concurrency", o->concurrency, "Tenants worked on at once (default 8)");
+    rollback->add_flag("-y,--yes", o->yes, "Do not ask for confirmation");
+    rollback->footer(
+        "Tenants the apply updated (or pruned) get their previous upload back: content, settings (bindings, "
+        "compatibility date and flags, limits) and tags. Their secrets stay as they are now: a secret value the "
+        "apply changed cannot be restored (values are never readable). Tenants the apply created are deleted (their "
+        "isolated resources are kept). Only changes that succeeded are undone. Exit 3 when some could not be "
+        "rolled back; a rerun retries them.");
+    on_run(rollback, ctx, [&ctx, o] { return run_rollback(ctx, *o); });
 }
 
 }  // namespace tenantctl::cli

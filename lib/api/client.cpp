@@ -107,6 +107,7 @@ Result<Connection> resolve_connection(const ConnectionInputs& in, const Env& env
     c.ca_bundle = !in.ca_bundle.empty() ? in.ca_bundle : env.get_or("TENANTCTL_CA_BUNDLE", "");
     if (auto rl = env.get_or("TENANTCTL_RATE_LIMIT", ""); !rl.empty()) {
         TRY_ASSIGN(c.rate_limit, parse_rate_limit(rl));
+        c.rate_limit_explicit = true;
     }
     return c;
 }
@@ -118,11 +119,14 @@ ClientOptions client_options_for(const Connection& c, Clock* clock, RequestObser
     o.http.ca_bundle = c.ca_bundle;
     o.http.clock = clock;
     o.http.observer = std::move(observer);
-    if (c.rate_limit.enabled) {
-        Clock& clk = clock ? *clock : static_cast<Clock&>(SystemClock::instance());
-        o.http.rate_limiter =
-            std::make_shared<RateLimiter>(clk, c.rate_limit.tokens, c.rate_limit.per, c.rate_limit.burst);
-    }
+    Clock& clk = clock ? *clock : static_cast<Clock&>(SystemClock::instance());
+    PacerOptions po;
+    po.enabled = c.rate_limit.enabled;
+    po.fallback_tokens = c.rate_limit.tokens;
+    po.fallback_per = c.rate_limit.per;
+    po.fallback_burst = c.rate_limit.burst;
+    po.fallback_is_ceiling = c.rate_limit_explicit && c.rate_limit.enabled;
+    o.http.pacer = std::make_shared<Pacer>(clk, po);
     return o;
 }
 
@@ -212,7 +216,7 @@ Error decode_error(const std::string& what, const HttpResponse& resp) {
         e.hint = "it already exists or is in use";
     } else if (resp.status == 429) {
         e.kind = ErrorKind::Api;
-        e.hint = "rate limited by the control plane; wait a few minutes, or lower TENANTCTL_RATE_LIMIT (N/SECONDS)";
+        e.hint = "rate limited by the control plane (requests of other clients with the same token count too); wait for its window to reset, or set a lower ceiling with TENANTCTL_RATE_LIMIT=N/SECONDS";
     } else if (resp.status == 408 || resp.status == 504) {
         e.kind = ErrorKind::Timeout;
         e.hint = "the control plane timed out; try again";

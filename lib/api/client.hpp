@@ -38,7 +38,8 @@ struct Connection {
     std::optional<Profile> profile;         // when the profile file exists
     bool credentials_from_profile = false;  // the profile's pair won (its account_id belongs to it too)
     std::string ca_bundle;
-    RateLimitSpec rate_limit;
+    RateLimitSpec rate_limit;          // the fallback while the server sends no rate-limit headers
+    bool rate_limit_explicit = false;  // TENANTCTL_RATE_LIMIT was set: also a ceiling over the headers
 };
 
 struct ConnectionInputs {
@@ -93,7 +94,7 @@ struct ClientOptions {
     HttpOptions http;  // user_agent defaults to tenantctl/<version>
 };
 
-// Builds client options from a resolved connection (rate limiter on the system clock unless `clock`).
+// Builds client options from a resolved connection (its Pacer on the system clock unless `clock`).
 ClientOptions client_options_for(const Connection& c, Clock* clock = nullptr, RequestObserver observer = {});
 
 // ---- typed results (each keeps the raw object for --json) ----
@@ -168,6 +169,8 @@ public:
     const std::string& api_url() const { return m_options.api_url; }
     bool has_credentials() const { return m_options.credentials.kind != Credentials::Kind::None; }
     HttpClient& http() { return *m_http; }
+    // The budget shared by every request of this client (null only when built without one).
+    Pacer* pacer() const { return m_options.http.pacer.get(); }
 
     // Enveloped JSON calls. `path` starts with '/', relative to the API base URL.
     Result<ApiResult> call(Method method, const std::string& path, const Query& query = {},

@@ -327,7 +327,7 @@ HttpClient::Single HttpClient::perform_once(const HttpRequest& req, milliseconds
 
 Result<HttpResponse> HttpClient::send(const HttpRequest& req) {
     Clock& clock = *m_clock;
-    const auto deadline = clock.now() + m_options.total_timeout;
+    auto deadline = clock.now() + m_options.total_timeout;
     const int max_attempts = std::max(1, m_options.retry.max_attempts);
     const std::string shown_url = redact_url(req.url);
     const std::string what = std::string(to_string(req.method)) + " " + shown_url;
@@ -335,9 +335,14 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) {
         if (m_options.honour_cancel && CancelToken::global().cancelled()) {
             return Error(ErrorKind::Interrupted, "interrupted before " + what);
         }
-        if (m_options.rate_limiter) m_options.rate_limiter->acquire();
+        Pacer::Ticket ticket;
+        if (m_options.pacer) {
+            ticket = m_options.pacer->acquire();
+            deadline += ticket.waited;  // waiting for the server's rate limit is not the request being slow
+        }
         auto remaining = std::chrono::duration_cast<milliseconds>(deadline - clock.now());
         if (remaining <= milliseconds(0)) {
+            if (m_options.pacer) m_options.pacer->complete(ticket, 0, std::nullopt, std::nullopt, std::nullopt);
             return Error(ErrorKind::Timeout,
                          what + " did not complete within the total timeout of " +
                              std::to_string(m_options.total_timeout.count() / 1000) + "s",
@@ -347,6 +352,13 @@ Result<HttpResponse> HttpClient::send(const HttpRequest& req) {
         Single one = perform_once(req, std::min(m_options.request_timeout, remaining));
         auto took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
 
+        if (m_options.pacer) {
+            std::optional<milliseconds> ra429;
+            if (one.response.status == 429)
+                if (auto h = one.response.header("retry-after")) ra429 = parse_retry_after(*h, clock.wall_now());
+            m_options.pacer->complete(ticket, one.response.status, one.response.header("ratelimit"),
+                                      one.response.header("ratelimit-policy"), ra429);
+        }
         if (one.cancelled) return Error(ErrorKind::Interrupted, "interrupted during " + what);
         bool retry = attempt < max_attempts && should_retry(req.method, one.attempt);
         milliseconds delay{0};

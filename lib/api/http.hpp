@@ -1,7 +1,7 @@
 #pragma once
 // HTTP transport for the control-plane client: libcurl easy handles pooled for reuse across threads,
-// one retry classifier, exponential backoff with full jitter, Retry-After, a shared token-bucket rate
-// limiter, per-request and total timeouts. Time goes through an injected core::Clock; nothing is printed.
+// one retry classifier, exponential backoff with full jitter, Retry-After, one Pacer shared by all requests
+// (the server's rate-limit headers, pacer.hpp), per-request and total timeouts (pacing waits excluded). Time goes through an injected core::Clock; nothing is printed.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/pacer.hpp"
 #include "core/clock.hpp"
 #include "core/result.hpp"
 
@@ -119,7 +120,7 @@ struct HttpOptions {
     std::chrono::milliseconds total_timeout{300000};   // all attempts and waits (on the injected clock)
     RetryPolicy retry;
     Clock* clock = nullptr;                     // default: SystemClock
-    std::shared_ptr<RateLimiter> rate_limiter;  // shared by all requests of this client; may be null
+    std::shared_ptr<Pacer> pacer;  // shared by all requests of this client (pacer.hpp); may be null
     std::function<double()> random01;           // jitter source; default: a seeded per-thread mt19937
     RequestObserver observer;
     bool honour_cancel = true;  // abort transfers when CancelToken::global() is set

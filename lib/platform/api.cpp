@@ -3153,7 +3153,8 @@ Api::Api(Store& store, Credentials creds, ApiOptions options, std::shared_ptr<Co
       m_creds(std::move(creds)),
       m_opt(std::move(options)),
       m_runtime(runtime ? std::move(runtime) : std::make_shared<StateOnlyRuntime>()),
-      m_registry(std::move(registry)) {
+      m_registry(std::move(registry)),
+      m_gate(std::make_unique<RateGate>(SystemClock::instance(), m_opt.rate_limit)) {
     Redactor::global().add(m_creds.api_token);
     if (!m_opt.request_log_path.empty()) {
         // 0600 whatever the umask (the log names every path asked for)
@@ -3327,11 +3328,18 @@ Api::HeadCheck Api::check_head(const HttpRequest& req) {
 
 HttpResponse Api::handle(const HttpRequest& req) {
     HttpResponse r;
+    // The rate limit covers the API (not the test hooks); its headers go on every API response.
+    std::optional<RateGate::Decision> gate;
+    if (!starts_with(req.target, "/__dev/")) gate = m_gate->admit();
     try {
-        r = dispatch(req);
+        if (gate && !gate->allowed)
+            r = error_response(429, 971, "Please wait and consider throttling your request speed");
+        else
+            r = dispatch(req);
     } catch (const std::exception& e) {
         r = error_response(500, 500, std::string("internal error: ") + e.what());
     }
+    if (gate) r.headers.insert(r.headers.end(), gate->headers.begin(), gate->headers.end());
     log_request(req.method, req.target, r.status);
     return r;
 }

@@ -19,6 +19,7 @@
 //   10056 too many tags (400)             10053 secret not found (404)
 //   10089 version or deployment not found (404)      10020 route pattern assigned to another worker (409)
 //   500   internal error (500)            503   injected fault (test hooks)
+//   971   rate limited (429, with Retry-After; only with `tenantctl dev --rate-limit`)
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "platform/http.hpp"
+#include "platform/ratelimit.hpp"
 #include "platform/runtime.hpp"
 #include "platform/store.hpp"
 
@@ -59,6 +61,7 @@ struct ApiOptions {
     bool test_hooks = false;
     std::string request_log_path;  // empty = no request log
     std::string state_dir;         // where D1 database files live (d1.hpp); empty = D1 queries are refused
+    RateLimitOptions rate_limit;   // every API response carries its headers; enforced with --rate-limit
 };
 
 class Api final : public HttpHandler {
@@ -100,6 +103,7 @@ private:
     uint64_t m_fault_serial = 0;
     std::mutex m_log_mutex;
     std::FILE* m_log = nullptr;
+    std::unique_ptr<RateGate> m_gate;
 };
 
 // Helpers exposed for tests.

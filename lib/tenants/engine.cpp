@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -421,6 +422,8 @@ struct Runner {
     }
 
     Status run(const PlanItem& item, ItemResult& r) {
+        if (o.before_change && (item.action == Action::Update || item.action == Action::Delete))
+            TRY_STATUS(o.before_change(item));
         switch (item.action) {
             case Action::Unchanged:
                 return {};
@@ -471,16 +474,27 @@ std::vector<ItemResult> apply_plan(api::ApiClient& client, const std::string& ac
     std::vector<size_t> work;
     for (size_t i = 0; i < plan.size(); ++i)
         if (plan[i].action != Action::Unchanged) work.push_back(i);
-    std::atomic<size_t> next{0};
+    size_t next = 0;
     std::mutex done_mutex;
+    std::condition_variable slot;
     size_t done = 0;
+    int failures = 0, running = 0;
     Runner runner{client, account, f, src, obs, secrets, o};
     auto worker = [&] {
         for (;;) {
-            if (o.cancel && o.cancel->cancelled()) return;
-            size_t k = next.fetch_add(1);
-            if (k >= work.size()) return;
-            size_t i = work[k];
+            size_t i = 0;
+            {
+                std::unique_lock lock(done_mutex);
+                // With a failure budget, only as many changes run as could still fail without exceeding it.
+                slot.wait(lock, [&] {
+                    return o.max_failures <= 0 || failures >= o.max_failures || failures + running < o.max_failures;
+                });
+                if (o.max_failures > 0 && failures >= o.max_failures) return;
+                if (o.cancel && o.cancel->cancelled()) return;
+                if (next >= work.size()) return;
+                i = work[next++];
+                ++running;
+            }
             ItemResult& r = results[i];
             auto st = runner.run(plan[i], r);
             if (st.ok()) {
@@ -491,8 +505,11 @@ std::vector<ItemResult> apply_plan(api::ApiClient& client, const std::string& ac
                 r.error = Redactor::global().redact(st.error().message);
             }
             std::lock_guard lock(done_mutex);
+            --running;
+            if (r.status == ItemResult::Status::Failed) ++failures;
             ++done;
             if (o.on_done) o.on_done(r, done, work.size());
+            slot.notify_all();
         }
     };
     int n = std::max(1, std::min<int>(o.concurrency, static_cast<int>(std::max<size_t>(work.size(), 1))));

@@ -119,7 +119,8 @@ nlohmann::json upload_metadata(const TenantsFile& f, const Source& src, const Te
 struct ItemResult {
     std::string id;
     Action action = Action::Unchanged;
-    enum class Status { Ok, Failed, Skipped } status = Status::Ok;  // Skipped: not started (cancelled)
+    // Skipped: not started (cancelled, or the failure budget / canary stopped the rollout)
+    enum class Status { Ok, Failed, Skipped } status = Status::Ok;
     std::string error;                                              // redacted message when failed
     bool interrupted = false;
     int writes = 0;  // write requests sent
@@ -133,6 +134,11 @@ struct ApplyOptions {
     bool purge = false;             // deletes also remove <prefix>-<id> resources
     // Called (serialized) after each tenant finishes, with the number finished so far.
     std::function<void(const ItemResult&, size_t done, size_t total)> on_done;
+    // Never more than this many failures: at most (max_failures - failures) tenants in flight, nothing new
+    // once reached (the rest stays Skipped). 0 = no limit.
+    int max_failures = 0;
+    // Before an existing tenant is changed (update or delete); an error fails the tenant without changing it.
+    std::function<Status(const PlanItem&)> before_change;
 };
 
 // Applies the plan: at most `concurrency` tenants at once, every request through the client's shared rate

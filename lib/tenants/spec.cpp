@@ -12,6 +12,15 @@
 
 namespace tenantctl::tenants {
 
+std::map<std::string, PlanSpec> builtin_plans() {
+    std::map<std::string, PlanSpec> out;
+    out["free"] = PlanSpec{"free", 10, 5};
+    out["pro"] = PlanSpec{"pro", 20, 20};
+    out["enterprise"] = PlanSpec{"enterprise", 50, 50};
+    return out;
+}
+
+
 using nlohmann::json;
 
 const char* to_string(Resource r) {

@@ -37,6 +37,10 @@ struct PlanSpec {
     nlohmann::json limits() const;
 };
 
+// The plans every tenants file has unless it defines a plan of the same name (the Workers for Platforms
+// patterns): free (cpu_ms 10, subrequests 5), pro (20, 20), enterprise (50, 50).
+std::map<std::string, PlanSpec> builtin_plans();
+
 struct SecretSource {
     std::string env;   // environment variable name, or
     std::string file;  // path (relative to the tenants file's directory)
@@ -73,7 +77,7 @@ struct TenantsFile {
     std::string prefix;  // resource name prefix; default = namespace
     std::string managed_tag = k_default_managed_tag;
     BindingNames bindings;
-    std::map<std::string, PlanSpec> plans;
+    std::map<std::string, PlanSpec> plans = builtin_plans();  // a file's plans: replace those of the same name
     TenantSpec defaults;  // `defaults:` as a tenant without an id (already merged into `tenants`)
     std::vector<TenantSpec> tenants;
     // A key (from the environment or a file, never the file itself) that lets the state digest cover secret

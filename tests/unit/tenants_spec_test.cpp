@@ -112,7 +112,7 @@ tenants:
     CHECK(lines.size() == want.size());
     for (size_t i = 0; i < std::min(lines.size(), want.size()); ++i) CHECK(lines[i] == want[i]);
     CHECK(f.error().diagnostics[0].hint == "did you mean \"script\"?");
-    CHECK(f.error().diagnostics[3].hint == "plans defined: free");
+    CHECK(f.error().diagnostics[3].hint == "did you mean \"pro\"?");  // the built-in plans are known too
     CHECK(f.error().diagnostics[0].file == "tenants.yaml");
 }
 
