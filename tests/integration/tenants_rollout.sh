@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# labels: integration;tenants
+# timeout: 300
+# Rollouts against a real `tenantctl dev`: the rate-limit headers on every response (a large quota by default,
+# 429 + Retry-After with --rate-limit), `tenants apply` paced by them with no 429; staged apply of 100 tenants
+# (built-in plan free, no plans: in the file) with a change that makes 10% of the uploads fail: --canary 10
+# stops after the canary batch, --max-error-rate stops a failing canary, --max-failures 3 stops after at most
+# 3 failures (exit 3), the summary names the changed tenants, and `tenants rollback` restores every tenant's
+# script content; bad input (a selector matching nothing, a canary larger than the selection) changes nothing.
+source "$(dirname "$0")/platform_common.inc"
+unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
+unset TENANTCTL_RATE_LIMIT
+start_dev --test-hooks
+LOG=$STATE/requests.log
+T() { "$TENANTCTL" --local "$@"; }
+writes() { jq -s '[.[] | select(.method != "GET" and .method != "HEAD")] | length' "$LOG"; }
+RC=0
+run() { RC=0; OUT=$(T "$@" 2>"$WORK/err") || RC=$?; export OUT; }
+header() {  # header NAME: the value of a response header of GET /user/tokens/verify
+  curl -sS -D - -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/user/tokens/verify" | tr -d '\r' |
+    awk -v n="$(echo "$1" | tr 'A-Z' 'a-z')" -F': ' 'tolower($1) == n { print $2 }'
+}
+
+# --- the headers: unlimited by default, advertised as a large quota ---
+check "Ratelimit on every response" bash -c "[[ '$(header Ratelimit)' =~ ^\\\"default\\\"\;r=[0-9]+\;t=[0-9]+$ ]]"
+check "default policy: a quota of 10^9 per 300 s" [ "$(header Ratelimit-Policy)" = '"burst";q=1000000000;w=300' ]
+
+# --- 100 tenants on the built-in plan free ---
+T dispatch-namespace create prod >/dev/null
+P=$WORK/p
+mkdir -p "$P"
+printf 'export default { fetch() { return new Response("v1") } }\n' >"$P/tenant.mjs"
+{
+  printf 'namespace: prod\nscript: ./tenant.mjs\ncompatibility_date: "2026-01-01"\n'
+  printf 'defaults: { plan: free, tags: [fleet] }\ntenants:\n'
+  for i in $(seq 1 100); do
+    if [ "$i" -le 50 ]; then g=ga; else g=beta; fi
+    printf '  - { id: t-%s, tags: [%s] }\n' "$i" "$g"
+  done
+} >"$P/tenants.yaml"
+run tenants apply -f "$P/tenants.yaml" --concurrency 16 --json
+check "100 tenants created" jq_is '"\(.created) \(.failed)"' "100 0"
+api GET "/accounts/$ACCT/workers/dispatch/namespaces/prod/scripts/t-1/settings"
+check "built-in plan free: cpu_ms 10, subrequests 5" jq_is '.result.limits | "\(.cpu_ms) \(.subrequests)"' "10 5"
+content() { curl -sS -H "Authorization: Bearer $TOKEN" "$A/workers/dispatch/namespaces/prod/scripts/$1/content" | sha256sum | cut -c1-64; }
+snapshot() { for i in $(seq 1 100); do printf 't-%s %s\n' "$i" "$(content "t-$i")"; done; }
+snapshot >"$WORK/before"
+
+# --- bad input: nothing changes ---
+printf 'export default { fetch() { return new Response("v2") } }\n' >"$P/tenant.mjs"
+W0=$(writes)
+run tenants apply -f "$P/tenants.yaml" --selector tag=nope --json
+check "selector matching nothing: exit 2" [ "$RC" = 2 ]
+check "selector matching nothing: says so" jq_is '.error.message | test("matches none of the 100 tenant")' true
+run tenants apply -f "$P/tenants.yaml" --canary 101
+check "canary larger than the tenants: exit 2" [ "$RC" = 2 ]
+check "canary larger than the tenants: says so" grep -q 'is larger than the selection: 100 tenant' "$WORK/err"
+run tenants apply -f "$P/tenants.yaml" --selector tag=beta,plan=free --canary 60
+check "canary larger than the selection: exit 2" [ "$RC" = 2 ]
+check "canary larger than the selection: names it" grep -q '50 tenant(s) match --selector tag=beta,plan=free' "$WORK/err"
+run tenants apply -f "$P/tenants.yaml" --selector colour=red
+check "unknown selector key: exit 2" [ "$RC" = 2 ]
+check "bad input: no write was sent" [ "$(writes)" = "$W0" ]
+
+# --- a change that makes 10% of the uploads fail (t-7, t-17, …, t-97) ---
+api POST "http://127.0.0.1:$PORT/__dev/faults" -H 'Content-Type: application/json' \
+  --data '{"method":"PUT","path_regex":"/scripts/t-[0-9]*7$","status":400,"count":1000000}'
+check "fault armed" status_is 200
+
+run tenants apply -f "$P/tenants.yaml" --concurrency 8 --canary 10 --max-failures 3 --json
+check "canary 10: exit 3 (a tenant of the canary failed)" [ "$RC" = 3 ]
+check "canary 10: t-7 failed, nothing after the canary started" jq_is '"\(.failed) \(.updated) \(.skipped)"' "1 9 90"
+check "canary 10: the summary names the changed tenants" \
+  jq_is '.changed | sort | join(",")' "t-1,t-10,t-2,t-3,t-4,t-5,t-6,t-8,t-9"
+check "canary 10: an apply id" jq_is '.apply_id | test("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")' true
+A1=$(printf '%s' "$OUT" | jq -r .apply_id)
+
+run tenants apply -f "$P/tenants.yaml" --concurrency 8 --canary 10 --continue-after 0s --json
+check "failing canary: exit 3" [ "$RC" = 3 ]
+check "failing canary: stopped after it" jq_is '.stopped' canary-failed
+check "failing canary: t-7 and t-17 failed, the rest of the batch changed" jq_is '"\(.canary_failed) \(.updated)"' "2 8"
+
+run tenants apply -f "$P/tenants.yaml" --concurrency 8 --canary 10 --continue-after 0s --max-error-rate 50% \
+  --max-failures 3 --json
+check "--max-failures 3: exit 3" [ "$RC" = 3 ]
+check "--max-failures 3: at most 3 failures" jq_is '.failed <= 3 and .failed >= 1' true
+check "--max-failures 3: stopped by it, work left" jq_is '"\(.stopped) \(.skipped > 0)"' "max-failures true"
+check "--max-failures 3: the summary says which changed" jq_is '(.changed | length) == .updated' true
+check "stderr says why it stopped" grep -q 'stopped after .* failure(s) (--max-failures 3)' "$WORK/err"
+CHANGED=$(printf '%s' "$OUT" | jq -r '.changed | length')
+
+# What changed on the platform is what the summaries said.
+snapshot >"$WORK/during"
+diff "$WORK/before" "$WORK/during" | grep -c '^>' >"$WORK/ndiff" || true
+check "the platform changed exactly the tenants reported" [ "$(cat "$WORK/ndiff")" = "$((9 + 8 + CHANGED))" ]
+
+# --- rollback: newest first, then the older ones; every script back to v1 ---
+run tenants rollback --namespace prod --list --json
+check "four applies recorded (the creation and three stages)" jq_is 'length' 4
+run tenants rollback --namespace prod --yes --json
+check "rollback 1: exit 0" [ "$RC" = 0 ]
+check "rollback 1: restored the last apply's tenants" jq_is '[.items[] | select(.ok)] | length' "$CHANGED"
+run tenants rollback --namespace prod --yes --json
+check "rollback 2: exit 0" [ "$RC" = 0 ]
+run tenants rollback --namespace prod --to "$A1" --yes --json
+check "rollback --to the first apply: exit 0" [ "$RC" = 0 ]
+check "rollback --to: the nine of the canary" jq_is '[.items[].id] | sort | join(",")' "t-1,t-10,t-2,t-3,t-4,t-5,t-6,t-8,t-9"
+snapshot >"$WORK/after"
+check "rollback restored every script's content" cmp -s "$WORK/before" "$WORK/after"
+api GET "/accounts/$ACCT/workers/dispatch/namespaces/prod/scripts/t-1/settings"
+check "rollback restored settings and tags" jq_is '"\(.result.limits.cpu_ms) \(.result.tags | index("fleet") != null)"' "10 true"
+# The first apply created the tenants: rolling it back deletes them.
+run tenants rollback --namespace prod --yes --json
+check "rollback of the creation: exit 0" [ "$RC" = 0 ]
+check "rollback of the creation: 100 deletes" jq_is '[.items[] | select(.action == "delete" and .ok)] | length' 100
+api GET "/accounts/$ACCT/workers/dispatch/namespaces/prod/scripts"
+check "rollback of the creation: no tenant left" jq_is '.result | length' 0
+run tenants rollback --namespace prod --yes
+check "nothing left to roll back: exit 1" [ "$RC" = 1 ]
+check "nothing left to roll back: says so" grep -q 'is left to roll back' "$WORK/err"
+
+# --- pacing against an enforced limit ---
+stop_dev
+start_dev --test-hooks --rate-limit 40/5
+LOG=$STATE/requests.log
+check "enforced policy advertised" [ "$(header Ratelimit-Policy)" = '"burst";q=40;w=5' ]
+T dispatch-namespace create paced >/dev/null || true
+sed -e 's/^namespace: prod/namespace: paced/' "$P/tenants.yaml" >"$P/paced.yaml"
+L0=$(wc -l <"$LOG")
+run tenants apply -f "$P/paced.yaml" --concurrency 16 --json
+check "paced apply under --rate-limit 40/5: all 100 created" jq_is '"\(.created) \(.failed)"' "100 0"
+tail -n +"$((L0 + 1))" "$LOG" >"$WORK/paced.log"
+check "paced apply: 0 requests answered 429" [ "$(jq -s '[.[] | select(.status == 429)] | length' "$WORK/paced.log")" = 0 ]
+check "paced apply: it did need more than two windows" [ "$(wc -l <"$WORK/paced.log")" -gt 80 ]
+check "paced apply: the wait was shown" grep -q "waiting .* for the API's rate limit window (40 requests per 5 s)" "$WORK/err"
+# Without pacing the limit is there: a burst beyond the window's 40 is answered 429 with Retry-After.
+curl -sS -D "$WORK/h" -w '%{http_code}\n' -H "Authorization: Bearer $TOKEN" \
+  $(for _ in $(seq 1 45); do echo "-o /dev/null $BASE/user/tokens/verify"; done) >"$WORK/codes"
+check "beyond the quota: 429" grep -q '^429$' "$WORK/codes"
+check "a 429 carries Retry-After" grep -qi '^retry-after: [0-9]' "$WORK/h"
+finish
