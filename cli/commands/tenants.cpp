@@ -48,9 +48,9 @@ struct TenantsOptions {
     std::string canary;          // --canary N|P%
     std::string continue_after;  // --continue-after DURATION
     std::string max_error_rate = "0%";
-    int max_failures = 0;     // --max-failures N
-    bool no_record = false;   // --no-record
-    std::string to;           // rollback --to APPLY_ID
+    int max_failures = 0;       // --max-failures N
+    bool no_record = false;     // --no-record
+    std::string to;             // rollback --to APPLY_ID
     bool list_records = false;  // rollback --list
 };
 
@@ -765,24 +765,22 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     auto selected = tn::select_plan(full_plan, *obs, selector);
     if (!selected.ok()) return ctx.ui.fail(selected.error());
     auto plan = std::move(selected).value();
-    if (o.max_failures < 0)
-        return ctx.ui.fail(Error(ErrorKind::Usage, "--max-failures must be 0 (no limit) or more"));
+    if (o.max_failures < 0) return ctx.ui.fail(Error(ErrorKind::Usage, "--max-failures must be 0 (no limit) or more"));
     std::optional<tn::CanarySpec> canary;
     if (!o.canary.empty()) {
         auto c = tn::parse_canary(o.canary);
         if (!c.ok()) return ctx.ui.fail(c.error());
         canary = *c;
         if (!c->is_percent && static_cast<size_t>(c->count) > plan.size()) {
-            return ctx.ui.fail(Error(ErrorKind::Usage,
-                                     "--canary " + c->text + " is larger than the selection: " +
-                                         std::to_string(plan.size()) + " tenant(s)" +
-                                         (selector.empty() ? "" : " match --selector " + selector.text) +
-                                         "; nothing was changed",
-                                     "give a smaller canary, or a percentage (e.g. --canary 10%)"));
+            return ctx.ui.fail(Error(
+                ErrorKind::Usage,
+                "--canary " + c->text + " is larger than the selection: " + std::to_string(plan.size()) + " tenant(s)" +
+                    (selector.empty() ? "" : " match --selector " + selector.text) + "; nothing was changed",
+                "give a smaller canary, or a percentage (e.g. --canary 10%)"));
         }
     } else if (!o.continue_after.empty()) {
-        return ctx.ui.fail(Error(ErrorKind::Usage, "--continue-after needs --canary",
-                                 "e.g. --canary 10 --continue-after 5m"));
+        return ctx.ui.fail(
+            Error(ErrorKind::Usage, "--continue-after needs --canary", "e.g. --canary 10 --continue-after 5m"));
     }
     std::optional<std::chrono::milliseconds> continue_after;
     if (!o.continue_after.empty()) {
@@ -830,9 +828,8 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     if (!selector.empty())
         summary += " (--selector " + selector.text + ": " + std::to_string(plan.size()) + " of " +
                    std::to_string(full_plan.size()) + " tenants)";
-    size_t canary_n = canary ? std::min(tn::canary_size(*canary, n_create + n_update + n_delete),
-                                        n_create + n_update + n_delete)
-                             : 0;
+    size_t canary_n =
+        canary ? std::min(tn::canary_size(*canary, n_create + n_update + n_delete), n_create + n_update + n_delete) : 0;
     json doc = {{"namespace", f.ns}, {"file", f.display_path}, {"dry_run", o.dry_run}, {"plan", plan_json}};
     if (!selector.empty()) doc["selector"] = selector.text;
     if (canary) doc["canary"] = canary_n;
@@ -880,8 +877,8 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     }
     std::unique_ptr<tn::ApplyRecorder> recorder;
     if (work > 0 && !o.no_record) {
-        auto rec = tn::ApplyRecorder::start(applies_dir(ctx), s->account_id, f.ns, f.display_path,
-                                            SystemClock::instance());
+        auto rec =
+            tn::ApplyRecorder::start(applies_dir(ctx), s->account_id, f.ns, f.display_path, SystemClock::instance());
         if (!rec.ok()) return ctx.ui.fail(rec.error());
         recorder = std::move(rec).value();
     }
@@ -904,14 +901,14 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
             std::lock_guard lock(print_mutex);
             size_t left = work - std::min(work, done_so_far);
             auto rest = pacer->estimate(static_cast<long long>(static_cast<double>(left) * per_change + 0.5));
-            std::string why = e.reason == api::PaceReason::RetryAfter ? "the API answered 429 (Retry-After)"
-                              : e.reason == api::PaceReason::Window
-                                  ? "the API's rate limit window" +
-                                        (e.quota ? " (" + std::to_string(e.quota) + " requests per " +
-                                                       std::to_string(e.window_s) + " s)"
-                                                 : std::string())
-                                  : "the client's rate limit (" + std::to_string(e.quota) + " requests per " +
-                                        std::to_string(e.window_s) + " s)";
+            std::string why =
+                e.reason == api::PaceReason::RetryAfter ? "the API answered 429 (Retry-After)"
+                : e.reason == api::PaceReason::Window
+                    ? "the API's rate limit window" + (e.quota ? " (" + std::to_string(e.quota) + " requests per " +
+                                                                     std::to_string(e.window_s) + " s)"
+                                                               : std::string())
+                    : "the client's rate limit (" + std::to_string(e.quota) + " requests per " +
+                          std::to_string(e.window_s) + " s)";
             std::string note = "waiting " + duration_text(e.wait) + " for " + why + "; about " +
                                duration_text(std::max(rest, e.wait)) + " for the remaining " + std::to_string(left);
             if (bar) {
@@ -962,7 +959,8 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     if (pacer) pacer->set_observer({});
     auto& results = ro_result.results;
     if (recorder) {
-        if (auto st = recorder->finish(); !st.ok()) ctx.ui.warn("the apply record was not written: " + st.error().message);
+        if (auto st = recorder->finish(); !st.ok())
+            ctx.ui.warn("the apply record was not written: " + st.error().message);
     }
     bool interrupted = CancelToken::global().cancelled();
     if (bar && (interrupted || ro_result.stop != tn::RolloutStop::Done)) std::cerr << "\n";
@@ -1017,7 +1015,8 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
         std::vector<std::string> ids;
         for (const auto& c : changed)
             if (ids.size() < 100) ids.push_back(c.get<std::string>());
-        done_line += "Changed: " + join(ids, ", ") + (changed.size() > ids.size() ? ", … (all with --json)" : "") + "\n";
+        done_line +=
+            "Changed: " + join(ids, ", ") + (changed.size() > ids.size() ? ", … (all with --json)" : "") + "\n";
     }
     if (recorder && !changed.empty())
         done_line += "Apply " + recorder->id() + " recorded; undo it with: tenantctl tenants rollback --namespace " +
@@ -1083,12 +1082,11 @@ int run_rollback(Context& ctx, const TenantsOptions& o) {
                            {"created_at", r.record.value("created_at", std::string())},
                            {"changed", changed_count(r.record)},
                            {"rolled_back_at", rb}});
-            t.rows.push_back(
-                {r.id, r.record.value("created_at", std::string()), std::to_string(changed_count(r.record)),
-                 rb.empty() ? "-" : rb});
+            t.rows.push_back({r.id, r.record.value("created_at", std::string()),
+                              std::to_string(changed_count(r.record)), rb.empty() ? "-" : rb});
         }
-        ctx.ui.emit(doc, records->empty() ? "No apply records for dispatch namespace " + f.ns + "\n"
-                                          : output::render_table(t));
+        ctx.ui.emit(
+            doc, records->empty() ? "No apply records for dispatch namespace " + f.ns + "\n" : output::render_table(t));
         return 0;
     }
     const tn::ApplyRecordInfo* pick = nullptr;
@@ -1115,8 +1113,10 @@ int run_rollback(Context& ctx, const TenantsOptions& o) {
         else if (it.contains("prior"))
             ++restore;
     }
-    std::string what = "roll back apply " + pick->id + " of dispatch namespace " + f.ns + ": restore the previous "
-                       "upload of " + std::to_string(restore) + " tenant(s), delete " + std::to_string(remove) +
+    std::string what = "roll back apply " + pick->id + " of dispatch namespace " + f.ns +
+                       ": restore the previous "
+                       "upload of " +
+                       std::to_string(restore) + " tenant(s), delete " + std::to_string(remove) +
                        " tenant(s) it created";
     if (auto c = ctx.ui.confirm(what, o.yes); !c.ok()) return ctx.ui.fail(c.error());
     tn::ApplyOptions ao;

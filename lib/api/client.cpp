@@ -216,7 +216,9 @@ Error decode_error(const std::string& what, const HttpResponse& resp) {
         e.hint = "it already exists or is in use";
     } else if (resp.status == 429) {
         e.kind = ErrorKind::Api;
-        e.hint = "rate limited by the control plane (requests of other clients with the same token count too); wait for its window to reset, or set a lower ceiling with TENANTCTL_RATE_LIMIT=N/SECONDS";
+        e.hint =
+            "rate limited by the control plane (requests of other clients with the same token count too); wait for its "
+            "window to reset, or set a lower ceiling with TENANTCTL_RATE_LIMIT=N/SECONDS";
     } else if (resp.status == 408 || resp.status == 504) {
         e.kind = ErrorKind::Timeout;
         e.hint = "the control plane timed out; try again";

@@ -1,7 +1,8 @@
 #pragma once
 // HTTP transport for the control-plane client: libcurl easy handles pooled for reuse across threads,
 // one retry classifier, exponential backoff with full jitter, Retry-After, one Pacer shared by all requests
-// (the server's rate-limit headers, pacer.hpp), per-request and total timeouts (pacing waits excluded). Time goes through an injected core::Clock; nothing is printed.
+// (the server's rate-limit headers, pacer.hpp), per-request and total timeouts (pacing waits excluded). Time goes
+// through an injected core::Clock; nothing is printed.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -119,9 +120,9 @@ struct HttpOptions {
     std::chrono::milliseconds request_timeout{60000};  // one attempt
     std::chrono::milliseconds total_timeout{300000};   // all attempts and waits (on the injected clock)
     RetryPolicy retry;
-    Clock* clock = nullptr;                     // default: SystemClock
-    std::shared_ptr<Pacer> pacer;  // shared by all requests of this client (pacer.hpp); may be null
-    std::function<double()> random01;           // jitter source; default: a seeded per-thread mt19937
+    Clock* clock = nullptr;            // default: SystemClock
+    std::shared_ptr<Pacer> pacer;      // shared by all requests of this client (pacer.hpp); may be null
+    std::function<double()> random01;  // jitter source; default: a seeded per-thread mt19937
     RequestObserver observer;
     bool honour_cancel = true;  // abort transfers when CancelToken::global() is set
 };

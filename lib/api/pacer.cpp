@@ -106,8 +106,8 @@ Pacer::Ticket Pacer::acquire() {
         auto w = m_bucket->acquire();
         if (w > Clock::duration::zero() && m_observer) {
             PaceEvent ev{informed ? PaceReason::Ceiling : PaceReason::Fallback,
-                         std::chrono::duration_cast<milliseconds>(w),
-                         static_cast<long long>(m_options.fallback_tokens), m_options.fallback_per.count() / 1000};
+                         std::chrono::duration_cast<milliseconds>(w), static_cast<long long>(m_options.fallback_tokens),
+                         m_options.fallback_per.count() / 1000};
             m_observer(ev);
         }
     }
@@ -170,8 +170,8 @@ void Pacer::complete(const Ticket& t, int status, const std::optional<std::strin
                 // A response about a later window than the one known (t rounds to whole seconds: 1.5 s slack)
                 // starts it; so does any response once the known window has passed. Otherwise the lowest r
                 // of the window is the freshest (answers arrive out of order).
-                bool fresh_window = !m_have_window || now >= m_reset_at ||
-                                    reset > m_reset_at + std::chrono::milliseconds(1500);
+                bool fresh_window =
+                    !m_have_window || now >= m_reset_at || reset > m_reset_at + std::chrono::milliseconds(1500);
                 if (fresh_window) {
                     m_min_remaining = s->remaining;
                     m_reset_at = reset;
@@ -212,9 +212,8 @@ milliseconds Pacer::estimate(long long requests) const {
     }
     long long beyond = requests - std::max(0LL, budget);
     long long windows = (beyond - 1) / m_quota;  // full windows after the first reset
-    milliseconds to_reset =
-        expired ? milliseconds(std::chrono::seconds(m_window_s))
-                : std::chrono::duration_cast<milliseconds>(m_reset_at - now);
+    milliseconds to_reset = expired ? milliseconds(std::chrono::seconds(m_window_s))
+                                    : std::chrono::duration_cast<milliseconds>(m_reset_at - now);
     return std::max(blocked, to_reset + milliseconds(std::chrono::seconds(windows * m_window_s)));
 }
 

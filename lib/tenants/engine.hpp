@@ -121,7 +121,7 @@ struct ItemResult {
     Action action = Action::Unchanged;
     // Skipped: not started (cancelled, or the failure budget / canary stopped the rollout)
     enum class Status { Ok, Failed, Skipped } status = Status::Ok;
-    std::string error;                                              // redacted message when failed
+    std::string error;  // redacted message when failed
     bool interrupted = false;
     int writes = 0;  // write requests sent
     std::vector<std::string> created_resources;

@@ -6,8 +6,8 @@
 #include <ctime>
 #include <filesystem>
 #include <mutex>
-#include <thread>
 #include <random>
+#include <thread>
 
 #include "core/fs.hpp"
 #include "core/redact.hpp"
@@ -280,9 +280,8 @@ RolloutResult rollout(api::ApiClient& client, const std::string& account, const 
     batch(first, total);
     if (cancelled())
         out.stop = RolloutStop::Interrupted;
-    else if (budget_spent() && std::any_of(out.results.begin(), out.results.end(), [](const ItemResult& r) {
-                 return r.status == ItemResult::Status::Skipped;
-             }))
+    else if (budget_spent() && std::any_of(out.results.begin(), out.results.end(),
+                                           [](const ItemResult& r) { return r.status == ItemResult::Status::Skipped; }))
         out.stop = RolloutStop::MaxFailures;
     return out;
 }
@@ -364,12 +363,8 @@ void ApplyRecorder::note(const ItemResult& r) {
 
 Status ApplyRecorder::finish() {
     std::lock_guard lock(m_mutex);
-    json doc = {{"id", m_id},
-                {"namespace", m_ns},
-                {"account", m_account},
-                {"file", m_file},
-                {"created_at", m_created},
-                {"items", m_items}};
+    json doc = {{"id", m_id},     {"namespace", m_ns},       {"account", m_account},
+                {"file", m_file}, {"created_at", m_created}, {"items", m_items}};
     return write_file_atomic(join_path(m_path, "record.json"), doc.dump(2) + "\n", 0600);
 }
 
@@ -427,7 +422,8 @@ std::vector<api::FormPart> split_multipart(const std::string& content_type, cons
                     auto k = l.find(key + "=\"");
                     if (k == std::string::npos) return std::string();
                     auto e = l.find('"', k + key.size() + 2);
-                    return e == std::string::npos ? std::string() : l.substr(k + key.size() + 2, e - k - key.size() - 2);
+                    return e == std::string::npos ? std::string()
+                                                  : l.substr(k + key.size() + 2, e - k - key.size() - 2);
                 };
                 part.filename = field("filename");
                 part.name = field("name");

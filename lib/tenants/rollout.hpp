@@ -66,8 +66,7 @@ class ApplyRecorder {
 public:
     // Creates <dir>/<account>/<ns>/<new id>/ and writes an empty record.
     static Result<std::unique_ptr<ApplyRecorder>> start(const std::string& dir, const std::string& account,
-                                                        const std::string& ns, const std::string& file,
-                                                        Clock& clock);
+                                                        const std::string& ns, const std::string& file, Clock& clock);
     const std::string& id() const { return m_id; }
     const std::string& path() const { return m_path; }
     // Reads and stores the tenant's current content and settings (two GET requests) with its current tags (as

@@ -20,7 +20,6 @@ std::map<std::string, PlanSpec> builtin_plans() {
     return out;
 }
 
-
 using nlohmann::json;
 
 const char* to_string(Resource r) {

@@ -19,7 +19,8 @@ using tenantctl::testing::TestHttpServer;
 namespace {
 
 std::chrono::milliseconds elapsed_since_start(const FakeClock& clock) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - Clock::time_point(std::chrono::hours(1)));
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() -
+                                                                 Clock::time_point(std::chrono::hours(1)));
 }
 
 std::chrono::milliseconds total_sleep(const FakeClock& clock) {
