@@ -3,7 +3,7 @@ _tenantctl_subcommands() {
   case "$1" in
     '') echo 'config dev deploy tenants containers dispatch-namespace secret kv r2 login logout whoami init completions' ;;
     'config') echo 'validate show' ;;
-    'tenants') echo 'create list get tag restart delete secret apply' ;;
+    'tenants') echo 'create list get tag restart delete secret apply rollback' ;;
     'tenants secret') echo 'put list delete' ;;
     'containers') echo 'build push images registries list info instances delete restart' ;;
     'containers images') echo 'list delete' ;;
@@ -23,7 +23,7 @@ _tenantctl_options() {
     'config') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --help' ;;
     'config validate') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --strict --dispatch-namespace --help' ;;
     'config show') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --strict --dispatch-namespace --help' ;;
-    'dev') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --listen --state-dir --test-hooks --threads --registry --containers --no-containers --router-listen --router-pin-key-file --network --app --workers-listen --no-workers --workers-idle --account-id --help' ;;
+    'dev') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --listen --state-dir --test-hooks --rate-limit --threads --registry --containers --no-containers --router-listen --router-pin-key-file --network --app --workers-listen --no-workers --workers-idle --account-id --help' ;;
     'deploy') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --name --dispatch-namespace --message --tag --compatibility-date --secrets-file --keep-vars --dry-run --outdir --containers-rollout --path-to-docker --force --no-bundle --strict --help' ;;
     'tenants') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --help' ;;
     'tenants create') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --namespace --file -f --prefix --script --plan --tag --isolate --var --compatibility-date --help' ;;
@@ -36,7 +36,8 @@ _tenantctl_options() {
     'tenants secret put') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --namespace --file -f --prefix --help' ;;
     'tenants secret list') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --namespace --file -f --prefix --help' ;;
     'tenants secret delete') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --namespace --file -f --prefix --yes -y --help' ;;
-    'tenants apply') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --file -f --namespace --dry-run --prune --purge --force --yes -y --concurrency --help' ;;
+    'tenants apply') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --file -f --namespace --dry-run --prune --purge --force --yes -y --concurrency --selector --canary --continue-after --max-error-rate --max-failures --no-record --help' ;;
+    'tenants rollback') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --namespace --file -f --prefix --to --list --concurrency --yes -y --help' ;;
     'containers') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --help' ;;
     'containers build') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --tag -t --push -p --path-to-docker --help' ;;
     'containers push') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --path-to-docker --help' ;;
@@ -96,6 +97,7 @@ _tenantctl_opt_kind() {
     'dev|--listen') echo 'value' ;;
     'dev|--state-dir') echo 'path' ;;
     'dev|--test-hooks') echo 'flag' ;;
+    'dev|--rate-limit') echo 'value' ;;
     'dev|--threads') echo 'value' ;;
     'dev|--registry') echo 'value' ;;
     'dev|--containers') echo 'flag' ;;
@@ -180,6 +182,21 @@ _tenantctl_opt_kind() {
     'tenants apply|--yes') echo 'flag' ;;
     'tenants apply|-y') echo 'flag' ;;
     'tenants apply|--concurrency') echo 'value' ;;
+    'tenants apply|--selector') echo 'value' ;;
+    'tenants apply|--canary') echo 'value' ;;
+    'tenants apply|--continue-after') echo 'value' ;;
+    'tenants apply|--max-error-rate') echo 'value' ;;
+    'tenants apply|--max-failures') echo 'value' ;;
+    'tenants apply|--no-record') echo 'flag' ;;
+    'tenants rollback|--namespace') echo 'dynamic:namespace' ;;
+    'tenants rollback|--file') echo 'path' ;;
+    'tenants rollback|-f') echo 'path' ;;
+    'tenants rollback|--prefix') echo 'value' ;;
+    'tenants rollback|--to') echo 'value' ;;
+    'tenants rollback|--list') echo 'flag' ;;
+    'tenants rollback|--concurrency') echo 'value' ;;
+    'tenants rollback|--yes') echo 'flag' ;;
+    'tenants rollback|-y') echo 'flag' ;;
     'containers build|--tag') echo 'value' ;;
     'containers build|-t') echo 'value' ;;
     'containers build|--push') echo 'flag' ;;
