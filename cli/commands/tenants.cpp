@@ -13,6 +13,7 @@
 #include "core/limits.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
+#include "tenants/bulk.hpp"
 #include "tenants/engine.hpp"
 #include "tenants/rollout.hpp"
 
@@ -540,9 +541,119 @@ int run_tag(Context& ctx, const TenantsOptions& o) {
     return 0;
 }
 
+// ---- bulk by tag -----------------------------------------------------------------------------------
+
+// The tenants carrying every --tag (one filtered list request); an empty match is an error (exit 1).
+Result<std::vector<std::string>> tagged_ids(Context& ctx, ApiSession& s, const tn::TenantsFile& f,
+                                            const std::vector<std::string>& tags) {
+    TRY_STATUS(check_tag_count(tags.size()));
+    TRY_ASSIGN(auto list, tn::tenants_tagged(*s.client, s.account_id, f.ns, tags));
+    (void)ctx;
+    if (list.empty())
+        return Error(ErrorKind::NotFound,
+                     "no tenant of dispatch namespace " + f.ns + " is tagged " + join(tags, " and "),
+                     "list them with `tenants list --namespace " + f.ns + " --tag TAG`");
+    std::vector<std::string> ids;
+    for (const auto& t : list) ids.push_back(t.id);
+    return ids;
+}
+
+// Runs `fn` on every id with the progress on stderr; emits the per-tenant results; exit 3 when some failed.
+int run_bulk(Context& ctx, const TenantsOptions& o, json doc, const std::vector<std::string>& ids,
+             const std::string& verb, const std::function<Status(const std::string&, std::string&)>& fn) {
+    tn::BulkOptions bo;
+    bo.concurrency = o.concurrency;
+    bo.cancel = &CancelToken::global();
+    bo.on_done = [&](const tn::BulkItem& it, size_t done, size_t total) {
+        if (it.ok)
+            ctx.ui.info(it.id + ": " + (it.detail.empty() ? verb : it.detail) + " (" + std::to_string(done) + "/" +
+                        std::to_string(total) + ")");
+        else
+            ctx.ui.info("failed: " + it.id + ": " + it.error);
+    };
+    auto items = tn::for_each_tenant(ids, fn, bo);
+    json res = json::array();
+    size_t ok = 0, failed = 0, skipped = 0;
+    for (const auto& it : items) {
+        json j = {{"id", it.id}, {"status", !it.started ? "skipped" : it.ok ? "ok" : "failed"}};
+        if (!it.detail.empty()) j["detail"] = it.detail;
+        if (!it.error.empty()) j["error"] = it.error;
+        res.push_back(j);
+        if (!it.started)
+            ++skipped;
+        else if (it.ok)
+            ++ok;
+        else
+            ++failed;
+    }
+    bool interrupted = CancelToken::global().cancelled();
+    doc["results"] = res;
+    doc["ok"] = failed == 0 && skipped == 0 && !interrupted;
+    doc["done"] = ok;
+    doc["failed"] = failed;
+    doc["skipped"] = skipped;
+    ctx.ui.emit(doc, std::to_string(ok) + " of " + std::to_string(items.size()) + " tenant(s) " + verb +
+                         (failed ? ", " + std::to_string(failed) + " failed" : "") +
+                         (skipped ? ", " + std::to_string(skipped) + " not started" : "") + "\n");
+    if (interrupted) return exit_code_for(ErrorKind::Interrupted);
+    if (failed || skipped) {
+        std::cerr << "error: " << failed << " of " << items.size() << " tenant(s) failed\n"
+                  << "  hint: the lines above say why; run the same command again to retry\n";
+        return exit_code_for(ErrorKind::Partial);
+    }
+    return 0;
+}
+
 // ---- restart --------------------------------------------------------------------------------------
 
+int run_restart_tagged(Context& ctx, const TenantsOptions& o) {
+    auto fr = file_for(ctx, o);
+    if (!fr.ok()) return ctx.ui.fail(fr.error());
+    const std::string want = wanted_app(ctx, o.app);
+    if (auto st = need_app(want); !st.ok()) return ctx.ui.fail(st.error());
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    auto ids = tagged_ids(ctx, *s, *fr, o.tags);
+    if (!ids.ok()) return ctx.ui.fail(ids.error());
+    auto app = find_app(*s, want);
+    if (!app.ok()) return ctx.ui.fail(app.error());
+    api::ListOptions lo;
+    lo.style = api::PageStyle::PageToken;
+    const std::string app_id = app->value("id", std::string()), app_name = app->value("name", std::string());
+    auto base = api::applications_path(s->account_id) + "/" + url_encode(app_id);
+    auto instances = s->client->list_all(base + "/instances-v2", {}, lo);
+    if (!instances.ok()) return ctx.ui.fail(instances.error());
+    auto instance_of = [&](const std::string& id) -> std::string {
+        for (const auto& i : *instances) {
+            if (!i.is_object()) continue;
+            std::string name = i.value("name", std::string());
+            if (i.value("tenant_id", std::string()) == id || name == id || name == app_name + "-" + id)
+                return i.value("id", std::string());
+        }
+        return {};
+    };
+    json doc = {{"namespace", fr->ns}, {"tags", o.tags}, {"application", app_name}};
+    return run_bulk(ctx, o, doc, *ids, "restarted", [&](const std::string& id, std::string& detail) -> Status {
+        std::string iid = instance_of(id);
+        if (iid.empty()) {
+            detail = "no instance: nothing to restart";
+            return {};
+        }
+        auto r = s->client->call(api::Method::Delete, base + "/instances/" + url_encode(iid));
+        if (!r.ok() && r.error().kind != ErrorKind::NotFound) return std::move(r).error();
+        detail = "stopped instance " + iid;
+        return {};
+    });
+}
+
 int run_restart(Context& ctx, const TenantsOptions& o) {
+    if (!o.tags.empty()) {
+        if (!o.id.empty()) return ctx.ui.fail(Error(ErrorKind::Usage, "give either a tenant id or --tag, not both"));
+        return run_restart_tagged(ctx, o);
+    }
+    if (o.id.empty())
+        return ctx.ui.fail(Error(ErrorKind::Usage, "no tenant id and no --tag were given",
+                                 "tenants restart ID, or tenants restart --tag TAG --namespace NS"));
     if (auto st = check_id(o.id); !st.ok()) return ctx.ui.fail(st.error());
     const std::string want = wanted_app(ctx, o.app);
     if (auto st = need_app(want); !st.ok()) return ctx.ui.fail(st.error());
@@ -577,6 +688,47 @@ int run_restart(Context& ctx, const TenantsOptions& o) {
 
 // ---- delete ---------------------------------------------------------------------------------------
 
+// delete --tag T --purge: the tenants and their resources are listed first (the plan), then confirmed.
+int run_delete_tagged_purge(Context& ctx, const TenantsOptions& o) {
+    auto fr = file_for(ctx, o);
+    if (!fr.ok()) return ctx.ui.fail(fr.error());
+    const auto& f = *fr;
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    auto ids = tagged_ids(ctx, *s, f, o.tags);
+    if (!ids.ok()) return ctx.ui.fail(ids.error());
+    auto obs = tn::observe(*s->client, s->account_id, f.ns, {tn::Resource::Kv, tn::Resource::R2, tn::Resource::D1});
+    if (!obs.ok()) return ctx.ui.fail(obs.error());
+    std::string plan;
+    json plan_json = json::array();
+    size_t n_resources = 0;
+    for (const auto& id : *ids) {
+        std::string name = tn::resource_name(f.prefix, id);
+        std::vector<std::string> res;
+        if (obs->kv_by_title.count(name)) res.push_back("kv:" + name);
+        if (obs->r2_buckets.count(name)) res.push_back("r2:" + name);
+        if (obs->d1_by_name.count(name)) res.push_back("d1:" + name);
+        n_resources += res.size();
+        plan += "  - delete " + id + (res.empty() ? "" : " and " + join(res, ", ")) + "\n";
+        plan_json.push_back({{"id", id}, {"resources", resources_json(res)}});
+    }
+    if (!ctx.ui.machine())
+        ctx.ui.out("Plan for dispatch namespace " + f.ns + ": delete " + std::to_string(ids->size()) +
+                   " tenant(s) tagged " + join(o.tags, " and ") + " and " + std::to_string(n_resources) +
+                   " isolated resource(s)\n" + plan);
+    std::string what = "delete " + std::to_string(ids->size()) + " tenant(s) tagged " + join(o.tags, " and ") +
+                       " from dispatch namespace " + f.ns + " and " + std::to_string(n_resources) + " resource(s)";
+    if (auto c = ctx.ui.confirm(what, o.yes); !c.ok()) return ctx.ui.fail(c.error());
+    json doc = {{"namespace", f.ns}, {"tags", o.tags}, {"plan", plan_json}};
+    return run_bulk(ctx, o, doc, *ids, "deleted", [&](const std::string& id, std::string& detail) -> Status {
+        auto st = s->client->delete_namespace_script(s->account_id, f.ns, id, true);
+        if (!st.ok() && st.error().kind != ErrorKind::NotFound) return st;
+        TRY_ASSIGN(auto gone, tn::purge_resources(*s->client, s->account_id, f.prefix, id, *obs));
+        detail = gone.empty() ? "deleted" : "deleted, purged " + join(gone, ", ");
+        return {};
+    });
+}
+
 int run_delete(Context& ctx, const TenantsOptions& o) {
     bool by_tag = !o.tags.empty();
     if (by_tag == !o.id.empty()) {
@@ -585,9 +737,7 @@ int run_delete(Context& ctx, const TenantsOptions& o) {
                   by_tag ? "give either a tenant id or --tag, not both" : "no tenant id and no --tag were given",
                   "tenants delete ID [--purge], or tenants delete --tag TAG (every tenant with the tag)"));
     }
-    if (by_tag && o.purge)
-        return ctx.ui.fail(Error(ErrorKind::Usage, "--purge works on one tenant at a time",
-                                 "delete resources with tenants delete ID --purge"));
+    if (by_tag && o.purge) return run_delete_tagged_purge(ctx, o);
     if (!by_tag)
         if (auto st = check_id(o.id); !st.ok()) return ctx.ui.fail(st.error());
     auto fr = file_for(ctx, o);
@@ -661,7 +811,35 @@ Status check_secret_name(const std::string& n) {
     return {};
 }
 
+// secret put NAME --tag T: the value (stdin or a masked prompt) to every tenant with the tags.
+int run_secret_tagged(Context& ctx, const TenantsOptions& o) {
+    // With --tag the one positional given is the secret's name.
+    std::string name = o.secret_name.empty() ? o.id : o.secret_name;
+    if (!o.secret_name.empty() && !o.id.empty())
+        return ctx.ui.fail(Error(ErrorKind::Usage, "give either a tenant id or --tag, not both",
+                                 "tenants secret put NAME --tag TAG (value on stdin)"));
+    if (auto st = check_secret_name(name); !st.ok()) return ctx.ui.fail(st.error());
+    auto fr = file_for(ctx, o);
+    if (!fr.ok()) return ctx.ui.fail(fr.error());
+    const auto& f = *fr;
+    auto v = ctx.ui.read_secret("Enter the value of " + name + ": ");
+    if (!v.ok()) return ctx.ui.fail(v.error());
+    std::string value = *v;
+    Redactor::global().add(value);
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    auto ids = tagged_ids(ctx, *s, f, o.tags);
+    if (!ids.ok()) return ctx.ui.fail(ids.error());
+    json doc = {{"namespace", f.ns}, {"tags", o.tags}, {"name", name}};
+    return run_bulk(ctx, o, doc, *ids, "set", [&](const std::string& id, std::string& detail) -> Status {
+        TRY_STATUS(s->client->put_secret({s->account_id, f.ns, id}, name, value));
+        detail = "set " + name;
+        return {};
+    });
+}
+
 int run_secret(Context& ctx, const TenantsOptions& o, const std::string& op) {
+    if (op == "put" && !o.tags.empty()) return run_secret_tagged(ctx, o);
     if (auto st = check_id(o.id); !st.ok()) return ctx.ui.fail(st.error());
     if (op != "list")
         if (auto st = check_secret_name(o.secret_name); !st.ok()) return ctx.ui.fail(st.error());
@@ -1222,8 +1400,12 @@ void register_tenants(CLI::App& app, Context& ctx) {
         "anything is sent.");
     on_run(tag, ctx, [&ctx, o] { return run_tag(ctx, *o); });
 
-    auto* restart = cmd->add_subcommand("restart", "Restart a tenant's container instance");
-    restart->add_option("id", o->id, "Tenant id (the instance's name)")->required();
+    auto* restart = cmd->add_subcommand("restart", "Restart a tenant's container instance (or every tagged tenant's)");
+    restart->add_option("id", o->id, "Tenant id (the instance's name)");
+    add_ns_options(restart, *o);
+    restart->add_option("--tag", o->tags,
+                        "Restart every tenant of the namespace with this tag (repeatable: all must match)");
+    restart->add_option("--concurrency", o->concurrency, "With --tag: tenants worked on at once (default 8)");
     restart->add_option("--app", o->app,
                         "Container application, name or id (default: the wrangler config's first container)");
     restart->footer(
@@ -1236,16 +1418,22 @@ void register_tenants(CLI::App& app, Context& ctx) {
     add_ns_options(del, *o);
     del->add_option("--tag", o->tags, "Delete every tenant with this tag, server-side (repeatable: all must match)");
     del->add_flag("--purge", o->purge,
-                  "Also delete its isolated resources <prefix>-<id> (KV namespace, R2 bucket, D1 database)");
+                  "Also delete its isolated resources <prefix>-<id> (KV namespace, R2 bucket, D1 database); with "
+                  "--tag the tenants and resources are listed first");
+    del->add_option("--concurrency", o->concurrency, "With --tag --purge: tenants worked on at once (default 8)");
     del->add_flag("-y,--yes", o->yes, "Do not ask for confirmation");
     on_run(del, ctx, [&ctx, o] { return run_delete(ctx, *o); });
 
     auto* secret = cmd->add_subcommand("secret", "Manage a tenant's secrets");
     secret->require_subcommand(1);
     auto* sput = secret->add_subcommand("put", "Set a secret (value from stdin or a masked prompt)");
-    sput->add_option("id", o->id, "Tenant id")->required();
-    sput->add_option("name", o->secret_name, "Secret name")->required();
+    sput->add_option("id", o->id, "Tenant id (with --tag: the secret name)")->required();
+    sput->add_option("name", o->secret_name, "Secret name");
     add_ns_options(sput, *o);
+    sput->add_option(
+        "--tag", o->tags,
+        "Set it on every tenant with this tag (repeatable: all must match): tenants secret put NAME --tag T");
+    sput->add_option("--concurrency", o->concurrency, "With --tag: tenants worked on at once (default 8)");
     on_run(sput, ctx, [&ctx, o] { return run_secret(ctx, *o, "put"); });
     auto* slist = secret->add_subcommand("list", "List a tenant's secret names");
     slist->add_option("id", o->id, "Tenant id")->required();
