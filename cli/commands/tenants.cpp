@@ -559,7 +559,7 @@ Result<std::vector<std::string>> tagged_ids(Context& ctx, ApiSession& s, const t
 }
 
 // Runs `fn` on every id with the progress on stderr; emits the per-tenant results; exit 3 when some failed.
-int run_bulk(Context& ctx, const TenantsOptions& o, json doc, const std::vector<std::string>& ids,
+int run_bulk(Context& ctx, const TenantsOptions& o, api::Pacer* pacer, json doc, const std::vector<std::string>& ids,
              const std::string& verb, const std::function<Status(const std::string&, std::string&)>& fn) {
     tn::BulkOptions bo;
     bo.concurrency = o.concurrency;
@@ -571,7 +571,29 @@ int run_bulk(Context& ctx, const TenantsOptions& o, json doc, const std::vector<
         else
             ctx.ui.info("failed: " + it.id + ": " + it.error);
     };
+    // The API's rate limit: each wait is shown with the estimate for the rest.
+    std::mutex wait_mutex;
+    size_t finished = 0;
+    if (pacer) {
+        pacer->set_observer([&](const api::PaceEvent& e) {
+            std::lock_guard lock(wait_mutex);
+            size_t left = ids.size() - std::min(ids.size(), finished);
+            auto rest = pacer->estimate(static_cast<long long>(left));
+            if (e.wait >= std::chrono::seconds(2))
+                ctx.ui.info("waiting " + duration_text(e.wait) + " for the API's rate limit; about " +
+                            duration_text(std::max(rest, e.wait)) + " for the remaining " + std::to_string(left));
+        });
+    }
+    auto done_cb = bo.on_done;
+    bo.on_done = [&](const tn::BulkItem& it, size_t done, size_t total) {
+        {
+            std::lock_guard lock(wait_mutex);
+            finished = done;
+        }
+        done_cb(it, done, total);
+    };
     auto items = tn::for_each_tenant(ids, fn, bo);
+    if (pacer) pacer->set_observer({});
     json res = json::array();
     size_t ok = 0, failed = 0, skipped = 0;
     for (const auto& it : items) {
@@ -633,17 +655,18 @@ int run_restart_tagged(Context& ctx, const TenantsOptions& o) {
         return {};
     };
     json doc = {{"namespace", fr->ns}, {"tags", o.tags}, {"application", app_name}};
-    return run_bulk(ctx, o, doc, *ids, "restarted", [&](const std::string& id, std::string& detail) -> Status {
-        std::string iid = instance_of(id);
-        if (iid.empty()) {
-            detail = "no instance: nothing to restart";
-            return {};
-        }
-        auto r = s->client->call(api::Method::Delete, base + "/instances/" + url_encode(iid));
-        if (!r.ok() && r.error().kind != ErrorKind::NotFound) return std::move(r).error();
-        detail = "stopped instance " + iid;
-        return {};
-    });
+    return run_bulk(ctx, o, s->client->pacer(), doc, *ids, "restarted",
+                    [&](const std::string& id, std::string& detail) -> Status {
+                        std::string iid = instance_of(id);
+                        if (iid.empty()) {
+                            detail = "no instance: nothing to restart";
+                            return {};
+                        }
+                        auto r = s->client->call(api::Method::Delete, base + "/instances/" + url_encode(iid));
+                        if (!r.ok() && r.error().kind != ErrorKind::NotFound) return std::move(r).error();
+                        detail = "stopped instance " + iid;
+                        return {};
+                    });
 }
 
 int run_restart(Context& ctx, const TenantsOptions& o) {
@@ -720,13 +743,14 @@ int run_delete_tagged_purge(Context& ctx, const TenantsOptions& o) {
                        " from dispatch namespace " + f.ns + " and " + std::to_string(n_resources) + " resource(s)";
     if (auto c = ctx.ui.confirm(what, o.yes); !c.ok()) return ctx.ui.fail(c.error());
     json doc = {{"namespace", f.ns}, {"tags", o.tags}, {"plan", plan_json}};
-    return run_bulk(ctx, o, doc, *ids, "deleted", [&](const std::string& id, std::string& detail) -> Status {
-        auto st = s->client->delete_namespace_script(s->account_id, f.ns, id, true);
-        if (!st.ok() && st.error().kind != ErrorKind::NotFound) return st;
-        TRY_ASSIGN(auto gone, tn::purge_resources(*s->client, s->account_id, f.prefix, id, *obs));
-        detail = gone.empty() ? "deleted" : "deleted, purged " + join(gone, ", ");
-        return {};
-    });
+    return run_bulk(ctx, o, s->client->pacer(), doc, *ids, "deleted",
+                    [&](const std::string& id, std::string& detail) -> Status {
+                        auto st = s->client->delete_namespace_script(s->account_id, f.ns, id, true);
+                        if (!st.ok() && st.error().kind != ErrorKind::NotFound) return st;
+                        TRY_ASSIGN(auto gone, tn::purge_resources(*s->client, s->account_id, f.prefix, id, *obs));
+                        detail = gone.empty() ? "deleted" : "deleted, purged " + join(gone, ", ");
+                        return {};
+                    });
 }
 
 int run_delete(Context& ctx, const TenantsOptions& o) {
@@ -831,11 +855,12 @@ int run_secret_tagged(Context& ctx, const TenantsOptions& o) {
     auto ids = tagged_ids(ctx, *s, f, o.tags);
     if (!ids.ok()) return ctx.ui.fail(ids.error());
     json doc = {{"namespace", f.ns}, {"tags", o.tags}, {"name", name}};
-    return run_bulk(ctx, o, doc, *ids, "set", [&](const std::string& id, std::string& detail) -> Status {
-        TRY_STATUS(s->client->put_secret({s->account_id, f.ns, id}, name, value));
-        detail = "set " + name;
-        return {};
-    });
+    return run_bulk(ctx, o, s->client->pacer(), doc, *ids, "set",
+                    [&](const std::string& id, std::string& detail) -> Status {
+                        TRY_STATUS(s->client->put_secret({s->account_id, f.ns, id}, name, value));
+                        detail = "set " + name;
+                        return {};
+                    });
 }
 
 int run_secret(Context& ctx, const TenantsOptions& o, const std::string& op) {
