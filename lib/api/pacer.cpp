@@ -98,8 +98,10 @@ Pacer::Ticket Pacer::acquire() {
     auto started = m_clock.now();
     bool informed = false;
     {
+        // Headers that stopped coming (a window long past with no news) count as none: the bucket paces again.
         std::lock_guard lock(m_mutex);
-        informed = m_informed;
+        auto stale_after = m_reset_at + std::chrono::seconds(std::max<long long>(m_window_s, 1));
+        informed = m_informed && started < stale_after;
     }
     // The client's own bucket: while the server has said nothing, or as an explicit ceiling.
     if (!informed || m_options.fallback_is_ceiling) {
@@ -122,7 +124,7 @@ Pacer::Ticket Pacer::acquire() {
             lock.lock();
             continue;
         }
-        if (!m_informed || !m_have_window) break;  // paced by the bucket above
+        if (!informed || !m_informed || !m_have_window) break;  // paced by the bucket above
         if (now >= m_reset_at) {
             // The window the server described has reset: assume its quota (one probe at a time without a policy)
             // until a response says where this window stands.

@@ -151,6 +151,23 @@ TEST_CASE("pacer: estimate for the rest") {
     CHECK(off.estimate(1000000) == 0ms);
 }
 
+TEST_CASE("pacer: headers that stopped coming: the bucket paces again") {
+    FakeClock clock;
+    PacerOptions o;
+    o.fallback_tokens = 1;
+    o.fallback_per = 1000ms;
+    o.fallback_burst = 1;
+    Pacer p(clock, o);
+    p.complete(p.acquire(), 200, rl(100, 10), policy(100, 10), std::nullopt);
+    CHECK(clock.sleeps().empty());  // the bucket's one token
+    for (int i = 0; i < 5; ++i) p.complete(p.acquire(), 200, std::nullopt, std::nullopt, std::nullopt);
+    CHECK(clock.sleeps().empty());  // the window allows them
+    clock.advance(25s);             // the window passed long ago and nothing was heard since
+    p.complete(p.acquire(), 200, std::nullopt, std::nullopt, std::nullopt);
+    p.complete(p.acquire(), 200, std::nullopt, std::nullopt, std::nullopt);
+    CHECK(total_sleep(clock) == 1000ms);  // one token per second again
+}
+
 TEST_CASE("pacer: an explicit ceiling applies over generous headers; off paces nothing") {
     FakeClock clock;
     PacerOptions o;
