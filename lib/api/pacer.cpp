@@ -169,11 +169,14 @@ void Pacer::complete(const Ticket& t, int status, const std::optional<std::strin
         if (ratelimit) {
             if (auto s = parse_ratelimit_header(*ratelimit)) {
                 auto reset = now + std::chrono::seconds(s->reset_s);
-                // A response about a later window than the one known (t rounds to whole seconds: 1.5 s slack)
-                // starts it; so does any response once the known window has passed. Otherwise the lowest r
-                // of the window is the freshest (answers arrive out of order).
-                bool fresh_window =
-                    !m_have_window || now >= m_reset_at || reset > m_reset_at + std::chrono::milliseconds(1500);
+                // A response about a later window than the one known starts it; so does any response once the
+                // known window has passed. Estimates of one window's reset differ by t's rounding (1 s) and how
+                // long answers took to arrive, a later window's by about a window: half of one (at least 1.5 s)
+                // tells them apart. Otherwise the lowest r of the window is the freshest (answers arrive out of
+                // order, and an early answer delivered late must not raise it).
+                auto slack = std::max<Clock::duration>(std::chrono::milliseconds(1500),
+                                                       std::chrono::milliseconds(m_window_s * 500));
+                bool fresh_window = !m_have_window || now >= m_reset_at || reset > m_reset_at + slack;
                 if (fresh_window) {
                     m_min_remaining = s->remaining;
                     m_reset_at = reset;

@@ -102,8 +102,12 @@ TEST_CASE("pacer: answers out of order: the lowest remaining of a window wins") 
     p.complete(a, 200, rl(5, 30), policy(10, 30), std::nullopt);
     p.complete(b, 200, rl(9, 30), std::nullopt, std::nullopt);  // counted earlier, answered later
     CHECK(p.snapshot().remaining == 5);
+    // An early answer delivered 2 s late (its reset estimate 2 s later) is still this window's: it does not raise r.
+    clock.advance(2s);
+    p.complete(p.acquire(), 200, rl(7, 30), std::nullopt, std::nullopt);
+    CHECK(p.snapshot().remaining == 5);
     // A response about the next window (its reset is a window later) starts it.
-    clock.advance(29s);
+    clock.advance(27s);
     p.complete(p.acquire(), 200, rl(8, 30), std::nullopt, std::nullopt);
     CHECK(p.snapshot().remaining == 8);
 }
