@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <mutex>
@@ -312,8 +313,8 @@ std::string records_dir(const std::string& dir, const std::string& account, cons
 }
 
 bool valid_apply_id(const std::string& id) {
-    if (id.empty() || id.size() > 64) return false;
-    return std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isalnum(c) || c == '-'; });
+    if (id.empty() || id.size() > 64 || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
+    return std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.'; });
 }
 
 }  // namespace
@@ -322,7 +323,13 @@ Result<std::unique_ptr<ApplyRecorder>> ApplyRecorder::start(const std::string& d
                                                             const std::string& ns, const std::string& file,
                                                             Clock& clock) {
     auto r = std::unique_ptr<ApplyRecorder>(new ApplyRecorder());
-    r->m_id = utc_stamp(clock, true) + "-" + random_hex(6);
+    // Milliseconds too: ids sort in the order the applies started, also when two start within one second.
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.wall_now().time_since_epoch()).count() % 1000;
+    char frac[8];
+    std::snprintf(frac, sizeof frac, ".%03lldZ", static_cast<long long>(ms));
+    std::string stamp = utc_stamp(clock, true);
+    stamp.pop_back();  // the Z
+    r->m_id = stamp + frac + "-" + random_hex(6);
     r->m_path = join_path(records_dir(dir, account, ns), r->m_id);
     r->m_ns = ns;
     r->m_account = account;

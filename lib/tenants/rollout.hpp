@@ -9,7 +9,8 @@
 //   <dir>/<account>/<namespace>/<apply id>/<tenant>.content  the tenant's previous script content, as the API
 //                                                            returned it (a module, or multipart)
 // "prior" holds the previous settings (as GET …/settings returned them: secret values are never part of them),
-// the content type of the content file and the previous tags. Apply ids sort by time (UTC timestamp + random).
+// the content type of the content file and the previous tags. Apply ids sort by start time (UTC timestamp to the
+// millisecond, then 6 random hex digits: 20261206T113552.123Z-9f0c1a).
 #include <chrono>
 #include <functional>
 #include <memory>

@@ -72,7 +72,7 @@ check "canary 10: exit 3 (a tenant of the canary failed)" [ "$RC" = 3 ]
 check "canary 10: t-7 failed, nothing after the canary started" jq_is '"\(.failed) \(.updated) \(.skipped)"' "1 9 90"
 check "canary 10: the summary names the changed tenants" \
   jq_is '.changed | sort | join(",")' "t-1,t-10,t-2,t-3,t-4,t-5,t-6,t-8,t-9"
-check "canary 10: an apply id" jq_is '.apply_id | test("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")' true
+check "canary 10: an apply id" jq_is '.apply_id | test("^[0-9]{8}T[0-9]{6}[.][0-9]{3}Z-[0-9a-f]{6}$")' true
 A1=$(printf '%s' "$OUT" | jq -r .apply_id)
 
 run tenants apply -f "$P/tenants.yaml" --concurrency 8 --canary 10 --continue-after 0s --json
