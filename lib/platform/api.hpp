@@ -34,6 +34,7 @@
 #include "platform/http.hpp"
 #include "platform/runtime.hpp"
 #include "platform/store.hpp"
+#include "platform/tail.hpp"
 
 namespace tenantctl::platform {
 
@@ -57,8 +58,9 @@ struct Fault {
 struct ApiOptions {
     std::string api_prefix = "/client/v4";
     bool test_hooks = false;
-    std::string request_log_path;  // empty = no request log
-    std::string state_dir;         // where D1 database files live (d1.hpp); empty = D1 queries are refused
+    std::string request_log_path;    // empty = no request log
+    std::string state_dir;           // where D1 database files live (d1.hpp); empty = D1 queries are refused
+    std::shared_ptr<TailHub> tails;  // live tails and invocation statistics; null = tails are refused (503)
 };
 
 class Api final : public HttpHandler {
