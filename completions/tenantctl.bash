@@ -3,7 +3,7 @@ _tenantctl_subcommands() {
   case "$1" in
     '') echo 'config dev deploy tenants containers tail dispatch-namespace secret kv r2 login logout whoami init completions' ;;
     'config') echo 'validate show' ;;
-    'tenants') echo 'create list get tag restart delete secret tail apply' ;;
+    'tenants') echo 'create list get tag restart delete secret tail top apply' ;;
     'tenants secret') echo 'put list delete' ;;
     'containers') echo 'build push images registries list info instances delete restart' ;;
     'containers images') echo 'list delete' ;;
@@ -37,6 +37,7 @@ _tenantctl_options() {
     'tenants secret list') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --namespace --file -f --prefix --help' ;;
     'tenants secret delete') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --namespace --file -f --prefix --yes -y --help' ;;
     'tenants tail') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --tag --namespace --format --status --method --search --header --ip --sampling-rate --help' ;;
+    'tenants top') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --namespace --since --tag --limit --help' ;;
     'tenants apply') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --file -f --namespace --dry-run --prune --purge --force --yes -y --concurrency --help' ;;
     'containers') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --help' ;;
     'containers build') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --tag -t --push -p --path-to-docker --help' ;;
@@ -181,6 +182,10 @@ _tenantctl_opt_kind() {
     'tenants tail|--header') echo 'value' ;;
     'tenants tail|--ip') echo 'value' ;;
     'tenants tail|--sampling-rate') echo 'value' ;;
+    'tenants top|--namespace') echo 'dynamic:namespace' ;;
+    'tenants top|--since') echo 'value' ;;
+    'tenants top|--tag') echo 'value' ;;
+    'tenants top|--limit') echo 'value' ;;
     'tenants apply|--file') echo 'path' ;;
     'tenants apply|-f') echo 'path' ;;
     'tenants apply|--namespace') echo 'dynamic:namespace' ;;

@@ -18,5 +18,6 @@ void register_init(CLI::App& app, Context& ctx);                // init
 void register_completions(CLI::App& app, Context& ctx);         // completions, __complete
 void register_tail(CLI::App& app, Context& ctx);                // tail
 void register_tenants_tail(CLI::App* tenants, Context& ctx);    // tenants tail
+void register_tenants_top(CLI::App* tenants, Context& ctx);     // tenants top
 
 }  // namespace tenantctl::cli

@@ -1271,6 +1271,59 @@ HttpResponse tail_delete(Ctx& c) {
     return ok(nullptr);
 }
 
+// POST /graphql: Cloudflare's GraphQL Analytics API, answering the one query shape tenantctl sends
+// (`workersInvocationsAdaptive` of an account, filtered by dispatchNamespaceName and a time range, grouped by
+// scriptName) from the runtime's records. Not a GraphQL engine: another query is answered with an error that
+// says so. Times are RFC 3339 (variables `since`, `until`).
+int64_t parse_rfc3339(const std::string& t) {
+    std::tm tm{};
+    if (t.size() < 19 || !strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
+    return static_cast<int64_t>(timegm(&tm));
+}
+
+HttpResponse graphql(Ctx& c) {
+    auto gql_error = [](const std::string& message) {
+        HttpResponse r;
+        r.body = json{{"data", nullptr}, {"errors", json::array({{{"message", message}}})}}.dump();
+        return r;
+    };
+    json body = json::parse(c.req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("query") || !body["query"].is_string())
+        return gql_error("the request body must be a JSON object with a \"query\" string");
+    std::string q = body["query"].get<std::string>();
+    if (q.find("workersInvocationsAdaptive") == std::string::npos ||
+        q.find("dispatchNamespaceName") == std::string::npos)
+        return gql_error(
+            "the local platform answers only workersInvocationsAdaptive filtered by dispatchNamespaceName (what "
+            "`tenantctl tenants top` asks)");
+    json vars = body.value("variables", json::object());
+    if (!vars.is_object()) vars = json::object();
+    std::string account = vars.value("accountTag", std::string());
+    std::string ns = vars.value("namespace", std::string());
+    int64_t since = parse_rfc3339(vars.value("since", std::string()));
+    int64_t until = parse_rfc3339(vars.value("until", std::string()));
+    if (account != c.creds.account_id) return gql_error("unknown accountTag " + quoted(account));
+    if (ns.empty() || since < 0 || until < 0)
+        return gql_error("variables namespace, since and until (RFC 3339) are required");
+    json rows = json::array();
+    if (c.opt.tails)
+        for (auto& [script, st] : c.opt.tails->stats(since, until)) {
+            if (script.rfind(ns + "/", 0) != 0) continue;
+            rows.push_back({{"sum",
+                             {{"requests", st.requests},
+                              {"errors", st.errors},
+                              {"subrequests", st.subrequests},
+                              {"wallTime", st.wall_ms * 1000}}},
+                            {"quantiles", {{"cpuTimeP50", nullptr}, {"cpuTimeP99", nullptr}}},
+                            {"dimensions", {{"scriptName", script.substr(ns.size() + 1)}}}});
+        }
+    HttpResponse r;
+    r.body = json{{"data", {{"viewer", {{"accounts", json::array({{{"workersInvocationsAdaptive", rows}}})}}}}},
+                  {"errors", nullptr}}
+                 .dump();
+    return r;
+}
+
 // Applies a `tags=a:yes,b:no` filter.
 bool tags_match(const json& tags, const std::vector<std::pair<std::string, bool>>& filter) {
     for (auto& [tag, want] : filter) {
@@ -3014,6 +3067,7 @@ std::vector<Route> make_routes() {
         {"GET", "accounts/:account/tokens/verify", token_verify, {}},
         {"GET", "memberships", memberships_list, {}},
         {"GET", "user", user_get, {}},
+        {"POST", "graphql", graphql, {}},
         {"GET", A "workers/dispatch/namespaces", ns_list, {}},
         {"POST", A "workers/dispatch/namespaces", ns_create, {}},
         {"GET", NS, ns_get, {}},

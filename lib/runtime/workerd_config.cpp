@@ -134,10 +134,20 @@ export * from "__USER_MAIN__";
 // Every worker's tail consumer: hands the invocation records (logs, exceptions, outcome, the request) to the
 // platform, with the script's name and namespace that workerd leaves out (ctx.props).
 const char* k_tail_js = R"JS(
+// The header the dispatch binding uses to pass limits is the runtime's, not the caller's: not in records.
+function hide(e) {
+  const h = e.event?.request?.headers;
+  if (h && "x-tenantctl-limits" in h) {
+    const headers = Object.assign({}, h);
+    delete headers["x-tenantctl-limits"];
+    e.event = Object.assign({}, e.event, { request: Object.assign({}, e.event.request, { headers }) });
+  }
+  return e;
+}
 export default {
   async tail(events, env, ctx) {
     const p = ctx.props || {};
-    const out = events.map((e) => Object.assign({}, e, { scriptName: p.script ?? e.scriptName ?? null }, p.ns ? { dispatchNamespace: p.ns } : {}));
+    const out = events.map((e) => hide(Object.assign({}, e, { scriptName: p.script ?? e.scriptName ?? null }, p.ns ? { dispatchNamespace: p.ns } : {})));
     try {
       await env.SINK.fetch("http://tail/", { method: "POST", body: JSON.stringify(out) });
     } catch {}
@@ -153,7 +163,16 @@ import * as user from "__USER_MAIN__";
 function named(events, props) {
   const p = props || {};
   if (!p.script || !Array.isArray(events)) return events;
-  return events.map((e) => Object.assign({}, e, { scriptName: p.script }, p.ns ? { dispatchNamespace: p.ns } : {}));
+  return events.map((e) => {
+    const o = Object.assign({}, e, { scriptName: p.script }, p.ns ? { dispatchNamespace: p.ns } : {});
+    const h = o.event?.request?.headers;
+    if (h && "x-tenantctl-limits" in h) {
+      const headers = Object.assign({}, h);
+      delete headers["x-tenantctl-limits"];
+      o.event = Object.assign({}, o.event, { request: Object.assign({}, o.event.request, { headers }) });
+    }
+    return o;
+  });
 }
 const inner = user.default;
 let entry = inner;

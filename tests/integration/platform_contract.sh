@@ -224,6 +224,12 @@ kill -INT "$TPID"; trc=0; wait "$TPID" || trc=$?
 check "tenantctl tail through the proxy: Ctrl-C ends it (exit 0) and deletes its tail" bash -c \
   '[ "$0" = 0 ] && [ "$(curl -s -H "Authorization: Bearer $1" "$2" | jq ".result | length")" = 0 ]' \
   "$trc" "$TOKEN" "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/workers/scripts/refs/tails"
+# analytics: the GraphQL query `tenants top` sends, through the proxy
+trc=0
+CLOUDFLARE_API_TOKEN=$TOKEN CLOUDFLARE_ACCOUNT_ID=$ACCT "$TENANTCTL" --api-url "$BASE" tenants top --namespace contract-ns \
+  >"$WORK/top.out" 2>&1 || trc=$?
+check "tenants top's GraphQL query through the proxy" bash -c '[ "$0" = 0 ] && grep -q "No invocations" "$1"' "$trc" "$WORK/top.out"
+SEEN+=(graphql-analytics-query)
 op worker-service-delete-service 200 DELETE "$A/workers/services/refs?force=true"
 op workers-kv-namespace-create-a-namespace 200 POST "$A/storage/kv/namespaces" "${J[@]}" --data '{"title":"contract-bulk"}'
 KV=$(printf '%s' "$OUT" | jq -r .result.id)

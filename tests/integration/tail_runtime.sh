@@ -109,6 +109,7 @@ check "an uncaught exception arrives with outcome exception and its message" \
   until_in "$WORK/one.out" '"boom-t1"' 10
 check "each line is one JSON record with scriptName, dispatchNamespace, logs and event.request" \
   bash -c 'grep "\"/throw\"" "$0" | head -1 | jq -e ".scriptName == \"t1\" and .dispatchNamespace == \"tn\" and .outcome == \"exception\" and (.exceptions[0].message == \"boom-t1\") and (.logs[0].message[0] == \"hello from t1\") and (.event.request.method == \"GET\")" >/dev/null' "$WORK/one.out"
+check "the runtime's internal limits header is not in the records" bash -c '! grep -q "x-tenantctl-limits" "$0"' "$WORK/one.out"
 check "t2's records are not in t1's tail" bash -c '! grep -q "hello from t2" "$0"' "$WORK/one.out"
 check "-v shows the tail's WebSocket URL" grep -q 'tail: opening ws://127.0.0.1:' "$WORK/one.err"
 check "and the API token appears nowhere in the output" bash -c '! grep -qF "$0" "$1" "$2"' "$TOKEN" "$WORK/one.err" "$WORK/one.out"

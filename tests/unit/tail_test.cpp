@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "observe/analytics.hpp"
 #include "observe/tail.hpp"
 #include "observe/websocket.hpp"
 #include "platform/tail.hpp"
@@ -250,4 +251,42 @@ TEST_CASE("runtime config: every worker is tailed by the runtime's tail worker; 
     CHECK(fg.config.find(
               "tails = [(name = \"tenantctl:tail\", props = (json = \"{\\\"script\\\":\\\"collector\\\"}\"))]") !=
           std::string::npos);
+}
+
+TEST_CASE("tenant usage: the GraphQL query, its answer, ranking, --since") {
+    std::string q = observe::usage_query("acct", "prod", 1'800'000'000, 1'800'003'600);
+    json j = json::parse(q);
+    CHECK(j["query"].get<std::string>().find("workersInvocationsAdaptive") != std::string::npos);
+    CHECK(j["query"].get<std::string>().find("dispatchNamespaceName: $namespace") != std::string::npos);
+    CHECK(j["variables"]["since"] == "2027-01-15T08:00:00Z");
+    CHECK(j["variables"]["until"] == "2027-01-15T09:00:00Z");
+    CHECK(j["variables"]["namespace"] == "prod");
+
+    auto rows = observe::parse_usage(R"({"data":{"viewer":{"accounts":[{"workersInvocationsAdaptive":[
+      {"sum":{"requests":5,"errors":1,"subrequests":9},"quantiles":{"cpuTimeP50":1500,"cpuTimeP99":null},"dimensions":{"scriptName":"a"}},
+      {"sum":{"requests":7,"errors":0},"quantiles":{},"dimensions":{"scriptName":"b"}},
+      {"sum":{"requests":5,"errors":3},"quantiles":{},"dimensions":{"scriptName":"c"}},
+      {"sum":{"requests":1},"dimensions":{}}]}]}},"errors":null})");
+    REQUIRE(rows.ok());
+    REQUIRE(rows->size() == 3);  // a row without a scriptName is left out
+    CHECK((*rows)[0].subrequests == 9u);
+    CHECK((*rows)[0].cpu_p50_ms == doctest::Approx(1.5));
+    CHECK_FALSE((*rows)[0].cpu_p99_ms.has_value());
+    observe::rank_usage(*rows);
+    CHECK((*rows)[0].tenant == "b");
+    CHECK((*rows)[1].tenant == "c");  // same requests as a, more errors
+    CHECK((*rows)[2].tenant == "a");
+
+    auto refused = observe::parse_usage(R"({"data":null,"errors":[{"message":"not authorized for this account"}]})");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("not authorized for this account") != std::string::npos);
+    CHECK_FALSE(observe::parse_usage("<html>").ok());
+    CHECK(observe::parse_usage(R"({"data":{"viewer":{"accounts":[]}}})")->empty());
+
+    CHECK(*observe::parse_since("90s") == 90);
+    CHECK(*observe::parse_since("15m") == 900);
+    CHECK(*observe::parse_since("1h") == 3600);
+    CHECK(*observe::parse_since("7d") == 604800);
+    for (const char* bad : {"", "h", "0h", "5x", "-1h", "1.5h", "9999999h"})
+        CHECK(observe::parse_since(bad).error().kind == ErrorKind::Usage);
 }
