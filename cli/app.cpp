@@ -47,6 +47,7 @@ void build_app(CLI::App& app, Context& ctx) {
     register_deploy(app, ctx);
     register_tenants(app, ctx);
     register_containers(app, ctx);
+    register_tail(app, ctx);
     register_dispatch_namespace(app, ctx);
     register_secret(app, ctx);
     register_kv(app, ctx);

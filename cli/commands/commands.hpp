@@ -16,5 +16,8 @@ void register_containers(CLI::App& app, Context& ctx);          // containers â€
 void register_tenants(CLI::App& app, Context& ctx);             // tenants â€¦
 void register_init(CLI::App& app, Context& ctx);                // init
 void register_completions(CLI::App& app, Context& ctx);         // completions, __complete
+void register_tail(CLI::App& app, Context& ctx);                // tail
+void register_tenants_tail(CLI::App* tenants, Context& ctx);    // tenants tail
+void register_tenants_top(CLI::App* tenants, Context& ctx);     // tenants top
 
 }  // namespace tenantctl::cli

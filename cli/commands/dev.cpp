@@ -12,6 +12,7 @@
 #include "platform/dev.hpp"
 #include "platform/server.hpp"
 #include "platform/store.hpp"
+#include "platform/tail_server.hpp"
 #include "router/dev_integration.hpp"
 #include "runtime/supervisor.hpp"
 
@@ -162,6 +163,8 @@ int run_dev(Context& ctx, const DevOptions& o) {
     }
     api_opt.request_log_path = join_path(state_dir, "requests.log");
     api_opt.state_dir = state_dir;
+    auto tails = std::make_shared<TailHub>();
+    api_opt.tails = tails;
     Api api(**store, creds.value(), api_opt, runtime, registry);
 
     // Block SIGINT/SIGTERM before the pool starts so only sigwait below sees them.
@@ -184,6 +187,14 @@ int run_dev(Context& ctx, const DevOptions& o) {
         connect_host = connect_host.find(':') != std::string::npos ? "::1" : "127.0.0.1";
     std::string host = connect_host.find(':') != std::string::npos ? "[" + connect_host + "]" : connect_host;
     std::string api_url = "http://" + host + ":" + std::to_string(server.port()) + "/client/v4";
+    // Live tails are read over a WebSocket server of their own (as Cloudflare's tail URLs are on a host of
+    // their own), on a free port of the API's loopback address.
+    TailServer tail_server(*tails, connect_host, 0, o.test_hooks);
+    if (auto st = tail_server.start(); !st.ok()) {
+        server.stop();
+        return ctx.ui.fail(st.error());
+    }
+    tails->set_url_base("ws://" + host + ":" + std::to_string(tail_server.port()) + "/");
     // The workers runtime (workerd), after the API so that the account id is known.
     std::unique_ptr<runtime::WorkerRuntime> workers;
     std::string workers_url;
@@ -231,6 +242,7 @@ int run_dev(Context& ctx, const DevOptions& o) {
                                    line.find("CPU time limit") != std::string::npos);
             };
             ro.output = [write, verbose](const std::string& line) { (*write)(line, verbose); };
+            ro.records = [tails](const std::string& batch) { tails->publish(batch); };
             auto rt = runtime::WorkerRuntime::start(**store, ro);
             if (!rt.ok()) {
                 server.stop();
@@ -280,6 +292,7 @@ int run_dev(Context& ctx, const DevOptions& o) {
     sigwait(&set, &sig);
     ctx.ui.info(std::string("tenantctl dev: ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
     if (workers) workers->stop();
+    tail_server.stop();
     server.stop();
     if (containers) containers->stop();
     std::remove(join_path(state_dir, "dev.json").c_str());

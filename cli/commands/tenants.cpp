@@ -1471,6 +1471,8 @@ void register_tenants(CLI::App& app, Context& ctx) {
     sdel->add_flag("-y,--yes", o->yes, "Do not ask for confirmation");
     on_run(sdel, ctx, [&ctx, o] { return run_secret(ctx, *o, "delete"); });
 
+    register_tenants_tail(cmd, ctx);
+    register_tenants_top(cmd, ctx);
     auto* apply = cmd->add_subcommand("apply", "Plan and apply tenants.yaml");
     apply->add_option("-f,--file", o->file, "The tenants file (see docs/tenants.yaml.example)")->required();
     apply->add_option("--namespace", o->ns, "Override the file's namespace");

@@ -778,6 +778,39 @@ Result<std::string> ApiClient::get_workers_subdomain(const std::string& account)
 // ---------------------------------------------------------------------------------------------------
 // secrets
 
+namespace {
+TailInfo tail_info(const json& j) {
+    TailInfo t;
+    t.id = info_string(j, "id");
+    t.url = info_string(j, "url");
+    t.expires_at = info_string(j, "expires_at");
+    t.raw = j;
+    return t;
+}
+}  // namespace
+
+Result<TailInfo> ApiClient::create_tail(const ScriptRef& ref) {
+    TRY_ASSIGN(ApiResult r, call(Method::Post, script_base_path(ref) + "/tails", {}, json_body(json::object())));
+    TailInfo t = tail_info(r.result);
+    if (t.id.empty() || t.url.empty())
+        return Error(ErrorKind::Api, "POST " + script_base_path(ref) + "/tails answered without a tail id and url");
+    return t;
+}
+
+Result<std::vector<TailInfo>> ApiClient::list_tails(const ScriptRef& ref) {
+    TRY_ASSIGN(ApiResult r, call(Method::Get, script_base_path(ref) + "/tails"));
+    std::vector<TailInfo> out;
+    if (r.result.is_array())
+        for (auto& j : r.result) out.push_back(tail_info(j));
+    return out;
+}
+
+Status ApiClient::delete_tail(const ScriptRef& ref, const std::string& id) {
+    TRY_ASSIGN(ApiResult r, call(Method::Delete, script_base_path(ref) + "/tails/" + url_encode(id)));
+    (void)r;
+    return ok_status();
+}
+
 Result<SecretInfo> ApiClient::put_secret(const ScriptRef& ref, const std::string& name, const std::string& value) {
     Redactor::global().add(value);
     json body = {{"name", name}, {"text", value}, {"type", "secret_text"}};

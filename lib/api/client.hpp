@@ -155,6 +155,13 @@ struct ScriptRef {
     std::string script;
 };
 
+struct TailInfo {
+    std::string id;
+    std::string url;  // the WebSocket to read (wss://… on Cloudflare); the id in it is its only credential
+    std::string expires_at;
+    nlohmann::json raw;
+};
+
 struct R2Options {
     std::string jurisdiction;  // sent as cf-r2-jurisdiction
     std::string location_hint;
@@ -256,6 +263,12 @@ public:
     Status delete_secret(const ScriptRef& ref, const std::string& name);
     // One PATCH …/secrets-bulk (application/merge-patch+json); nullopt values delete.
     Result<nlohmann::json> bulk_secrets(const ScriptRef& ref, const SecretsPatch& patch);
+
+    // live tails (Tail API): {"id","url","expires_at"}. Under a dispatch namespace only the local platform
+    // offers them; Cloudflare answers 404 there.
+    Result<TailInfo> create_tail(const ScriptRef& ref);
+    Result<std::vector<TailInfo>> list_tails(const ScriptRef& ref);
+    Status delete_tail(const ScriptRef& ref, const std::string& id);
 
     // KV
     Result<std::vector<KvNamespace>> list_kv_namespaces(const std::string& account);

@@ -1213,6 +1213,11 @@ HttpResponse script_upload(Ctx& c) {
     return json_response(200, e);
 }
 
+// The tail hub's name for a script: "NAME", or "NS/NAME" for a dispatch-namespace script.
+std::string tail_key(const Scope& s) {
+    return s.kind == K_NSS ? s.ns_name + "/" + s.script : s.script;
+}
+
 #define LOAD_SCRIPT(c, s, obj)                          \
     Scope s;                                            \
     if (auto e_ = resolve_scope(c, s)) return *e_;      \
@@ -1236,7 +1241,87 @@ HttpResponse script_delete(Ctx& c) {
         c.store.erase_all(K_DEP, std::string(K_WS) + "/" + s.script);
     }
     c.store.erase(s.kind, s.parent, s.script);
+    if (c.opt.tails) c.opt.tails->remove_script(tail_key(s));
     return ok(nullptr);
+}
+
+// POST|GET workers/scripts/NAME/tails and DELETE …/tails/ID, and the same under a dispatch namespace (which
+// only the local platform offers): live tails, read over the tail WebSocket server at the returned url.
+HttpResponse tail_create(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    if (!c.opt.tails) return err(503, 10013, "live tails need the workers runtime, which is not running");
+    auto t = c.opt.tails->create(tail_key(s));
+    if (!t.ok()) return err(429, 10057, t.error().message);
+    return ok({{"id", t->id}, {"url", t->url}, {"expires_at", t->expires_at}});
+}
+
+HttpResponse tails_list(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    json arr = json::array();
+    if (c.opt.tails)
+        for (auto& t : c.opt.tails->list(tail_key(s)))
+            arr.push_back({{"id", t.id}, {"url", t.url}, {"expires_at", t.expires_at}});
+    return ok(arr);
+}
+
+HttpResponse tail_delete(Ctx& c) {
+    LOAD_SCRIPT(c, s, o);
+    if (!c.opt.tails || !c.opt.tails->remove(tail_key(s), c.p["tail"]))
+        return err(404, 10000, "tail " + quoted(c.p["tail"]) + " of script " + quoted(s.script) + " not found");
+    return ok(nullptr);
+}
+
+// POST /graphql: Cloudflare's GraphQL Analytics API, answering the one query shape tenantctl sends
+// (`workersInvocationsAdaptive` of an account, filtered by dispatchNamespaceName and a time range, grouped by
+// scriptName) from the runtime's records. Not a GraphQL engine: another query is answered with an error that
+// says so. Times are RFC 3339 (variables `since`, `until`).
+int64_t parse_rfc3339(const std::string& t) {
+    std::tm tm{};
+    if (t.size() < 19 || !strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
+    return static_cast<int64_t>(timegm(&tm));
+}
+
+HttpResponse graphql(Ctx& c) {
+    auto gql_error = [](const std::string& message) {
+        HttpResponse r;
+        r.body = json{{"data", nullptr}, {"errors", json::array({{{"message", message}}})}}.dump();
+        return r;
+    };
+    json body = json::parse(c.req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("query") || !body["query"].is_string())
+        return gql_error("the request body must be a JSON object with a \"query\" string");
+    std::string q = body["query"].get<std::string>();
+    if (q.find("workersInvocationsAdaptive") == std::string::npos ||
+        q.find("dispatchNamespaceName") == std::string::npos)
+        return gql_error(
+            "the local platform answers only workersInvocationsAdaptive filtered by dispatchNamespaceName (what "
+            "`tenantctl tenants top` asks)");
+    json vars = body.value("variables", json::object());
+    if (!vars.is_object()) vars = json::object();
+    std::string account = vars.value("accountTag", std::string());
+    std::string ns = vars.value("namespace", std::string());
+    int64_t since = parse_rfc3339(vars.value("since", std::string()));
+    int64_t until = parse_rfc3339(vars.value("until", std::string()));
+    if (account != c.creds.account_id) return gql_error("unknown accountTag " + quoted(account));
+    if (ns.empty() || since < 0 || until < 0)
+        return gql_error("variables namespace, since and until (RFC 3339) are required");
+    json rows = json::array();
+    if (c.opt.tails)
+        for (auto& [script, st] : c.opt.tails->stats(since, until)) {
+            if (script.rfind(ns + "/", 0) != 0) continue;
+            rows.push_back({{"sum",
+                             {{"requests", st.requests},
+                              {"errors", st.errors},
+                              {"subrequests", st.subrequests},
+                              {"wallTime", st.wall_ms * 1000}}},
+                            {"quantiles", {{"cpuTimeP50", nullptr}, {"cpuTimeP99", nullptr}}},
+                            {"dimensions", {{"scriptName", script.substr(ns.size() + 1)}}}});
+        }
+    HttpResponse r;
+    r.body = json{{"data", {{"viewer", {{"accounts", json::array({{{"workersInvocationsAdaptive", rows}}})}}}}},
+                  {"errors", nullptr}}
+                 .dump();
+    return r;
 }
 
 // Applies a `tags=a:yes,b:no` filter.
@@ -1294,6 +1379,7 @@ HttpResponse scripts_bulk_delete(Ctx& c) {
         }
         c.store.erase_all(K_SECRET, secret_parent(s.kind, s.parent, o.name));
         c.store.erase(s.kind, s.parent, o.name);
+        if (c.opt.tails) c.opt.tails->remove_script(s.ns_name + "/" + o.name);
         deleted.push_back({{"id", o.name}});
     }
     int64_t n = static_cast<int64_t>(deleted.size());
@@ -2981,6 +3067,7 @@ std::vector<Route> make_routes() {
         {"GET", "accounts/:account/tokens/verify", token_verify, {}},
         {"GET", "memberships", memberships_list, {}},
         {"GET", "user", user_get, {}},
+        {"POST", "graphql", graphql, {}},
         {"GET", A "workers/dispatch/namespaces", ns_list, {}},
         {"POST", A "workers/dispatch/namespaces", ns_create, {}},
         {"GET", NS, ns_get, {}},
@@ -3007,6 +3094,9 @@ std::vector<Route> make_routes() {
         {"GET", S "/secrets/:secret", secret_get, {}},
         {"DELETE", S "/secrets/:secret", secret_delete, {}},
         {"PATCH", S "/secrets-bulk", secrets_bulk, {}},
+        {"POST", S "/tails", tail_create, {}},
+        {"GET", S "/tails", tails_list, {}},
+        {"DELETE", S "/tails/:tail", tail_delete, {}},
         {"GET", A "workers/scripts", scripts_list, {}},
         {"PUT", WS, script_upload, {}},
         {"GET", WS, script_content_get, {}},
@@ -3022,6 +3112,9 @@ std::vector<Route> make_routes() {
         {"DELETE", A "workers/services/:script", script_delete, {}},
         {"GET", A "workers/services/:script/environments/:env/content/v2", script_content_v2, {}},
         {"GET", A "workers/tails/by-consumer/:script", tails_by_consumer, {}},
+        {"POST", WS "/tails", tail_create, {}},
+        {"GET", WS "/tails", tails_list, {}},
+        {"DELETE", WS "/tails/:tail", tail_delete, {}},
         {"GET", A "workers/durable_objects/namespaces", do_namespaces_list, {}},
         {"GET", WS "/settings", script_settings_get, {}},
         {"PATCH", WS "/settings", script_settings_patch, {}},

@@ -36,6 +36,7 @@
 #include "platform/ratelimit.hpp"
 #include "platform/runtime.hpp"
 #include "platform/store.hpp"
+#include "platform/tail.hpp"
 
 namespace tenantctl::platform {
 
@@ -59,9 +60,10 @@ struct Fault {
 struct ApiOptions {
     std::string api_prefix = "/client/v4";
     bool test_hooks = false;
-    std::string request_log_path;  // empty = no request log
-    std::string state_dir;         // where D1 database files live (d1.hpp); empty = D1 queries are refused
-    RateLimitOptions rate_limit;   // every API response carries its headers; enforced with --rate-limit
+    std::string request_log_path;    // empty = no request log
+    std::string state_dir;           // where D1 database files live (d1.hpp); empty = D1 queries are refused
+    RateLimitOptions rate_limit;     // every API response carries its headers; enforced with --rate-limit
+    std::shared_ptr<TailHub> tails;  // live tails and invocation statistics; null = tails are refused (503)
 };
 
 class Api final : public HttpHandler {

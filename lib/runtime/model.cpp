@@ -57,6 +57,9 @@ Script read_script(Store& store, const char* kind, const std::string& parent, co
         for (auto& r : doc["routes"])
             if (r.is_object() && r.contains("pattern") && r["pattern"].is_string())
                 s.routes.push_back(r["pattern"].get<std::string>());
+    for (auto& t : settings.value("tail_consumers", json::array()))
+        if (t.is_object() && t.contains("service") && t["service"].is_string())
+            s.tail_consumers.push_back(t["service"].get<std::string>());
     // Any change to the code, settings or secrets gives a new etag (the supervisor compares them).
     s.etag = sha256_hex(o.blob + '\0' + settings.dump() + '\0' + secrets_digest + '\0' + s.main).substr(0, 32);
     return s;
@@ -78,6 +81,16 @@ Model load_model(Store& store, const std::string& account) {
         }
         return true;
     });
+    // A tenant's process runs its tail consumers too: their changes are its changes.
+    std::map<std::string, std::string> account_etags;
+    for (auto& s : m.scripts)
+        if (s.ns.empty()) account_etags[s.name] = s.etag;
+    for (auto& s : m.scripts) {
+        if (s.ns.empty() || s.tail_consumers.empty()) continue;
+        std::string mix = s.etag;
+        for (auto& t : s.tail_consumers) mix += '\0' + t + '\0' + account_etags[t];
+        s.etag = sha256_hex(mix).substr(0, 32);
+    }
     return m;
 }
 

@@ -29,6 +29,7 @@ struct Script {
     std::vector<std::string> compatibility_flags;
     nlohmann::json bindings = nlohmann::json::array();  // the upload's bindings, secrets included
     std::vector<std::string> routes;                    // route patterns of an account worker
+    std::vector<std::string> tail_consumers;            // account workers that receive this one's records
 };
 
 struct Model {

@@ -235,6 +235,10 @@ HttpResponse StorageService::handle(const HttpRequest& req) {
         if (b.rfind("kv:", 0) == 0) return kv(b.substr(3), req);
         if (b.rfind("r2:", 0) == 0) return r2(b.substr(3), req);
         if (b.rfind("d1:", 0) == 0) return d1(b.substr(3), req);
+        if (b == "tail") {
+            if (on_records) on_records(req.body);
+            return text(200, "");
+        }
         if (b == "control") {
             std::string path;
             auto q = query_of(req.target, path);

@@ -34,6 +34,9 @@ public:
     // Why the runtime stopped the tenant "ns/name" just now (empty when it did not): the dispatch binding asks
     // (binding "control", GET /why?script=ns/name) when a call fails, to report it as production words it.
     std::function<std::string(const std::string&)> why;
+    // The runtime's tail worker (binding "tail") posts each batch of invocation records here: a JSON array of
+    // trace items, each with its scriptName (and dispatchNamespace for a tenant's).
+    std::function<void(const std::string&)> on_records;
 
 private:
     platform::HttpResponse kv(const std::string& ns, const platform::HttpRequest& req);

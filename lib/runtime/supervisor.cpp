@@ -794,6 +794,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& sto
         m.log("workers: created " + what + " (a binding named it; it did not exist on this platform)");
     };
     Impl* raw = impl.get();
+    m.storage->on_records = m.opt.records;
     m.storage->why = [raw](const std::string& label) { return raw->why(label); };
     platform::ServerOptions so;
     so.host = "127.0.0.1";

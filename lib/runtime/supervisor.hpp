@@ -34,6 +34,9 @@ struct RuntimeOptions {
     std::function<void(const std::string&)> log;  // one line per event (generations, failures, created storage)
     // Workers' own output (console.*), one line at a time, prefixed with the script ("[ns/name] …").
     std::function<void(const std::string&)> output;
+    // Per-invocation records (a JSON array of trace items: logs, exceptions, outcome, the request), as the
+    // runtime's tail worker posts them; called on the storage server's threads.
+    std::function<void(const std::string&)> records;
     int cpu_kill_ms = 2000;  // a tenant process busy this long without a pause is killed
     int idle_ms = 120000;    // a tenant process without CPU use this long is stopped (restarted on demand)
 };

@@ -131,6 +131,64 @@ export default entry;
 export * from "__USER_MAIN__";
 )JS";
 
+// Every worker's tail consumer: hands the invocation records (logs, exceptions, outcome, the request) to the
+// platform, with the script's name and namespace that workerd leaves out (ctx.props).
+const char* k_tail_js = R"JS(
+// The header the dispatch binding uses to pass limits is the runtime's, not the caller's: not in records.
+function hide(e) {
+  const h = e.event?.request?.headers;
+  if (h && "x-tenantctl-limits" in h) {
+    const headers = Object.assign({}, h);
+    delete headers["x-tenantctl-limits"];
+    e.event = Object.assign({}, e.event, { request: Object.assign({}, e.event.request, { headers }) });
+  }
+  return e;
+}
+export default {
+  async tail(events, env, ctx) {
+    const p = ctx.props || {};
+    const out = events.map((e) => hide(Object.assign({}, e, { scriptName: p.script ?? e.scriptName ?? null }, p.ns ? { dispatchNamespace: p.ns } : {})));
+    try {
+      await env.SINK.fetch("http://tail/", { method: "POST", body: JSON.stringify(out) });
+    } catch {}
+  },
+};
+)JS";
+
+// The entry of a worker that is a tail consumer: workerd leaves a record's scriptName (and dispatchNamespace)
+// empty, so the producer's tails entry passes them as ctx.props and this fills them in before the worker's
+// own tail() sees the records, as production's are. Everything else passes through.
+const char* k_consumer_shim_js = R"JS(
+import * as user from "__USER_MAIN__";
+function named(events, props) {
+  const p = props || {};
+  if (!p.script || !Array.isArray(events)) return events;
+  return events.map((e) => {
+    const o = Object.assign({}, e, { scriptName: p.script }, p.ns ? { dispatchNamespace: p.ns } : {});
+    const h = o.event?.request?.headers;
+    if (h && "x-tenantctl-limits" in h) {
+      const headers = Object.assign({}, h);
+      delete headers["x-tenantctl-limits"];
+      o.event = Object.assign({}, o.event, { request: Object.assign({}, o.event.request, { headers }) });
+    }
+    return o;
+  });
+}
+const inner = user.default;
+let entry = inner;
+if (typeof inner === "function" && typeof inner.prototype?.tail === "function") {
+  entry = class extends inner {
+    tail(events) { return super.tail(named(events, this.ctx?.props)); }
+  };
+} else if (inner && typeof inner === "object" && typeof inner.tail === "function") {
+  entry = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, {
+    tail(events, env, ctx) { return inner.tail(named(events, ctx?.props), env, ctx); },
+  });
+}
+export default entry;
+export * from "__USER_MAIN__";
+)JS";
+
 // Stands in for a script that could not start, or a service binding to a worker that does not exist.
 const char* k_stub_js = R"JS(
 export default {
@@ -164,6 +222,10 @@ struct Ctx {
     std::map<std::string, std::set<std::string>> do_classes;  // script key -> Durable Object classes it defines
     bool uses_dispatch = false;
     bool uses_do = false;
+    bool uses_tail = false;
+    std::set<std::string> tail_local;  // account workers a tenant's process runs as its tail consumers
+    std::set<std::string> consumers;   // script keys that are some generated worker's tail consumer
+    bool consumers_done = false;       // generating the consumers themselves: their own consumers are not run
 
     void stub(const std::string& name, int status, const std::string& message) {
         extra.push_back("    (name = " + capnp_string(name) +
@@ -209,9 +271,11 @@ std::string worker_block(const Script& s, Ctx& c) {
             else
                 rest += (rest.empty() ? "" : ", ") + e;
         }
-        if (c.tenant_process && !main_entry.empty() && module_files.count(s.main)) {
-            shim = true;
-            std::string js = k_tenant_shim_js;
+        bool consumer = c.consumers.count(s.key) > 0;
+        if (((c.tenant_process && !c.consumers_done) || consumer) && !main_entry.empty() &&
+            module_files.count(s.main)) {
+            shim = c.tenant_process && !c.consumers_done;
+            std::string js = shim ? k_tenant_shim_js : k_consumer_shim_js;
             std::string spec = "./" + s.main;
             for (size_t pos; (pos = js.find("__USER_MAIN__")) != std::string::npos;) js.replace(pos, 13, spec);
             std::string file = dir + "entry.js";
@@ -321,6 +385,27 @@ std::string worker_block(const Script& s, Ctx& c) {
         }
     }
     cfg += ", bindings = [" + bindings + "]";
+    // Per-invocation records: every worker is tailed by the runtime's own tail worker (tail_consumers the
+    // upload names come on top).
+    nlohmann::json props{{"script", s.name}};
+    if (!s.ns.empty()) props["ns"] = s.ns;
+    std::string tails = "(name = \"tenantctl:tail\", props = (json = " + capnp_string(props.dump()) + "))";
+    for (auto& t : c.consumers_done ? std::vector<std::string>() : s.tail_consumers) {
+        std::string key = account_key(t);
+        if (t == s.name || !c.model.find(key) || opt.broken.count(key)) {
+            g.warnings.push_back(s.key + ": tail consumer " + t +
+                                 (t == s.name                    ? " is the worker itself"
+                                  : c.model.find(key) == nullptr ? " names a worker that does not exist"
+                                                                 : " failed to start"));
+            continue;
+        }
+        // In a tenant's process the consumer runs next to the tenant (a copy of the account worker: its
+        // storage is the same, its Durable Objects are not reachable from there).
+        if (c.tenant_process) c.tail_local.insert(key);
+        tails += ", (name = " + capnp_string(key) + ", props = (json = " + capnp_string(props.dump()) + "))";
+    }
+    c.uses_tail = true;
+    cfg += ", tails = [" + tails + "]";
     auto dc = c.do_classes.find(s.key);
     if (dc != c.do_classes.end() && !dc->second.empty()) {
         std::string ns;
@@ -335,6 +420,13 @@ std::string worker_block(const Script& s, Ctx& c) {
 
 // Durable Object classes each script defines: its own bindings without script_name, and other scripts'
 // bindings that name it.
+void collect_consumers(Ctx& c, const Script* only) {
+    for (auto& s : c.model.scripts) {
+        if (only ? &s != only : !s.ns.empty()) continue;
+        for (auto& t : s.tail_consumers) c.consumers.insert(account_key(t));
+    }
+}
+
 void collect_do_classes(Ctx& c) {
     for (auto& s : c.model.scripts)
         for (auto& b : s.bindings)
@@ -355,6 +447,15 @@ void finish(Ctx& c, std::string& out) {
     };
     for (auto& e : c.externals) out += storage(e, e);
     if (c.uses_dispatch) out += storage("tenantctl:control", "control");
+    if (c.uses_tail) {
+        out += storage("tenantctl:tail-sink", "tail");
+        out +=
+            "    (name = \"tenantctl:tail\", worker = (modules = [(name = \"tail.js\", esModule = embed "
+            "\"internal/tail.js\")], compatibilityDate = \"2024-09-01\", bindings = [(name = \"SINK\", service = "
+            "\"tenantctl:tail-sink\")])),\n";
+        c.g.files["internal/tail.js"] = k_tail_js;
+    }
+
     for (auto& x : c.extra) out += x + "\n";
     if (c.uses_do)
         out += "    (name = \"tenantctl:do-disk\", disk = (path = " + capnp_string(opt.do_storage_dir) +
@@ -414,8 +515,9 @@ bool route_matches(const std::string& pattern, const std::string& host, const st
 
 Generated generate_front(const Model& model, const GenOptions& opt) {
     Generated g;
-    Ctx c{model, opt, false, g, {}, {}, {}, false, false};
+    Ctx c{model, opt, false, g, {}, {}, {}, false, false, false, {}, {}, false};
     collect_do_classes(c);
+    collect_consumers(c, nullptr);
     json routes = json::array();
     std::vector<std::string> entry_bindings;
     std::string out =
@@ -463,11 +565,18 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
 
 Generated generate_tenant(const Model& model, const Script& s, const GenOptions& opt) {
     Generated g;
-    Ctx c{model, opt, true, g, {}, {}, {}, false, false};
+    Ctx c{model, opt, true, g, {}, {}, {}, false, false, false, {}, {}, false};
     collect_do_classes(c);
+    collect_consumers(c, &s);
     std::string out =
         "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n";
     out += "    (name = " + capnp_string(s.key) + ", worker = " + worker_block(s, c) + "),\n";
+    c.consumers_done = true;
+    for (auto& key : std::set<std::string>(c.tail_local))
+        if (const Script* t = model.find(key)) {
+            out += "    (name = " + capnp_string(key) + ", worker = " + worker_block(*t, c) + "),\n";
+            g.loaded.push_back(key);
+        }
     finish(c, out);
     out += "  ],\n  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenant\"), service = " +
            capnp_string(s.key) + ")],\n);\n";

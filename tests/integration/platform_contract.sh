@@ -206,6 +206,30 @@ op worker-versions-get-version-detail 200 GET "$W/refs/versions/$VID"
 op worker-script-download-worker 200 GET "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/workers/scripts/refs"
 op worker-script-get-content 200 GET "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/workers/scripts/refs/content/v2"
 op worker-environment-get-script-content 200 GET "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/workers/services/refs/environments/production/content/v2"
+# live tails: the platform's answers, then tenantctl's own requests (create, then delete on Ctrl-C) through the proxy
+op worker-tail-logs-start-tail 200 POST "$W/refs/tails" "${J[@]}" --data '{}'
+TAIL=$(printf '%s' "$OUT" | jq -r .result.id)
+op worker-tail-logs-list-tails 200 GET "$W/refs/tails"
+op worker-tail-logs-delete-tail 200 DELETE "$W/refs/tails/$TAIL"
+op worker-tail-logs-delete-tail 404 DELETE "$W/refs/tails/$TAIL"
+CLOUDFLARE_API_TOKEN=$TOKEN CLOUDFLARE_ACCOUNT_ID=$ACCT "$TENANTCTL" --api-url "$BASE" tail refs --format json \
+  >"$WORK/tail.out" 2>"$WORK/tail.err" &
+TPID=$!
+for _ in $(seq 1 100); do
+  [ "$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/workers/scripts/refs/tails" | jq '.result | length')" = 1 ] && break
+  sleep 0.1
+done
+sleep 0.5
+kill -INT "$TPID"; trc=0; wait "$TPID" || trc=$?
+check "tenantctl tail through the proxy: Ctrl-C ends it (exit 0) and deletes its tail" bash -c \
+  '[ "$0" = 0 ] && [ "$(curl -s -H "Authorization: Bearer $1" "$2" | jq ".result | length")" = 0 ]' \
+  "$trc" "$TOKEN" "http://127.0.0.1:$UPSTREAM/client/v4/accounts/$ACCT/workers/scripts/refs/tails"
+# analytics: the GraphQL query `tenants top` sends, through the proxy
+trc=0
+CLOUDFLARE_API_TOKEN=$TOKEN CLOUDFLARE_ACCOUNT_ID=$ACCT "$TENANTCTL" --api-url "$BASE" tenants top --namespace contract-ns \
+  >"$WORK/top.out" 2>&1 || trc=$?
+check "tenants top's GraphQL query through the proxy" bash -c '[ "$0" = 0 ] && grep -q "No invocations" "$1"' "$trc" "$WORK/top.out"
+SEEN+=(graphql-analytics-query)
 op worker-service-delete-service 200 DELETE "$A/workers/services/refs?force=true"
 op workers-kv-namespace-create-a-namespace 200 POST "$A/storage/kv/namespaces" "${J[@]}" --data '{"title":"contract-bulk"}'
 KV=$(printf '%s' "$OUT" | jq -r .result.id)
