@@ -33,13 +33,7 @@ Result<json> find_application(ApiSession& s, const std::string& id_or_name) {
     if (trim(id_or_name).empty())
         return Error(ErrorKind::Usage, "no application was given",
                      "pass an application id or name (see `tenantctl containers list`)");
-    TRY_ASSIGN(auto apps, s.client->list_all(apps_path(s), {}, api::ListOptions{}));
-    for (const auto& a : apps)
-        if (s_of(a, "id") == id_or_name) return a;
-    for (const auto& a : apps)
-        if (s_of(a, "name") == id_or_name) return a;
-    return Error(ErrorKind::NotFound, "no container application has the id or name " + tenantctl::quoted(id_or_name),
-                 "list them with `tenantctl containers list`");
+    return s.client->find_application(s.account_id, id_or_name);
 }
 
 std::string managed_registry(const Context& ctx) {
@@ -323,7 +317,7 @@ void register_applications(CLI::App* cmd, Context& ctx) {
     on_run(list, ctx, [&ctx] {
         auto s = open_api(ctx);
         if (!s) return ctx.ui.fail(s.error());
-        auto r = s->client->list_all(apps_path(*s), {}, api::ListOptions{});
+        auto r = s->client->list_applications(s->account_id);
         if (!r) return ctx.ui.fail(r.error());
         output::Table t{{"id", "name", "image", "instances", "max instances", "updated"}, {}};
         json arr = json::array();

@@ -355,14 +355,11 @@ Status need_app(const std::string& want) {
 }
 
 Result<json> find_app(ApiSession& s, const std::string& want) {
-    api::ListOptions lo;
-    lo.style = api::PageStyle::PageToken;
-    auto apps = s.client->list_all(api::applications_path(s.account_id), {}, lo);
-    if (!apps.ok()) return std::move(apps).error();
-    for (const auto& a : *apps)
-        if (a.value("name", std::string()) == want || a.value("id", std::string()) == want) return a;
-    return Error(ErrorKind::NotFound, "container application " + tenantctl::quoted(want) + " not found",
-                 "list them with the API or create it first; --app takes a name or an id");
+    auto app = s.client->find_application(s.account_id, want);
+    if (!app.ok() && app.error().kind == ErrorKind::NotFound)
+        return Error(ErrorKind::NotFound, "container application " + tenantctl::quoted(want) + " not found",
+                     "list them with the API or create it first; --app takes a name or an id");
+    return app;
 }
 
 // The instance of `app` that belongs to the tenant (nullopt when none runs): its `tenant_id` is the id, or its

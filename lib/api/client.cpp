@@ -789,6 +789,22 @@ TailInfo tail_info(const json& j) {
 }
 }  // namespace
 
+Result<std::vector<json>> ApiClient::list_applications(const std::string& account) {
+    ListOptions lo;
+    lo.style = PageStyle::PageToken;
+    return list_all(applications_path(account), {}, lo);
+}
+
+Result<json> ApiClient::find_application(const std::string& account, const std::string& id_or_name) {
+    TRY_ASSIGN(std::vector<json> apps, list_applications(account));
+    for (const auto& a : apps)
+        if (info_string(a, "id") == id_or_name) return a;
+    for (const auto& a : apps)
+        if (info_string(a, "name") == id_or_name) return a;
+    return Error(ErrorKind::NotFound, "no container application has the id or name " + quoted(id_or_name),
+                 "list them with `tenantctl containers list`");
+}
+
 Result<TailInfo> ApiClient::create_tail(const ScriptRef& ref) {
     TRY_ASSIGN(ApiResult r, call(Method::Post, script_base_path(ref) + "/tails", {}, json_body(json::object())));
     TailInfo t = tail_info(r.result);

@@ -264,6 +264,11 @@ public:
     // One PATCH …/secrets-bulk (application/merge-patch+json); nullopt values delete.
     Result<nlohmann::json> bulk_secrets(const ScriptRef& ref, const SecretsPatch& patch);
 
+    // container applications: every page (the API pages them 100 at a time with page tokens), and one by id,
+    // or by name when no id matches (names are unique per account); NotFound when none does.
+    Result<std::vector<nlohmann::json>> list_applications(const std::string& account);
+    Result<nlohmann::json> find_application(const std::string& account, const std::string& id_or_name);
+
     // live tails (Tail API): {"id","url","expires_at"}. Under a dispatch namespace only the local platform
     // offers them; Cloudflare answers 404 there.
     Result<TailInfo> create_tail(const ScriptRef& ref);

@@ -335,8 +335,7 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
 
     std::vector<json> apps;
     if (!plans.empty()) {
-        api::ListOptions lo;
-        TRY_ASSIGN(apps, client->list_all(api::applications_path(o.account_id), {}, lo));
+        TRY_ASSIGN(apps, client->list_applications(o.account_id));
     }
     auto find_app = [&](const std::string& name) -> const json* {
         for (const auto& a : apps)
