@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,9 @@ struct ApiOptions {
     std::string state_dir;           // where D1 database files live (d1.hpp); empty = D1 queries are refused
     RateLimitOptions rate_limit;     // every API response carries its headers; enforced with --rate-limit
     std::shared_ptr<TailHub> tails;  // live tails and invocation statistics; null = tails are refused (503)
+    // Called for every routed request after the work on its body (parsing, hashing) and before the store is
+    // locked; tests use it to hold a request at that point. Empty in tenantctl dev.
+    std::function<void(const std::string& method, const std::string& path)> before_store_lock;
 };
 
 class Api final : public HttpHandler {
@@ -113,5 +117,14 @@ std::map<std::string, std::string> parse_query(std::string_view query);
 // "a:yes,b:no" -> {{"a",true},{"b",false}}; an error for anything else.
 Result<std::vector<std::pair<std::string, bool>>> parse_tag_filter(std::string_view s);
 bool valid_account_script_name(std::string_view name);
+// The route a request's method and path (the part after the API prefix, percent-encoded as sent) resolve to,
+// as Api::handle routes it: the route's pattern and its captured parameters (decoded). nullopt when no route
+// has that path; method_allowed is false when routes have the path but none this method.
+struct RouteMatch {
+    std::string pattern;
+    std::map<std::string, std::string> params;
+    bool method_allowed = false;
+};
+std::optional<RouteMatch> match_api_route(const std::string& method, std::string_view path);
 
 }  // namespace tenantctl::platform
