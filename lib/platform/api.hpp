@@ -7,6 +7,7 @@
 //   10000 authentication error (401)
 //   10001 malformed request body / invalid JSON (400)         10002 request body too large (413)
 //   10003 request headers too large (431)                     10004 validation error (400)
+//   10010 request head or body too slow (408; limits k_api_header_timeout, k_api_body_timeout)
 //   10007 account worker script not found (404)               10092 namespace script not found (404)
 //   100119 dispatch namespace not found (404)                 100120 dispatch namespace already exists (409)
 //   10013 kv namespace not found (404)    10014 kv namespace title already exists (400)   10009 kv key not found
