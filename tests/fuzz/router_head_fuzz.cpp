@@ -2,9 +2,9 @@
 // router's header limit, then decide_head (ambiguity checks, the front worker's pin, the routing rules). The
 // first input byte chooses whether a pin key is configured. Invariants: never crashes; a head that routes has
 // one X-User-ID / X-Tenant-ID / Host / Content-Length at most, never Transfer-Encoding with Content-Length, a
-// valid lowercase tenant id (or pool application), a forward target starting with "/" without dot segments or
-// encoded slashes; with a pin key, it routes only with the right X-Tenantctl-Pin and to X-Tenantctl-Tenant's
-// tenant; refusals are 400, 403 (pin) or 404 only.
+// valid lowercase tenant id (or a valid pool application name), a forward target starting with "/" without dot segments
+// or encoded slashes; with a pin key, it routes only with the right X-Tenantctl-Pin and to X-Tenantctl-Tenant's tenant;
+// refusals are 400, 403 (pin) or 404 only.
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cstddef>
@@ -44,8 +44,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (req.count(h) > 1) std::abort();
     if (req.count(http::field::transfer_encoding) && req.count(http::field::content_length)) std::abort();
     const Route& r = *d.route;
-    const std::string& id = r.kind == RouteKind::Pool ? r.application : r.tenant_id;
-    if (!valid_id(id) || to_lower(id) != id) std::abort();
+    // tenant ids are case-insensitive (always the lowercase form); application names are matched as given
+    if (r.kind == RouteKind::Pool ? !valid_id(r.application)
+                                  : !valid_id(r.tenant_id) || to_lower(r.tenant_id) != r.tenant_id)
+        std::abort();
     if (pinned) {
         if (std::string(req["X-Tenantctl-Pin"]) != pin_key) std::abort();
         if (r.source != IdSource::Pin) std::abort();
