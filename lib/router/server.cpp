@@ -341,15 +341,25 @@ struct Connection {
         return reply(p, static_cast<http::status>(status), error_json(status, e.message, e.hint), true, extra);
     }
 
-    // Reads a whole (small) request body; false when it is larger than `limit` or the read failed.
-    bool read_small_body(http::request_parser<http::buffer_body>& p, std::string& body, size_t limit) {
+    std::string body_timeout_message() const {
+        return "the request body did not keep arriving: " + std::to_string(server.m_options.body_timeout.count()) +
+               " ms plus 1 s per " + std::to_string(server.m_options.body_min_rate) +
+               " bytes received (limits k_router_body_timeout, k_router_body_min_bytes_per_second)";
+    }
+
+    // Reads a whole (small) request body; false when it is larger than `limit` or the read failed. The body
+    // deadline (body_timeout, body_min_rate) applies here too: `timed_out` tells a slow body.
+    bool read_small_body(http::request_parser<http::buffer_body>& p, std::string& body, size_t limit, bool& timed_out) {
         char buf[kPiece];
+        DeadlineReader reader{client, std::chrono::steady_clock::now() + server.m_options.body_timeout,
+                              server.m_options.body_min_rate};
         while (!p.is_done()) {
             p.get().body().data = buf;
             p.get().body().size = sizeof buf;
             beast::error_code ec;
-            http::read(client, cbuf, p, ec);
+            http::read(reader, cbuf, p, ec);
             if (ec == http::error::need_buffer) ec = {};
+            timed_out = reader.timed_out;
             if (ec) return false;
             body.append(buf, sizeof buf - p.get().body().size);
             if (body.size() > limit) return false;
@@ -385,12 +395,14 @@ struct Connection {
         }
         if (req.method() == http::verb::put) {
             std::string body;
-            if (!read_small_body(p, body, server.m_options.max_metadata_bytes))
-                return reply(
-                    p, http::status::payload_too_large,
-                    error_json(413, "metadata body larger than " + std::to_string(server.m_options.max_metadata_bytes) +
-                                        " bytes or unreadable"),
-                    false);
+            bool slow = false;
+            if (!read_small_body(p, body, server.m_options.max_metadata_bytes, slow))
+                return slow ? reply(p, http::status::request_timeout, error_json(408, body_timeout_message()), false)
+                            : reply(p, http::status::payload_too_large,
+                                    error_json(413, "metadata body larger than " +
+                                                        std::to_string(server.m_options.max_metadata_bytes) +
+                                                        " bytes or unreadable"),
+                                    false);
             auto j = nlohmann::json::parse(body, nullptr, false);
             if (!j.is_object())
                 return reply(p, http::status::bad_request, error_json(400, "metadata must be a JSON object"), true);
@@ -503,14 +515,7 @@ struct Connection {
                     if (ec == http::error::need_buffer) ec = {};
                     if (body_reader.timed_out) {  // a trickling body: the container never sees its end
                         close_upstream();
-                        return reply(
-                            p, http::status::request_timeout,
-                            error_json(408, "the request body did not keep arriving: " +
-                                                std::to_string(server.m_options.body_timeout.count()) +
-                                                " ms plus 1 s per " + std::to_string(server.m_options.body_min_rate) +
-                                                " bytes (limits k_router_body_timeout, "
-                                                "k_router_body_min_bytes_per_second)"),
-                            false);
+                        return reply(p, http::status::request_timeout, error_json(408, body_timeout_message()), false);
                     }
                     if (ec) return false;  // the client went away mid-body
                     if (req.count("X-User-ID") + req.count("X-Tenant-ID") != id_headers ||

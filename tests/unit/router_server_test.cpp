@@ -426,6 +426,23 @@ TEST_CASE(
         CHECK(got.find("k_router_body_timeout") != std::string::npos);
         CHECK(got.find("body_size") == std::string::npos);  // the container never answered a cut body
     }
+    SUBCASE("a management body (PUT _metadata) trickling past the limit gets a 408 too") {
+        tcp::socket s(ioc);
+        s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        std::string h =
+            "PUT /app/t1/_metadata HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            "Content-Length: 100\r\n\r\n{";
+        asio::write(s, asio::buffer(h));
+        beast::error_code ec;
+        for (int i = 0; i < 100 && !ec && s.available() == 0; ++i) {
+            char c = ' ';
+            asio::write(s, asio::buffer(&c, 1), ec);
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        got = read_all(s);
+        CHECK(got.find("408") != std::string::npos);
+        CHECK(got.find("k_router_body_timeout") != std::string::npos);
+    }
     INFO(got);
     // the router still serves afterwards
     std::string req = "GET /app/t1/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
