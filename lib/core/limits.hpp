@@ -37,10 +37,21 @@ inline constexpr size_t k_max_api_assets_body_bytes = 48 * k_mib;
 inline constexpr size_t k_api_assets_bucket_bytes = 40 * k_mib;
 // Open connections to the API; further connections are closed at once.
 inline constexpr size_t k_max_api_connections = 256;
+// A request head must be complete within this: counted from the connection's opening for its first request,
+// from the head's first byte on a kept-alive connection. Slower heads get a 408 and the connection is closed.
+inline constexpr std::chrono::seconds k_api_header_timeout{10};
+// A request body must be complete within this once its head is (32 MiB in 60 s is about 0.5 MiB/s).
+// Slower bodies get a 408 and the connection is closed.
+inline constexpr std::chrono::seconds k_api_body_timeout{60};
 
 // --- tenantctl dev: the tenant router ---------------------------------------------------------------
 // A request head (request line and headers) must arrive completely within this time.
 inline constexpr std::chrono::seconds k_router_header_timeout{10};
+// A request body the router streams to a container must keep arriving: it must be complete within this
+// after its head, plus one second for every k_router_body_min_bytes_per_second bytes received so far (large
+// bodies at a steady pace are never cut; a trickle is). Slower bodies get a 408 and both connections close.
+inline constexpr std::chrono::seconds k_router_body_timeout{30};
+inline constexpr size_t k_router_body_min_bytes_per_second = 16 * 1024;
 // max_instances reached: an instance idle at least this long is stopped to make room for another tenant.
 inline constexpr std::chrono::seconds k_router_min_idle_before_eviction{5};
 // Open client connections to the router; further connections are closed at once.

@@ -184,6 +184,27 @@ HttpResponse Api::error_response(int status, int code, const std::string& messag
 // ---------------------------------------------------------------------------------------------------
 // request context and routing
 
+namespace {
+
+// A worker upload's body, parsed (parse_upload).
+struct Upload {
+    json metadata = json::object();
+    std::vector<MultipartPart> modules;
+    std::string main;  // main module or body part name
+    bool has_modules = false;
+};
+
+// One part of an assets bucket upload, decoded and checked against its session's manifest (assets_upload).
+struct AssetPart {
+    std::string hash;  // the part's name
+    std::string content_type;
+    std::optional<std::string> content;  // nullopt: not base64 although the query says so
+    bool known = false;                  // the manifest has a path with this hash
+    bool match = false;                  // the content hashes to its name
+};
+
+}  // namespace
+
 struct Api::Ctx {
     const HttpRequest& req;
     std::map<std::string, std::string> q;
@@ -193,6 +214,20 @@ struct Api::Ctx {
     ContainerRuntime& runtime;
     const RegistryInfo& registry;
     const ApiOptions& opt;
+    // The heavy work on a large body (parsing, serializing and hashing it), done by prepare_body before the
+    // store is locked, so that the lock is held only for the short reads and the write. A handler uses what is
+    // here and computes it itself otherwise.
+    struct Prepared {
+        bool upload_parsed = false;  // parse_upload ran: its result is upload_error / upload
+        std::optional<HttpResponse> upload_error;
+        Upload upload;
+        std::optional<std::string> modules_blob;                         // serialize_modules(upload.modules)
+        std::optional<Result<std::vector<MultipartPart>>> parts;         // parse_multipart of the body
+        std::optional<json> body_json;                                   // the body parsed as JSON (maybe discarded)
+        std::vector<std::pair<const std::string*, std::string>> sha256;  // sha256_hex of strings held here
+        std::string assets_session;     // the upload session the assets parts were checked against
+        std::vector<AssetPart> assets;  // the parts of an assets upload
+    } pre;
     std::string header(const std::string& name) const {
         auto it = req.headers.find(name);
         return it == req.headers.end() ? std::string() : it->second;
@@ -205,9 +240,10 @@ using Ctx = Api::Ctx;
 using Handler = HttpResponse (*)(Ctx&);
 
 // Parses a JSON body; `required_object` refuses anything but an object.
-std::optional<HttpResponse> parse_json_body(const Ctx& c, json& out, bool required_object = true) {
+std::optional<HttpResponse> parse_json_body(Ctx& c, json& out, bool required_object = true) {
     if (c.req.body.empty()) return err(400, 10001, "request body is empty; expected a JSON document");
-    out = json::parse(c.req.body, nullptr, false);
+    out = c.pre.body_json ? std::move(*c.pre.body_json) : json::parse(c.req.body, nullptr, false);
+    c.pre.body_json.reset();
     if (out.is_discarded()) return err(400, 10001, "request body is not valid JSON");
     if (required_object && !out.is_object()) return err(400, 10001, "request body must be a JSON object");
     return std::nullopt;
@@ -575,13 +611,6 @@ bool name_modules(std::vector<MultipartPart>& mods, const std::string& main) {
     return file_match || name_match;
 }
 
-struct Upload {
-    json metadata = json::object();
-    std::vector<MultipartPart> modules;
-    std::string main;  // main module or body part name
-    bool has_modules = false;
-};
-
 // Reads an upload body: multipart with a metadata part and module parts, or a raw service-worker script.
 // `part_name` is the name of the JSON part ("metadata" for uploads, "settings" for settings PATCH).
 std::optional<HttpResponse> parse_upload(Ctx& c, Upload& up, bool need_modules) {
@@ -665,6 +694,27 @@ std::optional<HttpResponse> parse_upload(Ctx& c, Upload& up, bool need_modules) 
     if (up.metadata.contains("compatibility_date") && !up.metadata["compatibility_date"].is_string())
         return err(400, 10021, "metadata.compatibility_date must be a string");
     return std::nullopt;
+}
+
+// sha256_hex(data), taken from prepare_body's digests when it hashed these bytes already.
+std::string sha256_of(const Ctx& c, const std::string& data) {
+    for (auto& [held, hex] : c.pre.sha256)
+        if (held->size() == data.size() && (held->data() == data.data() || *held == data)) return hex;
+    return sha256_hex(data);
+}
+
+// parse_upload(c, up, true), or its result from prepare_body.
+std::optional<HttpResponse> take_upload(Ctx& c, Upload& up) {
+    if (!c.pre.upload_parsed) return parse_upload(c, up, true);
+    up = std::move(c.pre.upload);
+    c.pre.upload_parsed = false;
+    return c.pre.upload_error;
+}
+
+// serialize_modules(up.modules), or prepare_body's (the modules of an upload are not changed after parsing).
+std::string modules_blob(Ctx& c, const Upload& up) {
+    if (c.pre.modules_blob) return *c.pre.modules_blob;
+    return serialize_modules(up.modules);
 }
 
 json secret_view(const json& d) {
@@ -774,7 +824,7 @@ std::optional<HttpResponse> provision_bindings(Ctx& c, const json& md, const std
 // Writes a script from an upload, with its tags and secrets, in the caller's transaction.
 json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject> prev) {
     std::string now = now_iso();
-    std::string blob = serialize_modules(up.modules);
+    std::string blob = modules_blob(c, up);
     json& md = up.metadata;
     json prev_settings = prev ? prev->doc.value("settings", json::object()) : json::object();
     std::set<std::string> keep;
@@ -829,7 +879,7 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
     if (md.contains("migrations")) settings["migrations"] = md["migrations"];
 
     json script{{"id", s.script},
-                {"etag", sha256_hex(blob)},
+                {"etag", sha256_of(c, blob)},
                 {"handlers", json::array({"fetch"})},
                 {"named_handlers", json::array()},
                 {"created_on", prev ? prev->doc["script"].value("created_on", now) : now},
@@ -891,7 +941,7 @@ json make_version(Ctx& c, const std::string& script, json& doc, const std::strin
            {"resources",
             {{"bindings", doc["settings"].value("bindings", json::array())},
              {"script",
-              {{"etag", sha256_hex(blob)}, {"handlers", json::array({"fetch"})}, {"last_deployed_from", source}}},
+              {{"etag", sha256_of(c, blob)}, {"handlers", json::array({"fetch"})}, {"last_deployed_from", source}}},
              {"script_runtime",
               {{"compatibility_date", doc["settings"].value("compatibility_date", std::string())},
                {"compatibility_flags", doc["settings"].value("compatibility_flags", json::array())},
@@ -1117,6 +1167,32 @@ HttpResponse assets_session(Ctx& c) {
     return ok({{"jwt", make_assets_jwt(c, sid, pending.empty() ? "complete" : "upload")}, {"buckets", buckets}});
 }
 
+// Decodes the parts of an assets bucket upload and checks each against the session's manifest (a path with
+// that hash whose extension, appended to the base64 content, hashes to it).
+std::optional<HttpResponse> check_asset_parts(const Ctx& c, const json& session_doc, std::vector<AssetPart>& out) {
+    auto parts = c.pre.parts ? *c.pre.parts : parse_multipart(c.header("content-type"), c.req.body);
+    if (!parts.ok()) return err(400, 10001, parts.error().message);
+    if (parts.value().empty()) return err(400, 10004, "the upload has no parts");
+    const bool b64 = truthy(c.q, "base64");
+    for (auto& p : parts.value()) {
+        AssetPart a;
+        a.hash = p.name;
+        a.content_type = p.content_type;
+        std::vector<std::string> keys;  // the manifest paths with this hash (their extension is in the hash)
+        for (auto it = session_doc["manifest"].begin(); it != session_doc["manifest"].end(); ++it)
+            if (it.value().value("hash", std::string()) == a.hash) keys.push_back(it.key());
+        a.known = !keys.empty();
+        if (a.known) {
+            std::string encoded = b64 ? p.body : base64_encode(p.body);
+            a.content = b64 ? base64_decode(p.body) : std::optional<std::string>(std::move(p.body));
+            if (a.content)
+                for (auto& k : keys) a.match = a.match || blake3_hex(encoded + node_extname(k)).substr(0, 32) == a.hash;
+        }
+        out.push_back(std::move(a));
+    }
+    return std::nullopt;
+}
+
 HttpResponse assets_upload(Ctx& c) {
     std::string auth = c.header("authorization");
     if (!starts_with(auth, "Bearer ")) return err(401, 10000, "the assets upload needs the upload session's token");
@@ -1126,24 +1202,19 @@ HttpResponse assets_upload(Ctx& c) {
     json& doc = session.doc;
     std::set<std::string> pending;
     for (auto& h : doc["pending"]) pending.insert(h.get<std::string>());
-    auto parts = parse_multipart(c.header("content-type"), c.req.body);
-    if (!parts.ok()) return err(400, 10001, parts.error().message);
-    if (parts.value().empty()) return err(400, 10004, "the upload has no parts");
-    const bool b64 = truthy(c.q, "base64");
-    for (auto& p : parts.value()) {
-        const std::string& h = p.name;
-        std::vector<std::string> keys;  // the manifest paths with this hash (their extension is in the hash)
-        for (auto it = doc["manifest"].begin(); it != doc["manifest"].end(); ++it)
-            if (it.value().value("hash", std::string()) == h) keys.push_back(it.key());
-        if (keys.empty()) return err(400, 10004, "part " + quoted(h) + " is not a hash of this upload session");
-        std::string encoded = b64 ? p.body : base64_encode(p.body);
-        auto content = b64 ? base64_decode(p.body) : std::optional<std::string>(p.body);
-        if (!content) return err(400, 10004, "part " + quoted(h) + " is not base64 (the query says base64=true)");
-        bool match = false;
-        for (auto& k : keys) match = match || blake3_hex(encoded + node_extname(k)).substr(0, 32) == h;
-        if (!match) return err(400, 10004, "part " + quoted(h) + ": the content does not hash to its name");
+    // prepare_body checked the parts against this session's manifest (a session's manifest never changes)
+    std::vector<AssetPart> parts;
+    if (!c.pre.assets.empty() && c.pre.assets_session == session.name)
+        parts = std::move(c.pre.assets);
+    else if (auto e = check_asset_parts(c, doc, parts))
+        return *e;
+    for (auto& p : parts) {
+        const std::string& h = p.hash;
+        if (!p.known) return err(400, 10004, "part " + quoted(h) + " is not a hash of this upload session");
+        if (!p.content) return err(400, 10004, "part " + quoted(h) + " is not base64 (the query says base64=true)");
+        if (!p.match) return err(400, 10004, "part " + quoted(h) + ": the content does not hash to its name");
         c.store.put(K_ASSET, account_of(c), h,
-                    {{"size", content->size()}, {"content_type", media_type(p.content_type)}}, *content);
+                    {{"size", p.content->size()}, {"content_type", media_type(p.content_type)}}, *p.content);
         pending.erase(h);
     }
     doc["pending"] = json(std::vector<std::string>(pending.begin(), pending.end()));
@@ -1183,7 +1254,7 @@ HttpResponse script_upload(Ctx& c) {
     if (s.kind == K_NSS && (s.script.empty() || s.script.size() > 63))
         return err(400, 10016, "script name " + quoted(s.script) + " must be 1 to 63 characters");
     Upload up;
-    if (auto e = parse_upload(c, up, true)) return *e;
+    if (auto e = take_upload(c, up)) return *e;
     json messages = json::array();
     if (auto e = provision_bindings(c, up.metadata, s.script, messages)) return *e;
     json assets;
@@ -1407,18 +1478,18 @@ HttpResponse script_content_get(Ctx& c) {
 HttpResponse script_content_put(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
     Upload up;
-    if (auto e = parse_upload(c, up, true)) return *e;
+    if (auto e = take_upload(c, up)) return *e;
     std::string hdr_main = c.header("cf-worker-main-module-part");
     std::string hdr_body = c.header("cf-worker-body-part");
     if (!hdr_main.empty()) up.main = hdr_main, up.has_modules = true;
     if (!hdr_body.empty()) up.main = hdr_body, up.has_modules = false;
-    std::string blob = serialize_modules(up.modules);
+    std::string blob = modules_blob(c, up);
     json doc = o->doc;
     json modules = json::array();
     for (auto& m : up.modules) modules.push_back({{"name", m.name}, {"content_type", m.content_type}});
     doc["modules"] = modules;
     doc["main"] = up.main;
-    doc["script"]["etag"] = sha256_hex(blob);
+    doc["script"]["etag"] = sha256_of(c, blob);
     doc["script"]["has_modules"] = up.has_modules;
     doc["script"]["modified_on"] = now_iso();
     c.store.put(s.kind, s.parent, s.script, doc, blob);
@@ -2018,7 +2089,7 @@ HttpResponse version_get(Ctx& c) {
 HttpResponse version_upload(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
     Upload up;
-    if (auto e = parse_upload(c, up, true)) return *e;
+    if (auto e = take_upload(c, up)) return *e;
     json messages = json::array();
     if (auto e = provision_bindings(c, up.metadata, s.script, messages)) return *e;
     json doc = o->doc;
@@ -2028,7 +2099,7 @@ HttpResponse version_upload(Ctx& c) {
     for (const char* k : {"compatibility_date", "compatibility_flags", "usage_model", "limits"})
         if (meta.contains(k)) version_doc["settings"][k] = meta[k];
     version_doc["version_count"] = doc.value("version_count", 0);
-    json v = make_version(c, s.script, version_doc, serialize_modules(up.modules), meta, deployed_from(c));
+    json v = make_version(c, s.script, version_doc, modules_blob(c, up), meta, deployed_from(c));
     {
         // What a deployment of this version makes the script run (not part of the version's views).
         auto stored = c.store.get(K_VER, std::string(K_WS) + "/" + s.script, v["id"].get<std::string>());
@@ -2241,7 +2312,7 @@ HttpResponse kv_put(Ctx& c) {
     std::string value;
     std::string ct = c.header("content-type");
     if (media_type(ct) == "multipart/form-data") {
-        auto parts = parse_multipart(ct, c.req.body);
+        auto parts = c.pre.parts ? std::move(*c.pre.parts) : parse_multipart(ct, c.req.body);
         if (!parts.ok()) return err(400, 10001, parts.error().message);
         bool have_value = false;
         for (auto& p : parts.value()) {
@@ -2537,7 +2608,7 @@ HttpResponse r2obj_put(Ctx& c) {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
     json d{{"size", static_cast<int64_t>(c.req.body.size())},
-           {"etag", sha256_hex(c.req.body).substr(0, 32)},
+           {"etag", sha256_of(c, c.req.body).substr(0, 32)},
            {"uploaded", ms},
            {"httpMetadata", http},
            {"customMetadata", custom}};
@@ -3044,6 +3115,49 @@ HttpResponse containers_me(Ctx& c) {
                {"registry_placeholder", c.registry.placeholder}});
 }
 
+// --- work before the store lock ----------------------------------------------------------------------
+
+// The heavy part of a request with a large body, done before the store is locked (Api::dispatch): an upload's
+// multipart body parsed and its modules serialized and hashed, an R2 object hashed, a KV multipart value or
+// a bulk write's JSON parsed, assets parts decoded and hashed. The handler then holds the store lock only
+// for its short reads and the write; what it finds in c.pre it does not compute again.
+void prepare_body(Ctx& c, Handler h) {
+    if (c.req.body.empty()) return;
+    auto& pre = c.pre;
+    if (h == script_upload || h == script_content_put || h == version_upload) {
+        pre.upload_error = parse_upload(c, pre.upload, true);
+        pre.upload_parsed = true;
+        if (!pre.upload_error) {
+            pre.modules_blob = serialize_modules(pre.upload.modules);
+            pre.sha256.emplace_back(&*pre.modules_blob, sha256_hex(*pre.modules_blob));
+        }
+    } else if (h == r2obj_put) {
+        pre.sha256.emplace_back(&c.req.body, sha256_hex(c.req.body));
+    } else if (h == kv_put && media_type(c.header("content-type")) == "multipart/form-data") {
+        pre.parts = parse_multipart(c.header("content-type"), c.req.body);
+    } else if (h == kv_bulk_put) {
+        pre.body_json = json::parse(c.req.body, nullptr, false);
+    } else if (h == assets_upload) {
+        // The session's manifest is read in a short read transaction of its own; the parts are decoded and
+        // hashed after it. assets_upload uses them only if the session is still the same one.
+        pre.parts = parse_multipart(c.header("content-type"), c.req.body);
+        std::string auth = c.header("authorization");
+        if (!pre.parts->ok() || !starts_with(auth, "Bearer ")) return;
+        std::optional<StoredObject> session;
+        c.store.transaction(false, [&] {
+            auto found = assets_session_for(c, std::string(trim(auth.substr(7))), "upload");
+            if (auto* o = std::get_if<StoredObject>(&found)) session = std::move(*o);
+            return false;
+        });
+        if (!session) return;
+        std::vector<AssetPart> parts;
+        if (!check_asset_parts(c, session->doc, parts)) {
+            pre.assets = std::move(parts);
+            pre.assets_session = session->name;
+        }
+    }
+}
+
 // --- the route table -------------------------------------------------------------------------------
 
 struct Route {
@@ -3285,6 +3399,17 @@ bool Api::authorized(const HttpRequest& req) const {
     return !email.empty() && key == m_creds.api_token;
 }
 
+namespace {
+// A fault's path_regex is matched by libstdc++'s breadth-first executor: time linear in the path for a given
+// pattern (no backtracking, so "(a+)+$" cannot pin a thread) and recursion bounded by the pattern, not the
+// path. It refuses back-references (error_complexity), which the patterns need not use.
+#if defined(__GLIBCXX__)
+constexpr auto k_fault_regex_flags = std::regex::ECMAScript | std::regex_constants::__polynomial;
+#else
+#error "the fault matcher relies on libstdc++'s polynomial std::regex mode"
+#endif
+}  // namespace
+
 std::optional<HttpResponse> Api::take_fault(const std::string& method, const std::string& path) {
     // The patterns are matched without holding m_fault_mutex (a slow pattern delays only its own request, not
     // every request), then the matching fault is used up under the lock if it is still armed.
@@ -3350,7 +3475,7 @@ HttpResponse Api::handle_dev_hooks(const HttpRequest& req, const std::string& pa
             return error_response(400, 10004,
                                   "path_regex is longer than " + std::to_string(limits::k_max_fault_regex_bytes) +
                                       " bytes (limit k_max_fault_regex_bytes)");
-        f.path_regex = std::make_shared<const std::regex>(f.path_pattern);
+        f.path_regex = std::make_shared<const std::regex>(f.path_pattern, k_fault_regex_flags);
         f.status = b.value("status", 503);
         f.count = b.value("count", 1);
         f.delay_ms = b.value("delay_ms", 0);
@@ -3364,6 +3489,23 @@ HttpResponse Api::handle_dev_hooks(const HttpRequest& req, const std::string& pa
     f.serial = ++m_fault_serial;
     m_faults.push_back(std::move(f));
     return json_response(200, envelope({{"armed", m_faults.size()}}));
+}
+
+std::optional<RouteMatch> match_api_route(const std::string& method, std::string_view path) {
+    auto segs = path_segments(path);
+    std::optional<RouteMatch> out;
+    for (auto& route : routes()) {
+        std::map<std::string, std::string> p;
+        if (!match(route, segs, p)) continue;
+        if (!out) out.emplace();
+        if (method == route.method || (method == "HEAD" && std::string_view(route.method) == "GET")) {
+            out->pattern = route.pattern;
+            out->params = std::move(p);
+            out->method_allowed = true;
+            break;
+        }
+    }
+    return out;
 }
 
 Api::HeadCheck Api::check_head(const HttpRequest& req) {
@@ -3485,8 +3627,10 @@ HttpResponse Api::dispatch(const HttpRequest& req) {
         if (!valid_utf8(k) || !valid_utf8(v))
             return error_response(400, 10004,
                                   "query parameter " + quoted(valid_utf8(k) ? k : "?") + " is not valid UTF-8");
-    Ctx c{req, std::move(q), std::move(params), m_store, m_creds, *m_runtime, m_registry, m_opt};
+    Ctx c{req, std::move(q), std::move(params), m_store, m_creds, *m_runtime, m_registry, m_opt, {}};
     bool write = req.method != "GET" && req.method != "HEAD";
+    prepare_body(c, found->handler);
+    if (m_opt.before_store_lock) m_opt.before_store_lock(req.method, path);
     HttpResponse out;
     m_store.transaction(write, [&] {
         out = found->handler(c);

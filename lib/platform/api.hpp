@@ -7,6 +7,7 @@
 //   10000 authentication error (401)
 //   10001 malformed request body / invalid JSON (400)         10002 request body too large (413)
 //   10003 request headers too large (431)                     10004 validation error (400)
+//   10010 request head or body too slow (408; limits k_api_header_timeout, k_api_body_timeout)
 //   10007 account worker script not found (404)               10092 namespace script not found (404)
 //   100119 dispatch namespace not found (404)                 100120 dispatch namespace already exists (409)
 //   10013 kv namespace not found (404)    10014 kv namespace title already exists (400)   10009 kv key not found
@@ -23,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,6 +66,9 @@ struct ApiOptions {
     std::string state_dir;           // where D1 database files live (d1.hpp); empty = D1 queries are refused
     RateLimitOptions rate_limit;     // every API response carries its headers; enforced with --rate-limit
     std::shared_ptr<TailHub> tails;  // live tails and invocation statistics; null = tails are refused (503)
+    // Called for every routed request after the work on its body (parsing, hashing) and before the store is
+    // locked; tests use it to hold a request at that point. Empty in tenantctl dev.
+    std::function<void(const std::string& method, const std::string& path)> before_store_lock;
 };
 
 class Api final : public HttpHandler {
@@ -113,5 +118,14 @@ std::map<std::string, std::string> parse_query(std::string_view query);
 // "a:yes,b:no" -> {{"a",true},{"b",false}}; an error for anything else.
 Result<std::vector<std::pair<std::string, bool>>> parse_tag_filter(std::string_view s);
 bool valid_account_script_name(std::string_view name);
+// The route a request's method and path (the part after the API prefix, percent-encoded as sent) resolve to,
+// as Api::handle routes it: the route's pattern and its captured parameters (decoded). nullopt when no route
+// has that path; method_allowed is false when routes have the path but none this method.
+struct RouteMatch {
+    std::string pattern;
+    std::map<std::string, std::string> params;
+    bool method_allowed = false;
+};
+std::optional<RouteMatch> match_api_route(const std::string& method, std::string_view path);
 
 }  // namespace tenantctl::platform

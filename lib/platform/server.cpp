@@ -35,19 +35,63 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket socket, Server::Impl& srv) : m_stream(std::move(socket)), m_srv(srv) { ++m_srv.connections; }
+    Session(tcp::socket socket, Server::Impl& srv)
+        : m_stream(std::move(socket)), m_srv(srv), m_deadline(m_stream.get_executor()) {
+        ++m_srv.connections;
+    }
     ~Session() { --m_srv.connections; }
 
     void run() { read_header(); }
 
 private:
+    // Reads run under a deadline of their own (not the stream's timeout, which closes the socket): when it
+    // passes, the pending read is cancelled and the client still gets a 408 naming the limit.
+    void arm(std::chrono::milliseconds d) {
+        ++m_generation;
+        m_timed_out = false;
+        m_stream.expires_never();
+        m_deadline.expires_after(d);
+        m_deadline.async_wait([weak = weak_from_this(), gen = m_generation](beast::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self || gen != self->m_generation) return;
+            self->m_timed_out = true;
+            beast::error_code ignored;
+            self->m_stream.socket().cancel(ignored);
+        });
+    }
+    void disarm() {
+        ++m_generation;
+        m_deadline.cancel();
+    }
+
     void read_header() {
         if (m_srv.stopping) return close();
         m_parser.emplace();
         m_parser->header_limit(static_cast<std::uint32_t>(m_srv.opt.header_limit));
         m_parser->body_limit(m_srv.opt.body_limit);
-        m_stream.expires_after(m_first ? m_srv.opt.read_timeout : m_srv.opt.idle_timeout);
-        m_first = false;
+        m_phase = Phase::Head;
+        if (m_first || m_buffer.size() > 0) {
+            // the first request's head has header_timeout from the connection's opening; a pipelined one from now
+            m_first = false;
+            m_head_started = m_buffer.size() > 0;
+            arm(m_srv.opt.header_timeout);
+            return read_head();
+        }
+        // A kept-alive connection may stay idle up to idle_timeout; the head's deadline starts with its first byte.
+        m_head_started = false;
+        m_phase = Phase::Idle;
+        arm(m_srv.opt.idle_timeout);
+        m_stream.async_read_some(m_buffer.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
+            self->m_buffer.commit(n);
+            if (ec) return self->close();
+            self->m_head_started = true;
+            self->m_phase = Phase::Head;
+            self->arm(self->m_srv.opt.header_timeout);
+            self->read_head();
+        });
+    }
+
+    void read_head() {
         http::async_read_header(m_stream, m_buffer, *m_parser,
                                 [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
     }
@@ -71,7 +115,8 @@ private:
         m_parser->body_limit(m_limit);
         auto cl = m_parser->content_length();
         if (cl && *cl > m_limit) return reply_error(413, 10002, too_large_message());
-        m_stream.expires_after(m_srv.opt.read_timeout);
+        m_phase = Phase::Body;
+        arm(m_srv.opt.body_timeout);
         if (beast::iequals(req[http::field::expect], "100-continue")) {
             auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
             http::async_write(m_stream, *cont, [self = shared_from_this(), cont](beast::error_code ec2, size_t) {
@@ -89,19 +134,32 @@ private:
     }
 
     void on_read_error(beast::error_code ec) {
+        const bool timed_out = m_timed_out && ec == asio::error::operation_aborted;
+        disarm();
+        if (timed_out) {
+            if (m_phase == Phase::Body)
+                return reply_error(408, 10010,
+                                   "the request body did not arrive within " + ms(m_srv.opt.body_timeout) +
+                                       " (limit k_api_body_timeout)");
+            if (m_phase == Phase::Head && (m_head_started || m_buffer.size() > 0 || m_parser->got_some()))
+                return reply_error(408, 10010,
+                                   "the request head did not arrive within " + ms(m_srv.opt.header_timeout) +
+                                       " (limit k_api_header_timeout)");
+            return close();  // nothing was sent: an idle connection is closed without a word
+        }
         if (ec == http::error::body_limit) return reply_error(413, 10002, too_large_message());
         if (ec == http::error::header_limit)
             return reply_error(
                 431, 10003, "request headers exceed the limit of " + std::to_string(m_srv.opt.header_limit) + " bytes");
-        if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-            ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
-            ec == http::error::partial_message)
+        if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+            ec == asio::error::operation_aborted || ec == http::error::partial_message)
             return close();
         return reply_error(400, 10001, "malformed HTTP request: " + ec.message());
     }
 
     void on_body(beast::error_code ec) {
         if (ec) return on_read_error(ec);
+        disarm();
         auto req = m_parser->release();
         HttpRequest r;
         r.method = std::string(req.method_string());
@@ -128,7 +186,12 @@ private:
         send(out, 11, false);
     }
 
+    static std::string ms(std::chrono::milliseconds d) {
+        return d.count() % 1000 == 0 ? std::to_string(d.count() / 1000) + " s" : std::to_string(d.count()) + " ms";
+    }
+
     void send(const HttpResponse& out, unsigned version, bool keep) {
+        disarm();
         auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(out.status), version);
         res->set(http::field::server, "tenantctl-dev");
         res->set(http::field::content_type, out.content_type);
@@ -136,7 +199,7 @@ private:
         res->body() = out.body;
         res->keep_alive(keep);
         res->prepare_payload();
-        m_stream.expires_after(m_srv.opt.read_timeout);
+        m_stream.expires_after(m_srv.opt.write_timeout);
         http::async_write(m_stream, *res, [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
             if (ec || !keep) return self->close();
             self->read_header();
@@ -144,6 +207,7 @@ private:
     }
 
     void close() {
+        disarm();
         beast::error_code ec;
         m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
         m_stream.socket().close(ec);
@@ -154,6 +218,11 @@ private:
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
     bool m_first = true;
+    asio::steady_timer m_deadline;
+    uint64_t m_generation = 0;
+    bool m_timed_out = false;
+    bool m_head_started = false;  // a byte of the current head has arrived
+    enum class Phase { Idle, Head, Body } m_phase = Phase::Head;
     size_t m_limit = 0;
     std::string m_limit_name;
 };

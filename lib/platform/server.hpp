@@ -19,11 +19,16 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     uint16_t port = 8787;  // 0 = ephemeral
     int threads = 4;
-    size_t body_limit = 100u * 1024 * 1024;                  // a ceiling over the routes' own limits (Api::check_head)
-    size_t header_limit = 8 * 1024;                          // larger headers get a 431 envelope
-    std::chrono::seconds read_timeout{30};                   // a request must arrive within this
-    std::chrono::seconds idle_timeout{75};                   // keep-alive connections idle longer are closed
-    size_t max_connections = limits::k_max_api_connections;  // more are closed as soon as they are accepted
+    size_t body_limit = 100u * 1024 * 1024;  // a ceiling over the routes' own limits (Api::check_head)
+    size_t header_limit = 8 * 1024;          // larger headers get a 431 envelope
+    // A request head must arrive within header_timeout (from the connection's opening for the first request,
+    // from its first byte on a kept-alive connection) and its body within body_timeout after the head; slower
+    // requests get a 408 naming the limit. Keep-alive connections idle longer than idle_timeout are closed.
+    std::chrono::milliseconds header_timeout{limits::k_api_header_timeout};
+    std::chrono::milliseconds body_timeout{limits::k_api_body_timeout};
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(75)};
+    std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};  // a response must be taken within this
+    size_t max_connections = limits::k_max_api_connections;             // more are closed as soon as they are accepted
 };
 
 class Server {

@@ -15,6 +15,7 @@
 
 #include "core/fs.hpp"
 #include "core/strings.hpp"
+#include "router/head.hpp"
 #include "router/route.hpp"
 
 namespace tenantctl::router {
@@ -78,9 +79,12 @@ bool iequals(std::string_view a, std::string_view b) {
 
 // The client socket as a SyncReadStream whose reads fail with timed_out once `deadline` has passed: the whole
 // request head must arrive by then, however slowly its bytes trickle in.
+// With `grace_rate` > 0 every byte read moves the deadline later by 1/grace_rate seconds (a body that keeps
+// arriving at that pace is never cut).
 struct DeadlineReader {
     tcp::socket& socket;
     std::chrono::steady_clock::time_point deadline;
+    size_t grace_rate = 0;
     bool timed_out = false;
 
     using executor_type = tcp::socket::executor_type;
@@ -100,7 +104,11 @@ struct DeadlineReader {
             int rc = ::poll(&pfd, 1, static_cast<int>(left.count()));
             if (rc < 0 && errno == EINTR) continue;
             if (rc == 0) continue;  // the deadline check above ends it
-            return socket.read_some(b, ec);
+            size_t n = socket.read_some(b, ec);
+            if (grace_rate > 0)
+                deadline += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(static_cast<double>(n) / static_cast<double>(grace_rate)));
+            return n;
         }
     }
     template <class Buffers>
@@ -111,46 +119,6 @@ struct DeadlineReader {
         return n;
     }
 };
-
-// Why a request head is ambiguous about its tenant or its body (a 400), or "" when it is not. Two parsers
-// (this router's and the container's) must never be able to read the same bytes differently.
-std::string ambiguous_head(const http::request<http::buffer_body>& req) {
-    static const char* routing[] = {"x-user-id",       "x-tenant-id", "x-app-id",          "x-tenantctl-tenant",
-                                    "x-tenantctl-pin", "host",        "transfer-encoding", "content-length"};
-    for (const auto& f : req) {
-        std::string name(f.name_string());
-        if (name.find('_') == std::string::npos) continue;
-        std::string dashed = to_lower(name);
-        for (auto& c : dashed)
-            if (c == '_') c = '-';
-        for (const char* r : routing)
-            if (dashed == r)
-                return "header " + name + " uses '_' where " + r +
-                       " has '-': some servers read it as the same header, so it is refused";
-    }
-    for (const char* h : {"X-User-ID", "X-Tenant-ID", "Host", "Transfer-Encoding", "Content-Length",
-                          "X-Tenantctl-Tenant", "X-Tenantctl-Pin"})
-        if (req.count(h) > 1) return std::string("the ") + h + " header appears more than once";
-    if (req.count(http::field::transfer_encoding)) {
-        if (req.count(http::field::content_length))
-            return "Transfer-Encoding and Content-Length together: the body length is ambiguous";
-        if (to_lower(trim(std::string(req[http::field::transfer_encoding]))) != "chunked")
-            return "Transfer-Encoding " + tenantctl::quoted(std::string(req[http::field::transfer_encoding])) +
-                   ": only \"chunked\" is accepted";
-    }
-    if (req.count(http::field::trailer)) return "trailers are not accepted (a trailer could carry a second X-User-ID)";
-    std::string uid = to_lower(trim(std::string(req["X-User-ID"]))),
-                tid = to_lower(trim(std::string(req["X-Tenant-ID"])));
-    if (!uid.empty() && !tid.empty() && uid != tid) return "X-User-ID and X-Tenant-ID name different tenants";
-    return {};
-}
-
-bool same_secret(std::string_view a, std::string_view b) {  // constant time for equal lengths
-    if (a.size() != b.size()) return false;
-    unsigned char d = 0;
-    for (size_t i = 0; i < a.size(); ++i) d |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return d == 0;
-}
 
 bool header_has_token(std::string_view value, std::string_view token) {
     for (const auto& part : split(value, ','))
@@ -373,15 +341,25 @@ struct Connection {
         return reply(p, static_cast<http::status>(status), error_json(status, e.message, e.hint), true, extra);
     }
 
-    // Reads a whole (small) request body; false when it is larger than `limit` or the read failed.
-    bool read_small_body(http::request_parser<http::buffer_body>& p, std::string& body, size_t limit) {
+    std::string body_timeout_message() const {
+        return "the request body did not keep arriving: " + std::to_string(server.m_options.body_timeout.count()) +
+               " ms plus 1 s per " + std::to_string(server.m_options.body_min_rate) +
+               " bytes received (limits k_router_body_timeout, k_router_body_min_bytes_per_second)";
+    }
+
+    // Reads a whole (small) request body; false when it is larger than `limit` or the read failed. The body
+    // deadline (body_timeout, body_min_rate) applies here too: `timed_out` tells a slow body.
+    bool read_small_body(http::request_parser<http::buffer_body>& p, std::string& body, size_t limit, bool& timed_out) {
         char buf[kPiece];
+        DeadlineReader reader{client, std::chrono::steady_clock::now() + server.m_options.body_timeout,
+                              server.m_options.body_min_rate};
         while (!p.is_done()) {
             p.get().body().data = buf;
             p.get().body().size = sizeof buf;
             beast::error_code ec;
-            http::read(client, cbuf, p, ec);
+            http::read(reader, cbuf, p, ec);
             if (ec == http::error::need_buffer) ec = {};
+            timed_out = reader.timed_out;
             if (ec) return false;
             body.append(buf, sizeof buf - p.get().body().size);
             if (body.size() > limit) return false;
@@ -417,12 +395,14 @@ struct Connection {
         }
         if (req.method() == http::verb::put) {
             std::string body;
-            if (!read_small_body(p, body, server.m_options.max_metadata_bytes))
-                return reply(
-                    p, http::status::payload_too_large,
-                    error_json(413, "metadata body larger than " + std::to_string(server.m_options.max_metadata_bytes) +
-                                        " bytes or unreadable"),
-                    false);
+            bool slow = false;
+            if (!read_small_body(p, body, server.m_options.max_metadata_bytes, slow))
+                return slow ? reply(p, http::status::request_timeout, error_json(408, body_timeout_message()), false)
+                            : reply(p, http::status::payload_too_large,
+                                    error_json(413, "metadata body larger than " +
+                                                        std::to_string(server.m_options.max_metadata_bytes) +
+                                                        " bytes or unreadable"),
+                                    false);
             auto j = nlohmann::json::parse(body, nullptr, false);
             if (!j.is_object())
                 return reply(p, http::status::bad_request, error_json(400, "metadata must be a JSON object"), true);
@@ -517,8 +497,10 @@ struct Connection {
             return reply_error(p, e);
         }
 
-        // request: header + body, piece by piece
+        // request: header + body, piece by piece; the body must keep arriving (body_timeout, body_min_rate)
         const bool body_pending = !p.is_done();
+        DeadlineReader body_reader{client, std::chrono::steady_clock::now() + server.m_options.body_timeout,
+                                   server.m_options.body_min_rate};
         bool reused = true;  // whether the upstream connection served an earlier request (may be stale)
         for (int attempt = 0;; ++attempt) {
             beast::error_code ec;
@@ -529,8 +511,12 @@ struct Connection {
                 if (!p.is_done()) {
                     req.body().data = buf;
                     req.body().size = sizeof buf;
-                    http::read(client, cbuf, p, ec);
+                    http::read(body_reader, cbuf, p, ec);
                     if (ec == http::error::need_buffer) ec = {};
+                    if (body_reader.timed_out) {  // a trickling body: the container never sees its end
+                        close_upstream();
+                        return reply(p, http::status::request_timeout, error_json(408, body_timeout_message()), false);
+                    }
                     if (ec) return false;  // the client went away mid-body
                     if (req.count("X-User-ID") + req.count("X-Tenant-ID") != id_headers ||
                         req.count("X-Tenantctl-Pin") || req.count("X-Tenantctl-Tenant")) {
@@ -710,38 +696,18 @@ struct Connection {
                 return;
             }
             auto& req = p.get();
-            if (auto why = ambiguous_head(req); !why.empty()) {
-                reply(p, http::status::bad_request, error_json(400, why), false);
-                return;
-            }
-            std::string pinned;
-            if (!server.m_options.pin_key.empty()) {
-                if (!same_secret(std::string(req["X-Tenantctl-Pin"]), server.m_options.pin_key)) {
-                    reply(p, http::status::forbidden,
-                          error_json(403, "this router serves only its front worker (X-Tenantctl-Pin)"), false);
-                    return;
-                }
-                pinned = std::string(trim(std::string(req["X-Tenantctl-Tenant"])));
-                if (pinned.empty()) {
-                    reply(p, http::status::bad_request, error_json(400, "no X-Tenantctl-Tenant on a pinned request"),
-                          false);
-                    return;
-                }
-            }
             std::string original_target(req.target());
-            RouteInput in;
-            in.pinned = pinned;
-            std::string host(req[http::field::host]), uid(req["X-User-ID"]), tid(req["X-Tenant-ID"]);
-            in.target = original_target;
-            in.host = host;
-            in.x_user_id = uid;
-            in.x_tenant_id = tid;
-            in.domain = server.m_options.domain;
-            auto route = resolve_route(in);
-            if (!route) {
-                if (!reply_error(p, route.error())) return;
+            auto decision = decide_head(req, original_target, server.m_options.domain, server.m_options.pin_key);
+            if (!decision.route) {
+                if (decision.close) {
+                    int status = decision.error.http_status;
+                    reply(p, static_cast<http::status>(status), error_json(status, decision.error.message), false);
+                    return;
+                }
+                if (!reply_error(p, decision.error)) return;
                 continue;
             }
+            const Route* route = &*decision.route;
             std::string selector = route->application.empty() ? server.m_options.default_app : route->application;
             auto app = server.m_apps(selector);
             if (!app) {

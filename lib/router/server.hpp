@@ -68,6 +68,10 @@ struct RouterOptions {
     std::chrono::milliseconds upstream_timeout{100000};
     // Once a request head has started, it must be complete within this (slow clients get a 408 and are closed).
     std::chrono::milliseconds header_timeout{limits::k_router_header_timeout};
+    // Once the head is in, its body must be complete within body_timeout plus one second per body_min_rate bytes
+    // received (a steady upload is never cut; a trickle gets a 408 and both connections are closed).
+    std::chrono::milliseconds body_timeout{limits::k_router_body_timeout};
+    size_t body_min_rate = limits::k_router_body_min_bytes_per_second;
     // Client connections open at once; more are closed as soon as they are accepted.
     size_t max_connections = limits::k_max_router_connections;
     // When set, the router serves only a trusted front worker: every request must carry

@@ -176,6 +176,40 @@ print(s.recv(100)[9:12].decode())
 P
 STATUS=$(cat "$H/conns"); OUT=""
 check "with 240 connections held open a new request is answered" [ "$STATUS" = 200 ]
+# fifty slow heads (one byte every 0.5 s): each gets a 408 naming k_api_header_timeout after its 10 s, and a
+# normal request meanwhile is answered at once
+python3 - "$PORT" "$TOKEN" <<'P' >"$H/slow" || true
+import socket, sys, threading, time
+port, token = int(sys.argv[1]), sys.argv[2]
+head = b"GET /client/v4/user/tokens/verify HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200 + b"\r\n\r\n"
+answers = []; lock = threading.Lock()
+def slow():
+    s = socket.create_connection(("127.0.0.1", port), timeout=40)
+    got = b""
+    try:
+        for i in range(len(head)):
+            s.sendall(head[i:i + 1]); time.sleep(0.5)
+    except OSError: pass
+    try:
+        while True:
+            d = s.recv(4096)
+            if not d: break
+            got += d
+    except OSError: pass
+    with lock: answers.append(got)
+ts = [threading.Thread(target=slow) for _ in range(50)]
+[t.start() for t in ts]
+time.sleep(1)
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(("GET /client/v4/user/tokens/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n" % token).encode())
+normal = s.recv(100)[9:12].decode()
+[t.join() for t in ts]
+ok = sum(1 for a in answers if a[9:12] == b"408" and b"k_api_header_timeout" in a)
+print(normal, ok)
+P
+STATUS=$(cat "$H/slow"); OUT=""
+check "with fifty slow request heads open a normal request is answered" bash -c '[[ "$0" == 200\ * ]]' "$STATUS"
+check "  … and each slow head gets a 408 naming k_api_header_timeout" bash -c '[[ "$0" == *\ 50 ]]' "$STATUS"
 check "the dev API is alive after all of it" alive
 HWM=$(awk '/VmHWM/ {print $2}' "/proc/$DEV_PID/status")
 STATUS="VmHWM ${HWM} KB"; OUT=""

@@ -5,7 +5,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <future>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/limits.hpp"
 #include "core/strings.hpp"
@@ -263,4 +265,212 @@ TEST_CASE("hardening #4: the API routes and authenticates on the head; per-route
     CHECK(raw_status(srv.port(), "GET /client/v4/user/tokens/verify HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") == 200);
     held.clear();
     srv.stop();
+}
+
+namespace {
+
+// A connection on which a test sends a request piece by piece and then reads whatever the server answers.
+struct RawConn {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket sock{ioc};
+    explicit RawConn(uint16_t port) { sock.connect({boost::asio::ip::make_address("127.0.0.1"), port}); }
+    bool send(const std::string& bytes) {
+        boost::system::error_code ec;
+        boost::asio::write(sock, boost::asio::buffer(bytes), ec);
+        return !ec;
+    }
+    // Sends `bytes` one at a time, `gap` apart, until the server answers or closes (or all are sent).
+    void trickle(const std::string& bytes, std::chrono::milliseconds gap) {
+        for (char ch : bytes) {
+            if (!send(std::string(1, ch))) return;
+            std::this_thread::sleep_for(gap);
+            int avail = static_cast<int>(sock.available());
+            if (avail > 0) return;
+        }
+    }
+    std::string read_all() {
+        std::string got;
+        char buf[4096];
+        for (;;) {
+            boost::system::error_code ec;
+            size_t n = sock.read_some(boost::asio::buffer(buf), ec);
+            got.append(buf, n);
+            if (ec) return got;
+        }
+    }
+};
+
+int status_of(const std::string& response) {
+    return response.size() >= 12 && response.compare(0, 5, "HTTP/") == 0 ? std::stoi(response.substr(9, 3)) : 0;
+}
+
+}  // namespace
+
+TEST_CASE("hardening #5: the API's request head and body have deadlines (k_api_header_timeout, k_api_body_timeout)") {
+    HardFixture f;
+    ServerOptions o;
+    o.port = 0;
+    o.threads = 2;
+    o.header_timeout = std::chrono::milliseconds(1500);
+    o.body_timeout = std::chrono::milliseconds(1500);
+    o.idle_timeout = std::chrono::milliseconds(5000);
+    Server srv(f.api, o);
+    REQUIRE(srv.start().ok());
+    const std::string auth = "Authorization: Bearer " + f.creds.api_token + "\r\n";
+    const std::string get =
+        "GET /client/v4/user/tokens/verify HTTP/1.1\r\nHost: x\r\n" + auth + "Connection: close\r\n\r\n";
+    const std::string body = R"({"title":"slow"})";
+    const std::string post =
+        "POST /client/v4" + f.acct() + "/storage/kv/namespaces HTTP/1.1\r\nHost: x\r\n" + auth +
+        "Content-Type: application/json\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n";
+    std::string got;
+    SUBCASE("a head and a body that arrive in pieces within their limits are served") {
+        RawConn c(srv.port());
+        for (size_t i = 0; i < post.size(); i += post.size() / 3 + 1) {
+            c.send(post.substr(i, post.size() / 3 + 1));
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        c.send(body.substr(0, 5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        c.send(body.substr(5));
+        got = c.read_all();
+        CHECK(status_of(got) == 200);
+    }
+    SUBCASE("a kept-alive connection may idle between requests; the next head's deadline starts with its byte") {
+        RawConn c(srv.port());
+        std::string keep = "GET /client/v4/user/tokens/verify HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n";
+        c.send(keep);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1700));  // idle longer than header_timeout
+        c.send(get);
+        got = c.read_all();
+        CHECK(got.find("HTTP/1.1 200") == 0);
+        CHECK(got.find("HTTP/1.1 200", 10) != std::string::npos);  // both answered
+    }
+    SUBCASE("a head trickling past the limit gets a 408 naming k_api_header_timeout") {
+        RawConn c(srv.port());
+        c.trickle(get, std::chrono::milliseconds(100));
+        got = c.read_all();
+        CHECK(status_of(got) == 408);
+        CHECK(got.find("k_api_header_timeout") != std::string::npos);
+    }
+    SUBCASE("a body trickling past the limit gets a 408 naming k_api_body_timeout") {
+        RawConn c(srv.port());
+        c.send(post);
+        c.trickle(body, std::chrono::milliseconds(150));
+        got = c.read_all();
+        CHECK(status_of(got) == 408);
+        CHECK(got.find("k_api_body_timeout") != std::string::npos);
+    }
+    SUBCASE("a connection that sends nothing is closed without an answer") {
+        RawConn c(srv.port());
+        CHECK(c.read_all().empty());
+    }
+    INFO(got);
+    // the server still answers afterwards
+    CHECK(raw_status(srv.port(), get) == 200);
+    srv.stop();
+}
+
+TEST_CASE("hardening #4: a large upload is parsed and hashed outside the store lock; other requests go on") {
+    // The hook runs after the upload's body was parsed, serialized and hashed and before the store is locked:
+    // it holds the upload there until a GET through the same server has been answered.
+    std::promise<void> upload_waiting;
+    std::promise<void> get_answered;
+    auto answered = get_answered.get_future().share();
+    std::atomic<bool> get_done_during_upload{false};
+    std::atomic<bool> held{false};
+    auto store = std::move(Store::open(":memory:").value());
+    Credentials creds{"0123456789abcdef0123456789abcdef", "test-token-123456", "dev@localhost"};
+    ApiOptions opts;
+    opts.before_store_lock = [&](const std::string& method, const std::string& path) {
+        if (method != "PUT" || path.find("/workers/scripts/big") == std::string::npos || held.exchange(true)) return;
+        upload_waiting.set_value();
+        get_done_during_upload = answered.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+    };
+    Api api(*store, creds, opts);
+    ServerOptions o;
+    o.port = 0;
+    o.threads = 2;
+    Server srv(api, o);
+    REQUIRE(srv.start().ok());
+    const std::string auth = "Authorization: Bearer " + creds.api_token + "\r\n";
+    const std::string acct = "/client/v4/accounts/" + creds.account_id;
+    const std::string b = "big-boundary";
+    std::string module = "export default {}\n// " + std::string(8 * 1024 * 1024, 'x') + "\n";
+    std::string body = part(b, "metadata", "application/json", R"({"main_module":"a.js"})", false) +
+                       part(b, "a.js", "application/javascript+module", module) + "--" + b + "--\r\n";
+    std::string head = "PUT " + acct + "/workers/scripts/big HTTP/1.1\r\nHost: x\r\n" + auth +
+                       "Content-Type: multipart/form-data; boundary=" + b +
+                       "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    const std::string list =
+        "GET " + acct + "/workers/scripts HTTP/1.1\r\nHost: x\r\n" + auth + "Connection: close\r\n\r\n";
+
+    RawConn up(srv.port());
+    // While the upload's body is still being sent, other requests are answered.
+    REQUIRE(up.send(head + body.substr(0, body.size() / 2)));
+    CHECK(raw_response(srv.port(), list) == 200);
+    // The rest of the body: the upload is parsed, then held by the hook before the store lock.
+    std::string upload_answer;
+    std::thread sender([&] {
+        up.send(body.substr(body.size() / 2));
+        upload_answer = up.read_all();
+    });
+    upload_waiting.get_future().wait();
+    int list_status = raw_response(srv.port(), list);
+    std::string list_body = last_body;
+    get_answered.set_value();
+    sender.join();
+    CHECK(list_status == 200);
+    CHECK(get_done_during_upload);
+    CHECK(json::parse(list_body)["result"].empty());  // answered before the upload's write
+    CHECK(status_of(upload_answer) == 200);
+    // the upload was stored whole from the body parsed before the lock
+    auto r = api.handle(HttpRequest{
+        "GET", acct + "/workers/scripts/big/content", {{"authorization", "Bearer " + creds.api_token}}, {}});
+    CHECK(r.status == 200);
+    CHECK(r.body == module);
+    srv.stop();
+}
+
+TEST_CASE("hardening #7: the fault endpoint needs the token; a catastrophic path_regex cannot pin a request") {
+    // shared: the request that runs the pattern must not outlive them even if it never finished
+    std::shared_ptr<Store> store = std::move(Store::open(":memory:").value());
+    Credentials creds{"0123456789abcdef0123456789abcdef", "test-token-123456", "dev@localhost"};
+    ApiOptions opts;
+    opts.test_hooks = true;
+    auto shared_api = std::make_shared<Api>(*store, creds, opts);
+    Api& api = *shared_api;
+    auto call = [&](const std::string& method, const std::string& target, const std::string& body, bool token = true) {
+        HttpRequest r;
+        r.method = method;
+        r.target = target;
+        if (token) r.headers["authorization"] = "Bearer " + creds.api_token;
+        r.headers["content-type"] = "application/json";
+        r.body = body;
+        return api.handle(r);
+    };
+    // no token: refused on the head and by the handler
+    HttpRequest head{"POST", "/__dev/faults", {}, {}};
+    auto check = api.check_head(head);
+    REQUIRE(check.response);
+    CHECK(check.response->status == 401);
+    CHECK(call("POST", "/__dev/faults", R"({"status":503})", false).status == 401);
+    CHECK(call("GET", "/__dev/faults", "", false).status == 401);
+    // a back-reference cannot be matched without backtracking: refused
+    auto r = call("POST", "/__dev/faults", R"({"path_regex":"(a)\\1","status":503})");
+    CHECK(r.status == 400);
+    // (a+)+$ against 40 a's and a '!' backtracks 2^40 times in a backtracking matcher; here it finishes.
+    REQUIRE(call("POST", "/__dev/faults", R"({"path_regex":"(a+)+$","status":503,"count":2})").status == 200);
+    auto done = std::make_shared<std::atomic<int>>(0);
+    std::thread([store, shared_api, token = creds.api_token, done] {
+        HttpRequest q{"GET", "/client/v4/" + std::string(40, 'a') + "!", {{"authorization", "Bearer " + token}}, {}};
+        *done = shared_api->handle(q).status;
+    }).detach();
+    for (int i = 0; i < 6000 && *done == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(*done == 404);  // no such route, and the fault did not match
+    // a path the pattern matches gets the fault
+    CHECK(call("GET", "/client/v4/" + std::string(40, 'a'), "").status == 503);
+    // other requests were never held by the fault lock
+    CHECK(call("GET", "/client/v4/user/tokens/verify", "").status == 200);
 }

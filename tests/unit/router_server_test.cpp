@@ -345,6 +345,115 @@ TEST_CASE("hardening #5: a request head must arrive within header_timeout; conne
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE(
+    "hardening #5: a request body must keep arriving (k_router_body_timeout, k_router_body_min_bytes_per_second)") {
+    Backend backend;
+    BackendDriver driver(backend.port());
+    FakeClock clock;
+    InstanceManager manager(driver, clock);
+    AppSpec app;
+    app.id = app.name = "web";
+    app.image = "127.0.0.1:5000/web:v1";
+    auto dir = std::filesystem::temp_directory_path() / ("tenantctl-router-" + random_hex(4));
+    FileMetadataStore metadata(dir.string());
+    RouterOptions opts;
+    opts.port = 0;
+    opts.header_timeout = std::chrono::milliseconds(1500);
+    opts.body_timeout = std::chrono::milliseconds(1500);
+    opts.body_min_rate = 256 * 1024;  // 256 KiB/s: a trickle earns (almost) no extra time
+    RouterServer server(manager, static_apps({app}), metadata, opts);
+    REQUIRE(server.start().ok());
+    auto port = static_cast<unsigned short>(server.port());
+    asio::io_context ioc;
+    auto read_all = [](tcp::socket& s) {
+        std::string got;
+        char buf[4096];
+        for (;;) {
+            beast::error_code ec;
+            size_t n = s.read_some(asio::buffer(buf), ec);
+            got.append(buf, n);
+            if (ec) return got;
+        }
+    };
+    auto head = [](size_t n) {
+        return "POST /app/t1/upload HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: " +
+               std::to_string(n) + "\r\n\r\n";
+    };
+    std::string got;
+    SUBCASE("a head and a body in pieces within their limits reach the container") {
+        tcp::socket s(ioc);
+        s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        std::string h = head(100);
+        asio::write(s, asio::buffer(h.substr(0, 20)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        asio::write(s, asio::buffer(h.substr(20)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        asio::write(s, asio::buffer(std::string(50, 'a')));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        asio::write(s, asio::buffer(std::string(50, 'b')));
+        got = read_all(s);
+        CHECK(got.find("200 OK") != std::string::npos);
+        CHECK(got.find("\"body_size\":100") != std::string::npos);
+    }
+    SUBCASE("a large body sent at a steady pace is never cut, however long past body_timeout it takes") {
+        // 1 MiB in 64 KiB pieces 150 ms apart (about 2.4 s > 1.5 s body_timeout, at about 420 KiB/s > 256 KiB/s):
+        // its deadline moves later with every byte
+        tcp::socket s(ioc);
+        s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        const size_t total = 1024 * 1024;
+        asio::write(s, asio::buffer(head(total)));
+        std::string chunk(64 * 1024, 'z');
+        for (size_t sent = 0; sent < total; sent += chunk.size()) {
+            asio::write(s, asio::buffer(chunk));
+            std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        }
+        got = read_all(s);
+        CHECK(got.find("200 OK") != std::string::npos);
+        CHECK(got.find("\"body_size\":" + std::to_string(total)) != std::string::npos);
+    }
+    SUBCASE("a body trickling past the limit gets a 408 naming k_router_body_timeout") {
+        tcp::socket s(ioc);
+        s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        asio::write(s, asio::buffer(head(100)));
+        beast::error_code ec;
+        for (int i = 0; i < 100 && !ec && s.available() == 0; ++i) {
+            char c = 'x';
+            asio::write(s, asio::buffer(&c, 1), ec);
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        got = read_all(s);
+        CHECK(got.find("408") != std::string::npos);
+        CHECK(got.find("k_router_body_timeout") != std::string::npos);
+        CHECK(got.find("body_size") == std::string::npos);  // the container never answered a cut body
+    }
+    SUBCASE("a management body (PUT _metadata) trickling past the limit gets a 408 too") {
+        tcp::socket s(ioc);
+        s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        std::string h =
+            "PUT /app/t1/_metadata HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            "Content-Length: 100\r\n\r\n{";
+        asio::write(s, asio::buffer(h));
+        beast::error_code ec;
+        for (int i = 0; i < 100 && !ec && s.available() == 0; ++i) {
+            char c = ' ';
+            asio::write(s, asio::buffer(&c, 1), ec);
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        got = read_all(s);
+        CHECK(got.find("408") != std::string::npos);
+        CHECK(got.find("k_router_body_timeout") != std::string::npos);
+    }
+    INFO(got);
+    // the router still serves afterwards
+    std::string req = "GET /app/t1/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    tcp::socket a(ioc);
+    a.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    asio::write(a, asio::buffer(req));
+    CHECK(read_all(a).find("200 OK") != std::string::npos);
+    server.stop();
+    std::filesystem::remove_all(dir);
+}
+
 namespace {
 // Sends raw bytes and returns everything the router answers until it closes (requests say Connection: close).
 std::string raw_exchange(int port, const std::string& bytes) {
