@@ -85,7 +85,10 @@ Result<TailFilter> parse_tail_filter(const std::string& message) {
     for (auto& item : *fl) {
         if (!item.is_object() || item.size() != 1)
             return Error(ErrorKind::Input, "each tail filter must be an object with one key");
-        const auto& [k, v] = *item.items().begin();
+        // (the key and value are taken from an iterator of the object itself: items() is a temporary)
+        auto first = item.begin();
+        const std::string k = first.key();
+        const json& v = first.value();
         if (k == "outcome") {
             TRY_ASSIGN(f.outcomes, string_set(v, "outcome", false));
         } else if (k == "method") {
