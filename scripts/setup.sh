@@ -21,7 +21,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs=(g++ cmake make pkg-config ccache
   libcli11-dev libcurl4-openssl-dev nlohmann-json3-dev libtomlplusplus-dev libyaml-cpp-dev
-  libgit2-dev doctest-dev libfmt-dev libsqlite3-dev libboost1.81-dev)
+  libgit2-dev doctest-dev libfmt-dev libsqlite3-dev libboost1.81-dev libssl-dev)
 # The local platform's registry and containers, node + npm for the JavaScript tools, and what the main job calls.
 runtime_pkgs=(docker.io docker-registry apache2-utils curl python3 sqlite3 git ca-certificates nodejs npm)
 # What the tests call besides (tests/integration/setup_deps.sh checks this list against the test scripts).

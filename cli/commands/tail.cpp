@@ -3,6 +3,7 @@
 #include "observe/tail.hpp"
 #include "api_context.hpp"
 #include "commands/commands.hpp"
+#include "commands/tenant_select.hpp"
 #include "config_context.hpp"
 #include "core/cancel.hpp"
 #include "core/strings.hpp"
@@ -125,6 +126,44 @@ int run_tail(Context& ctx, ApiSession& s, std::vector<observe::TailTarget> targe
 
 }  // namespace
 
+Result<std::string> tenants_namespace(Context& ctx, const std::string& flag) {
+    std::string ns = flag;
+    if (ns.empty()) {
+        auto file = tenants::load_tenants_file("tenants.yaml", ctx.cwd());
+        if (file.ok()) ns = file->ns;
+    }
+    if (ns.empty())
+        return Error(ErrorKind::Usage, "no dispatch namespace was given",
+                     "pass --namespace NS, or run where a tenants.yaml names it");
+    return ns;
+}
+
+Status check_tag_flags(const std::vector<std::string>& tags) {
+    for (auto& t : tags)
+        if (t.empty() || t.find_first_of(",:") != std::string::npos)
+            return Error(ErrorKind::Usage, "invalid tag " + quoted(t) + " in --tag");
+    return ok_status();
+}
+
+Result<std::vector<std::string>> tenants_with_tags(ApiSession& s, const std::string& ns,
+                                                   const std::vector<std::string>& tags) {
+    std::string filter;
+    for (auto& t : tags) filter += (filter.empty() ? "" : ",") + t + ":yes";
+    TRY_ASSIGN(auto list, s.client->list_namespace_scripts(s.account_id, ns, filter));
+    std::vector<std::string> ids;
+    for (auto& item : list) {
+        const json& sc = item.contains("script") && item["script"].is_object() ? item["script"] : item;
+        std::string id = sc.value("id", std::string());
+        if (!id.empty()) ids.push_back(id);
+    }
+    if (ids.empty())
+        return Error(ErrorKind::NotFound,
+                     tags.empty() ? "namespace " + quoted(ns) + " has no tenants"
+                                  : "no tenant in namespace " + quoted(ns) + " has tag " + quoted(join(tags, "+")),
+                     "tenantctl tenants list --namespace " + ns);
+    return ids;
+}
+
 void register_tail(CLI::App& app, Context& ctx) {
     auto f = std::make_shared<TailFlags>();
     auto* cmd = app.add_subcommand("tail", "Stream a worker's live records: console output, exceptions, outcome");
@@ -173,22 +212,15 @@ void register_tenants_tail(CLI::App* tenants, Context& ctx) {
         "Exit codes: 0 ended by Ctrl-C; 1 an unknown tenant, a tag that matches no tenant, a tail that could not\n"
         "start or that the server ended; 2 usage.");
     on_run(cmd, ctx, [&ctx, f] {
-        std::string ns = f->ns;
-        if (ns.empty()) {
-            auto file = tenants::load_tenants_file("tenants.yaml", ctx.cwd());
-            if (file.ok()) ns = file->ns;
-        }
-        if (ns.empty())
-            return ctx.ui.fail(Error(ErrorKind::Usage, "no dispatch namespace was given",
-                                     "pass --namespace NS, or run where a tenants.yaml names it"));
+        auto nsr = tenants_namespace(ctx, f->ns);
+        if (!nsr.ok()) return ctx.ui.fail(nsr.error());
+        const std::string ns = *nsr;
         if (!f->ids.empty() && !f->tags.empty())
             return ctx.ui.fail(Error(ErrorKind::Usage, "give tenant ids or --tag, not both"));
         for (auto& id : f->ids)
             if (auto why = tenants::check_tenant_id(id); !why.empty())
                 return ctx.ui.fail(Error(ErrorKind::Usage, "invalid tenant id " + quoted(id) + ": " + why));
-        for (auto& t : f->tags)
-            if (t.empty() || t.find_first_of(",:") != std::string::npos)
-                return ctx.ui.fail(Error(ErrorKind::Usage, "invalid tag " + quoted(t) + " in --tag"));
+        if (auto st = check_tag_flags(f->tags); !st.ok()) return ctx.ui.fail(st.error());
         auto s = open_api(ctx);
         if (!s.ok()) return ctx.ui.fail(s.error());
         std::vector<observe::TailTarget> targets;
@@ -206,21 +238,9 @@ void register_tenants_tail(CLI::App* tenants, Context& ctx) {
                 targets.push_back({ns, id, id});
             }
         } else {
-            std::string filter;
-            for (auto& t : f->tags) filter += (filter.empty() ? "" : ",") + t + ":yes";
-            auto list = s->client->list_namespace_scripts(s->account_id, ns, filter);
-            if (!list.ok()) return ctx.ui.fail(list.error());
-            for (auto& item : *list) {
-                const json& sc = item.contains("script") && item["script"].is_object() ? item["script"] : item;
-                std::string id = sc.value("id", std::string());
-                if (!id.empty()) targets.push_back({ns, id, id});
-            }
-            if (targets.empty())
-                return ctx.ui.fail(Error(
-                    ErrorKind::NotFound,
-                    f->tags.empty() ? "namespace " + quoted(ns) + " has no tenants"
-                                    : "no tenant in namespace " + quoted(ns) + " has tag " + quoted(join(f->tags, "+")),
-                    "tenantctl tenants list --namespace " + ns));
+            auto ids = tenants_with_tags(*s, ns, f->tags);
+            if (!ids.ok()) return ctx.ui.fail(ids.error());
+            for (auto& id : *ids) targets.push_back({ns, id, id});
         }
         return run_tail(ctx, *s, std::move(targets), *f, true);
     });

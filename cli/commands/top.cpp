@@ -4,9 +4,9 @@
 
 #include "api_context.hpp"
 #include "commands/commands.hpp"
+#include "commands/tenant_select.hpp"
 #include "core/strings.hpp"
 #include "observe/analytics.hpp"
-#include "tenants/engine.hpp"
 
 namespace tenantctl::cli {
 
@@ -44,19 +44,12 @@ void register_tenants_top(CLI::App* tenants, Context& ctx) {
         "subrequests are not measured (shown as -). Exit codes: 0 ok, 1 error (a tag that matches no tenant\n"
         "included), 2 usage.");
     on_run(cmd, ctx, [&ctx, f] {
-        std::string ns = f->ns;
-        if (ns.empty()) {
-            auto file = tenants::load_tenants_file("tenants.yaml", ctx.cwd());
-            if (file.ok()) ns = file->ns;
-        }
-        if (ns.empty())
-            return ctx.ui.fail(Error(ErrorKind::Usage, "no dispatch namespace was given",
-                                     "pass --namespace NS, or run where a tenants.yaml names it"));
+        auto nsr = tenants_namespace(ctx, f->ns);
+        if (!nsr.ok()) return ctx.ui.fail(nsr.error());
+        const std::string ns = *nsr;
         auto since = observe::parse_since(f->since);
         if (!since.ok()) return ctx.ui.fail(since.error());
-        for (auto& t : f->tags)
-            if (t.empty() || t.find_first_of(",:") != std::string::npos)
-                return ctx.ui.fail(Error(ErrorKind::Usage, "invalid tag " + quoted(t) + " in --tag"));
+        if (auto st = check_tag_flags(f->tags); !st.ok()) return ctx.ui.fail(st.error());
         auto s = open_api(ctx);
         if (!s.ok()) return ctx.ui.fail(s.error());
         int64_t now =
@@ -65,20 +58,9 @@ void register_tenants_top(CLI::App* tenants, Context& ctx) {
         auto rows = observe::tenant_usage(*s->client, s->account_id, ns, now - *since, now);
         if (!rows.ok()) return ctx.ui.fail(rows.error());
         if (!f->tags.empty()) {
-            std::string filter;
-            for (auto& t : f->tags) filter += (filter.empty() ? "" : ",") + t + ":yes";
-            auto list = s->client->list_namespace_scripts(s->account_id, ns, filter);
-            if (!list.ok()) return ctx.ui.fail(list.error());
-            std::set<std::string> keep;
-            for (auto& item : *list) {
-                const json& sc = item.contains("script") && item["script"].is_object() ? item["script"] : item;
-                keep.insert(sc.value("id", std::string()));
-            }
-            if (keep.empty())
-                return ctx.ui.fail(
-                    Error(ErrorKind::NotFound,
-                          "no tenant in namespace " + quoted(ns) + " has tag " + quoted(join(f->tags, "+")),
-                          "tenantctl tenants list --namespace " + ns));
+            auto ids = tenants_with_tags(*s, ns, f->tags);
+            if (!ids.ok()) return ctx.ui.fail(ids.error());
+            std::set<std::string> keep(ids->begin(), ids->end());
             std::erase_if(*rows, [&](const observe::TenantUsage& u) { return !keep.count(u.tenant); });
         }
         size_t shown = f->limit == 0 ? rows->size() : std::min(rows->size(), static_cast<size_t>(f->limit));

@@ -1,5 +1,7 @@
 #include "core/strings.hpp"
 
+#include <ctime>
+
 #include "core/lines.hpp"
 
 #include <algorithm>
@@ -216,6 +218,15 @@ std::string last_lines(std::string_view text, size_t n) {
     size_t from = lines.size() > n ? lines.size() - n : 0;
     std::vector<std::string> tail(lines.begin() + static_cast<long>(from), lines.end());
     return join(tail, "\n");
+}
+
+std::string rfc3339_utc(int64_t unix_seconds) {
+    std::time_t tt = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
 }
 
 }  // namespace tenantctl

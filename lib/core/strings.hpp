@@ -35,5 +35,7 @@ bool valid_utf8(std::string_view s);
 // A random hex string of n bytes from the OS (for ids and tokens).
 std::string random_hex(size_t n_bytes);
 std::string uuid_v4();
+// Unix seconds as RFC 3339 in UTC, "2026-12-06T11:00:00Z".
+std::string rfc3339_utc(int64_t unix_seconds);
 
 }  // namespace tenantctl

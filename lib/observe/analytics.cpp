@@ -12,15 +12,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string rfc3339(int64_t t) {
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 const char* k_query =
     "query TenantUsage($accountTag: string!, $namespace: string!, $since: Time!, $until: Time!, $limit: uint64!) "
     "{ viewer { accounts(filter: {accountTag: $accountTag}) { workersInvocationsAdaptive(limit: $limit, filter: "
@@ -42,8 +33,8 @@ std::string usage_query(const std::string& account, const std::string& ns, int64
                 {"variables",
                  {{"accountTag", account},
                   {"namespace", ns},
-                  {"since", rfc3339(since)},
-                  {"until", rfc3339(until)},
+                  {"since", rfc3339_utc(since)},
+                  {"until", rfc3339_utc(until)},
                   {"limit", limit}}}}
         .dump();
 }

@@ -19,15 +19,6 @@ int64_t system_now() {
         .count();
 }
 
-std::string rfc3339(int64_t t) {
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     return s;
@@ -171,7 +162,7 @@ Result<TailInfo> TailHub::create(const std::string& script) {
             t.info.script = script;
             t.info.url = m_url_base + t.info.id;
             t.info.expires = m_now() + k_tail_ttl_seconds;
-            t.info.expires_at = rfc3339(t.info.expires);
+            t.info.expires_at = rfc3339_utc(t.info.expires);
             out = t.info;
             m_tails.emplace(t.info.id, std::move(t));
         }
