@@ -19,5 +19,7 @@ void register_completions(CLI::App& app, Context& ctx);         // completions, 
 void register_tail(CLI::App& app, Context& ctx);                // tail
 void register_tenants_tail(CLI::App* tenants, Context& ctx);    // tenants tail
 void register_tenants_top(CLI::App* tenants, Context& ctx);     // tenants top
+void register_tenants_logs(CLI::App* tenants, Context& ctx);    // tenants logs
+void register_containers_logs(CLI::App* containers, Context& ctx);  // containers logs
 
 }  // namespace tenantctl::cli

@@ -313,17 +313,19 @@ std::string app_image(const json& a) {
 }
 
 void register_applications(CLI::App* cmd, Context& ctx) {
-    auto* list = cmd->add_subcommand("list", "List container applications");
+    auto* list = cmd->add_subcommand("list", "List container applications and how many instances run");
     on_run(list, ctx, [&ctx] {
         auto s = open_api(ctx);
         if (!s) return ctx.ui.fail(s.error());
-        auto r = s->client->list_applications(s->account_id);
+        auto r = s->client->list_applications_with_health(s->account_id);
         if (!r) return ctx.ui.fail(r.error());
-        output::Table t{{"id", "name", "image", "instances", "max instances", "updated"}, {}};
+        output::Table t{{"id", "name", "image", "running", "healthy", "max instances", "updated"}, {}};
         json arr = json::array();
         for (const auto& a : *r) {
             arr.push_back(a);
-            t.rows.push_back({s_of(a, "id"), s_of(a, "name"), app_image(a), s_of(a, "instances"),
+            json h = a.contains("health") && a["health"].is_object() ? a["health"].value("instances", json::object())
+                                                                     : json::object();
+            t.rows.push_back({s_of(a, "id"), s_of(a, "name"), app_image(a), s_of(h, "active"), s_of(h, "healthy"),
                               s_of(a, "max_instances"), s_of(a, "updated_at")});
         }
         ctx.ui.emit(arr, t.rows.empty() ? std::string("No container applications.\n") : output::render_table(t));
@@ -350,9 +352,7 @@ void register_applications(CLI::App* cmd, Context& ctx) {
         if (!s) return ctx.ui.fail(s.error());
         auto a = find_application(*s, *iapp);
         if (!a) return ctx.ui.fail(a.error());
-        api::ListOptions lo;
-        lo.style = api::PageStyle::PageToken;
-        auto r = s->client->list_all(apps_path(*s) + "/" + url_encode(s_of(*a, "id")) + "/instances-v2", {}, lo);
+        auto r = s->client->list_instances(s->account_id, s_of(*a, "id"));
         if (!r) return ctx.ui.fail(r.error());
         output::Table t{{"id", "name", "state", "image", "started"}, {}};
         json arr = json::array();
@@ -430,6 +430,7 @@ void register_containers(CLI::App& app, Context& ctx) {
     register_images(cmd, ctx);
     register_registries(cmd, ctx);
     register_applications(cmd, ctx);
+    register_containers_logs(cmd, ctx);
 }
 
 }  // namespace tenantctl::cli

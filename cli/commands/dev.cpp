@@ -73,6 +73,9 @@ Test hooks (--test-hooks only):
   POST   /__dev/faults  {"method":"PUT","path_regex":"/scripts/","status":503,"count":2,"delay_ms":0}
          makes the next COUNT matching requests fail with STATUS (0 = do not fail, only delay)
   GET    /__dev/faults  lists armed faults;  DELETE /__dev/faults clears them
+  POST   TAIL_URL/__dev/drop  cuts every open tail connection (no close frame)
+  POST   TAIL_URL/__dev/publish?ns=NS&prefix=t&scripts=100&records=N&logs=L  publishes N synthetic records
+         (scripts t000…, round robin) as the runtime's are: counted and sent to open tails
 Stop with Ctrl-C or SIGTERM (exit 0).)";
 
 int run_dev(Context& ctx, const DevOptions& o) {

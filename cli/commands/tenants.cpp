@@ -1470,6 +1470,7 @@ void register_tenants(CLI::App& app, Context& ctx) {
 
     register_tenants_tail(cmd, ctx);
     register_tenants_top(cmd, ctx);
+    register_tenants_logs(cmd, ctx);
     auto* apply = cmd->add_subcommand("apply", "Plan and apply tenants.yaml");
     apply->add_option("-f,--file", o->file, "The tenants file (see docs/tenants.yaml.example)")->required();
     apply->add_option("--namespace", o->ns, "Override the file's namespace");

@@ -805,6 +805,30 @@ Result<json> ApiClient::find_application(const std::string& account, const std::
                  "list them with `tenantctl containers list`");
 }
 
+Result<std::vector<json>> ApiClient::list_applications_with_health(const std::string& account) {
+    ListOptions lo;
+    lo.style = PageStyle::PageToken;
+    return list_all(account_path(account) + "/containers/dash/applications", {}, lo);
+}
+
+Result<std::vector<json>> ApiClient::list_instances(const std::string& account, const std::string& application_id) {
+    ListOptions lo;
+    lo.style = PageStyle::PageToken;
+    return list_all(applications_path(account) + "/" + url_encode(application_id) + "/instances-v2", {}, lo);
+}
+
+Result<json> ApiClient::instance_logs(const std::string& account, const std::string& application_id,
+                                      const std::string& instance_id, const std::string& since, int tail) {
+    Query q;
+    if (!since.empty()) q.emplace_back("since", since);
+    if (tail >= 0) q.emplace_back("tail", std::to_string(tail));
+    TRY_ASSIGN(ApiResult r, call(Method::Get,
+                                 applications_path(account) + "/" + url_encode(application_id) + "/instances/" +
+                                     url_encode(instance_id) + "/logs",
+                                 q));
+    return r.result;
+}
+
 Result<TailInfo> ApiClient::create_tail(const ScriptRef& ref) {
     TRY_ASSIGN(ApiResult r, call(Method::Post, script_base_path(ref) + "/tails", {}, json_body(json::object())));
     TailInfo t = tail_info(r.result);

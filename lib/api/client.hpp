@@ -268,6 +268,15 @@ public:
     // or by name when no id matches (names are unique per account); NotFound when none does.
     Result<std::vector<nlohmann::json>> list_applications(const std::string& account);
     Result<nlohmann::json> find_application(const std::string& account, const std::string& id_or_name);
+    // …/containers/dash/applications: the applications with `health.instances` counted (active, healthy,
+    // failed, starting, scheduling), what `wrangler containers list` reads.
+    Result<std::vector<nlohmann::json>> list_applications_with_health(const std::string& account);
+    // …/applications/ID/instances-v2, every page.
+    Result<std::vector<nlohmann::json>> list_instances(const std::string& account, const std::string& application_id);
+    // …/applications/ID/instances/INSTANCE/logs?since=&tail=: an instance's container output. Only the local
+    // platform has this route (Cloudflare's API has no container-logs endpoint).
+    Result<nlohmann::json> instance_logs(const std::string& account, const std::string& application_id,
+                                         const std::string& instance_id, const std::string& since, int tail);
 
     // live tails (Tail API): {"id","url","expires_at"}. Under a dispatch namespace only the local platform
     // offers them; Cloudflare answers 404 there.

@@ -3033,6 +3033,32 @@ HttpResponse instance_delete(Ctx& c) {
     return ok(json::object());
 }
 
+// GET …/instances/:instance/logs?since=RFC3339&tail=N: the instance's container output, oldest first (a
+// local-platform extension; Cloudflare's API has no container-logs route). `truncated`: the page is full,
+// ask again from the last line's time.
+HttpResponse instance_logs(Ctx& c) {
+    auto o = find_app(c);
+    if (!o) return app_not_found(c);
+    InstanceLogsQuery q;
+    q.since = qget(c.q, "since");
+    if (auto t = qget(c.q, "tail"); !t.empty()) {
+        auto v = to_int(t);
+        if (!v || *v < 0 || *v > 100000)
+            return err(400, 1002, "tail must be an integer from 0 to 100000, got " + quoted(t));
+        q.tail = static_cast<int>(*v);
+    }
+    auto r = c.runtime.instance_logs(o->doc, c.p["instance"], q);
+    if (!r) {
+        const Error& e = r.error();
+        int status = e.kind == ErrorKind::NotFound         ? 404
+                     : e.kind == ErrorKind::Usage          ? 400
+                     : e.kind == ErrorKind::NotImplemented ? 501
+                                                           : 502;
+        return err(status, status == 404 ? 1000 : 1002, e.message);
+    }
+    return ok(*r);
+}
+
 json default_registry(Ctx& c) {
     return {{"domain", c.registry.host}, {"kind", "default"}, {"created_at", "2026-01-01T00:00:00Z"}};
 }
@@ -3295,6 +3321,7 @@ std::vector<Route> make_routes() {
         {"GET", APP "/instances-v2", instances_list, {}},
         {"GET", APP "/instances/:instance", instance_get, {}},
         {"DELETE", APP "/instances/:instance", instance_delete, {}},
+        {"GET", APP "/instances/:instance/logs", instance_logs, {}},
         {"GET", A "containers/registries", registries_list, {}},
         {"POST", A "containers/registries", registry_create, {}},
         {"DELETE", A "containers/registries/:domain", registry_delete, {}},

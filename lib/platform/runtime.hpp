@@ -12,6 +12,13 @@
 
 namespace tenantctl::platform {
 
+// What `GET …/instances/:id/logs` asks for (a local-platform extension: Cloudflare's API has no such route).
+struct InstanceLogsQuery {
+    std::string since;  // RFC 3339, inclusive; empty = from the start
+    int tail = -1;      // only the last N lines; -1 = all
+    size_t max_bytes = 4u << 20;
+};
+
 class ContainerRuntime {
 public:
     virtual ~ContainerRuntime() = default;
@@ -19,6 +26,13 @@ public:
     virtual std::vector<nlohmann::json> list_instances(const nlohmann::json& app) = 0;
     // Stops (SIGKILLs) one instance; NotFound when there is no such instance.
     virtual Status stop_instance(const nlohmann::json& app, const std::string& instance_id) = 0;
+    // An instance's container output: {"logs":[{"time","stream","message"}…],"truncated":bool}. The state-only
+    // runtime runs no containers and answers NotImplemented.
+    virtual Result<nlohmann::json> instance_logs(const nlohmann::json& /*app*/, const std::string& /*instance_id*/,
+                                                 const InstanceLogsQuery& /*query*/) {
+        return Error(ErrorKind::NotImplemented, "this local platform runs no containers, so instances have no output",
+                     "start tenantctl dev with docker available (containers run only then)");
+    }
     // Notifications; the state-only runtime ignores them.
     virtual void application_changed(const nlohmann::json& /*app*/) {}
     virtual void application_deleted(const std::string& /*application_id*/) {}

@@ -1,9 +1,12 @@
 #include "platform/tail_server.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -30,9 +33,12 @@ struct TailServer::Impl {
     std::atomic<size_t> connections{0};
     std::mutex subs_mutex;
     std::set<uint64_t> subs;  // live subscriptions, detached from the hub at stop
-    bool stopped = false;
+    std::atomic<bool> stopped{false};
     bool test_hooks = false;
     std::map<uint64_t, std::function<void()>> droppers;  // open connections (used on the server's thread only)
+    std::thread injector;                                // POST /__dev/publish (test hooks)
+    std::atomic<bool> injecting{false};
+    void publish_synthetic(const std::string& query);
     // Last: destroyed first, with the connections its handlers still own (they use the members above).
     asio::io_context ioc{1};
     std::optional<tcp::acceptor> acceptor;
@@ -90,6 +96,14 @@ private:
             size_t n = m_srv.droppers.size();
             for (auto& [sub, drop] : std::map<uint64_t, std::function<void()>>(m_srv.droppers)) drop();
             return reply(http::status::ok, "dropped " + std::to_string(n) + "\n");
+        }
+        if (m_srv.test_hooks && req.method() == http::verb::post && target.rfind("/__dev/publish", 0) == 0) {
+            if (m_srv.injecting.exchange(true)) return reply(http::status::conflict, "already publishing\n");
+            if (m_srv.injector.joinable()) m_srv.injector.join();
+            auto q = target.find('?');
+            m_srv.injector = std::thread(&TailServer::Impl::publish_synthetic, &m_srv,
+                                         q == std::string::npos ? std::string() : target.substr(q + 1));
+            return reply(http::status::accepted, "publishing\n");
         }
         if (!websocket::is_upgrade(req)) return reply(http::status::bad_request, "a tail is read over a WebSocket\n");
         if (id.empty() || !m_srv.hub.find(id)) return reply(http::status::not_found, "no such tail\n");
@@ -202,6 +216,50 @@ private:
 
 }  // namespace
 
+// Test hook: `records` synthetic invocation records (each with `logs` console lines) for the scripts
+// PREFIX000… of namespace `ns`, round robin, published to the hub as fast as it takes them, as the runtime's
+// records are (counted, filtered, sent to the tails). For measuring the tail path without the runtime's cost.
+void TailServer::Impl::publish_synthetic(const std::string& query) {
+    std::map<std::string, std::string> q;
+    for (size_t pos = 0; pos <= query.size();) {
+        size_t amp = query.find('&', pos);
+        if (amp == std::string::npos) amp = query.size();
+        std::string kv = query.substr(pos, amp - pos);
+        size_t eq = kv.find('=');
+        if (eq != std::string::npos) q[kv.substr(0, eq)] = kv.substr(eq + 1);
+        pos = amp + 1;
+    }
+    auto num = [&](const char* k, long dflt, long max) {
+        long v = q.count(k) ? std::atol(q[k].c_str()) : dflt;
+        return std::clamp(v, 0L, max);
+    };
+    const std::string ns = q.count("ns") ? q["ns"] : "", prefix = q.count("prefix") ? q["prefix"] : "t";
+    const long scripts = std::max(1L, num("scripts", 1, 10000)), records = num("records", 1000, 2000000),
+               logs = num("logs", 1, 100);
+    for (long i = 0; i < records && !stopped; ++i) {
+        char name[64];
+        std::snprintf(name, sizeof name, "%s%03ld", prefix.c_str(), i % scripts);
+        auto now_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        nlohmann::json lines = nlohmann::json::array();
+        for (long l = 0; l < logs; ++l)
+            lines.push_back(
+                {{"level", "log"}, {"message", {"line", l, "/r" + std::to_string(i)}}, {"timestamp", now_ms}});
+        nlohmann::json e = {{"scriptName", name},
+                            {"outcome", "ok"},
+                            {"eventTimestamp", now_ms},
+                            {"event",
+                             {{"request", {{"url", "http://bench.localhost/r" + std::to_string(i)}, {"method", "GET"}}},
+                              {"response", {{"status", 200}}}}},
+                            {"logs", std::move(lines)},
+                            {"exceptions", nlohmann::json::array()}};
+        if (!ns.empty()) e["dispatchNamespace"] = ns;
+        hub.publish(e);
+    }
+    injecting = false;
+}
+
 void TailServer::Impl::accept() {
     acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
         if (ec) {
@@ -260,6 +318,7 @@ void TailServer::stop() {
     }
     im.ioc.stop();
     if (im.thread.joinable()) im.thread.join();
+    if (im.injector.joinable()) im.injector.join();
 }
 
 }  // namespace tenantctl::platform

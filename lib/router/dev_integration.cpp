@@ -134,6 +134,21 @@ public:
             return Error(ErrorKind::NotFound, "no instance " + tenantctl::quoted(instance_id));
         return m_impl->manager->stop_instance(instance_id);
     }
+    Result<nlohmann::json> instance_logs(const nlohmann::json& app, const std::string& instance_id,
+                                         const platform::InstanceLogsQuery& q) override {
+        auto info = m_impl->manager->find_instance(instance_id);
+        if (!info || !app.is_object() || app.value("id", std::string()) != info->app_id)
+            return Error(ErrorKind::NotFound, "no instance " + tenantctl::quoted(instance_id));
+        if (info->container_id.empty())
+            return Error(ErrorKind::NotFound, "instance " + tenantctl::quoted(instance_id) + " has no container yet");
+        TRY_ASSIGN(auto page, m_impl->docker->log_lines(info->container_id, LogQuery{q.since, q.tail, q.max_bytes}));
+        nlohmann::json lines = nlohmann::json::array();
+        for (auto& l : page.lines) lines.push_back({{"time", l.time}, {"stream", l.stream}, {"message", l.text}});
+        return nlohmann::json{{"instance_id", instance_id},
+                              {"state", to_string(info->state)},
+                              {"logs", std::move(lines)},
+                              {"truncated", page.truncated}};
+    }
     void application_changed(const nlohmann::json& app) override {
         m_impl->invalidate();
         if (auto a = app_spec_from_json(app)) m_impl->manager->refresh_image(a->image);

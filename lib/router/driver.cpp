@@ -24,8 +24,20 @@ void global_curl_init() {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+struct Sink {
+    std::string* out;
+    size_t cap;  // 0 = unbounded
+    bool truncated = false;
+};
+
 size_t collect(char* p, size_t size, size_t n, void* user) {
-    static_cast<std::string*>(user)->append(p, size * n);
+    auto* sink = static_cast<Sink*>(user);
+    if (sink->cap && sink->out->size() + size * n > sink->cap) {
+        sink->out->append(p, sink->cap - sink->out->size());
+        sink->truncated = true;
+        return 0;  // ends the transfer (CURLE_WRITE_ERROR, reported as truncation)
+    }
+    sink->out->append(p, size * n);
     return size * n;
 }
 
@@ -103,7 +115,7 @@ DockerDriver::DockerDriver(const Env& env, DockerDriverOptions options) : m_opti
 
 Result<DockerDriver::Response> DockerDriver::request(const std::string& method, const std::string& path,
                                                      const std::string& body, const std::vector<std::string>& headers,
-                                                     long timeout_ms) {
+                                                     long timeout_ms, size_t max_body) {
     CURL* h = curl_easy_init();
     if (!h) return Error(ErrorKind::Internal, "curl_easy_init failed");
     Response r;
@@ -121,7 +133,8 @@ Result<DockerDriver::Response> DockerDriver::request(const std::string& method, 
     }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
+    Sink sink{&r.body, max_body};
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : m_options.request_timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
@@ -129,7 +142,8 @@ Result<DockerDriver::Response> DockerDriver::request(const std::string& method, 
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
     curl_slist_free_all(hl);
     curl_easy_cleanup(h);
-    if (rc != CURLE_OK) {
+    r.truncated = sink.truncated;
+    if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && sink.truncated)) {
         ErrorKind kind = rc == CURLE_OPERATION_TIMEDOUT ? ErrorKind::Timeout : ErrorKind::Docker;
         return Error(kind, "docker " + method + " " + path + " via " + m_host + " failed: " + curl_easy_strerror(rc),
                      "is dockerd running? set DOCKER_HOST (e.g. unix:///run/docker.sock)");
@@ -282,6 +296,119 @@ Result<std::string> DockerDriver::logs(const std::string& id, int tail_lines) {
                request("GET", "/containers/" + id + "/logs?stdout=1&stderr=1&tail=" + std::to_string(tail_lines)));
     if (r.status != 200) return docker_error("reading logs of container " + id.substr(0, 12), r);
     return Redactor::global().redact(demux_docker_stream(r.body));
+}
+
+Result<LogPage> ContainerDriver::log_lines(const std::string&, const LogQuery&) {
+    return Error(ErrorKind::NotImplemented, "this container driver does not read timestamped logs");
+}
+
+namespace {
+
+uint32_t frame_size(const std::string& raw, size_t i) {
+    return (uint32_t(static_cast<unsigned char>(raw[i + 4])) << 24) |
+           (uint32_t(static_cast<unsigned char>(raw[i + 5])) << 16) |
+           (uint32_t(static_cast<unsigned char>(raw[i + 6])) << 8) | uint32_t(static_cast<unsigned char>(raw[i + 7]));
+}
+
+bool multiplexed(const std::string& raw) {
+    return raw.size() >= 8 && (raw[0] == 1 || raw[0] == 2) && !raw[1] && !raw[2] && !raw[3];
+}
+
+// "TIME text" lines of one stream's bytes; a last line without its newline is left out (cut off).
+void split_timestamped(std::string_view bytes, const char* stream, std::vector<LogLine>& out) {
+    size_t start = 0;
+    while (start < bytes.size()) {
+        size_t nl = bytes.find('\n', start);
+        if (nl == std::string_view::npos) break;
+        std::string_view line = bytes.substr(start, nl - start);
+        start = nl + 1;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        size_t sp = line.find(' ');
+        LogLine l;
+        l.stream = stream;
+        if (sp == std::string_view::npos) {
+            l.time = std::string(line);
+        } else {
+            l.time = std::string(line.substr(0, sp));
+            l.text = std::string(line.substr(sp + 1));
+        }
+        out.push_back(std::move(l));
+    }
+}
+
+}  // namespace
+
+std::vector<LogLine> parse_docker_log_lines(const std::string& raw) {
+    std::vector<LogLine> out;
+    if (!multiplexed(raw)) {
+        split_timestamped(raw, "stdout", out);
+        return out;
+    }
+    // Each frame holds whole lines when the daemon writes timestamps (one frame per line).
+    size_t i = 0;
+    while (i + 8 <= raw.size()) {
+        unsigned char kind = static_cast<unsigned char>(raw[i]);
+        size_t n = frame_size(raw, i);
+        if (i + 8 + n > raw.size()) break;  // cut off
+        split_timestamped(std::string_view(raw).substr(i + 8, n), kind == 2 ? "stderr" : "stdout", out);
+        i += 8 + n;
+    }
+    return out;
+}
+
+std::optional<std::string> docker_time_arg(const std::string& t) {
+    int y, mo, d, h, mi, se;
+    char sep;
+    if (t.size() < 20 || std::sscanf(t.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d", &y, &mo, &d, &sep, &h, &mi, &se) != 7 ||
+        (sep != 'T' && sep != 't' && sep != ' '))
+        return std::nullopt;
+    size_t i = 19;
+    std::string frac;
+    if (i < t.size() && t[i] == '.') {
+        ++i;
+        while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) frac += t[i++];
+        if (frac.empty()) return std::nullopt;
+    }
+    long offset = 0;
+    if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) {
+        ++i;
+    } else if (i + 6 == t.size() && (t[i] == '+' || t[i] == '-') && t[i + 3] == ':') {
+        int oh = std::atoi(t.substr(i + 1, 2).c_str()), om = std::atoi(t.substr(i + 4, 2).c_str());
+        offset = (t[i] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
+        i += 6;
+    } else {
+        return std::nullopt;
+    }
+    if (i != t.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+    std::tm tm{};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    long long secs = static_cast<long long>(timegm(&tm)) - offset;
+    if (frac.size() > 9) frac.resize(9);
+    frac.append(9 - frac.size(), '0');
+    return std::to_string(secs) + "." + frac;
+}
+
+Result<LogPage> DockerDriver::log_lines(const std::string& id, const LogQuery& q) {
+    std::string path = "/containers/" + url_encode(id) + "/logs?stdout=1&stderr=1&timestamps=1";
+    if (!q.since.empty()) {
+        auto arg = docker_time_arg(q.since);
+        if (!arg) return Error(ErrorKind::Usage, "since " + quoted(q.since) + " is not an RFC 3339 time");
+        path += "&since=" + *arg;
+    }
+    if (q.tail >= 0) path += "&tail=" + std::to_string(q.tail);
+    TRY_ASSIGN(auto r, request("GET", path, {}, {}, 0, q.max_bytes));
+    if (r.status == 404) return Error(ErrorKind::NotFound, "container " + id.substr(0, 12) + " no longer exists");
+    if (r.status != 200) return docker_error("reading logs of container " + id.substr(0, 12), r);
+    LogPage page;
+    page.truncated = r.truncated;
+    page.lines = parse_docker_log_lines(r.body);
+    for (auto& l : page.lines) l.text = Redactor::global().redact(l.text);
+    return page;
 }
 
 Result<std::vector<ContainerSummary>> DockerDriver::list(const std::string& label_key) {

@@ -52,6 +52,24 @@ struct ContainerState {
     std::string ip;     // the container's address on its bridge network ("" with host networking)
 };
 
+// One line of a container's output, as the daemon timestamps it.
+struct LogLine {
+    std::string time;    // RFC 3339 with nanoseconds, UTC ("2026-12-06T14:31:16.123456789Z")
+    std::string stream;  // stdout | stderr
+    std::string text;    // without the newline
+};
+
+struct LogQuery {
+    std::string since;            // RFC 3339 (inclusive, as the daemon's `since`); empty = from the start
+    int tail = -1;                // only the last N lines; -1 = all
+    size_t max_bytes = 4u << 20;  // read at most this much of the daemon's answer (the rest: `truncated`)
+};
+
+struct LogPage {
+    std::vector<LogLine> lines;
+    bool truncated = false;  // max_bytes was reached: ask again from the last line's time
+};
+
 struct ContainerSummary {
     std::string id;
     std::string name;
@@ -70,6 +88,8 @@ public:
     virtual Status stop(const std::string& id, int timeout_seconds) = 0;
     virtual Status remove(const std::string& id) = 0;
     virtual Result<std::string> logs(const std::string& id, int tail_lines) = 0;
+    // Timestamped output lines; drivers without it answer NotImplemented.
+    virtual Result<LogPage> log_lines(const std::string& id, const LogQuery& query);
     // Containers carrying the label `label_key` (any value).
     virtual Result<std::vector<ContainerSummary>> list(const std::string& label_key) = 0;
     // Whether something accepts TCP connections on host:port now.
@@ -92,6 +112,7 @@ public:
     Status stop(const std::string& id, int timeout_seconds) override;
     Status remove(const std::string& id) override;
     Result<std::string> logs(const std::string& id, int tail_lines) override;
+    Result<LogPage> log_lines(const std::string& id, const LogQuery& query) override;
     Result<std::vector<ContainerSummary>> list(const std::string& label_key) override;
     // GET /version: checks that the daemon answers (for `dev` start-up diagnostics).
     Result<std::string> server_version();
@@ -100,9 +121,10 @@ public:
     struct Response {
         long status = 0;
         std::string body;
+        bool truncated = false;  // max_body was reached and the rest was not read
     };
     Result<Response> request(const std::string& method, const std::string& path, const std::string& body = {},
-                             const std::vector<std::string>& headers = {}, long timeout_ms = 0);
+                             const std::vector<std::string>& headers = {}, long timeout_ms = 0, size_t max_body = 0);
 
 private:
     std::string m_host;         // as configured (for messages)
@@ -115,5 +137,11 @@ private:
 std::pair<std::string, std::string> split_image_reference(const std::string& image);
 // Demultiplexes docker's 8-byte-header log stream (stdout/stderr frames); returns plain text unchanged.
 std::string demux_docker_stream(const std::string& raw);
+// The lines of a `timestamps=1` log answer (multiplexed or a TTY's plain text; a cut-off last frame or line is
+// dropped).
+std::vector<LogLine> parse_docker_log_lines(const std::string& raw);
+// RFC 3339 ("…T…Z" or with an offset, fraction optional) as the daemon's `since`/`until` form, "SECONDS.NANOS";
+// nullopt when it is not a time.
+std::optional<std::string> docker_time_arg(const std::string& rfc3339);
 
 }  // namespace tenantctl::router

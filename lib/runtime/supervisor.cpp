@@ -85,15 +85,26 @@ Result<std::pair<int, uint16_t>> listen_socket(const std::string& host, uint16_t
 }
 
 // utime + stime of a process, in clock ticks; -1 when it is gone.
-int64_t cpu_ticks(pid_t pid) {
+// CPU time used so far (clock ticks, -1 when unreadable) and whether the process's main thread -- workerd's
+// event loop, where JavaScript runs -- is running or waiting for a CPU right now (state R).
+struct CpuSample {
+    int64_t ticks = -1;
+    bool runnable = false;
+};
+
+CpuSample cpu_sample(pid_t pid) {
     auto text = read_file_limited("/proc/" + std::to_string(pid) + "/stat", 4096, "stat");
-    if (!text.ok()) return -1;
+    if (!text.ok()) return {};
     auto rp = text->rfind(')');
-    if (rp == std::string::npos) return -1;
+    if (rp == std::string::npos || rp + 2 >= text->size()) return {};
     auto fields = split(std::string_view(*text).substr(rp + 2), ' ');
     // After the command: state(0) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(11) stime(12)
-    if (fields.size() < 13) return -1;
-    return std::atoll(fields[11].c_str()) + std::atoll(fields[12].c_str());
+    if (fields.size() < 13) return {};
+    return {std::atoll(fields[11].c_str()) + std::atoll(fields[12].c_str()), fields[0] == "R"};
+}
+
+int64_t cpu_ticks(pid_t pid) {
+    return cpu_sample(pid).ticks;
 }
 
 std::string hex_key(const std::string& key) {
@@ -662,11 +673,14 @@ struct WorkerRuntime::Impl {
                 continue;
             }
             ++running;
-            int64_t ticks = cpu_ticks(t.pid);
-            if (ticks < 0) continue;
-            int64_t used_ms = (ticks - t.last_ticks) * 1000 / std::max<long>(1, ::sysconf(_SC_CLK_TCK));
-            t.last_ticks = ticks;
-            if (used_ms * 10 >= elapsed_ms * 8) {
+            CpuSample sample = cpu_sample(t.pid);
+            if (sample.ticks < 0) continue;
+            int64_t used_ms = (sample.ticks - t.last_ticks) * 1000 / std::max<long>(1, ::sysconf(_SC_CLK_TCK));
+            t.last_ticks = sample.ticks;
+            // Busy: it used most of the interval's CPU, or (on a loaded machine, where a loop gets only a share
+            // of a core) it ran during the interval and is still running or waiting for a CPU now. A worker
+            // waiting for I/O or for requests sleeps in its event loop (state S) and is not busy.
+            if (used_ms * 10 >= elapsed_ms * 8 || (used_ms > 0 && sample.runnable)) {
                 t.busy_ms += elapsed_ms;
             } else {
                 t.busy_ms = 0;

@@ -329,6 +329,12 @@ void serve(int fd) {
             std::fflush(stderr);
             std::_Exit(1);
         }
+        if (r.path.size() >= 4 && r.path.compare(r.path.size() - 4, 4, "/log") == 0) {
+            // /log?msg=M[&stream=stderr]: one line of output (what `tenantctl containers logs` reads)
+            FILE* out = query_param(r.query, "stream") == "stderr" ? stderr : stdout;
+            std::fprintf(out, "tenant-echo log: %s\n", query_param(r.query, "msg").c_str());
+            std::fflush(out);
+        }
         if (r.path == "/sleep") {
             long ms = std::strtol(query_param(r.query, "ms").c_str(), nullptr, 10);
             if (ms > 60000) ms = 60000;

@@ -110,7 +110,7 @@ check "pro plan (subRequests 20): eight fetch() calls are all made" \
   bash -c 'jq -e "all(. != \"Too many subrequests.\")" <<<"$OUT" >/dev/null'
 
 # A tenant stuck in a loop: stopped by the watchdog; another tenant answers meanwhile.
-curl -sS -o "$WORK/loop.body" -w '%{http_code}' -H 'Host: acme.saas.test' "$W/loop" >"$WORK/loop.status" 2>/dev/null &
+curl -sS --max-time 60 -o "$WORK/loop.body" -w '%{http_code}' -H 'Host: acme.saas.test' "$W/loop" >"$WORK/loop.status" 2>/dev/null &
 loop=$!
 sleep 0.5
 wcall globex.saas.test --max-time 5 "$W/"
