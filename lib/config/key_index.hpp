@@ -1,6 +1,6 @@
 #pragma once
-// The member-key index both readers (JSONC, TOML) use for objects too large for a linear scan: open addressing
-// over member indices, the keys themselves stay in the members. Each slot keeps its key's hash, so growing
+// The member-key index the JSONC reader uses for objects too large for a linear scan: open addressing over
+// member indices, the keys themselves stay in the members. Each slot keeps its key's hash, so growing
 // never hashes a key again and most probes compare no string.
 #include <cstdint>
 #include <string_view>

@@ -60,8 +60,8 @@ Result<Node> parse_jsonc(std::string_view text, const std::string& file);
 // was, so offsets and line/column positions in the result are those of the input. Strings are respected.
 std::string blank_jsonc(std::string_view text);
 
-// TOML 1.0 (our own single-pass parser, see toml_reader.cpp). Tables keep file order; positions are byte columns.
-// On a syntax error the Error carries one Diagnostic ("Invalid TOML document: <what>" at the offending byte).
+// TOML 1.0 via toml++ (see toml_reader.cpp). Tables keep file order; positions are byte columns. On a syntax
+// error the Error carries one Diagnostic ("Invalid TOML document: <toml++'s description>" where toml++ stopped).
 Result<Node> parse_toml(std::string_view text, const std::string& file);
 
 }  // namespace tenantctl::config

@@ -100,6 +100,18 @@ while total < 2_500_000:
 open(sys.argv[1], "w").write(s[:-1] + ", " + ", ".join(parts) + "}")' "$H/big.json"
 cli "2.5 MB one-line wrangler.json" 90 -c "$H/big.json" config validate
 
+python3 -c 'import sys; open(sys.argv[1], "w").write("a." * 100000 + "a = 1\n")' "$H/deep.toml"
+cli "wrangler.toml with a dotted key 100,000 levels deep" 20 --json-doc --json -c "$H/deep.toml" config validate
+check "  … is refused as nested too deep" grep -q "nested more than 1024 levels deep" "$H/out"
+python3 -c '
+import sys
+out = ["name = \"w\"", "main = \"w.js\"", "compatibility_date = \"2025-01-01\"", "[vars]"]
+total, i = 0, 0
+while total < 2_500_000:
+    out.append("V%d = \"%s\"" % (i, "\u00e9" * 20)); total += len(out[-1]) + 20; i += 1
+open(sys.argv[1], "w", encoding="utf-8").write("\n".join(out) + "\n")' "$H/big.toml"
+cli "2.5 MB wrangler.toml (non-ASCII values)" 90 -c "$H/big.toml" config validate
+
 args=(); for i in $(seq 1 100000); do args+=("t$i"); done
 cli "100,000 tags (tenants tag ID add T…)" 20 --json-doc --json tenants tag x add --namespace ns "${args[@]}"
 check "  … refused as usage (exit 2) naming k_max_cli_tags" bash -c '[ "$0" = 2 ] && grep -q k_max_cli_tags "$1"' "$LAST_RC" "$H/out"
