@@ -6,13 +6,14 @@
 # conflicting table created through `d1 execute`), a third likewise: with --max-failures 2 the run stops starting
 # work after two failures (exit 3; the summary names both tenants and FILE:LINE), and the untouched database has
 # no record at all. Fixed, a rerun applies only what is missing (d1_migrations row counts, seeded rows not
-# doubled); a third run applies nothing. Bad input: a migration with a syntax error stops the run with FILE:LINE
+# doubled); a third run applies nothing. Ctrl-C during a run: exit 130, nothing new started; the rerun finishes
+# without applying anything twice. Bad input: a migration with a syntax error stops the run with FILE:LINE
 # from SQLite (exit 1) and nothing of it or of later files is applied; a namespace or a tag matching nothing is
 # a clear error (exit 1).
 source "$(dirname "$0")/platform_common.inc"
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
 unset TENANTCTL_RATE_LIMIT
-start_dev
+start_dev --test-hooks
 T() { "$TENANTCTL" --local "$@"; }
 RC=0
 run() { RC=0; OUT=$(T "$@" 2>"$WORK/err") || RC=$?; export OUT; }
@@ -88,21 +89,46 @@ check "a third run applies nothing" jq_is '[.results[] | .applied | length] | ad
 run d1 execute prod-t-042 --command "SELECT n.body, t.name FROM notes n JOIN tags t ON t.note_id = n.id"
 check "d1 execute reads the rows back" bash -c 'grep -q "^welcome  *hello" <<<"$0"' "$OUT"
 
+# --- Ctrl-C: every query waits 100 ms at the server, so the run is still going when SIGINT arrives ---------------
+printf "INSERT INTO notes(body) VALUES ('second');\n" >"$P/migrations/0004_more.sql"
+curl -sS -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  --data '{"method":"POST","path_regex":"/d1/database/[^/]+/raw$","status":0,"delay_ms":100,"count":100000}' \
+  "http://127.0.0.1:$PORT/__dev/faults" >/dev/null
+raws() { jq -s '[.[] | select(.method == "POST" and (.path | endswith("/raw")))] | length' "$STATE/requests.log"; }
+before=$(raws)
+"$TENANTCTL" --local tenants d1 migrate --namespace prod --dir migrations --concurrency 4 --json >"$WORK/int.json" 2>"$WORK/int.err" &
+MPID=$!
+for _ in $(seq 1 400); do [ "$(raws)" -ge $((before + 24)) ] && break; sleep 0.05; done
+kill -INT "$MPID"
+RC=0; wait "$MPID" || RC=$?
+check "Ctrl-C: exit 130, one JSON document, some done and some not started" \
+  bash -c '[ "$0" = 130 ] && jq -e ".ok == false and .done > 0 and .skipped > 0" "$1" >/dev/null' "$RC" "$WORK/int.json"
+curl -sS -X DELETE -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/__dev/faults" >/dev/null
+run tenants d1 migrate --namespace prod --dir migrations --concurrency 8 --json
+check "the rerun: exit 0, 0004 applied where it was missing, nowhere twice" \
+  bash -c '[ "$0" = 0 ] && jq -e "([.results[] | .applied | length] | add) == 200 - ([.results[] | select(.already_applied == 4)] | length)" <<<"$1" >/dev/null' \
+  "$RC" "$OUT"
+for t in t-001 t-099 t-200; do
+  check "$t: four d1_migrations rows, two notes" \
+    bash -c '[ "$(sql "prod-$0" "SELECT COUNT(*) AS n FROM d1_migrations" | jq .[0].n)" = 4 ] &&
+             [ "$(sql "prod-$0" "SELECT COUNT(*) AS n FROM notes" | jq .[0].n)" = 2 ]' "$t"
+done
+
 # --- bad input ---------------------------------------------------------------------------------------------
-printf 'CREATE TABLE audit(id INTEGER PRIMARY KEY);\n\nCREAT TABLE oops(x);\n' >"$P/migrations/0004_audit.sql"
-printf 'CREATE TABLE later(x);\n' >"$P/migrations/0005_later.sql"
+printf 'CREATE TABLE audit(id INTEGER PRIMARY KEY);\n\nCREAT TABLE oops(x);\n' >"$P/migrations/0005_audit.sql"
+printf 'CREATE TABLE later(x);\n' >"$P/migrations/0006_later.sql"
 run tenants d1 migrate --namespace prod --dir migrations
-check "a syntax error: exit 1, migrations/0004_audit.sql:3:1 from SQLite" \
-  bash -c '[ "$0" = 1 ] && grep -q "migrations/0004_audit.sql:3:1: near \"CREAT\": syntax error" "$1"' "$RC" "$WORK/err"
-check "nothing of 0004 or 0005 anywhere it started (audit, later absent; 3 rows)" \
+check "a syntax error: exit 1, migrations/0005_audit.sql:3:1 from SQLite" \
+  bash -c '[ "$0" = 1 ] && grep -q "migrations/0005_audit.sql:3:1: near \"CREAT\": syntax error" "$1"' "$RC" "$WORK/err"
+check "nothing of 0005 or 0006 anywhere it started (audit, later absent; 4 rows)" \
   bash -c 'for t in t-001 t-002 t-003; do
              [ "$(sql "prod-$t" "SELECT COUNT(*) AS n FROM sqlite_master WHERE name IN ('"'"'audit'"'"', '"'"'later'"'"')" | jq .[0].n)" = 0 ] || exit 1
-             [ "$(sql "prod-$t" "SELECT COUNT(*) AS n FROM d1_migrations" | jq .[0].n)" = 3 ] || exit 1
+             [ "$(sql "prod-$t" "SELECT COUNT(*) AS n FROM d1_migrations" | jq .[0].n)" = 4 ] || exit 1
            done'
 run --json tenants d1 migrate --namespace prod --dir migrations
 check "with --json: one document, the error with file:line" \
-  bash -c '[ "$(jq -s length <<<"$0")" = 1 ] && jq -e ".ok == false and (.error.message | test(\"0004_audit.sql:3:1\"))" <<<"$0" >/dev/null' "$OUT"
-rm "$P/migrations/0004_audit.sql" "$P/migrations/0005_later.sql"
+  bash -c '[ "$(jq -s length <<<"$0")" = 1 ] && jq -e ".ok == false and (.error.message | test(\"0005_audit.sql:3:1\"))" <<<"$0" >/dev/null' "$OUT"
+rm "$P/migrations/0005_audit.sql" "$P/migrations/0006_later.sql"
 run tenants d1 migrate --namespace nosuch --dir migrations
 check "an unknown namespace: exit 1, says so" bash -c '[ "$0" = 1 ] && grep -qi "nosuch" "$1"' "$RC" "$WORK/err"
 run tenants d1 migrate --namespace prod --tag nosuch --dir migrations
