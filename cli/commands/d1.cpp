@@ -87,8 +87,9 @@ void register_d1(CLI::App& app, Context& ctx) {
         "DATABASE is a d1_databases binding of the wrangler config (its `binding` or `database_name`), or a database "
         "name or uuid. Migrations are the binding's migrations_dir (default migrations/ next to the config): files "
         "NNNN_name.sql, applied in the order of their numbers, recorded in the database's own table d1_migrations "
-        "(or migrations_table) as wrangler records them. Not implemented: --local/--remote (every command talks to "
-        "the API: Cloudflare, or tenantctl dev with --local), `d1 migrations create`, time travel, export/import.");
+        "(or migrations_table) as wrangler records them. Not implemented: wrangler's local (Miniflare) databases and "
+        "its --local/--remote switch (every command talks to the API: Cloudflare, or tenantctl dev through the global "
+        "--local profile), `d1 migrations create`, time travel, export/import.");
     auto o = std::make_shared<D1Cli>();
 
     auto* list = cmd->add_subcommand("list", "List the account's D1 databases (all pages)");

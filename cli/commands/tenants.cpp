@@ -1561,7 +1561,8 @@ void register_tenants(CLI::App& app, Context& ctx) {
         "Each tenant's database is <prefix>-<id> (tenants.yaml `isolate: [d1]`). Each migration is one batch "
         "with its record in the database's d1_migrations table (wrangler's), so a rerun after a failure or Ctrl-C "
         "applies only what is missing. A database stops at its first failing migration (FILE:LINE:COLUMN and "
-        "SQLite's message). Exit 3 when some failed or were not started (the summary names them), 130 on Ctrl-C.");
+        "SQLite's message). Exit 3 when some failed or were not started (the summary names them), 1 when a migration "
+        "file does not parse (the run stops; no database applied it), 130 on Ctrl-C.");
     on_run(migrate, ctx, [&ctx, o] { return run_d1_migrate(ctx, *o); });
 
     register_tenants_tail(cmd, ctx);
