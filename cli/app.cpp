@@ -52,6 +52,7 @@ void build_app(CLI::App& app, Context& ctx) {
     register_secret(app, ctx);
     register_kv(app, ctx);
     register_r2(app, ctx);
+    register_d1(app, ctx);
     register_auth(app, ctx);
     register_init(app, ctx);
     register_completions(app, ctx);

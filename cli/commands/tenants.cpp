@@ -14,6 +14,7 @@
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "tenants/bulk.hpp"
+#include "tenants/d1_migrate.hpp"
 #include "tenants/engine.hpp"
 #include "tenants/rollout.hpp"
 
@@ -49,10 +50,12 @@ struct TenantsOptions {
     std::string canary;          // --canary N|P%
     std::string continue_after;  // --continue-after DURATION
     std::string max_error_rate = "0%";
-    int max_failures = 0;       // --max-failures N
-    bool no_record = false;     // --no-record
-    std::string to;             // rollback --to APPLY_ID
-    bool list_records = false;  // rollback --list
+    int max_failures = 0;                 // --max-failures N
+    bool no_record = false;               // --no-record
+    std::string to;                       // rollback --to APPLY_ID
+    bool list_records = false;            // rollback --list
+    std::string dir;                      // d1 migrate --dir
+    std::string table = "d1_migrations";  // d1 migrate --migrations-table
 };
 
 // Where apply records live: $XDG_DATA_HOME/tenantctl/applies/<account>/<namespace>/<id>/.
@@ -618,6 +621,79 @@ int run_bulk(Context& ctx, const TenantsOptions& o, api::Pacer* pacer, json doc,
     if (failed || skipped) {
         std::cerr << "error: " << failed << " of " << items.size() << " tenant(s) failed\n"
                   << "  hint: the lines above say why; run the same command again to retry\n";
+        return exit_code_for(ErrorKind::Partial);
+    }
+    return 0;
+}
+
+// ---- d1 migrate -----------------------------------------------------------------------------------
+
+int run_d1_migrate(Context& ctx, const TenantsOptions& o) {
+    auto fr = file_for(ctx, o);
+    if (!fr.ok()) return ctx.ui.fail(fr.error());
+    if (auto st = check_tag_count(o.tags.size()); !st.ok()) return ctx.ui.fail(st.error());
+    auto s = open_api(ctx);
+    if (!s.ok()) return ctx.ui.fail(s.error());
+    tn::D1MigrateOptions mo;
+    mo.ns = fr->ns;
+    mo.prefix = fr->prefix;
+    mo.tags = o.tags;
+    mo.dir = absolute_path(o.dir, ctx.cwd());
+    mo.display_dir = o.dir;
+    mo.table = o.table;
+    mo.concurrency = o.concurrency;
+    mo.max_failures = o.max_failures;
+    mo.cancel = &CancelToken::global();
+    mo.on_done = [&](const tn::D1MigrateItem& it, size_t done, size_t total) {
+        std::string n = " (" + std::to_string(done) + "/" + std::to_string(total) + ")";
+        if (it.status == tn::ItemResult::Status::Ok)
+            ctx.ui.info(it.id + ": " + (it.applied.empty() ? "up to date" : "applied " + join(it.applied, ", ")) + n);
+        else
+            ctx.ui.info("failed: " + it.id + ": " + it.error + n);
+    };
+    auto r = tn::migrate_tenant_databases(*s->client, s->account_id, mo);
+    if (!r.ok()) return ctx.ui.fail(r.error());
+    json res = json::array();
+    size_t ok = 0, failed = 0, skipped = 0;
+    std::vector<std::string> failed_lines;
+    for (const auto& it : r->items) {
+        json j = {{"id", it.id},
+                  {"database", it.database},
+                  {"status", tn::to_string(it.status)},
+                  {"applied", it.applied},
+                  {"already_applied", it.already}};
+        if (!it.failed_at.empty()) j["failed_at"] = it.failed_at;
+        if (!it.error.empty()) j["error"] = it.error;
+        res.push_back(j);
+        if (it.status == tn::ItemResult::Status::Ok) ++ok;
+        if (it.status == tn::ItemResult::Status::Skipped) ++skipped;
+        if (it.status == tn::ItemResult::Status::Failed) {
+            ++failed;
+            failed_lines.push_back("  " + it.id + ": " + it.error);
+        }
+    }
+    bool interrupted = CancelToken::global().cancelled();
+    json doc{{"namespace", fr->ns}, {"migrations", r->migrations},
+             {"results", res},      {"ok", failed == 0 && skipped == 0 && !interrupted},
+             {"done", ok},          {"failed", failed},
+             {"skipped", skipped}};
+    std::string summary = std::to_string(ok) + " of " + std::to_string(r->items.size()) +
+                          " tenant database(s) migrated" + (failed ? ", " + std::to_string(failed) + " failed" : "") +
+                          (skipped ? ", " + std::to_string(skipped) + " not started" : "");
+    if (r->file_error && !interrupted) {  // the command's error (one JSON document with --json)
+        ctx.ui.info(summary);
+        Error e = *r->file_error;
+        e.hint = "the file does not parse, so no database applied it (nor later files); fix it and run again";
+        return ctx.ui.fail(e);
+    }
+    ctx.ui.emit(doc, summary + "\n");
+    if (interrupted) return exit_code_for(ErrorKind::Interrupted);
+    if (failed || skipped) {
+        std::cerr << "error: " << failed << " of " << r->items.size() << " tenant database(s) failed"
+                  << (skipped ? ", " + std::to_string(skipped) + " not started" : "") << "\n";
+        for (const auto& l : failed_lines) std::cerr << l << "\n";
+        std::cerr << "  hint: fix what failed and run the same command again: applied migrations are not applied "
+                     "twice\n";
         return exit_code_for(ErrorKind::Partial);
     }
     return 0;
@@ -1467,6 +1543,27 @@ void register_tenants(CLI::App& app, Context& ctx) {
     add_ns_options(sdel, *o);
     sdel->add_flag("-y,--yes", o->yes, "Do not ask for confirmation");
     on_run(sdel, ctx, [&ctx, o] { return run_secret(ctx, *o, "delete"); });
+
+    auto* d1 = cmd->add_subcommand("d1", "D1 work on every tenant's isolated database");
+    d1->require_subcommand(1);
+    auto* migrate =
+        d1->add_subcommand("migrate", "Apply a migrations folder to the isolated D1 database of every matching tenant");
+    add_ns_options(migrate, *o);
+    migrate->add_option("--tag", o->tags, "Only tenants with this tag (repeatable: all must match)");
+    migrate->add_option("--dir", o->dir, "The migrations folder (files NNNN_name.sql)")->required();
+    migrate->add_option("--migrations-table", o->table,
+                        "The table each database records its applied migrations in (default d1_migrations)");
+    migrate->add_option("--concurrency", o->concurrency,
+                        "Databases worked on at once (default 8); all requests share one rate limiter");
+    migrate->add_option("--max-failures", o->max_failures,
+                        "Never more than N failed databases: nothing new starts once N failed (exit 3)");
+    migrate->footer(
+        "Each tenant's database is <prefix>-<id> (tenants.yaml `isolate: [d1]`). Each migration is one batch "
+        "with its record in the database's d1_migrations table (wrangler's), so a rerun after a failure or Ctrl-C "
+        "applies only what is missing. A database stops at its first failing migration (FILE:LINE:COLUMN and "
+        "SQLite's message). Exit 3 when some failed or were not started (the summary names them), 1 when a migration "
+        "file does not parse (the run stops; no database applied it), 130 on Ctrl-C.");
+    on_run(migrate, ctx, [&ctx, o] { return run_d1_migrate(ctx, *o); });
 
     register_tenants_tail(cmd, ctx);
     register_tenants_top(cmd, ctx);

@@ -1018,4 +1018,78 @@ Status ApiClient::delete_r2_bucket(const std::string& account, const std::string
     return {};
 }
 
+// ---------------------------------------------------------------------------------------------------
+// D1
+
+static std::string d1_path(const std::string& account) {
+    return account_path(account) + "/d1/database";
+}
+
+static long long number_or(const json& j, const char* key, long long fallback) {
+    if (!j.is_object()) return fallback;
+    auto it = j.find(key);
+    return it != j.end() && it->is_number() ? it->get<long long>() : fallback;
+}
+
+static D1Database to_d1(const json& j) {
+    return D1Database{str(j, "uuid"),
+                      str(j, "name"),
+                      str(j, "created_at"),
+                      str(j, "version"),
+                      number_or(j, "file_size", -1),
+                      number_or(j, "num_tables", -1),
+                      j};
+}
+
+Result<std::vector<D1Database>> ApiClient::list_d1_databases(const std::string& account, const std::string& name) {
+    Query q;
+    if (!name.empty()) q.emplace_back("name", name);
+    TRY_ASSIGN(auto items, list_all(d1_path(account), q, list_options(PageStyle::PagePerPage, 1000)));
+    std::vector<D1Database> out;
+    for (const auto& j : items) out.push_back(to_d1(j));
+    return out;
+}
+
+Result<D1Database> ApiClient::create_d1_database(const std::string& account, const std::string& name) {
+    TRY_ASSIGN(ApiResult r, call(Method::Post, d1_path(account), {}, json_body(json{{"name", name}})));
+    D1Database d = to_d1(r.result);
+    if (d.name.empty()) d.name = name;
+    return d;
+}
+
+Result<D1Database> ApiClient::get_d1_database(const std::string& account, const std::string& id) {
+    TRY_ASSIGN(ApiResult r, call(Method::Get, d1_path(account) + "/" + url_encode(id)));
+    return to_d1(r.result);
+}
+
+Status ApiClient::delete_d1_database(const std::string& account, const std::string& id) {
+    TRY_STATUS(call(Method::Delete, d1_path(account) + "/" + url_encode(id)));
+    return {};
+}
+
+Result<std::vector<D1Result>> ApiClient::query_d1(const std::string& account, const std::string& id,
+                                                  const std::string& sql, const json& params) {
+    json body{{"sql", sql}};
+    if (params.is_array() && !params.empty()) body["params"] = params;
+    std::string path = d1_path(account) + "/" + url_encode(id) + "/raw";
+    TRY_ASSIGN(ApiResult r, call(Method::Post, path, {}, json_body(body)));
+    if (!r.result.is_array())
+        return Error(ErrorKind::Api, "POST " + redact_url(path) + " returned a result that is not a list",
+                     "check that the API URL points at a Cloudflare API v4 endpoint");
+    std::vector<D1Result> out;
+    for (const auto& j : r.result) {
+        D1Result d;
+        d.success = !j.is_object() || j.value("success", true);
+        if (j.is_object() && j.contains("meta") && j["meta"].is_object()) d.meta = j["meta"];
+        const json res = j.is_object() ? j.value("results", json::object()) : json::object();
+        if (res.is_object()) {
+            for (const auto& c : res.value("columns", json::array()))
+                d.columns.push_back(c.is_string() ? c.get<std::string>() : c.dump());
+            if (res.contains("rows") && res["rows"].is_array()) d.rows = res["rows"];
+        }
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
 }  // namespace tenantctl::api

@@ -142,6 +142,23 @@ struct R2Bucket {
     std::string jurisdiction;
     nlohmann::json raw;
 };
+struct D1Database {
+    std::string uuid;
+    std::string name;
+    std::string created_at;
+    std::string version;
+    long long file_size = -1;   // -1 when the answer did not say (the list does not)
+    long long num_tables = -1;  // idem
+    nlohmann::json raw;
+};
+// One statement's outcome in a D1 query, as the `raw` endpoint answers it: column names in their order, rows as
+// arrays of values, and the statement's meta (changes, duration, rows_read, …) as sent.
+struct D1Result {
+    std::vector<std::string> columns;
+    nlohmann::json rows = nlohmann::json::array();
+    nlohmann::json meta = nlohmann::json::object();
+    bool success = true;
+};
 struct BulkDeleteResult {
     std::vector<std::string> deleted;
     int deleted_count = 0;
@@ -304,6 +321,17 @@ public:
                                       const R2Options& options = {});
     Result<R2Bucket> get_r2_bucket(const std::string& account, const std::string& name, const R2Options& options = {});
     Status delete_r2_bucket(const std::string& account, const std::string& name, const R2Options& options = {});
+
+    // D1: databases by uuid, or by name where the API takes either (get, query); the list is every page
+    // (page/per_page), optionally only names containing `name`.
+    Result<std::vector<D1Database>> list_d1_databases(const std::string& account, const std::string& name = {});
+    Result<D1Database> create_d1_database(const std::string& account, const std::string& name);
+    Result<D1Database> get_d1_database(const std::string& account, const std::string& id);
+    Status delete_d1_database(const std::string& account, const std::string& id);
+    // POST …/raw {sql, params?}: every statement runs in one batch (all or nothing); one result per statement.
+    // `params` (an array, or null) binds to a single statement's ?/?NNN parameters.
+    Result<std::vector<D1Result>> query_d1(const std::string& account, const std::string& id, const std::string& sql,
+                                           const nlohmann::json& params = nullptr);
 
 private:
     Result<HttpResponse> send(Method method, const std::string& path, const Query& query,

@@ -99,7 +99,8 @@ Status bind_params(sqlite3_stmt* st, const json& params) {
     return {};
 }
 
-bool only_space_or_comments(const char* p) {
+// The first character of `p` that is not whitespace, ';' or a comment.
+const char* skip_space_and_comments(const char* p) {
     while (*p) {
         if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ';') {
             ++p;
@@ -110,10 +111,27 @@ bool only_space_or_comments(const char* p) {
             while (*p && !(p[0] == '*' && p[1] == '/')) ++p;
             if (*p) p += 2;
         } else {
-            return false;
+            break;
         }
     }
-    return true;
+    return p;
+}
+
+bool only_space_or_comments(const char* p) {
+    return *skip_space_and_comments(p) == '\0';
+}
+
+// SQLite's message as D1 words it: "<message> at offset <N>: SQLITE_ERROR", N a byte offset into the whole SQL
+// sent (SQLite's own error offset for a token it can point at, else the start of the failing statement), so a
+// client can map it back to a line of the file the SQL came from.
+Error sql_error(sqlite3* db, const std::string& sql, const char* statement, bool prepare_failed) {
+    std::string msg = sqlite3_errmsg(db);
+    long long at = skip_space_and_comments(statement) - sql.c_str();
+    if (prepare_failed) {
+        int offset = sqlite3_error_offset(db);
+        if (offset >= 0) at = (statement - sql.c_str()) + offset;
+    }
+    return Error(ErrorKind::Input, msg + " at offset " + std::to_string(at) + ": SQLITE_ERROR");
 }
 
 Result<json> run_statements(sqlite3* db_raw, const std::string& path, const std::string& sql, const json& params,
@@ -131,8 +149,9 @@ Result<json> run_statements(sqlite3* db_raw, const std::string& path, const std:
         sqlite3_stmt* raw_st = nullptr;
         const char* next = nullptr;
         auto started = std::chrono::steady_clock::now();
+        const char* statement = tail;
         if (sqlite3_prepare_v2(db.get(), tail, static_cast<int>(end - tail), &raw_st, &next) != SQLITE_OK)
-            return Error(ErrorKind::Input, std::string(sqlite3_errmsg(db.get())) + ": SQLITE_ERROR");
+            return sql_error(db.get(), sql, statement, true);
         std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> st(raw_st, sqlite3_finalize);
         tail = next;
         if (!st) continue;  // a comment or an empty statement
@@ -148,10 +167,7 @@ Result<json> run_statements(sqlite3* db_raw, const std::string& path, const std:
         for (;;) {
             int rc = sqlite3_step(st.get());
             if (rc == SQLITE_DONE) break;
-            if (rc != SQLITE_ROW) {
-                std::string msg = sqlite3_errmsg(db.get());
-                return Error(ErrorKind::Input, msg + ": SQLITE_ERROR");
-            }
+            if (rc != SQLITE_ROW) return sql_error(db.get(), sql, statement, false);
             ++rows_read;
             if (raw) {
                 json row = json::array();

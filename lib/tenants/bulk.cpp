@@ -1,6 +1,7 @@
 #include "tenants/bulk.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -50,14 +51,22 @@ std::vector<BulkItem> for_each_tenant(const std::vector<std::string>& ids,
     std::vector<BulkItem> items(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) items[i].id = ids[i];
     std::mutex m;
+    std::condition_variable slot;
     size_t next = 0, done = 0;
+    int failures = 0, running = 0;
     auto worker = [&] {
         for (;;) {
             size_t i = 0;
             {
-                std::lock_guard lock(m);
+                std::unique_lock lock(m);
+                // With a failure budget, only as many run as could still fail without exceeding it.
+                slot.wait(lock, [&] {
+                    return o.max_failures <= 0 || failures >= o.max_failures || failures + running < o.max_failures;
+                });
+                if (o.max_failures > 0 && failures >= o.max_failures) return;
                 if ((o.cancel && o.cancel->cancelled()) || next >= ids.size()) return;
                 i = next++;
+                ++running;
             }
             BulkItem& it = items[i];
             it.started = true;
@@ -65,14 +74,21 @@ std::vector<BulkItem> for_each_tenant(const std::vector<std::string>& ids,
             it.ok = st.ok();
             if (!st.ok()) it.error = Redactor::global().redact(st.error().message);
             std::lock_guard lock(m);
+            --running;
+            if (!it.ok) ++failures;
             ++done;
             if (o.on_done) o.on_done(it, done, ids.size());
+            slot.notify_all();
         }
     };
     int n = std::max(1, std::min<int>(o.concurrency, static_cast<int>(std::max<size_t>(ids.size(), 1))));
-    std::vector<std::thread> threads;
-    for (int k = 0; k < n; ++k) threads.emplace_back(worker);
-    for (auto& t : threads) t.join();
+    if (n == 1) {
+        worker();
+    } else {
+        std::vector<std::thread> threads;
+        for (int k = 0; k < n; ++k) threads.emplace_back(worker);
+        for (auto& t : threads) t.join();
+    }
     return items;
 }
 

@@ -27,11 +27,15 @@ struct BulkItem {
 
 struct BulkOptions {
     int concurrency = 8;
-    CancelToken* cancel = nullptr;
+    CancelToken* cancel = nullptr;                                            // checked before each tenant is started
     std::function<void(const BulkItem&, size_t done, size_t total)> on_done;  // serialized
+    // Never more than this many failures: at most (max_failures - failures) tenants in flight, nothing new once
+    // reached (the rest stays not started). 0 = no limit.
+    int max_failures = 0;
 };
 
-// Runs `fn(id, detail)` for every id; one BulkItem per id, in order.
+// The bounded pool of every bulk tenants command (apply included): runs `fn(id, detail)` for every id, at most
+// `concurrency` at once; one BulkItem per id, in order.
 std::vector<BulkItem> for_each_tenant(const std::vector<std::string>& ids,
                                       const std::function<Status(const std::string& id, std::string& detail)>& fn,
                                       const BulkOptions& o);

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "config/config.hpp"
 #include "core/fs.hpp"
@@ -12,6 +9,7 @@
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
 #include "deploy/deploy.hpp"
+#include "tenants/bulk.hpp"
 
 namespace tenantctl::tenants {
 
@@ -200,12 +198,8 @@ Result<Observed> observe(api::ApiClient& client, const std::string& account, con
         for (const auto& b : buckets) o.r2_buckets.insert(b.name);
     }
     if (kinds.count(Resource::D1)) {
-        api::ListOptions lo;
-        lo.style = api::PageStyle::PagePerPage;
-        lo.per_page = 1000;
-        TRY_ASSIGN(auto dbs, client.list_all(api::account_path(account) + "/d1/database", {}, lo));
-        for (const auto& db : dbs)
-            if (db.is_object()) o.d1_by_name[db.value("name", std::string())] = db.value("uuid", std::string());
+        TRY_ASSIGN(auto dbs, client.list_d1_databases(account));
+        for (const auto& db : dbs) o.d1_by_name[db.name] = db.uuid;
     }
     return o;
 }
@@ -409,10 +403,9 @@ struct Runner {
                         ids["d1"] = it->second;
                         break;
                     }
-                    TRY_ASSIGN(auto res_d1, client.call(api::Method::Post, api::account_path(account) + "/d1/database",
-                                                        {}, api::json_body(json{{"name", name}})));
+                    TRY_ASSIGN(auto db, client.create_d1_database(account, name));
                     ++r.writes;
-                    ids["d1"] = res_d1.result.value("uuid", std::string());
+                    ids["d1"] = db.uuid;
                     r.created_resources.push_back("d1:" + name);
                     break;
                 }
@@ -471,30 +464,27 @@ std::vector<ItemResult> apply_plan(api::ApiClient& client, const std::string& ac
         results[i].action = plan[i].action;
         results[i].status = plan[i].action == Action::Unchanged ? ItemResult::Status::Ok : ItemResult::Status::Skipped;
     }
-    std::vector<size_t> work;
-    for (size_t i = 0; i < plan.size(); ++i)
-        if (plan[i].action != Action::Unchanged) work.push_back(i);
-    size_t next = 0;
-    std::mutex done_mutex;
-    std::condition_variable slot;
-    size_t done = 0;
-    int failures = 0, running = 0;
+    // The changes run in the bulk pool (bulk.hpp), keyed by tenant id (unique in a plan).
+    std::vector<std::string> ids;
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < plan.size(); ++i) {
+        if (plan[i].action == Action::Unchanged) continue;
+        ids.push_back(plan[i].id);
+        index[plan[i].id] = i;
+    }
     Runner runner{client, account, f, src, obs, secrets, o};
-    auto worker = [&] {
-        for (;;) {
-            size_t i = 0;
-            {
-                std::unique_lock lock(done_mutex);
-                // With a failure budget, only as many changes run as could still fail without exceeding it.
-                slot.wait(lock, [&] {
-                    return o.max_failures <= 0 || failures >= o.max_failures || failures + running < o.max_failures;
-                });
-                if (o.max_failures > 0 && failures >= o.max_failures) return;
-                if (o.cancel && o.cancel->cancelled()) return;
-                if (next >= work.size()) return;
-                i = work[next++];
-                ++running;
-            }
+    BulkOptions bo;
+    bo.concurrency = o.concurrency;
+    bo.cancel = o.cancel;
+    bo.max_failures = o.max_failures;
+    if (o.on_done)
+        bo.on_done = [&](const BulkItem& it, size_t done, size_t total) {
+            o.on_done(results[index.at(it.id)], done, total);
+        };
+    for_each_tenant(
+        ids,
+        [&](const std::string& id, std::string&) -> Status {
+            size_t i = index.at(id);
             ItemResult& r = results[i];
             auto st = runner.run(plan[i], r);
             if (st.ok()) {
@@ -504,22 +494,9 @@ std::vector<ItemResult> apply_plan(api::ApiClient& client, const std::string& ac
                 r.interrupted = st.error().kind == ErrorKind::Interrupted;
                 r.error = Redactor::global().redact(st.error().message);
             }
-            std::lock_guard lock(done_mutex);
-            --running;
-            if (r.status == ItemResult::Status::Failed) ++failures;
-            ++done;
-            if (o.on_done) o.on_done(r, done, work.size());
-            slot.notify_all();
-        }
-    };
-    int n = std::max(1, std::min<int>(o.concurrency, static_cast<int>(std::max<size_t>(work.size(), 1))));
-    if (n == 1) {
-        worker();
-    } else {
-        std::vector<std::thread> threads;
-        for (int k = 0; k < n; ++k) threads.emplace_back(worker);
-        for (auto& t : threads) t.join();
-    }
+            return st;
+        },
+        bo);
     return results;
 }
 
@@ -537,8 +514,7 @@ Result<std::vector<std::string>> purge_resources(api::ApiClient& client, const s
         gone.push_back("r2:" + name);
     }
     if (auto it = obs.d1_by_name.find(name); it != obs.d1_by_name.end()) {
-        TRY_STATUS(
-            client.call(api::Method::Delete, api::account_path(account) + "/d1/database/" + url_encode(it->second)));
+        TRY_STATUS(client.delete_d1_database(account, it->second));
         gone.push_back("d1:" + name);
     }
     return gone;

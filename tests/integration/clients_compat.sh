@@ -219,6 +219,12 @@ sed -i "s/placeholder/$(get "/accounts/$ACCT/d1/database/wr-db" | jq -r .result.
 row wrangler "d1 migrations apply --remote" \
   'wr d1 migrations apply wr-db --remote && res "/accounts/$ACCT/d1/database/wr-db" ".result.num_tables >= 3" &&
    wr d1 execute wr-db --remote --json --command "SELECT id FROM m" | jq -e ".[0].results[0].id == 7"'
+# wrangler and tenantctl agree on what is applied: both keep it in the database's own d1_migrations table.
+row wrangler "d1 migrations: tenantctl sees what wrangler applied, wrangler what tenantctl applied" \
+  'cd "$P" && "$TENANTCTL" --local --json d1 migrations apply DB | jq -e ".applied == [] and .already_applied == 1" &&
+   printf "CREATE TABLE n(id INTEGER);\n" >"$P/migrations/0002_next.sql" &&
+   "$TENANTCTL" --local --json d1 migrations apply DB | jq -e ".applied == [\"0002_next.sql\"]" &&
+   wr d1 migrations apply wr-db --remote | grep -q "No migrations to apply"'
 row wrangler "d1 delete" 'wr d1 delete wr-db --skip-confirmation && ! get "/accounts/$ACCT/d1/database/wr-db"'
 
 # Containers: an application created through the API, read by wrangler

@@ -19,25 +19,6 @@ check "dev.json names the workers' URL (workerd found and running)" test -n "$W"
 [ -n "$W" ] || { cat "$WORK/dev.stderr"; finish; }
 tc() { "$TENANTCTL" --local "$@"; }
 
-# wcall HOST [curl args…] PATH: a request to the workers' port as HOST; sets STATUS and OUT.
-wcall() {
-  local host=$1; shift
-  rm -f "$WORK/wbody"
-  STATUS=$(curl -sS -o "$WORK/wbody" -w '%{http_code}' -H "Host: $host" "$@" 2>>"$WORK/curl.err") || STATUS=000
-  OUT=$(cat "$WORK/wbody" 2>/dev/null || true); export STATUS OUT
-}
-# until_ok TIMEOUT_S HOST PATH [EXPECTED_SUBSTRING [curl args…]]: polls until the worker answers 2xx (and
-# with the text).
-until_ok() {
-  local end=$((SECONDS + $1)) host=$2 path=$3 want=${4:-}
-  shift 3; [ $# -gt 0 ] && shift
-  while [ $SECONDS -lt $end ]; do
-    wcall "$host" "$@" "$W$path"
-    case "$STATUS" in 2*) if [ -z "$want" ] || grep -qF -- "$want" <<<"$OUT"; then return 0; fi ;; esac
-    sleep 0.1
-  done
-  return 1
-}
 
 # --- the dispatcher template, as its README deploys it ---------------------------------------------------
 p=$WORK/disp

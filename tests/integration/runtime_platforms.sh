@@ -14,12 +14,6 @@ W=$(jq -r '.workers_url // empty' "$STATE/dev.json")
 check "workerd runs" test -n "$W"
 [ -n "$W" ] || finish
 tc() { "$TENANTCTL" --local "$@"; }
-wcall() {  # HOST [curl args…] URL
-  local host=$1; shift
-  rm -f "$WORK/wbody"
-  STATUS=$(curl -sS -o "$WORK/wbody" -w '%{http_code}' -H "Host: $host" "$@" 2>>"$WORK/curl.err") || STATUS=000
-  OUT=$(cat "$WORK/wbody" 2>/dev/null || true); export STATUS OUT
-}
 until_status() {  # CODE TIMEOUT_S HOST PATH [curl args…]
   local code=$1 end=$((SECONDS + $2)) host=$3 path=$4; shift 4
   while [ $SECONDS -lt $end ]; do wcall "$host" "$@" "$W$path"; [ "$STATUS" = "$code" ] && return 0; sleep 0.2; done
