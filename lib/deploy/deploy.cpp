@@ -425,13 +425,9 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
                                                     &rep.messages));
         } else {
             TRY_STATUS(client->upload_script(o.account_id, rep.worker, body, true, &rep.messages));
-            auto deps = client->call(api::Method::Get, api::account_path(o.account_id) + "/workers/scripts/" +
-                                                           url_encode(rep.worker) + "/deployments");
-            if (deps) {
-                const json& list = json_at(deps->result, "deployments");
-                if (list.is_array() && !list.empty())
-                    for (const auto& v : json_at(list[0], "versions")) rep.version_id = json_string(v, "version_id");
-            }
+            auto deps = client->list_deployments(o.account_id, rep.worker);
+            if (deps && !deps->empty())
+                for (const auto& v : deps->front().versions) rep.version_id = v.version_id;
         }
         rep.uploaded = true;
     }
