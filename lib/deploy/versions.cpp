@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "bundle/bundle.hpp"
 #include "core/json.hpp"
 #include "core/strings.hpp"
 #include "images/git_info.hpp"
@@ -231,21 +230,16 @@ Result<VersionUploadReport> run_versions_upload(const config::LoadedConfig& cfg,
         return Error(ErrorKind::NotFound, "worker " + quoted(rep.worker) + " does not exist, so it has no versions",
                      "deploy it first with `tenantctl deploy`");
 
-    if (!json_string(json_at(c, "build"), "command").empty()) {
-        step("running the custom build: " + json_string(json_at(c, "build"), "command"));
-        TRY_STATUS(bundle::run_custom_build(c, cfg.dir, ev.build_output));
-    }
+    DeployOptions build;
+    build.keep_vars = o.keep_vars;
+    build.compatibility_date = o.compatibility_date;
+    build.no_bundle = o.no_bundle;
+    build.env = o.env;
+    // A config with assets is refused: versions upload does not send them.
+    TRY_ASSIGN(UploadBundle bundle, build_worker(cfg, build, false, ev));
     UploadOptions uo;
     uo.config_dir = cfg.dir;
     uo.config_path = cfg.path;
-    uo.keep_vars = o.keep_vars;
-    uo.compatibility_date = o.compatibility_date;
-    uo.no_bundle = o.no_bundle;
-    uo.env = o.env;
-    uo.assets = false;  // a config with assets is refused: versions upload does not send them
-    TRY_ASSIGN(UploadBundle bundle, build_upload(c, uo));
-    if (ev.warning)
-        for (const auto& w : bundle.warnings) ev.warning(w);
     rep.bundler = bundle.bundler;
     rep.upload_digest = bundle.digest.substr(bundle.digest.find(':') + 1);
     if (!json_string(*script, "migration_tag").empty())

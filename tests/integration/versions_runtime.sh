@@ -8,10 +8,7 @@
 # 1 for the rest, the deployment unchanged), then `rollback` (only the rolled-back version answers).
 set -euo pipefail
 source "$(dirname "$0")/platform_common.inc"
-start_dev
-W=$(jq -r '.workers_url // empty' "$STATE/dev.json")
-check "workerd runs" test -n "$W"
-[ -n "$W" ] || finish
+start_dev_workers
 p=$WORK/project
 mkdir -p "$p"
 tc() { (cd "$p" && "$TENANTCTL" --local "$@"); }
