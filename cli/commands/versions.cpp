@@ -59,14 +59,6 @@ std::string deployment_text(const json& d) {
     return s;
 }
 
-int emit_deployment(Context& ctx, const Result<deploy::DeploymentReport>& r, const std::string& verb) {
-    if (!r) return ctx.ui.fail(r.error());
-    json doc = r->to_json();
-    doc["ok"] = true;
-    ctx.ui.emit(doc, "worker " + r->worker + ": " + verb + "\n" + deployment_text(doc["deployment"]));
-    return 0;
-}
-
 void add_common(CLI::App* c, VersionsFlags& f) {
     c->add_option("--name", f.name, "Worker name (default: the name in the wrangler config)");
 }
@@ -142,28 +134,32 @@ int run_view(Context& ctx, const VersionsFlags& f) {
     return 0;
 }
 
+// Opens the target, makes the deployment with `make` and prints it.
+template <class Make>
+int deploy_and_emit(Context& ctx, const VersionsFlags& f, const std::string& verb, Make make) {
+    auto t = open_target(ctx, f, false);
+    if (!t) return ctx.ui.fail(t.error());
+    auto r = make(*t->session.client, t->target, confirmer(ctx, f.yes));
+    if (!r) return ctx.ui.fail(r.error());
+    json doc = r->to_json();
+    doc["ok"] = true;
+    ctx.ui.emit(doc, "worker " + r->worker + ": " + verb + "\n" + deployment_text(doc["deployment"]));
+    return 0;
+}
+
 int run_deploy_versions(Context& ctx, const VersionsFlags& f) {
     // The specs are checked before anything is read or sent.
     if (auto s = deploy::deployment_shares(f.specs); !s) return ctx.ui.fail(s.error());
-    auto t = open_target(ctx, f, false);
-    if (!t) return ctx.ui.fail(t.error());
-    deploy::VersionsDeployOptions o;
-    o.target = t->target;
-    o.specs = f.specs;
-    o.message = f.message;
-    o.confirm = confirmer(ctx, f.yes);
-    return emit_deployment(ctx, deploy::run_versions_deploy(*t->session.client, o), "deployed");
+    return deploy_and_emit(ctx, f, "deployed", [&f](api::ApiClient& c, const deploy::VersionsTarget& t, auto confirm) {
+        return deploy::run_versions_deploy(c, {t, f.specs, f.message, confirm});
+    });
 }
 
 int run_rollback(Context& ctx, const VersionsFlags& f) {
-    auto t = open_target(ctx, f, false);
-    if (!t) return ctx.ui.fail(t.error());
-    deploy::RollbackOptions o;
-    o.target = t->target;
-    o.version_id = f.version_id;
-    o.message = f.message;
-    o.confirm = confirmer(ctx, f.yes);
-    return emit_deployment(ctx, deploy::run_rollback(*t->session.client, o), "rolled back");
+    return deploy_and_emit(ctx, f, "rolled back",
+                           [&f](api::ApiClient& c, const deploy::VersionsTarget& t, auto confirm) {
+                               return deploy::run_rollback(c, {t, f.version_id, f.message, confirm});
+                           });
 }
 
 int run_deployments_list(Context& ctx, const VersionsFlags& f) {
