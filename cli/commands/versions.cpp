@@ -219,7 +219,8 @@ void register_versions(CLI::App& app, Context& ctx) {
     up->add_flag("--strict", f->strict, "Treat configuration warnings as errors");
     up->footer(
         "The worker must exist (deploy it first). Static assets and containers are not part of a version "
-        "upload: a config with `assets` is refused; containers are left as they are.");
+        "upload: a config with `assets` is refused; containers are left as they are. Not implemented: "
+        "--preview-alias, `versions secret …`.");
     on_run(up, ctx, [&ctx, f] { return run_upload(ctx, *f); });
 
     auto* ls = versions->add_subcommand("list", "List the worker's versions, newest first");
@@ -238,7 +239,9 @@ void register_versions(CLI::App& app, Context& ctx) {
         ->required();
     dep->add_option("--message", f->message, "Deployment message (annotation workers/message, at most 50 characters)");
     dep->add_flag("-y,--yes", f->yes, "Do not ask for confirmation (required when not on a terminal)");
-    dep->footer(k_split_note);
+    dep->footer(std::string(k_split_note) +
+                "\nNot implemented: wrangler's --version-id/--percentage/--version-tag flags and --dry-run; give the "
+                "versions as VERSION_ID@PERCENT.");
     on_run(dep, ctx, [&ctx, f] { return run_deploy_versions(ctx, *f); });
 
     auto* deployments = app.add_subcommand("deployments", "Deployments of an account worker: list, status");
