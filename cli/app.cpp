@@ -45,6 +45,7 @@ void build_app(CLI::App& app, Context& ctx) {
     register_config(app, ctx);
     register_dev(app, ctx);
     register_deploy(app, ctx);
+    register_versions(app, ctx);
     register_tenants(app, ctx);
     register_containers(app, ctx);
     register_tail(app, ctx);

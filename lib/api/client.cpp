@@ -727,6 +727,96 @@ Result<std::vector<json>> ApiClient::list_scripts(const std::string& account, co
 }
 
 // ---------------------------------------------------------------------------------------------------
+// versions and deployments of account workers
+
+namespace {
+std::string account_script_path(const std::string& account, const std::string& script) {
+    return account_path(account) + "/workers/scripts/" + url_encode(script);
+}
+WorkerVersion version_from(const json& j) {
+    WorkerVersion v;
+    v.id = info_string(j, "id");
+    if (j.is_object() && j.contains("number") && j["number"].is_number()) v.number = j["number"].get<long long>();
+    const json& md = j.is_object() && j.contains("metadata") ? j["metadata"] : json();
+    v.created_on = info_string(md, "created_on");
+    v.source = info_string(md, "source");
+    v.author_email = info_string(md, "author_email");
+    const json& an = j.is_object() && j.contains("annotations") ? j["annotations"] : json();
+    v.message = info_string(an, "workers/message");
+    v.tag = info_string(an, "workers/tag");
+    v.raw = j;
+    return v;
+}
+Deployment deployment_from(const json& j) {
+    Deployment d;
+    d.id = info_string(j, "id");
+    d.created_on = info_string(j, "created_on");
+    d.source = info_string(j, "source");
+    d.author_email = info_string(j, "author_email");
+    const json& an = j.is_object() && j.contains("annotations") ? j["annotations"] : json();
+    d.message = info_string(an, "workers/message");
+    if (j.is_object() && j.contains("versions") && j["versions"].is_array())
+        for (const auto& v : j["versions"]) {
+            DeploymentShare s;
+            s.version_id = info_string(v, "version_id");
+            if (v.is_object() && v.contains("percentage") && v["percentage"].is_number())
+                s.percentage = v["percentage"].get<double>();
+            d.versions.push_back(s);
+        }
+    d.raw = j;
+    return d;
+}
+}  // namespace
+
+Result<std::vector<WorkerVersion>> ApiClient::list_versions(const std::string& account, const std::string& script) {
+    ListOptions lo;
+    lo.style = PageStyle::PagePerPage;
+    lo.per_page = 100;
+    lo.items_key = "items";
+    TRY_ASSIGN(std::vector<json> items, list_all(account_script_path(account, script) + "/versions", {}, lo));
+    std::vector<WorkerVersion> out;
+    for (const auto& j : items) out.push_back(version_from(j));
+    return out;
+}
+
+Result<WorkerVersion> ApiClient::get_version(const std::string& account, const std::string& script,
+                                             const std::string& id) {
+    TRY_ASSIGN(ApiResult r, call(Method::Get, account_script_path(account, script) + "/versions/" + url_encode(id)));
+    return version_from(r.result);
+}
+
+Result<WorkerVersion> ApiClient::upload_version(const std::string& account, const std::string& script,
+                                                const MultipartBody& upload, std::vector<std::string>* messages) {
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Post, account_script_path(account, script) + "/versions", {}, multipart_body(upload)));
+    if (messages) *messages = r.messages;
+    return version_from(r.result);
+}
+
+Result<std::vector<Deployment>> ApiClient::list_deployments(const std::string& account, const std::string& script) {
+    TRY_ASSIGN(ApiResult r, call(Method::Get, account_script_path(account, script) + "/deployments"));
+    std::vector<Deployment> out;
+    const json& list = r.result.is_object() && r.result.contains("deployments") ? r.result["deployments"] : json();
+    if (!list.is_array())
+        return Error(ErrorKind::Api, "GET …/workers/scripts/" + script + "/deployments returned no deployments list",
+                     "check that the API URL points at a Cloudflare API v4 endpoint");
+    for (const auto& j : list) out.push_back(deployment_from(j));
+    return out;
+}
+
+Result<Deployment> ApiClient::create_deployment(const std::string& account, const std::string& script,
+                                                const std::vector<DeploymentShare>& versions,
+                                                const std::string& message) {
+    json vs = json::array();
+    for (const auto& v : versions) vs.push_back({{"version_id", v.version_id}, {"percentage", v.percentage}});
+    json body = {{"strategy", "percentage"}, {"versions", vs}};
+    if (!message.empty()) body["annotations"] = {{"workers/message", message}};
+    TRY_ASSIGN(ApiResult r,
+               call(Method::Post, account_script_path(account, script) + "/deployments", {}, json_body(body)));
+    return deployment_from(r.result);
+}
+
+// ---------------------------------------------------------------------------------------------------
 // triggers of account workers
 
 Result<json> ApiClient::get_schedules(const std::string& account, const std::string& script) {

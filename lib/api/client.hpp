@@ -179,6 +179,33 @@ struct TailInfo {
     nlohmann::json raw;
 };
 
+// An account worker's version (GET/POST …/workers/scripts/NAME/versions[/ID]).
+struct WorkerVersion {
+    std::string id;
+    long long number = 0;
+    std::string created_on;
+    std::string source;
+    std::string author_email;
+    std::string message;  // annotation workers/message
+    std::string tag;      // annotation workers/tag
+    nlohmann::json raw;
+};
+// One version of a deployment and its share of the requests.
+struct DeploymentShare {
+    std::string version_id;
+    double percentage = 0;
+};
+// A deployment of an account worker (strategy "percentage": its versions' shares add up to 100).
+struct Deployment {
+    std::string id;
+    std::string created_on;
+    std::string source;
+    std::string author_email;
+    std::string message;  // annotation workers/message
+    std::vector<DeploymentShare> versions;
+    nlohmann::json raw;
+};
+
 struct R2Options {
     std::string jurisdiction;  // sent as cf-r2-jurisdiction
     std::string location_hint;
@@ -272,6 +299,18 @@ public:
                                              const nlohmann::json& routes);
     Result<std::string> get_workers_subdomain(const std::string& account);
     Result<std::vector<nlohmann::json>> list_scripts(const std::string& account, const std::string& tags = {});
+
+    // versions and deployments of an account worker. Versions come newest first, every page; deployments
+    // newest first (the first is the one serving). upload_version creates a version without deploying it.
+    Result<std::vector<WorkerVersion>> list_versions(const std::string& account, const std::string& script);
+    Result<WorkerVersion> get_version(const std::string& account, const std::string& script, const std::string& id);
+    Result<WorkerVersion> upload_version(const std::string& account, const std::string& script,
+                                         const MultipartBody& upload, std::vector<std::string>* messages = nullptr);
+    Result<std::vector<Deployment>> list_deployments(const std::string& account, const std::string& script);
+    // POST …/deployments {strategy:"percentage", versions, annotations:{"workers/message"}} (no annotation
+    // when `message` is empty).
+    Result<Deployment> create_deployment(const std::string& account, const std::string& script,
+                                         const std::vector<DeploymentShare>& versions, const std::string& message);
 
     // secrets (account workers and namespace scripts)
     Result<SecretInfo> put_secret(const ScriptRef& ref, const std::string& name, const std::string& value);

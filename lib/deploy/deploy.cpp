@@ -166,6 +166,27 @@ json DeployReport::to_json() const {
     return {{"worker", w}, {"containers", cs}, {"skipped", skipped}};
 }
 
+Result<UploadBundle> build_worker(const config::LoadedConfig& cfg, const DeployOptions& o, bool assets,
+                                  const DeployEvents& ev) {
+    const json& c = cfg.config;
+    if (!json_string(json_at(c, "build"), "command").empty()) {
+        if (ev.step) ev.step("running the custom build: " + json_string(json_at(c, "build"), "command"));
+        TRY_STATUS(bundle::run_custom_build(c, cfg.dir, ev.build_output));
+    }
+    UploadOptions uo;
+    uo.config_dir = cfg.dir;
+    uo.config_path = cfg.path;
+    uo.keep_vars = o.keep_vars;
+    uo.compatibility_date = o.compatibility_date;
+    uo.no_bundle = o.no_bundle;
+    uo.env = o.env;
+    uo.assets = assets;
+    TRY_ASSIGN(UploadBundle bundle, build_upload(c, uo));
+    if (ev.warning)
+        for (const auto& w : bundle.warnings) ev.warning(w);
+    return bundle;
+}
+
 Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient* client, images::Docker* docker,
                                 const DeployOptions& o, const DeployEvents& ev) {
     auto step = [&](const std::string& s) {
@@ -224,19 +245,10 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
 
     // 2. The worker upload: the custom build, then the bundle, built once; the per-upload fields are set when
     // it is sent.
-    if (!json_string(json_at(c, "build"), "command").empty()) {
-        step("running the custom build: " + json_string(json_at(c, "build"), "command"));
-        TRY_STATUS(bundle::run_custom_build(c, cfg.dir, ev.build_output));
-    }
+    TRY_ASSIGN(UploadBundle bundle, build_worker(cfg, o, true, ev));
     UploadOptions uo;
     uo.config_dir = cfg.dir;
     uo.config_path = cfg.path;
-    uo.keep_vars = o.keep_vars;
-    uo.compatibility_date = o.compatibility_date;
-    uo.no_bundle = o.no_bundle;
-    uo.env = o.env;
-    uo.assets = true;
-    TRY_ASSIGN(UploadBundle bundle, build_upload(c, uo));
     if (bundle.assets) {
         rep.assets.emplace();
         rep.assets->files = bundle.assets->manifest.entries.size();
@@ -244,8 +256,6 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
     }
     rep.bundler = bundle.bundler;
     rep.dry_run = o.dry_run;
-    if (ev.warning)
-        for (const auto& w : bundle.warnings) ev.warning(w);
     rep.upload_digest = bundle.digest.substr(bundle.digest.find(':') + 1);
     // Secrets go in after the digest: their values never enter the recorded tag.
     if (bundle.assets && bundle.assets->assets_only && !o.secrets.empty())
@@ -425,13 +435,9 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
                                                     &rep.messages));
         } else {
             TRY_STATUS(client->upload_script(o.account_id, rep.worker, body, true, &rep.messages));
-            auto deps = client->call(api::Method::Get, api::account_path(o.account_id) + "/workers/scripts/" +
-                                                           url_encode(rep.worker) + "/deployments");
-            if (deps) {
-                const json& list = json_at(deps->result, "deployments");
-                if (list.is_array() && !list.empty())
-                    for (const auto& v : json_at(list[0], "versions")) rep.version_id = json_string(v, "version_id");
-            }
+            auto deps = client->list_deployments(o.account_id, rep.worker);
+            if (deps && !deps->empty())
+                for (const auto& v : deps->front().versions) rep.version_id = v.version_id;
         }
         rep.uploaded = true;
     }

@@ -952,6 +952,18 @@ json make_version(Ctx& c, const std::string& script, json& doc, const std::strin
     return v;
 }
 
+// What a deployment of a version makes the script run (kinds.hpp: `_deploy`; not part of the version's views).
+void record_version_content(Ctx& c, const std::string& script, const std::string& id, const Upload& up,
+                            const json& settings) {
+    auto stored = c.store.get(K_VER, std::string(K_WS) + "/" + script, id);
+    if (!stored) return;
+    json vd = stored->doc;
+    json mods = json::array();
+    for (auto& m : up.modules) mods.push_back({{"name", m.name}, {"content_type", m.content_type}});
+    vd["_deploy"] = {{"main", up.main}, {"modules", mods}, {"has_modules", up.has_modules}, {"settings", settings}};
+    c.store.put(K_VER, std::string(K_WS) + "/" + script, stored->name, vd, stored->blob);
+}
+
 json make_deployment(Ctx& c, const std::string& script, json versions, json annotations, const std::string& source) {
     json d{{"id", uuid_v4()},          {"created_on", now_iso()}, {"source", source},
            {"strategy", "percentage"}, {"versions", versions},    {"author_email", c.creds.email}};
@@ -1274,6 +1286,7 @@ HttpResponse script_upload(Ctx& c) {
         auto stored = c.store.get(s.kind, s.parent, s.script);
         json doc = stored->doc;
         json v = make_version(c, s.script, doc, stored->blob, up.metadata, deployed_from(c));
+        record_version_content(c, s.script, v["id"].get<std::string>(), up, doc["settings"]);
         make_deployment(c, s.script, json::array({{{"version_id", v["id"]}, {"percentage", 100}}}),
                         up.metadata.value("annotations", json::object()), deployed_from(c));
         c.store.put(s.kind, s.parent, s.script, doc, stored->blob);
@@ -2100,18 +2113,7 @@ HttpResponse version_upload(Ctx& c) {
         if (meta.contains(k)) version_doc["settings"][k] = meta[k];
     version_doc["version_count"] = doc.value("version_count", 0);
     json v = make_version(c, s.script, version_doc, modules_blob(c, up), meta, deployed_from(c));
-    {
-        // What a deployment of this version makes the script run (not part of the version's views).
-        auto stored = c.store.get(K_VER, std::string(K_WS) + "/" + s.script, v["id"].get<std::string>());
-        json vd = stored->doc;
-        json mods = json::array();
-        for (auto& m : up.modules) mods.push_back({{"name", m.name}, {"content_type", m.content_type}});
-        vd["_deploy"] = {{"main", up.main},
-                         {"modules", mods},
-                         {"has_modules", up.has_modules},
-                         {"settings", version_doc["settings"]}};
-        c.store.put(K_VER, std::string(K_WS) + "/" + s.script, stored->name, vd, stored->blob);
-    }
+    record_version_content(c, s.script, v["id"].get<std::string>(), up, version_doc["settings"]);
     doc["version_count"] = version_doc["version_count"];
     c.store.put(s.kind, s.parent, s.script, doc, o->blob);
     json r = v;
@@ -2143,48 +2145,40 @@ HttpResponse deployment_create(Ctx& c) {
     if (b.value("strategy", std::string()) != "percentage") return err(400, 10004, "strategy must be \"percentage\"");
     if (!b.contains("versions") || !b["versions"].is_array() || b["versions"].empty())
         return err(400, 10004, "versions must be a non-empty array of {version_id, percentage}");
+    if (b["versions"].size() > 2)
+        return err(
+            400, 10004,
+            "a deployment splits requests between at most 2 versions, got " + std::to_string(b["versions"].size()));
+    if (b.contains("annotations") && b["annotations"].is_object() && b["annotations"].contains("workers/message") &&
+        (!b["annotations"]["workers/message"].is_string() ||
+         b["annotations"]["workers/message"].get<std::string>().size() > 50))
+        return err(400, 10004, "annotations.workers/message must be a string of at most 50 characters");
     double total = 0;
+    std::set<std::string> seen;
     for (auto& v : b["versions"]) {
         if (!v.is_object() || !v.contains("version_id") || !v["version_id"].is_string() || !v.contains("percentage") ||
             !v["percentage"].is_number())
             return err(400, 10004, "each version needs a string version_id and a number percentage");
+        if (v["percentage"].get<double>() < 0.01 || v["percentage"].get<double>() > 100)
+            return err(400, 10004,
+                       "version " + quoted(v["version_id"].get<std::string>()) +
+                           ": percentage must be between 0.01 and 100, got " + v["percentage"].dump());
+        if (!seen.insert(v["version_id"].get<std::string>()).second)
+            return err(400, 10004, "version " + quoted(v["version_id"].get<std::string>()) + " is listed twice");
         if (!c.store.get(K_VER, std::string(K_WS) + "/" + s.script, v["version_id"].get<std::string>()))
             return err(404, 10089, "version " + quoted(v["version_id"].get<std::string>()) + " not found");
         total += v["percentage"].get<double>();
     }
     if (total < 99.999 || total > 100.001) return err(400, 10004, "version percentages must add up to 100");
     json d = make_deployment(c, s.script, b["versions"], b.value("annotations", json::object()), "api");
-    // The script now runs the version with the largest share.
-    json best;
-    double best_p = -1;
-    for (auto& v : b["versions"])
-        if (v["percentage"].get<double>() > best_p) best = v, best_p = v["percentage"].get<double>();
+    // The script runs the version with the largest share; `tenantctl dev` runs the other one beside it and
+    // splits the requests (lib/runtime/model.cpp).
+    const json& best = b["versions"][deployment_primary(b["versions"])];
     auto ver = c.store.get(K_VER, std::string(K_WS) + "/" + s.script, best["version_id"].get<std::string>());
     if (ver && !ver->blob.empty()) {
-        json doc = o->doc;
+        json doc = script_doc_for_version(o->doc, ver->doc);
         doc["script"]["etag"] = sha256_hex(ver->blob);
         doc["script"]["modified_on"] = now_iso();
-        // A version uploaded on its own (POST …/versions) carries its modules and settings: the script runs
-        // them once the version is deployed.
-        if (ver->doc.contains("_deploy")) {
-            const json& d = ver->doc["_deploy"];
-            doc["main"] = d.value("main", doc.value("main", std::string()));
-            doc["modules"] = d.value("modules", doc.value("modules", json::array()));
-            doc["script"]["has_modules"] = d.value("has_modules", true);
-            const json st = d.value("settings", json::object());
-            for (const char* k : {"compatibility_date", "compatibility_flags", "usage_model", "limits"})
-                if (st.contains(k)) doc["settings"][k] = st[k];
-            if (st.contains("bindings") && st["bindings"].is_array()) {
-                json plain = json::array();  // secrets stay with the script (its secret store)
-                for (auto& b : st["bindings"])
-                    if (b.is_object() && b.value("type", std::string()) != "secret_text" &&
-                        b.value("type", std::string()) != "secret_key")
-                        plain.push_back(b);
-                doc["settings"]["bindings"] = plain;
-            }
-            for (const char* k : {"compatibility_date", "compatibility_flags"})
-                if (st.contains(k)) doc["script"][k] = st[k];
-        }
         c.store.put(s.kind, s.parent, s.script, doc, ver->blob);
     }
     return ok(d);

@@ -1,6 +1,8 @@
 #pragma once
 // What the local platform keeps in its Store, kind by kind: shared by the v4 handlers (api.cpp) and the
 // runtime that runs the stored workers (lib/runtime), so both read and write the same rows.
+#include <cstddef>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -31,5 +33,14 @@ inline constexpr const char* K_REG = "reg";       // parent account, name domain
 std::vector<MultipartPart> stored_modules(const std::string& blob);
 // The boundary of such a blob (its first line without the leading "--"), "none" when it has none.
 std::string stored_modules_boundary(const std::string& blob);
+
+// Versions of account scripts (K_VER) keep under `_deploy` what a deployment of them makes the script run:
+// {main, modules [{name, content_type}], has_modules, settings}; their blob holds the modules.
+// The script document a deployment of `version_doc` gives: its main, modules and settings over the script's own
+// (secret bindings stay with the script: its secret store). A version without `_deploy` keeps the script's.
+nlohmann::json script_doc_for_version(const nlohmann::json& script_doc, const nlohmann::json& version_doc);
+// Which of a deployment's versions ([{version_id, percentage}]) the script itself runs: the largest share, the
+// first of equal ones. The others run beside it in `tenantctl dev` (lib/runtime/model.cpp).
+size_t deployment_primary(const nlohmann::json& versions);
 
 }  // namespace tenantctl::platform

@@ -65,12 +65,53 @@ Script read_script(Store& store, const char* kind, const std::string& parent, co
     return s;
 }
 
+// The current deployment of an account worker, when it splits the requests between versions: each version the
+// script does not run itself becomes a script of its own (model.hpp, `variant_of`).
+void add_split(Store& store, const std::string& account, const StoredObject& o, Model& m) {
+    const std::string parent = std::string(K_WS) + "/" + o.name;
+    auto deps = store.list(K_DEP, parent);
+    if (deps.empty()) return;
+    const json versions = deps.back().doc.value("versions", json::array());  // the newest deployment
+    if (!versions.is_array() || versions.size() < 2) return;
+    size_t primary = deployment_primary(versions);
+    const std::string key = m.scripts.back().key;
+    std::vector<std::pair<std::string, double>> shares;
+    std::vector<Script> variants;
+    for (size_t i = 0; i < versions.size(); ++i) {
+        const json& v = versions[i];
+        double pct = v.value("percentage", 0.0);
+        if (i == primary) {
+            shares.emplace_back(key, pct);
+            continue;
+        }
+        auto ver = store.get(K_VER, parent, v.value("version_id", std::string()));
+        if (!ver || ver->blob.empty()) continue;  // nothing to run: the script answers its share
+        StoredObject copy{o.name, script_doc_for_version(o.doc, ver->doc), ver->blob, o.seq};
+        Script s = read_script(store, K_WS, account, copy, "");
+        s.key = key + "@" + ver->name;
+        s.variant_of = key;
+        s.routes.clear();  // the script's routes lead to the entry worker, which picks the version
+        shares.emplace_back(s.key, pct);
+        variants.push_back(std::move(s));
+    }
+    if (variants.empty()) return;
+    m.scripts.back().shares = shares;
+    // The split is part of what the script runs: a new split (or new shares) is a new etag.
+    std::string mix = m.scripts.back().etag;
+    for (auto& [k, p] : shares) mix += '\0' + k + '\0' + std::to_string(p);
+    m.scripts.back().etag = sha256_hex(mix).substr(0, 32);
+    for (auto& v : variants) m.scripts.push_back(std::move(v));
+}
+
 }  // namespace
 
 Model load_model(Store& store, const std::string& account) {
     Model m;
     store.transaction(false, [&] {
-        for (auto& o : store.list(K_WS, account, false)) m.scripts.push_back(read_script(store, K_WS, account, o, ""));
+        for (auto& o : store.list(K_WS, account, false)) {
+            m.scripts.push_back(read_script(store, K_WS, account, o, ""));
+            add_split(store, account, o, m);
+        }
         for (auto& nso : store.list(K_NS, account, false)) {
             std::string id = nso.doc.value("namespace_id", std::string());
             auto& keys = m.namespaces[nso.name];
@@ -84,7 +125,7 @@ Model load_model(Store& store, const std::string& account) {
     // A tenant's process runs its tail consumers too: their changes are its changes.
     std::map<std::string, std::string> account_etags;
     for (auto& s : m.scripts)
-        if (s.ns.empty()) account_etags[s.name] = s.etag;
+        if (s.ns.empty() && s.variant_of.empty()) account_etags[s.name] = s.etag;
     for (auto& s : m.scripts) {
         if (s.ns.empty() || s.tail_consumers.empty()) continue;
         std::string mix = s.etag;

@@ -30,6 +30,12 @@ struct Script {
     nlohmann::json bindings = nlohmann::json::array();  // the upload's bindings, secrets included
     std::vector<std::string> routes;                    // route patterns of an account worker
     std::vector<std::string> tail_consumers;            // account workers that receive this one's records
+    // A deployment of an account worker that splits the requests between two versions: the script runs the
+    // larger share, and the other version runs beside it as a script of its own, keyed
+    // "w:<name>@<version id>", with `variant_of` the script's key. The script's `shares` then list both keys
+    // with their percentages; the entry worker picks one per request.
+    std::string variant_of;
+    std::vector<std::pair<std::string, double>> shares;
 };
 
 struct Model {

@@ -822,7 +822,8 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& sto
     }
     store.set_listener([raw](const std::set<std::string>& kinds) {
         using namespace tenantctl::platform;
-        if (kinds.count(K_WS) || kinds.count(K_NSS) || kinds.count(K_NS) || kinds.count(K_SECRET)) {
+        if (kinds.count(K_WS) || kinds.count(K_NSS) || kinds.count(K_NS) || kinds.count(K_SECRET) ||
+            kinds.count(K_DEP)) {
             std::lock_guard lock(raw->mutex);
             ++raw->wanted;
             raw->cv.notify_all();

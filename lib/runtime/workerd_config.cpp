@@ -77,7 +77,14 @@ export default {
       name = "";
       for (const r of env.ROUTES) if (matches(r.pattern, host, url.pathname)) { name = r.script; break; }
     }
-    const worker = name && env["w:" + name];
+    // A deployment split between versions: one of them per request, by the deployment's percentages.
+    let key = "w:" + name;
+    const split = name && env.SPLITS[name];
+    if (split) {
+      let r = Math.random() * 100;
+      for (const [k, p] of split) { key = k; if ((r -= p) < 0) break; }
+    }
+    const worker = name && env[key];
     if (!worker)
       return new Response(`no worker answers for host "${host}"\nhint: call an account worker as http://NAME.localhost:PORT/ or through one of its routes\n`, { status: 404, headers: { "content-type": "text/plain" } });
     return worker.fetch(request);
@@ -362,8 +369,10 @@ std::string worker_block(const Script& s, Ctx& c) {
             add(n + "wrapped = (moduleName = \"tenantctl-internal:dispatch\", innerBindings = [" + inner + "]))");
         } else if (type == "durable_object_namespace") {
             std::string target = str_field(b, "script_name");
-            std::string key = target.empty() || target == s.name ? s.key : account_key(target);
-            if (key != s.key && (c.tenant_process || !c.model.find(key) || opt.broken.count(key))) {
+            // A version beside the script (a split deployment) uses the script's Durable Objects.
+            const std::string& self = s.variant_of.empty() ? s.key : s.variant_of;
+            std::string key = target.empty() || target == s.name ? self : account_key(target);
+            if (key != self && (c.tenant_process || !c.model.find(key) || opt.broken.count(key))) {
                 g.warnings.push_back(s.key + ": durable object binding " + name + " names another worker (" + target +
                                      "), which is not supported here");
                 continue;
@@ -429,7 +438,7 @@ void collect_consumers(Ctx& c, const Script* only) {
 
 void collect_do_classes(Ctx& c) {
     for (auto& s : c.model.scripts)
-        for (auto& b : s.bindings)
+        for (auto& b : s.variant_of.empty() ? s.bindings : nlohmann::json::array())
             if (str_field(b, "type") == "durable_object_namespace") {
                 std::string target = str_field(b, "script_name");
                 std::string key = target.empty() || target == s.name ? s.key : account_key(target);
@@ -519,7 +528,9 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
     collect_do_classes(c);
     collect_consumers(c, nullptr);
     json routes = json::array();
+    json splits = json::object();  // script name -> [[service key, percentage], …]
     std::vector<std::string> entry_bindings;
+    std::vector<std::string> variant_keys;
     std::string out =
         "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n";
     for (auto& s : model.scripts) {
@@ -532,7 +543,15 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
                    ", http = (capnpConnectHost = \"tenant\"))),\n";
             continue;
         }
-        entry_bindings.push_back(s.name);
+        if (s.variant_of.empty())
+            entry_bindings.push_back(s.name);
+        else
+            variant_keys.push_back(s.key);
+        if (!s.shares.empty()) {
+            json sh = json::array();
+            for (auto& [k, p] : s.shares) sh.push_back(json::array({k, p}));
+            splits[s.name] = sh;
+        }
         if (opt.broken.count(s.key)) {
             auto it = opt.broken_reason.find(s.key);
             c.stub(s.key, 500,
@@ -545,9 +564,11 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
         out += "    (name = " + capnp_string(s.key) + ", worker = " + worker_block(s, c) + "),\n";
     }
     finish(c, out);
-    std::string eb = "(name = \"ROUTES\", json = " + capnp_string(routes.dump()) + ")";
+    std::string eb = "(name = \"ROUTES\", json = " + capnp_string(routes.dump()) +
+                     "), (name = \"SPLITS\", json = " + capnp_string(splits.dump()) + ")";
     for (auto& name : entry_bindings)
         eb += ", (name = " + capnp_string("w:" + name) + ", service = " + capnp_string(account_key(name)) + ")";
+    for (auto& key : variant_keys) eb += ", (name = " + capnp_string(key) + ", service = " + capnp_string(key) + ")";
     out +=
         "    (name = \"tenantctl:entry\", worker = (modules = [(name = \"entry.js\", esModule = embed "
         "\"internal/entry.js\")], compatibilityDate = \"2024-01-01\", bindings = [" +
