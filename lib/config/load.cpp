@@ -208,7 +208,7 @@ LoadedConfig load_config(const LoadOptions& options) {
                     break;
                 }
                 if (r == 0) break;
-                if (text.size() + static_cast<size_t>(r) > limits::k_max_input_file_bytes) {
+                if (text.size() + static_cast<size_t>(r) > limits::k_max_config_file_bytes) {
                     too_large = true;
                     break;
                 }
@@ -219,8 +219,8 @@ LoadedConfig load_config(const LoadOptions& options) {
         if (too_large) {
             out.errors.push_back(file_error(out.display_path,
                                             "Could not read file: " + out.display_path + " (larger than " +
-                                                std::to_string(limits::k_max_input_file_bytes / limits::k_mib) +
-                                                " MiB, limit k_max_input_file_bytes)",
+                                                std::to_string(limits::k_max_config_file_bytes / limits::k_mib) +
+                                                " MiB, limit k_max_config_file_bytes)",
                                             "a wrangler config is a few KB; check the --config path"));
             out.config = nullptr;
             return out;

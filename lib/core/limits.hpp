@@ -12,6 +12,9 @@ inline constexpr size_t k_mib = 1024 * 1024;
 // A file or stdin the CLI reads whole (wrangler config via -c, tenants.yaml, --secrets-file, `secret bulk`
 // input, a tenant's script): larger input is refused before it is read further.
 inline constexpr size_t k_max_input_file_bytes = 16 * k_mib;
+// A wrangler configuration file (real ones are a few KiB): parsed into a positioned tree, a file costs ~30 times
+// its size in memory (toml++ included), so 4 MiB keeps a hostile one well under the 256 MB bound.
+inline constexpr size_t k_max_config_file_bytes = 4 * k_mib;
 // tenants.yaml: YAML aliases are shared nodes, but converting them copies; the whole file's values after
 // alias expansion (and defaults copied into each tenant) may cost at most this many bytes (a node counts as
 // 64 bytes plus its text). Stops "billion laughs" and self-referencing anchors.

@@ -73,6 +73,7 @@ cli "tenants.yaml nested 20,000 deep" 20 --json-doc --json tenants apply -f "$H/
 cli "tenants apply -f /dev/zero" 30 --json-doc --json tenants apply -f /dev/zero --dry-run
 check "  … names k_max_input_file_bytes" grep -q k_max_input_file_bytes "$H/out"
 cli "config validate -c /dev/zero" 30 --json-doc --json -c /dev/zero config validate
+check "  … names k_max_config_file_bytes" grep -q k_max_config_file_bytes "$H/out"
 cli "secret bulk < /dev/zero" 30 --json-doc --stdin /dev/zero --json secret bulk --name w
 check "  … names k_max_input_file_bytes" grep -q k_max_input_file_bytes "$H/out"
 mkdir -p "$H/proj" && printf '{"name":"w","main":"w.js","compatibility_date":"2025-01-01"}' >"$H/proj/wrangler.json" && echo 'export default {}' >"$H/proj/w.js"
