@@ -76,7 +76,9 @@ TEST_CASE("hardening #2: billion laughs and a widely shared map stop at k_max_ya
     CHECK_FALSE(tenants::parse_tenants_file(defs, "tenants.yaml", "/srv").ok());
 }
 
-TEST_CASE("hardening #14: input files are read up to k_max_input_file_bytes (a wrangler config up to k_max_config_file_bytes), at the limit and one byte past") {
+TEST_CASE(
+    "hardening #14: input files are read up to k_max_input_file_bytes (a wrangler config up to "
+    "k_max_config_file_bytes), at the limit and one byte past") {
     TempDir dir;
     auto at = dir.write("at", std::string(limits::k_max_input_file_bytes, 'x'));
     auto past = dir.write("past", std::string(limits::k_max_input_file_bytes + 1, 'x'));
