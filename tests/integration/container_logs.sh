@@ -17,20 +17,12 @@ pass() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=1; }
 j() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 tc() { "$TENANTCTL" --local "$@"; }
-prof=$XDG_CONFIG_HOME/tenantctl/profiles/local.json
-api=$(j 'd["api_url"]' <"$prof"); acct=$(j 'd["account_id"]' <"$prof")
-auth=(-H @"$tmp/auth"); (umask 077; printf 'Authorization: Bearer %s\n' "$(j 'd["api_token"]' <"$prof")" >"$tmp/auth")
-call() { curl -s "${auth[@]}" -H 'Content-Type: application/json' "$@"; }
+local_api
 
 # an image in the platform's registry and an application running it
-host=$(call "$api/accounts/$acct/containers/registries" | j 'd["result"][0]["domain"]')
-creds=$(call -X POST "$api/accounts/$acct/containers/registries/$host/credentials" -d '{"expiration_minutes":15,"permissions":["push","pull"]}')
-j 'd["result"]["password"]' <<<"$creds" | docker login -u "$(j 'd["result"]["username"]' <<<"$creds")" --password-stdin "$host" >/dev/null 2>&1
-mkdir -p "$tmp/image" && cp "$echo_bin" "$tmp/image/tenant-echo"
-printf 'FROM scratch\nCOPY tenant-echo /tenant-echo\nENTRYPOINT ["/tenant-echo"]\n' >"$tmp/image/Dockerfile"
-docker build -q -t "$host/$acct/echo:v1" "$tmp/image" >/dev/null && docker push "$host/$acct/echo:v1" >/dev/null
+push_echo_image echo:v1
 call -X POST "$api/accounts/$acct/containers/applications" -d "{\"name\":\"echo\",\"scheduling_policy\":\"default\",
-  \"instances\":0,\"max_instances\":5,\"configuration\":{\"image\":\"$host/$acct/echo:v1\",\"sleep_after\":\"5m\"}}" >/dev/null
+  \"instances\":0,\"max_instances\":5,\"configuration\":{\"image\":\"$image\",\"sleep_after\":\"5m\"}}" >/dev/null
 
 # two tenants, each printing a line (b on stderr)
 curl -s -o /dev/null "$router/app/a/log?msg=first-a"

@@ -14,10 +14,7 @@ fail=0
 pass() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=1; }
 j() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
-prof=$XDG_CONFIG_HOME/tenantctl/profiles/local.json
-api=$(j 'd["api_url"]' <"$prof"); acct=$(j 'd["account_id"]' <"$prof")
-auth=(-H @"$tmp/auth"); (umask 077; printf 'Authorization: Bearer %s\n' "$(j 'd["api_token"]' <"$prof")" >"$tmp/auth")
-call() { curl -s "${auth[@]}" -H 'Content-Type: application/json' "$@"; }
+local_api
 
 # registries list shows the real registry; credentials from the API log docker in
 host=$(call "$api/accounts/$acct/containers/registries" | j 'd["result"][0]["domain"]')
