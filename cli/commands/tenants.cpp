@@ -1224,6 +1224,7 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     ro.canary = canary_n;
     ro.continue_after = continue_after;
     ro.max_error_rate = *max_error_rate;
+    ro.read_traffic = tn::analytics_traffic_reader(*s->client, s->account_id, f.ns);
     ro.recorder = recorder.get();
     ro.on_watch = [&](std::chrono::milliseconds wait, size_t n, size_t failed) {
         std::lock_guard lock(print_mutex);
@@ -1273,6 +1274,20 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     if (canary) {
         doc["canary_failed"] = ro_result.canary_failed;
     }
+    if (const auto& v = ro_result.verdict) {
+        json traffic = nullptr;
+        if (v->traffic_read)
+            traffic = {
+                {"requests", v->traffic.requests}, {"errors", v->traffic.errors}, {"error_rate", v->request_rate}};
+        doc["canary_verdict"] = {{"pass", v->pass},
+                                 {"uploads", v->uploads},
+                                 {"upload_failures", v->upload_failures},
+                                 {"upload_failure_rate", v->upload_rate},
+                                 {"traffic", traffic},
+                                 {"no_traffic", v->traffic_read && v->traffic.requests == 0},
+                                 {"reason", v->reason}};
+        if (!v->read_error.empty()) doc["canary_verdict"]["read_error"] = v->read_error;
+    }
     if (recorder) doc["apply_id"] = recorder->id();
     doc["results"] = res;
     doc["created"] = created;
@@ -1297,6 +1312,7 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
     if (recorder && !changed.empty())
         done_line += "Apply " + recorder->id() + " recorded; undo it with: tenantctl tenants rollback --namespace " +
                      f.ns + " --to " + recorder->id() + "\n";
+    if (ro_result.verdict && ro_result.verdict->pass) ctx.ui.info("canary: " + ro_result.verdict->reason + "; went on");
     ctx.ui.emit(doc, ctx.ui.machine() ? std::string() : done_line);
     if (ro_result.stop == tn::RolloutStop::Canary && !interrupted && failed == 0) {
         ctx.ui.info("canary: stopped after " + std::to_string(ro_result.canary_size) + " tenant(s) as asked; " +
@@ -1306,8 +1322,8 @@ int run_apply(Context& ctx, const TenantsOptions& o) {
         return 0;
     }
     if (ro_result.stop == tn::RolloutStop::CanaryFailed) {
-        std::cerr << "error: the canary batch failed: " << ro_result.canary_failed << " of " << ro_result.canary_size
-                  << " tenant(s) (above --max-error-rate " << o.max_error_rate << "); " << skipped
+        std::string why = ro_result.verdict ? ro_result.verdict->reason : std::string();
+        std::cerr << "error: the canary batch failed: " << Redactor::global().redact(why) << "; " << skipped
                   << " not started\n  hint: fix the cause, then rerun `tenants apply` (or `tenants rollback`)\n";
         return exit_code_for(ErrorKind::Partial);
     }
@@ -1584,10 +1600,13 @@ void register_tenants(CLI::App& app, Context& ctx) {
                       "Change a first batch of N tenants (or P% of those to change), then stop (or see "
                       "--continue-after)");
     apply->add_option("--continue-after", o->continue_after,
-                      "With --canary: wait DURATION (30s, 5m, 1h) after the canary batch, then go on if its error rate "
-                      "is at most --max-error-rate");
+                      "With --canary: wait DURATION (30s, 5m, 1h) after the canary batch, then read its tenants' "
+                      "requests and errors over the wait (GraphQL Analytics API) and go on if neither their upload "
+                      "failure rate nor their request error rate is above --max-error-rate (a failed read stops)");
     apply->add_option("--max-error-rate", o->max_error_rate,
-                      "The canary batch's largest error rate (its failed changes) that lets it go on (default 0%)");
+                      "The canary's largest error rate that lets it go on (default 0%): both its failed uploads and "
+                      "its tenants' failed requests during --continue-after (no requests: uploads alone) must be at "
+                      "most this");
     apply->add_option("--max-failures", o->max_failures,
                       "Never more than N failed tenants: nothing new starts once N failed (exit 3; a rerun continues)");
     apply->add_flag("--no-record", o->no_record,

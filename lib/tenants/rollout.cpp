@@ -8,12 +8,14 @@
 #include <filesystem>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "core/fs.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "deploy/upload.hpp"
+#include "observe/analytics.hpp"
 
 namespace tenantctl::tenants {
 
@@ -166,6 +168,74 @@ Result<std::vector<PlanItem>> select_plan(const std::vector<PlanItem>& plan, con
 
 // ---- rollout ---------------------------------------------------------------------------------------
 
+namespace {
+int64_t unix_seconds(Clock& clock) {
+    return std::chrono::duration_cast<std::chrono::seconds>(clock.wall_now().time_since_epoch()).count();
+}
+std::string percent_text(double rate) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", rate * 100);
+    return buf;
+}
+}  // namespace
+
+CanaryVerdict judge_canary(size_t uploads, size_t upload_failures, const Result<CanaryTraffic>* traffic,
+                           double max_rate) {
+    CanaryVerdict v;
+    v.uploads = uploads;
+    v.upload_failures = upload_failures;
+    v.upload_rate = uploads ? static_cast<double>(upload_failures) / static_cast<double>(uploads) : 0.0;
+    auto above = [&](double r) { return r > max_rate + 1e-12; };
+    std::string uploads_text = std::to_string(upload_failures) + " of " + std::to_string(uploads) +
+                               " upload(s) failed (" + percent_text(v.upload_rate) + ")";
+    std::string limit = " (--max-error-rate " + percent_text(max_rate) + ")";
+    if (traffic && !traffic->ok()) {
+        v.pass = false;
+        v.read_error = traffic->error().message;
+        v.reason = "the canary's request analytics could not be read: " + v.read_error;
+        return v;
+    }
+    if (traffic) {
+        v.traffic_read = true;
+        v.traffic = traffic->value();
+        if (v.traffic.requests)
+            v.request_rate = static_cast<double>(v.traffic.errors) / static_cast<double>(v.traffic.requests);
+    }
+    std::string requests_text = !traffic ? std::string(", requests not read")
+                                : v.traffic.requests == 0
+                                    ? std::string("; no traffic")
+                                    : "; " + std::to_string(v.traffic.errors) + " of " +
+                                          std::to_string(v.traffic.requests) + " request(s) failed (" +
+                                          percent_text(v.request_rate) + ")";
+    bool bad_uploads = above(v.upload_rate);
+    bool bad_requests = v.traffic.requests > 0 && above(v.request_rate);
+    v.pass = !bad_uploads && !bad_requests;
+    v.reason = uploads_text + requests_text;
+    if (!v.pass)
+        v.reason += std::string(": the ") +
+                    (bad_uploads && bad_requests ? "upload and request error rates are"
+                     : bad_uploads               ? "upload failure rate is"
+                                                 : "request error rate is") +
+                    " above" + limit;
+    return v;
+}
+
+TrafficReader analytics_traffic_reader(api::ApiClient& client, const std::string& account, const std::string& ns) {
+    return [&client, account, ns](const std::vector<std::string>& ids, int64_t since,
+                                  int64_t until) -> Result<CanaryTraffic> {
+        auto rows = observe::tenant_usage(client, account, ns, since, until);
+        if (!rows.ok()) return rows.error();
+        std::set<std::string> wanted(ids.begin(), ids.end());
+        CanaryTraffic t;
+        for (const auto& r : *rows) {
+            if (!wanted.count(r.tenant)) continue;
+            t.requests += r.requests;
+            t.errors += r.errors;
+        }
+        return t;
+    };
+}
+
 const char* to_string(RolloutStop s) {
     switch (s) {
         case RolloutStop::Done:
@@ -261,6 +331,9 @@ RolloutResult rollout(api::ApiClient& client, const std::string& account, const 
     }
     if (o.on_watch) o.on_watch(*o.continue_after, first, failed);
     Clock& clock = o.clock ? *o.clock : static_cast<Clock&>(SystemClock::instance());
+    // The watch starts when the canary batch finished (the local platform counts per minute: it reads from the
+    // start of that minute).
+    int64_t since = unix_seconds(clock);
     // The watch period, in slices so that Ctrl-C ends it.
     auto left = std::chrono::duration_cast<Clock::duration>(*o.continue_after);
     while (left > Clock::duration::zero() && !cancelled()) {
@@ -272,9 +345,17 @@ RolloutResult rollout(api::ApiClient& client, const std::string& account, const 
         out.stop = RolloutStop::Interrupted;
         return out;
     }
-    // The canary's error rate: its upload failures (no per-request analytics are read yet).
-    double rate = first ? static_cast<double>(failed) / static_cast<double>(first) : 0.0;
-    if (rate > o.max_error_rate + 1e-12) {
+    // The canary's error rate: its upload failures and its tenants' request errors during the watch.
+    std::optional<Result<CanaryTraffic>> traffic;
+    if (o.read_traffic) {
+        std::vector<std::string> ids;
+        for (size_t k = 0; k < first; ++k)
+            if (out.results[work[k]].status == ItemResult::Status::Ok && plan[work[k]].action != Action::Delete)
+                ids.push_back(plan[work[k]].id);
+        traffic = o.read_traffic(ids, since, unix_seconds(clock));
+    }
+    out.verdict = judge_canary(first, failed, traffic ? &*traffic : nullptr, o.max_error_rate);
+    if (!out.verdict->pass) {
         out.stop = RolloutStop::CanaryFailed;
         return out;
     }

@@ -12,6 +12,7 @@
 // the content type of the content file and the previous tags. Apply ids sort by start time (UTC timestamp to the
 // millisecond, then 6 random hex digits: 20261206T113552.123Z-9f0c1a).
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -95,17 +96,46 @@ struct ApplyRecordInfo {
 Result<std::vector<ApplyRecordInfo>> list_apply_records(const std::string& dir, const std::string& account,
                                                         const std::string& ns);
 
+// The canary tenants' requests and errors over the watch period (from request analytics).
+struct CanaryTraffic {
+    uint64_t requests = 0;
+    uint64_t errors = 0;
+};
+// Reads CanaryTraffic for these tenants over [since, until] (unix seconds).
+using TrafficReader = std::function<Result<CanaryTraffic>(const std::vector<std::string>& tenant_ids,
+                                                          int64_t since_unix, int64_t until_unix)>;
+// A TrafficReader over the GraphQL Analytics API (observe::tenant_usage of the namespace, summed over the tenants).
+TrafficReader analytics_traffic_reader(api::ApiClient& client, const std::string& account, const std::string& ns);
+
+// What the canary's verdict used: its upload failures, and its request errors when they were read.
+struct CanaryVerdict {
+    bool pass = true;
+    size_t uploads = 0;
+    size_t upload_failures = 0;
+    double upload_rate = 0;
+    bool traffic_read = false;  // false: the analytics read failed (read_error says why) or none was asked
+    std::string read_error;
+    CanaryTraffic traffic;
+    double request_rate = 0;  // errors / requests (0 with no traffic)
+    std::string reason;       // one line: why it passed or stopped ("no traffic" when nothing was served)
+};
+// Fails when the upload failure rate or the request error rate is above max_rate, or when traffic could not be
+// read (`traffic` holds an error); with no requests, uploads alone decide. `traffic` null: uploads only (no reader).
+CanaryVerdict judge_canary(size_t uploads, size_t upload_failures, const Result<CanaryTraffic>* traffic,
+                           double max_rate);
+
 struct RolloutOptions {
     ApplyOptions apply;  // concurrency, cancel, purge, on_done (called for every item of every batch)
     // Never more than this many tenants fail: at most (max_failures - failures so far) changes are in flight,
     // and nothing new starts once it is reached. 0 = no limit.
     int max_failures = 0;
     size_t canary = 0;  // the first batch (0 = none: everything at once)
-    // After the canary batch: wait this long, then go on when its error rate is at most max_error_rate; without
-    // it, stop after the canary batch.
+    // After the canary batch: wait this long, then go on when its error rate (upload failures, and request errors
+    // read through read_traffic over the watch) is at most max_error_rate; without it, stop after the canary batch.
     std::optional<std::chrono::milliseconds> continue_after;
     double max_error_rate = 0;
-    Clock* clock = nullptr;  // for the wait (default: the system clock)
+    TrafficReader read_traffic;  // empty: the verdict judges upload failures only
+    Clock* clock = nullptr;      // for the wait (default: the system clock)
     std::function<void(std::chrono::milliseconds wait, size_t canary_done, size_t canary_failed)> on_watch;
     ApplyRecorder* recorder = nullptr;  // captures prior state before updates and deletes
 };
@@ -124,6 +154,7 @@ struct RolloutResult {
     RolloutStop stop = RolloutStop::Done;
     size_t canary_size = 0;
     size_t canary_failed = 0;
+    std::optional<CanaryVerdict> verdict;  // set when the canary was judged after --continue-after
 };
 
 RolloutResult rollout(api::ApiClient& client, const std::string& account, const TenantsFile& f, const Source& src,

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# labels: integration;tenants
-# timeout: 300
+# labels: integration;tenants;runtime
+# timeout: 420
 # Rollouts against a real `tenantctl dev`: the rate-limit headers on every response (a large quota by default,
 # 429 + Retry-After with --rate-limit), `tenants apply` paced by them with no 429; staged apply of 100 tenants
 # (built-in plan free, no plans: in the file) with a change that makes 10% of the uploads fail: --canary 10
 # stops after the canary batch, --max-error-rate stops a failing canary, --max-failures 3 stops after at most
 # 3 failures (exit 3), the summary names the changed tenants, and `tenants rollback` restores every tenant's
 # script content; bad input (a selector matching nothing, a canary larger than the selection) changes nothing.
+# The canary's request analytics, with the tenants running in workerd and traffic through a dispatcher during
+# --continue-after: a canary whose new upload throws on every request stops (exit 3, the request error rate in
+# --json) and leaves the other tenants as they were; a healthy canary with traffic goes on (exit 0).
 source "$(dirname "$0")/platform_common.inc"
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
 unset TENANTCTL_RATE_LIMIT
-start_dev --test-hooks
+start_dev_workers --test-hooks
 LOG=$STATE/requests.log
 T() { "$TENANTCTL" --local "$@"; }
 writes() { jq -s '[.[] | select(.method != "GET" and .method != "HEAD")] | length' "$LOG"; }
@@ -118,6 +121,71 @@ check "rollback of the creation: no tenant left" jq_is '.result | length' 0
 run tenants rollback --namespace prod --yes
 check "nothing left to roll back: exit 1" [ "$RC" = 1 ]
 check "nothing left to roll back: says so" grep -q 'is left to roll back' "$WORK/err"
+
+# --- the canary's requests: tenants in workerd, traffic through a dispatcher during the watch ---
+# Two namespaces (the platform counts per minute: one canary's errors must not fall in the other's window).
+C=$WORK/cw
+mkdir -p "$C"
+printf 'export default { fetch() { return new Response("v1") } }\n' >"$C/tenant.mjs"
+for ns in cwbad cwok; do
+  T dispatch-namespace create "$ns" >/dev/null
+  { printf 'namespace: %s\nscript: ./tenant.mjs\ncompatibility_date: "2026-01-01"\ntenants:\n' "$ns"
+    for i in 1 2 3 4 5 6; do printf '  - { id: c-%s }\n' "$i"; done; } >"$C/$ns.yaml"
+  run tenants apply -f "$C/$ns.yaml" --json
+  check "$ns: 6 tenants created" jq_is '"\(.created) \(.failed)"' "6 0"
+done
+printf '{"main_module":"d.js","compatibility_date":"2025-01-01","bindings":[{"type":"dispatch_namespace","name":"cwbad","namespace":"cwbad"},{"type":"dispatch_namespace","name":"cwok","namespace":"cwok"}]}' >"$WORK/meta.json"
+printf 'export default { async fetch(r, env) { try { return await env[r.headers.get("x-ns")].get(r.headers.get("x-user-id")).fetch(r); } catch (e) { return new Response(String(e), { status: 500 }); } } };' >"$WORK/d.js"
+api PUT "/accounts/$ACCT/workers/scripts/cwdisp" -F "metadata=@$WORK/meta.json;type=application/json" \
+  -F "d.js=@$WORK/d.js;filename=d.js;type=application/javascript+module"
+check "dispatcher uploaded" status_is 200
+check "a tenant answers through the dispatcher" until_ok 60 cwdisp.localhost / v1 -H 'X-NS: cwbad' -H 'X-User-ID: c-1'
+# traffic NS ID…: once the apply says it is watching, requests to the tenants until $WORK/stop exists.
+traffic() {
+  local ns=$1; shift
+  until grep -q 'watching for' "$WORK/err" 2>/dev/null; do [ -e "$WORK/stop" ] && return 0; sleep 0.05; done
+  while [ ! -e "$WORK/stop" ]; do
+    for id in "$@"; do
+      curl -s -o /dev/null --max-time 5 -H 'Host: cwdisp.localhost' -H "X-NS: $ns" -H "X-User-ID: $id" "$W/" || true
+    done
+  done
+}
+# watched_apply NS ID…: `tenants apply --canary 2 --continue-after 3s --json` with traffic to the IDs meanwhile.
+watched_apply() {
+  local ns=$1; shift
+  rm -f "$WORK/err" "$WORK/stop"
+  traffic "$ns" "$@" &
+  local tpid=$!
+  run tenants apply -f "$C/$ns.yaml" --canary 2 --continue-after 3s --json
+  touch "$WORK/stop"
+  wait "$tpid"
+  echo "# $ns: exit $RC, canary_verdict $(printf '%s' "$OUT" | jq -c .canary_verdict)"
+}
+tenant_says() { wcall cwdisp.localhost -H "X-NS: $1" -H "X-User-ID: $2" "$W/"; [ "$OUT" = "$3" ]; }
+says_not() { ! tenant_says "$@"; }
+rest_says() { local ns=$1 want=$2; shift 2; for id in "$@"; do tenant_says "$ns" "$id" "$want" || return 1; done; }
+
+printf 'export default { fetch() { throw new Error("canary broke") } }\n' >"$C/tenant.mjs"
+watched_apply cwbad c-1 c-2 c-3
+check "throwing canary: exit 3" [ "$RC" = 3 ]
+check "throwing canary: stopped after the canary, its uploads went through" \
+  jq_is '"\(.stopped) \(.updated) \(.skipped) \(.canary_failed)"' "canary-failed 2 4 0"
+check "throwing canary: the verdict read the canary's requests, errors among them" \
+  jq_is '.canary_verdict | .pass == false and .traffic.requests > 0 and .traffic.errors > 0 and .traffic.error_rate > 0 and .upload_failures == 0' true
+check "throwing canary: the request error rate is what it was judged on" \
+  jq_is '.canary_verdict.reason | test("request error rate is above")' true
+check "throwing canary: stderr says why" grep -q 'the canary batch failed: 0 of 2 upload(s) failed.*request(s) failed' "$WORK/err"
+check "throwing canary: its tenant throws" says_not cwbad c-1 v1
+check "throwing canary: c-3 (traffic, not in the canary) still answers v1" tenant_says cwbad c-3 v1
+check "throwing canary: the rest of the tenants unchanged (c-4 … c-6 answer v1)" rest_says cwbad v1 c-4 c-5 c-6
+
+printf 'export default { fetch() { return new Response("v2") } }\n' >"$C/tenant.mjs"
+watched_apply cwok c-1 c-2
+check "healthy canary with traffic: exit 0" [ "$RC" = 0 ]
+check "healthy canary: all 6 updated" jq_is '"\(.stopped) \(.updated) \(.failed)"' "done 6 0"
+check "healthy canary: requests read, no errors" \
+  jq_is '.canary_verdict | .pass and .traffic.requests > 0 and .traffic.errors == 0 and .no_traffic == false' true
+check "healthy canary: the last tenant runs the new upload" until_ok 60 cwdisp.localhost / v2 -H 'X-NS: cwok' -H 'X-User-ID: c-6'
 
 # --- pacing against an enforced limit ---
 stop_dev

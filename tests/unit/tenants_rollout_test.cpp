@@ -1,5 +1,5 @@
 // Staged apply (tenants/rollout.hpp): selectors, canary sizes, durations and rates, selection errors, the
-// built-in plans, and the failure budget of apply_plan against a scripted server.
+// built-in plans, the failure budget of apply_plan against a scripted server, and the canary verdict.
 #include <doctest/doctest.h>
 
 #include "support/test_http_server.hpp"
@@ -109,29 +109,43 @@ TEST_CASE("plans: free, pro and enterprise are built in; a file's plan of the sa
     CHECK(f->tenants[0].plan == "enterprise");
 }
 
+namespace {
+api::ClientOptions client_options(const TestHttpServer& s) {
+    api::ClientOptions o;
+    o.api_url = s.url();
+    o.credentials.kind = api::Credentials::Kind::Token;
+    o.credentials.token = "test-token-0123456789";
+    return o;
+}
+// Tenants t-0 … t-(n-1) of namespace "ns", all to be created with one module.
+struct Fleet {
+    TenantsFile f;
+    Source src;
+    Observed obs;
+    std::vector<PlanItem> plan;
+    explicit Fleet(int n) {
+        f.ns = "ns";
+        for (int i = 0; i < n; ++i) {
+            TenantSpec t;
+            t.id = "t-" + std::to_string(i);
+            f.tenants.push_back(t);
+        }
+        src.bundle.metadata = {{"main_module", "index.mjs"}};
+        src.bundle.modules = {{"index.mjs", "application/javascript+module", "export default {}"}};
+        plan = make_plan(f, src, obs, {});
+    }
+};
+}  // namespace
+
 TEST_CASE("apply: --max-failures never lets more than N tenants fail, and starts nothing after") {
     TestHttpServer s;
     // Every upload fails (400, not retried).
     s.on_prefix(
         "PUT", "/accounts/acc/workers/dispatch/namespaces/ns/scripts/",
         [](const tenantctl::testing::RecordedRequest&) { return ScriptedResponse::api_error(400, 10021, "broken"); });
-    api::ClientOptions o;
-    o.api_url = s.url();
-    o.credentials.kind = api::Credentials::Kind::Token;
-    o.credentials.token = "test-token-0123456789";
-    api::ApiClient client(o);
-    TenantsFile f;
-    f.ns = "ns";
-    for (int i = 0; i < 20; ++i) {
-        TenantSpec t;
-        t.id = "t-" + std::to_string(i);
-        f.tenants.push_back(t);
-    }
-    Source src;
-    src.bundle.metadata = {{"main_module", "index.mjs"}};
-    src.bundle.modules = {{"index.mjs", "application/javascript+module", "export default {}"}};
-    Observed obs;
-    auto plan = make_plan(f, src, obs, {});
+    api::ApiClient client(client_options(s));
+    Fleet fl(20);
+    auto& [f, src, obs, plan] = fl;
     ApplyOptions ao;
     ao.concurrency = 8;
     ao.max_failures = 3;
@@ -144,4 +158,104 @@ TEST_CASE("apply: --max-failures never lets more than N tenants fail, and starts
     CHECK(failed == 3);
     CHECK(skipped == 17);
     CHECK(s.requests().size() == 3);
+}
+
+TEST_CASE("canary verdict: upload failures, request errors, both, no traffic, a failed read") {
+    Result<CanaryTraffic> none = CanaryTraffic{0, 0};
+    Result<CanaryTraffic> healthy = CanaryTraffic{200, 2};  // 1%
+    Result<CanaryTraffic> erroring = CanaryTraffic{100, 100};
+    Result<CanaryTraffic> failed_read = Error(ErrorKind::Network, "POST /graphql: connection refused");
+
+    SUBCASE("uploads only (no reader): 1 of 10 failed is above 5%, within 10%") {
+        auto v = judge_canary(10, 1, nullptr, 0.05);
+        CHECK_FALSE(v.pass);
+        CHECK(v.upload_rate == doctest::Approx(0.1));
+        CHECK_FALSE(v.traffic_read);
+        CHECK(v.reason.find("upload failure rate is above") != std::string::npos);
+        CHECK(judge_canary(10, 1, nullptr, 0.10).pass);
+    }
+    SUBCASE("requests only: every upload went through, the requests fail") {
+        auto v = judge_canary(10, 0, &erroring, 0.05);
+        CHECK_FALSE(v.pass);
+        CHECK(v.traffic_read);
+        CHECK(v.traffic.requests == 100);
+        CHECK(v.traffic.errors == 100);
+        CHECK(v.request_rate == doctest::Approx(1.0));
+        CHECK(v.reason.find("100 of 100 request(s) failed") != std::string::npos);
+        CHECK(v.reason.find("request error rate is above") != std::string::npos);
+        auto ok = judge_canary(10, 0, &healthy, 0.05);
+        CHECK(ok.pass);
+        CHECK(ok.request_rate == doctest::Approx(0.01));
+        CHECK_FALSE(judge_canary(10, 0, &healthy, 0).pass);  // the default 0%: one failed request stops it
+    }
+    SUBCASE("both above") {
+        auto v = judge_canary(4, 2, &erroring, 0.25);
+        CHECK_FALSE(v.pass);
+        CHECK(v.reason.find("upload and request error rates are above") != std::string::npos);
+    }
+    SUBCASE("uploads fail, requests fine: still stops") {
+        CHECK_FALSE(judge_canary(4, 2, &healthy, 0.25).pass);
+    }
+    SUBCASE("no traffic: uploads alone decide, and the reason says so") {
+        auto v = judge_canary(10, 0, &none, 0);
+        CHECK(v.pass);
+        CHECK(v.traffic_read);
+        CHECK(v.request_rate == 0);
+        CHECK(v.reason.find("no traffic") != std::string::npos);
+        CHECK_FALSE(judge_canary(10, 3, &none, 0.1).pass);
+    }
+    SUBCASE("a failed read is a failed canary, saying why") {
+        auto v = judge_canary(10, 0, &failed_read, 1.0);
+        CHECK_FALSE(v.pass);
+        CHECK_FALSE(v.traffic_read);
+        CHECK(v.read_error.find("connection refused") != std::string::npos);
+        CHECK(v.reason.find("could not be read") != std::string::npos);
+    }
+}
+
+TEST_CASE("rollout: after --continue-after the canary's traffic is read for its tenants, and decides") {
+    TestHttpServer s;
+    s.on_prefix("PUT", "/accounts/acc/workers/dispatch/namespaces/ns/scripts/",
+                [](const tenantctl::testing::RecordedRequest&) { return ScriptedResponse::envelope("{}"); });
+    api::ApiClient client(client_options(s));
+    Fleet fl(6);
+    auto& [f, src, obs, plan] = fl;
+    FakeClock clock;
+    std::vector<std::string> asked;
+    int64_t since = 0, until = 0;
+    RolloutOptions ro;
+    ro.apply.concurrency = 1;
+    ro.canary = 2;
+    ro.continue_after = 3s;
+    ro.clock = &clock;
+    Result<CanaryTraffic> answer = CanaryTraffic{10, 0};
+    ro.read_traffic = [&](const std::vector<std::string>& ids, int64_t a, int64_t b) {
+        asked = ids;
+        since = a;
+        until = b;
+        return answer;
+    };
+    SUBCASE("failing requests stop it: nothing after the canary starts") {
+        answer = CanaryTraffic{10, 10};
+        auto r = rollout(client, "acc", f, src, obs, plan, {}, ro);
+        CHECK(r.stop == RolloutStop::CanaryFailed);
+        REQUIRE(r.verdict);
+        CHECK(r.verdict->traffic.errors == 10);
+        CHECK(s.requests().size() == 2);
+    }
+    SUBCASE("a failed read stops it") {
+        answer = Error(ErrorKind::Network, "analytics down");
+        auto r = rollout(client, "acc", f, src, obs, plan, {}, ro);
+        CHECK(r.stop == RolloutStop::CanaryFailed);
+        CHECK(s.requests().size() == 2);
+    }
+    SUBCASE("healthy requests go on") {
+        auto r = rollout(client, "acc", f, src, obs, plan, {}, ro);
+        CHECK(r.stop == RolloutStop::Done);
+        CHECK(s.requests().size() == 6);
+    }
+    CHECK(asked == std::vector<std::string>{"t-0", "t-1"});
+    CHECK(since > 1700000000);  // unix seconds of the wall clock
+    CHECK(since <= until);
+    CHECK(until - since < 60);
 }
