@@ -192,6 +192,7 @@ CanaryVerdict judge_canary(size_t uploads, size_t upload_failures, const Result<
     if (traffic && !traffic->ok()) {
         v.pass = false;
         v.read_error = traffic->error().message;
+        if (!traffic->error().hint.empty()) v.read_error += " (" + traffic->error().hint + ")";
         v.reason = "the canary's request analytics could not be read: " + v.read_error;
         return v;
     }

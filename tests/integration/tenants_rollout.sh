@@ -9,7 +9,8 @@
 # script content; bad input (a selector matching nothing, a canary larger than the selection) changes nothing.
 # The canary's request analytics, with the tenants running in workerd and traffic through a dispatcher during
 # --continue-after: a canary whose new upload throws on every request stops (exit 3, the request error rate in
-# --json) and leaves the other tenants as they were; a healthy canary with traffic goes on (exit 0).
+# --json) and leaves the other tenants as they were; a healthy canary with traffic goes on (exit 0); a failed
+# analytics read stops the rollout (exit 3).
 source "$(dirname "$0")/platform_common.inc"
 unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
 unset TENANTCTL_RATE_LIMIT
@@ -82,6 +83,8 @@ run tenants apply -f "$P/tenants.yaml" --concurrency 8 --canary 10 --continue-af
 check "failing canary: exit 3" [ "$RC" = 3 ]
 check "failing canary: stopped after it" jq_is '.stopped' canary-failed
 check "failing canary: t-7 and t-17 failed, the rest of the batch changed" jq_is '"\(.canary_failed) \(.updated)"' "2 8"
+check "failing canary: no traffic, judged on its uploads (2 of 10)" \
+  jq_is '.canary_verdict | "\(.no_traffic) \(.upload_failures)/\(.uploads) \(.reason | test("no traffic"))"' "true 2/10 true"
 
 run tenants apply -f "$P/tenants.yaml" --concurrency 8 --canary 10 --continue-after 0s --max-error-rate 50% \
   --max-failures 3 --json
@@ -186,6 +189,18 @@ check "healthy canary: all 6 updated" jq_is '"\(.stopped) \(.updated) \(.failed)
 check "healthy canary: requests read, no errors" \
   jq_is '.canary_verdict | .pass and .traffic.requests > 0 and .traffic.errors == 0 and .no_traffic == false' true
 check "healthy canary: the last tenant runs the new upload" until_ok 60 cwdisp.localhost / v2 -H 'X-NS: cwok' -H 'X-User-ID: c-6'
+
+# An analytics read that fails is a failed canary: never go on blind.
+api POST "http://127.0.0.1:$PORT/__dev/faults" -H 'Content-Type: application/json' \
+  --data '{"method":"POST","path_regex":"/graphql$","status":400,"count":1}'
+check "analytics fault armed" status_is 200
+printf 'export default { fetch() { return new Response("v3") } }\n' >"$C/tenant.mjs"
+run tenants apply -f "$C/cwok.yaml" --canary 2 --continue-after 0s --json
+check "failed analytics read: exit 3, stopped after the canary" jq_is '"\(.stopped) \(.updated) \(.skipped)"' "canary-failed 2 4"
+check "failed analytics read: the verdict says so" \
+  jq_is '.canary_verdict | .pass == false and .traffic == null and (.read_error | length > 0)' true
+check "failed analytics read: stderr says why" grep -q "request analytics could not be read" "$WORK/err"
+check "failed analytics read: exit code" [ "$RC" = 3 ]
 
 # --- pacing against an enforced limit ---
 stop_dev

@@ -164,7 +164,8 @@ TEST_CASE("canary verdict: upload failures, request errors, both, no traffic, a 
     Result<CanaryTraffic> none = CanaryTraffic{0, 0};
     Result<CanaryTraffic> healthy = CanaryTraffic{200, 2};  // 1%
     Result<CanaryTraffic> erroring = CanaryTraffic{100, 100};
-    Result<CanaryTraffic> failed_read = Error(ErrorKind::Network, "POST /graphql: connection refused");
+    Result<CanaryTraffic> failed_read =
+        Error(ErrorKind::Network, "POST /graphql: connection refused", "is the API reachable?");
 
     SUBCASE("uploads only (no reader): 1 of 10 failed is above 5%, within 10%") {
         auto v = judge_canary(10, 1, nullptr, 0.05);
@@ -208,7 +209,7 @@ TEST_CASE("canary verdict: upload failures, request errors, both, no traffic, a 
         auto v = judge_canary(10, 0, &failed_read, 1.0);
         CHECK_FALSE(v.pass);
         CHECK_FALSE(v.traffic_read);
-        CHECK(v.read_error.find("connection refused") != std::string::npos);
+        CHECK(v.read_error == "POST /graphql: connection refused (is the API reachable?)");
         CHECK(v.reason.find("could not be read") != std::string::npos);
     }
 }
