@@ -81,29 +81,36 @@ void Ui::debug(int level, std::string_view line) {
     if (m_verbose >= level) std::cerr << "debug: " << Redactor::global().redact(line) << '\n';
 }
 
+// The one error object of every `--json` failure: {kind, message, hint?, status?, api_errors?, diagnostics?}.
+nlohmann::json error_json(const Error& e) {
+    const auto& r = Redactor::global();
+    nlohmann::json err = {{"kind", to_string(e.kind)}, {"message", r.redact(e.message)}};
+    if (!e.hint.empty()) err["hint"] = r.redact(e.hint);
+    if (e.http_status) err["status"] = e.http_status;
+    if (!e.api_errors.empty()) {
+        err["api_errors"] = nlohmann::json::array();
+        for (const auto& a : e.api_errors)
+            err["api_errors"].push_back({{"code", a.code}, {"message", r.redact(a.message)}});
+    }
+    if (!e.diagnostics.empty()) {
+        err["diagnostics"] = nlohmann::json::array();
+        for (const auto& d : capped_diagnostics(e.diagnostics)) {
+            nlohmann::json dj = {{"severity", to_string(d.severity)}, {"message", r.redact(d.message)}};
+            if (!d.file.empty()) dj["file"] = d.file;
+            if (d.line) dj["line"] = d.line;
+            if (d.column) dj["column"] = d.column;
+            if (!d.path.empty()) dj["path"] = d.path;
+            if (!d.hint.empty()) dj["hint"] = r.redact(d.hint);
+            err["diagnostics"].push_back(dj);
+        }
+    }
+    return err;
+}
+
 int Ui::fail(const Error& e) {
     const auto& r = Redactor::global();
     if (m_format != output::Format::Table) {
-        nlohmann::json err = {{"kind", to_string(e.kind)}, {"message", r.redact(e.message)}};
-        if (!e.hint.empty()) err["hint"] = r.redact(e.hint);
-        if (e.http_status) err["status"] = e.http_status;
-        if (!e.api_errors.empty()) {
-            err["api_errors"] = nlohmann::json::array();
-            for (const auto& a : e.api_errors)
-                err["api_errors"].push_back({{"code", a.code}, {"message", r.redact(a.message)}});
-        }
-        if (!e.diagnostics.empty()) {
-            err["diagnostics"] = nlohmann::json::array();
-            for (const auto& d : capped_diagnostics(e.diagnostics)) {
-                nlohmann::json dj = {{"severity", to_string(d.severity)}, {"message", r.redact(d.message)}};
-                if (!d.file.empty()) dj["file"] = d.file;
-                if (d.line) dj["line"] = d.line;
-                if (d.column) dj["column"] = d.column;
-                if (!d.path.empty()) dj["path"] = d.path;
-                if (!d.hint.empty()) dj["hint"] = d.hint;
-                err["diagnostics"].push_back(dj);
-            }
-        }
+        nlohmann::json err = error_json(e);
         nlohmann::json doc = {{"ok", false}, {"error", err}};
         if (m_format == output::Format::Yaml)
             std::cout << output::render_yaml(doc);

@@ -29,6 +29,10 @@ struct GlobalOptions {
 
 // Ui: the only thing that writes to stdout/stderr. With --json (or -o json) stdout holds exactly one
 // JSON document; everything for humans goes to stderr.
+// The one error object of every `--json` failure (`{"ok":false,"error":<this>}`), also used by reports that
+// carry a failure next to their own fields (config validate, partly failed bulk work).
+nlohmann::json error_json(const Error& e);
+
 class Ui {
 public:
     void configure(const GlobalOptions& g);

@@ -42,15 +42,7 @@ nlohmann::json diag_array(const std::vector<Diagnostic>& ds) {
 void print_diagnostics(const config::LoadedConfig& cfg) {
     const auto& r = Redactor::global();
     for (const auto* list : {&cfg.errors, &cfg.warnings}) {
-        for (Diagnostic d : capped_diagnostics(*list)) {
-            std::string msg;
-            for (char c : d.message) {
-                msg += c;
-                if (c == '\n') msg += "  ";
-            }
-            d.message = msg;
-            std::cerr << r.redact(render_diagnostic(d, cfg.source()));
-        }
+        for (const Diagnostic& d : capped_diagnostics(*list)) std::cerr << r.redact(render_diagnostic(d, nullptr));
     }
 }
 
@@ -170,6 +162,7 @@ void register_config(CLI::App& app, Context& ctx) {
             {"file", cfg.display_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(cfg.display_path)},
             {"warnings", diag_array(cfg.warnings)},
             {"errors", diag_array(cfg.errors)}};
+        if (!cfg.ok()) doc["error"] = error_json(config::errors_as_error(cfg));
         if (ctx.ui.machine())
             ctx.ui.emit(doc, "");
         else
@@ -196,6 +189,7 @@ void register_config(CLI::App& app, Context& ctx) {
                                   {"config", cfg.ok() ? cfg.config : nlohmann::json(nullptr)},
                                   {"warnings", diag_array(cfg.warnings)},
                                   {"errors", diag_array(cfg.errors)}};
+            if (!cfg.ok()) doc["error"] = error_json(config::errors_as_error(cfg));
             ctx.ui.emit(doc, "");
         } else if (cfg.ok()) {
             ctx.ui.out(human_view(cfg));

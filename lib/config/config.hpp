@@ -85,6 +85,10 @@ LoadedConfig load_config(const LoadOptions& options);
 // `require_file` is set and no config file exists.
 Result<LoadedConfig> load_config_checked(const LoadOptions& options, bool require_file = false);
 
+// The configuration's errors as one Error (kind Config, the diagnostics attached): what load_config_checked
+// returns, and the `error` of `config validate --json`.
+Error errors_as_error(const LoadedConfig& cfg);
+
 // Lower-level pieces (used by tests and the fuzzer).
 struct NormalizeOptions {
     std::string config_path;   // absolute path of the file (for configPath and diagnostics)

@@ -170,7 +170,23 @@ Result<Node> parse_config_text(std::string_view text, Format format, const std::
     return empty;
 }
 
+namespace {
+LoadedConfig load_config_unannotated(const LoadOptions& options);
+}  // namespace
+
+// Every diagnostic of the file carries its source line, for whoever renders it (config validate, or an
+// Error that deploy or tenants returns).
 LoadedConfig load_config(const LoadOptions& options) {
+    LoadedConfig out = load_config_unannotated(options);
+    if (const SourceText* src = out.source()) {
+        attach_source_lines(out.errors, *src);
+        attach_source_lines(out.warnings, *src);
+    }
+    return out;
+}
+
+namespace {
+LoadedConfig load_config_unannotated(const LoadOptions& options) {
     LoadedConfig out;
     const std::string cwd = options.cwd.empty() ? current_dir() : absolute_path(options.cwd, current_dir());
     out.dir = cwd;
@@ -276,17 +292,20 @@ LoadedConfig load_config(const LoadOptions& options) {
     out.config = out.errors.empty() ? std::move(n.config) : nlohmann::json(nullptr);
     return out;
 }
+}  // namespace
+
+Error errors_as_error(const LoadedConfig& cfg) {
+    std::string where = cfg.display_path.empty() ? std::string("the configuration") : cfg.display_path;
+    size_t n = cfg.errors.size();
+    Error e(ErrorKind::Config, where + " has " + std::to_string(n) + (n == 1 ? " error" : " errors"),
+            "`tenantctl config validate` checks the file without acting on it");
+    e.diagnostics = cfg.errors;
+    return e;
+}
 
 Result<LoadedConfig> load_config_checked(const LoadOptions& options, bool require_file) {
     LoadedConfig cfg = load_config(options);
-    if (!cfg.ok()) {
-        std::string where = cfg.display_path.empty() ? std::string("the configuration") : cfg.display_path;
-        size_t n = cfg.errors.size();
-        Error e(ErrorKind::Config, where + " has " + std::to_string(n) + (n == 1 ? " error" : " errors"),
-                "run `tenantctl config validate` to see them with their source lines");
-        e.diagnostics = cfg.errors;
-        return e;
-    }
+    if (!cfg.ok()) return errors_as_error(cfg);
     if (require_file && !cfg.found())
         return Error(ErrorKind::Config,
                      "no wrangler.json, wrangler.jsonc or wrangler.toml found in " + cfg.dir + " or above",

@@ -56,6 +56,14 @@ const char* to_string(Severity s) {
     return "error";
 }
 
+void attach_source_lines(std::vector<Diagnostic>& ds, const SourceText& source) {
+    for (auto& d : ds) {
+        if (!d.source_line.empty() || d.line <= 0 || d.line > source.line_count()) continue;
+        if (!d.file.empty() && d.file != source.name()) continue;
+        d.source_line = std::string(source.line_text(d.line));
+    }
+}
+
 std::string render_diagnostic(const Diagnostic& d, const SourceText* source) {
     std::string out;
     if (!d.file.empty()) {
@@ -68,7 +76,10 @@ std::string render_diagnostic(const Diagnostic& d, const SourceText* source) {
     }
     out += to_string(d.severity);
     out += ": ";
-    out += d.message;
+    for (char c : d.message) {
+        out += c;
+        if (c == '\n') out += "  ";
+    }
     out += '\n';
     const bool from_source = source && d.line > 0 && d.line <= source->line_count();
     if (from_source || (!source && d.line > 0 && !d.source_line.empty())) {

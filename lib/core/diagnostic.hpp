@@ -45,8 +45,14 @@ private:
     std::vector<size_t> m_line_starts;
 };
 
-// `file:line:col: error: message` + the source line + a caret + `hint: …`.
-// `source` may be null (then no source line is shown).
+// Fills `source_line` of every diagnostic of `source`'s file (or of no file) that has a line in it, so the
+// diagnostic renders with its source line and caret wherever it travels (an Error's diagnostics included)
+// without the file being read again.
+void attach_source_lines(std::vector<Diagnostic>& ds, const SourceText& source);
+
+// `file:line:col: error: message` + the source line + a caret + `hint: …`; continuation lines of a
+// multi-line message are indented under the first. `source` may be null (then the diagnostic's own
+// `source_line`, if any, is shown).
 std::string render_diagnostic(const Diagnostic& d, const SourceText* source);
 std::string render_diagnostics(const std::vector<Diagnostic>& ds, const SourceText* source);
 

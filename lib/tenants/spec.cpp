@@ -542,7 +542,22 @@ void walk(Parser& p, TenantsFile& f, const YAML::Node& root) {
 
 }  // namespace
 
+namespace {
+Result<TenantsFile> parse_tenants_text(const std::string& text, const std::string& display_path,
+                                       const std::string& dir);
+}  // namespace
+
+// Diagnostics of the file carry their source lines, so any renderer shows them with a caret.
 Result<TenantsFile> parse_tenants_file(const std::string& text, const std::string& display_path,
+                                       const std::string& dir) {
+    auto f = parse_tenants_text(text, display_path, dir);
+    if (!f.ok() && !f.error().diagnostics.empty())
+        attach_source_lines(f.error().diagnostics, SourceText(display_path, text));
+    return f;
+}
+
+namespace {
+Result<TenantsFile> parse_tenants_text(const std::string& text, const std::string& display_path,
                                        const std::string& dir) {
     Parser p{display_path, dir, {}};
     TenantsFile f;
@@ -580,6 +595,7 @@ Result<TenantsFile> parse_tenants_file(const std::string& text, const std::strin
     }
     return f;
 }
+}  // namespace
 
 Result<TenantsFile> load_tenants_file(const std::string& path, const std::string& cwd) {
     std::string abs = absolute_path(path, cwd);

@@ -108,6 +108,15 @@ run "$bad" config show --json
 expect_rc 1 "show --json on an invalid config"
 json_check 'd["ok"] is False and d["config"] is None and len(d["errors"]) == 4 and all(set(e) >= {"message","file","line","column","path"} for e in d["errors"])' "errors carry message/file/line/column/path"
 json_check 'any(e["path"] == "containers[0].max_instances" and e["line"] == 6 and e["column"] == 17 for e in d["errors"])' "max_instances error position and path"
+json_check 'd["error"]["kind"] == "config" and d["error"]["message"] == "wrangler.toml has 4 errors" and [(x["line"], x["column"], x["severity"]) for x in d["error"]["diagnostics"]] == [(e["line"], e["column"], "error") for e in d["errors"]]' "the one error object: kind, message, the same diagnostics"
+run "$bad" config validate --json
+expect_rc 1 "validate --json on an invalid config"
+json_check 'd["ok"] is False and d["error"]["kind"] == "config" and len(d["error"]["diagnostics"]) == 4' "validate --json carries the error object"
+
+# deploy reports the same diagnostics with their source lines (no second read of the file)
+run "$bad" deploy --dry-run
+expect_rc 1 "deploy on an invalid config"
+grep -q '^  6 | max_instances = -1' <<<"$err" || fail "deploy's diagnostics lack the source line: $err"
 grep -q "error:" <<<"$err" || fail "human diagnostics missing on stderr with --json"
 
 # ---- syntax errors

@@ -12,11 +12,6 @@ source "$(dirname "$0")/containers_common.inc"
 [ -x "$echo_bin" ] || { echo "missing $echo_bin (build the tenant-echo target)" >&2; exit 1; }
 start_containers_dev
 
-fail=0
-pass() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
-j() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
-tc() { "$TENANTCTL" --local "$@"; }
 local_api
 
 # an image in the platform's registry and an application running it
@@ -28,12 +23,12 @@ call -X POST "$api/accounts/$acct/containers/applications" -d "{\"name\":\"echo\
 curl -s -o /dev/null "$router/app/a/log?msg=first-a"
 curl -s -o /dev/null "$router/app/b/log?msg=first-b&stream=stderr"
 
-running=$(tc --json containers list | j '[a["health"]["instances"]["active"] for a in d if a["name"]=="echo"][0]')
+running=$(T --json containers list | j '[a["health"]["instances"]["active"] for a in d if a["name"]=="echo"][0]')
 [ "$running" = 2 ] && pass "containers list counts 2 running instances" || bad "containers list running: $running"
-tc containers list | grep -E '^.*echo.* 2 ' >/dev/null && pass "the table's RUNNING column shows 2" ||
-  bad "table: $(tc containers list)"
+T containers list | grep -E '^.*echo.* 2 ' >/dev/null && pass "the table's RUNNING column shows 2" ||
+  bad "table: $(T containers list)"
 
-out=$(tc containers logs echo --format json)
+out=$(T containers logs echo --format json)
 j() { python3 -c 'import json,sys; d=[json.loads(l) for l in sys.stdin if l.strip()]; print(eval(sys.argv[1]))' "$1"; }
 [ "$(j '[(l["instance"],l["stream"]) for l in d if l["message"]=="tenant-echo log: first-a"]' <<<"$out")" = "[('a', 'stdout')]" ] &&
   pass "containers logs: tenant a's line, labelled a, on stdout" || bad "containers logs (a): $out"
@@ -42,22 +37,22 @@ j() { python3 -c 'import json,sys; d=[json.loads(l) for l in sys.stdin if l.stri
 [ "$(j 'len([l for l in d if "listening on" in l["message"]])' <<<"$out")" = 2 ] &&
   pass "each instance's start-up line is there" || bad "start-up lines: $out"
 
-out=$(tc tenants logs a --app echo --format json)
+out=$(T tenants logs a --app echo --format json)
 [ "$(j '[l["message"] for l in d if "log:" in l["message"]]' <<<"$out")" = "['tenant-echo log: first-a']" ] &&
   pass "tenants logs a: only tenant a's output" || bad "tenants logs a: $out"
-pretty=$(tc tenants logs b --app echo --format pretty)
+pretty=$(T tenants logs b --app echo --format pretty)
 grep -q '(stderr) tenant-echo log: first-b' <<<"$pretty" && pass "pretty form marks stderr" || bad "pretty: $pretty"
-out=$(tc containers logs echo --format json --tail 1)
+out=$(T containers logs echo --format json --tail 1)
 [ "$(j 'len(d)' <<<"$out")" = 2 ] && pass "--tail 1: one line per instance" || bad "--tail 1: $out"
 
 future=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
-out=$(tc containers logs echo --format json --since "$future")
+out=$(T containers logs echo --format json --since "$future")
 [ -z "$out" ] && pass "--since a future time: nothing" || bad "--since future: $out"
-out=$(tc containers logs echo --format json --since 1h)
+out=$(T containers logs echo --format json --since 1h)
 [ "$(j 'len([l for l in d if "log:" in l["message"]])' <<<"$out")" = 2 ] && pass "--since 1h: both lines" || bad "--since 1h: $out"
 
 # --follow streams new lines, from instances that start meanwhile too, until Ctrl-C
-# (the binary itself in the background, not the tc function: a backgrounded function is a subshell that
+# (the binary itself in the background, not the T function: a backgrounded function is a subshell that
 # would take the SIGINT)
 "$TENANTCTL" --local containers logs echo --format json --follow >"$tmp/follow.out" 2>"$tmp/follow.err" &
 fpid=$!
@@ -74,12 +69,12 @@ grep -q '"instance":"c".*followed-c\|followed-c.*"instance":"c"' "$tmp/follow.ou
 [ "$frc" = 0 ] && pass "Ctrl-C ends --follow with exit 0" || bad "--follow exit $frc"
 
 # bad input
-rc=0; err=$(tc containers logs no-such-app 2>&1) || rc=$?
+rc=0; err=$(T containers logs no-such-app 2>&1) || rc=$?
 [ "$rc" = 1 ] && grep -q 'no-such-app' <<<"$err" && pass "unknown application: exit 1, named" || bad "unknown app: $rc $err"
-rc=0; err=$(tc tenants logs zz --app echo 2>&1) || rc=$?
+rc=0; err=$(T tenants logs zz --app echo 2>&1) || rc=$?
 [ "$rc" = 1 ] && grep -q "no instance serves tenant \"zz\"" <<<"$err" && pass "tenant without an instance: exit 1" ||
   bad "unknown tenant: $rc $err"
-rc=0; err=$(tc containers logs echo --since yesterday 2>&1) || rc=$?
+rc=0; err=$(T containers logs echo --since yesterday 2>&1) || rc=$?
 [ "$rc" = 2 ] && grep -q 'yesterday' <<<"$err" && pass "bad --since: exit 2, named" || bad "bad since: $rc $err"
 
 # a control plane without the logs route (Cloudflare's answer for an unknown route)

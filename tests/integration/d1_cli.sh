@@ -8,12 +8,9 @@
 # running in workerd, reads the migrated rows.
 set -euo pipefail
 source "$(dirname "$0")/platform_common.inc"
-unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
+no_cloudflare_env
 start_dev
 W=$(jq -r '.workers_url // empty' "$STATE/dev.json")
-T() { "$TENANTCTL" --local "$@"; }
-RC=0
-run() { RC=0; OUT=$(T "$@" 2>"$WORK/err") || RC=$?; export OUT; }
 P=$WORK/p
 mkdir -p "$P/db/migrations"
 cd "$P"

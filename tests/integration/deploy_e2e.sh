@@ -12,10 +12,6 @@ source "$(dirname "$0")/containers_common.inc"
 start_containers_dev --test-hooks
 log=$tmp/state/requests.log
 
-fail=0
-pass() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
-j() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 tc() { "$TENANTCTL" --local "$@"; }
 # writes since line N of the request log (anything but GET/HEAD)
 writes_since() { tail -n +"$(( $1 + 1 ))" "$log" | python3 -c '

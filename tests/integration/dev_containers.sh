@@ -10,10 +10,6 @@ source "$(dirname "$0")/containers_common.inc"
 [ -x "$echo_bin" ] || { echo "missing $echo_bin (build the tenant-echo target)" >&2; exit 1; }
 start_containers_dev
 
-fail=0
-pass() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fail=1; }
-j() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 local_api
 
 # registries list shows the real registry; credentials from the API log docker in

@@ -7,7 +7,7 @@
 # (VmHWM) and still answer a normal request afterwards.
 set -euo pipefail
 source "$(dirname "$0")/platform_common.inc"
-unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
+no_cloudflare_env
 MAX_KB=$((256 * 1024))
 H=$WORK/hostile
 mkdir -p "$H"

@@ -7,12 +7,9 @@
 # deletes exactly the tagged tenants and their isolated resources; a tag matching nothing is an error; and
 # `tenants create --plan free` works without a tenants.yaml (the built-in plans).
 source "$(dirname "$0")/platform_common.inc"
-unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
+no_cloudflare_env
 unset TENANTCTL_RATE_LIMIT
 start_dev --test-hooks
-T() { "$TENANTCTL" --local "$@"; }
-RC=0
-run() { RC=0; OUT=$(T "$@" 2>"$WORK/err") || RC=$?; export OUT; }
 runin() { RC=0; OUT=$(T "$@" 2>"$WORK/err" <"$WORK/in") || RC=$?; export OUT; }
 
 T dispatch-namespace create prod >/dev/null

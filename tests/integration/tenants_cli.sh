@@ -6,14 +6,11 @@
 # managed tenants), isolation of per-tenant resources, create/list/get/tag/secret/restart/delete, and exit 3
 # with a correct report when the server fails some requests.
 source "$(dirname "$0")/platform_common.inc"
-unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
+no_cloudflare_env
 export TENANTCTL_RATE_LIMIT=off
 start_dev --test-hooks --no-containers
 LOG=$STATE/requests.log
-T() { "$TENANTCTL" --local "$@"; }
 writes() { jq -s '[.[] | select(.method != "GET" and .method != "HEAD")] | length' "$LOG"; }
-RC=0
-run() { RC=0; OUT=$(T "$@" 2>"$WORK/err") || RC=$?; export OUT; }
 
 T dispatch-namespace create production >/dev/null
 P=$WORK/p; mkdir -p "$P/dist"

@@ -8,14 +8,10 @@
 set -euo pipefail
 source "$(dirname "$0")/containers_common.inc"
 [ -x "$echo_bin" ] || { echo "missing $echo_bin (build the tenant-echo target)" >&2; exit 1; }
-unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
+no_cloudflare_env
 export TENANTCTL_RATE_LIMIT=off
 start_containers_dev
 
-fail=0
-pass() { echo "ok   - $1"; }
-bad() { echo "FAIL - $1"; fail=1; }
-T() { "$TENANTCTL" --local "$@"; }
 prof=$XDG_CONFIG_HOME/tenantctl/profiles/local.json
 api=$(jq -r .api_url "$prof"); acct=$(jq -r .account_id "$prof")
 (umask 077; printf 'Authorization: Bearer %s\n' "$(jq -r .api_token "$prof")" >"$tmp/auth")

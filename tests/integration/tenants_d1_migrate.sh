@@ -11,12 +11,9 @@
 # from SQLite (exit 1) and nothing of it or of later files is applied; a namespace or a tag matching nothing is
 # a clear error (exit 1).
 source "$(dirname "$0")/platform_common.inc"
-unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
+no_cloudflare_env
 unset TENANTCTL_RATE_LIMIT
 start_dev --test-hooks
-T() { "$TENANTCTL" --local "$@"; }
-RC=0
-run() { RC=0; OUT=$(T "$@" 2>"$WORK/err") || RC=$?; export OUT; }
 # sql DB SQL: the first result set of a query, as JSON rows
 sql() { T --json d1 execute "$1" --command "$2" | jq -c '.[0].results'; }
 export -f T sql

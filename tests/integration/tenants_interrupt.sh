@@ -4,7 +4,7 @@
 # Ctrl-C during `tenants apply`: no new tenant is started, the run reports what it did and exits 130; a rerun
 # then leaves exactly the desired state (every tenant, its tags, digest and secret; nothing else).
 source "$(dirname "$0")/platform_common.inc"
-unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
+no_cloudflare_env
 export TENANTCTL_RATE_LIMIT=off
 start_dev --test-hooks --no-containers
 LOG=$STATE/requests.log

@@ -12,14 +12,11 @@
 # --json) and leaves the other tenants as they were; a healthy canary with traffic goes on (exit 0); a failed
 # analytics read stops the rollout (exit 3).
 source "$(dirname "$0")/platform_common.inc"
-unset CLOUDFLARE_API_TOKEN CLOUDFLARE_API_KEY CLOUDFLARE_EMAIL CLOUDFLARE_ACCOUNT_ID CLOUDFLARE_API_BASE_URL TENANTCTL_PROFILE CI
+no_cloudflare_env
 unset TENANTCTL_RATE_LIMIT
 start_dev_workers --test-hooks
 LOG=$STATE/requests.log
-T() { "$TENANTCTL" --local "$@"; }
 writes() { jq -s '[.[] | select(.method != "GET" and .method != "HEAD")] | length' "$LOG"; }
-RC=0
-run() { RC=0; OUT=$(T "$@" 2>"$WORK/err") || RC=$?; export OUT; }
 header() {  # header NAME: the value of a response header of GET /user/tokens/verify
   curl -sS -D - -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/user/tokens/verify" | tr -d '\r' |
     awk -v n="$(echo "$1" | tr 'A-Z' 'a-z')" -F': ' 'tolower($1) == n { print $2 }'
