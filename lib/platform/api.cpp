@@ -4,28 +4,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <functional>
 #include <regex>
 #include <set>
 #include <thread>
-#include <variant>
+#include <tuple>
 
 #include "core/blake3.hpp"
 #include "core/limits.hpp"
 #include "core/redact.hpp"
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
+#include "platform/api_internal.hpp"
 #include "platform/d1.hpp"
 #include "platform/kinds.hpp"
 #include "platform/multipart.hpp"
 
 namespace tenantctl::platform {
 
-using json = nlohmann::json;
-
-namespace {
+namespace v4 {
 
 // ---------------------------------------------------------------------------------------------------
 // small helpers
@@ -51,11 +52,11 @@ HttpResponse json_response(int status, const json& body) {
     return r;
 }
 
-HttpResponse ok(json result, int status = 200) {
+HttpResponse ok(json result, int status) {
     return json_response(status, Api::envelope(std::move(result)));
 }
 
-HttpResponse ok_info(json result, json info, int status = 200) {
+HttpResponse ok_info(json result, json info, int status) {
     json e = Api::envelope(std::move(result));
     e["result_info"] = std::move(info);
     return json_response(status, e);
@@ -113,134 +114,8 @@ std::string decode_cursor(const std::string& c) {
     return out;
 }
 
-constexpr size_t k_max_tags = 8;
-
-}  // namespace
-
-// ---------------------------------------------------------------------------------------------------
-// public helpers
-
-std::map<std::string, std::string> parse_query(std::string_view query) {
-    std::map<std::string, std::string> out;
-    size_t i = 0;
-    while (i <= query.size() && !query.empty()) {
-        size_t amp = query.find('&', i);
-        if (amp == std::string_view::npos) amp = query.size();
-        std::string_view kv = query.substr(i, amp - i);
-        if (!kv.empty()) {
-            auto eq = kv.find('=');
-            std::string k(kv.substr(0, eq));
-            std::string v = eq == std::string_view::npos ? std::string() : std::string(kv.substr(eq + 1));
-            for (auto& c : k)
-                if (c == '+') c = ' ';
-            for (auto& c : v)
-                if (c == '+') c = ' ';
-            out[url_decode(k)] = url_decode(v);
-        }
-        if (amp >= query.size()) break;
-        i = amp + 1;
-    }
-    return out;
-}
-
-Result<std::vector<std::pair<std::string, bool>>> parse_tag_filter(std::string_view s) {
-    std::vector<std::pair<std::string, bool>> out;
-    for (auto& item : split(s, ',')) {
-        auto t = std::string(trim(item));
-        if (t.empty()) continue;
-        auto colon = t.rfind(':');
-        if (colon == std::string::npos || colon == 0)
-            return Error(ErrorKind::Input, "tags filter item " + quoted(t) + " must look like tag:yes or tag:no");
-        std::string v = t.substr(colon + 1);
-        if (v != "yes" && v != "no")
-            return Error(ErrorKind::Input, "tags filter item " + quoted(t) + " must end in :yes or :no");
-        out.emplace_back(t.substr(0, colon), v == "yes");
-    }
-    return out;
-}
-
-bool valid_account_script_name(std::string_view name) {
-    if (name.empty() || name.size() > 63) return false;
-    auto ok_first = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; };
-    if (!ok_first(name[0])) return false;
-    for (char c : name.substr(1))
-        if (!ok_first(c) && c != '-') return false;
-    return true;
-}
-
-json Api::envelope(json result) {
-    return json{
-        {"success", true}, {"errors", json::array()}, {"messages", json::array()}, {"result", std::move(result)}};
-}
-
-HttpResponse Api::error_response(int status, int code, const std::string& message) {
-    json e{{"success", false},
-           {"errors", json::array({json{{"code", code}, {"message", message}}})},
-           {"messages", json::array()},
-           {"result", nullptr}};
-    return json_response(status, e);
-}
-
-// ---------------------------------------------------------------------------------------------------
-// request context and routing
-
-namespace {
-
-// A worker upload's body, parsed (parse_upload).
-struct Upload {
-    json metadata = json::object();
-    std::vector<MultipartPart> modules;
-    std::string main;  // main module or body part name
-    bool has_modules = false;
-};
-
-// One part of an assets bucket upload, decoded and checked against its session's manifest (assets_upload).
-struct AssetPart {
-    std::string hash;  // the part's name
-    std::string content_type;
-    std::optional<std::string> content;  // nullopt: not base64 although the query says so
-    bool known = false;                  // the manifest has a path with this hash
-    bool match = false;                  // the content hashes to its name
-};
-
-}  // namespace
-
-struct Api::Ctx {
-    const HttpRequest& req;
-    std::map<std::string, std::string> q;
-    std::map<std::string, std::string> p;
-    Store& store;
-    const Credentials& creds;
-    ContainerRuntime& runtime;
-    const RegistryInfo& registry;
-    const ApiOptions& opt;
-    // The heavy work on a large body (parsing, serializing and hashing it), done by prepare_body before the
-    // store is locked, so that the lock is held only for the short reads and the write. A handler uses what is
-    // here and computes it itself otherwise.
-    struct Prepared {
-        bool upload_parsed = false;  // parse_upload ran: its result is upload_error / upload
-        std::optional<HttpResponse> upload_error;
-        Upload upload;
-        std::optional<std::string> modules_blob;                         // serialize_modules(upload.modules)
-        std::optional<Result<std::vector<MultipartPart>>> parts;         // parse_multipart of the body
-        std::optional<json> body_json;                                   // the body parsed as JSON (maybe discarded)
-        std::vector<std::pair<const std::string*, std::string>> sha256;  // sha256_hex of strings held here
-        std::string assets_session;     // the upload session the assets parts were checked against
-        std::vector<AssetPart> assets;  // the parts of an assets upload
-    } pre;
-    std::string header(const std::string& name) const {
-        auto it = req.headers.find(name);
-        return it == req.headers.end() ? std::string() : it->second;
-    }
-};
-
-namespace {
-
-using Ctx = Api::Ctx;
-using Handler = HttpResponse (*)(Ctx&);
-
 // Parses a JSON body; `required_object` refuses anything but an object.
-std::optional<HttpResponse> parse_json_body(Ctx& c, json& out, bool required_object = true) {
+std::optional<HttpResponse> parse_json_body(Ctx& c, json& out, bool required_object) {
     if (c.req.body.empty()) return err(400, 10001, "request body is empty; expected a JSON document");
     out = c.pre.body_json ? std::move(*c.pre.body_json) : json::parse(c.req.body, nullptr, false);
     c.pre.body_json.reset();
@@ -251,16 +126,6 @@ std::optional<HttpResponse> parse_json_body(Ctx& c, json& out, bool required_obj
 
 const std::string& account_of(const Ctx& c) {
     return c.creds.account_id;
-}
-
-// --- identity --------------------------------------------------------------------------------------
-
-json account_doc(const Ctx& c) {
-    return {{"id", c.creds.account_id},
-            {"name", "local"},
-            {"type", "standard"},
-            {"created_on", "2026-01-01T00:00:00.000000Z"},
-            {"settings", {{"enforce_twofactor", false}}}};
 }
 
 json page_info(int64_t page, int64_t per_page, int64_t count, int64_t total) {
@@ -297,18 +162,62 @@ int64_t page_start(int64_t page, int64_t per_page, size_t size) {
     return std::min(n, (page - 1) * per_page);
 }
 
-template <typename T>
-HttpResponse paged(const Ctx& c, const std::vector<T>& all, int64_t def, int64_t lo, int64_t hi,
-                   const std::function<json(const T&)>& render) {
-    int64_t page, per_page;
-    if (auto e = paging(c, page, per_page, def, lo, hi)) return *e;
-    json arr = json::array();
-    int64_t start = page_start(page, per_page, all.size());
-    for (int64_t i = start; i < static_cast<int64_t>(all.size()) && i < start + per_page; ++i)
-        arr.push_back(render(all[i]));
-    int64_t n = static_cast<int64_t>(arr.size());
-    return ok_info(std::move(arr), page_info(page, per_page, n, static_cast<int64_t>(all.size())));
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
+
+// Strict base64 (standard or url alphabet; padding optional); nullopt on any other character.
+std::optional<std::string> base64_decode(std::string_view in) {
+    std::string out;
+    out.reserve(in.size() / 4 * 3 + 3);
+    uint32_t val = 0;
+    int bits = 0;
+    size_t pad = 0;
+    for (char ch : in) {
+        int v;
+        if (ch >= 'A' && ch <= 'Z')
+            v = ch - 'A';
+        else if (ch >= 'a' && ch <= 'z')
+            v = ch - 'a' + 26;
+        else if (ch >= '0' && ch <= '9')
+            v = ch - '0' + 52;
+        else if (ch == '+' || ch == '-')
+            v = 62;
+        else if (ch == '/' || ch == '_')
+            v = 63;
+        else if (ch == '=') {
+            ++pad;
+            continue;
+        } else
+            return std::nullopt;
+        if (pad) return std::nullopt;  // data after padding
+        val = (val << 6) | static_cast<uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((val >> bits) & 0xFF));
+        }
+    }
+    if (pad > 2 || bits >= 6) return std::nullopt;
+    return out;
+}
+
+namespace {
+
+constexpr size_t k_max_tags = 8;
+
+// --- identity --------------------------------------------------------------------------------------
+
+json account_doc(const Ctx& c) {
+    return {{"id", c.creds.account_id},
+            {"name", "local"},
+            {"type", "standard"},
+            {"created_on", "2026-01-01T00:00:00.000000Z"},
+            {"settings", {{"enforce_twofactor", false}}}};
+}
+
+}  // namespace
 
 HttpResponse token_verify(Ctx& c) {
     return ok({{"id", sha256_hex(c.creds.api_token).substr(0, 32)}, {"status", "active"}});
@@ -371,6 +280,8 @@ HttpResponse user_get(Ctx& c) {
                {"organizations", json::array()}});
 }
 
+namespace {
+
 // --- dispatch namespaces ---------------------------------------------------------------------------
 
 json ns_render(Ctx& c, const StoredObject& o) {
@@ -378,6 +289,8 @@ json ns_render(Ctx& c, const StoredObject& o) {
     d["script_count"] = c.store.count(K_NSS, d.value("namespace_id", std::string()));
     return d;
 }
+
+}  // namespace
 
 std::optional<StoredObject> find_ns(Ctx& c) {
     return c.store.get(K_NS, account_of(c), c.p["ns"]);
@@ -393,12 +306,16 @@ HttpResponse ns_list(Ctx& c) {
     return ok(arr);
 }
 
+namespace {
+
 bool valid_ns_name(const std::string& n) {
     if (n.empty() || n.size() > 63) return false;
     for (char ch : n)
         if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_')) return false;
     return true;
 }
+
+}  // namespace
 
 HttpResponse ns_create(Ctx& c) {
     json body = json::object();
@@ -475,15 +392,6 @@ HttpResponse ns_delete(Ctx& c) {
 }
 
 // --- scripts (shared by namespace scripts and account scripts) ------------------------------------
-
-struct Scope {
-    std::string kind;     // K_NSS or K_WS
-    std::string parent;   // namespace id or account id
-    std::string ns_name;  // for namespace scripts
-    int not_found = 10007;
-    std::string script;  // script name from the path
-    std::string secrets_parent() const { return secret_parent(kind, parent, script); }
-};
 
 // Resolves the scope of a script route; an error response when the namespace does not exist.
 std::optional<HttpResponse> resolve_scope(Ctx& c, Scope& s) {
@@ -567,6 +475,8 @@ std::string blob_boundary(const std::string& blob) {
     return stored_modules_boundary(blob);
 }
 
+namespace {
+
 bool module_type_ok(const std::string& ct) {
     static const std::set<std::string> ok_types{"application/javascript+module",
                                                 "text/javascript+module",
@@ -610,6 +520,8 @@ bool name_modules(std::vector<MultipartPart>& mods, const std::string& main) {
     }
     return file_match || name_match;
 }
+
+}  // namespace
 
 // Reads an upload body: multipart with a metadata part and module parts, or a raw service-worker script.
 // `part_name` is the name of the JSON part ("metadata" for uploads, "settings" for settings PATCH).
@@ -717,6 +629,8 @@ std::string modules_blob(Ctx& c, const Upload& up) {
     return serialize_modules(up.modules);
 }
 
+namespace {
+
 json secret_view(const json& d) {
     json v{{"name", d.value("name", std::string())}, {"type", d.value("type", std::string("secret_text"))}};
     if (v["type"] == "secret_key") {
@@ -737,12 +651,16 @@ json scrub_binding(json b) {
     return b;
 }
 
+}  // namespace
+
 json scrub_bindings(const json& arr) {
     json out = json::array();
     if (arr.is_array())
         for (auto& b : arr) out.push_back(scrub_binding(b));
     return out;
 }
+
+namespace {
 
 json script_view(const json& doc) {
     return doc.value("script", json::object());
@@ -755,12 +673,12 @@ json settings_view(const json& doc) {
     return s;
 }
 
+}  // namespace
+
 // What a script's last_deployed_from says: "wrangler" for uploads by wrangler (its User-Agent), else "api".
 std::string deployed_from(const Ctx& c) {
     return starts_with(c.header("user-agent"), "wrangler/") ? "wrangler" : "api";
 }
-
-bool valid_bucket_name(const std::string& n);
 
 // Storage that an upload's bindings name and that does not exist here is created, with the id or name the
 // binding gives: a project whose config names KV namespace ids, R2 buckets or D1 database ids of a Cloudflare
@@ -820,6 +738,8 @@ std::optional<HttpResponse> provision_bindings(Ctx& c, const json& md, const std
     }
     return std::nullopt;
 }
+
+namespace {
 
 // Writes a script from an upload, with its tags and secrets, in the caller's transaction.
 json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject> prev) {
@@ -921,6 +841,8 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
     return r;
 }
 
+}  // namespace
+
 // Versions and deployments of account scripts (an upload creates both, like the real API).
 json make_version(Ctx& c, const std::string& script, json& doc, const std::string& blob, const json& metadata,
                   const std::string& source) {
@@ -972,6 +894,8 @@ json make_deployment(Ctx& c, const std::string& script, json versions, json anno
     return d;
 }
 
+namespace {
+
 // ---- Workers static assets ------------------------------------------------------------------------
 // An upload session (POST …/assets-upload-session) takes the manifest {path: {hash, size}} and answers with a
 // token and the hashes the account does not have yet, in buckets; each bucket is POSTed to
@@ -986,52 +910,11 @@ const char* K_ASSET = "asset";              // parent account, name content hash
 const char* K_ASSET_SESSION = "asset_ses";  // parent account, name session id
 constexpr int64_t k_assets_session_seconds = 3600;
 
-int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string base64url(std::string_view data) {
     std::string s = base64_encode(data);
     while (!s.empty() && s.back() == '=') s.pop_back();
     for (auto& ch : s) ch = ch == '+' ? '-' : ch == '/' ? '_' : ch;
     return s;
-}
-
-// Strict base64 (standard or url alphabet; padding optional); nullopt on any other character.
-std::optional<std::string> base64_decode(std::string_view in) {
-    std::string out;
-    out.reserve(in.size() / 4 * 3 + 3);
-    uint32_t val = 0;
-    int bits = 0;
-    size_t pad = 0;
-    for (char ch : in) {
-        int v;
-        if (ch >= 'A' && ch <= 'Z')
-            v = ch - 'A';
-        else if (ch >= 'a' && ch <= 'z')
-            v = ch - 'a' + 26;
-        else if (ch >= '0' && ch <= '9')
-            v = ch - '0' + 52;
-        else if (ch == '+' || ch == '-')
-            v = 62;
-        else if (ch == '/' || ch == '_')
-            v = 63;
-        else if (ch == '=') {
-            ++pad;
-            continue;
-        } else
-            return std::nullopt;
-        if (pad) return std::nullopt;  // data after padding
-        val = (val << 6) | static_cast<uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((val >> bits) & 0xFF));
-        }
-    }
-    if (pad > 2 || bits >= 6) return std::nullopt;
-    return out;
 }
 
 std::string hmac_sha256(const std::string& key, std::string_view msg) {
@@ -1068,6 +951,8 @@ std::string make_assets_jwt(Ctx& c, const std::string& session, const std::strin
     return body + "." + base64url(hmac_sha256(assets_jwt_key(c, true), body));
 }
 
+}  // namespace
+
 // The session a token names, when the token is ours, unexpired, for `use`; else an error response.
 std::variant<StoredObject, HttpResponse> assets_session_for(Ctx& c, const std::string& jwt, const std::string& use) {
     auto bad = [&](const std::string& why) { return err(401, 10000, "assets " + use + " token: " + why); };
@@ -1083,6 +968,8 @@ std::variant<StoredObject, HttpResponse> assets_session_for(Ctx& c, const std::s
     if (!s) return bad("its upload session no longer exists; start a new one");
     return *s;
 }
+
+namespace {
 
 // Node's path.extname(p) without the dot (what the client's asset hash appends to the base64 content).
 std::string node_extname(std::string_view p) {
@@ -1123,6 +1010,8 @@ bool is_asset_hash(const std::string& h) {
         if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
     return true;
 }
+
+}  // namespace
 
 HttpResponse assets_session(Ctx& c) {
     Scope s;
@@ -1297,16 +1186,14 @@ HttpResponse script_upload(Ctx& c) {
     return json_response(200, e);
 }
 
+namespace {
+
 // The tail hub's name for a script: "NAME", or "NS/NAME" for a dispatch-namespace script.
 std::string tail_key(const Scope& s) {
     return s.kind == K_NSS ? s.ns_name + "/" + s.script : s.script;
 }
 
-#define LOAD_SCRIPT(c, s, obj)                          \
-    Scope s;                                            \
-    if (auto e_ = resolve_scope(c, s)) return *e_;      \
-    auto obj = c.store.get(s.kind, s.parent, s.script); \
-    if (!obj) return script_not_found(s)
+}  // namespace
 
 HttpResponse script_details(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
@@ -1355,6 +1242,8 @@ HttpResponse tail_delete(Ctx& c) {
     return ok(nullptr);
 }
 
+namespace {
+
 // POST /graphql: Cloudflare's GraphQL Analytics API, answering the one query shape tenantctl sends
 // (`workersInvocationsAdaptive` of an account, filtered by dispatchNamespaceName and a time range, grouped by
 // scriptName) from the runtime's records. Not a GraphQL engine: another query is answered with an error that
@@ -1364,6 +1253,8 @@ int64_t parse_rfc3339(const std::string& t) {
     if (t.size() < 19 || !strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
     return static_cast<int64_t>(timegm(&tm));
 }
+
+}  // namespace
 
 HttpResponse graphql(Ctx& c) {
     auto gql_error = [](const std::string& message) {
@@ -1408,6 +1299,8 @@ HttpResponse graphql(Ctx& c) {
     return r;
 }
 
+namespace {
+
 // Applies a `tags=a:yes,b:no` filter.
 bool tags_match(const json& tags, const std::vector<std::pair<std::string, bool>>& filter) {
     for (auto& [tag, want] : filter) {
@@ -1417,6 +1310,8 @@ bool tags_match(const json& tags, const std::vector<std::pair<std::string, bool>
     }
     return true;
 }
+
+}  // namespace
 
 HttpResponse scripts_list(Ctx& c) {
     Scope s;
@@ -1539,10 +1434,14 @@ HttpResponse script_content_v2(Ctx& c) {
     return r;
 }
 
+namespace {
+
 // A stable tag for an account script (Cloudflare's script tag: 32 hex digits).
 std::string script_tag(const Ctx& c, const std::string& script) {
     return sha256_hex("script-tag\n" + c.creds.account_id + "\n" + script).substr(0, 32);
 }
+
+}  // namespace
 
 // GET workers/services/NAME: the service view of an account script (its one environment, "production").
 HttpResponse service_get(Ctx& c) {
@@ -1614,6 +1513,8 @@ HttpResponse do_namespaces_list(Ctx& c) {
     return paged<json>(c, {}, 20, 1, 1000, [](const json& j) { return j; });
 }
 
+namespace {
+
 // GET/PATCH workers/scripts/NAME/script-settings: the settings that are not versioned.
 json script_settings_view(const json& doc) {
     json sc = doc.value("script", json::object());
@@ -1622,6 +1523,8 @@ json script_settings_view(const json& doc) {
             {"tags", sc.value("tags", json::array())},
             {"tail_consumers", sc.value("tail_consumers", json::array())}};
 }
+
+}  // namespace
 
 HttpResponse script_settings_nv_get(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
@@ -1654,6 +1557,8 @@ HttpResponse script_settings_nv_patch(Ctx& c) {
     return ok(script_settings_view(doc));
 }
 
+namespace {
+
 // ---- triggers: cron schedules, the workers.dev subdomain toggle and routes, kept with the script --------
 
 bool valid_cron(const std::string& cron) {
@@ -1668,6 +1573,8 @@ bool valid_cron(const std::string& cron) {
                 return false;
     return true;
 }
+
+}  // namespace
 
 HttpResponse schedules_get(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
@@ -1773,6 +1680,8 @@ HttpResponse account_subdomain_put(Ctx& c) {
     return ok({{"subdomain", body["subdomain"]}});
 }
 
+namespace {
+
 // Zones, as far as routes need them. The local platform has no DNS: every two-label domain ("example.com") is a
 // zone of the account, and so is every zone_name a route names. A zone's id is derived from its name. A route
 // belongs to its zone_id, else to its zone_name's zone, else to the zone of its pattern's host (last two labels).
@@ -1811,6 +1720,8 @@ bool is_zone_name(Ctx& c, const std::string& name) {
     return false;
 }
 
+}  // namespace
+
 HttpResponse zones_list(Ctx& c) {
     std::string name = to_lower(qget(c.q, "name"));
     std::string acct = qget(c.q, "account.id");
@@ -1847,9 +1758,6 @@ HttpResponse zone_routes_list(Ctx& c) {
                 out.push_back({{"id", r.value("id", std::string())}, {"pattern", r["pattern"]}, {"script", o.name}});
     return ok(out);
 }
-
-std::optional<HttpResponse> validate_secret(const json& b, const std::string& name_hint);
-json secret_doc(const std::string& name, const json& b);
 
 HttpResponse script_settings_patch(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
@@ -1991,11 +1899,15 @@ json secret_doc(const std::string& name, const json& b) {
     return d;
 }
 
+namespace {
+
 void touch_script(Ctx& c, const Scope& s, const StoredObject& o) {
     json doc = o.doc;
     doc["script"]["modified_on"] = now_iso();
     c.store.put(s.kind, s.parent, s.script, doc, o.blob);
 }
+
+}  // namespace
 
 HttpResponse secrets_list(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
@@ -2018,11 +1930,15 @@ HttpResponse secret_put(Ctx& c) {
     return ok(secret_view(d));
 }
 
+namespace {
+
 std::string secret_name_param(Ctx& c) {
     std::string n = c.p["secret"];
     if (truthy(c.q, "url_encoded")) n = url_decode(n);
     return n;
 }
+
+}  // namespace
 
 HttpResponse secret_get(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
@@ -2184,6 +2100,8 @@ HttpResponse deployment_create(Ctx& c) {
     return ok(d);
 }
 
+namespace {
+
 // --- KV ------------------------------------------------------------------------------------------------
 
 std::optional<StoredObject> find_kvns(Ctx& c) {
@@ -2198,6 +2116,8 @@ bool kv_title_taken(Ctx& c, const std::string& title, const std::string& except_
         if (o.doc.value("title", std::string()) == title && o.name != except_id) return true;
     return false;
 }
+
+}  // namespace
 
 HttpResponse kvns_list(Ctx& c) {
     auto all = c.store.list(K_KVNS, account_of(c));
@@ -2362,11 +2282,15 @@ HttpResponse kv_delete(Ctx& c) {
     return ok(json::object());
 }
 
+namespace {
+
 std::optional<StoredObject> live_kv(Ctx& c, const std::string& ns, const std::string& key) {
     auto v = c.store.get(K_KV, ns, key);
     if (v && v->doc.contains("expiration") && v->doc["expiration"].get<int64_t>() <= unix_now()) return std::nullopt;
     return v;
 }
+
+}  // namespace
 
 HttpResponse kv_metadata(Ctx& c) {
     auto o = find_kvns(c);
@@ -2548,6 +2472,8 @@ HttpResponse r2_delete(Ctx& c) {
     return ok(json::object());
 }
 
+namespace {
+
 // --- R2 objects (the rows the worker runtime's R2 bindings use too: K_R2OBJ) ----------------------------
 
 std::string r2obj_parent(Ctx& c) {
@@ -2583,6 +2509,8 @@ json r2obj_view(const std::string& key, const json& d) {
             {"custom_metadata", d.value("customMetadata", json::object())},
             {"storage_class", "Standard"}};
 }
+
+}  // namespace
 
 HttpResponse r2obj_put(Ctx& c) {
     if (auto e = r2_bucket_check(c)) return *e;
@@ -2669,6 +2597,8 @@ HttpResponse d1_create(Ctx& c) {
     return ok(d);
 }
 
+namespace {
+
 // A database by uuid or, as the API also takes, by name.
 std::optional<StoredObject> find_d1(Ctx& c) {
     const std::string& id = c.p["db"];
@@ -2681,6 +2611,8 @@ std::optional<StoredObject> find_d1(Ctx& c) {
 HttpResponse d1_not_found(Ctx& c) {
     return err(404, 7404, "database " + quoted(c.p["db"]) + " not found");
 }
+
+}  // namespace
 
 HttpResponse d1_get(Ctx& c) {
     auto o = find_d1(c);
@@ -2703,6 +2635,8 @@ HttpResponse d1_delete(Ctx& c) {
     return ok(nullptr);
 }
 
+namespace {
+
 // POST …/query and …/raw: {sql, params?} run against the database's file (d1.hpp).
 HttpResponse d1_query_impl(Ctx& c, bool raw) {
     auto o = find_d1(c);
@@ -2723,6 +2657,8 @@ HttpResponse d1_query_impl(Ctx& c, bool raw) {
     return ok(r.value());
 }
 
+}  // namespace
+
 HttpResponse d1_query(Ctx& c) {
     return d1_query_impl(c, false);
 }
@@ -2730,6 +2666,8 @@ HttpResponse d1_query(Ctx& c) {
 HttpResponse d1_raw(Ctx& c) {
     return d1_query_impl(c, true);
 }
+
+namespace {
 
 // --- Containers ------------------------------------------------------------------------------------
 
@@ -2798,6 +2736,8 @@ HttpResponse apps_list_impl(Ctx& c) {
     }
     return page_token_list(c, all, 100);
 }
+
+}  // namespace
 
 HttpResponse apps_list(Ctx& c) {
     return apps_list_impl(c);
@@ -3053,9 +2993,13 @@ HttpResponse instance_logs(Ctx& c) {
     return ok(*r);
 }
 
+namespace {
+
 json default_registry(Ctx& c) {
     return {{"domain", c.registry.host}, {"kind", "default"}, {"created_at", "2026-01-01T00:00:00Z"}};
 }
+
+}  // namespace
 
 HttpResponse registries_list(Ctx& c) {
     json arr = json::array({default_registry(c)});
@@ -3134,6 +3078,8 @@ HttpResponse containers_me(Ctx& c) {
                {"registry_host", c.registry.host},
                {"registry_placeholder", c.registry.placeholder}});
 }
+
+namespace {
 
 // --- work before the store lock ----------------------------------------------------------------------
 
@@ -3371,6 +3317,74 @@ bool match(const Route& r, const std::vector<std::string>& segs, std::map<std::s
 }
 
 }  // namespace
+
+}  // namespace v4
+
+using namespace v4;
+
+// ---------------------------------------------------------------------------------------------------
+// public helpers
+
+std::map<std::string, std::string> parse_query(std::string_view query) {
+    std::map<std::string, std::string> out;
+    size_t i = 0;
+    while (i <= query.size() && !query.empty()) {
+        size_t amp = query.find('&', i);
+        if (amp == std::string_view::npos) amp = query.size();
+        std::string_view kv = query.substr(i, amp - i);
+        if (!kv.empty()) {
+            auto eq = kv.find('=');
+            std::string k(kv.substr(0, eq));
+            std::string v = eq == std::string_view::npos ? std::string() : std::string(kv.substr(eq + 1));
+            for (auto& c : k)
+                if (c == '+') c = ' ';
+            for (auto& c : v)
+                if (c == '+') c = ' ';
+            out[url_decode(k)] = url_decode(v);
+        }
+        if (amp >= query.size()) break;
+        i = amp + 1;
+    }
+    return out;
+}
+
+Result<std::vector<std::pair<std::string, bool>>> parse_tag_filter(std::string_view s) {
+    std::vector<std::pair<std::string, bool>> out;
+    for (auto& item : split(s, ',')) {
+        auto t = std::string(trim(item));
+        if (t.empty()) continue;
+        auto colon = t.rfind(':');
+        if (colon == std::string::npos || colon == 0)
+            return Error(ErrorKind::Input, "tags filter item " + quoted(t) + " must look like tag:yes or tag:no");
+        std::string v = t.substr(colon + 1);
+        if (v != "yes" && v != "no")
+            return Error(ErrorKind::Input, "tags filter item " + quoted(t) + " must end in :yes or :no");
+        out.emplace_back(t.substr(0, colon), v == "yes");
+    }
+    return out;
+}
+
+bool valid_account_script_name(std::string_view name) {
+    if (name.empty() || name.size() > 63) return false;
+    auto ok_first = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; };
+    if (!ok_first(name[0])) return false;
+    for (char c : name.substr(1))
+        if (!ok_first(c) && c != '-') return false;
+    return true;
+}
+
+json Api::envelope(json result) {
+    return json{
+        {"success", true}, {"errors", json::array()}, {"messages", json::array()}, {"result", std::move(result)}};
+}
+
+HttpResponse Api::error_response(int status, int code, const std::string& message) {
+    json e{{"success", false},
+           {"errors", json::array({json{{"code", code}, {"message", message}}})},
+           {"messages", json::array()},
+           {"result", nullptr}};
+    return json_response(status, e);
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Api
