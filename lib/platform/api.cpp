@@ -122,6 +122,11 @@ const std::string& account_of(const Ctx& c) {
     return c.creds.account_id;
 }
 
+HttpResponse outside_store(Ctx& c, std::function<HttpResponse()> fn) {
+    c.after_store = std::move(fn);
+    return HttpResponse{};
+}
+
 json page_info(int64_t page, int64_t per_page, int64_t count, int64_t total) {
     int64_t pages = per_page > 0 ? (total + per_page - 1) / per_page : 0;
     return {{"page", page}, {"per_page", per_page}, {"count", count}, {"total_count", total}, {"total_pages", pages}};
@@ -780,7 +785,7 @@ HttpResponse Api::dispatch(const HttpRequest& req) {
         if (!valid_utf8(k) || !valid_utf8(v))
             return error_response(400, 10004,
                                   "query parameter " + quoted(valid_utf8(k) ? k : "?") + " is not valid UTF-8");
-    Ctx c{req, std::move(q), std::move(params), m_store, m_creds, *m_runtime, m_registry, m_opt, {}};
+    Ctx c{req, std::move(q), std::move(params), m_store, m_creds, *m_runtime, m_registry, m_opt, {}, {}};
     bool write = req.method != "GET" && req.method != "HEAD";
     prepare_body(c, found->handler);
     if (m_opt.before_store_lock) m_opt.before_store_lock(req.method, path);
@@ -789,6 +794,7 @@ HttpResponse Api::dispatch(const HttpRequest& req) {
         out = found->handler(c);
         return out.status < 400;
     });
+    if (c.after_store) out = c.after_store();
     if (req.method == "HEAD") out.body.clear();
     return out;
 }

@@ -83,33 +83,36 @@ HttpResponse apps_list(Ctx& c) {
 }
 
 // GET containers/dash/applications (what `wrangler containers list` reads): the applications with their
-// instances' health counted from the container runtime.
+// instances' health counted from the container runtime (asked once the store is no longer locked).
 HttpResponse dash_apps_list(Ctx& c) {
-    std::vector<json> all;
-    for (auto& o : c.store.list(K_APP, account_of(c))) {
-        json a = o.doc;
-        int64_t active = 0, healthy = 0, failed = 0, starting = 0, stopped = 0;
-        for (auto& i : c.runtime.list_instances(a)) {
-            std::string st = i.contains("status") ? i["status"].value("state", std::string()) : std::string();
-            if (st == "running")
-                ++active, ++healthy;
-            else if (st == "provisioning")
-                ++starting;
-            else if (st == "failed" || st == "unhealthy")
-                ++failed;
-            else
-                ++stopped;
+    std::vector<json> apps;
+    for (auto& o : c.store.list(K_APP, account_of(c))) apps.push_back(std::move(o.doc));
+    return outside_store(c, [&c, apps = std::move(apps)] {
+        std::vector<json> all;
+        for (json a : apps) {
+            int64_t active = 0, healthy = 0, failed = 0, starting = 0, stopped = 0;
+            for (auto& i : c.runtime.list_instances(a)) {
+                std::string st = i.contains("status") ? i["status"].value("state", std::string()) : std::string();
+                if (st == "running")
+                    ++active, ++healthy;
+                else if (st == "provisioning")
+                    ++starting;
+                else if (st == "failed" || st == "unhealthy")
+                    ++failed;
+                else
+                    ++stopped;
+            }
+            a["health"] = {{"instances",
+                            {{"active", active},
+                             {"healthy", healthy},
+                             {"failed", failed},
+                             {"starting", starting},
+                             {"scheduling", 0},
+                             {"stopped", stopped}}}};
+            all.push_back(a);
         }
-        a["health"] = {{"instances",
-                        {{"active", active},
-                         {"healthy", healthy},
-                         {"failed", failed},
-                         {"starting", starting},
-                         {"scheduling", 0},
-                         {"stopped", stopped}}}};
-        all.push_back(a);
-    }
-    return page_token_list(c, all, 100);
+        return page_token_list(c, all, 100);
+    });
 }
 
 HttpResponse app_create(Ctx& c) {
@@ -270,40 +273,48 @@ HttpResponse instances_list(Ctx& c) {
     std::string prefix = qget(c.q, "name_prefix"), state = qget(c.q, "state");
     if (!state.empty() && state != "active" && state != "not-active")
         return err(400, 1002, "state must be active or not-active, got " + quoted(state));
-    std::vector<json> all;
-    for (auto& i : c.runtime.list_instances(o->doc)) {
-        if (!prefix.empty() && !starts_with(i.value("name", std::string()), prefix)) continue;
-        std::string st = i.contains("status") ? i["status"].value("state", std::string()) : std::string();
-        bool active = st == "running" || st == "provisioning" || st == "unhealthy";
-        if (state == "active" && !active) continue;
-        if (state == "not-active" && active) continue;
-        all.push_back(i);
-    }
-    return page_token_list(c, all, 100);
+    return outside_store(c, [&c, app = std::move(o->doc), prefix, state] {
+        std::vector<json> all;
+        for (auto& i : c.runtime.list_instances(app)) {
+            if (!prefix.empty() && !starts_with(i.value("name", std::string()), prefix)) continue;
+            std::string st = i.contains("status") ? i["status"].value("state", std::string()) : std::string();
+            bool active = st == "running" || st == "provisioning" || st == "unhealthy";
+            if (state == "active" && !active) continue;
+            if (state == "not-active" && active) continue;
+            all.push_back(i);
+        }
+        return page_token_list(c, all, 100);
+    });
 }
 
 HttpResponse dash_instances(Ctx& c) {
     auto o = find_app(c);
     if (!o) return app_not_found(c);
-    json arr = json::array();
-    for (auto& i : c.runtime.list_instances(o->doc)) arr.push_back(i);
-    return ok({{"instances", arr}, {"durable_objects", json::array()}});
+    return outside_store(c, [&c, app = std::move(o->doc)] {
+        json arr = json::array();
+        for (auto& i : c.runtime.list_instances(app)) arr.push_back(i);
+        return ok({{"instances", arr}, {"durable_objects", json::array()}});
+    });
 }
 
 HttpResponse instance_get(Ctx& c) {
     auto o = find_app(c);
     if (!o) return app_not_found(c);
-    for (auto& i : c.runtime.list_instances(o->doc))
-        if (i.value("id", std::string()) == c.p["instance"]) return ok(i);
-    return err(404, 1000, "instance " + quoted(c.p["instance"]) + " not found");
+    return outside_store(c, [&c, app = std::move(o->doc)] {
+        for (auto& i : c.runtime.list_instances(app))
+            if (i.value("id", std::string()) == c.p["instance"]) return ok(i);
+        return err(404, 1000, "instance " + quoted(c.p["instance"]) + " not found");
+    });
 }
 
 HttpResponse instance_delete(Ctx& c) {
     auto o = find_app(c);
     if (!o) return app_not_found(c);
-    auto st = c.runtime.stop_instance(o->doc, c.p["instance"]);
-    if (!st.ok()) return err(404, 1000, "instance " + quoted(c.p["instance"]) + " not found");
-    return ok(json::object());
+    return outside_store(c, [&c, app = std::move(o->doc)] {
+        auto st = c.runtime.stop_instance(app, c.p["instance"]);
+        if (!st.ok()) return err(404, 1000, "instance " + quoted(c.p["instance"]) + " not found");
+        return ok(json::object());
+    });
 }
 
 // GET …/instances/:instance/logs?since=RFC3339&tail=N: the instance's container output, oldest first (a
@@ -320,16 +331,18 @@ HttpResponse instance_logs(Ctx& c) {
             return err(400, 1002, "tail must be an integer from 0 to 100000, got " + quoted(t));
         q.tail = static_cast<int>(*v);
     }
-    auto r = c.runtime.instance_logs(o->doc, c.p["instance"], q);
-    if (!r) {
-        const Error& e = r.error();
-        int status = e.kind == ErrorKind::NotFound         ? 404
-                     : e.kind == ErrorKind::Usage          ? 400
-                     : e.kind == ErrorKind::NotImplemented ? 501
-                                                           : 502;
-        return err(status, status == 404 ? 1000 : 1002, e.message);
-    }
-    return ok(*r);
+    return outside_store(c, [&c, app = std::move(o->doc), q] {
+        auto r = c.runtime.instance_logs(app, c.p["instance"], q);
+        if (!r) {
+            const Error& e = r.error();
+            int status = e.kind == ErrorKind::NotFound         ? 404
+                         : e.kind == ErrorKind::Usage          ? 400
+                         : e.kind == ErrorKind::NotImplemented ? 501
+                                                               : 502;
+            return err(status, status == 404 ? 1000 : 1002, e.message);
+        }
+        return ok(*r);
+    });
 }
 
 namespace {

@@ -77,6 +77,10 @@ struct Api::Ctx {
         std::string assets_session;         // the upload session the assets parts were checked against
         std::vector<v4::AssetPart> assets;  // the parts of an assets upload
     } pre;
+    // Work that must not run with the store locked (the container runtime's Docker I/O): a handler reads what it
+    // needs in the transaction and leaves the rest here (outside_store); Api::dispatch runs it once the
+    // transaction has ended, and its response is the answer.
+    std::function<HttpResponse()> after_store;
     std::string header(const std::string& name) const {
         auto it = req.headers.find(name);
         return it == req.headers.end() ? std::string() : it->second;
@@ -107,6 +111,8 @@ std::optional<std::string> base64_decode(std::string_view in);
 // Parses a JSON body; `required_object` refuses anything but an object.
 std::optional<HttpResponse> parse_json_body(Ctx& c, json& out, bool required_object = true);
 const std::string& account_of(const Ctx& c);
+// Answers with what `fn` returns, called after the store transaction has ended (Ctx::after_store).
+HttpResponse outside_store(Ctx& c, std::function<HttpResponse()> fn);
 
 json page_info(int64_t page, int64_t per_page, int64_t count, int64_t total);
 // Validated page/per_page from the query.
