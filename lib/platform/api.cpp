@@ -92,20 +92,11 @@ std::string encode_cursor(const std::string& last) {
     return base64_encode(last);
 }
 std::string decode_cursor(const std::string& c) {
-    static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    int val = 0, bits = -8;
-    for (char ch : c) {
-        auto pos = chars.find(ch);
-        if (pos == std::string::npos) break;
-        val = (val << 6) + static_cast<int>(pos);
-        bits += 6;
-        if (bits >= 0) {
-            out.push_back(static_cast<char>((val >> bits) & 0xFF));
-            bits -= 8;
-        }
-    }
-    return out;
+    // The base64 before the first character outside its alphabet, less a last character that holds no whole byte.
+    std::string_view b64 = std::string_view(c).substr(
+        0, c.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"));
+    if (b64.size() % 4 == 1) b64.remove_suffix(1);
+    return base64_decode(b64).value_or(std::string());
 }
 
 // Parses a JSON body; `required_object` refuses anything but an object.
@@ -439,6 +430,30 @@ bool match(const Route& r, const std::vector<std::string>& segs, std::map<std::s
     return true;
 }
 
+// What a request's method and path (after the API prefix) resolve to: `path_known` when some route has the
+// path, `route` and its captured parameters when one of those takes the method (HEAD as GET).
+struct FoundRoute {
+    bool path_known = false;
+    const Route* route = nullptr;
+    std::map<std::string, std::string> params;
+};
+
+FoundRoute find_route(const std::string& method, std::string_view path) {
+    FoundRoute out;
+    auto segs = path_segments(path);
+    for (auto& route : routes()) {
+        std::map<std::string, std::string> p;
+        if (!match(route, segs, p)) continue;
+        out.path_known = true;
+        if (method == route.method || (method == "HEAD" && std::string_view(route.method) == "GET")) {
+            out.route = &route;
+            out.params = std::move(p);
+            break;
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 }  // namespace v4
@@ -650,18 +665,13 @@ HttpResponse Api::handle_dev_hooks(const HttpRequest& req, const std::string& pa
 }
 
 std::optional<RouteMatch> match_api_route(const std::string& method, std::string_view path) {
-    auto segs = path_segments(path);
-    std::optional<RouteMatch> out;
-    for (auto& route : routes()) {
-        std::map<std::string, std::string> p;
-        if (!match(route, segs, p)) continue;
-        if (!out) out.emplace();
-        if (method == route.method || (method == "HEAD" && std::string_view(route.method) == "GET")) {
-            out->pattern = route.pattern;
-            out->params = std::move(p);
-            out->method_allowed = true;
-            break;
-        }
+    auto found = find_route(method, path);
+    if (!found.path_known) return std::nullopt;
+    RouteMatch out;
+    if (found.route) {
+        out.pattern = found.route->pattern;
+        out.params = std::move(found.params);
+        out.method_allowed = true;
     }
     return out;
 }
@@ -683,18 +693,9 @@ Api::HeadCheck Api::check_head(const HttpRequest& req) {
         out.response = error_response(404, 7003, "No route for the URI");
         return out;
     }
-    auto segs = path_segments(path.substr(m_opt.api_prefix.size()));
-    const Route* found = nullptr;
-    bool path_known = false;
-    for (auto& route : routes()) {
-        std::map<std::string, std::string> p;
-        if (!match(route, segs, p)) continue;
-        path_known = true;
-        if (req.method == route.method) {
-            found = &route;
-            break;
-        }
-    }
+    auto resolved = find_route(req.method, path.substr(m_opt.api_prefix.size()));
+    const bool path_known = resolved.path_known;
+    const Route* found = resolved.route;
     // The assets upload is authorized by its upload session's token (the handler checks it), not the API token.
     const bool session_auth = found && found->handler == assets_upload;
     if (!path_known) {
@@ -750,25 +751,14 @@ HttpResponse Api::dispatch(const HttpRequest& req) {
     }
     if (!starts_with(path, m_opt.api_prefix + "/") && path != m_opt.api_prefix)
         return error_response(404, 7003, "No route for the URI");
-    std::string rest = path.substr(m_opt.api_prefix.size());
     if (m_opt.test_hooks) {
         if (auto f = take_fault(req.method, path)) return *f;
     }
 
-    auto segs = path_segments(rest);
-    const Route* found = nullptr;
-    bool path_known = false;
-    std::map<std::string, std::string> params;
-    for (auto& route : routes()) {
-        std::map<std::string, std::string> p;
-        if (!match(route, segs, p)) continue;
-        path_known = true;
-        if (req.method == route.method || (req.method == "HEAD" && std::string_view(route.method) == "GET")) {
-            found = &route;
-            params = std::move(p);
-            break;
-        }
-    }
+    auto resolved = find_route(req.method, path.substr(m_opt.api_prefix.size()));
+    const bool path_known = resolved.path_known;
+    const Route* found = resolved.route;
+    auto& params = resolved.params;
     if (!path_known) return error_response(404, 7003, "No route for the URI");
     if (!(found && found->handler == assets_upload) && !authorized(req))
         return error_response(401, 10000, "Authentication error");
