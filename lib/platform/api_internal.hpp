@@ -169,7 +169,6 @@ json secret_doc(const std::string& name, const json& b);
 std::optional<HttpResponse> check_tags(const json& tags);
 json unique_tags(const json& tags);
 std::string serialize_modules(const std::vector<MultipartPart>& mods);
-std::string blob_boundary(const std::string& blob);
 std::optional<HttpResponse> parse_upload(Ctx& c, Upload& up, bool need_modules);
 // sha256_hex(data), taken from prepare_body's digests when it hashed these bytes already.
 std::string sha256_of(const Ctx& c, const std::string& data);
@@ -177,6 +176,10 @@ std::string sha256_of(const Ctx& c, const std::string& data);
 std::optional<HttpResponse> take_upload(Ctx& c, Upload& up);
 // serialize_modules(up.modules), or prepare_body's (the modules of an upload are not changed after parsing).
 std::string modules_blob(Ctx& c, const Upload& up);
+// The modules of an upload as a script's document lists them: [{name, content_type}].
+json module_list(const Upload& up);
+// The envelope of an upload's answer, with a message for each binding provisioned (provision_bindings).
+HttpResponse ok_messages(json result, json messages);
 // What a script's last_deployed_from says: "wrangler" for uploads by wrangler (its User-Agent), else "api".
 std::string deployed_from(const Ctx& c);
 std::optional<HttpResponse> provision_bindings(Ctx& c, const json& md, const std::string& script, json& messages);
@@ -194,8 +197,11 @@ std::variant<StoredObject, HttpResponse> assets_session_for(Ctx& c, const std::s
 std::optional<HttpResponse> check_asset_parts(const Ctx& c, const json& session_doc, std::vector<AssetPart>& out);
 std::optional<HttpResponse> take_upload_assets(Ctx& c, const Scope& s, const json& md, json& out);
 
-// api_storage.cpp
+// api_storage.cpp: the documents of a new R2 bucket and D1 database (created through the API or for a binding)
 bool valid_bucket_name(const std::string& n);
+json r2_bucket_doc(const std::string& name, const std::string& location, const std::string& storage_class,
+                   const std::string& jurisdiction);
+json d1_database_doc(const std::string& uuid, const std::string& name);
 
 // --- handlers, by file (the route table in api.cpp names them) -------------------------------------------
 

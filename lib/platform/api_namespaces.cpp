@@ -39,6 +39,15 @@ bool valid_ns_name(const std::string& n) {
     return true;
 }
 
+// A name a namespace may take (valid, and not another namespace's); `current` is the namespace's own name.
+std::optional<HttpResponse> check_ns_name(Ctx& c, const std::string& name, const std::string& current) {
+    if (!valid_ns_name(name))
+        return err(400, 10004, "namespace name " + quoted(name) + " must be 1 to 63 letters, digits, - or _");
+    if (name != current && c.store.get(K_NS, account_of(c), name))
+        return err(409, 100120, "a dispatch namespace named " + quoted(name) + " already exists");
+    return std::nullopt;
+}
+
 }  // namespace
 
 HttpResponse ns_create(Ctx& c) {
@@ -53,10 +62,7 @@ HttpResponse ns_create(Ctx& c) {
     } else {
         name = "namespace-" + random_hex(4);
     }
-    if (!valid_ns_name(name))
-        return err(400, 10004, "namespace name " + quoted(name) + " must be 1 to 63 letters, digits, - or _");
-    if (c.store.get(K_NS, account_of(c), name))
-        return err(409, 100120, "a dispatch namespace named " + quoted(name) + " already exists");
+    if (auto e = check_ns_name(c, name, {})) return *e;
     std::string now = now_iso();
     json d{{"namespace_id", uuid_v4()},        {"namespace_name", name}, {"created_on", now},
            {"created_by", c.creds.account_id}, {"modified_on", now},     {"modified_by", c.creds.account_id},
@@ -84,10 +90,7 @@ HttpResponse ns_update(Ctx& c) {
     if (body.contains("name") && !body["name"].is_null()) {
         if (!body["name"].is_string()) return err(400, 10004, "field name must be a string");
         std::string nn = body["name"].get<std::string>();
-        if (!valid_ns_name(nn))
-            return err(400, 10004, "namespace name " + quoted(nn) + " must be 1 to 63 letters, digits, - or _");
-        if (nn != name && c.store.get(K_NS, account_of(c), nn))
-            return err(409, 100120, "a dispatch namespace named " + quoted(nn) + " already exists");
+        if (auto e = check_ns_name(c, nn, name)) return *e;
         name = nn;
     }
     if (body.contains("trusted_workers")) {

@@ -201,22 +201,31 @@ HttpResponse scripts_bulk_delete(Ctx& c) {
     return ok({{"deleted", deleted}, {"deleted_count", n}, {"has_more", more}});
 }
 
+namespace {
+
+// A script's stored modules as they are: its multipart blob.
+HttpResponse modules_response(const StoredObject& script) {
+    HttpResponse r;
+    r.body = script.blob;
+    r.content_type = "multipart/form-data; boundary=" + stored_modules_boundary(script.blob);
+    return r;
+}
+
+}  // namespace
+
 HttpResponse script_content_get(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
     auto mods = o->doc.value("modules", json::array());
-    HttpResponse r;
     if (mods.size() == 1) {
-        auto parts = parse_multipart("multipart/form-data; boundary=\"" + blob_boundary(o->blob) + "\"", o->blob);
-        if (parts.ok() && parts.value().size() == 1) {
-            r.body = parts.value()[0].body;
-            r.content_type =
-                parts.value()[0].content_type.empty() ? "application/javascript" : parts.value()[0].content_type;
+        auto parts = stored_modules(o->blob);
+        if (parts.size() == 1) {
+            HttpResponse r;
+            r.body = std::move(parts[0].body);
+            r.content_type = parts[0].content_type.empty() ? "application/javascript" : parts[0].content_type;
             return r;
         }
     }
-    r.body = o->blob;
-    r.content_type = "multipart/form-data; boundary=" + blob_boundary(o->blob);
-    return r;
+    return modules_response(*o);
 }
 
 HttpResponse script_content_put(Ctx& c) {
@@ -229,9 +238,7 @@ HttpResponse script_content_put(Ctx& c) {
     if (!hdr_body.empty()) up.main = hdr_body, up.has_modules = false;
     std::string blob = modules_blob(c, up);
     json doc = o->doc;
-    json modules = json::array();
-    for (auto& m : up.modules) modules.push_back({{"name", m.name}, {"content_type", m.content_type}});
-    doc["modules"] = modules;
+    doc["modules"] = module_list(up);
     doc["main"] = up.main;
     doc["script"]["etag"] = sha256_of(c, blob);
     doc["script"]["has_modules"] = up.has_modules;
@@ -253,19 +260,16 @@ HttpResponse script_content_v2(Ctx& c) {
         return err(404, 10090, "worker " + quoted(s.script) + " has no environment " + quoted(c.p["env"]));
     const std::string main = o->doc.value("main", std::string());
     if (!o->doc["script"].value("has_modules", false)) {
-        auto parts = parse_multipart("multipart/form-data; boundary=\"" + blob_boundary(o->blob) + "\"", o->blob);
-        if (parts.ok())
-            for (auto& p : parts.value())
-                if (p.name == main || parts.value().size() == 1) {
-                    HttpResponse r;
-                    r.body = p.body;
-                    r.content_type = "application/javascript";
-                    return r;
-                }
+        auto parts = stored_modules(o->blob);
+        for (auto& p : parts)
+            if (p.name == main || parts.size() == 1) {
+                HttpResponse r;
+                r.body = std::move(p.body);
+                r.content_type = "application/javascript";
+                return r;
+            }
     }
-    HttpResponse r;
-    r.body = o->blob;
-    r.content_type = "multipart/form-data; boundary=" + blob_boundary(o->blob);
+    HttpResponse r = modules_response(*o);
     r.headers.emplace_back("CF-Entrypoint", main);
     return r;
 }

@@ -22,6 +22,13 @@ HttpResponse kvns_not_found(Ctx& c) {
     return err(404, 10013, "kv namespace " + quoted(c.p["kvns"]) + " not found");
 }
 
+// A key's row, unless it has expired.
+std::optional<StoredObject> live_kv(Ctx& c, const std::string& ns, const std::string& key) {
+    auto v = c.store.get(K_KV, ns, key);
+    if (v && v->doc.contains("expiration") && v->doc["expiration"].get<int64_t>() <= unix_now()) return std::nullopt;
+    return v;
+}
+
 bool kv_title_taken(Ctx& c, const std::string& title, const std::string& except_id) {
     for (auto& o : c.store.list(K_KVNS, account_of(c)))
         if (o.doc.value("title", std::string()) == title && o.name != except_id) return true;
@@ -108,8 +115,7 @@ HttpResponse kv_keys(Ctx& c) {
     auto rows = c.store.list(K_KV, o->name, false, qget(c.q, "prefix"), after, limit + 1);
     json arr = json::array();
     bool more = static_cast<int64_t>(rows.size()) > limit;
-    int64_t now =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    int64_t now = unix_now();
     std::string last;
     for (int64_t i = 0; i < static_cast<int64_t>(rows.size()) && i < limit; ++i) {
         auto& r = rows[i];
@@ -155,8 +161,7 @@ HttpResponse kv_put(Ctx& c) {
         value = c.req.body;
     }
     if (value.size() > 25 * 1024 * 1024) return err(413, 10002, "a kv value may be at most 25 MiB");
-    int64_t now =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    int64_t now = unix_now();
     if (auto e = qget(c.q, "expiration"); !e.empty()) {
         auto v = to_int(e);
         if (!v || *v < now + 60)
@@ -175,11 +180,8 @@ HttpResponse kv_put(Ctx& c) {
 HttpResponse kv_get(Ctx& c) {
     auto o = find_kvns(c);
     if (!o) return kvns_not_found(c);
-    auto v = c.store.get(K_KV, o->name, c.p["key"]);
-    int64_t now =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    if (!v || (v->doc.contains("expiration") && v->doc["expiration"].get<int64_t>() <= now))
-        return err(404, 10009, "get: 'key not found'");
+    auto v = live_kv(c, o->name, c.p["key"]);
+    if (!v) return err(404, 10009, "get: 'key not found'");
     HttpResponse r;
     r.content_type = "application/octet-stream";
     r.body = v->blob;
@@ -192,16 +194,6 @@ HttpResponse kv_delete(Ctx& c) {
     c.store.erase(K_KV, o->name, c.p["key"]);
     return ok(json::object());
 }
-
-namespace {
-
-std::optional<StoredObject> live_kv(Ctx& c, const std::string& ns, const std::string& key) {
-    auto v = c.store.get(K_KV, ns, key);
-    if (v && v->doc.contains("expiration") && v->doc["expiration"].get<int64_t>() <= unix_now()) return std::nullopt;
-    return v;
-}
-
-}  // namespace
 
 HttpResponse kv_metadata(Ctx& c) {
     auto o = find_kvns(c);
@@ -304,6 +296,23 @@ HttpResponse kv_bulk_get(Ctx& c) {
 
 // --- R2 ------------------------------------------------------------------------------------------------
 
+namespace {
+
+HttpResponse bucket_not_found(Ctx& c) {
+    return err(404, 10006, "the specified bucket " + quoted(c.p["bucket"]) + " does not exist");
+}
+
+}  // namespace
+
+json r2_bucket_doc(const std::string& name, const std::string& location, const std::string& storage_class,
+                   const std::string& jurisdiction) {
+    return {{"name", name},
+            {"creation_date", now_iso()},
+            {"location", location},
+            {"storage_class", storage_class},
+            {"jurisdiction", jurisdiction}};
+}
+
 bool valid_bucket_name(const std::string& n) {
     if (n.size() < 3 || n.size() > 63) return false;
     for (char ch : n)
@@ -359,24 +368,19 @@ HttpResponse r2_create(Ctx& c) {
     if (sc != "Standard" && sc != "InfrequentAccess")
         return err(400, 10004, "storageClass must be Standard or InfrequentAccess");
     std::string juris = c.header("cf-r2-jurisdiction");
-    json d{{"name", name},
-           {"creation_date", now_iso()},
-           {"location", to_lower(hint)},
-           {"storage_class", sc},
-           {"jurisdiction", juris.empty() ? "default" : juris}};
+    json d = r2_bucket_doc(name, to_lower(hint), sc, juris.empty() ? "default" : juris);
     c.store.put(K_R2, account_of(c), name, d);
     return ok(d);
 }
 
 HttpResponse r2_get(Ctx& c) {
     auto o = c.store.get(K_R2, account_of(c), c.p["bucket"]);
-    if (!o) return err(404, 10006, "the specified bucket " + quoted(c.p["bucket"]) + " does not exist");
+    if (!o) return bucket_not_found(c);
     return ok(o->doc);
 }
 
 HttpResponse r2_delete(Ctx& c) {
-    if (!c.store.get(K_R2, account_of(c), c.p["bucket"]))
-        return err(404, 10006, "the specified bucket " + quoted(c.p["bucket"]) + " does not exist");
+    if (!c.store.get(K_R2, account_of(c), c.p["bucket"])) return bucket_not_found(c);
     if (c.store.count(K_R2OBJ, account_of(c) + "/" + c.p["bucket"]) > 0)
         return err(409, 10008, "the bucket " + quoted(c.p["bucket"]) + " is not empty");
     c.store.erase(K_R2, account_of(c), c.p["bucket"]);
@@ -392,8 +396,7 @@ std::string r2obj_parent(Ctx& c) {
 }
 
 std::optional<HttpResponse> r2_bucket_check(Ctx& c) {
-    if (!c.store.get(K_R2, account_of(c), c.p["bucket"]))
-        return err(404, 10006, "the specified bucket " + quoted(c.p["bucket"]) + " does not exist");
+    if (!c.store.get(K_R2, account_of(c), c.p["bucket"])) return bucket_not_found(c);
     const std::string& key = c.p["key"];
     if (key.empty() || key.size() > 1024) return err(400, 10020, "object key must be 1 to 1024 bytes");
     return std::nullopt;
@@ -476,6 +479,11 @@ HttpResponse r2obj_delete(Ctx& c) {
 
 // --- D1 ------------------------------------------------------------------------------------------------
 
+json d1_database_doc(const std::string& uuid, const std::string& name) {
+    return {{"uuid", uuid},   {"name", name},   {"created_at", now_iso()}, {"version", "production"},
+            {"file_size", 0}, {"num_tables", 0}};
+}
+
 HttpResponse d1_list(Ctx& c) {
     std::vector<StoredObject> all;
     std::string name = qget(c.q, "name");
@@ -501,8 +509,7 @@ HttpResponse d1_create(Ctx& c) {
     for (auto& o : c.store.list(K_D1, account_of(c)))
         if (o.doc.value("name", std::string()) == name)
             return err(409, 7502, "a database named " + quoted(name) + " already exists");
-    json d{{"uuid", uuid_v4()},       {"name", name},   {"created_at", now_iso()},
-           {"version", "production"}, {"file_size", 0}, {"num_tables", 0}};
+    json d = d1_database_doc(uuid_v4(), name);
     if (b.contains("jurisdiction") && b["jurisdiction"].is_string()) d["jurisdiction"] = b["jurisdiction"];
     c.store.put(K_D1, account_of(c), d["uuid"].get<std::string>(), d);
     return ok(d);

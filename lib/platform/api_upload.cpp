@@ -67,10 +67,6 @@ std::string serialize_modules(const std::vector<MultipartPart>& mods) {
     return out;
 }
 
-std::string blob_boundary(const std::string& blob) {
-    return stored_modules_boundary(blob);
-}
-
 namespace {
 
 bool module_type_ok(const std::string& ct) {
@@ -225,6 +221,18 @@ std::string modules_blob(Ctx& c, const Upload& up) {
     return serialize_modules(up.modules);
 }
 
+json module_list(const Upload& up) {
+    json out = json::array();
+    for (auto& m : up.modules) out.push_back({{"name", m.name}, {"content_type", m.content_type}});
+    return out;
+}
+
+HttpResponse ok_messages(json result, json messages) {
+    json e = Api::envelope(std::move(result));
+    e["messages"] = std::move(messages);
+    return json_response(200, e);
+}
+
 // What a script's last_deployed_from says: "wrangler" for uploads by wrangler (its User-Agent), else "api".
 std::string deployed_from(const Ctx& c) {
     return starts_with(c.header("user-agent"), "wrangler/") ? "wrangler" : "api";
@@ -258,12 +266,7 @@ std::optional<HttpResponse> provision_bindings(Ctx& c, const json& md, const std
             if (!valid_bucket_name(bucket))
                 return err(400, 10021, "binding " + quoted(name) + ": bucket name " + quoted(bucket) + " is not valid");
             if (c.store.get(K_R2, account_of(c), bucket)) continue;
-            c.store.put(K_R2, account_of(c), bucket,
-                        {{"name", bucket},
-                         {"creation_date", now_iso()},
-                         {"location", "enam"},
-                         {"storage_class", "Standard"},
-                         {"jurisdiction", "default"}});
+            c.store.put(K_R2, account_of(c), bucket, r2_bucket_doc(bucket, "enam", "Standard", "default"));
             note("created R2 bucket " + bucket + " for binding " + name);
         } else if (type == "d1") {
             std::string id = b.contains("id") && b["id"].is_string() ? b["id"].get<std::string>() : std::string();
@@ -276,13 +279,7 @@ std::optional<HttpResponse> provision_bindings(Ctx& c, const json& md, const std
                 if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')) ch = '-';
             for (auto& o : c.store.list(K_D1, account_of(c)))
                 if (o.doc.value("name", std::string()) == db_name) db_name += "-" + to_lower(id.substr(0, 8));
-            c.store.put(K_D1, account_of(c), id,
-                        {{"uuid", id},
-                         {"name", db_name},
-                         {"created_at", now_iso()},
-                         {"version", "production"},
-                         {"file_size", 0},
-                         {"num_tables", 0}});
+            c.store.put(K_D1, account_of(c), id, d1_database_doc(id, db_name));
             note("created D1 database " + id + " (name " + quoted(db_name) + ") for binding " + name);
         }
     }
@@ -323,10 +320,8 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
         c.store.erase_all(K_SECRET, sp);
     }
     for (auto& b : secrets) {
-        json d{{"name", b["name"]}, {"type", b["type"]}};
-        for (const char* k : {"text", "algorithm", "format", "usages", "key_base64", "key_jwk"})
-            if (b.contains(k)) d[k] = b[k];
-        c.store.put(K_SECRET, sp, b["name"].get<std::string>(), d);
+        const std::string name = b["name"].get<std::string>();
+        c.store.put(K_SECRET, sp, name, secret_doc(name, b));
     }
 
     json tags = json::array();
@@ -368,11 +363,9 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
     std::string mtag = prev ? prev->doc["script"].value("migration_tag", std::string()) : std::string();
     if (md.contains("migrations") && md["migrations"].is_object()) mtag = md["migrations"].value("new_tag", mtag);
     if (!mtag.empty()) script["migration_tag"] = mtag;
-    json modules = json::array();
-    for (auto& m : up.modules) modules.push_back({{"name", m.name}, {"content_type", m.content_type}});
     json doc{{"script", script},
              {"settings", settings},
-             {"modules", modules},
+             {"modules", module_list(up)},
              {"main", up.main},
              {"version_count", prev ? prev->doc.value("version_count", 0) : 0}};
     // Triggers belong to the script, not to an upload: they survive a new upload. Static assets survive only
@@ -428,9 +421,7 @@ HttpResponse script_upload(Ctx& c) {
         c.store.put(s.kind, s.parent, s.script, doc, stored->blob);
         r["deployment_id"] = v["id"];  // as Cloudflare answers: the id of the version now deployed
     }
-    json e = Api::envelope(r);
-    e["messages"] = messages;
-    return json_response(200, e);
+    return ok_messages(std::move(r), std::move(messages));
 }
 
 }  // namespace tenantctl::platform::v4

@@ -43,9 +43,8 @@ void record_version_content(Ctx& c, const std::string& script, const std::string
     auto stored = c.store.get(K_VER, std::string(K_WS) + "/" + script, id);
     if (!stored) return;
     json vd = stored->doc;
-    json mods = json::array();
-    for (auto& m : up.modules) mods.push_back({{"name", m.name}, {"content_type", m.content_type}});
-    vd["_deploy"] = {{"main", up.main}, {"modules", mods}, {"has_modules", up.has_modules}, {"settings", settings}};
+    vd["_deploy"] = {
+        {"main", up.main}, {"modules", module_list(up)}, {"has_modules", up.has_modules}, {"settings", settings}};
     c.store.put(K_VER, std::string(K_WS) + "/" + script, stored->name, vd, stored->blob);
 }
 
@@ -115,9 +114,7 @@ HttpResponse version_upload(Ctx& c) {
             bb.erase("text");
             r["resources"]["bindings"].push_back(bb);
         }
-    json e = Api::envelope(r);
-    e["messages"] = messages;
-    return json_response(200, e);
+    return ok_messages(std::move(r), std::move(messages));
 }
 
 HttpResponse deployments_list(Ctx& c) {
