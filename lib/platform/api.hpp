@@ -92,7 +92,7 @@ public:
     // Appends one line to the request log ({"ts","method","path","status"}); the query string is dropped.
     void log_request(const std::string& method, const std::string& target, int status) override;
 
-    struct Ctx;  // a request being handled (defined in api.cpp)
+    struct Ctx;  // a request being handled (defined in api_internal.hpp)
 
 private:
     HttpResponse dispatch(const HttpRequest& req);

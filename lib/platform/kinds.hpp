@@ -1,5 +1,5 @@
 #pragma once
-// What the local platform keeps in its Store, kind by kind: shared by the v4 handlers (api.cpp) and the
+// What the local platform keeps in its Store, kind by kind: shared by the v4 handlers (api*.cpp) and the
 // runtime that runs the stored workers (lib/runtime), so both read and write the same rows.
 #include <cstddef>
 #include <nlohmann/json.hpp>

@@ -5,6 +5,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "platform/api.hpp"
@@ -43,6 +45,33 @@ std::string upload_body(const std::string& tags) {
            "}\r\n--b\r\nContent-Disposition: form-data; name=\"a.js\"; filename=\"a.js\"\r\n"
            "Content-Type: application/javascript+module\r\n\r\nexport default {}\r\n--b--\r\n";
 }
+
+// A container runtime that notes each call made while the store was locked: another thread asks for a read
+// transaction and waits up to 2 s for it.
+struct LockProbeRuntime final : ContainerRuntime {
+    Store* store = nullptr;
+    std::vector<std::string> calls, calls_in_transaction;
+    std::vector<std::future<void>> probes;  // a probe still waiting for the lock gets it after the request
+
+    void probe(const std::string& call) {
+        calls.push_back(call);
+        auto f = std::async(std::launch::async, [this] { store->transaction(false, [] { return false; }); });
+        if (f.wait_for(std::chrono::seconds(2)) != std::future_status::ready) calls_in_transaction.push_back(call);
+        probes.push_back(std::move(f));
+    }
+    std::vector<json> list_instances(const json&) override {
+        probe("list_instances");
+        return {{{"id", "i-1"}, {"name", "i-1"}, {"status", {{"state", "running"}}}}};
+    }
+    Status stop_instance(const json&, const std::string&) override {
+        probe("stop_instance");
+        return ok_status();
+    }
+    Result<json> instance_logs(const json&, const std::string& id, const InstanceLogsQuery&) override {
+        probe("instance_logs");
+        return json{{"instance_id", id}, {"logs", json::array()}, {"truncated", false}};
+    }
+};
 
 }  // namespace
 
@@ -175,4 +204,40 @@ TEST_CASE("platform: parse_listen") {
     CHECK(parse_listen("127.0.0.1:8787")->second == 8787);
     CHECK_FALSE(parse_listen("localhost").ok());
     CHECK_FALSE(parse_listen("127.0.0.1:99999").ok());
+}
+
+TEST_CASE("platform: container instances are read from the runtime after the store transaction") {
+    auto store = std::move(Store::open(":memory:").value());
+    auto runtime = std::make_shared<LockProbeRuntime>();
+    runtime->store = store.get();
+    Credentials creds{"0123456789abcdef0123456789abcdef", "test-token-123456", "dev@localhost"};
+    Api api{*store, creds, ApiOptions{}, runtime};
+    auto call = [&](const std::string& method, const std::string& path, const std::string& body = {}) {
+        HttpRequest r;
+        r.method = method;
+        r.target = "/client/v4/accounts/" + creds.account_id + "/containers" + path;
+        r.headers["authorization"] = "Bearer " + creds.api_token;
+        if (!body.empty()) r.headers["content-type"] = "application/json";
+        r.body = body;
+        return api.handle(r);
+    };
+    auto created = call("POST", "/applications", R"({"name":"web","instances":1,"configuration":{"image":"web:1"}})");
+    REQUIRE(created.status == 201);
+    std::string app = "/applications/" + json::parse(created.body)["result"]["id"].get<std::string>();
+
+    auto listed = call("GET", app + "/instances-v2?state=active");
+    CHECK(listed.status == 200);
+    CHECK(json::parse(listed.body)["result"].size() == 1);
+    auto dash = call("GET", "/dash/applications");
+    CHECK(dash.status == 200);
+    CHECK(json::parse(dash.body)["result"][0]["health"]["instances"]["active"] == 1);
+    CHECK(call("GET", "/dash" + app + "/instances").status == 200);
+    CHECK(call("GET", app + "/instances/i-1").status == 200);
+    CHECK(call("GET", app + "/instances/i-2").status == 404);
+    CHECK(call("GET", app + "/instances/i-1/logs?tail=10").status == 200);
+    CHECK(call("DELETE", app + "/instances/i-1").status == 200);
+    CHECK(call("GET", "/applications/nope/instances/i-1/logs").status == 404);
+
+    CHECK(runtime->calls.size() == 7);
+    CHECK(runtime->calls_in_transaction.empty());
 }
