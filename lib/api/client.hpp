@@ -2,6 +2,8 @@
 // The Cloudflare API v4 client: connection settings (URL, credentials, profile), the envelope decoded into
 // results or typed errors, the four pagination styles, and typed wrappers for what the commands need.
 // Safe to use from several threads at once (the transport pools libcurl handles).
+// The typed results are in accounts.hpp, workers.hpp and storage.hpp (included here); the calls are in
+// client.cpp (core), accounts.cpp, workers.cpp, containers.cpp and storage.cpp.
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -9,10 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "api/accounts.hpp"
 #include "api/http.hpp"
 #include "api/multipart.hpp"
 #include "api/profile.hpp"
 #include "api/secrets_file.hpp"
+#include "api/storage.hpp"
+#include "api/workers.hpp"
 #include "core/env.hpp"
 #include "core/result.hpp"
 
@@ -96,121 +101,6 @@ struct ClientOptions {
 
 // Builds client options from a resolved connection (its Pacer on the system clock unless `clock`).
 ClientOptions client_options_for(const Connection& c, Clock* clock = nullptr, RequestObserver observer = {});
-
-// ---- typed results (each keeps the raw object for --json) ----
-struct TokenStatus {
-    std::string id;
-    std::string status;  // active | disabled | expired
-    std::string expires_on;
-    nlohmann::json raw;
-};
-struct Account {
-    std::string id;
-    std::string name;
-    std::string type;
-    nlohmann::json raw;
-};
-struct DispatchNamespace {
-    std::string id;
-    std::string name;
-    int script_count = 0;
-    bool trusted_workers = false;
-    std::string created_on;
-    std::string modified_on;
-    nlohmann::json raw;
-};
-struct SecretInfo {
-    std::string name;
-    std::string type;
-    nlohmann::json raw;
-};
-struct KvNamespace {
-    std::string id;
-    std::string title;
-    nlohmann::json raw;
-};
-struct KvKey {
-    std::string name;
-    long long expiration = 0;
-    nlohmann::json raw;
-};
-struct R2Bucket {
-    std::string name;
-    std::string creation_date;
-    std::string location;
-    std::string storage_class;
-    std::string jurisdiction;
-    nlohmann::json raw;
-};
-struct D1Database {
-    std::string uuid;
-    std::string name;
-    std::string created_at;
-    std::string version;
-    long long file_size = -1;   // -1 when the answer did not say (the list does not)
-    long long num_tables = -1;  // idem
-    nlohmann::json raw;
-};
-// One statement's outcome in a D1 query, as the `raw` endpoint answers it: column names in their order, rows as
-// arrays of values, and the statement's meta (changes, duration, rows_read, …) as sent.
-struct D1Result {
-    std::vector<std::string> columns;
-    nlohmann::json rows = nlohmann::json::array();
-    nlohmann::json meta = nlohmann::json::object();
-    bool success = true;
-};
-struct BulkDeleteResult {
-    std::vector<std::string> deleted;
-    int deleted_count = 0;
-    bool has_more = false;
-};
-
-// The worker a secret belongs to: an account worker, or a tenant worker in a dispatch namespace.
-struct ScriptRef {
-    std::string account_id;
-    std::string dispatch_namespace;  // empty = account-level worker
-    std::string script;
-};
-
-struct TailInfo {
-    std::string id;
-    std::string url;  // the WebSocket to read (wss://… on Cloudflare); the id in it is its only credential
-    std::string expires_at;
-    nlohmann::json raw;
-};
-
-// An account worker's version (GET/POST …/workers/scripts/NAME/versions[/ID]).
-struct WorkerVersion {
-    std::string id;
-    long long number = 0;
-    std::string created_on;
-    std::string source;
-    std::string author_email;
-    std::string message;  // annotation workers/message
-    std::string tag;      // annotation workers/tag
-    nlohmann::json raw;
-};
-// One version of a deployment and its share of the requests.
-struct DeploymentShare {
-    std::string version_id;
-    double percentage = 0;
-};
-// A deployment of an account worker (strategy "percentage": its versions' shares add up to 100).
-struct Deployment {
-    std::string id;
-    std::string created_on;
-    std::string source;
-    std::string author_email;
-    std::string message;  // annotation workers/message
-    std::vector<DeploymentShare> versions;
-    nlohmann::json raw;
-};
-
-struct R2Options {
-    std::string jurisdiction;  // sent as cf-r2-jurisdiction
-    std::string location_hint;
-    std::string storage_class;
-};
 
 class ApiClient {
 public:
@@ -387,8 +277,5 @@ std::string namespace_path(const std::string& account, const std::string& ns);
 std::string namespace_script_path(const std::string& account, const std::string& ns, const std::string& script);
 std::string script_base_path(const ScriptRef& ref);
 std::string applications_path(const std::string& account);  // …/containers/applications
-
-// Account id sanity check done before anything is sent: 1-32 characters of [A-Za-z0-9_-].
-Status validate_account_id(const std::string& id, const std::string& source);
 
 }  // namespace tenantctl::api
