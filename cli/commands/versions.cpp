@@ -63,10 +63,6 @@ void add_common(CLI::App* c, VersionsFlags& f) {
     c->add_option("--name", f.name, "Worker name (default: the name in the wrangler config)");
 }
 
-deploy::ConfirmFn confirmer(Context& ctx, bool yes) {
-    return [&ctx, yes](const std::string& q) { return ctx.ui.confirm(q, yes); };
-}
-
 int run_upload(Context& ctx, const VersionsFlags& f) {
     auto t = open_target(ctx, f, true);
     if (!t) return ctx.ui.fail(t.error());

@@ -11,6 +11,7 @@
 #include "api/client.hpp"
 #include "config/config.hpp"
 #include "core/result.hpp"
+#include "deploy/account.hpp"
 #include "deploy/deploy.hpp"
 
 namespace tenantctl::deploy {
@@ -34,9 +35,6 @@ Result<std::vector<api::DeploymentShare>> deployment_shares(const std::vector<st
 // single version at 100% which the current deployment does not already serve alone (deployments newest first,
 // as the API lists them). NotFound when there is none.
 Result<std::string> rollback_target(const std::vector<api::Deployment>& deployments);
-
-// Asks before a change; returns an error (Refused) when the user declines or cannot be asked.
-using ConfirmFn = std::function<Status(const std::string& question)>;
 
 struct VersionsTarget {
     std::string account_id;
