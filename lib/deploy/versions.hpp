@@ -41,6 +41,9 @@ struct VersionsTarget {
     std::string worker;
 };
 
+// The worker the commands act on: `name` (--name), else the config's name; a usage error when neither is set.
+Result<std::string> versions_worker(const std::string& name, const std::string& config_name);
+
 struct VersionUploadOptions {
     VersionsTarget target;
     std::string message;  // annotation workers/message (default: the git commit subject)
@@ -90,6 +93,30 @@ struct RollbackOptions {
     ConfirmFn confirm;
 };
 Result<DeploymentReport> run_rollback(api::ApiClient& client, const RollbackOptions& options);
+
+// The worker's versions, newest first.
+struct VersionList {
+    std::string worker;
+    std::vector<api::WorkerVersion> versions;
+    nlohmann::json to_json() const;  // {"worker","versions":[{id,number,created_on,source,tag,message,raw}…]}
+};
+Result<VersionList> list_versions(api::ApiClient& client, const VersionsTarget& target);
+
+// One version of the worker.
+struct VersionView {
+    std::string worker;
+    api::WorkerVersion version;
+    nlohmann::json to_json() const;  // {"worker","version": the API's object}
+};
+Result<VersionView> view_version(api::ApiClient& client, const VersionsTarget& target, const std::string& version_id);
+
+// The worker's deployments, newest (the current one) first.
+struct DeploymentList {
+    std::string worker;
+    std::vector<api::Deployment> deployments;
+    nlohmann::json to_json() const;  // {"worker","deployments":[deployment_json…]}
+};
+Result<DeploymentList> list_deployments(api::ApiClient& client, const VersionsTarget& target);
 
 // The current deployment and its versions' details.
 struct DeploymentStatus {

@@ -4,6 +4,7 @@
 
 #include "deploy/container_apps.hpp"
 #include "deploy/container_images.hpp"
+#include "deploy/versions.hpp"
 #include "support/test_fs.hpp"
 
 using namespace tenantctl;
@@ -101,4 +102,12 @@ TEST_CASE("containers services: report documents") {
     CHECK(deploy::registry_images_json({}) == json::array());
     CHECK(deploy::managed_registry(Env::from_map({})) == "registry.cloudflare.com");
     CHECK(deploy::managed_registry(Env::from_map({{"CLOUDFLARE_CONTAINER_REGISTRY", "reg.test"}})) == "reg.test");
+}
+
+TEST_CASE("versions: the worker is --name, else the config's name") {
+    CHECK(*deploy::versions_worker("a", "b") == "a");
+    CHECK(*deploy::versions_worker("", "b") == "b");
+    auto none = deploy::versions_worker("", "");
+    REQUIRE_FALSE(none.ok());
+    CHECK(none.error().kind == ErrorKind::Usage);
 }
