@@ -15,6 +15,7 @@
 #include "platform/tail_server.hpp"
 #include "router/dev_integration.hpp"
 #include "runtime/supervisor.hpp"
+#include "runtime/workerd_process.hpp"
 
 namespace tenantctl::cli {
 

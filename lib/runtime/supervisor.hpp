@@ -69,10 +69,4 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-// Where workerd comes from: the project's node_modules (upward from `cwd`), then `env_override`
-// (TENANTCTL_WORKERD), then PATH. Empty when there is none.
-std::string find_workerd(const std::string& cwd, const std::string& env_override, const std::string& path_env);
-// workerd's version date ("2026-11-17"), from `workerd --version`; empty on failure.
-std::string workerd_version_date(const std::string& workerd);
-
 }  // namespace tenantctl::runtime
