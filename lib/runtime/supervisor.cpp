@@ -600,4 +600,25 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& sto
     return std::unique_ptr<WorkerRuntime>(new WorkerRuntime(std::move(impl)));
 }
 
+Result<std::unique_ptr<platform::DevWorkers>> start_dev_workers(platform::Store& store,
+                                                                const platform::DevWorkersOptions& o) {
+    const Env env = o.env ? *o.env : Env::system();
+    std::string wd = find_workerd(o.cwd, env.get_or("TENANTCTL_WORKERD", ""), env.get_or("PATH", ""));
+    if (wd.empty()) return std::unique_ptr<platform::DevWorkers>();
+    RuntimeOptions ro;
+    ro.workerd = wd;
+    ro.host = o.host;
+    ro.port = o.port;
+    ro.state_dir = o.state_dir;
+    ro.account_id = o.account_id;
+    ro.workerd_date = workerd_version_date(wd);
+    ro.idle_ms = o.idle_ms;
+    ro.log = o.log;
+    ro.output = o.output;
+    ro.records = o.records;
+    TRY_ASSIGN(auto rt, WorkerRuntime::start(store, ro));
+    rt->settle(120000);
+    return std::unique_ptr<platform::DevWorkers>(std::move(rt));
+}
+
 }  // namespace tenantctl::runtime
