@@ -1,5 +1,8 @@
 #include "api_context.hpp"
 
+#include <memory>
+#include <optional>
+
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 
@@ -65,6 +68,21 @@ Result<ApiSession> open_api(Context& ctx, bool need_account, const std::string& 
     s.account_source = source;
     ctx.ui.debug(1, "account " + account + " from " + source);
     return s;
+}
+
+deploy::OpenAccount account_opener(Context& ctx) {
+    auto session = std::make_shared<std::optional<ApiSession>>();
+    return [&ctx, session]() -> Result<deploy::AccountClient> {
+        if (!*session) {
+            TRY_ASSIGN(auto s, open_api(ctx));
+            session->emplace(std::move(s));
+        }
+        return deploy::AccountClient{(*session)->client.get(), (*session)->account_id};
+    };
+}
+
+deploy::ConfirmFn confirmer(Context& ctx, bool yes) {
+    return [&ctx, yes](const std::string& q) { return ctx.ui.confirm(q, yes); };
 }
 
 }  // namespace tenantctl::cli

@@ -6,6 +6,7 @@
 
 #include "api/client.hpp"
 #include "context.hpp"
+#include "deploy/account.hpp"
 
 namespace tenantctl::cli {
 
@@ -23,5 +24,11 @@ api::ConnectionInputs connection_inputs(const Context& ctx);
 // --account-id > config account_id (`config_account_id`) > $CLOUDFLARE_ACCOUNT_ID > the profile's >
 // GET /accounts (exactly one, else an error listing them).
 Result<ApiSession> open_api(Context& ctx, bool need_account = true, const std::string& config_account_id = {});
+
+// open_api(ctx) for lib's command services, run when one first needs the account; the session lives as long as
+// the function does.
+deploy::OpenAccount account_opener(Context& ctx);
+// The Ui's confirmation (--yes skips it) for lib's command services.
+deploy::ConfirmFn confirmer(Context& ctx, bool yes);
 
 }  // namespace tenantctl::cli

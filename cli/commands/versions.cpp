@@ -36,10 +36,7 @@ Result<Target> open_target(Context& ctx, const VersionsFlags& f, bool need_confi
     if (!cfg) return std::move(cfg).error();
     for (const auto& w : cfg->warnings) ctx.ui.warn(w.message);
     t.cfg = std::move(*cfg);
-    t.target.worker = f.name.empty() ? t.cfg->name() : f.name;
-    if (t.target.worker.empty())
-        return Error(ErrorKind::Usage, "no worker name was given and no wrangler config names one",
-                     "pass --name WORKER, or run where a wrangler config names the worker");
+    TRY_ASSIGN(t.target.worker, deploy::versions_worker(f.name, t.cfg->name()));
     TRY_ASSIGN(t.session, open_api(ctx, true, t.cfg->account_id()));
     t.target.account_id = t.session.account_id;
     return t;
@@ -63,8 +60,10 @@ void add_common(CLI::App* c, VersionsFlags& f) {
     c->add_option("--name", f.name, "Worker name (default: the name in the wrangler config)");
 }
 
-deploy::ConfirmFn confirmer(Context& ctx, bool yes) {
-    return [&ctx, yes](const std::string& q) { return ctx.ui.confirm(q, yes); };
+// A report's document with "ok": true.
+json ok(json doc) {
+    doc["ok"] = true;
+    return doc;
 }
 
 int run_upload(Context& ctx, const VersionsFlags& f) {
@@ -80,14 +79,12 @@ int run_upload(Context& ctx, const VersionsFlags& f) {
     o.env = &ctx.env;
     deploy::DeployEvents ev;
     ev.step = [&ctx](const std::string& s) { ctx.ui.info("- " + s); };
-    ev.build_output = [&ctx](std::string_view chunk) {
-        if (ctx.ui.verbosity() >= 1) std::cerr << chunk;  // the custom build's output, with -v
-    };
+    // The custom build's output, with -v.
+    if (ctx.ui.verbosity() >= 1) ev.build_output = [](std::string_view chunk) { std::cerr << chunk; };
     ev.warning = [&ctx](const Diagnostic& d) { ctx.ui.warn(d.message); };
     auto r = deploy::run_versions_upload(*t->cfg, *t->session.client, o, ev);
     if (!r) return ctx.ui.fail(r.error());
-    json doc = r->to_json();
-    doc["ok"] = true;
+    json doc = ok(r->to_json());
     std::string text = "worker " + r->worker + ": uploaded version " + r->version.id + " (number " +
                        std::to_string(r->version.number) + "), not deployed\n";
     for (const auto& m : r->messages) text += "  " + m + "\n";
@@ -99,38 +96,29 @@ int run_upload(Context& ctx, const VersionsFlags& f) {
 int run_list(Context& ctx, const VersionsFlags& f) {
     auto t = open_target(ctx, f, false);
     if (!t) return ctx.ui.fail(t.error());
-    auto r = t->session.client->list_versions(t->target.account_id, t->target.worker);
+    auto r = deploy::list_versions(*t->session.client, t->target);
     if (!r) return ctx.ui.fail(r.error());
-    json arr = json::array();
     output::Table tab{{"id", "number", "created", "source", "tag", "message"}, {}};
-    for (const auto& v : *r) {
-        arr.push_back({{"id", v.id},
-                       {"number", v.number},
-                       {"created_on", v.created_on},
-                       {"source", v.source},
-                       {"tag", v.tag},
-                       {"message", v.message},
-                       {"raw", v.raw}});
+    for (const auto& v : r->versions)
         tab.rows.push_back({v.id, std::to_string(v.number), v.created_on, v.source, v.tag, v.message});
-    }
-    ctx.ui.emit({{"ok", true}, {"worker", t->target.worker}, {"versions", arr}},
-                r->empty() ? "worker " + t->target.worker + " has no versions\n" : output::render_table(tab));
+    ctx.ui.emit(ok(r->to_json()),
+                r->versions.empty() ? "worker " + r->worker + " has no versions\n" : output::render_table(tab));
     return 0;
 }
 
 int run_view(Context& ctx, const VersionsFlags& f) {
     auto t = open_target(ctx, f, false);
     if (!t) return ctx.ui.fail(t.error());
-    auto r = t->session.client->get_version(t->target.account_id, t->target.worker, f.version_id);
+    auto r = deploy::view_version(*t->session.client, t->target, f.version_id);
     if (!r) return ctx.ui.fail(r.error());
-    json doc = {{"ok", true}, {"worker", t->target.worker}, {"version", r->raw}};
-    ctx.ui.emit(doc, output::render_kv({{"id", r->id},
-                                        {"number", std::to_string(r->number)},
-                                        {"created", r->created_on},
-                                        {"author", r->author_email},
-                                        {"source", r->source},
-                                        {"tag", r->tag},
-                                        {"message", r->message}}));
+    const auto& v = r->version;
+    ctx.ui.emit(ok(r->to_json()), output::render_kv({{"id", v.id},
+                                                     {"number", std::to_string(v.number)},
+                                                     {"created", v.created_on},
+                                                     {"author", v.author_email},
+                                                     {"source", v.source},
+                                                     {"tag", v.tag},
+                                                     {"message", v.message}}));
     return 0;
 }
 
@@ -141,8 +129,7 @@ int deploy_and_emit(Context& ctx, const VersionsFlags& f, const std::string& ver
     if (!t) return ctx.ui.fail(t.error());
     auto r = make(*t->session.client, t->target, confirmer(ctx, f.yes));
     if (!r) return ctx.ui.fail(r.error());
-    json doc = r->to_json();
-    doc["ok"] = true;
+    json doc = ok(r->to_json());
     ctx.ui.emit(doc, "worker " + r->worker + ": " + verb + "\n" + deployment_text(doc["deployment"]));
     return 0;
 }
@@ -165,16 +152,12 @@ int run_rollback(Context& ctx, const VersionsFlags& f) {
 int run_deployments_list(Context& ctx, const VersionsFlags& f) {
     auto t = open_target(ctx, f, false);
     if (!t) return ctx.ui.fail(t.error());
-    auto r = t->session.client->list_deployments(t->target.account_id, t->target.worker);
+    auto r = deploy::list_deployments(*t->session.client, t->target);
     if (!r) return ctx.ui.fail(r.error());
-    json arr = json::array();
+    json doc = ok(r->to_json());
     std::string text;
-    for (const auto& d : *r) {
-        arr.push_back(deploy::deployment_json(d));
-        text += deployment_text(arr.back());
-    }
-    ctx.ui.emit({{"ok", true}, {"worker", t->target.worker}, {"deployments", arr}},
-                r->empty() ? "worker " + t->target.worker + " has no deployments\n" : text);
+    for (const auto& d : doc["deployments"]) text += deployment_text(d);
+    ctx.ui.emit(doc, r->deployments.empty() ? "worker " + r->worker + " has no deployments\n" : text);
     return 0;
 }
 
@@ -183,8 +166,7 @@ int run_status(Context& ctx, const VersionsFlags& f) {
     if (!t) return ctx.ui.fail(t.error());
     auto r = deploy::deployment_status(*t->session.client, t->target);
     if (!r) return ctx.ui.fail(r.error());
-    json doc = r->to_json();
-    doc["ok"] = true;
+    json doc = ok(r->to_json());
     std::string text = "worker " + r->worker + ": current " + deployment_text(doc["deployment"]);
     for (const auto& v : doc["versions"])
         text += "  version " + v["version_id"].get<std::string>() + " (" + pct(v["percentage"].get<double>()) +

@@ -20,4 +20,10 @@ inline std::string json_string(const nlohmann::json& o, std::string_view key) {
     return v.is_string() ? v.get<std::string>() : std::string();
 }
 
+// o[key] as text: a string as it is, another value as JSON, a null or missing one as "".
+inline std::string json_text(const nlohmann::json& o, std::string_view key) {
+    const nlohmann::json& v = json_at(o, key);
+    return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
+}
+
 }  // namespace tenantctl

@@ -81,6 +81,14 @@ Result<std::vector<api::Deployment>> deployments_of(api::ApiClient& client, cons
 
 }  // namespace
 
+Result<std::string> versions_worker(const std::string& name, const std::string& config_name) {
+    std::string worker = name.empty() ? config_name : name;
+    if (worker.empty())
+        return Error(ErrorKind::Usage, "no worker name was given and no wrangler config names one",
+                     "pass --name WORKER, or run where a wrangler config names the worker");
+    return worker;
+}
+
 json deployment_json(const api::Deployment& d) {
     json vs = json::array();
     for (const auto& v : d.versions) vs.push_back({{"version_id", v.version_id}, {"percentage", v.percentage}});
@@ -301,6 +309,44 @@ Result<DeploymentStatus> deployment_status(api::ApiClient& client, const Version
         st.versions.push_back(std::move(ver));
     }
     return st;
+}
+
+json VersionList::to_json() const {
+    json arr = json::array();
+    for (const auto& v : versions)
+        arr.push_back({{"id", v.id},
+                       {"number", v.number},
+                       {"created_on", v.created_on},
+                       {"source", v.source},
+                       {"tag", v.tag},
+                       {"message", v.message},
+                       {"raw", v.raw}});
+    return {{"worker", worker}, {"versions", arr}};
+}
+
+Result<VersionList> list_versions(api::ApiClient& client, const VersionsTarget& t) {
+    TRY_ASSIGN(auto versions, client.list_versions(t.account_id, t.worker));
+    return VersionList{t.worker, std::move(versions)};
+}
+
+json VersionView::to_json() const {
+    return {{"worker", worker}, {"version", version.raw}};
+}
+
+Result<VersionView> view_version(api::ApiClient& client, const VersionsTarget& t, const std::string& version_id) {
+    TRY_ASSIGN(auto version, client.get_version(t.account_id, t.worker, version_id));
+    return VersionView{t.worker, std::move(version)};
+}
+
+json DeploymentList::to_json() const {
+    json arr = json::array();
+    for (const auto& d : deployments) arr.push_back(deployment_json(d));
+    return {{"worker", worker}, {"deployments", arr}};
+}
+
+Result<DeploymentList> list_deployments(api::ApiClient& client, const VersionsTarget& t) {
+    TRY_ASSIGN(auto deployments, client.list_deployments(t.account_id, t.worker));
+    return DeploymentList{t.worker, std::move(deployments)};
 }
 
 }  // namespace tenantctl::deploy

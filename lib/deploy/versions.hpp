@@ -11,6 +11,7 @@
 #include "api/client.hpp"
 #include "config/config.hpp"
 #include "core/result.hpp"
+#include "deploy/account.hpp"
 #include "deploy/deploy.hpp"
 
 namespace tenantctl::deploy {
@@ -35,13 +36,13 @@ Result<std::vector<api::DeploymentShare>> deployment_shares(const std::vector<st
 // as the API lists them). NotFound when there is none.
 Result<std::string> rollback_target(const std::vector<api::Deployment>& deployments);
 
-// Asks before a change; returns an error (Refused) when the user declines or cannot be asked.
-using ConfirmFn = std::function<Status(const std::string& question)>;
-
 struct VersionsTarget {
     std::string account_id;
     std::string worker;
 };
+
+// The worker the commands act on: `name` (--name), else the config's name; a usage error when neither is set.
+Result<std::string> versions_worker(const std::string& name, const std::string& config_name);
 
 struct VersionUploadOptions {
     VersionsTarget target;
@@ -92,6 +93,30 @@ struct RollbackOptions {
     ConfirmFn confirm;
 };
 Result<DeploymentReport> run_rollback(api::ApiClient& client, const RollbackOptions& options);
+
+// The worker's versions, newest first.
+struct VersionList {
+    std::string worker;
+    std::vector<api::WorkerVersion> versions;
+    nlohmann::json to_json() const;  // {"worker","versions":[{id,number,created_on,source,tag,message,raw}…]}
+};
+Result<VersionList> list_versions(api::ApiClient& client, const VersionsTarget& target);
+
+// One version of the worker.
+struct VersionView {
+    std::string worker;
+    api::WorkerVersion version;
+    nlohmann::json to_json() const;  // {"worker","version": the API's object}
+};
+Result<VersionView> view_version(api::ApiClient& client, const VersionsTarget& target, const std::string& version_id);
+
+// The worker's deployments, newest (the current one) first.
+struct DeploymentList {
+    std::string worker;
+    std::vector<api::Deployment> deployments;
+    nlohmann::json to_json() const;  // {"worker","deployments":[deployment_json…]}
+};
+Result<DeploymentList> list_deployments(api::ApiClient& client, const VersionsTarget& target);
 
 // The current deployment and its versions' details.
 struct DeploymentStatus {

@@ -298,4 +298,16 @@ void DevRouter::stop() {
     (void)m_impl->registry->stop();
 }
 
+Result<std::unique_ptr<platform::DevContainers>> start_dev_containers(const platform::DevContainersOptions& o) {
+    DevRouterOptions ro;
+    ro.router_listen = o.router_listen;
+    ro.registry = o.registry;
+    ro.network = o.network;
+    ro.default_app = o.default_app;
+    ro.pin_key = o.pin_key;
+    ro.state_dir = o.state_dir;
+    TRY_ASSIGN(auto dev, DevRouter::start(o.env ? *o.env : Env::system(), ro, o.apps, o.log));
+    return std::unique_ptr<platform::DevContainers>(std::move(dev));
+}
+
 }  // namespace tenantctl::router

@@ -9,7 +9,8 @@
 //                         which is tenantctl's "restart": the next request starts a fresh one);
 //   * the applications come from a callback returning the Containers application documents (the Api's
 //     SQLite store); they are cached and re-read when the Api reports a change, or after 2 s.
-// Only platform/runtime.hpp (an interface with inline members) is used from lib/platform: no link dependency.
+// Only platform/runtime.hpp and platform/dev_seams.hpp (interfaces with inline members) are used from lib/platform:
+// no link dependency. start_dev_containers is the platform::StartContainers `tenantctl dev` passes its DevPlatform.
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 
 #include "core/env.hpp"
 #include "core/result.hpp"
+#include "platform/dev_seams.hpp"
 #include "platform/runtime.hpp"
 #include "router/instances.hpp"
 
@@ -47,22 +49,22 @@ std::optional<std::chrono::seconds> parse_duration(const nlohmann::json& value);
 // An InstanceInfo as a Containers Instance JSON object.
 nlohmann::json instance_json(const InstanceInfo& info, const std::string& app_name);
 
-class DevRouter {
+class DevRouter final : public platform::DevContainers {
 public:
     using AppsFn = std::function<std::vector<nlohmann::json>()>;
     using Log = std::function<void(const std::string&)>;
 
     static Result<std::unique_ptr<DevRouter>> start(const Env& env, const DevRouterOptions& options, AppsFn apps,
                                                     Log log = {});
-    ~DevRouter();
+    ~DevRouter() override;
 
-    platform::RegistryInfo registry_info() const;
-    std::shared_ptr<platform::ContainerRuntime> runtime();
+    platform::RegistryInfo registry_info() const override;
+    std::shared_ptr<platform::ContainerRuntime> runtime() override;
     int router_port() const;
-    std::string router_url() const;
+    std::string router_url() const override;
     InstanceManager& manager();
     // Stops the router, the reaper, every container started, and the registry if it was started here.
-    void stop();
+    void stop() override;
 
     struct Impl;
 
@@ -70,5 +72,8 @@ private:
     DevRouter() = default;
     std::shared_ptr<Impl> m_impl;
 };
+
+// A platform::StartContainers: a DevRouter with the DevPlatform's options.
+Result<std::unique_ptr<platform::DevContainers>> start_dev_containers(const platform::DevContainersOptions& options);
 
 }  // namespace tenantctl::router

@@ -1,37 +1,28 @@
 #include "runtime/supervisor.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
-#include <deque>
-#include <future>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "core/fs.hpp"
-#include "core/process.hpp"
 #include "core/strings.hpp"
 #include "platform/kinds.hpp"
 #include "platform/server.hpp"
 #include "runtime/model.hpp"
 #include "runtime/storage.hpp"
 #include "runtime/workerd_config.hpp"
+#include "runtime/workerd_process.hpp"
 
 namespace tenantctl::runtime {
 
@@ -60,147 +51,9 @@ Status write_once(const std::string& path, const std::string& data, bool overwri
     return write_file_atomic(path, data, 0600);
 }
 
-Result<std::pair<int, uint16_t>> listen_socket(const std::string& host, uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return Error(ErrorKind::Io, std::string("socket: ") + std::strerror(errno));
-    int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    if (::inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) {
-        ::close(fd);
-        return Error(ErrorKind::Usage, "--workers-listen: " + quoted(host) + " is not an IPv4 address");
-    }
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 1024) != 0) {
-        int e = errno;
-        ::close(fd);
-        return Error(ErrorKind::Io,
-                     "cannot listen for workers on " + host + ":" + std::to_string(port) + ": " + std::strerror(e),
-                     "pick another port with --workers-listen HOST:PORT (port 0 = any free port)");
-    }
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    return std::make_pair(fd, static_cast<uint16_t>(ntohs(a.sin_port)));
-}
-
-// utime + stime of a process, in clock ticks; -1 when it is gone.
-// CPU time used so far (clock ticks, -1 when unreadable) and whether the process's main thread -- workerd's
-// event loop, where JavaScript runs -- is running or waiting for a CPU right now (state R).
-struct CpuSample {
-    int64_t ticks = -1;
-    bool runnable = false;
-};
-
-CpuSample cpu_sample(pid_t pid) {
-    auto text = read_file_limited("/proc/" + std::to_string(pid) + "/stat", 4096, "stat");
-    if (!text.ok()) return {};
-    auto rp = text->rfind(')');
-    if (rp == std::string::npos || rp + 2 >= text->size()) return {};
-    auto fields = split(std::string_view(*text).substr(rp + 2), ' ');
-    // After the command: state(0) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(11) stime(12)
-    if (fields.size() < 13) return {};
-    return {std::atoll(fields[11].c_str()) + std::atoll(fields[12].c_str()), fields[0] == "R"};
-}
-
-int64_t cpu_ticks(pid_t pid) {
-    return cpu_sample(pid).ticks;
-}
-
 std::string hex_key(const std::string& key) {
     return hex_encode(key).substr(0, 96);
 }
-
-// What a workerd child gets: its argv, its directory, and which of our descriptors become its stdout/stderr
-// (`out`), fd 3 (`socket`) and fd 4 (`control`).
-struct ChildSpec {
-    std::vector<std::string> argv;
-    std::string dir;
-    int out = -1;
-    int socket = -1;
-    int control = -1;
-};
-
-// Every workerd process is forked by this one long-lived thread, so that PR_SET_PDEATHSIG (which fires when
-// the *thread* that forked the child ends) kills the children exactly when tenantctl dev ends, even by SIGKILL:
-// no workerd outlives its supervisor.
-class Forker {
-public:
-    Forker() : m_parent(::getpid()), m_thread([this] { run(); }) {}
-    ~Forker() {
-        {
-            std::lock_guard lock(m_mutex);
-            m_stop = true;
-        }
-        m_cv.notify_all();
-        m_thread.join();
-    }
-    Forker(const Forker&) = delete;
-    Forker& operator=(const Forker&) = delete;
-
-    pid_t fork_child(const ChildSpec& spec) {
-        std::promise<pid_t> done;
-        auto f = done.get_future();
-        {
-            std::lock_guard lock(m_mutex);
-            if (m_stop) return -1;
-            m_queue.push_back({&spec, &done});
-        }
-        m_cv.notify_all();
-        return f.get();
-    }
-
-private:
-    struct Job {
-        const ChildSpec* spec;
-        std::promise<pid_t>* done;
-    };
-    void run() {
-        for (;;) {
-            Job job{};
-            {
-                std::unique_lock lock(m_mutex);
-                m_cv.wait(lock, [&] { return m_stop || !m_queue.empty(); });
-                if (m_queue.empty()) return;
-                job = m_queue.front();
-                m_queue.pop_front();
-            }
-            pid_t pid = ::fork();
-            if (pid == 0) exec_child(*job.spec);
-            job.done->set_value(pid);
-        }
-    }
-    [[noreturn]] void exec_child(const ChildSpec& spec) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != m_parent) ::_exit(127);  // the supervisor is already gone
-        // The parent blocks SIGTERM/SIGINT for its sigwait; exec keeps the mask, and workerd must see them.
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::signal(SIGTERM, SIG_DFL);
-        ::signal(SIGINT, SIG_DFL);
-        ::signal(SIGPIPE, SIG_DFL);
-        ::dup2(spec.out, 1);
-        ::dup2(spec.out, 2);
-        ::dup2(spec.socket, 3);  // dup2 clears FD_CLOEXEC on the copy
-        ::dup2(spec.control, 4);
-        int fl = ::fcntl(3, F_GETFL);
-        ::fcntl(3, F_SETFL, fl & ~O_NONBLOCK);
-        ::setpgid(0, 0);
-        if (::chdir(spec.dir.c_str()) != 0) ::_exit(127);
-        std::vector<char*> argv;
-        for (auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    pid_t m_parent;
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    std::deque<Job> m_queue;
-    bool m_stop = false;
-    std::thread m_thread;
-};
 
 struct Tenant {
     std::string key;
@@ -269,6 +122,11 @@ struct WorkerRuntime::Impl {
         return g;
     }
 
+    // Starts workerd on `config` with `fd` as its socket "http"; its output goes to opt.output.
+    pid_t spawn(const std::string& config, int fd, const std::string& label, std::string& error) {
+        return spawn_workerd(forker.get(), {opt.workerd, dir, config, fd, label, opt.output}, error);
+    }
+
     bool write_generation(const Generated& gen, const std::string& cfg) {
         bool ok = make_dirs(dir + "/durable-objects", 0700).ok();
         for (auto& [path, data] : gen.files)
@@ -276,98 +134,6 @@ struct WorkerRuntime::Impl {
         ok = ok && write_file_atomic(cfg, gen.config, 0600).ok();
         if (!ok) log("workers: cannot write the runtime files under " + dir);
         return ok;
-    }
-
-    // Starts workerd on `config` with `fd` as its socket "http"; returns its pid once it listens, or -1 with
-    // `error` (its output). Its output goes to opt.output, each line prefixed with `label`.
-    pid_t spawn(const std::string& config, int fd, const std::string& label, std::string& error) {
-        int ctl[2], out[2];
-        if (::pipe2(ctl, O_CLOEXEC) != 0) {
-            error = "pipe failed";
-            return -1;
-        }
-        if (::pipe2(out, O_CLOEXEC) != 0) {
-            ::close(ctl[0]);
-            ::close(ctl[1]);
-            error = "pipe failed";
-            return -1;
-        }
-        ChildSpec spec;
-        spec.argv = {opt.workerd,    "serve", config.substr(config.rfind('/') + 1), "--socket-fd", "http=3",
-                     "--control-fd", "4"};
-        spec.dir = dir;
-        spec.out = out[1];
-        spec.socket = fd;
-        spec.control = ctl[1];
-        pid_t pid = forker ? forker->fork_child(spec) : -1;
-        ::close(ctl[1]);
-        ::close(out[1]);
-        if (pid < 0) {
-            ::close(ctl[0]);
-            ::close(out[0]);
-            error = "fork failed";
-            return -1;
-        }
-        // The output reader: lines to opt.output; the first 64 KiB also kept for a start-up failure.
-        auto captured = std::make_shared<std::string>();
-        auto cap_mutex = std::make_shared<std::mutex>();
-        std::thread reader([this, rfd = out[0], label, captured, cap_mutex] {
-            std::string pending;
-            char buf[4096];
-            for (;;) {
-                ssize_t n = ::read(rfd, buf, sizeof buf);
-                if (n <= 0) break;
-                {
-                    std::lock_guard lock(*cap_mutex);
-                    if (captured->size() < 65536) captured->append(buf, static_cast<size_t>(n));
-                }
-                pending.append(buf, static_cast<size_t>(n));
-                for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
-                    if (opt.output) opt.output("[" + label + "] " + pending.substr(0, nl));
-                    pending.erase(0, nl + 1);
-                }
-            }
-            if (!pending.empty() && opt.output) opt.output("[" + label + "] " + pending);
-            ::close(rfd);
-        });
-        std::string got;
-        auto deadline = Clock::now() + std::chrono::seconds(120);
-        while (got.find("\"listen\"") == std::string::npos) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-            if (left.count() <= 0) break;
-            pollfd p{ctl[0], POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000))) <= 0) continue;
-            char buf[512];
-            ssize_t n = ::read(ctl[0], buf, sizeof buf);
-            if (n <= 0) break;
-            got.append(buf, static_cast<size_t>(n));
-        }
-        ::close(ctl[0]);
-        if (got.find("\"listen\"") != std::string::npos) {
-            reader.detach();
-            return pid;
-        }
-        ::kill(-pid, SIGKILL);
-        ::waitpid(pid, nullptr, 0);
-        reader.join();
-        std::lock_guard lock(*cap_mutex);
-        error = captured->empty() ? std::string("workerd did not start") : *captured;
-        return -1;
-    }
-
-    // Tells a process to drain and reaps it; one still there after 30 s is killed. The pid is only signalled
-    // while it is an unreaped child of ours, so a recycled pid is never hit.
-    static void retire(pid_t old) {
-        if (old <= 0) return;
-        ::kill(old, SIGTERM);  // drains: requests in flight finish
-        std::thread([old] {
-            for (int i = 0; i < 300; ++i) {
-                if (::waitpid(old, nullptr, WNOHANG) != 0) return;  // reaped (or not ours any more)
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            }
-            ::kill(-old, SIGKILL);
-            ::waitpid(old, nullptr, 0);
-        }).detach();
     }
 
     // Attributes workerd's start-up errors ("service KEY: Uncaught …") to scripts.
@@ -834,30 +600,25 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& sto
     return std::unique_ptr<WorkerRuntime>(new WorkerRuntime(std::move(impl)));
 }
 
-std::string find_workerd(const std::string& cwd, const std::string& env_override, const std::string& path_env) {
-    // The project's node_modules, from `cwd` upwards (as Node resolves packages).
-    for (std::string d = cwd; !d.empty();) {
-        std::string base = d == "/" ? std::string() : d;
-        for (const char* rel : {"/node_modules/@cloudflare/workerd-linux-64/bin/workerd", "/node_modules/.bin/workerd"})
-            if (::access((base + rel).c_str(), X_OK) == 0) return base + rel;
-        if (d == "/") break;
-        auto slash = d.rfind('/');
-        d = slash == 0 || slash == std::string::npos ? std::string("/") : d.substr(0, slash);
-    }
-    if (!env_override.empty()) return env_override;
-    return find_executable("workerd", path_env);
-}
-
-std::string workerd_version_date(const std::string& workerd) {
-    ProcessOptions po;
-    po.timeout = std::chrono::seconds(20);
-    auto r = run_process({workerd, "--version"}, po);
-    if (!r.ok() || r->exit_code != 0) return {};
-    std::string out(trim(r->out));  // "workerd 2026-11-17"
-    auto sp = out.rfind(' ');
-    std::string date = sp == std::string::npos ? out : out.substr(sp + 1);
-    if (date.size() != 10 || date[4] != '-' || date[7] != '-') return {};
-    return date;
+Result<std::unique_ptr<platform::DevWorkers>> start_dev_workers(platform::Store& store,
+                                                                const platform::DevWorkersOptions& o) {
+    const Env env = o.env ? *o.env : Env::system();
+    std::string wd = find_workerd(o.cwd, env.get_or("TENANTCTL_WORKERD", ""), env.get_or("PATH", ""));
+    if (wd.empty()) return std::unique_ptr<platform::DevWorkers>();
+    RuntimeOptions ro;
+    ro.workerd = wd;
+    ro.host = o.host;
+    ro.port = o.port;
+    ro.state_dir = o.state_dir;
+    ro.account_id = o.account_id;
+    ro.workerd_date = workerd_version_date(wd);
+    ro.idle_ms = o.idle_ms;
+    ro.log = o.log;
+    ro.output = o.output;
+    ro.records = o.records;
+    TRY_ASSIGN(auto rt, WorkerRuntime::start(store, ro));
+    rt->settle(120000);
+    return std::unique_ptr<platform::DevWorkers>(std::move(rt));
 }
 
 }  // namespace tenantctl::runtime

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "platform/dev_seams.hpp"
 #include "platform/store.hpp"
 
 namespace tenantctl::runtime {
@@ -49,18 +50,18 @@ struct RuntimeStatus {
     size_t tenants_running = 0;       // … with a process
 };
 
-class WorkerRuntime {
+class WorkerRuntime final : public platform::DevWorkers {
 public:
     static Result<std::unique_ptr<WorkerRuntime>> start(platform::Store& store, RuntimeOptions options);
-    ~WorkerRuntime();
+    ~WorkerRuntime() override;
     WorkerRuntime(const WorkerRuntime&) = delete;
     WorkerRuntime& operator=(const WorkerRuntime&) = delete;
 
-    uint16_t port() const;
+    uint16_t port() const override;
     RuntimeStatus status() const;
     // Waits until every change seen so far is running (or failed); false on timeout.
     bool settle(int timeout_ms);
-    void stop();
+    void stop() override;
 
     struct Impl;
 
@@ -69,10 +70,9 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-// Where workerd comes from: the project's node_modules (upward from `cwd`), then `env_override`
-// (TENANTCTL_WORKERD), then PATH. Empty when there is none.
-std::string find_workerd(const std::string& cwd, const std::string& env_override, const std::string& path_env);
-// workerd's version date ("2026-11-17"), from `workerd --version`; empty on failure.
-std::string workerd_version_date(const std::string& workerd);
+// The platform::StartWorkers `tenantctl dev` passes its DevPlatform: finds workerd (find_workerd; null when there
+// is none), starts a WorkerRuntime and waits (up to 2 minutes) until it runs what the store holds.
+Result<std::unique_ptr<platform::DevWorkers>> start_dev_workers(platform::Store& store,
+                                                                const platform::DevWorkersOptions& options);
 
 }  // namespace tenantctl::runtime

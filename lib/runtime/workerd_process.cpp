@@ -1,0 +1,246 @@
+#include "runtime/workerd_process.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+#include "core/fs.hpp"
+#include "core/process.hpp"
+#include "core/strings.hpp"
+
+namespace tenantctl::runtime {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+Result<std::pair<int, uint16_t>> listen_socket(const std::string& host, uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return Error(ErrorKind::Io, std::string("socket: ") + std::strerror(errno));
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    if (::inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) {
+        ::close(fd);
+        return Error(ErrorKind::Usage, "--workers-listen: " + quoted(host) + " is not an IPv4 address");
+    }
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 1024) != 0) {
+        int e = errno;
+        ::close(fd);
+        return Error(ErrorKind::Io,
+                     "cannot listen for workers on " + host + ":" + std::to_string(port) + ": " + std::strerror(e),
+                     "pick another port with --workers-listen HOST:PORT (port 0 = any free port)");
+    }
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    return std::make_pair(fd, static_cast<uint16_t>(ntohs(a.sin_port)));
+}
+
+CpuSample cpu_sample(pid_t pid) {
+    auto text = read_file_limited("/proc/" + std::to_string(pid) + "/stat", 4096, "stat");
+    if (!text.ok()) return {};
+    auto rp = text->rfind(')');
+    if (rp == std::string::npos || rp + 2 >= text->size()) return {};
+    auto fields = split(std::string_view(*text).substr(rp + 2), ' ');
+    // After the command: state(0) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(11) stime(12)
+    if (fields.size() < 13) return {};
+    return {std::atoll(fields[11].c_str()) + std::atoll(fields[12].c_str()), fields[0] == "R"};
+}
+
+int64_t cpu_ticks(pid_t pid) {
+    return cpu_sample(pid).ticks;
+}
+
+Forker::Forker() : m_parent(::getpid()), m_thread([this] { run(); }) {}
+
+Forker::~Forker() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_cv.notify_all();
+    m_thread.join();
+}
+
+pid_t Forker::fork_child(const ChildSpec& spec) {
+    std::promise<pid_t> done;
+    auto f = done.get_future();
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stop) return -1;
+        m_queue.push_back({&spec, &done});
+    }
+    m_cv.notify_all();
+    return f.get();
+}
+
+void Forker::run() {
+    for (;;) {
+        Job job{};
+        {
+            std::unique_lock lock(m_mutex);
+            m_cv.wait(lock, [&] { return m_stop || !m_queue.empty(); });
+            if (m_queue.empty()) return;
+            job = m_queue.front();
+            m_queue.pop_front();
+        }
+        pid_t pid = ::fork();
+        if (pid == 0) exec_child(*job.spec);
+        job.done->set_value(pid);
+    }
+}
+
+void Forker::exec_child(const ChildSpec& spec) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != m_parent) ::_exit(127);  // the supervisor is already gone
+    // The parent blocks SIGTERM/SIGINT for its sigwait; exec keeps the mask, and workerd must see them.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::dup2(spec.out, 1);
+    ::dup2(spec.out, 2);
+    ::dup2(spec.socket, 3);  // dup2 clears FD_CLOEXEC on the copy
+    ::dup2(spec.control, 4);
+    int fl = ::fcntl(3, F_GETFL);
+    ::fcntl(3, F_SETFL, fl & ~O_NONBLOCK);
+    ::setpgid(0, 0);
+    if (::chdir(spec.dir.c_str()) != 0) ::_exit(127);
+    std::vector<char*> argv;
+    for (auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+}
+
+pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error) {
+    int ctl[2], out[2];
+    if (::pipe2(ctl, O_CLOEXEC) != 0) {
+        error = "pipe failed";
+        return -1;
+    }
+    if (::pipe2(out, O_CLOEXEC) != 0) {
+        ::close(ctl[0]);
+        ::close(ctl[1]);
+        error = "pipe failed";
+        return -1;
+    }
+    ChildSpec spec;
+    spec.argv = {s.workerd,      "serve", s.config.substr(s.config.rfind('/') + 1), "--socket-fd", "http=3",
+                 "--control-fd", "4"};
+    spec.dir = s.dir;
+    spec.out = out[1];
+    spec.socket = s.socket;
+    spec.control = ctl[1];
+    pid_t pid = forker ? forker->fork_child(spec) : -1;
+    ::close(ctl[1]);
+    ::close(out[1]);
+    if (pid < 0) {
+        ::close(ctl[0]);
+        ::close(out[0]);
+        error = "fork failed";
+        return -1;
+    }
+    // The output reader: lines to `output`; the first 64 KiB also kept for a start-up failure.
+    auto captured = std::make_shared<std::string>();
+    auto cap_mutex = std::make_shared<std::mutex>();
+    std::thread reader([rfd = out[0], label = s.label, output = s.output, captured, cap_mutex] {
+        std::string pending;
+        char buf[4096];
+        for (;;) {
+            ssize_t n = ::read(rfd, buf, sizeof buf);
+            if (n <= 0) break;
+            {
+                std::lock_guard lock(*cap_mutex);
+                if (captured->size() < 65536) captured->append(buf, static_cast<size_t>(n));
+            }
+            pending.append(buf, static_cast<size_t>(n));
+            for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
+                if (output) output("[" + label + "] " + pending.substr(0, nl));
+                pending.erase(0, nl + 1);
+            }
+        }
+        if (!pending.empty() && output) output("[" + label + "] " + pending);
+        ::close(rfd);
+    });
+    std::string got;
+    auto deadline = Clock::now() + std::chrono::seconds(120);
+    while (got.find("\"listen\"") == std::string::npos) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) break;
+        pollfd p{ctl[0], POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000))) <= 0) continue;
+        char buf[512];
+        ssize_t n = ::read(ctl[0], buf, sizeof buf);
+        if (n <= 0) break;
+        got.append(buf, static_cast<size_t>(n));
+    }
+    ::close(ctl[0]);
+    if (got.find("\"listen\"") != std::string::npos) {
+        reader.detach();
+        return pid;
+    }
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    reader.join();
+    std::lock_guard lock(*cap_mutex);
+    error = captured->empty() ? std::string("workerd did not start") : *captured;
+    return -1;
+}
+
+void retire(pid_t old) {
+    if (old <= 0) return;
+    ::kill(old, SIGTERM);  // drains: requests in flight finish
+    std::thread([old] {
+        for (int i = 0; i < 300; ++i) {
+            if (::waitpid(old, nullptr, WNOHANG) != 0) return;  // reaped (or not ours any more)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ::kill(-old, SIGKILL);
+        ::waitpid(old, nullptr, 0);
+    }).detach();
+}
+
+std::string find_workerd(const std::string& cwd, const std::string& env_override, const std::string& path_env) {
+    // The project's node_modules, from `cwd` upwards (as Node resolves packages).
+    for (std::string d = cwd; !d.empty();) {
+        std::string base = d == "/" ? std::string() : d;
+        for (const char* rel : {"/node_modules/@cloudflare/workerd-linux-64/bin/workerd", "/node_modules/.bin/workerd"})
+            if (::access((base + rel).c_str(), X_OK) == 0) return base + rel;
+        if (d == "/") break;
+        auto slash = d.rfind('/');
+        d = slash == 0 || slash == std::string::npos ? std::string("/") : d.substr(0, slash);
+    }
+    if (!env_override.empty()) return env_override;
+    return find_executable("workerd", path_env);
+}
+
+std::string workerd_version_date(const std::string& workerd) {
+    ProcessOptions po;
+    po.timeout = std::chrono::seconds(20);
+    auto r = run_process({workerd, "--version"}, po);
+    if (!r.ok() || r->exit_code != 0) return {};
+    std::string out(trim(r->out));  // "workerd 2026-11-17"
+    auto sp = out.rfind(' ');
+    std::string date = sp == std::string::npos ? out : out.substr(sp + 1);
+    if (date.size() != 10 || date[4] != '-' || date[7] != '-') return {};
+    return date;
+}
+
+}  // namespace tenantctl::runtime
