@@ -81,50 +81,37 @@ void Ui::debug(int level, std::string_view line) {
     if (m_verbose >= level) std::cerr << "debug: " << Redactor::global().redact(line) << '\n';
 }
 
-// The one error object of every `--json` failure: {kind, message, hint?, status?, api_errors?, diagnostics?}.
-nlohmann::json error_json(const Error& e) {
-    const auto& r = Redactor::global();
-    nlohmann::json err = {{"kind", to_string(e.kind)}, {"message", r.redact(e.message)}};
-    if (!e.hint.empty()) err["hint"] = r.redact(e.hint);
-    if (e.http_status) err["status"] = e.http_status;
-    if (!e.api_errors.empty()) {
-        err["api_errors"] = nlohmann::json::array();
-        for (const auto& a : e.api_errors)
-            err["api_errors"].push_back({{"code", a.code}, {"message", r.redact(a.message)}});
+int Ui::fail(const Error& e) {
+    if (m_format != output::Format::Table) {
+        nlohmann::json doc = {{"ok", false}, {"error", error_json(e)}};
+        emit(doc, "");
     }
-    if (!e.diagnostics.empty()) {
-        err["diagnostics"] = nlohmann::json::array();
-        for (const auto& d : capped_diagnostics(e.diagnostics)) {
-            nlohmann::json dj = {{"severity", to_string(d.severity)}, {"message", r.redact(d.message)}};
-            if (!d.file.empty()) dj["file"] = d.file;
-            if (d.line) dj["line"] = d.line;
-            if (d.column) dj["column"] = d.column;
-            if (!d.path.empty()) dj["path"] = d.path;
-            if (!d.hint.empty()) dj["hint"] = r.redact(d.hint);
-            err["diagnostics"].push_back(dj);
-        }
-    }
-    return err;
+    print_error(e);
+    return exit_code_for(e.kind);
 }
 
-int Ui::fail(const Error& e) {
+// Human text always goes to stderr (with --json too, so a person watching CI logs sees it).
+void Ui::print_error(const Error& e) {
     const auto& r = Redactor::global();
-    if (m_format != output::Format::Table) {
-        nlohmann::json err = error_json(e);
-        nlohmann::json doc = {{"ok", false}, {"error", err}};
-        if (m_format == output::Format::Yaml)
-            std::cout << output::render_yaml(doc);
-        else
-            std::cout << output::render_json(doc);
-        std::cout.flush();
-    }
-    // Human text always goes to stderr (with --json too, so a person watching CI logs sees it).
     if (!e.diagnostics.empty()) {
         for (const auto& d : capped_diagnostics(e.diagnostics)) std::cerr << r.redact(render_diagnostic(d, nullptr));
     }
     std::cerr << (m_color ? "\x1b[31merror\x1b[0m: " : "error: ") << r.redact(e.message) << '\n';
     if (!e.hint.empty()) std::cerr << "  hint: " << r.redact(e.hint) << '\n';
-    return exit_code_for(e.kind);
+}
+
+int Ui::show(const Rendered& r) {
+    for (const auto& w : r.warnings) warn(w);
+    emit(r.doc, r.human);
+    for (const auto& n : r.notes) info(n);
+    if (!r.error) return 0;
+    for (const auto& d : r.details) err(d);
+    print_error(*r.error);
+    return exit_code_for(r.error->kind);
+}
+
+void Ui::err(std::string_view line) {
+    std::cerr << Redactor::global().redact(line) << '\n';
 }
 
 Status Ui::confirm(const std::string& question, bool yes) {

@@ -2,14 +2,17 @@
 // What every command gets: parsed global options, the environment, and the Ui that owns stdout/stderr.
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "core/env.hpp"
 #include "core/error.hpp"
+#include "core/progress.hpp"
 #include "core/result.hpp"
 #include "output/render.hpp"
+#include "render/rendered.hpp"
 
 namespace tenantctl::cli {
 
@@ -29,10 +32,6 @@ struct GlobalOptions {
 
 // Ui: the only thing that writes to stdout/stderr. With --json (or -o json) stdout holds exactly one
 // JSON document; everything for humans goes to stderr.
-// The one error object of every `--json` failure (`{"ok":false,"error":<this>}`), also used by reports that
-// carry a failure next to their own fields (config validate, partly failed bulk work).
-nlohmann::json error_json(const Error& e);
-
 class Ui {
 public:
     void configure(const GlobalOptions& g);
@@ -52,6 +51,11 @@ public:
     void debug(int level, std::string_view line);  // stderr when -v count >= level (redacted)
     // Prints the error (JSON document on stdout with --json, text on stderr otherwise); returns its exit code.
     int fail(const Error& e);
+    // A command's report: its document (or text), its notes, and its error's text on stderr; returns the exit code.
+    int show(const Rendered& r);
+    void err(std::string_view line);  // stderr, always (redacted)
+    // The progress of long work on stderr: a bar on a terminal, one line per finished item otherwise.
+    std::unique_ptr<Progress> progress();
 
     // Confirmation for destructive actions: --yes skips it; a non-interactive run without --yes refuses.
     Status confirm(const std::string& question, bool yes);
@@ -61,6 +65,7 @@ public:
     bool color() const { return m_color; }
 
 private:
+    void print_error(const Error& e);
     output::Format m_format = output::Format::Table;
     int m_verbose = 0;
     bool m_quiet = false;

@@ -6,6 +6,7 @@
 #include "config_context.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
+#include "render/rendered.hpp"
 
 namespace tenantctl::cli {
 
