@@ -550,9 +550,13 @@ Result<TenantsFile> parse_tenants_text(const std::string& text, const std::strin
 // Diagnostics of the file carry their source lines, so any renderer shows them with a caret.
 Result<TenantsFile> parse_tenants_file(const std::string& text, const std::string& display_path,
                                        const std::string& dir) {
+    auto source = std::make_shared<const SourceText>(display_path, text);
     auto f = parse_tenants_text(text, display_path, dir);
-    if (!f.ok() && !f.error().diagnostics.empty())
-        attach_source_lines(f.error().diagnostics, SourceText(display_path, text));
+    if (!f.ok()) {
+        attach_source_lines(f.error().diagnostics, *source);
+        return f;
+    }
+    f->source = std::move(source);
     return f;
 }
 
@@ -676,6 +680,7 @@ Result<std::map<std::string, std::map<std::string, std::string>>> resolve_secret
         Error err(ErrorKind::Input, f.display_path + ": " + std::to_string(n) + " secret" + (n == 1 ? "" : "s") +
                                         " could not be read; nothing was sent");
         err.diagnostics = std::move(diags);
+        if (f.source) attach_source_lines(err.diagnostics, *f.source);
         return err;
     }
     return out;
@@ -711,6 +716,7 @@ Result<std::string> resolve_digest_key(const TenantsFile& f, const Env& env) {
             "secret";
         Error err(ErrorKind::Input, f.display_path + ": secrets_digest_key could not be read; nothing was sent");
         err.diagnostics.push_back(std::move(d));
+        if (f.source) attach_source_lines(err.diagnostics, *f.source);
         return err;
     }
     Redactor::global().add(value);

@@ -3,6 +3,7 @@
 // YAML and schema problem at once, each with `tenants.yaml:LINE:COL`, the field path and a hint, before any
 // request is sent.
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -68,10 +69,12 @@ struct BindingNames {
 struct TenantsFile {
     std::string path;          // absolute
     std::string display_path;  // as shown in diagnostics
-    std::string dir;           // absolute directory of the file
-    std::string ns;            // namespace
-    std::string script;        // as written (relative to dir) — or
-    std::string config;        // a wrangler config (relative to dir); both empty = script from the wrangler config
+    // The file's text, so that diagnostics found after parsing (secrets) carry their source lines too.
+    std::shared_ptr<const SourceText> source;
+    std::string dir;     // absolute directory of the file
+    std::string ns;      // namespace
+    std::string script;  // as written (relative to dir) — or
+    std::string config;  // a wrangler config (relative to dir); both empty = script from the wrangler config
     std::optional<std::string> compatibility_date;
     std::optional<std::vector<std::string>> compatibility_flags;
     std::string prefix;  // resource name prefix; default = namespace

@@ -19,7 +19,7 @@ int run_apply(Context& ctx, const ApplyFlags& f) {
     opts.env = &ctx.env;
     Api api(ctx);
     auto plan = tn::plan_apply(opts, api.connect());
-    if (!plan.ok()) return fail(ctx, std::move(plan).error(), opts.file);
+    if (!plan.ok()) return ctx.ui.fail(plan.error());
     const tn::ApplyPlan& p = **plan;
     const std::string note = apply_unlisted_note(p);
     if (f.dry_run) {

@@ -55,20 +55,4 @@ tn::Connect Api::connect() {
     };
 }
 
-int fail(Context& ctx, Error e, const std::string& file_flag) {
-    if (e.diagnostics.empty() || ctx.ui.machine()) return ctx.ui.fail(e);
-    const std::string path = absolute_path(file_flag.empty() ? "tenants.yaml" : file_flag, ctx.cwd());
-    if (absolute_path(e.diagnostics.front().file, ctx.cwd()) != path) return ctx.ui.fail(e);
-    auto text = read_file(path);
-    if (!text.ok()) return ctx.ui.fail(e);
-    SourceText src(e.diagnostics.front().file, *text);
-    for (const auto& d : capped_diagnostics(e.diagnostics)) {
-        std::string shown = render_diagnostic(d, &src);
-        if (!shown.empty() && shown.back() == '\n') shown.pop_back();
-        ctx.ui.err(shown);
-    }
-    e.diagnostics.clear();
-    return ctx.ui.fail(e);
-}
-
 }  // namespace tenantctl::cli::tenants_cli

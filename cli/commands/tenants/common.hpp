@@ -48,14 +48,10 @@ private:
     std::optional<ApiSession> m_session;
 };
 
-// Fails with the error; diagnostics of the tenants file (-f, else ./tenants.yaml) are shown with their source
-// line and caret.
-int fail(Context& ctx, Error e, const std::string& file_flag);
-
 // The report rendered and shown, or the error.
 template <class R, class Render>
-int show(Context& ctx, Result<R> r, Render render, const std::string& file_flag = {}) {
-    if (!r.ok()) return fail(ctx, std::move(r).error(), file_flag);
+int show(Context& ctx, Result<R> r, Render render) {
+    if (!r.ok()) return ctx.ui.fail(r.error());
     return ctx.ui.show(render(*r));
 }
 

@@ -31,7 +31,7 @@ template <class Service, class Render>
 int run(Context& ctx, const SecretFlags& f, Service service, Render render) {
     std::unique_ptr<Progress> progress;
     Api api(ctx);
-    return show(ctx, service(secret_options(ctx, f, progress), api.connect()), render, f.opts.target.file);
+    return show(ctx, service(secret_options(ctx, f, progress), api.connect()), render);
 }
 
 }  // namespace
