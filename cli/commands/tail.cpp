@@ -6,6 +6,7 @@
 #include "commands/tenant_select.hpp"
 #include "config_context.hpp"
 #include "core/cancel.hpp"
+#include "core/json.hpp"
 #include "core/strings.hpp"
 #include "tenants/engine.hpp"
 
@@ -68,11 +69,11 @@ std::string pretty(const std::string& label, const std::string& text) {
     const json ev = e.value("event", json::object());
     if (ev.is_object() && ev.contains("request") && ev["request"].is_object()) {
         const json& rq = ev["request"];
-        head = rq.value("method", std::string("?")) + " " + rq.value("url", std::string());
+        head = rq.value("method", std::string("?")) + " " + json_string(rq, "url");
         if (ev.contains("response") && ev["response"].is_object() && ev["response"].contains("status"))
             head += " " + ev["response"]["status"].dump();
     } else if (ev.is_object() && ev.contains("cron")) {
-        head = "cron " + ev.value("cron", std::string());
+        head = "cron " + json_string(ev, "cron");
     } else {
         head = "event";
     }
@@ -83,8 +84,8 @@ std::string pretty(const std::string& label, const std::string& text) {
                    message_text(l.value("message", json())) + "\n";
     for (auto& x : e.value("exceptions", json::array()))
         if (x.is_object())
-            out += pre + "  (exception) " + x.value("name", std::string("Error")) + ": " +
-                   x.value("message", std::string()) + "\n";
+            out += pre + "  (exception) " + x.value("name", std::string("Error")) + ": " + json_string(x, "message") +
+                   "\n";
     return out;
 }
 
@@ -153,7 +154,7 @@ Result<std::vector<std::string>> tenants_with_tags(ApiSession& s, const std::str
     std::vector<std::string> ids;
     for (auto& item : list) {
         const json& sc = item.contains("script") && item["script"].is_object() ? item["script"] : item;
-        std::string id = sc.value("id", std::string());
+        std::string id = json_string(sc, "id");
         if (!id.empty()) ids.push_back(id);
     }
     if (ids.empty())

@@ -1,6 +1,7 @@
 // The single-tenant reports: create, list, get, tag, secret.
 #include "render/tenants.hpp"
 
+#include "core/json.hpp"
 #include "core/strings.hpp"
 #include "output/render.hpp"
 
@@ -88,12 +89,12 @@ Rendered render_get(const tenants::GetReport& r) {
     std::string human = output::render_kv(kv);
     output::Table bt{{"binding", "type", "target"}, {}};
     for (const auto& b : r.bindings) {
-        std::string target = b.contains("namespace_id")  ? b.value("namespace_id", std::string())
-                             : b.contains("bucket_name") ? b.value("bucket_name", std::string())
-                             : b.contains("id")          ? b.value("id", std::string())
-                             : b.contains("text")        ? b.value("text", std::string())
+        std::string target = b.contains("namespace_id")  ? json_string(b, "namespace_id")
+                             : b.contains("bucket_name") ? json_string(b, "bucket_name")
+                             : b.contains("id")          ? json_string(b, "id")
+                             : b.contains("text")        ? json_string(b, "text")
                                                          : std::string();
-        bt.rows.push_back({b.value("name", std::string()), b.value("type", std::string()), target});
+        bt.rows.push_back({json_string(b, "name"), json_string(b, "type"), target});
     }
     if (!bt.rows.empty()) human += "\n" + output::render_table(bt);
     return shown(doc, human);

@@ -1,4 +1,5 @@
 // The apply and rollback reports.
+#include "core/json.hpp"
 #include "core/strings.hpp"
 #include "output/render.hpp"
 #include "render/tenants.hpp"
@@ -173,8 +174,8 @@ Rendered render_applies(const tn::AppliesReport& r) {
     out.doc = json::array();
     output::Table t{{"apply", "created", "changed", "rolled back"}, {}};
     for (const auto& rec : r.records) {
-        std::string rb = rec.record.value("rolled_back_at", std::string());
-        std::string created = rec.record.value("created_at", std::string());
+        std::string rb = json_string(rec.record, "rolled_back_at");
+        std::string created = json_string(rec.record, "created_at");
         size_t n = tn::changed_count(rec.record);
         out.doc.push_back({{"id", rec.id}, {"created_at", created}, {"changed", n}, {"rolled_back_at", rb}});
         t.rows.push_back({rec.id, created, std::to_string(n), rb.empty() ? "-" : rb});

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "api/typed.hpp"
+#include "core/json.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "core/version.hpp"
@@ -178,8 +179,8 @@ Error decode_error(const std::string& what, const HttpResponse& resp) {
             detail = "request rejected: " + red.redact(*v);  // a validating mock says why
         } else if (j.is_object() && (j.contains("title") || j.contains("detail"))) {
             // RFC 7807 problem details (e.g. a mock server's "no path matched")
-            std::string title = j.value("title", std::string());
-            std::string more = j.value("detail", std::string());
+            std::string title = json_string(j, "title");
+            std::string more = json_string(j, "detail");
             detail = red.redact(title.empty() ? more : more.empty() || more == title ? title : title + ": " + more);
             if (detail.size() > 300) detail = detail.substr(0, 300) + "…";
         } else if (!j.is_discarded() || resp.body.empty()) {

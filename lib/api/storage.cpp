@@ -2,6 +2,7 @@
 #include "api/client.hpp"
 
 #include "api/typed.hpp"
+#include "core/json.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 
@@ -207,7 +208,7 @@ Result<std::vector<D1Result>> ApiClient::query_d1(const std::string& account, co
     std::vector<D1Result> out;
     for (const auto& j : r.result) {
         D1Result d;
-        d.success = !j.is_object() || j.value("success", true);
+        d.success = !j.is_object() || json_bool(j, "success", true);
         if (j.is_object() && j.contains("meta") && j["meta"].is_object()) d.meta = j["meta"];
         const json res = j.is_object() ? j.value("results", json::object()) : json::object();
         if (res.is_object()) {

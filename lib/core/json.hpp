@@ -1,5 +1,6 @@
 #pragma once
 // Reading optional fields of JSON objects without exceptions.
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -24,6 +25,23 @@ inline std::string json_string(const nlohmann::json& o, std::string_view key) {
 inline std::string json_text(const nlohmann::json& o, std::string_view key) {
     const nlohmann::json& v = json_at(o, key);
     return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
+}
+
+// o[key] when it is a boolean, else `fallback` (`.value(key, false)` throws when the field is null).
+inline bool json_bool(const nlohmann::json& o, std::string_view key, bool fallback) {
+    const nlohmann::json& v = json_at(o, key);
+    return v.is_boolean() ? v.get<bool>() : fallback;
+}
+
+// o[key] when it is an integer (or a float with an integral value), else `fallback`.
+inline int64_t json_int(const nlohmann::json& o, std::string_view key, int64_t fallback) {
+    const nlohmann::json& v = json_at(o, key);
+    if (v.is_number_integer()) return v.get<int64_t>();
+    if (v.is_number_float()) {
+        double d = v.get<double>();
+        if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
+    }
+    return fallback;
 }
 
 }  // namespace tenantctl

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 
@@ -30,7 +31,7 @@ Error registry_error(const std::string& what, const api::HttpResponse& r) {
     auto j = nlohmann::json::parse(r.body, nullptr, false);
     if (j.is_object() && j.contains("errors") && j["errors"].is_array() && !j["errors"].empty() &&
         j["errors"][0].is_object()) {
-        detail = j["errors"][0].value("code", std::string()) + ": " + j["errors"][0].value("message", std::string());
+        detail = json_string(j["errors"][0], "code") + ": " + json_string(j["errors"][0], "message");
     }
     ErrorKind kind = r.status == 401 || r.status == 403 ? ErrorKind::Auth
                      : r.status == 404                  ? ErrorKind::NotFound

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "core/json.hpp"
 #include "core/strings.hpp"
 
 namespace tenantctl::observe {
@@ -61,7 +62,7 @@ Result<std::vector<TenantUsage>> parse_usage(const std::string& body) {
     for (auto& r : *rows) {
         TenantUsage u;
         const json dims = r.value("dimensions", json::object());
-        u.tenant = dims.is_object() ? dims.value("scriptName", std::string()) : std::string();
+        u.tenant = dims.is_object() ? json_string(dims, "scriptName") : std::string();
         if (u.tenant.empty()) continue;
         const json sum = r.value("sum", json::object());
         const json q = r.value("quantiles", json::object());

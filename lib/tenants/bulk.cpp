@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/json.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 
@@ -31,7 +32,7 @@ Result<std::vector<ObservedTenant>> tenants_tagged(api::ApiClient& client, const
     for (const auto& item : *listed) {
         const json& sc = item.contains("script") && item["script"].is_object() ? item["script"] : item;
         ObservedTenant t;
-        t.id = sc.value("id", std::string());
+        t.id = json_string(sc, "id");
         if (t.id.empty()) continue;
         for (const auto& tag : sc.value("tags", json::array()))
             if (tag.is_string()) t.tags.push_back(tag.get<std::string>());

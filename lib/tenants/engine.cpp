@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 #include "core/fs.hpp"
+#include "core/json.hpp"
 #include "core/redact.hpp"
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
@@ -181,12 +182,12 @@ Result<Observed> observe(api::ApiClient& client, const std::string& account, con
     for (const auto& item : scripts) {
         const json& sc = item.contains("script") && item["script"].is_object() ? item["script"] : item;
         ObservedTenant t;
-        t.id = sc.value("id", std::string());
+        t.id = json_string(sc, "id");
         if (t.id.empty()) continue;
         if (sc.contains("tags") && sc["tags"].is_array())
             for (const auto& tag : sc["tags"])
                 if (tag.is_string()) t.tags.push_back(tag.get<std::string>());
-        t.modified_on = item.value("modified_on", sc.value("modified_on", std::string()));
+        t.modified_on = item.value("modified_on", json_string(sc, "modified_on"));
         o.tenants[t.id] = t;
     }
     if (kinds.count(Resource::Kv)) {
@@ -345,7 +346,7 @@ json upload_metadata(const TenantsFile& f, const Source& src, const TenantSpec& 
     for (const auto& [name, _] : secrets) names.insert(name);
     json bindings = json::array();
     for (const auto& b : m.value("bindings", json::array()))
-        if (!names.count(b.value("name", std::string()))) bindings.push_back(b);
+        if (!names.count(json_string(b, "name"))) bindings.push_back(b);
     for (const auto& b : deploy::bindings_from_config(per)) bindings.push_back(b);
     for (const auto& [name, value] : secrets)
         bindings.push_back({{"type", "secret_text"}, {"name", name}, {"text", value}});

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/fs.hpp"
+#include "core/json.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
 #include "deploy/upload.hpp"
@@ -538,7 +539,7 @@ Result<api::MultipartBody> restore_upload(const json& prior, const std::string& 
         }
         if (modules.empty()) return Error(ErrorKind::Input, "the recorded content holds no module");
     } else {
-        std::string name = prior.value("entrypoint", std::string());
+        std::string name = json_string(prior, "entrypoint");
         if (name.empty()) name = ctype.find("module") != std::string::npos ? "index.mjs" : "index.js";
         modules.push_back({name, ctype, content});
     }
@@ -549,7 +550,7 @@ Result<api::MultipartBody> restore_upload(const json& prior, const std::string& 
     m[is_module ? "main_module" : "body_part"] = main;
     json bindings = json::array();
     for (const auto& b : st.value("bindings", json::array())) {
-        std::string type = b.value("type", std::string());
+        std::string type = json_string(b, "type");
         if (type == "secret_text" || type == "secret_key") continue;  // kept below, values are not readable
         bindings.push_back(b);
     }
@@ -569,11 +570,11 @@ Result<RollbackResult> rollback(api::ApiClient& client, const std::string& accou
                                 const ApplyOptions& o, Clock& clock) {
     RollbackResult out;
     out.apply_id = record.id;
-    std::string ns = record.record.value("namespace", std::string());
+    std::string ns = json_string(record.record, "namespace");
     std::vector<json> todo;
     for (const auto& it : record.record.value("items", json::array())) {
-        if (it.value("status", std::string()) != "ok") continue;
-        std::string action = it.value("action", std::string());
+        if (json_string(it, "status") != "ok") continue;
+        std::string action = json_string(it, "action");
         if (action == "create" || ((action == "update" || action == "delete") && it.contains("prior")))
             todo.push_back(it);
     }
@@ -590,9 +591,9 @@ Result<RollbackResult> rollback(api::ApiClient& client, const std::string& accou
             }
             const json& it = todo[k];
             RollbackItem& r = out.items[k];
-            r.id = it.value("id", std::string());
+            r.id = json_string(it, "id");
             Status st;
-            if (it.value("action", std::string()) == "create") {
+            if (json_string(it, "action") == "create") {
                 r.action = "delete";
                 st = client.delete_namespace_script(account, ns, r.id, true);
                 if (!st.ok() && st.error().kind == ErrorKind::NotFound) st = {};

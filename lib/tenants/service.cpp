@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/fs.hpp"
+#include "core/json.hpp"
 #include "core/limits.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
@@ -212,11 +213,11 @@ Result<ListReport> list_tenants(const ListOptions& o, const Connect& connect) {
         const json& sc = item.contains("script") && item["script"].is_object() ? item["script"] : item;
         auto tags = string_tags(sc.value("tags", json::array()));
         ListedTenant t;
-        t.id = sc.value("id", std::string());
+        t.id = json_string(sc, "id");
         t.plan = plan_of_tags(tags);
         t.tags = user_tags_of(tags, f.managed_tag);
         t.managed = has_tag(tags, f.managed_tag);
-        t.modified_on = item.value("modified_on", sc.value("modified_on", std::string()));
+        t.modified_on = item.value("modified_on", json_string(sc, "modified_on"));
         rep.tenants.push_back(std::move(t));
     }
     return rep;
@@ -227,8 +228,8 @@ std::string wanted_application(const std::string& given, const config::LoadOptio
     auto cfg = config::load_config(config);
     if (!cfg.ok() || !cfg.found() || cfg.containers().empty()) return {};
     const json& c = cfg.containers().front();
-    std::string want = c.value("name", std::string());
-    if (want.empty()) want = cfg.name() + "-" + to_lower(c.value("class_name", std::string()));
+    std::string want = json_string(c, "name");
+    if (want.empty()) want = cfg.name() + "-" + to_lower(json_string(c, "class_name"));
     return want;
 }
 
@@ -243,16 +244,16 @@ Result<json> find_tenant_application(api::ApiClient& client, const std::string& 
 Result<std::vector<json>> application_instances(api::ApiClient& client, const std::string& account, const json& app) {
     api::ListOptions lo;
     lo.style = api::PageStyle::PageToken;
-    return client.list_all(
-        api::applications_path(account) + "/" + url_encode(app.value("id", std::string())) + "/instances-v2", {}, lo);
+    return client.list_all(api::applications_path(account) + "/" + url_encode(json_string(app, "id")) + "/instances-v2",
+                           {}, lo);
 }
 
 std::optional<json> tenant_instance(const std::vector<json>& instances, const json& app, const std::string& id) {
-    std::string qualified = app.value("name", std::string()) + "-" + id;
+    std::string qualified = json_string(app, "name") + "-" + id;
     for (const auto& i : instances) {
         if (!i.is_object()) continue;
-        std::string name = i.value("name", std::string());
-        if (i.value("tenant_id", std::string()) == id || name == id || name == qualified) return i;
+        std::string name = json_string(i, "name");
+        if (json_string(i, "tenant_id") == id || name == id || name == qualified) return i;
     }
     return std::nullopt;
 }
@@ -273,15 +274,15 @@ Result<GetReport> get_tenant(const GetOptions& o, const Connect& connect) {
     for (const auto& b : settings.value("bindings", json::array())) {
         json v = b;
         v.erase("text");  // never show values of text bindings other than vars
-        if (b.value("type", std::string()) == "plain_text") v["text"] = b.value("text", std::string());
+        if (json_string(b, "type") == "plain_text") v["text"] = json_string(b, "text");
         rep.bindings.push_back(v);
-        std::string type = b.value("type", std::string()), name = b.value("name", std::string());
+        std::string type = json_string(b, "type"), name = json_string(b, "name");
         if (type == "kv_namespace" && name == f.bindings.kv)
-            rep.resources["kv"] = {{"binding", name}, {"namespace_id", b.value("namespace_id", std::string())}};
+            rep.resources["kv"] = {{"binding", name}, {"namespace_id", json_string(b, "namespace_id")}};
         if (type == "r2_bucket" && name == f.bindings.r2)
-            rep.resources["r2"] = {{"binding", name}, {"bucket_name", b.value("bucket_name", std::string())}};
+            rep.resources["r2"] = {{"binding", name}, {"bucket_name", json_string(b, "bucket_name")}};
         if (type == "d1" && name == f.bindings.d1)
-            rep.resources["d1"] = {{"binding", name}, {"id", b.value("id", std::string())}};
+            rep.resources["d1"] = {{"binding", name}, {"id", json_string(b, "id")}};
     }
     for (const auto& x : secrets) rep.secrets.push_back(x.name);
     rep.ns = f.ns;
@@ -291,18 +292,18 @@ Result<GetReport> get_tenant(const GetOptions& o, const Connect& connect) {
     rep.tags = user_tags_of(tags, f.managed_tag);
     rep.managed = has_tag(tags, f.managed_tag);
     rep.limits = settings.value("limits", json::object());
-    rep.etag = sc.value("etag", std::string());
-    rep.modified_on = sc.value("modified_on", std::string());
-    rep.compatibility_date = sc.value("compatibility_date", std::string());
+    rep.etag = json_string(sc, "etag");
+    rep.modified_on = json_string(sc, "modified_on");
+    rep.compatibility_date = json_string(sc, "compatibility_date");
     if (!want_app.empty()) {
         TRY_ASSIGN(json app, find_tenant_application(c, api.account, want_app));
         TRY_ASSIGN(auto instances, application_instances(c, api.account, app));
         auto inst = tenant_instance(instances, app, o.id);
         TenantContainer tc;
-        tc.application = app.value("name", std::string());
+        tc.application = json_string(app, "name");
         if (inst) {
             tc.instance_id = inst->value("id", std::string());
-            tc.state = inst->contains("status") ? (*inst)["status"].value("state", std::string()) : std::string();
+            tc.state = json_string(json_at(*inst, "status"), "state");
         } else {
             tc.state = "not running";
         }

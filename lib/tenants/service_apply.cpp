@@ -5,6 +5,7 @@
 
 #include "core/clock.hpp"
 #include "core/fs.hpp"
+#include "core/json.hpp"
 #include "core/strings.hpp"
 #include "tenants/service_bulk.hpp"
 
@@ -198,7 +199,7 @@ Result<ApplyReport> run_apply(ApplyPlan& p, const ApplyRunOptions& o, const Conn
 size_t changed_count(const json& record) {
     size_t n = 0;
     for (const auto& it : record.value("items", json::array()))
-        if (it.value("status", std::string()) == "ok") ++n;
+        if (json_string(it, "status") == "ok") ++n;
     return n;
 }
 
@@ -218,7 +219,7 @@ Result<RollbackReport> rollback_apply(const RollbackOptions& o, const Connect& c
     const ApplyRecordInfo* pick = nullptr;
     for (const auto& r : applies.records) {
         if (!o.to.empty() ? r.id == o.to
-                          : r.record.value("rolled_back_at", std::string()).empty() && changed_count(r.record) > 0) {
+                          : json_string(r.record, "rolled_back_at").empty() && changed_count(r.record) > 0) {
             pick = &r;
             break;
         }
@@ -232,8 +233,8 @@ Result<RollbackReport> rollback_apply(const RollbackOptions& o, const Connect& c
     }
     size_t restore = 0, remove = 0;
     for (const auto& it : pick->record.value("items", json::array())) {
-        if (it.value("status", std::string()) != "ok") continue;
-        if (it.value("action", std::string()) == "create")
+        if (json_string(it, "status") != "ok") continue;
+        if (json_string(it, "action") == "create")
             ++remove;
         else if (it.contains("prior"))
             ++restore;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/fs.hpp"
+#include "core/json.hpp"
 #include "core/strings.hpp"
 
 namespace tenantctl::tenants {
@@ -115,7 +116,7 @@ Status need_app(const std::string& want) {
 }
 
 std::string instance_path(const std::string& account, const json& app, const std::string& instance_id) {
-    return api::applications_path(account) + "/" + url_encode(app.value("id", std::string())) + "/instances/" +
+    return api::applications_path(account) + "/" + url_encode(json_string(app, "id")) + "/instances/" +
            url_encode(instance_id);
 }
 
@@ -130,7 +131,7 @@ Result<RestartReport> restart_tagged(const RestartOptions& o, const Connect& con
     RestartReport rep;
     rep.ns = f.ns;
     rep.tags = o.tags;
-    rep.application = app.value("name", std::string());
+    rep.application = json_string(app, "name");
     rep.bulk = run_bulk(
         api, ids, "restarted",
         [&](const std::string& id, std::string& detail) -> Status {
@@ -168,8 +169,8 @@ Result<RestartReport> restart_tenants(const RestartOptions& o, const Connect& co
     auto inst = tenant_instance(instances, app, o.id);
     RestartReport rep;
     rep.id = o.id;
-    rep.application = app.value("name", std::string());
-    rep.application_id = app.value("id", std::string());
+    rep.application = json_string(app, "name");
+    rep.application_id = json_string(app, "id");
     if (!inst) return rep;
     rep.instance_id = inst->value("id", std::string());
     TRY_STATUS(api.client->call(api::Method::Delete, instance_path(api.account, app, rep.instance_id)));

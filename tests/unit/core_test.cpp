@@ -6,6 +6,7 @@
 #include "core/diagnostic.hpp"
 #include "core/env.hpp"
 #include "core/fs.hpp"
+#include "core/json.hpp"
 #include "core/process.hpp"
 #include "core/redact.hpp"
 #include "core/result.hpp"
@@ -51,6 +52,33 @@ TEST_CASE("diagnostics render as file:line:col with the source line and a caret"
           "  2 | max_instances = -1\n"
           "    |                 ^\n"
           "  hint: use a number >= 0\n");
+}
+
+TEST_CASE("diagnostics carry their source lines to any renderer; multi-line messages are indented") {
+    SourceText src("t.yaml", "a: 1\nb: [\n");
+    std::vector<Diagnostic> ds(3);
+    ds[0].file = "t.yaml", ds[0].line = 2, ds[0].column = 4, ds[0].message = "bad\nsecond line";
+    ds[1].file = "other.yaml", ds[1].line = 1, ds[1].column = 1, ds[1].message = "elsewhere";
+    ds[2].file = "t.yaml", ds[2].line = 9, ds[2].message = "past the end";
+    attach_source_lines(ds, src);
+    CHECK(ds[0].source_line == "b: [");
+    CHECK(ds[1].source_line.empty());  // another file's line is not taken from this one
+    CHECK(ds[2].source_line.empty());
+    CHECK(render_diagnostic(ds[0], nullptr) == "t.yaml:2:4: error: bad\n  second line\n  2 | b: [\n    |    ^\n");
+}
+
+TEST_CASE("JSON field readers never throw on null or mistyped fields (API answers may hold null)") {
+    auto j = nlohmann::json::parse(R"({"s":null,"b":null,"i":null,"t":"x","f":true,"n":42,"d":3.0,"h":2.5})");
+    CHECK(json_string(j, "s").empty());
+    CHECK(json_string(j, "t") == "x");
+    CHECK(json_bool(j, "b", true) == true);
+    CHECK(json_bool(j, "f", false) == true);
+    CHECK(json_int(j, "i", 7) == 7);
+    CHECK(json_int(j, "n", 0) == 42);
+    CHECK(json_int(j, "d", 0) == 3);
+    CHECK(json_int(j, "h", -1) == -1);
+    CHECK(json_int(nlohmann::json::array(), "n", 5) == 5);
+    CHECK_THROWS(j.value("s", std::string()));  // what the readers replace
 }
 
 TEST_CASE("closest_match suggests near misses only") {
