@@ -242,10 +242,7 @@ Result<json> find_tenant_application(api::ApiClient& client, const std::string& 
 }
 
 Result<std::vector<json>> application_instances(api::ApiClient& client, const std::string& account, const json& app) {
-    api::ListOptions lo;
-    lo.style = api::PageStyle::PageToken;
-    return client.list_all(api::applications_path(account) + "/" + url_encode(json_string(app, "id")) + "/instances-v2",
-                           {}, lo);
+    return client.list_instances(account, json_string(app, "id"));
 }
 
 std::optional<json> tenant_instance(const std::vector<json>& instances, const json& app, const std::string& id) {
