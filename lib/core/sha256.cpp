@@ -121,4 +121,22 @@ std::string sha256_hex(std::string_view data) {
     return Sha256().update(data).hex();
 }
 
+std::string hmac_sha256(std::string_view key, std::string_view message) {
+    std::string k(key);
+    if (k.size() > 64) {
+        auto d = Sha256().update(k).finish();
+        k.assign(d.begin(), d.end());
+    }
+    k.resize(64, '\0');
+    std::string ipad(64, '\0'), opad(64, '\0');
+    for (size_t i = 0; i < 64; ++i) {
+        ipad[i] = static_cast<char>(k[i] ^ 0x36);
+        opad[i] = static_cast<char>(k[i] ^ 0x5c);
+    }
+    auto inner = Sha256().update(ipad).update(message).finish();
+    auto outer =
+        Sha256().update(opad).update(std::string_view(reinterpret_cast<const char*>(inner.data()), 32)).finish();
+    return std::string(reinterpret_cast<const char*>(outer.data()), 32);
+}
+
 }  // namespace tenantctl

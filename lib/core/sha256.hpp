@@ -24,4 +24,7 @@ private:
 
 std::string sha256_hex(std::string_view data);
 
+// HMAC-SHA256 (RFC 2104): the 32 raw bytes.
+std::string hmac_sha256(std::string_view key, std::string_view message);
+
 }  // namespace tenantctl

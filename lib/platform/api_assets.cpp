@@ -31,24 +31,6 @@ std::string base64url(std::string_view data) {
     return s;
 }
 
-std::string hmac_sha256(const std::string& key, std::string_view msg) {
-    std::string k = key;
-    if (k.size() > 64) {
-        auto d = Sha256().update(k).finish();
-        k.assign(d.begin(), d.end());
-    }
-    k.resize(64, '\0');
-    std::string ipad(64, '\0'), opad(64, '\0');
-    for (size_t i = 0; i < 64; ++i) {
-        ipad[i] = static_cast<char>(k[i] ^ 0x36);
-        opad[i] = static_cast<char>(k[i] ^ 0x5c);
-    }
-    auto inner = Sha256().update(ipad).update(msg).finish();
-    auto outer =
-        Sha256().update(opad).update(std::string_view(reinterpret_cast<const char*>(inner.data()), 32)).finish();
-    return std::string(reinterpret_cast<const char*>(outer.data()), 32);
-}
-
 std::string assets_jwt_key(Ctx& c, bool create) {
     if (auto k = c.store.meta("assets_jwt_key")) return *k;
     if (!create) return {};

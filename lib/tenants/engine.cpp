@@ -95,21 +95,13 @@ std::string resource_name(const std::string& prefix, const std::string& id) {
 
 // HMAC-SHA256 (RFC 2104) as lowercase hex.
 std::string hmac_sha256_hex(const std::string& key, const std::string& message) {
-    std::string k = key.size() > 64 ? [&] {
-        auto d = Sha256().update(key).finish();
-        return std::string(d.begin(), d.end());
-    }() : key;
-    k.resize(64, '\0');
-    std::string ipad(64, '\0'), opad(64, '\0');
-    for (size_t i = 0; i < 64; ++i) {
-        ipad[i] = static_cast<char>(k[i] ^ 0x36);
-        opad[i] = static_cast<char>(k[i] ^ 0x5c);
+    static constexpr char k_digits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : hmac_sha256(key, message)) {
+        out += k_digits[c >> 4];
+        out += k_digits[c & 15];
     }
-    auto inner = Sha256().update(ipad).update(message).finish();
-    return Sha256()
-        .update(opad)
-        .update(std::string_view(reinterpret_cast<const char*>(inner.data()), inner.size()))
-        .hex();
+    return out;
 }
 
 namespace {
