@@ -43,7 +43,15 @@ nlohmann::json diag_array(const std::vector<Diagnostic>& ds) {
 void print_diagnostics(const config::LoadedConfig& cfg) {
     const auto& r = Redactor::global();
     for (const auto* list : {&cfg.errors, &cfg.warnings}) {
-        for (const Diagnostic& d : capped_diagnostics(*list)) std::cerr << r.redact(render_diagnostic(d, nullptr));
+        for (Diagnostic d : capped_diagnostics(*list)) {
+            std::string msg;
+            for (char c : d.message) {
+                msg += c;
+                if (c == '\n') msg += "  ";
+            }
+            d.message = msg;
+            std::cerr << r.redact(render_diagnostic(d, nullptr));
+        }
     }
 }
 

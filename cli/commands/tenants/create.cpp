@@ -30,7 +30,7 @@ void register_create(CLI::App* cmd, Context& ctx) {
         opts.env = &ctx.env;
         opts.cancel = &CancelToken::global();
         Api api(ctx);
-        return show(ctx, tn::create_tenant(opts, api.connect()), render_create, o->target.file);
+        return show(ctx, tn::create_tenant(opts, api.connect()), render_create);
     });
 }
 

@@ -28,8 +28,7 @@ void register_d1(CLI::App* cmd, Context& ctx) {
     on_run(c, ctx, [&ctx, o] {
         std::unique_ptr<Progress> progress;
         Api api(ctx);
-        return show(ctx, tn::migrate_databases(bound(ctx, *o, &progress), api.connect()), render_d1_migrate,
-                    o->target.file);
+        return show(ctx, tn::migrate_databases(bound(ctx, *o, &progress), api.connect()), render_d1_migrate);
     });
 }
 

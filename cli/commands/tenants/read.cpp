@@ -13,7 +13,7 @@ void register_list(CLI::App* cmd, Context& ctx) {
     c->add_option("--plan", o->plan, "Only tenants on this plan (the tag plan-<plan>)");
     on_run(c, ctx, [&ctx, o] {
         Api api(ctx);
-        return show(ctx, tn::list_tenants(bound(ctx, *o), api.connect()), render_list, o->target.file);
+        return show(ctx, tn::list_tenants(bound(ctx, *o), api.connect()), render_list);
     });
 }
 
@@ -30,7 +30,7 @@ void register_get(CLI::App* cmd, Context& ctx) {
         tn::GetOptions opts = bound(ctx, *o);
         opts.config = config_load_options(ctx);
         Api api(ctx);
-        return show(ctx, tn::get_tenant(opts, api.connect()), render_get, o->target.file);
+        return show(ctx, tn::get_tenant(opts, api.connect()), render_get);
     });
 }
 

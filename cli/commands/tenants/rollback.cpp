@@ -34,8 +34,8 @@ void register_rollback(CLI::App* cmd, Context& ctx) {
         opts.records_dir = records_dir(ctx);
         opts.confirm = confirm(ctx, f->yes);
         Api api(ctx);
-        if (f->list) return show(ctx, tn::list_applies(opts, api.connect()), render_applies, f->opts.target.file);
-        return show(ctx, tn::rollback_apply(opts, api.connect()), render_rollback, f->opts.target.file);
+        if (f->list) return show(ctx, tn::list_applies(opts, api.connect()), render_applies);
+        return show(ctx, tn::rollback_apply(opts, api.connect()), render_rollback);
     });
 }
 

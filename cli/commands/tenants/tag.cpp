@@ -17,7 +17,7 @@ void register_tag(CLI::App* cmd, Context& ctx) {
         "anything is sent.");
     on_run(c, ctx, [&ctx, o] {
         Api api(ctx);
-        return show(ctx, tn::tag_tenant(bound(ctx, *o), api.connect()), render_tag, o->target.file);
+        return show(ctx, tn::tag_tenant(bound(ctx, *o), api.connect()), render_tag);
     });
 }
 
