@@ -60,7 +60,10 @@ void attach_source_lines(std::vector<Diagnostic>& ds, const SourceText& source) 
     for (auto& d : ds) {
         if (!d.source_line.empty() || d.line <= 0 || d.line > source.line_count()) continue;
         if (!d.file.empty() && d.file != source.name()) continue;
-        d.source_line = std::string(source.line_text(d.line));
+        std::string_view line = source.line_text(d.line);
+        // A huge line (a one-line minified file) is not copied into every diagnostic: they render without it.
+        if (line.size() > 8 * limits::k_max_excerpt_width) continue;
+        d.source_line = std::string(line);
     }
 }
 
