@@ -94,4 +94,19 @@ Result<Account> ApiClient::discover_account() {
     return list.front();
 }
 
+Result<std::string> ApiClient::find_zone_id(const std::string& account, const std::string& name) {
+    TRY_ASSIGN(ApiResult r, call(Method::Get, "/zones", {{"name", name}, {"account.id", account}}));
+    if (r.result.is_array() && !r.result.empty()) return field_text(r.result[0], "id");
+    return std::string();
+}
+
+Result<std::vector<json>> ApiClient::list_zone_routes(const std::string& zone_id) {
+    return list_all("/zones/" + url_encode(zone_id) + "/workers/routes", {}, {});
+}
+
+Result<std::string> ApiClient::graphql(const std::string& request_json) {
+    TRY_ASSIGN(HttpResponse r, call_raw(Method::Post, "/graphql", {}, Body{"application/json", request_json}));
+    return std::move(r.body);
+}
+
 }  // namespace tenantctl::api

@@ -224,11 +224,46 @@ public:
     Result<nlohmann::json> instance_logs(const std::string& account, const std::string& application_id,
                                          const std::string& instance_id, const std::string& since, int tail);
 
+    // Writes: POST …/applications (the create request), PATCH …/applications/ID, POST …/applications/ID/rollouts
+    // (each answering the created or changed object), DELETE an application or one instance (the platform
+    // starts a new one in its place).
+    Result<nlohmann::json> create_application(const std::string& account, const nlohmann::json& request);
+    Status modify_application(const std::string& account, const std::string& application_id,
+                              const nlohmann::json& patch);
+    Result<nlohmann::json> create_rollout(const std::string& account, const std::string& application_id,
+                                          const nlohmann::json& request);
+    Status delete_application(const std::string& account, const std::string& application_id);
+    Status delete_instance(const std::string& account, const std::string& application_id,
+                           const std::string& instance_id);
+    // Image registries the account's containers may pull from: list, add ({domain, is_public, kind?}),
+    // remove, and short-lived credentials for one ({registry_host, username, password}).
+    Result<std::vector<nlohmann::json>> list_registries(const std::string& account);
+    Result<nlohmann::json> create_registry(const std::string& account, const nlohmann::json& request);
+    Status delete_registry(const std::string& account, const std::string& domain);
+    Result<nlohmann::json> registry_credentials(const std::string& account, const std::string& domain, int minutes,
+                                                const std::vector<std::string>& permissions);
+
     // live tails (Tail API): {"id","url","expires_at"}. Under a dispatch namespace only the local platform
     // offers them; Cloudflare answers 404 there.
     Result<TailInfo> create_tail(const ScriptRef& ref);
     Result<std::vector<TailInfo>> list_tails(const ScriptRef& ref);
     Status delete_tail(const ScriptRef& ref, const std::string& id);
+
+    // static assets of a worker (ScriptRef: account worker or namespace script): the upload session for a
+    // manifest (its JSON text) answering {jwt, buckets}; then each bucket with the session's token, as
+    // base64 multipart parts, or one file by hash (the single-upload mode). Each answers {jwt?}.
+    Result<nlohmann::json> create_assets_upload_session(const ScriptRef& ref, const std::string& manifest_json);
+    Result<nlohmann::json> upload_assets(const std::string& account, const std::string& session_token,
+                                         const MultipartBody& parts);
+    Result<nlohmann::json> upload_asset(const std::string& account, const std::string& session_token,
+                                        const std::string& hash, Body file);
+
+    // zones: the id of the account's zone with this exact name ("" when there is none).
+    Result<std::string> find_zone_id(const std::string& account, const std::string& name);
+    // A zone's worker routes ([{id, pattern, script}]), whichever worker holds them.
+    Result<std::vector<nlohmann::json>> list_zone_routes(const std::string& zone_id);
+    // The GraphQL analytics endpoint (POST /graphql, not enveloped): the answer's body as is.
+    Result<std::string> graphql(const std::string& request_json);
 
     // KV
     Result<std::vector<KvNamespace>> list_kv_namespaces(const std::string& account);

@@ -419,4 +419,27 @@ Result<json> ApiClient::bulk_secrets(const ScriptRef& ref, const SecretsPatch& p
     return r.result;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// static assets
+
+Result<json> ApiClient::create_assets_upload_session(const ScriptRef& ref, const std::string& manifest_json) {
+    TRY_ASSIGN(ApiResult r, call(Method::Post, script_base_path(ref) + "/assets-upload-session", {},
+                                 Body{"application/json", manifest_json}));
+    return r.result;
+}
+
+Result<json> ApiClient::upload_assets(const std::string& account, const std::string& session_token,
+                                      const MultipartBody& parts) {
+    TRY_ASSIGN(ApiResult r, call(Method::Post, account_path(account) + "/workers/assets/upload", {{"base64", "true"}},
+                                 multipart_body(parts), {{"Authorization", "Bearer " + session_token}}));
+    return r.result;
+}
+
+Result<json> ApiClient::upload_asset(const std::string& account, const std::string& session_token,
+                                     const std::string& hash, Body file) {
+    TRY_ASSIGN(ApiResult r, call(Method::Post, account_path(account) + "/workers/assets/upload/" + url_encode(hash), {},
+                                 std::move(file), {{"Authorization", "Bearer " + session_token}}));
+    return r.result;
+}
+
 }  // namespace tenantctl::api

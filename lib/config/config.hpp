@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "config/node.hpp"
+#include "config/worker.hpp"
 #include "core/diagnostic.hpp"
 #include "core/env.hpp"
 #include "core/result.hpp"
@@ -72,6 +73,7 @@ struct LoadedConfig {
     std::optional<std::string> main_path() const;                    // absolute path of `main`
     std::string absolute(const std::string& config_relative) const;  // "./x" -> dir + "/x"
     const nlohmann::json& containers() const;                        // array (empty when none)
+    WorkerConfig worker() const;                                     // the typed view (config/worker.hpp)
     std::vector<std::string> defined_environments() const;
 };
 

@@ -346,6 +346,10 @@ std::optional<std::string> LoadedConfig::main_path() const {
     return absolute(m);
 }
 
+WorkerConfig LoadedConfig::worker() const {
+    return worker_config(config);
+}
+
 const nlohmann::json& LoadedConfig::containers() const {
     static const nlohmann::json empty = nlohmann::json::array();
     if (config.is_object() && config.contains("containers") && config["containers"].is_array())

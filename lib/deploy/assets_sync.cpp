@@ -53,12 +53,6 @@ Status run_pool(size_t n, int width, const std::function<Status(size_t)>& job) {
 
 }  // namespace
 
-std::string assets_session_path(const AssetsTarget& t) {
-    std::string base = api::account_path(t.account_id) + "/workers/";
-    if (!t.dispatch_namespace.empty()) base += "dispatch/namespaces/" + url_encode(t.dispatch_namespace) + "/";
-    return base + "scripts/" + url_encode(t.script) + "/assets-upload-session";
-}
-
 Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget& target, const AssetManifest& manifest,
                                      const std::function<void(const std::string&)>& step) {
     auto say = [&](const std::string& s) {
@@ -68,9 +62,9 @@ Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget&
     out.files = manifest.entries.size();
     say("starting the assets upload session (" + std::to_string(out.files) + " file" + (out.files == 1 ? "" : "s") +
         ")");
-    TRY_ASSIGN(api::ApiResult session, client.call(api::Method::Post, assets_session_path(target), {},
-                                                   api::Body{"application/json", asset_manifest_json(manifest)}));
-    const json& r = session.result;
+    TRY_ASSIGN(json r, client.create_assets_upload_session(
+                           api::ScriptRef{target.account_id, target.dispatch_namespace, target.script},
+                           asset_manifest_json(manifest)));
     if (!r.is_object())
         return Error(ErrorKind::Api, "the assets upload session answered without a result",
                      "an unexpected response from the API; try again");
@@ -110,30 +104,27 @@ Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget&
     say("uploading " + std::to_string(total) + " new or changed asset" + (total == 1 ? "" : "s") + " in " +
         std::to_string(buckets.size()) + (single ? " request" : " bucket") + (buckets.size() == 1 ? "" : "s"));
 
-    const api::Headers auth = {{"Authorization", "Bearer " + jwt}};
-    const std::string upload_path = api::account_path(target.account_id) + "/workers/assets/upload";
     std::mutex mu;
     std::string completion;
     auto job = [&](size_t i) -> Status {
         const auto& bucket = buckets[i];
-        api::ApiResult res;
+        json res;
         uint64_t bytes = 0;
         if (single) {
             const AssetEntry* e = manifest.find_by_hash(bucket[0]);
             TRY_ASSIGN(std::string data, read_file(e->file_path));
             bytes = data.size();
-            TRY_ASSIGN(res, client.call(api::Method::Post, upload_path + "/" + url_encode(bucket[0]), {},
-                                        api::Body{asset_content_type(e->key), std::move(data)}, auth));
+            TRY_ASSIGN(res, client.upload_asset(target.account_id, jwt, bucket[0],
+                                                api::Body{asset_content_type(e->key), std::move(data)}));
         } else {
             TRY_ASSIGN(auto parts, asset_upload_parts(manifest, bucket));
             std::vector<api::FormPart> form;
             for (auto& p : parts) form.push_back({p.name, p.filename, p.content_type, std::move(p.data)});
             for (const auto& h : bucket) bytes += manifest.find_by_hash(h)->size;
-            TRY_ASSIGN(res, client.call(api::Method::Post, upload_path, {{"base64", "true"}},
-                                        api::multipart_body(api::build_multipart(form)), auth));
+            TRY_ASSIGN(res, client.upload_assets(target.account_id, jwt, api::build_multipart(form)));
         }
         std::lock_guard lock(mu);
-        if (std::string j = json_string(res.result, "jwt"); !j.empty()) {
+        if (std::string j = json_string(res, "jwt"); !j.empty()) {
             Redactor::global().add(j);
             completion = j;
         }

@@ -38,7 +38,4 @@ struct AssetsTarget {
 Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget& target, const AssetManifest& manifest,
                                      const std::function<void(const std::string&)>& step = {});
 
-// The session path for a target (without the API base URL).
-std::string assets_session_path(const AssetsTarget& target);
-
 }  // namespace tenantctl::deploy

@@ -16,10 +16,6 @@ Result<json> find_application(const AccountClient& account, const std::string& i
     return account.client->find_application(account.account_id, id_or_name);
 }
 
-std::string application_path(const AccountClient& account, const json& app) {
-    return api::applications_path(account.account_id) + "/" + url_encode(json_text(app, "id"));
-}
-
 }  // namespace
 
 Result<std::vector<json>> list_applications(const OpenAccount& open) {
@@ -47,7 +43,7 @@ Result<ApplicationDeleteReport> delete_application(const std::string& id_or_name
     if (confirm) TRY_STATUS(confirm("delete container application " + quoted(id_or_name)));
     TRY_ASSIGN(auto account, open());
     TRY_ASSIGN(auto app, find_application(account, id_or_name));
-    TRY_STATUS(account.client->call(api::Method::Delete, application_path(account, app)));
+    TRY_STATUS(account.client->delete_application(account.account_id, json_text(app, "id")));
     return ApplicationDeleteReport{json_text(app, "id"), json_text(app, "name")};
 }
 
@@ -61,9 +57,8 @@ Result<ApplicationRestartReport> restart_application(const std::string& id_or_na
     TRY_ASSIGN(auto account, open());
     TRY_ASSIGN(auto app, find_application(account, id_or_name));
     ApplicationRestartReport report{json_text(app, "id"), json_text(app, "name"), instance, {}};
-    const std::string base = application_path(account, app);
     if (!instance.empty()) {
-        TRY_STATUS(account.client->call(api::Method::Delete, base + "/instances/" + url_encode(instance)));
+        TRY_STATUS(account.client->delete_instance(account.account_id, report.id, instance));
         return report;
     }
     json body = {{"description", "tenantctl containers restart"},
@@ -71,8 +66,8 @@ Result<ApplicationRestartReport> restart_application(const std::string& id_or_na
                  {"kind", "full_auto"},
                  {"step_percentage", 100},
                  {"target_configuration", app.value("configuration", json::object())}};
-    TRY_ASSIGN(auto r, account.client->call(api::Method::Post, base + "/rollouts", {}, api::json_body(body)));
-    report.rollout_id = json_text(r.result, "id");
+    TRY_ASSIGN(json rollout, account.client->create_rollout(account.account_id, report.id, body));
+    report.rollout_id = json_text(rollout, "id");
     return report;
 }
 

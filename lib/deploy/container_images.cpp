@@ -146,8 +146,7 @@ Result<ImageDeleteReport> delete_registry_image(const Env& env, const std::strin
 
 Result<std::vector<json>> list_registries(const OpenAccount& open) {
     TRY_ASSIGN(auto account, open());
-    return account.client->list_all(api::account_path(account.account_id) + "/containers/registries", {},
-                                    api::ListOptions{});
+    return account.client->list_registries(account.account_id);
 }
 
 Result<json> configure_registry(const RegistryConfigureOptions& options, const OpenAccount& open) {
@@ -160,10 +159,7 @@ Result<json> configure_registry(const RegistryConfigureOptions& options, const O
     TRY_ASSIGN(auto account, open());
     json body = {{"domain", options.domain}, {"is_public", true}};
     if (!options.kind.empty()) body["kind"] = options.kind;
-    TRY_ASSIGN(auto r,
-               account.client->call(api::Method::Post, api::account_path(account.account_id) + "/containers/registries",
-                                    {}, api::json_body(body)));
-    return r.result;
+    return account.client->create_registry(account.account_id, body);
 }
 
 json RegistryDeleteReport::to_json() const {
@@ -174,8 +170,7 @@ Result<RegistryDeleteReport> delete_registry(const std::string& domain, const Co
                                              const OpenAccount& open) {
     if (confirm) TRY_STATUS(confirm("remove registry " + quoted(domain)));
     TRY_ASSIGN(auto account, open());
-    TRY_STATUS(account.client->call(
-        api::Method::Delete, api::account_path(account.account_id) + "/containers/registries/" + url_encode(domain)));
+    TRY_STATUS(account.client->delete_registry(account.account_id, domain));
     return RegistryDeleteReport{domain};
 }
 

@@ -30,40 +30,32 @@ void collect_diff(const std::string& path, const json& before, const json& after
 
 }  // namespace
 
-json application_configuration(const json& c, const std::string& image_ref) {
+json application_configuration(const config::ContainerSpec& c, const std::string& image_ref) {
     json cfg = {{"image", image_ref}};
-    const json& it = json_at(c, "instance_type");
-    if (it.is_object()) {
+    if (c.custom_size) {
         // Custom instance type: sizes instead of a named type.
-        if (!json_at(it, "vcpu").is_null()) cfg["vcpu"] = it["vcpu"];
-        if (!json_at(it, "memory_mib").is_null()) cfg["memory_mib"] = it["memory_mib"];
-        if (!json_at(it, "disk_mb").is_null()) cfg["disk"] = {{"size_mb", it["disk_mb"]}};
+        if (c.custom_size->vcpu) cfg["vcpu"] = config::number_json(*c.custom_size->vcpu);
+        if (c.custom_size->memory_mib) cfg["memory_mib"] = config::number_json(*c.custom_size->memory_mib);
+        if (c.custom_size->disk_mb) cfg["disk"] = {{"size_mb", config::number_json(*c.custom_size->disk_mb)}};
     } else {
-        cfg["instance_type"] = it.is_string() ? it.get<std::string>() : std::string("lite");
+        cfg["instance_type"] = c.instance_type;
     }
-    if (const json& ssh = json_at(c, "wrangler_ssh"); !ssh.is_null()) cfg["wrangler_ssh"] = ssh;
-    if (const json& keys = json_at(c, "authorized_keys"); !keys.is_null()) cfg["authorized_keys"] = keys;
-    if (const json& ca = json_at(c, "trusted_user_ca_keys"); !ca.is_null()) cfg["trusted_user_ca_keys"] = ca;
+    if (!c.wrangler_ssh.is_null()) cfg["wrangler_ssh"] = c.wrangler_ssh;
+    if (!c.authorized_keys.is_null()) cfg["authorized_keys"] = c.authorized_keys;
+    if (!c.trusted_user_ca_keys.is_null()) cfg["trusted_user_ca_keys"] = c.trusted_user_ca_keys;
     return cfg;
 }
 
-json create_application_request(const json& c, const std::string& image_ref) {
-    json req = {
-        {"name", json_at(c, "name")},
-        {"scheduling_policy",
-         json_at(c, "scheduling_policy").is_string() ? json_at(c, "scheduling_policy") : json("default")},
-        {"configuration", application_configuration(c, image_ref)},
-        {"instances", 0},
-        {"max_instances", json_at(c, "max_instances").is_number() ? json_at(c, "max_instances") : json(20)},
-        {"constraints", json_at(c, "constraints").is_object() ? json_at(c, "constraints") : json{{"tiers", {1, 2}}}},
-        {"rollout_active_grace_period",
-         json_at(c, "rollout_active_grace_period").is_number() ? json_at(c, "rollout_active_grace_period") : json(0)}};
-    const json& obs = json_at(c, "observability");
-    bool logs = (json_at(json_at(obs, "logs"), "enabled").is_boolean() &&
-                 json_at(json_at(obs, "logs"), "enabled").get<bool>()) ||
-                (json_at(obs, "enabled").is_boolean() && json_at(obs, "enabled").get<bool>());
-    req["observability"] = {{"logs", {{"enabled", logs}}}};
-    if (const json& unsafe = json_at(c, "unsafe"); unsafe.is_object()) deep_merge(req, unsafe);
+json create_application_request(const config::ContainerSpec& c, const std::string& image_ref) {
+    json req = {{"name", c.name},
+                {"scheduling_policy", c.scheduling_policy},
+                {"configuration", application_configuration(c, image_ref)},
+                {"instances", 0},
+                {"max_instances", config::number_json(c.max_instances)},
+                {"constraints", c.constraints},
+                {"rollout_active_grace_period", config::number_json(c.rollout_active_grace_period)}};
+    req["observability"] = {{"logs", {{"enabled", c.logs_enabled}}}};
+    if (c.unsafe.is_object()) deep_merge(req, c.unsafe);
     return req;
 }
 
@@ -82,24 +74,24 @@ std::vector<FieldChange> application_diff(const json& existing, const json& desi
     return out;
 }
 
-json rollout_request(const json& c, const json& target, bool immediate) {
+json rollout_request(const config::ContainerSpec& c, const json& target, bool immediate) {
     json req = {{"description", "Progressive update"}, {"strategy", "rolling"}, {"target_configuration", target}};
-    const json& kind = json_at(c, "rollout_kind");
-    req["kind"] = (kind.is_string() && kind.get<std::string>() == "full_manual") ? "full_manual" : "full_auto";
-    const json& steps = json_at(c, "rollout_step_percentage");
-    int max_instances = json_at(c, "max_instances").is_number() ? json_at(c, "max_instances").get<int>() : 20;
+    req["kind"] = c.rollout_full_manual ? "full_manual" : "full_auto";
     if (immediate) {
         req["step_percentage"] = 100;
-    } else if (steps.is_number()) {
-        req["step_percentage"] = steps;
+    } else if (c.rollout_step_percentage) {
+        req["step_percentage"] = config::number_json(*c.rollout_step_percentage);
     } else {
-        json list = steps.is_array() ? steps : (max_instances < 2 ? json::array({100}) : json::array({10, 100}));
+        std::vector<double> list =
+            c.rollout_steps ? *c.rollout_steps
+                            : (c.max_instances < 2 ? std::vector<double>{100} : std::vector<double>{10, 100});
         req["steps"] = json::array();
         for (size_t i = 0; i < list.size(); ++i) {
+            json pct = config::number_json(list[i]);
             req["steps"].push_back(
-                {{"step_size", {{"percentage", list[i]}}},
+                {{"step_size", {{"percentage", pct}}},
                  {"description", "Step " + std::to_string(i + 1) + " of " + std::to_string(list.size()) +
-                                     " - rollout at " + list[i].dump() + "% of instances"}});
+                                     " - rollout at " + pct.dump() + "% of instances"}});
         }
     }
     return req;

@@ -27,13 +27,12 @@ namespace {
 
 // One [[containers]] entry and what deploying it takes.
 struct ContainerPlan {
-    json config;
+    config::ContainerSpec spec;
     std::string name;
     bool dockerfile = false;
     std::string dockerfile_path;
     std::string dockerfile_content;
     std::string context_dir;
-    std::vector<std::pair<std::string, std::string>> build_args;
     images::ContextDigest context;
     ContainerOutcome outcome;
 };
@@ -216,28 +215,26 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
     if (o.rollout == RolloutMode::None) {
         if (!cfg.containers().empty()) rep.skipped.push_back("containers: --containers-rollout none");
     } else {
-        for (const auto& ct : cfg.containers()) {
+        config::WorkerConfig worker = cfg.worker();
+        for (auto& spec : worker.containers) {
             ContainerPlan p;
-            p.config = ct;
-            p.name = json_string(ct, "name");
+            p.spec = std::move(spec);
+            p.name = p.spec.name;
             p.outcome.name = p.name;
-            p.dockerfile = json_at(ct, "image_build_context").is_string();
+            p.dockerfile = p.spec.builds_image();
             if (p.dockerfile) {
-                p.dockerfile_path = cfg.absolute(json_string(ct, "image"));
-                p.context_dir = cfg.absolute(json_string(ct, "image_build_context"));
+                p.dockerfile_path = cfg.absolute(p.spec.image);
+                p.context_dir = cfg.absolute(*p.spec.image_build_context);
                 auto text = read_file(p.dockerfile_path);
                 if (!text)
                     return Error(ErrorKind::Config, "containers " + quoted(p.name) + ": cannot read the Dockerfile " +
                                                         quoted(p.dockerfile_path) + ": " + text.error().message);
                 p.dockerfile_content = *text;
-                for (const auto& [k, v] : json_at(ct, "image_vars").items())
-                    p.build_args.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
-                images::ContextInput in{p.dockerfile_content, p.context_dir, p.build_args, "linux/amd64"};
+                images::ContextInput in{p.dockerfile_content, p.context_dir, p.spec.image_vars, "linux/amd64"};
                 TRY_ASSIGN(p.context, images::digest_context(in));
                 p.outcome.context_digest = p.context.digest;
             } else {
-                TRY_ASSIGN(p.outcome.image,
-                           images::resolve_image_name(json_string(ct, "image"), o.managed_registry, o.account_id));
+                TRY_ASSIGN(p.outcome.image, images::resolve_image_name(p.spec.image, o.managed_registry, o.account_id));
             }
             plans.push_back(std::move(p));
         }
@@ -389,7 +386,7 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         images::BuildSpec spec;
         spec.dockerfile_path = p.dockerfile_path;
         spec.context_dir = p.context_dir;
-        spec.build_args = p.build_args;
+        spec.build_args = p.spec.image_vars;
         spec.tag = remote;
         spec.labels[k_context_label] = p.context.digest;
         if (const auto& g = git()) {
@@ -451,18 +448,17 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
 
     // 7. Applications: create the missing, modify and roll out the changed, leave the rest alone.
     for (auto& p : plans) {
-        json desired = create_application_request(p.config, p.outcome.image);
+        json desired = create_application_request(p.spec, p.outcome.image);
         if (p.dockerfile) {
             json& labels = desired["configuration"]["labels"];
             if (!labels.is_array()) labels = json::array();
             labels.push_back({{"name", k_context_label}, {"value", p.context.digest}});
         }
         const json* app = find_app(p.name);
-        const std::string base = api::applications_path(o.account_id);
         if (!app) {
             step("creating container application " + p.name);
-            TRY_ASSIGN(auto r, client->call(api::Method::Post, base, {}, api::json_body(desired)));
-            p.outcome.application_id = json_string(r.result, "id");
+            TRY_ASSIGN(json created, client->create_application(o.account_id, desired));
+            p.outcome.application_id = json_string(created, "id");
             p.outcome.action = "created";
         } else {
             p.outcome.application_id = json_string(*app, "id");
@@ -471,14 +467,13 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
                 p.outcome.action = "unchanged";
             } else {
                 step("modifying container application " + p.name);
-                const std::string path = base + "/" + url_encode(p.outcome.application_id);
-                TRY_STATUS(
-                    client->call(api::Method::Patch, path, {}, api::json_body(modify_application_request(desired))));
+                TRY_STATUS(client->modify_application(o.account_id, p.outcome.application_id,
+                                                      modify_application_request(desired)));
                 p.outcome.action = "modified";
-                TRY_ASSIGN(auto r, client->call(api::Method::Post, path + "/rollouts", {},
-                                                api::json_body(rollout_request(p.config, desired["configuration"],
-                                                                               o.rollout == RolloutMode::Immediate))));
-                p.outcome.rollout_id = json_string(r.result, "id");
+                TRY_ASSIGN(json rollout, client->create_rollout(o.account_id, p.outcome.application_id,
+                                                                rollout_request(p.spec, desired["configuration"],
+                                                                                o.rollout == RolloutMode::Immediate)));
+                p.outcome.rollout_id = json_string(rollout, "id");
             }
         }
         rep.containers.push_back(p.outcome);

@@ -122,11 +122,8 @@ Status check_route_conflicts(api::ApiClient& client, const std::string& account,
             std::string name = join(pieces, ".");
             auto it = zone_by_name.find(name);
             if (it == zone_by_name.end()) {
-                TRY_ASSIGN(api::ApiResult r,
-                           client.call(api::Method::Get, "/zones", {{"name", name}, {"account.id", account}}));
-                std::string id;
-                if (r.result.is_array() && !r.result.empty()) id = json_string(r.result[0], "id");
-                it = zone_by_name.emplace(name, id).first;
+                TRY_ASSIGN(std::string id, client.find_zone_id(account, name));
+                it = zone_by_name.emplace(name, std::move(id)).first;
             }
             if (!it->second.empty()) return it->second;
             pieces.erase(pieces.begin());
@@ -149,7 +146,7 @@ Status check_route_conflicts(api::ApiClient& client, const std::string& account,
         }
         auto it = routes_of_zone.find(zone);
         if (it == routes_of_zone.end()) {
-            TRY_ASSIGN(auto list, client.list_all("/zones/" + url_encode(zone) + "/workers/routes", {}, {}));
+            TRY_ASSIGN(auto list, client.list_zone_routes(zone));
             it = routes_of_zone.emplace(zone, std::move(list)).first;
         }
         for (const auto& z : it->second)

@@ -47,14 +47,8 @@ Error registry_error(const std::string& what, const api::HttpResponse& r) {
 Result<RegistryCredentials> request_registry_credentials(api::ApiClient& client, const std::string& account,
                                                          const std::string& domain, int minutes,
                                                          const std::vector<std::string>& permissions) {
-    TRY_ASSIGN(auto r,
-               client.call(api::Method::Post,
-                           api::account_path(account) + "/containers/registries/" + url_encode(domain) + "/credentials",
-                           {}, api::json_body({{"expiration_minutes", minutes}, {"permissions", permissions}})));
-    auto s = [&r](const char* k) {
-        return r.result.is_object() && r.result.contains(k) && r.result[k].is_string() ? r.result[k].get<std::string>()
-                                                                                       : std::string();
-    };
+    TRY_ASSIGN(nlohmann::json r, client.registry_credentials(account, domain, minutes, permissions));
+    auto s = [&r](const char* k) { return json_string(r, k); };
     RegistryCredentials c;
     c.host = s("registry_host").empty() ? domain : s("registry_host");
     c.username = s("username");

@@ -79,10 +79,8 @@ Result<std::vector<TenantUsage>> parse_usage(const std::string& body) {
 
 Result<std::vector<TenantUsage>> tenant_usage(api::ApiClient& client, const std::string& account, const std::string& ns,
                                               int64_t since, int64_t until) {
-    TRY_ASSIGN(api::HttpResponse r,
-               client.call_raw(api::Method::Post, "/graphql", {},
-                               api::Body{"application/json", usage_query(account, ns, since, until)}));
-    auto rows = parse_usage(r.body);
+    TRY_ASSIGN(std::string body, client.graphql(usage_query(account, ns, since, until)));
+    auto rows = parse_usage(body);
     if (!rows.ok()) return rows.error();
     rank_usage(*rows);
     return rows;

@@ -115,11 +115,6 @@ Status need_app(const std::string& want) {
                  "pass --app NAME (or run where the wrangler config declares a container)");
 }
 
-std::string instance_path(const std::string& account, const json& app, const std::string& instance_id) {
-    return api::applications_path(account) + "/" + url_encode(json_string(app, "id")) + "/instances/" +
-           url_encode(instance_id);
-}
-
 Result<RestartReport> restart_tagged(const RestartOptions& o, const Connect& connect) {
     TRY_ASSIGN(TenantsFile f, load_target(o.target));
     const std::string want = wanted_application(o.app, o.config);
@@ -141,7 +136,7 @@ Result<RestartReport> restart_tagged(const RestartOptions& o, const Connect& con
                 detail = "no instance: nothing to restart";
                 return {};
             }
-            auto r = api.client->call(api::Method::Delete, instance_path(api.account, app, iid));
+            Status r = api.client->delete_instance(api.account, json_string(app, "id"), iid);
             if (!r.ok() && r.error().kind != ErrorKind::NotFound) return std::move(r).error();
             detail = "stopped instance " + iid;
             return {};
@@ -173,7 +168,7 @@ Result<RestartReport> restart_tenants(const RestartOptions& o, const Connect& co
     rep.application_id = json_string(app, "id");
     if (!inst) return rep;
     rep.instance_id = inst->value("id", std::string());
-    TRY_STATUS(api.client->call(api::Method::Delete, instance_path(api.account, app, rep.instance_id)));
+    TRY_STATUS(api.client->delete_instance(api.account, json_string(app, "id"), rep.instance_id));
     rep.restarted = true;
     return rep;
 }

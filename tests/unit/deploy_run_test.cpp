@@ -199,7 +199,7 @@ TEST_CASE("deploy: an unchanged project sends only reads and runs no docker at a
     // The platform now has what the first deploy wrote.
     plane.scripts = json::array(
         {{{"id", "web"}, {"tags", {std::string(deploy::k_upload_tag_prefix) + first->upload_digest.substr(0, 16)}}}});
-    json app = deploy::create_application_request(p.load().containers()[0], first->containers[0].image);
+    json app = deploy::create_application_request(p.load().worker().containers[0], first->containers[0].image);
     app["configuration"]["labels"] =
         json::array({{{"name", deploy::k_context_label}, {"value", first->containers[0].context_digest}}});
     app["id"] = "app-1";
