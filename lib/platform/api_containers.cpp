@@ -196,8 +196,11 @@ HttpResponse app_delete(Ctx& c) {
     if (!o) return app_not_found(c);
     c.store.erase_all(K_ROLL, o->name);
     c.store.erase(K_APP, account_of(c), o->name);
-    c.runtime.application_deleted(o->name);
-    return ok(json::object());
+    // Stopping its containers waits on docker: after the transaction, so other requests are not held up.
+    return outside_store(c, [&runtime = c.runtime, id = o->name] {
+        runtime.application_deleted(id);
+        return ok(json::object());
+    });
 }
 
 HttpResponse rollout_create(Ctx& c) {
@@ -247,8 +250,10 @@ HttpResponse rollout_create(Ctx& c) {
     a["updated_at"] = now;
     c.store.put(K_APP, account_of(c), o->name, a);
     c.store.put(K_ROLL, o->name, r["id"].get<std::string>(), r);
-    c.runtime.rollout_created(a, r);
-    return ok(r, 201);
+    return outside_store(c, [&runtime = c.runtime, a = std::move(a), r = std::move(r)] {
+        runtime.rollout_created(a, r);
+        return ok(r, 201);
+    });
 }
 
 HttpResponse rollouts_list(Ctx& c) {

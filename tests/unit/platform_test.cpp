@@ -71,6 +71,8 @@ struct LockProbeRuntime final : ContainerRuntime {
         probe("instance_logs");
         return json{{"instance_id", id}, {"logs", json::array()}, {"truncated", false}};
     }
+    void rollout_created(const json&, const json&) override { probe("rollout_created"); }
+    void application_deleted(const std::string&) override { probe("application_deleted"); }
 };
 
 }  // namespace
@@ -206,7 +208,9 @@ TEST_CASE("platform: parse_listen") {
     CHECK_FALSE(parse_listen("127.0.0.1:99999").ok());
 }
 
-TEST_CASE("platform: container instances are read from the runtime after the store transaction") {
+TEST_CASE(
+    "platform: container instances are read, and rollouts and deletes notify the runtime, after the store "
+    "transaction") {
     auto store = std::move(Store::open(":memory:").value());
     auto runtime = std::make_shared<LockProbeRuntime>();
     runtime->store = store.get();
@@ -237,7 +241,14 @@ TEST_CASE("platform: container instances are read from the runtime after the sto
     CHECK(call("GET", app + "/instances/i-1/logs?tail=10").status == 200);
     CHECK(call("DELETE", app + "/instances/i-1").status == 200);
     CHECK(call("GET", "/applications/nope/instances/i-1/logs").status == 404);
+    auto rollout = call("POST", app + "/rollouts",
+                        R"({"description":"restart","strategy":"new_instances","target_configuration":{}})");
+    CHECK(rollout.status == 201);
+    CHECK(json::parse(rollout.body)["result"]["strategy"] == "new_instances");
+    CHECK(call("GET", app + "/rollouts").status == 200);
+    CHECK(call("DELETE", app).status == 200);
+    CHECK(call("GET", app).status == 404);
 
-    CHECK(runtime->calls.size() == 7);
+    CHECK(runtime->calls.size() == 9);
     CHECK(runtime->calls_in_transaction.empty());
 }
