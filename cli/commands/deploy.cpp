@@ -11,6 +11,7 @@
 #include "core/limits.hpp"
 #include "core/strings.hpp"
 #include "deploy/deploy.hpp"
+#include "events.hpp"
 
 namespace tenantctl::cli {
 
@@ -23,42 +24,6 @@ struct DeployFlags {
     std::string rollout = "gradual";
     std::string path_to_docker;
     bool keep_vars = false, dry_run = false, force = false, strict = false, no_bundle = false;
-};
-
-// Docker's output: streamed as plain lines when verbose or not on a terminal; otherwise one progress line.
-class DockerOutput {
-public:
-    explicit DockerOutput(Ui& ui) : m_ui(ui) {}
-    ~DockerOutput() { finish(); }
-    void operator()(std::string_view chunk) {
-        if (m_ui.machine() && m_ui.verbosity() == 0) return;
-        m_buf.append(chunk);
-        size_t nl;
-        while ((nl = m_buf.find_first_of("\r\n")) != std::string::npos) {
-            line(std::string(trim(m_buf.substr(0, nl))));
-            m_buf.erase(0, nl + 1);
-        }
-    }
-    void finish() {
-        if (!m_buf.empty()) line(std::string(trim(m_buf)));
-        m_buf.clear();
-        if (m_progress) std::cerr << "\r\x1b[K" << std::flush;
-        m_progress = false;
-    }
-
-private:
-    void line(const std::string& l) {
-        if (l.empty()) return;
-        if (m_ui.verbosity() >= 1 || !m_ui.stderr_tty()) {
-            std::cerr << "  | " << l << '\n';
-        } else {
-            std::cerr << "\r\x1b[K  " << l.substr(0, 100) << std::flush;
-            m_progress = true;
-        }
-    }
-    Ui& m_ui;
-    std::string m_buf;
-    bool m_progress = false;
 };
 
 std::string human(const deploy::DeployReport& r) {
@@ -143,25 +108,10 @@ int run(Context& ctx, const DeployFlags& f) {
         o.account_id = session->account_id;
     }
     auto docker = images::make_docker(images::DockerCli::from_env(ctx.env, f.path_to_docker));
-    DockerOutput out(ctx.ui);
-    deploy::DeployEvents ev;
-    ev.step = [&ctx, &out](const std::string& s) {
-        out.finish();
-        ctx.ui.info("- " + s);
-    };
-    ev.docker_output = [&out](std::string_view chunk) { out(chunk); };
-    ev.build_output = [&out](std::string_view chunk) { out(chunk); };
-    ev.warning = [&ctx](const Diagnostic& d) {
-        std::string where =
-            d.file.empty()
-                ? std::string()
-                : d.file +
-                      (d.line > 0 ? ":" + std::to_string(d.line) + ":" + std::to_string(d.column) : std::string()) +
-                      ": ";
-        ctx.ui.warn(where + d.message + (d.hint.empty() ? std::string() : " (hint: " + d.hint + ")"));
-    };
-    auto r = deploy::run_deploy(*cfg, session ? session->client.get() : nullptr, docker.get(), o, ev);
-    out.finish();
+    std::unique_ptr<Progress> progress = ctx.ui.progress();
+    auto r = deploy::run_deploy(*cfg, session ? session->client.get() : nullptr, docker.get(), o,
+                                deploy_events(ctx.ui, *progress));
+    progress->finish();
     if (!r) return ctx.ui.fail(r.error());
     json doc = r->to_json();
     doc["ok"] = true;

@@ -9,6 +9,7 @@
 #include "config_context.hpp"
 #include "core/strings.hpp"
 #include "deploy/versions.hpp"
+#include "events.hpp"
 #include "output/render.hpp"
 
 namespace tenantctl::cli {
@@ -77,12 +78,9 @@ int run_upload(Context& ctx, const VersionsFlags& f) {
     o.keep_vars = f.keep_vars;
     o.no_bundle = f.no_bundle;
     o.env = &ctx.env;
-    deploy::DeployEvents ev;
-    ev.step = [&ctx](const std::string& s) { ctx.ui.info("- " + s); };
-    // The custom build's output, with -v.
-    if (ctx.ui.verbosity() >= 1) ev.build_output = [](std::string_view chunk) { std::cerr << chunk; };
-    ev.warning = [&ctx](const Diagnostic& d) { ctx.ui.warn(d.message); };
-    auto r = deploy::run_versions_upload(*t->cfg, *t->session.client, o, ev);
+    std::unique_ptr<Progress> progress = ctx.ui.progress();
+    auto r = deploy::run_versions_upload(*t->cfg, *t->session.client, o, deploy_events(ctx.ui, *progress));
+    progress->finish();
     if (!r) return ctx.ui.fail(r.error());
     json doc = ok(r->to_json());
     std::string text = "worker " + r->worker + ": uploaded version " + r->version.id + " (number " +

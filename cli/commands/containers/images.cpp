@@ -5,6 +5,7 @@
 #include "commands/containers/containers.hpp"
 #include "core/strings.hpp"
 #include "deploy/container_images.hpp"
+#include "events.hpp"
 
 namespace tenantctl::cli {
 
@@ -15,14 +16,6 @@ struct ImageFlags {
     bool push = false;
 };
 
-deploy::ImageEvents image_events(Context& ctx) {
-    deploy::ImageEvents ev;
-    ev.step = [&ctx](const std::string& s) { ctx.ui.info("- " + s); };
-    if (!ctx.ui.machine() || ctx.ui.verbosity() >= 1) ev.build_output = [](std::string_view c) { std::cerr << c; };
-    if (ctx.ui.verbosity() >= 1) ev.push_output = [](std::string_view c) { std::cerr << c; };
-    return ev;
-}
-
 void register_build_push(CLI::App* cmd, Context& ctx) {
     auto bf = std::make_shared<ImageFlags>();
     auto* build = cmd->add_subcommand("build", "Build a linux/amd64 image from a directory with a Dockerfile");
@@ -31,8 +24,10 @@ void register_build_push(CLI::App* cmd, Context& ctx) {
     build->add_flag("-p,--push", bf->push, "Push the image to the account's registry after building");
     build->add_option("--path-to-docker", bf->docker, "The docker CLI to use (default: $TENANTCTL_DOCKER or docker)");
     on_run(build, ctx, [&ctx, bf] {
+        std::unique_ptr<Progress> progress = ctx.ui.progress();
         auto r = deploy::build_image(ctx.env, {bf->path, ctx.cwd(), bf->tag, bf->docker, bf->push}, account_opener(ctx),
-                                     image_events(ctx));
+                                     image_events(*progress));
+        progress->finish();
         if (!r) return ctx.ui.fail(r.error());
         ctx.ui.emit(r->to_json(),
                     "Built " + r->image + (r->push ? "; pushed " + r->push->pinned : std::string()) + "\n");
@@ -45,7 +40,9 @@ void register_build_push(CLI::App* cmd, Context& ctx) {
     push->add_option("tag", pf->tag, "Local image NAME:TAG")->required();
     push->add_option("--path-to-docker", pf->docker, "The docker CLI to use (default: $TENANTCTL_DOCKER or docker)");
     on_run(push, ctx, [&ctx, pf] {
-        auto r = deploy::push_image(ctx.env, pf->docker, pf->tag, account_opener(ctx), image_events(ctx));
+        std::unique_ptr<Progress> progress = ctx.ui.progress();
+        auto r = deploy::push_image(ctx.env, pf->docker, pf->tag, account_opener(ctx), image_events(*progress));
+        progress->finish();
         if (!r) return ctx.ui.fail(r.error());
         ctx.ui.emit(r->to_json(), "Pushed image: " + r->pinned + "\n");
         return 0;
