@@ -59,7 +59,8 @@ std::string assets_session_path(const AssetsTarget& t) {
     return base + "scripts/" + url_encode(t.script) + "/assets-upload-session";
 }
 
-Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget& target, const AssetManifest& manifest,
+Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget& target,
+                                     const workers::AssetManifest& manifest,
                                      const std::function<void(const std::string&)>& step) {
     auto say = [&](const std::string& s) {
         if (step) step(s);
@@ -68,8 +69,9 @@ Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget&
     out.files = manifest.entries.size();
     say("starting the assets upload session (" + std::to_string(out.files) + " file" + (out.files == 1 ? "" : "s") +
         ")");
-    TRY_ASSIGN(api::ApiResult session, client.call(api::Method::Post, assets_session_path(target), {},
-                                                   api::Body{"application/json", asset_manifest_json(manifest)}));
+    TRY_ASSIGN(api::ApiResult session,
+               client.call(api::Method::Post, assets_session_path(target), {},
+                           api::Body{"application/json", workers::asset_manifest_json(manifest)}));
     const json& r = session.result;
     if (!r.is_object())
         return Error(ErrorKind::Api, "the assets upload session answered without a result",
@@ -98,7 +100,7 @@ Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget&
                 return Error(
                     ErrorKind::Api,
                     "the assets upload session requested a file that is not in the manifest (" + quoted(h) + ")");
-    const bool single = single_asset_upload_mode(jwt);
+    const bool single = workers::single_asset_upload_mode(jwt);
     if (single) {
         std::vector<std::vector<std::string>> flat;
         for (const auto& b : buckets)
@@ -119,13 +121,13 @@ Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget&
         api::ApiResult res;
         uint64_t bytes = 0;
         if (single) {
-            const AssetEntry* e = manifest.find_by_hash(bucket[0]);
+            const workers::AssetEntry* e = manifest.find_by_hash(bucket[0]);
             TRY_ASSIGN(std::string data, read_file(e->file_path));
             bytes = data.size();
             TRY_ASSIGN(res, client.call(api::Method::Post, upload_path + "/" + url_encode(bucket[0]), {},
-                                        api::Body{asset_content_type(e->key), std::move(data)}, auth));
+                                        api::Body{workers::asset_content_type(e->key), std::move(data)}, auth));
         } else {
-            TRY_ASSIGN(auto parts, asset_upload_parts(manifest, bucket));
+            TRY_ASSIGN(auto parts, workers::asset_upload_parts(manifest, bucket));
             std::vector<api::FormPart> form;
             for (auto& p : parts) form.push_back({p.name, p.filename, p.content_type, std::move(p.data)});
             for (const auto& h : bucket) bytes += manifest.find_by_hash(h)->size;
@@ -142,7 +144,7 @@ Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget&
         out.upload_requests += 1;
         return {};
     };
-    int width = single ? edge_kv_upload_concurrency(jwt) : k_bulk_upload_concurrency;
+    int width = single ? workers::edge_kv_upload_concurrency(jwt) : k_bulk_upload_concurrency;
     TRY_STATUS(run_pool(buckets.size(), width, job));
     if (completion.empty())
         return Error(ErrorKind::Api, "the assets upload finished without a completion token",
