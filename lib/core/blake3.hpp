@@ -1,7 +1,7 @@
 #pragma once
 // BLAKE3 (https://github.com/BLAKE3-team/BLAKE3-specs), hash mode with the default 32-byte output; portable
 // (no SIMD), streaming, any input length: chunks of 1024 bytes chained into the binary tree of the spec.
-// Used for Workers static assets, whose content hashes are BLAKE3 (see deploy/assets.hpp).
+// Used for Workers static assets, whose content hashes are BLAKE3 (see workers/assets.hpp).
 #include <array>
 #include <cstdint>
 #include <string>

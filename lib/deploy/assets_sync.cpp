@@ -53,7 +53,8 @@ Status run_pool(size_t n, int width, const std::function<Status(size_t)>& job) {
 
 }  // namespace
 
-Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget& target, const AssetManifest& manifest,
+Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget& target,
+                                     const workers::AssetManifest& manifest,
                                      const std::function<void(const std::string&)>& step) {
     auto say = [&](const std::string& s) {
         if (step) step(s);
@@ -64,7 +65,7 @@ Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget&
         ")");
     TRY_ASSIGN(json r, client.create_assets_upload_session(
                            api::ScriptRef{target.account_id, target.dispatch_namespace, target.script},
-                           asset_manifest_json(manifest)));
+                           workers::asset_manifest_json(manifest)));
     if (!r.is_object())
         return Error(ErrorKind::Api, "the assets upload session answered without a result",
                      "an unexpected response from the API; try again");
@@ -92,7 +93,7 @@ Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget&
                 return Error(
                     ErrorKind::Api,
                     "the assets upload session requested a file that is not in the manifest (" + quoted(h) + ")");
-    const bool single = single_asset_upload_mode(jwt);
+    const bool single = workers::single_asset_upload_mode(jwt);
     if (single) {
         std::vector<std::vector<std::string>> flat;
         for (const auto& b : buckets)
@@ -111,13 +112,13 @@ Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget&
         json res;
         uint64_t bytes = 0;
         if (single) {
-            const AssetEntry* e = manifest.find_by_hash(bucket[0]);
+            const workers::AssetEntry* e = manifest.find_by_hash(bucket[0]);
             TRY_ASSIGN(std::string data, read_file(e->file_path));
             bytes = data.size();
             TRY_ASSIGN(res, client.upload_asset(target.account_id, jwt, bucket[0],
-                                                api::Body{asset_content_type(e->key), std::move(data)}));
+                                                api::Body{workers::asset_content_type(e->key), std::move(data)}));
         } else {
-            TRY_ASSIGN(auto parts, asset_upload_parts(manifest, bucket));
+            TRY_ASSIGN(auto parts, workers::asset_upload_parts(manifest, bucket));
             std::vector<api::FormPart> form;
             for (auto& p : parts) form.push_back({p.name, p.filename, p.content_type, std::move(p.data)});
             for (const auto& h : bucket) bytes += manifest.find_by_hash(h)->size;
@@ -133,7 +134,7 @@ Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget&
         out.upload_requests += 1;
         return {};
     };
-    int width = single ? edge_kv_upload_concurrency(jwt) : k_bulk_upload_concurrency;
+    int width = single ? workers::edge_kv_upload_concurrency(jwt) : k_bulk_upload_concurrency;
     TRY_STATUS(run_pool(buckets.size(), width, job));
     if (completion.empty())
         return Error(ErrorKind::Api, "the assets upload finished without a completion token",

@@ -17,7 +17,7 @@
 
 #include "api/client.hpp"
 #include "core/result.hpp"
-#include "deploy/assets.hpp"
+#include "workers/assets.hpp"
 
 namespace tenantctl::deploy {
 
@@ -35,7 +35,8 @@ struct AssetsTarget {
     std::string script;
 };
 
-Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget& target, const AssetManifest& manifest,
+Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget& target,
+                                     const workers::AssetManifest& manifest,
                                      const std::function<void(const std::string&)>& step = {});
 
 }  // namespace tenantctl::deploy

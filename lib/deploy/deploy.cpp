@@ -37,10 +37,10 @@ struct ContainerPlan {
     ContainerOutcome outcome;
 };
 
-Status write_outdir(const std::string& dir, const UploadBundle& bundle) {
+Status write_outdir(const std::string& dir, const workers::UploadBundle& bundle) {
     // The upload exactly as it would be sent, except secret values and the assets completion token, which are
     // masked. With assets, also the upload session's body (assets-manifest.json).
-    UploadBundle masked = bundle;
+    workers::UploadBundle masked = bundle;
     if (masked.metadata.contains("bindings"))
         for (auto& b : masked.metadata["bindings"])
             if (json_string(b, "type") == "secret_text") b["text"] = "***";
@@ -60,12 +60,12 @@ Status write_outdir(const std::string& dir, const UploadBundle& bundle) {
         if (ec) return Error(ErrorKind::Io, "--outdir " + quoted(dir) + ": " + ec.message());
         std::string s = stage.string();
         TRY_STATUS(write_file_atomic(join_path(s, "metadata.json"), masked.metadata.dump(2) + "\n"));
-        api::MultipartBody body = encode_upload(masked);
+        api::MultipartBody body = workers::encode_upload(masked);
         TRY_STATUS(write_file_atomic(join_path(s, "upload.multipart"), body.data));
         TRY_STATUS(write_file_atomic(join_path(s, "upload.content-type"), body.content_type() + "\n"));
         if (masked.assets)
-            TRY_STATUS(
-                write_file_atomic(join_path(s, "assets-manifest.json"), asset_manifest_json(masked.assets->manifest)));
+            TRY_STATUS(write_file_atomic(join_path(s, "assets-manifest.json"),
+                                         workers::asset_manifest_json(masked.assets->manifest)));
         for (const auto& m : masked.modules) {
             std::string p = join_path(join_path(s, "modules"), m.name);
             fs::create_directories(fs::path(p).parent_path(), ec);
@@ -165,14 +165,14 @@ json DeployReport::to_json() const {
     return {{"worker", w}, {"containers", cs}, {"skipped", skipped}};
 }
 
-Result<UploadBundle> build_worker(const config::LoadedConfig& cfg, const DeployOptions& o, bool assets,
-                                  const DeployEvents& ev) {
+Result<workers::UploadBundle> build_worker(const config::LoadedConfig& cfg, const DeployOptions& o, bool assets,
+                                           const DeployEvents& ev) {
     const json& c = cfg.config;
     if (!json_string(json_at(c, "build"), "command").empty()) {
         if (ev.step) ev.step("running the custom build: " + json_string(json_at(c, "build"), "command"));
         TRY_STATUS(bundle::run_custom_build(c, cfg.dir, ev.build_output));
     }
-    UploadOptions uo;
+    workers::UploadOptions uo;
     uo.config_dir = cfg.dir;
     uo.config_path = cfg.path;
     uo.keep_vars = o.keep_vars;
@@ -180,7 +180,7 @@ Result<UploadBundle> build_worker(const config::LoadedConfig& cfg, const DeployO
     uo.no_bundle = o.no_bundle;
     uo.env = o.env;
     uo.assets = assets;
-    TRY_ASSIGN(UploadBundle bundle, build_upload(c, uo));
+    TRY_ASSIGN(workers::UploadBundle bundle, workers::build_upload(c, uo));
     if (ev.warning)
         for (const auto& w : bundle.warnings) ev.warning(w);
     return bundle;
@@ -242,8 +242,8 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
 
     // 2. The worker upload: the custom build, then the bundle, built once; the per-upload fields are set when
     // it is sent.
-    TRY_ASSIGN(UploadBundle bundle, build_worker(cfg, o, true, ev));
-    UploadOptions uo;
+    TRY_ASSIGN(workers::UploadBundle bundle, build_worker(cfg, o, true, ev));
+    workers::UploadOptions uo;
     uo.config_dir = cfg.dir;
     uo.config_path = cfg.path;
     if (bundle.assets) {
@@ -272,9 +272,9 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         uo.tags = tags;
         uo.message = !o.message.empty() ? o.message : g ? g->subject : std::string();
         uo.version_tag = !o.version_tag.empty() ? o.version_tag : g ? g->short_commit + (g->dirty ? "-dirty" : "") : "";
-        return apply_revision(bundle, c, uo);
+        return workers::apply_revision(bundle, c, uo);
     };
-    const std::string upload_tag = k_upload_tag_prefix + rep.upload_digest.substr(0, 16);
+    const std::string upload_tag = workers::k_upload_tag_prefix + rep.upload_digest.substr(0, 16);
 
     if (o.dry_run) {
         if (!o.outdir.empty()) {
@@ -329,7 +329,7 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
             if (!t.is_string()) continue;
             std::string v = t.get<std::string>();
             if (v == upload_tag) recorded = true;
-            if (!starts_with(v, k_upload_tag_prefix)) tags.push_back(v);
+            if (!starts_with(v, workers::k_upload_tag_prefix)) tags.push_back(v);
         }
         if (!json_string(*script, "migration_tag").empty()) migration_tag = json_string(*script, "migration_tag");
     }
@@ -417,14 +417,14 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         if (bundle.assets) {
             AssetsTarget target{o.account_id, o.dispatch_namespace, rep.worker};
             TRY_ASSIGN(AssetsSyncResult sync, sync_assets(*client, target, bundle.assets->manifest, step));
-            set_assets_field(bundle, c, sync.completion_jwt);
+            workers::set_assets_field(bundle, c, sync.completion_jwt);
             rep.assets->synced = true;
             rep.assets->uploaded_files = sync.uploaded_files;
             rep.assets->uploaded_bytes = sync.uploaded_bytes;
             rep.assets->upload_requests = sync.upload_requests;
         }
         if (!o.outdir.empty()) TRY_STATUS(write_outdir(o.outdir, bundle));
-        api::MultipartBody body = encode_upload(bundle);
+        api::MultipartBody body = workers::encode_upload(bundle);
         step("uploading worker " + rep.worker +
              (o.dispatch_namespace.empty() ? "" : " to namespace " + o.dispatch_namespace));
         if (!o.dispatch_namespace.empty()) {

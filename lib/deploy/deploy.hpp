@@ -14,16 +14,14 @@
 #include "config/config.hpp"
 #include "core/result.hpp"
 #include "deploy/containers.hpp"
-#include "deploy/upload.hpp"
 #include "images/docker.hpp"
+#include "workers/upload.hpp"
 
 namespace tenantctl::deploy {
 
 enum class RolloutMode { Gradual, Immediate, None };
 Result<RolloutMode> parse_rollout_mode(const std::string& text);
 
-// The script tag that records the digest of the last upload: "tenantctl-upload-<16 hex>".
-inline constexpr const char* k_upload_tag_prefix = "tenantctl-upload-";
 // The application label that records the build-context digest its image was built from.
 inline constexpr const char* k_context_label = "tenantctl.context";
 
@@ -94,8 +92,8 @@ struct DeployReport {
 // The worker as deploy builds it: the custom build (`[build] command`), then build_upload with the options'
 // keep_vars, compatibility_date, no_bundle and env (bundler warnings to `events.warning`). With `assets` false a
 // config with static assets is refused. Shared by deploy and `versions upload`.
-Result<UploadBundle> build_worker(const config::LoadedConfig& cfg, const DeployOptions& options, bool assets,
-                                  const DeployEvents& events);
+Result<workers::UploadBundle> build_worker(const config::LoadedConfig& cfg, const DeployOptions& options, bool assets,
+                                           const DeployEvents& events);
 
 // `client` may be null only for a dry run. `docker` may be null when no container needs a build.
 Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient* client, images::Docker* docker,

@@ -244,8 +244,8 @@ Result<VersionUploadReport> run_versions_upload(const config::LoadedConfig& cfg,
     build.no_bundle = o.no_bundle;
     build.env = o.env;
     // A config with assets is refused: versions upload does not send them.
-    TRY_ASSIGN(UploadBundle bundle, build_worker(cfg, build, false, ev));
-    UploadOptions uo;
+    TRY_ASSIGN(workers::UploadBundle bundle, build_worker(cfg, build, false, ev));
+    workers::UploadOptions uo;
     uo.config_dir = cfg.dir;
     uo.config_path = cfg.path;
     rep.bundler = bundle.bundler;
@@ -257,10 +257,10 @@ Result<VersionUploadReport> run_versions_upload(const config::LoadedConfig& cfg,
     uo.version_tag = !o.version_tag.empty() ? o.version_tag
                      : git                  ? git->short_commit + (git->dirty ? "-dirty" : "")
                                             : "";
-    TRY_STATUS(apply_revision(bundle, c, uo));
+    TRY_STATUS(workers::apply_revision(bundle, c, uo));
     step("uploading a version of worker " + rep.worker + " (not deployed)");
     TRY_ASSIGN(rep.version,
-               client.upload_version(o.target.account_id, rep.worker, encode_upload(bundle), &rep.messages));
+               client.upload_version(o.target.account_id, rep.worker, workers::encode_upload(bundle), &rep.messages));
     return rep;
 }
 

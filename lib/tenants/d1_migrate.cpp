@@ -15,8 +15,8 @@ bool is_sql_syntax_error(const std::string& message) {
 
 Result<D1MigrateReport> migrate_tenant_databases(api::ApiClient& client, const std::string& account,
                                                  const D1MigrateOptions& o) {
-    TRY_STATUS(deploy::check_migrations_table(o.table));
-    TRY_ASSIGN(auto files, deploy::list_migrations(o.dir));
+    TRY_STATUS(workers::check_migrations_table(o.table));
+    TRY_ASSIGN(auto files, workers::list_migrations(o.dir));
     if (files.empty())
         return Error(ErrorKind::Input, "the migrations folder " + o.display_dir + " has no .sql file",
                      "migrations are files named NNNN_name.sql, applied in the order of their numbers");
@@ -66,7 +66,7 @@ Result<D1MigrateReport> migrate_tenant_databases(api::ApiClient& client, const s
         if (db == uuid_by_name.end())
             return fail(Error(ErrorKind::NotFound, "tenant " + id + " has no isolated D1 database " + item.database,
                               "give it one: tenants.yaml `isolate: [d1]` and `tenants apply`"));
-        auto r = deploy::apply_migrations(client, account, db->second, files, o.table, o.display_dir, o.cancel);
+        auto r = workers::apply_migrations(client, account, db->second, files, o.table, o.display_dir, o.cancel);
         if (!r.ok()) return fail(r.error());
         item.applied = r->applied;
         item.already = r->already;

@@ -11,9 +11,9 @@
 #include "api/client.hpp"
 #include "core/cancel.hpp"
 #include "core/result.hpp"
-#include "deploy/d1.hpp"
 #include "tenants/bulk.hpp"
 #include "tenants/engine.hpp"
+#include "workers/d1_migrations.hpp"
 
 namespace tenantctl::tenants {
 
@@ -31,9 +31,9 @@ struct D1MigrateOptions {
     std::string ns;
     std::string prefix;  // database names are <prefix>-<id>
     std::vector<std::string> tags;
-    std::string dir;                                    // the migrations folder
-    std::string display_dir;                            // as the user gave it (in messages)
-    std::string table = deploy::k_d1_migrations_table;  // the migrations table in each database
+    std::string dir;                                     // the migrations folder
+    std::string display_dir;                             // as the user gave it (in messages)
+    std::string table = workers::k_d1_migrations_table;  // the migrations table in each database
     int concurrency = 8;
     int max_failures = 0;  // 0 = no limit
     CancelToken* cancel = nullptr;

@@ -9,7 +9,6 @@
 #include "core/redact.hpp"
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
-#include "deploy/deploy.hpp"
 #include "tenants/bulk.hpp"
 
 namespace tenantctl::tenants {
@@ -26,18 +25,18 @@ Result<Source> source_from_script(const std::string& script_path, const std::opt
     }
     json c = {{"main", script_path}, {"compatibility_flags", compatibility_flags}};
     if (compatibility_date) c["compatibility_date"] = *compatibility_date;
-    deploy::UploadOptions o;
+    workers::UploadOptions o;
     o.config_dir = parent_dir(script_path);
-    TRY_ASSIGN(auto bundle, deploy::build_upload(c, o));
+    TRY_ASSIGN(auto bundle, workers::build_upload(c, o));
     return Source{std::move(bundle), "script " + script_path};
 }
 
 Result<Source> source_from_config(const json& normalized, const std::string& config_dir, const std::string& display,
                                   const std::optional<std::string>& compatibility_date) {
-    deploy::UploadOptions o;
+    workers::UploadOptions o;
     o.config_dir = config_dir;
     o.compatibility_date = compatibility_date;
-    TRY_ASSIGN(auto bundle, deploy::build_upload(normalized, o));
+    TRY_ASSIGN(auto bundle, workers::build_upload(normalized, o));
     return Source{std::move(bundle), "config " + display};
 }
 
@@ -67,7 +66,7 @@ std::string plan_tag(const std::string& plan) {
 bool is_reserved_tag(const std::string& tag, const std::string& managed_tag) {
     // deploy's upload digest tag belongs to `tenantctl deploy --dispatch-namespace`, not to the tenant
     return tag == managed_tag || starts_with(tag, "plan-") || starts_with(tag, "tcd-") ||
-           starts_with(tag, deploy::k_upload_tag_prefix);
+           starts_with(tag, workers::k_upload_tag_prefix);
 }
 
 std::vector<std::string> user_tags_of(const std::vector<std::string>& tags, const std::string& managed_tag) {
@@ -339,7 +338,7 @@ json upload_metadata(const TenantsFile& f, const Source& src, const TenantSpec& 
     json bindings = json::array();
     for (const auto& b : m.value("bindings", json::array()))
         if (!names.count(json_string(b, "name"))) bindings.push_back(b);
-    for (const auto& b : deploy::bindings_from_config(per)) bindings.push_back(b);
+    for (const auto& b : workers::bindings_from_config(per)) bindings.push_back(b);
     for (const auto& [name, value] : secrets)
         bindings.push_back({{"type", "secret_text"}, {"name", name}, {"text", value}});
     m["bindings"] = bindings;
@@ -435,8 +434,8 @@ struct Runner {
                 static const std::map<std::string, std::string> none;
                 auto sit = secrets.find(t.id);
                 json m = upload_metadata(f, src, t, item.desired, ids, sit == secrets.end() ? none : sit->second);
-                deploy::UploadBundle b{m, src.bundle.modules, {}, {}, {}, {}};
-                TRY_STATUS(client.put_namespace_script(account, f.ns, t.id, deploy::encode_upload(b)));
+                workers::UploadBundle b{m, src.bundle.modules, {}, {}, {}, {}};
+                TRY_STATUS(client.put_namespace_script(account, f.ns, t.id, workers::encode_upload(b)));
                 ++r.writes;
                 return {};
             }

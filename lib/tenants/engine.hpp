@@ -23,15 +23,15 @@
 #include "core/cancel.hpp"
 #include "core/env.hpp"
 #include "core/result.hpp"
-#include "deploy/upload.hpp"
 #include "tenants/spec.hpp"
+#include "workers/upload.hpp"
 
 namespace tenantctl::tenants {
 
-// What every tenant's upload shares: the modules and base metadata, built once with deploy::build_upload.
+// What every tenant's upload shares: the modules and base metadata, built once with workers::build_upload.
 struct Source {
-    deploy::UploadBundle bundle;  // without tags
-    std::string description;      // "script ./dist/tenant.mjs" or "config ./wrangler.toml"
+    workers::UploadBundle bundle;  // without tags
+    std::string description;       // "script ./dist/tenant.mjs" or "config ./wrangler.toml"
 };
 
 // From a single module file (compatibility date/flags optional).

@@ -15,8 +15,8 @@
 #include "core/json.hpp"
 #include "core/redact.hpp"
 #include "core/strings.hpp"
-#include "deploy/upload.hpp"
 #include "observe/analytics.hpp"
+#include "workers/upload.hpp"
 
 namespace tenantctl::tenants {
 

@@ -97,7 +97,7 @@ struct D1MigrateCommand {
     TargetOptions target;
     std::vector<std::string> tags;
     std::string dir;  // as given (relative to target.cwd)
-    std::string table = deploy::k_d1_migrations_table;
+    std::string table = workers::k_d1_migrations_table;
     int max_failures = 0;
     BulkRun bulk;
 };

@@ -35,13 +35,13 @@ std::string jwt(const json& payload) {
 
 struct Site {
     std::string dir;
-    deploy::AssetManifest manifest;
+    workers::AssetManifest manifest;
     Site() : dir((fs::temp_directory_path() / ("tc-assets-sync-" + random_hex(4))).string()) {
         fs::create_directories(dir + "/css");
         std::ofstream(dir + "/index.html") << "<h1>hi</h1>\n";
         std::ofstream(dir + "/css/site.css") << "h1 { color: red }\n";
         std::ofstream(dir + "/logo.bin", std::ios::binary) << std::string("\x00\x01\xff", 3);
-        auto m = deploy::build_asset_manifest(dir);
+        auto m = workers::build_asset_manifest(dir);
         REQUIRE(m.ok());
         manifest = *m;
         REQUIRE(manifest.entries.size() == 3);

@@ -7,10 +7,10 @@
 
 #include "core/fs.hpp"
 #include "core/strings.hpp"
-#include "deploy/assets.hpp"
+#include "workers/assets.hpp"
 
 using namespace tenantctl;
-using namespace tenantctl::deploy;
+using namespace tenantctl::workers;
 namespace fs = std::filesystem;
 
 namespace {

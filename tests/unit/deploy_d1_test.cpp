@@ -1,6 +1,6 @@
-// D1 commands' pure parts (deploy/d1.hpp): migration file order, the batch a migration is applied with, the
-// error offset the local platform reports (platform/d1.hpp) mapped back to a file's line, the config binding a
-// name resolves to; and the bulk pool's failure budget the tenants migration runs under.
+// D1 commands' pure parts (deploy/d1.hpp, workers/d1_migrations.hpp): migration file order, the batch a migration is
+// applied with, the error offset the local platform reports (platform/d1.hpp) mapped back to a file's line, the config
+// binding a name resolves to; and the bulk pool's failure budget the tenants migration runs under.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -10,9 +10,11 @@
 #include "deploy/d1.hpp"
 #include "platform/d1.hpp"
 #include "tenants/bulk.hpp"
+#include "workers/d1_migrations.hpp"
 
 using namespace tenantctl;
 using namespace tenantctl::deploy;
+using namespace tenantctl::workers;
 using nlohmann::json;
 
 namespace {

@@ -174,7 +174,7 @@ TEST_CASE("deploy: a new project is built, pushed, uploaded and its application 
     bool tagged = false, labelled = false;
     for (const auto& req : plane.s.requests()) {
         if (req.method == "PUT")
-            tagged = req.body.find(deploy::k_upload_tag_prefix + r->upload_digest.substr(0, 16)) != std::string::npos;
+            tagged = req.body.find(workers::k_upload_tag_prefix + r->upload_digest.substr(0, 16)) != std::string::npos;
         if (req.method == "POST" && ends_with(req.path, "/containers/applications")) {
             json b = json::parse(req.body);
             CHECK(b["configuration"]["image"] == r->containers[0].image);
@@ -198,7 +198,7 @@ TEST_CASE("deploy: an unchanged project sends only reads and runs no docker at a
     REQUIRE(first.ok());
     // The platform now has what the first deploy wrote.
     plane.scripts = json::array(
-        {{{"id", "web"}, {"tags", {std::string(deploy::k_upload_tag_prefix) + first->upload_digest.substr(0, 16)}}}});
+        {{{"id", "web"}, {"tags", {std::string(workers::k_upload_tag_prefix) + first->upload_digest.substr(0, 16)}}}});
     json app = deploy::create_application_request(p.load().worker().containers[0], first->containers[0].image);
     app["configuration"]["labels"] =
         json::array({{{"name", deploy::k_context_label}, {"value", first->containers[0].context_digest}}});
@@ -355,7 +355,7 @@ TEST_CASE("deploy: in a git repository the commit becomes image labels and uploa
 }
 
 TEST_CASE("deploy's upload digest tag is not a tenant's own tag for tenants apply") {
-    const std::string tag = std::string(deploy::k_upload_tag_prefix) + "0123456789abcdef";
+    const std::string tag = std::string(workers::k_upload_tag_prefix) + "0123456789abcdef";
     CHECK(tenants::is_reserved_tag(tag, "tenantctl"));
     CHECK(tenants::user_tags_of({"customer-acme", tag, "plan-pro"}, "tenantctl") ==
           std::vector<std::string>{"customer-acme"});

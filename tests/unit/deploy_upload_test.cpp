@@ -4,10 +4,10 @@
 
 #include "core/fs.hpp"
 #include "core/strings.hpp"
-#include "deploy/upload.hpp"
+#include "workers/upload.hpp"
 
 using namespace tenantctl;
-using namespace tenantctl::deploy;
+using namespace tenantctl::workers;
 using nlohmann::json;
 
 namespace {

@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/strings.hpp"
-#include "deploy/assets.hpp"
 #include "platform/api.hpp"
 #include "platform/store.hpp"
+#include "workers/assets.hpp"
 
 using namespace tenantctl;
 using namespace tenantctl::platform;
@@ -59,7 +59,7 @@ const std::string k_mp = "multipart/form-data; boundary=b";
 TEST_CASE("platform assets: session, buckets with the session token, completion, worker upload") {
     Plat p;
     const std::string html = "<h1>hi</h1>\n", css = "h1{}\n";
-    const std::string h1 = deploy::asset_hash(html, "index.html"), h2 = deploy::asset_hash(css, "a.css");
+    const std::string h1 = workers::asset_hash(html, "index.html"), h2 = workers::asset_hash(css, "a.css");
     json manifest = {{"manifest",
                       {{"/index.html", {{"hash", h1}, {"size", html.size()}}},
                        {"/copy.html", {{"hash", h1}, {"size", html.size()}}},

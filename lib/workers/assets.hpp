@@ -62,7 +62,7 @@
 
 #include "core/result.hpp"
 
-namespace tenantctl::deploy {
+namespace tenantctl::workers {
 
 constexpr uint64_t max_asset_size = 25ull * 1024 * 1024;  // bytes; wrangler's MAX_ASSET_SIZE
 constexpr size_t max_asset_count = 100000;                // workers-shared MAX_ASSET_COUNT
@@ -164,4 +164,4 @@ nlohmann::json assets_upload_field(const nlohmann::json& config, const std::stri
 // {"name": assets.binding, "type": "assets"}, or nullopt without a binding.
 std::optional<nlohmann::json> assets_binding(const nlohmann::json& config);
 
-}  // namespace tenantctl::deploy
+}  // namespace tenantctl::workers

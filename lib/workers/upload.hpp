@@ -11,9 +11,9 @@
 #include "core/diagnostic.hpp"
 #include "core/env.hpp"
 #include "core/result.hpp"
-#include "deploy/assets.hpp"
+#include "workers/assets.hpp"
 
-namespace tenantctl::deploy {
+namespace tenantctl::workers {
 
 // Modules are named by their path relative to the base directory, '/'-separated.
 using api::Module;
@@ -56,6 +56,9 @@ struct UploadBundle {
     std::optional<UploadAssets> assets;
 };
 
+// The script tag that records the digest of the last upload: "tenantctl-upload-<16 hex>".
+inline constexpr const char* k_upload_tag_prefix = "tenantctl-upload-";
+
 // Builds the upload from a normalized config (wrangler's key names). Errors name the field and value.
 Result<UploadBundle> build_upload(const nlohmann::json& config, const UploadOptions& options);
 
@@ -83,4 +86,4 @@ std::string module_content_type(const std::string& path, const std::string& rule
 // The multipart/form-data body for an upload: a `metadata` part and one part per module.
 api::MultipartBody encode_upload(const UploadBundle& bundle);
 
-}  // namespace tenantctl::deploy
+}  // namespace tenantctl::workers

@@ -1,4 +1,4 @@
-#include "deploy/assets.hpp"
+#include "workers/assets.hpp"
 
 #include <sys/stat.h>
 
@@ -17,7 +17,7 @@
 #include "core/json.hpp"
 #include "core/strings.hpp"
 
-namespace tenantctl::deploy {
+namespace tenantctl::workers {
 
 namespace fs = std::filesystem;
 
@@ -205,7 +205,7 @@ struct TypeEntry {
     const char* type;
 };
 constexpr TypeEntry content_types[] = {
-#include "deploy/asset_content_types.inc"
+#include "workers/asset_content_types.inc"
 };
 
 int base64_value(char c) {
@@ -620,4 +620,4 @@ std::optional<nlohmann::json> assets_binding(const nlohmann::json& config) {
     return nlohmann::json{{"name", b->get<std::string>()}, {"type", "assets"}};
 }
 
-}  // namespace tenantctl::deploy
+}  // namespace tenantctl::workers

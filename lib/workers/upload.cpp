@@ -1,4 +1,4 @@
-#include "deploy/upload.hpp"
+#include "workers/upload.hpp"
 
 #include "core/json.hpp"
 
@@ -11,7 +11,7 @@
 #include "core/strings.hpp"
 #include "images/context.hpp"
 
-namespace tenantctl::deploy {
+namespace tenantctl::workers {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -380,4 +380,4 @@ api::MultipartBody encode_upload(const UploadBundle& bundle) {
     return api::build_worker_upload(bundle.metadata.dump(), bundle.modules);
 }
 
-}  // namespace tenantctl::deploy
+}  // namespace tenantctl::workers
