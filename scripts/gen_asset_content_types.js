@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Regenerates lib/workers/asset_content_types.inc: the extension -> type table of the `mime` package (4.x,
+// Regenerates lib/core/content_types.inc: the extension -> type table of the `mime` package (4.x,
 // standard + other types) that wrangler bundles and uses for static-asset upload parts (getContentType).
-// Usage: node scripts/gen_asset_content_types.js <path to wrangler-dist/cli.js> > lib/workers/asset_content_types.inc
+// Usage: node scripts/gen_asset_content_types.js <path to wrangler-dist/cli.js> > lib/core/content_types.inc
 "use strict";
 const fs = require("fs");
 const src = fs.readFileSync(process.argv[2], "utf8");

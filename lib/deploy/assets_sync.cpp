@@ -116,7 +116,7 @@ Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget&
             TRY_ASSIGN(std::string data, read_file(e->file_path));
             bytes = data.size();
             TRY_ASSIGN(res, client.upload_asset(target.account_id, jwt, bucket[0],
-                                                api::Body{workers::asset_content_type(e->key), std::move(data)}));
+                                                api::Body{asset_content_type(e->key), std::move(data)}));
         } else {
             TRY_ASSIGN(auto parts, workers::asset_upload_parts(manifest, bucket));
             std::vector<api::FormPart> form;

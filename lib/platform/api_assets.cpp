@@ -20,7 +20,6 @@ namespace {
 // Tokens are JWTs (HS256 with a key kept in the store's meta table) naming the session; sessions expire after
 // an hour and are removed when a later session starts.
 
-const char* K_ASSET = "asset";              // parent account, name content hash; blob = the file's bytes
 const char* K_ASSET_SESSION = "asset_ses";  // parent account, name session id
 constexpr int64_t k_assets_session_seconds = 3600;
 

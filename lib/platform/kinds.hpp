@@ -23,7 +23,9 @@ inline constexpr const char* K_R2 = "r2";       // parent account, name bucket
 // httpMetadata {contentType, contentLanguage, contentDisposition, contentEncoding, cacheControl, cacheExpiry},
 // customMetadata {}}, blob the bytes. etag: 32 hex digits (the first half of the bytes' SHA-256).
 inline constexpr const char* K_R2OBJ = "r2obj";
-inline constexpr const char* K_D1 = "d1";         // parent account, name uuid (data: d1.hpp d1_database_path)
+inline constexpr const char* K_D1 = "d1";  // parent account, name uuid (data: d1.hpp d1_database_path)
+// Static asset contents, once per account: parent account, name the content hash; blob the file's bytes.
+inline constexpr const char* K_ASSET = "asset";
 inline constexpr const char* K_APP = "app";       // parent account, name application id
 inline constexpr const char* K_ROLL = "rollout";  // parent application id, name rollout id
 inline constexpr const char* K_REG = "reg";       // parent account, name domain

@@ -60,8 +60,12 @@ Script read_script(Store& store, const char* kind, const std::string& parent, co
     for (auto& t : settings.value("tail_consumers", json::array()))
         if (t.is_object() && t.contains("service") && t["service"].is_string())
             s.tail_consumers.push_back(t["service"].get<std::string>());
-    // Any change to the code, settings or secrets gives a new etag (the supervisor compares them).
-    s.etag = sha256_hex(o.blob + '\0' + settings.dump() + '\0' + secrets_digest + '\0' + s.main).substr(0, 32);
+    const json assets = doc.value("assets", json());
+    s.assets = read_site_assets(assets, !s.modules.empty());
+    // Any change to the code, settings, secrets or assets gives a new etag (the supervisor compares them).
+    s.etag = sha256_hex(o.blob + '\0' + settings.dump() + '\0' + secrets_digest + '\0' + s.main + '\0' +
+                        (assets.is_null() ? std::string() : assets.dump()))
+                 .substr(0, 32);
     return s;
 }
 

@@ -3,11 +3,13 @@
 // every dispatch namespace, with its modules, compatibility settings, bindings (secrets included: they go to
 // workerd's config in the state dir and nowhere else) and routes.
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "platform/store.hpp"
+#include "runtime/assets.hpp"
 
 namespace tenantctl::runtime {
 
@@ -36,6 +38,9 @@ struct Script {
     // with their percentages; the entry worker picks one per request.
     std::string variant_of;
     std::vector<std::pair<std::string, double>> shares;
+    std::shared_ptr<const SiteAssets> assets;  // its static assets; null when it has none
+    // An assets-only worker: no code, so no workerd service (its requests are the asset service's).
+    bool assets_only() const { return assets && modules.empty(); }
 };
 
 struct Model {

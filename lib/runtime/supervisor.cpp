@@ -19,6 +19,7 @@
 #include "core/strings.hpp"
 #include "platform/kinds.hpp"
 #include "platform/server.hpp"
+#include "runtime/asset_service.hpp"
 #include "runtime/model.hpp"
 #include "runtime/storage.hpp"
 #include "runtime/workerd_config.hpp"
@@ -86,6 +87,9 @@ struct WorkerRuntime::Impl {
     int epoll_fd = -1;
     std::unique_ptr<StorageService> storage;
     std::unique_ptr<platform::Server> storage_server;
+    std::string assets_secret = random_token();
+    std::unique_ptr<AssetService> assets;
+    std::unique_ptr<platform::Server> assets_server;
     std::unique_ptr<Forker> forker = std::make_unique<Forker>();
 
     mutable std::mutex mutex;
@@ -116,6 +120,8 @@ struct WorkerRuntime::Impl {
         GenOptions g;
         g.storage_address = "127.0.0.1:" + std::to_string(storage_server->port());
         g.storage_token = token;
+        g.assets_address = "127.0.0.1:" + std::to_string(assets_server->port());
+        g.assets_secret = assets_secret;
         g.max_compat_date = opt.workerd_date;
         g.do_storage_dir = dir + "/durable-objects";
         g.front_port = port;
@@ -174,6 +180,7 @@ struct WorkerRuntime::Impl {
 
     void regenerate() {
         auto m = std::make_shared<const Model>(load_model(store, opt.account_id));
+        assets->update(*m);
         std::vector<std::string> respawn;
         std::vector<Tenant> gone;
         {
@@ -181,7 +188,7 @@ struct WorkerRuntime::Impl {
             model = m;
             std::set<std::string> keys;
             for (auto& s : m->scripts) {
-                if (s.ns.empty()) continue;
+                if (s.ns.empty() || s.assets_only()) continue;  // an assets-only tenant has no process
                 keys.insert(s.key);
                 auto it = tenants.find(s.key);
                 if (it == tenants.end()) {
@@ -545,6 +552,7 @@ void WorkerRuntime::stop() {
     for (auto* r : m.registrations) delete r;
     m.registrations.clear();
     if (m.storage_server) m.storage_server->stop(std::chrono::milliseconds(1000));
+    if (m.assets_server) m.assets_server->stop(std::chrono::milliseconds(1000));
     if (m.listen_fd >= 0) ::close(m.listen_fd);
     if (m.epoll_fd >= 0) ::close(m.epoll_fd);
     m.listen_fd = m.epoll_fd = -1;
@@ -583,6 +591,15 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& sto
     so.body_limit = 128u * 1024 * 1024;
     m.storage_server = std::make_unique<platform::Server>(*m.storage, so);
     if (auto s = m.storage_server->start(); !s.ok()) {
+        ::close(m.listen_fd);
+        return s.error();
+    }
+    m.assets = std::make_unique<AssetService>(store, m.opt.account_id, m.assets_secret);
+    so.threads = 2;
+    so.body_limit = 1u << 20;
+    m.assets_server = std::make_unique<platform::Server>(*m.assets, so);
+    if (auto s = m.assets_server->start(); !s.ok()) {
+        m.storage_server->stop(std::chrono::milliseconds(1000));
         ::close(m.listen_fd);
         return s.error();
     }

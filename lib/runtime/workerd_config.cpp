@@ -28,19 +28,30 @@ async function explain(env, name, err) {
   } catch {}
   return err;
 }
+// A script with static assets: the asset service answers first (an asset, a redirect, a 404 of an assets-only
+// script), unless it says the worker runs ("x-tenantctl-assets: worker").
+async function fromAssets(assets, req) {
+  if (!assets) return null;
+  const r = await assets.fetch(new Request(req.url, { method: req.method, headers: req.headers, redirect: "manual" }));
+  return r.headers.get("x-tenantctl-assets") === "worker" ? null : r;
+}
 export default function makeDispatchNamespace(env) {
   return {
     get(name, args, options) {
       if (typeof name !== "string" || name === "") throw new TypeError("get() needs a script name");
       const stub = env["s:" + name];
-      if (!stub) return missing;
+      const assets = env["a:" + name];
+      if (!stub && !assets) return missing;
       const limits = (options && options.limits) || {};
       const tag = JSON.stringify({ cpuMs: limits.cpuMs, subRequests: limits.subRequests });
-      return new Proxy(stub, {
+      return new Proxy(stub || missing, {
         get(target, prop) {
           if (prop !== "fetch") return target[prop];
           return async (input, init) => {
             const req = new Request(input, init);
+            const served = await fromAssets(assets, req);
+            if (served) return served;
+            if (!stub) return notFound();
             const headers = new Headers(req.headers);
             headers.set("x-tenantctl-limits", tag);
             try {
@@ -73,7 +84,7 @@ export default {
     const url = new URL(request.url);
     const host = (request.headers.get("host") || url.host).replace(/:\d+$/, "").toLowerCase();
     let name = host.endsWith(".localhost") ? host.slice(0, -".localhost".length) : "";
-    if (!name || !env["w:" + name]) {
+    if (!name || !(env["w:" + name] || env["a:" + name])) {
       name = "";
       for (const r of env.ROUTES) if (matches(r.pattern, host, url.pathname)) { name = r.script; break; }
     }
@@ -83,6 +94,12 @@ export default {
     if (split) {
       let r = Math.random() * 100;
       for (const [k, p] of split) { key = k; if ((r -= p) < 0) break; }
+    }
+    // Static assets first (an asset, a redirect, an assets-only worker's 404), unless the worker runs.
+    const assets = name && env["a:" + name];
+    if (assets) {
+      const r = await assets.fetch(new Request(request.url, { method: request.method, headers: request.headers, redirect: "manual" }));
+      if (r.headers.get("x-tenantctl-assets") !== "worker") return r;
     }
     const worker = name && env[key];
     if (!worker)
@@ -230,9 +247,11 @@ struct Ctx {
     bool uses_dispatch = false;
     bool uses_do = false;
     bool uses_tail = false;
-    std::set<std::string> tail_local;  // account workers a tenant's process runs as its tail consumers
-    std::set<std::string> consumers;   // script keys that are some generated worker's tail consumer
-    bool consumers_done = false;       // generating the consumers themselves: their own consumers are not run
+    std::set<std::string> tail_local;    // account workers a tenant's process runs as its tail consumers
+    std::set<std::string> consumers;     // script keys that are some generated worker's tail consumer
+    bool consumers_done = false;         // generating the consumers themselves: their own consumers are not run
+    std::set<std::string> assets;        // script keys whose assets a binding serves ("assets:KEY")
+    std::set<std::string> asset_routes;  // … whose requests the asset service routes ("assets-route:KEY")
 
     void stub(const std::string& name, int status, const std::string& message) {
         extra.push_back("    (name = " + capnp_string(name) +
@@ -335,7 +354,10 @@ std::string worker_block(const Script& s, Ctx& c) {
         } else if (type == "service") {
             std::string target = account_key(str_field(b, "service"));
             std::string entrypoint = str_field(b, "entrypoint");
-            if (!c.model.find(target)) {
+            if (const Script* t = c.model.find(target); t && t->assets_only()) {
+                c.assets.insert(target);  // an assets-only worker: its assets answer
+                add(n + "service = " + capnp_string("assets:" + target) + ")");
+            } else if (!t) {
                 std::string stub_name = "missing:" + target;
                 c.stub(stub_name, 500,
                        "service binding " + name + " refers to the worker \"" + str_field(b, "service") +
@@ -364,6 +386,11 @@ std::string worker_block(const Script& s, Ctx& c) {
                     const Script* t = c.model.find(key);
                     if (t && opt.tenant_ports.count(key))
                         inner += ", (name = " + capnp_string("s:" + t->name) + ", service = " + capnp_string(key) + ")";
+                    if (t && t->assets) {  // the script's own assets, routed before it runs
+                        c.asset_routes.insert(key);
+                        inner += ", (name = " + capnp_string("a:" + t->name) +
+                                 ", service = " + capnp_string("assets-route:" + key) + ")";
+                    }
                 }
             c.uses_dispatch = true;
             add(n + "wrapped = (moduleName = \"tenantctl-internal:dispatch\", innerBindings = [" + inner + "]))");
@@ -384,6 +411,16 @@ std::string worker_block(const Script& s, Ctx& c) {
             if (it == module_files.end()) continue;
             const char* kind = type == "wasm_module" ? "wasmModule" : type == "text_blob" ? "text" : "data";
             add(n + kind + " = embed " + capnp_string(it->second) + ")");
+        } else if (type == "assets") {
+            // env.ASSETS: the script's own assets (a version beside the script serves the script's).
+            const std::string& self = s.variant_of.empty() ? s.key : s.variant_of;
+            const Script* owner = c.model.find(self);
+            if (!owner || !owner->assets) {
+                g.warnings.push_back(s.key + ": assets binding " + name + " but the upload has no assets");
+                continue;
+            }
+            c.assets.insert(self);
+            add(n + "service = " + capnp_string("assets:" + self) + ")");
         } else if (type == "version_metadata") {
             add(n + "json = " + capnp_string(nlohmann::json{{"id", s.etag}, {"tag", ""}, {"timestamp", ""}}.dump()) +
                 ")");
@@ -401,11 +438,13 @@ std::string worker_block(const Script& s, Ctx& c) {
     std::string tails = "(name = \"tenantctl:tail\", props = (json = " + capnp_string(props.dump()) + "))";
     for (auto& t : c.consumers_done ? std::vector<std::string>() : s.tail_consumers) {
         std::string key = account_key(t);
-        if (t == s.name || !c.model.find(key) || opt.broken.count(key)) {
+        const Script* consumer = c.model.find(key);
+        if (t == s.name || !consumer || consumer->assets_only() || opt.broken.count(key)) {
             g.warnings.push_back(s.key + ": tail consumer " + t +
-                                 (t == s.name                    ? " is the worker itself"
-                                  : c.model.find(key) == nullptr ? " names a worker that does not exist"
-                                                                 : " failed to start"));
+                                 (t == s.name               ? " is the worker itself"
+                                  : consumer == nullptr     ? " names a worker that does not exist"
+                                  : consumer->assets_only() ? " is an assets-only worker"
+                                                            : " failed to start"));
             continue;
         }
         // In a tenant's process the consumer runs next to the tenant (a copy of the account worker: its
@@ -455,6 +494,18 @@ void finish(Ctx& c, std::string& out) {
                header_list({{"x-tenantctl-binding", binding}, {"x-tenantctl-token", opt.storage_token}}) + "))),\n";
     };
     for (auto& e : c.externals) out += storage(e, e);
+    // Each script's assets through a service of its own: the key and its token are injected by workerd, so a
+    // worker can name no other script's assets.
+    auto assets = [&](const std::string& key, const char* mode) {
+        return "    (name = " + capnp_string(std::string(mode) == "route" ? "assets-route:" + key : "assets:" + key) +
+               ", external = (address = " + capnp_string(opt.assets_address) + ", http = (injectRequestHeaders = " +
+               header_list({{"x-tenantctl-assets", key},
+                            {"x-tenantctl-token", asset_token(opt.assets_secret, key)},
+                            {"x-tenantctl-assets-mode", mode}}) +
+               "))),\n";
+    };
+    for (auto& k : c.assets) out += assets(k, "serve");
+    for (auto& k : c.asset_routes) out += assets(k, "route");
     if (c.uses_dispatch) out += storage("tenantctl:control", "control");
     if (c.uses_tail) {
         out += storage("tenantctl:tail-sink", "tail");
@@ -524,13 +575,14 @@ bool route_matches(const std::string& pattern, const std::string& host, const st
 
 Generated generate_front(const Model& model, const GenOptions& opt) {
     Generated g;
-    Ctx c{model, opt, false, g, {}, {}, {}, false, false, false, {}, {}, false};
+    Ctx c{model, opt, false, g, {}, {}, {}, false, false, false, {}, {}, false, {}, {}};
     collect_do_classes(c);
     collect_consumers(c, nullptr);
     json routes = json::array();
     json splits = json::object();  // script name -> [[service key, percentage], …]
     std::vector<std::string> entry_bindings;
     std::vector<std::string> variant_keys;
+    std::vector<std::string> asset_names;
     std::string out =
         "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n";
     for (auto& s : model.scripts) {
@@ -541,6 +593,14 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
             out += "    (name = " + capnp_string(s.key) +
                    ", external = (address = " + capnp_string("127.0.0.1:" + std::to_string(port->second)) +
                    ", http = (capnpConnectHost = \"tenant\"))),\n";
+            continue;
+        }
+        if (s.assets && s.variant_of.empty()) {
+            c.asset_routes.insert(s.key);
+            asset_names.push_back(s.name);
+        }
+        if (s.assets_only()) {  // no code: the asset service answers its requests (the entry worker routes them)
+            for (auto& r : s.routes) routes.push_back({{"pattern", r}, {"script", s.name}});
             continue;
         }
         if (s.variant_of.empty())
@@ -569,6 +629,8 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
     for (auto& name : entry_bindings)
         eb += ", (name = " + capnp_string("w:" + name) + ", service = " + capnp_string(account_key(name)) + ")";
     for (auto& key : variant_keys) eb += ", (name = " + capnp_string(key) + ", service = " + capnp_string(key) + ")";
+    for (auto& name : asset_names)
+        eb += ", (name = " + capnp_string("a:" + name) + ", service = " + capnp_string("assets-route:w:" + name) + ")";
     out +=
         "    (name = \"tenantctl:entry\", worker = (modules = [(name = \"entry.js\", esModule = embed "
         "\"internal/entry.js\")], compatibilityDate = \"2024-01-01\", bindings = [" +
@@ -586,7 +648,7 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
 
 Generated generate_tenant(const Model& model, const Script& s, const GenOptions& opt) {
     Generated g;
-    Ctx c{model, opt, true, g, {}, {}, {}, false, false, false, {}, {}, false};
+    Ctx c{model, opt, true, g, {}, {}, {}, false, false, false, {}, {}, false, {}, {}};
     collect_do_classes(c);
     collect_consumers(c, &s);
     std::string out =

@@ -1,7 +1,8 @@
 #pragma once
 // The workerd configuration (Cap'n Proto text) that runs a Model: one workerd service per script, an entry
 // worker that picks an account worker by Host (`<name>.localhost`, then the workers' routes), dispatch
-// namespaces as `wrapped` bindings over an internal module whose inner bindings are the namespace's scripts,
+// namespaces as `wrapped` bindings over an internal module whose inner bindings are the namespace's scripts
+// (and the asset service for a script with static assets, which answers before it runs),
 // KV / R2 / D1 bindings as workerd's own binding kinds talking to the platform's storage service (one
 // `external` service per namespace, bucket or database, told apart by an injected header), Durable Objects on
 // a local disk in the state dir. Pure: files and text out, nothing written.
@@ -18,6 +19,8 @@ namespace tenantctl::runtime {
 struct GenOptions {
     std::string storage_address;   // "127.0.0.1:PORT" of the storage service
     std::string storage_token;     // sent by workerd with every storage request (x-tenantctl-token)
+    std::string assets_address;    // "127.0.0.1:PORT" of the asset service
+    std::string assets_secret;     // the asset tokens' key (asset_token)
     std::string max_compat_date;   // workerd's own date: later compatibility dates are clamped to it
     std::string do_storage_dir;    // absolute path for Durable Object storage
     std::set<std::string> broken;  // account worker keys not to load (they failed to start); a stub answers

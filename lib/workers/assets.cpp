@@ -200,14 +200,6 @@ std::string_view extension_of(std::string_view path) {
     return base.substr(dot + 1);
 }
 
-struct TypeEntry {
-    const char* ext;
-    const char* type;
-};
-constexpr TypeEntry content_types[] = {
-#include "workers/asset_content_types.inc"
-};
-
 int base64_value(char c) {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -471,27 +463,6 @@ std::string asset_hash(std::string_view content, std::string_view path) {
     for (size_t i = 0; i < content.size(); i += slice) h.update(base64_encode(content.substr(i, slice)));
     h.update(extension_of(path));
     return h.hex().substr(0, 32);
-}
-
-std::string asset_content_type(std::string_view path) {
-    size_t slash = path.find_last_of("/\\");
-    std::string base = lowered(slash == std::string_view::npos ? path : path.substr(slash + 1));
-    size_t dot = base.find_last_of('.');
-    bool has_path = slash != std::string_view::npos;
-    // mime.getType: a bare name without a dot is its own extension; in a path it needs a dot that is not the
-    // base name's first character (".hidden" and "noext" have no type).
-    if (dot == std::string::npos || dot == 0) {
-        if (has_path || dot == 0) return "application/null";
-    }
-    std::string ext = dot == std::string::npos ? base : base.substr(dot + 1);
-    const auto* begin = std::begin(content_types);
-    const auto* end = std::end(content_types);
-    const auto* it =
-        std::lower_bound(begin, end, ext, [](const TypeEntry& e, const std::string& x) { return e.ext < x; });
-    if (it == end || it->ext != ext) return "application/null";
-    std::string type = it->type;
-    if (starts_with(type, "text/") && type.find("charset") == std::string::npos) type += "; charset=utf-8";
-    return type;
 }
 
 Result<AssetManifest> build_asset_manifest(const std::string& directory, const AssetLimits& limits) {

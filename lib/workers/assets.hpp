@@ -60,6 +60,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/content_type.hpp"
 #include "core/result.hpp"
 
 namespace tenantctl::workers {
@@ -123,10 +124,7 @@ std::string asset_extension(std::string_view path);
 // wrangler's hashFile: blake3(base64(content) + extension).hex().slice(0, 32).
 std::string asset_hash(std::string_view content, std::string_view path);
 
-// The content type wrangler sends an asset with: the `mime` package's type for the file name's extension
-// (case-insensitive; none for names without a dot after their first character), "; charset=utf-8" added to
-// text/* types, and "application/null" when there is no type (the API's "send no Content-Type" marker).
-std::string asset_content_type(std::string_view path);
+// The content type wrangler sends an asset with: core's asset_content_type (core/content_type.hpp).
 
 // {"manifest": {...}}, compact.
 std::string asset_manifest_json(const AssetManifest& manifest);

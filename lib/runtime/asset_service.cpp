@@ -1,0 +1,95 @@
+#include "runtime/asset_service.hpp"
+
+#include "core/content_type.hpp"
+#include "platform/kinds.hpp"
+
+namespace tenantctl::runtime {
+
+using platform::HttpRequest;
+using platform::HttpResponse;
+
+namespace {
+
+constexpr size_t k_max_asset_request_body = 1u << 20;  // assets take no body; a POST's is read and dropped
+
+std::string header(const HttpRequest& r, const std::string& name) {
+    auto it = r.headers.find(name);
+    return it == r.headers.end() ? std::string() : it->second;
+}
+
+HttpResponse text(int status, std::string body) {
+    HttpResponse r;
+    r.status = status;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = std::move(body);
+    return r;
+}
+
+}  // namespace
+
+AssetService::AssetService(platform::Store& store, std::string account_id, std::string secret)
+    : m_store(store), m_account(std::move(account_id)), m_secret(std::move(secret)) {}
+
+void AssetService::update(const Model& model) {
+    std::map<std::string, std::shared_ptr<const SiteAssets>> sites;
+    for (auto& s : model.scripts)
+        if (s.assets) sites[s.key] = s.assets;
+    std::lock_guard lock(m_mutex);
+    m_sites = std::move(sites);
+}
+
+std::shared_ptr<const SiteAssets> AssetService::site(const std::string& key) const {
+    std::lock_guard lock(m_mutex);
+    auto it = m_sites.find(key);
+    return it == m_sites.end() ? nullptr : it->second;
+}
+
+HttpResponse AssetService::error(int status, int /*code*/, const std::string& message) {
+    return text(status, message + "\n");
+}
+
+AssetService::HeadCheck AssetService::check_head(const HttpRequest& head) {
+    HeadCheck c;
+    const std::string key = header(head, "x-tenantctl-assets");
+    if (key.empty() || header(head, "x-tenantctl-token") != asset_token(m_secret, key)) {
+        c.response = text(401, "not an assets binding of this runtime\n");
+        return c;
+    }
+    c.body_limit = k_max_asset_request_body;
+    c.limit_name = "asset request";
+    return c;
+}
+
+HttpResponse AssetService::handle(const HttpRequest& req) {
+    const std::string key = header(req, "x-tenantctl-assets");
+    if (key.empty() || header(req, "x-tenantctl-token") != asset_token(m_secret, key))
+        return text(401, "not an assets binding of this runtime\n");
+    auto s = site(key);
+    if (!s) return text(404, "");
+    const bool route = header(req, "x-tenantctl-assets-mode") == "route";
+    AssetPlan plan = plan_asset_response(*s, req.method, req.target, header(req, "if-none-match"), route);
+    HttpResponse r = text(plan.status, "");
+    if (plan.worker) {
+        r.status = 404;
+        r.headers.push_back({"x-tenantctl-assets", "worker"});
+        return r;
+    }
+    if (plan.status == 307) r.headers.push_back({"location", plan.location});
+    if (plan.status == 405) r.body = "Method Not Allowed";
+    if (plan.hash.empty()) return r;
+    std::string type = asset_content_type(plan.path);
+    r.content_type = type == "application/null" ? "application/octet-stream" : type;
+    r.headers.push_back({"etag", "\"" + plan.hash + "\""});
+    r.headers.push_back({"cache-control", "public, max-age=0, must-revalidate"});
+    if (plan.status == 304 || req.method == "HEAD") return r;
+    std::optional<platform::StoredObject> o;
+    m_store.transaction(false, [&] {
+        o = m_store.get(platform::K_ASSET, m_account, plan.hash);
+        return true;
+    });
+    if (!o) return text(500, "the content of " + plan.path + " is missing from the platform's store\n");
+    r.body = std::move(o->blob);
+    return r;
+}
+
+}  // namespace tenantctl::runtime

@@ -1,0 +1,189 @@
+// Unit tests for lib/runtime/assets: how static assets answer a request, as production decides it
+// (html_handling, not_found_handling, run_worker_first, redirects, 304), over a manifest alone.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/content_type.hpp"
+#include "runtime/assets.hpp"
+#include "runtime/workerd_config.hpp"
+
+using namespace tenantctl;
+using namespace tenantctl::runtime;
+using nlohmann::json;
+
+namespace {
+
+SiteAssets site_of(std::initializer_list<const char*> paths, json config = json::object(), bool has_main = true) {
+    SiteAssets s;
+    int i = 0;
+    for (const char* p : paths) {
+        std::string h = std::to_string(++i);
+        s.manifest[p] = std::string(32 - h.size(), '0') + h;
+    }
+    s.config = read_asset_config(config);
+    s.has_main = has_main;
+    return s;
+}
+
+// "200 /file", "404 /file", "307 -> /location", "worker", "404", "405", "304 /file".
+std::string answer(const SiteAssets& s, const std::string& target, bool route = false,
+                   const std::string& method = "GET", const std::string& inm = "") {
+    AssetPlan p = plan_asset_response(s, method, target, inm, route);
+    if (p.worker) return "worker";
+    if (p.status == 307) return "307 -> " + p.location;
+    if (p.hash.empty()) return std::to_string(p.status);
+    return std::to_string(p.status) + " " + p.path;
+}
+
+}  // namespace
+
+TEST_CASE("html_handling auto-trailing-slash (the default): /about serves about.html, /blog/ its index") {
+    auto s = site_of({"/index.html", "/about.html", "/blog/index.html", "/logo.png", "/docs/index"});
+    CHECK(answer(s, "/") == "200 /index.html");
+    CHECK(answer(s, "/index.html") == "307 -> /");
+    CHECK(answer(s, "/index") == "307 -> /");
+    CHECK(answer(s, "/about") == "200 /about.html");
+    CHECK(answer(s, "/about.html") == "307 -> /about");
+    CHECK(answer(s, "/about/") == "307 -> /about");
+    CHECK(answer(s, "/about?x=1") == "200 /about.html");
+    CHECK(answer(s, "/about.html?x=1") == "307 -> /about?x=1");
+    CHECK(answer(s, "/blog") == "307 -> /blog/");
+    CHECK(answer(s, "/blog/") == "200 /blog/index.html");
+    CHECK(answer(s, "/blog/index.html") == "307 -> /blog/");
+    CHECK(answer(s, "/blog.html") == "307 -> /blog/");
+    CHECK(answer(s, "/logo.png") == "200 /logo.png");
+    CHECK(answer(s, "/docs/index") == "200 /docs/index");  // a file named index is itself
+    CHECK(answer(s, "/missing") == "404");
+}
+
+TEST_CASE("html_handling force-trailing-slash, drop-trailing-slash and none") {
+    auto force = site_of({"/about.html", "/blog/index.html"}, {{"html_handling", "force-trailing-slash"}});
+    CHECK(answer(force, "/about") == "307 -> /about/");
+    CHECK(answer(force, "/about/") == "200 /about.html");
+    CHECK(answer(force, "/about.html") == "307 -> /about/");
+    CHECK(answer(force, "/blog") == "307 -> /blog/");
+    CHECK(answer(force, "/blog/") == "200 /blog/index.html");
+
+    auto drop = site_of({"/index.html", "/about.html", "/blog/index.html"}, {{"html_handling", "drop-trailing-slash"}});
+    CHECK(answer(drop, "/") == "200 /index.html");
+    CHECK(answer(drop, "/index.html") == "307 -> /");
+    CHECK(answer(drop, "/about") == "200 /about.html");
+    CHECK(answer(drop, "/about/") == "307 -> /about");
+    CHECK(answer(drop, "/blog") == "200 /blog/index.html");
+    CHECK(answer(drop, "/blog/") == "307 -> /blog");
+    CHECK(answer(drop, "/blog/index.html") == "307 -> /blog");
+
+    auto none = site_of({"/about.html", "/blog/index.html"}, {{"html_handling", "none"}});
+    CHECK(answer(none, "/about.html") == "200 /about.html");
+    CHECK(answer(none, "/about") == "404");
+    CHECK(answer(none, "/blog/") == "404");
+}
+
+TEST_CASE("not_found_handling: none, single-page-application, 404-page (the nearest 404.html)") {
+    auto spa = site_of({"/index.html", "/app.js"}, {{"not_found_handling", "single-page-application"}}, false);
+    CHECK(answer(spa, "/dashboard/settings") == "200 /index.html");
+    CHECK(answer(spa, "/app.js") == "200 /app.js");
+    auto pages = site_of({"/404.html", "/blog/404.html", "/blog/post.html"}, {{"not_found_handling", "404-page"}});
+    CHECK(answer(pages, "/blog/nope") == "404 /blog/404.html");
+    CHECK(answer(pages, "/blog/deep/nope") == "404 /blog/404.html");
+    CHECK(answer(pages, "/other/nope") == "404 /404.html");
+    CHECK(answer(pages, "/blog/post") == "200 /blog/post.html");
+    auto none = site_of({"/index.html"}, json::object(), false);
+    CHECK(answer(none, "/nope") == "404");
+}
+
+TEST_CASE("routing a request to a worker with assets: assets first, misses and run_worker_first to the worker") {
+    auto s =
+        site_of({"/index.html", "/about.html", "/api/docs/index.html"},
+                {{"not_found_handling", "single-page-application"}, {"run_worker_first", {"/api/*", "!/api/docs/*"}}});
+    CHECK(answer(s, "/about", true) == "200 /about.html");
+    // a miss goes to the worker: not_found_handling applies to what the assets binding answers
+    CHECK(answer(s, "/nope", true) == "worker");
+    CHECK(answer(s, "/nope", false) == "200 /index.html");
+    CHECK(answer(s, "/api/users", true) == "worker");
+    CHECK(answer(s, "/api/docs/", true) == "200 /api/docs/index.html");  // "!" patterns win
+    CHECK(answer(s, "/api/docs/missing", true) == "200 /index.html");    // … and assets answer them entirely
+    CHECK(answer(s, "/about", true, "POST") == "405");                   // an asset matches: not the worker's
+    CHECK(answer(s, "/nope", true, "POST") == "worker");
+
+    auto first = site_of({"/index.html"}, {{"run_worker_first", true}});
+    CHECK(answer(first, "/", true) == "worker");
+    CHECK(answer(first, "/", false) == "200 /index.html");  // env.ASSETS.fetch never runs the worker
+    auto only = site_of({"/index.html"}, {{"run_worker_first", true}}, false);
+    CHECK(answer(only, "/", true) == "200 /index.html");  // no worker to run
+    CHECK(answer(only, "/nope", true) == "404");
+}
+
+TEST_CASE("run_worker_first patterns: * matches any run of characters, the whole path") {
+    CHECK(asset_glob_matches("/api/*", "/api/users/1"));
+    CHECK(asset_glob_matches("/api/*", "/api/"));
+    CHECK_FALSE(asset_glob_matches("/api/*", "/api"));
+    CHECK(asset_glob_matches("/*.js", "/a/b/c.js"));
+    CHECK_FALSE(asset_glob_matches("/*.js", "/a.json"));
+    CHECK(asset_glob_matches("/exact", "/exact"));
+    CHECK_FALSE(asset_glob_matches("/exact", "/exact/"));
+    CHECK(asset_glob_matches("*", "/anything"));
+    CHECK(asset_glob_matches("/a*b*c", "/axxbyyc"));
+    CHECK_FALSE(asset_glob_matches("/a*b*c", "/axxbyy"));
+    auto c = read_asset_config({{"run_worker_first", {"/api/*", "!/api/docs/*"}}});
+    CHECK(c.worker_rules == std::vector<std::string>{"/api/*"});
+    CHECK(c.asset_rules == std::vector<std::string>{"/api/docs/*"});
+    CHECK_FALSE(c.worker_first);
+    CHECK(read_asset_config({{"run_worker_first", true}}).worker_first);
+    CHECK(read_asset_config({{"html_handling", "bogus"}}).html_handling == "auto-trailing-slash");
+}
+
+TEST_CASE("ETag and If-None-Match; encoded paths; HEAD and other methods") {
+    auto s = site_of({"/a b.txt", "/style.css"});
+    std::string etag = "\"" + s.manifest["/style.css"] + "\"";
+    CHECK(answer(s, "/style.css", false, "GET", etag) == "304 /style.css");
+    CHECK(answer(s, "/style.css", false, "GET", "W/" + etag) == "304 /style.css");
+    CHECK(answer(s, "/style.css", false, "GET", "\"other\"") == "200 /style.css");
+    CHECK(answer(s, "/style.css", false, "HEAD") == "200 /style.css");
+    CHECK(answer(s, "/style.css", false, "DELETE") == "405");
+    CHECK(answer(s, "/a%20b.txt") == "200 /a b.txt");
+    CHECK(answer(s, "//style.css") == "307 -> /style.css");  // slashes collapse to the canonical path
+    CHECK(decode_asset_path("/x%2Fy/%E2%9C%93") == "/x/y/\xE2\x9C\x93");
+    CHECK(encode_asset_path("/a b/[x]") == "/a%20b/%5Bx%5D");
+    CHECK(asset_content_type("/style.css") == "text/css; charset=utf-8");
+    CHECK(asset_content_type("/logo.png") == "image/png");
+}
+
+TEST_CASE("asset tokens are per script key") {
+    CHECK(asset_token("secret", "w:site") == asset_token("secret", "w:site"));
+    CHECK(asset_token("secret", "w:site") != asset_token("secret", "n:ns:site"));
+    CHECK(asset_token("secret", "w:site") != asset_token("other", "w:site"));
+    CHECK(asset_token("secret", "w:site").size() == 64);
+}
+
+TEST_CASE("the workerd config: each script's assets through a service of its own; assets-only workers run no code") {
+    Model m;
+    Script site;
+    site.key = "w:site";
+    site.name = "site";
+    site.etag = "e1";
+    site.main = "index.js";
+    site.modules = {{"index.js", "esModule", "export default { fetch() { return new Response('x'); } };"}};
+    site.bindings = json::array({{{"type", "assets"}, {"name", "ASSETS"}}});
+    site.assets = std::make_shared<SiteAssets>(site_of({"/index.html"}));
+    Script spa;
+    spa.key = "w:spa";
+    spa.name = "spa";
+    spa.etag = "e2";
+    spa.assets = std::make_shared<SiteAssets>(site_of({"/index.html"}, json::object(), false));
+    m.scripts = {site, spa};
+    GenOptions opt;
+    opt.storage_address = "127.0.0.1:1";
+    opt.assets_address = "127.0.0.1:2";
+    opt.assets_secret = "k";
+    Generated g = generate_front(m, opt);
+    auto has = [&](const std::string& s) { return g.config.find(s) != std::string::npos; };
+    CHECK(has("(name = \"ASSETS\", service = \"assets:w:site\")"));
+    CHECK(has("(name = \"a:site\", service = \"assets-route:w:site\")"));
+    CHECK(has("(name = \"a:spa\", service = \"assets-route:w:spa\")"));
+    CHECK_FALSE(has("(name = \"w:spa\", worker"));  // assets-only: no workerd service
+    CHECK(has("value = \"" + asset_token("k", "w:site") + "\""));
+    CHECK(has("value = \"" + asset_token("k", "w:spa") + "\""));
+    CHECK(g.warnings.empty());
+}
