@@ -314,9 +314,12 @@ json upload_metadata(const TenantsFile& f, const Source& src, const TenantSpec& 
                      const std::map<std::string, std::string>& secrets) {
     json m = src.bundle.metadata;
     // Tenant bindings replace base bindings of the same name.
-    json per = {{"vars", t.vars}};
+    config::Bindings per;
     std::set<std::string> names;
-    for (auto it = t.vars.begin(); it != t.vars.end(); ++it) names.insert(it.key());
+    for (auto it = t.vars.begin(); it != t.vars.end(); ++it) {
+        per.vars.emplace_back(it.key(), it.value());
+        names.insert(it.key());
+    }
     for (auto r : t.isolate) {
         std::string b = binding_name(f, r);
         std::string name = resource_name(f.prefix, t.id);
@@ -324,13 +327,13 @@ json upload_metadata(const TenantsFile& f, const Source& src, const TenantSpec& 
         auto id = resource_ids.count(to_string(r)) ? resource_ids.at(to_string(r)) : std::string();
         switch (r) {
             case Resource::Kv:
-                per["kv_namespaces"].push_back({{"binding", b}, {"id", id}});
+                per.kv_namespaces.push_back({b, id});
                 break;
             case Resource::R2:
-                per["r2_buckets"].push_back({{"binding", b}, {"bucket_name", name}});
+                per.r2_buckets.push_back({b, name, std::nullopt});
                 break;
             case Resource::D1:
-                per["d1_databases"].push_back({{"binding", b}, {"database_id", id}});
+                per.d1_databases.push_back({b, id, {}, {}, {}});
                 break;
         }
     }
@@ -338,7 +341,7 @@ json upload_metadata(const TenantsFile& f, const Source& src, const TenantSpec& 
     json bindings = json::array();
     for (const auto& b : m.value("bindings", json::array()))
         if (!names.count(json_string(b, "name"))) bindings.push_back(b);
-    for (const auto& b : workers::bindings_from_config(per)) bindings.push_back(b);
+    for (const auto& b : workers::bindings_json(per)) bindings.push_back(b);
     for (const auto& [name, value] : secrets)
         bindings.push_back({{"type", "secret_text"}, {"name", name}, {"text", value}});
     m["bindings"] = bindings;

@@ -58,60 +58,55 @@ std::string module_content_type(const std::string& path, const std::string& rule
     return api::module_content_type(path);
 }
 
-json bindings_from_config(const json& c) {
+json bindings_json(const config::Bindings& in) {
     json b = json::array();
-    if (const json& vars = json_at(c, "vars"); vars.is_object()) {
-        for (auto it = vars.begin(); it != vars.end(); ++it) {
-            if (it->is_string())
-                b.push_back({{"name", it.key()}, {"type", "plain_text"}, {"text", *it}});
-            else
-                b.push_back({{"name", it.key()}, {"type", "json"}, {"json", *it}});
-        }
+    auto put = [](json& x, const char* key, const std::optional<std::string>& v) {
+        if (v) x[key] = *v;
+    };
+    for (const auto& [name, value] : in.vars) {
+        if (value.is_string())
+            b.push_back({{"name", name}, {"type", "plain_text"}, {"text", value}});
+        else
+            b.push_back({{"name", name}, {"type", "json"}, {"json", value}});
     }
-    for (const auto& kv : json_at(c, "kv_namespaces")) {
-        b.push_back(
-            {{"name", json_string(kv, "binding")}, {"type", "kv_namespace"}, {"namespace_id", json_string(kv, "id")}});
-    }
-    for (const auto& r2 : json_at(c, "r2_buckets")) {
-        json x = {{"name", json_string(r2, "binding")},
-                  {"type", "r2_bucket"},
-                  {"bucket_name", json_string(r2, "bucket_name")}};
-        copy_if_present(x, r2, "jurisdiction");
+    for (const auto& kv : in.kv_namespaces)
+        b.push_back({{"name", kv.binding}, {"type", "kv_namespace"}, {"namespace_id", kv.id}});
+    for (const auto& r2 : in.r2_buckets) {
+        json x = {{"name", r2.binding}, {"type", "r2_bucket"}, {"bucket_name", r2.bucket_name}};
+        put(x, "jurisdiction", r2.jurisdiction);
         b.push_back(x);
     }
-    for (const auto& d1 : json_at(c, "d1_databases")) {
-        b.push_back({{"name", json_string(d1, "binding")}, {"type", "d1"}, {"id", json_string(d1, "database_id")}});
-    }
-    for (const auto& s : json_at(c, "services")) {
-        json x = {{"name", json_string(s, "binding")}, {"type", "service"}, {"service", json_string(s, "service")}};
-        copy_if_present(x, s, "environment");
-        copy_if_present(x, s, "entrypoint");
+    for (const auto& d1 : in.d1_databases) b.push_back({{"name", d1.binding}, {"type", "d1"}, {"id", d1.database_id}});
+    for (const auto& s : in.services) {
+        json x = {{"name", s.binding}, {"type", "service"}, {"service", s.service}};
+        put(x, "environment", s.environment);
+        put(x, "entrypoint", s.entrypoint);
         b.push_back(x);
     }
-    for (const auto& d : json_at(json_at(c, "durable_objects"), "bindings")) {
-        json x = {{"name", json_string(d, "name")},
-                  {"type", "durable_object_namespace"},
-                  {"class_name", json_string(d, "class_name")}};
-        copy_if_present(x, d, "script_name");
-        copy_if_present(x, d, "environment");
+    for (const auto& d : in.durable_objects) {
+        json x = {{"name", d.name}, {"type", "durable_object_namespace"}, {"class_name", d.class_name}};
+        put(x, "script_name", d.script_name);
+        put(x, "environment", d.environment);
         b.push_back(x);
     }
-    for (const auto& d : json_at(c, "dispatch_namespaces")) {
-        json x = {{"name", json_string(d, "binding")},
-                  {"type", "dispatch_namespace"},
-                  {"namespace", json_string(d, "namespace")}};
-        if (const json& out = json_at(d, "outbound"); out.is_object()) {
-            json o = {{"worker", {{"service", json_string(out, "service")}}}};
-            copy_if_present(o["worker"], out, "environment");
-            if (const json& params = json_at(out, "parameters"); params.is_array()) {
+    for (const auto& d : in.dispatch_namespaces) {
+        json x = {{"name", d.binding}, {"type", "dispatch_namespace"}, {"namespace", d.ns}};
+        if (d.outbound) {
+            json o = {{"worker", {{"service", d.outbound->service}}}};
+            put(o["worker"], "environment", d.outbound->environment);
+            if (d.outbound->parameters) {
                 o["params"] = json::array();
-                for (const auto& p : params) o["params"].push_back({{"name", p}});
+                for (const auto& p : *d.outbound->parameters) o["params"].push_back({{"name", p}});
             }
             x["outbound"] = o;
         }
         b.push_back(x);
     }
     return b;
+}
+
+json bindings_from_config(const json& c) {
+    return bindings_json(config::bindings_of(c));
 }
 
 Result<json> migrations_for_upload(const json& migrations, const std::optional<std::string>& current_tag) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/multipart.hpp"
+#include "config/worker.hpp"
 #include "core/diagnostic.hpp"
 #include "core/env.hpp"
 #include "core/result.hpp"
@@ -73,7 +74,9 @@ void set_assets_field(UploadBundle& bundle, const nlohmann::json& config, const 
 // binding or run_worker_first without `main`): its absolute directory, or nullopt when the config has none.
 Result<std::optional<std::string>> assets_directory(const nlohmann::json& config, const std::string& config_dir);
 
-// Worker bindings as the upload API wants them, from the normalized config.
+// Worker bindings as the upload API wants them (vars, KV, R2, D1, services, Durable Objects, dispatch namespaces,
+// in that order), from the typed bindings or the normalized config.
+nlohmann::json bindings_json(const config::Bindings& bindings);
 nlohmann::json bindings_from_config(const nlohmann::json& config);
 
 // `migrations` for the upload relative to the script's current tag; null when nothing is to migrate.
