@@ -53,7 +53,7 @@ Status run_pool(size_t n, int width, const std::function<Status(size_t)>& job) {
 
 }  // namespace
 
-Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget& target,
+Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const api::ScriptRef& target,
                                      const workers::AssetManifest& manifest,
                                      const std::function<void(const std::string&)>& step) {
     auto say = [&](const std::string& s) {
@@ -63,9 +63,7 @@ Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget&
     out.files = manifest.entries.size();
     say("starting the assets upload session (" + std::to_string(out.files) + " file" + (out.files == 1 ? "" : "s") +
         ")");
-    TRY_ASSIGN(json r, client.create_assets_upload_session(
-                           api::ScriptRef{target.account_id, target.dispatch_namespace, target.script},
-                           workers::asset_manifest_json(manifest)));
+    TRY_ASSIGN(json r, client.create_assets_upload_session(target, workers::asset_manifest_json(manifest)));
     if (!r.is_object())
         return Error(ErrorKind::Api, "the assets upload session answered without a result",
                      "an unexpected response from the API; try again");

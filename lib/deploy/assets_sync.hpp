@@ -29,13 +29,7 @@ struct AssetsSyncResult {
     size_t upload_requests = 0;  // buckets (or single files) sent
 };
 
-struct AssetsTarget {
-    std::string account_id;
-    std::string dispatch_namespace;  // empty: an account worker
-    std::string script;
-};
-
-Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const AssetsTarget& target,
+Result<AssetsSyncResult> sync_assets(api::ApiClient& client, const api::ScriptRef& target,
                                      const workers::AssetManifest& manifest,
                                      const std::function<void(const std::string&)>& step = {});
 

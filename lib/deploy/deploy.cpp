@@ -415,7 +415,7 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         // Static assets first, as wrangler does: the upload session, the buckets the platform lacks, then the
         // completion token goes into the worker upload's metadata.
         if (bundle.assets) {
-            AssetsTarget target{o.account_id, o.dispatch_namespace, rep.worker};
+            api::ScriptRef target{o.account_id, o.dispatch_namespace, rep.worker};
             TRY_ASSIGN(AssetsSyncResult sync, sync_assets(*client, target, bundle.assets->manifest, step));
             workers::set_assets_field(bundle, c, sync.completion_jwt);
             rep.assets->synced = true;

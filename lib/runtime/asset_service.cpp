@@ -48,10 +48,14 @@ HttpResponse AssetService::error(int status, int /*code*/, const std::string& me
     return text(status, message + "\n");
 }
 
+bool AssetService::authorized(const HttpRequest& r) const {
+    const std::string key = header(r, "x-tenantctl-assets");
+    return !key.empty() && header(r, "x-tenantctl-token") == asset_token(m_secret, key);
+}
+
 AssetService::HeadCheck AssetService::check_head(const HttpRequest& head) {
     HeadCheck c;
-    const std::string key = header(head, "x-tenantctl-assets");
-    if (key.empty() || header(head, "x-tenantctl-token") != asset_token(m_secret, key)) {
+    if (!authorized(head)) {
         c.response = text(401, "not an assets binding of this runtime\n");
         return c;
     }
@@ -61,10 +65,8 @@ AssetService::HeadCheck AssetService::check_head(const HttpRequest& head) {
 }
 
 HttpResponse AssetService::handle(const HttpRequest& req) {
-    const std::string key = header(req, "x-tenantctl-assets");
-    if (key.empty() || header(req, "x-tenantctl-token") != asset_token(m_secret, key))
-        return text(401, "not an assets binding of this runtime\n");
-    auto s = site(key);
+    if (!authorized(req)) return text(401, "not an assets binding of this runtime\n");
+    auto s = site(header(req, "x-tenantctl-assets"));
     if (!s) return text(404, "");
     const bool route = header(req, "x-tenantctl-assets-mode") == "route";
     AssetPlan plan = plan_asset_response(*s, req.method, req.target, header(req, "if-none-match"), route);

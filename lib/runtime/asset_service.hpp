@@ -31,6 +31,8 @@ public:
 
 private:
     std::shared_ptr<const SiteAssets> site(const std::string& key) const;
+    // The request names a script (x-tenantctl-assets) and carries that script's token.
+    bool authorized(const platform::HttpRequest& r) const;
 
     platform::Store& m_store;
     std::string m_account;
