@@ -33,7 +33,7 @@ Result<D1Session> open_d1(Context& ctx, const std::string& database) {
     TRY_ASSIGN(auto cfg, config::load_config_checked(config_load_options(ctx), false));
     D1Session s;
     s.base_dir = cfg.dir.empty() ? ctx.cwd() : cfg.dir;
-    TRY_ASSIGN(s.target, deploy::d1_target(cfg.config, s.base_dir, database));
+    TRY_ASSIGN(s.target, deploy::d1_target(cfg.worker().bindings, s.base_dir, database));
     TRY_ASSIGN(s.api, open_api(ctx, true, cfg.account_id()));
     return s;
 }

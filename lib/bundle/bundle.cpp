@@ -97,11 +97,7 @@ bool is_node_builtin(std::string_view name) {
                        [&](const char* b) { return name == b; });
 }
 
-struct Rule {
-    std::string type;
-    std::vector<std::string> globs;
-    std::optional<bool> fallthrough;
-};
+using Rule = config::ModuleRule;
 
 bool is_js_rule(const Rule& r) {
     return r.type == "ESModule" || r.type == "CommonJS";
@@ -120,15 +116,8 @@ std::string content_type_for_rule(const std::string& type) {
 
 // The user's rules, then the defaults; a later rule of a type whose earlier rule does not fall through is
 // removed (and a file it would match is an error), as wrangler's parseRules does.
-void parse_rules(const json& config, std::vector<Rule>& rules, std::vector<Rule>& removed) {
-    std::vector<Rule> all;
-    for (const auto& r : json_at(config, "rules")) {
-        Rule rule{json_string(r, "type"), {}, std::nullopt};
-        for (const auto& g : json_at(r, "globs"))
-            if (g.is_string()) rule.globs.push_back(g.get<std::string>());
-        if (json_at(r, "fallthrough").is_boolean()) rule.fallthrough = json_at(r, "fallthrough").get<bool>();
-        all.push_back(rule);
-    }
+void parse_rules(const config::BuildConfig& build, std::vector<Rule>& rules, std::vector<Rule>& removed) {
+    std::vector<Rule> all = build.rules;
     all.push_back({"Text", {"**/*.txt", "**/*.html"}, std::nullopt});
     all.push_back({"Data", {"**/*.bin"}, std::nullopt});
     all.push_back({"CompiledWasm", {"**/*.wasm", "**/*.wasm?module"}, std::nullopt});
@@ -190,14 +179,6 @@ void list_files(const std::string& root, const std::string& dir, const std::stri
     }
 }
 
-std::vector<std::string> string_list(const json& v) {
-    std::vector<std::string> out;
-    if (v.is_array())
-        for (const auto& x : v)
-            if (x.is_string()) out.push_back(x.get<std::string>());
-    return out;
-}
-
 }  // namespace
 
 std::string glob_to_regex(std::string_view glob, bool globstar) {
@@ -242,19 +223,16 @@ NodeCompat node_compat_mode(const std::string& date, const std::vector<std::stri
     return NodeCompat::None;
 }
 
-bool wants_bundle(const json& c) {
-    if (json_at(c, "no_bundle").is_boolean() && json_at(c, "no_bundle").get<bool>()) return false;
-    return !ends_with(json_string(c, "main"), ".py");
+bool wants_bundle(const config::WorkerConfig& w) {
+    if (w.build.no_bundle) return false;
+    return !ends_with(w.main, ".py");
 }
 
-Status run_custom_build(const json& c, const std::string& project_dir, const OutputFn& output) {
-    const json& build = json_at(c, "build");
-    std::string command = json_string(build, "command");
+Status run_custom_build(const config::BuildConfig& build, const std::string& project_dir, const OutputFn& output) {
+    const std::string& command = build.command;
     if (command.empty()) return {};
-    std::string cwd =
-        json_string(build, "cwd").empty() ? project_dir : absolute_path(json_string(build, "cwd"), project_dir);
-    if (!dir_exists(cwd))
-        return Error(ErrorKind::Config, "build.cwd " + quoted(json_string(build, "cwd")) + " is not a directory");
+    std::string cwd = build.cwd.empty() ? project_dir : absolute_path(build.cwd, project_dir);
+    if (!dir_exists(cwd)) return Error(ErrorKind::Config, "build.cwd " + quoted(build.cwd) + " is not a directory");
     ProcessOptions po;
     po.cwd = cwd;
     std::string tail;
@@ -277,9 +255,10 @@ Status run_custom_build(const json& c, const std::string& project_dir, const Out
     return {};
 }
 
-Result<BundleOutput> bundle_worker(const json& c, const BundleOptions& o) {
+Result<BundleOutput> bundle_worker(const config::WorkerConfig& w, const BundleOptions& o) {
     const Env env = o.env ? *o.env : Env::system();
-    std::string main = json_string(c, "main");
+    const config::BuildConfig& build = w.build;
+    const std::string& main = w.main;
     if (main.empty())
         return Error(ErrorKind::Config, "no entry point: the config has no \"main\" field",
                      "add main = \"./src/index.ts\"");
@@ -287,19 +266,16 @@ Result<BundleOutput> bundle_worker(const json& c, const BundleOptions& o) {
     if (!file_exists(entry))
         return Error(ErrorKind::Config, "\"main\" points at " + quoted(main) + ", which does not exist",
                      "check the path; it is relative to the directory of the configuration file");
-    const std::string module_root = json_string(c, "base_dir").empty()
-                                        ? parent_dir(entry)
-                                        : absolute_path(json_string(c, "base_dir"), o.project_dir);
+    const std::string module_root =
+        build.base_dir.empty() ? parent_dir(entry) : absolute_path(build.base_dir, o.project_dir);
     TRY_ASSIGN(EsbuildBinary esbuild, find_esbuild(o.project_dir, env));
 
     BundleOutput out;
     out.esbuild = "esbuild " + esbuild.version + " (" + esbuild.source + ": " + esbuild.path + ")";
     std::vector<Rule> rules, removed;
-    parse_rules(c, rules, removed);
-    const bool find_additional =
-        json_at(c, "find_additional_modules").is_boolean() && json_at(c, "find_additional_modules").get<bool>();
-    const bool preserve_names =
-        json_at(c, "preserve_file_names").is_boolean() && json_at(c, "preserve_file_names").get<bool>();
+    parse_rules(build, rules, removed);
+    const bool find_additional = build.find_additional_modules;
+    const bool preserve_names = build.preserve_file_names;
 
     // find_additional_modules: every file under the module root a rule selects, uploaded as it is.
     std::vector<FoundModule> found;
@@ -393,8 +369,8 @@ Result<BundleOutput> bundle_worker(const json& c, const BundleOptions& o) {
     req.on_resolve.push_back({"^cloudflare:.*", "", [](const ResolveArgs& a) -> std::optional<ResolveResult> {
                                   return ResolveResult{a.path, true, "", ""};
                               }});
-    const std::string date = o.compatibility_date ? *o.compatibility_date : json_string(c, "compatibility_date");
-    const NodeCompat mode = node_compat_mode(date, string_list(json_at(c, "compatibility_flags")));
+    const std::string date = o.compatibility_date ? *o.compatibility_date : w.compatibility_date.value_or("");
+    const NodeCompat mode = node_compat_mode(date, w.compatibility_flags);
     if (mode == NodeCompat::V2) {
         std::string alt;
         for (const char* b : k_node_builtins) alt += (alt.empty() ? "" : "|") + std::string(b);
@@ -426,8 +402,6 @@ Result<BundleOutput> bundle_worker(const json& c, const BundleOptions& o) {
 
     // Flags, as wrangler sets esbuild's options for a deploy.
     const std::string entry_name = fs::path(entry).stem().string();
-    const json& upload_maps = json_at(c, "upload_source_maps");
-    const bool source_maps = !(upload_maps.is_boolean() && !upload_maps.get<bool>());
     std::vector<std::string>& f = req.flags;
     f = {"--bundle",
          "--format=esm",
@@ -442,20 +416,14 @@ Result<BundleOutput> bundle_worker(const json& c, const BundleOptions& o) {
          "--loader:.cjs=jsx",
          "--outdir=" + o.project_dir,
          "--entry-names=" + entry_name};
-    if (source_maps) f.push_back("--sourcemap");
-    const json& keep_names = json_at(c, "keep_names");
-    if (!(keep_names.is_boolean() && !keep_names.get<bool>())) f.push_back("--keep-names");
-    if (json_at(c, "minify").is_boolean() && json_at(c, "minify").get<bool>()) f.push_back("--minify");
-    if (std::string ts = json_string(c, "tsconfig"); !ts.empty())
-        f.push_back("--tsconfig=" + absolute_path(ts, o.project_dir));
-    if (std::string jf = json_string(c, "jsx_factory"); !jf.empty()) f.push_back("--jsx-factory=" + jf);
-    if (std::string jf = json_string(c, "jsx_fragment"); !jf.empty()) f.push_back("--jsx-fragment=" + jf);
-    if (const json& define = json_at(c, "define"); define.is_object())
-        for (auto it = define.begin(); it != define.end(); ++it)
-            f.push_back("--define:" + it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump()));
-    if (const json& alias = json_at(c, "alias"); alias.is_object())
-        for (auto it = alias.begin(); it != alias.end(); ++it)
-            if (it->is_string()) f.push_back("--alias:" + it.key() + "=" + it->get<std::string>());
+    if (build.source_maps) f.push_back("--sourcemap");
+    if (build.keep_names) f.push_back("--keep-names");
+    if (build.minify) f.push_back("--minify");
+    if (!build.tsconfig.empty()) f.push_back("--tsconfig=" + absolute_path(build.tsconfig, o.project_dir));
+    if (!build.jsx_factory.empty()) f.push_back("--jsx-factory=" + build.jsx_factory);
+    if (!build.jsx_fragment.empty()) f.push_back("--jsx-fragment=" + build.jsx_fragment);
+    for (const auto& [name, value] : build.define) f.push_back("--define:" + name + "=" + value);
+    for (const auto& [name, value] : build.alias) f.push_back("--alias:" + name + "=" + value);
 
     TRY_ASSIGN(BuildResult built, run_build(esbuild, req));
     for (const auto& w : built.warnings) out.warnings.push_back(to_diagnostic(w, o.project_dir, Severity::Warning));
@@ -524,7 +492,8 @@ Result<BundleOutput> bundle_worker(const json& c, const BundleOptions& o) {
         if (!content) return content.error();
         out.modules.push_back({fm.name, content_type_for_rule(fm.type), std::move(*content)});
     }
-    if (source_maps && !map.empty()) out.modules.push_back({out.main_module + ".map", "application/source-map", map});
+    if (build.source_maps && !map.empty())
+        out.modules.push_back({out.main_module + ".map", "application/source-map", map});
     return out;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/multipart.hpp"
+#include "config/worker.hpp"
 #include "core/diagnostic.hpp"
 #include "core/env.hpp"
 #include "core/result.hpp"
@@ -38,17 +39,17 @@ struct BundleOutput {
 enum class NodeCompat { None, Als, V1, V2 };
 NodeCompat node_compat_mode(const std::string& compatibility_date, const std::vector<std::string>& flags);
 
-// Bundles the worker of a normalized config (wrangler's key names). Build errors come back as one
-// Error (kind Input) with a diagnostic per esbuild error: file:line:col, message, the source line.
-Result<BundleOutput> bundle_worker(const nlohmann::json& config, const BundleOptions& options);
+// Bundles the worker of a config (its `main`, compatibility and `build` settings). Build errors come back as
+// one Error (kind Input) with a diagnostic per esbuild error: file:line:col, message, the source line.
+Result<BundleOutput> bundle_worker(const config::WorkerConfig& worker, const BundleOptions& options);
 
 // Whether deploy bundles this config: not with no_bundle, not for a Python main module.
-bool wants_bundle(const nlohmann::json& config);
+bool wants_bundle(const config::WorkerConfig& worker);
 
 // Runs `[build] command` through `sh -c` in `[build] cwd` (default: the config's directory), streaming its
 // output to `output`. A failure (kind Input) carries the command's last lines. Nothing to do without a
 // command.
-Status run_custom_build(const nlohmann::json& config, const std::string& project_dir, const OutputFn& output);
+Status run_custom_build(const config::BuildConfig& build, const std::string& project_dir, const OutputFn& output);
 
 // A wrangler-style module glob as a Go/RE2 regular expression. `globstar` = glob-to-regexp's globstar mode
 // (used to match file paths); without it `*` matches anything, '/' included (used for import specifiers).

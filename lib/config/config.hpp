@@ -72,7 +72,6 @@ struct LoadedConfig {
     std::string account_id() const;
     std::optional<std::string> main_path() const;                    // absolute path of `main`
     std::string absolute(const std::string& config_relative) const;  // "./x" -> dir + "/x"
-    const nlohmann::json& containers() const;                        // array (empty when none)
     WorkerConfig worker() const;                                     // the typed view (config/worker.hpp)
     std::vector<std::string> defined_environments() const;
 };

@@ -350,13 +350,6 @@ WorkerConfig LoadedConfig::worker() const {
     return worker_config(config);
 }
 
-const nlohmann::json& LoadedConfig::containers() const {
-    static const nlohmann::json empty = nlohmann::json::array();
-    if (config.is_object() && config.contains("containers") && config["containers"].is_array())
-        return config["containers"];
-    return empty;
-}
-
 std::vector<std::string> LoadedConfig::defined_environments() const {
     std::vector<std::string> out;
     if (config.is_object() && config.contains("definedEnvironments"))

@@ -28,6 +28,74 @@ const json& array_at(const json& o, std::string_view key) {
     return v.is_array() ? v : empty;
 }
 
+std::vector<std::string> strings_of(const json& list) {
+    std::vector<std::string> out;
+    if (list.is_array())
+        for (const auto& x : list)
+            if (x.is_string()) out.push_back(x.get<std::string>());
+    return out;
+}
+
+// An object's members as text (strings as they are, anything else as its JSON), in the object's order.
+std::vector<std::pair<std::string, std::string>> texts_of(const json& o, bool strings_only = false) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (o.is_object())
+        for (auto it = o.begin(); it != o.end(); ++it) {
+            if (it->is_string())
+                out.emplace_back(it.key(), it->get<std::string>());
+            else if (!strings_only)
+                out.emplace_back(it.key(), it->dump());
+        }
+    return out;
+}
+
+Route route_of(const json& r) {
+    if (r.is_string()) return Route{r.get<std::string>(), std::nullopt, std::nullopt, false};
+    return Route{json_string(r, "pattern"), optional_string(r, "zone_id"), optional_string(r, "zone_name"),
+                 json_bool(r, "custom_domain", false)};
+}
+
+BuildConfig build_config(const json& c) {
+    BuildConfig b;
+    const json& custom = json_at(c, "build");
+    b.command = json_string(custom, "command");
+    b.cwd = json_string(custom, "cwd");
+    b.no_bundle = json_bool(c, "no_bundle", false);
+    b.base_dir = json_string(c, "base_dir");
+    b.find_additional_modules = json_bool(c, "find_additional_modules", false);
+    b.preserve_file_names = json_bool(c, "preserve_file_names", false);
+    for (const auto& r : array_at(c, "rules")) {
+        ModuleRule rule{json_string(r, "type"), strings_of(json_at(r, "globs")), std::nullopt};
+        if (const json& f = json_at(r, "fallthrough"); f.is_boolean()) rule.fallthrough = f.get<bool>();
+        b.rules.push_back(std::move(rule));
+    }
+    b.minify = json_bool(c, "minify", false);
+    b.keep_names = json_bool(c, "keep_names", true);
+    b.source_maps = json_bool(c, "upload_source_maps", true);
+    b.tsconfig = json_string(c, "tsconfig");
+    b.jsx_factory = json_string(c, "jsx_factory");
+    b.jsx_fragment = json_string(c, "jsx_fragment");
+    b.define = texts_of(json_at(c, "define"));
+    b.alias = texts_of(json_at(c, "alias"), true);
+    return b;
+}
+
+Triggers triggers_of(const json& c) {
+    Triggers t;
+    if (const json& rs = json_at(c, "routes"); rs.is_array()) {
+        t.routes.emplace();
+        for (const auto& r : rs)
+            if (r.is_string() || r.is_object()) t.routes->push_back(route_of(r));
+    }
+    if (const json& r = json_at(c, "route"); r.is_string() || r.is_object()) t.route = route_of(r);
+    const json& triggers = json_at(c, "triggers");
+    if (const json& crons = json_at(triggers, "crons"); crons.is_array()) t.crons = strings_of(crons);
+    t.has_events = !array_at(triggers, "events").empty();
+    if (const json& wd = json_at(c, "workers_dev"); wd.is_boolean()) t.workers_dev = wd.get<bool>();
+    if (const json& pu = json_at(c, "preview_urls"); pu.is_boolean()) t.preview_urls = pu.get<bool>();
+    return t;
+}
+
 }  // namespace
 
 json number_json(double value) {
@@ -110,11 +178,36 @@ WorkerConfig worker_config(const json& c) {
     w.name = json_string(c, "name");
     w.main = json_string(c, "main");
     w.compatibility_date = optional_string(c, "compatibility_date");
-    for (const auto& f : array_at(c, "compatibility_flags"))
-        if (f.is_string()) w.compatibility_flags.push_back(f.get<std::string>());
+    w.compatibility_flags = strings_of(json_at(c, "compatibility_flags"));
     w.bindings = bindings_of(c);
     for (const auto& ct : array_at(c, "containers")) w.containers.push_back(container_spec(ct));
+    w.build = build_config(c);
+    if (const json& a = json_at(c, "assets"); a.is_object()) {
+        AssetsConfig ac;
+        ac.directory = optional_string(a, "directory");
+        ac.binding = json_string(a, "binding");
+        ac.html_handling = optional_string(a, "html_handling");
+        ac.not_found_handling = optional_string(a, "not_found_handling");
+        ac.base_path = optional_string(a, "base_path");
+        ac.run_worker_first = json_at(a, "run_worker_first");
+        w.assets = std::move(ac);
+    }
+    w.has_site = !json_at(c, "site").is_null();
+    w.keep_vars = json_bool(c, "keep_vars", false);
+    w.triggers = triggers_of(c);
+    w.migrations = json_at(c, "migrations");
+    w.tail_consumers = json_at(c, "tail_consumers");
+    w.limits = json_at(c, "limits");
+    w.observability = json_at(c, "observability");
+    w.placement = json_at(c, "placement");
+    w.logpush = json_at(c, "logpush");
     return w;
+}
+
+std::vector<Route> Triggers::effective_routes() const {
+    if (routes) return *routes;
+    if (route) return {*route};
+    return {};
 }
 
 }  // namespace tenantctl::config

@@ -101,6 +101,63 @@ struct ContainerSpec {
     bool builds_image() const { return image_build_context.has_value(); }
 };
 
+// A module rule (`rules[]`): files matching one of `globs` are modules of `type` ("ESModule", "Text", …).
+struct ModuleRule {
+    std::string type;
+    std::vector<std::string> globs;
+    std::optional<bool> fallthrough;
+};
+
+// How the worker's code becomes its modules: a custom build first (`[build]`), then esbuild (the default) or the
+// files as they are (`no_bundle`). Paths are as written (config-relative).
+struct BuildConfig {
+    std::string command;  // [build] command; empty = no custom build
+    std::string cwd;      // [build] cwd; empty = the config's directory
+    bool no_bundle = false;
+    std::string base_dir;  // empty = main's directory
+    bool find_additional_modules = false;
+    bool preserve_file_names = false;
+    std::vector<ModuleRule> rules;  // the config's own, before wrangler's defaults
+    bool minify = false;
+    bool keep_names = true;   // esbuild --keep-names unless keep_names = false
+    bool source_maps = true;  // esbuild --sourcemap unless upload_source_maps = false
+    std::string tsconfig, jsx_factory, jsx_fragment;
+    std::vector<std::pair<std::string, std::string>> define;  // esbuild's text (non-strings as their JSON)
+    std::vector<std::pair<std::string, std::string>> alias;
+};
+
+// `assets`: the static files served with (or instead of) the worker.
+struct AssetsConfig {
+    std::optional<std::string> directory;  // as written; nullopt = missing (an error deploy reports)
+    std::string binding;                   // empty = no binding
+    std::optional<std::string> html_handling, not_found_handling, base_path;
+    nlohmann::json run_worker_first;  // true/false or a list of patterns, sent as written; null = unset
+
+    bool runs_worker_first() const {
+        return (run_worker_first.is_boolean() && run_worker_first.get<bool>()) ||
+               (run_worker_first.is_array() && !run_worker_first.empty());
+    }
+};
+
+// A route (`routes[]` or `route`): a pattern, with the zone it belongs to when given.
+struct Route {
+    std::string pattern;
+    std::optional<std::string> zone_id, zone_name;
+    bool custom_domain = false;
+};
+
+// What an account worker is reachable by, besides its upload.
+struct Triggers {
+    std::optional<std::vector<Route>> routes;       // `routes` (nullopt = not given)
+    std::optional<Route> route;                     // `route` (one)
+    std::optional<std::vector<std::string>> crons;  // `triggers.crons` (nullopt = leave the schedules alone)
+    bool has_events = false;                        // `triggers.events` non-empty
+    std::optional<bool> workers_dev, preview_urls;
+
+    // `routes` when given, else the one `route`.
+    std::vector<Route> effective_routes() const;
+};
+
 struct WorkerConfig {
     std::string name;
     std::string main;  // as normalized ("./src/index.ts"); empty for an assets-only worker
@@ -108,6 +165,15 @@ struct WorkerConfig {
     std::vector<std::string> compatibility_flags;
     Bindings bindings;
     std::vector<ContainerSpec> containers;
+    BuildConfig build;
+    std::optional<AssetsConfig> assets;
+    bool has_site = false;  // Workers Sites (`site`), which tenantctl does not upload
+    bool keep_vars = false;
+    Triggers triggers;
+    // Passed to the upload as written: their shapes are the API's, and tenantctl only carries them (null = unset).
+    // `migrations` is the Durable Object migration list ([{tag, new_classes, …}]); the upload sends the steps
+    // after the deployed tag (workers::migrations_for_upload).
+    nlohmann::json migrations, tail_consumers, limits, observability, placement, logpush;
 };
 
 // From wrangler's normalized Config (what load_config returns in `config`): never fails, since normalization

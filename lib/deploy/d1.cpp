@@ -13,12 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string str_at(const json& j, const char* key) {
-    if (!j.is_object()) return {};
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 bool looks_like_uuid(const std::string& s) {
     if (s.size() != 36) return false;
     for (size_t i = 0; i < s.size(); ++i) {
@@ -30,7 +24,7 @@ bool looks_like_uuid(const std::string& s) {
 
 }  // namespace
 
-Result<D1Target> d1_target(const json& normalized, const std::string& base_dir, const std::string& arg) {
+Result<D1Target> d1_target(const config::Bindings& config, const std::string& base_dir, const std::string& arg) {
     if (arg.empty())
         return Error(ErrorKind::Usage, "no D1 database was given",
                      "name it by its binding or database_name in the wrangler config, or by its name or uuid");
@@ -38,17 +32,13 @@ Result<D1Target> d1_target(const json& normalized, const std::string& base_dir, 
     t.arg = arg;
     t.name = arg;
     t.migrations_dir = join_path(base_dir, k_d1_migrations_dir);
-    const json* dbs = nullptr;
-    if (normalized.is_object())
-        if (auto it = normalized.find("d1_databases"); it != normalized.end() && it->is_array()) dbs = &*it;
-    if (!dbs) return t;
-    for (const auto& b : *dbs) {
-        if (str_at(b, "binding") != arg && str_at(b, "database_name") != arg) continue;
-        t.binding = str_at(b, "binding");
-        if (auto n = str_at(b, "database_name"); !n.empty()) t.name = n;
-        t.id = str_at(b, "database_id");
-        if (auto d = str_at(b, "migrations_dir"); !d.empty()) t.migrations_dir = absolute_path(d, base_dir);
-        if (auto tb = str_at(b, "migrations_table"); !tb.empty()) t.migrations_table = tb;
+    for (const auto& b : config.d1_databases) {
+        if (b.binding != arg && b.database_name != arg) continue;
+        t.binding = b.binding;
+        if (!b.database_name.empty()) t.name = b.database_name;
+        t.id = b.database_id;
+        if (!b.migrations_dir.empty()) t.migrations_dir = absolute_path(b.migrations_dir, base_dir);
+        if (!b.migrations_table.empty()) t.migrations_table = b.migrations_table;
         break;
     }
     TRY_STATUS(workers::check_migrations_table(t.migrations_table));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/client.hpp"
+#include "config/worker.hpp"
 #include "core/cancel.hpp"
 #include "core/result.hpp"
 #include "workers/d1_migrations.hpp"
@@ -27,9 +28,9 @@ struct D1Target {
     std::string migrations_dir;  // absolute: the binding's migrations_dir, else <config dir>/migrations
     std::string migrations_table = workers::k_d1_migrations_table;
 };
-// `normalized` is the wrangler config (null or empty when there is none); `base_dir` its directory (the current
-// directory without a config). The argument matches a binding by `binding` or `database_name`.
-Result<D1Target> d1_target(const nlohmann::json& normalized, const std::string& base_dir, const std::string& arg);
+// `config` holds the wrangler config's D1 bindings (none without a config); `base_dir` is the config's directory
+// (the current directory without a config). The argument matches a binding by `binding` or `database_name`.
+Result<D1Target> d1_target(const config::Bindings& config, const std::string& base_dir, const std::string& arg);
 
 // The database behind a target (as GET answers it, with its size and number of tables): by the config's
 // database_id, else by the argument as a uuid, else by name (one filtered list first). NotFound names what was

@@ -165,12 +165,11 @@ json DeployReport::to_json() const {
     return {{"worker", w}, {"containers", cs}, {"skipped", skipped}};
 }
 
-Result<workers::UploadBundle> build_worker(const config::LoadedConfig& cfg, const DeployOptions& o, bool assets,
-                                           const DeployEvents& ev) {
-    const json& c = cfg.config;
-    if (!json_string(json_at(c, "build"), "command").empty()) {
-        if (ev.step) ev.step("running the custom build: " + json_string(json_at(c, "build"), "command"));
-        TRY_STATUS(bundle::run_custom_build(c, cfg.dir, ev.build_output));
+Result<workers::UploadBundle> build_worker(const config::LoadedConfig& cfg, const config::WorkerConfig& worker,
+                                           const DeployOptions& o, bool assets, const DeployEvents& ev) {
+    if (!worker.build.command.empty()) {
+        if (ev.step) ev.step("running the custom build: " + worker.build.command);
+        TRY_STATUS(bundle::run_custom_build(worker.build, cfg.dir, ev.build_output));
     }
     workers::UploadOptions uo;
     uo.config_dir = cfg.dir;
@@ -180,7 +179,7 @@ Result<workers::UploadBundle> build_worker(const config::LoadedConfig& cfg, cons
     uo.no_bundle = o.no_bundle;
     uo.env = o.env;
     uo.assets = assets;
-    TRY_ASSIGN(workers::UploadBundle bundle, workers::build_upload(c, uo));
+    TRY_ASSIGN(workers::UploadBundle bundle, workers::build_upload(worker, uo));
     if (ev.warning)
         for (const auto& w : bundle.warnings) ev.warning(w);
     return bundle;
@@ -191,7 +190,7 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
     auto step = [&](const std::string& s) {
         if (ev.step) ev.step(s);
     };
-    const json& c = cfg.config;
+    const config::WorkerConfig worker = cfg.worker();
     DeployReport rep;
     TRY_ASSIGN(rep.worker, worker_name(cfg, o));
     rep.dispatch_namespace = o.dispatch_namespace;
@@ -205,20 +204,19 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
 
     // 0. Triggers (routes, crons, workers.dev): planned first, so a field deploy cannot act on stops it before
     // anything is built or sent. Dispatch-namespace workers have none (as in wrangler).
-    TRY_ASSIGN(TriggersPlan triggers, plan_triggers(c));
+    TRY_ASSIGN(TriggersPlan triggers, plan_triggers(worker.triggers));
     if (!o.dispatch_namespace.empty())
-        for (const auto& f : triggers_skipped_for_namespace(c))
+        for (const auto& f : triggers_skipped_for_namespace(worker.triggers))
             rep.skipped.push_back(f + ": not deployed for a dispatch-namespace worker (as wrangler)");
 
     // 1. What the containers need (and docker, checked before anything is uploaded).
     std::vector<ContainerPlan> plans;
     if (o.rollout == RolloutMode::None) {
-        if (!cfg.containers().empty()) rep.skipped.push_back("containers: --containers-rollout none");
+        if (!worker.containers.empty()) rep.skipped.push_back("containers: --containers-rollout none");
     } else {
-        config::WorkerConfig worker = cfg.worker();
-        for (auto& spec : worker.containers) {
+        for (const auto& spec : worker.containers) {
             ContainerPlan p;
-            p.spec = std::move(spec);
+            p.spec = spec;
             p.name = p.spec.name;
             p.outcome.name = p.name;
             p.dockerfile = p.spec.builds_image();
@@ -242,7 +240,7 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
 
     // 2. The worker upload: the custom build, then the bundle, built once; the per-upload fields are set when
     // it is sent.
-    TRY_ASSIGN(workers::UploadBundle bundle, build_worker(cfg, o, true, ev));
+    TRY_ASSIGN(workers::UploadBundle bundle, build_worker(cfg, worker, o, true, ev));
     workers::UploadOptions uo;
     uo.config_dir = cfg.dir;
     uo.config_path = cfg.path;
@@ -272,7 +270,7 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         uo.tags = tags;
         uo.message = !o.message.empty() ? o.message : g ? g->subject : std::string();
         uo.version_tag = !o.version_tag.empty() ? o.version_tag : g ? g->short_commit + (g->dirty ? "-dirty" : "") : "";
-        return workers::apply_revision(bundle, c, uo);
+        return workers::apply_revision(bundle, worker, uo);
     };
     const std::string upload_tag = workers::k_upload_tag_prefix + rep.upload_digest.substr(0, 16);
 
@@ -417,7 +415,7 @@ Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient*
         if (bundle.assets) {
             api::ScriptRef target{o.account_id, o.dispatch_namespace, rep.worker};
             TRY_ASSIGN(AssetsSyncResult sync, sync_assets(*client, target, bundle.assets->manifest, step));
-            workers::set_assets_field(bundle, c, sync.completion_jwt);
+            workers::set_assets_field(bundle, worker, sync.completion_jwt);
             rep.assets->synced = true;
             rep.assets->uploaded_files = sync.uploaded_files;
             rep.assets->uploaded_bytes = sync.uploaded_bytes;

@@ -92,8 +92,8 @@ struct DeployReport {
 // The worker as deploy builds it: the custom build (`[build] command`), then build_upload with the options'
 // keep_vars, compatibility_date, no_bundle and env (bundler warnings to `events.warning`). With `assets` false a
 // config with static assets is refused. Shared by deploy and `versions upload`.
-Result<workers::UploadBundle> build_worker(const config::LoadedConfig& cfg, const DeployOptions& options, bool assets,
-                                           const DeployEvents& events);
+Result<workers::UploadBundle> build_worker(const config::LoadedConfig& cfg, const config::WorkerConfig& worker,
+                                           const DeployOptions& options, bool assets, const DeployEvents& events);
 
 // `client` may be null only for a dry run. `docker` may be null when no container needs a build.
 Result<DeployReport> run_deploy(const config::LoadedConfig& cfg, api::ApiClient* client, images::Docker* docker,

@@ -12,10 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-bool truthy(const json& v) {
-    return v.is_boolean() && v.get<bool>();
-}
-
 // Routes compare by pattern and zone, in any order.
 std::vector<std::string> route_keys(const json& routes) {
     std::vector<std::string> out;
@@ -27,63 +23,52 @@ std::vector<std::string> route_keys(const json& routes) {
     return out;
 }
 
+// The routes as the script routes API takes them: [{"pattern"[, "zone_id"][, "zone_name"]}].
+json routes_json(const std::vector<config::Route>& routes) {
+    json out = json::array();
+    for (const auto& r : routes) {
+        json x = {{"pattern", r.pattern}};
+        if (r.zone_id) x["zone_id"] = *r.zone_id;
+        if (r.zone_name) x["zone_name"] = *r.zone_name;
+        out.push_back(std::move(x));
+    }
+    return out;
+}
+
 }  // namespace
 
-Result<TriggersPlan> plan_triggers(const json& c) {
+Result<TriggersPlan> plan_triggers(const config::Triggers& t) {
     TriggersPlan p;
-    json routes = json::array();
-    if (const json& rs = json_at(c, "routes"); rs.is_array())
-        routes = rs;
-    else if (const json& r = json_at(c, "route"); !r.is_null())
-        routes.push_back(r);
-    for (size_t i = 0; i < routes.size(); ++i) {
-        const json& r = routes[i];
-        std::string field = "routes[" + std::to_string(i) + "]";
-        if (r.is_string()) {
-            p.routes.push_back({{"pattern", r}});
-        } else if (r.is_object()) {
-            if (truthy(json_at(r, "custom_domain")))
-                return Error(ErrorKind::Config,
-                             field + " " + quoted(json_string(r, "pattern")) +
-                                 ": custom domains (\"custom_domain\": true) are not implemented in tenantctl deploy",
-                             "use a route with zone_name or zone_id, or attach the custom domain with wrangler or "
-                             "in the dashboard; nothing was sent");
-            json x = {{"pattern", json_at(r, "pattern")}};
-            for (const char* k : {"zone_id", "zone_name"})
-                if (json_at(r, k).is_string()) x[k] = json_at(r, k);
-            p.routes.push_back(x);
-        }
-    }
-    const json& triggers = json_at(c, "triggers");
-    if (const json& crons = json_at(triggers, "crons"); crons.is_array()) {
-        p.crons.emplace();
-        for (const auto& x : crons)
-            if (x.is_string()) p.crons->push_back(x.get<std::string>());
-    }
-    if (const json& events = json_at(triggers, "events"); events.is_array() && !events.empty())
+    p.routes = t.effective_routes();
+    for (size_t i = 0; i < p.routes.size(); ++i)
+        if (p.routes[i].custom_domain)
+            return Error(ErrorKind::Config,
+                         "routes[" + std::to_string(i) + "] " + quoted(p.routes[i].pattern) +
+                             ": custom domains (\"custom_domain\": true) are not implemented in tenantctl deploy",
+                         "use a route with zone_name or zone_id, or attach the custom domain with wrangler or "
+                         "in the dashboard; nothing was sent");
+    p.crons = t.crons;
+    if (t.has_events)
         return Error(ErrorKind::Config, "\"triggers.events\" is not supported by tenantctl deploy yet",
                      "remove it from the config; nothing was sent");
-    const json& wd = json_at(c, "workers_dev");
-    p.workers_dev = wd.is_boolean() ? wd.get<bool>() : p.routes.empty();
-    const json& pu = json_at(c, "preview_urls");
-    p.preview_urls = pu.is_boolean() && pu.get<bool>();
+    p.workers_dev = t.workers_dev.value_or(p.routes.empty());
+    p.preview_urls = t.preview_urls.value_or(false);
     return p;
 }
 
-std::vector<std::string> triggers_skipped_for_namespace(const json& c) {
+std::vector<std::string> triggers_skipped_for_namespace(const config::Triggers& t) {
     std::vector<std::string> out;
-    if (json_at(c, "routes").is_array() && !json_at(c, "routes").empty()) out.push_back("routes");
-    if (!json_at(c, "route").is_null()) out.push_back("route");
-    if (json_at(json_at(c, "triggers"), "crons").is_array() && !json_at(json_at(c, "triggers"), "crons").empty())
-        out.push_back("triggers.crons");
-    if (truthy(json_at(c, "workers_dev"))) out.push_back("workers_dev");
+    if (t.routes && !t.routes->empty()) out.push_back("routes");
+    if (t.route) out.push_back("route");
+    if (t.crons && !t.crons->empty()) out.push_back("triggers.crons");
+    if (t.workers_dev.value_or(false)) out.push_back("workers_dev");
     return out;
 }
 
 std::vector<std::string> describe_triggers(const TriggersPlan& p, const std::string& script) {
     std::vector<std::string> out;
     if (p.workers_dev) out.push_back(script + ".<subdomain>.workers.dev");
-    for (const auto& r : p.routes) out.push_back(json_string(r, "pattern"));
+    for (const auto& r : p.routes) out.push_back(r.pattern);
     if (p.crons)
         for (const auto& c : *p.crons) out.push_back("schedule: " + c);
     return out;
@@ -134,15 +119,15 @@ Status check_route_conflicts(api::ApiClient& client, const std::string& account,
     std::map<std::string, std::vector<json>> routes_of_zone;
     std::map<std::string, std::vector<std::string>> taken;  // other script -> its patterns that we want
     for (const auto& r : plan.routes) {
-        const std::string pattern = json_string(r, "pattern");
+        const std::string& pattern = r.pattern;
         auto host = route_host(pattern);
-        if (!host && json_at(r, "zone_name").is_string()) host = route_host(json_string(r, "zone_name"));
+        if (!host && r.zone_name) host = route_host(*r.zone_name);
         if (!host) continue;  // wrangler cannot tell the zone either
         std::string zone;
-        if (json_at(r, "zone_id").is_string()) {
-            zone = json_string(r, "zone_id");
+        if (r.zone_id) {
+            zone = *r.zone_id;
         } else {
-            TRY_ASSIGN(zone, zone_for_host(json_at(r, "zone_name").is_string() ? json_string(r, "zone_name") : *host));
+            TRY_ASSIGN(zone, zone_for_host(r.zone_name ? *r.zone_name : *host));
         }
         auto it = routes_of_zone.find(zone);
         if (it == routes_of_zone.end()) {
@@ -172,7 +157,8 @@ Result<TriggersOutcome> deploy_triggers(api::ApiClient& client, const std::strin
     TriggersOutcome out;
     // workers.dev and preview URLs.
     TRY_ASSIGN(json sd, client.get_script_subdomain(account, script));
-    if (truthy(json_at(sd, "enabled")) != p.workers_dev || truthy(json_at(sd, "previews_enabled")) != p.preview_urls) {
+    if (json_bool(sd, "enabled", false) != p.workers_dev ||
+        json_bool(sd, "previews_enabled", false) != p.preview_urls) {
         TRY_STATUS(client.set_script_subdomain(account, script, p.workers_dev, p.preview_urls));
         out.written.push_back("subdomain");
     }
@@ -182,12 +168,13 @@ Result<TriggersOutcome> deploy_triggers(api::ApiClient& client, const std::strin
     }
     // Routes: only when the config has some (wrangler leaves a script's routes alone otherwise).
     if (!p.routes.empty()) {
+        const json want = routes_json(p.routes);
         auto current = client.get_script_routes(account, script);
-        if (!current || route_keys(*current) != route_keys(p.routes)) {
-            TRY_STATUS(client.put_script_routes(account, script, p.routes));
+        if (!current || route_keys(*current) != route_keys(want)) {
+            TRY_STATUS(client.put_script_routes(account, script, want));
             out.written.push_back("routes");
         }
-        for (const auto& r : p.routes) out.targets.push_back(json_string(r, "pattern"));
+        for (const auto& r : p.routes) out.targets.push_back(r.pattern);
     }
     // Schedules: present (even empty) means exactly these.
     if (p.crons) {

@@ -11,23 +11,24 @@
 #include <vector>
 
 #include "api/client.hpp"
+#include "config/worker.hpp"
 #include "core/result.hpp"
 
 namespace tenantctl::deploy {
 
 struct TriggersPlan {
-    std::optional<std::vector<std::string>> crons;    // nullopt: leave the schedules alone
-    nlohmann::json routes = nlohmann::json::array();  // [{"pattern"[, "zone_id"|"zone_name"]}]
+    std::optional<std::vector<std::string>> crons;  // nullopt: leave the schedules alone
+    std::vector<config::Route> routes;              // `routes`, or the one `route`
     bool workers_dev = true;
     bool preview_urls = false;
 };
 
-// From the normalized config. Errors (kind Config) name the field that deploy does not support.
-Result<TriggersPlan> plan_triggers(const nlohmann::json& config);
+// From the config's triggers. Errors (kind Config) name the field that deploy does not support.
+Result<TriggersPlan> plan_triggers(const config::Triggers& triggers);
 
 // Refuses what a dispatch-namespace upload cannot carry that the config asks for... nothing: wrangler skips
 // triggers there. Kept as one place that says which fields are skipped, for the report.
-std::vector<std::string> triggers_skipped_for_namespace(const nlohmann::json& config);
+std::vector<std::string> triggers_skipped_for_namespace(const config::Triggers& triggers);
 
 struct TriggersOutcome {
     std::vector<std::string> targets;  // "schedule: */5 * * * *", "example.com/*", "NAME.SUB.workers.dev"

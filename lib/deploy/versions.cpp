@@ -225,7 +225,7 @@ Result<VersionUploadReport> run_versions_upload(const config::LoadedConfig& cfg,
     };
     TRY_STATUS(check_target(o.target));
     TRY_STATUS(check_message(o.message));
-    const json& c = cfg.config;
+    const config::WorkerConfig worker = cfg.worker();
     VersionUploadReport rep;
     rep.worker = o.target.worker;
     // The worker must exist: a version belongs to a deployed worker (as wrangler: deploy first).
@@ -244,7 +244,7 @@ Result<VersionUploadReport> run_versions_upload(const config::LoadedConfig& cfg,
     build.no_bundle = o.no_bundle;
     build.env = o.env;
     // A config with assets is refused: versions upload does not send them.
-    TRY_ASSIGN(workers::UploadBundle bundle, build_worker(cfg, build, false, ev));
+    TRY_ASSIGN(workers::UploadBundle bundle, build_worker(cfg, worker, build, false, ev));
     workers::UploadOptions uo;
     uo.config_dir = cfg.dir;
     uo.config_path = cfg.path;
@@ -257,7 +257,7 @@ Result<VersionUploadReport> run_versions_upload(const config::LoadedConfig& cfg,
     uo.version_tag = !o.version_tag.empty() ? o.version_tag
                      : git                  ? git->short_commit + (git->dirty ? "-dirty" : "")
                                             : "";
-    TRY_STATUS(workers::apply_revision(bundle, c, uo));
+    TRY_STATUS(workers::apply_revision(bundle, worker, uo));
     step("uploading a version of worker " + rep.worker + " (not deployed)");
     TRY_ASSIGN(rep.version,
                client.upload_version(o.target.account_id, rep.worker, workers::encode_upload(bundle), &rep.messages));

@@ -23,20 +23,22 @@ Result<Source> source_from_script(const std::string& script_path, const std::opt
         return Error(ErrorKind::Input, "the tenant script " + quoted(script_path) + " does not exist",
                      "build it first, or point script: at the module to upload");
     }
-    json c = {{"main", script_path}, {"compatibility_flags", compatibility_flags}};
-    if (compatibility_date) c["compatibility_date"] = *compatibility_date;
+    config::WorkerConfig w;
+    w.main = script_path;
+    w.compatibility_date = compatibility_date;
+    w.compatibility_flags = compatibility_flags;
     workers::UploadOptions o;
     o.config_dir = parent_dir(script_path);
-    TRY_ASSIGN(auto bundle, workers::build_upload(c, o));
+    TRY_ASSIGN(auto bundle, workers::build_upload(w, o));
     return Source{std::move(bundle), "script " + script_path};
 }
 
-Result<Source> source_from_config(const json& normalized, const std::string& config_dir, const std::string& display,
-                                  const std::optional<std::string>& compatibility_date) {
+Result<Source> source_from_config(const config::WorkerConfig& worker, const std::string& config_dir,
+                                  const std::string& display, const std::optional<std::string>& compatibility_date) {
     workers::UploadOptions o;
     o.config_dir = config_dir;
     o.compatibility_date = compatibility_date;
-    TRY_ASSIGN(auto bundle, workers::build_upload(normalized, o));
+    TRY_ASSIGN(auto bundle, workers::build_upload(worker, o));
     return Source{std::move(bundle), "config " + display};
 }
 
@@ -52,7 +54,7 @@ Result<Source> source_for_file(const TenantsFile& f, const Env& env) {
     lo.environment = &env;
     lo.dispatch_namespace = f.ns;
     TRY_ASSIGN(auto cfg, config::load_config_checked(lo, true));
-    TRY_ASSIGN(Source s, source_from_config(cfg.config, cfg.dir, cfg.display_path, f.compatibility_date));
+    TRY_ASSIGN(Source s, source_from_config(cfg.worker(), cfg.dir, cfg.display_path, f.compatibility_date));
     if (f.compatibility_flags) s.bundle.metadata["compatibility_flags"] = *f.compatibility_flags;
     return s;
 }

@@ -37,8 +37,8 @@ struct Source {
 // From a single module file (compatibility date/flags optional).
 Result<Source> source_from_script(const std::string& script_path, const std::optional<std::string>& compatibility_date,
                                   const std::vector<std::string>& compatibility_flags);
-// From a normalized wrangler config (config::LoadedConfig::config) and its directory.
-Result<Source> source_from_config(const nlohmann::json& normalized, const std::string& config_dir,
+// From a wrangler config (config::LoadedConfig::worker()) and its directory.
+Result<Source> source_from_config(const config::WorkerConfig& worker, const std::string& config_dir,
                                   const std::string& display, const std::optional<std::string>& compatibility_date);
 // The tenants file's script/config (or the wrangler config discovered from the file's directory).
 Result<Source> source_for_file(const TenantsFile& f, const Env& env);

@@ -107,7 +107,7 @@ Result<Source> create_source(const CreateOptions& o, const TenantsFile& f) {
         if (e.hint.empty()) e.hint = "pass --script PATH, or run where a wrangler config with main = … exists";
         return e;
     }
-    return source_from_config(cfg->config, cfg->dir, cfg->display_path, date);
+    return source_from_config(cfg->worker(), cfg->dir, cfg->display_path, date);
 }
 
 Result<TenantSpec> spec_from_options(const CreateOptions& o, const TenantsFile& f) {
@@ -226,11 +226,11 @@ Result<ListReport> list_tenants(const ListOptions& o, const Connect& connect) {
 std::string wanted_application(const std::string& given, const config::LoadOptions& config) {
     if (!given.empty()) return given;
     auto cfg = config::load_config(config);
-    if (!cfg.ok() || !cfg.found() || cfg.containers().empty()) return {};
-    const json& c = cfg.containers().front();
-    std::string want = json_string(c, "name");
-    if (want.empty()) want = cfg.name() + "-" + to_lower(json_string(c, "class_name"));
-    return want;
+    if (!cfg.ok() || !cfg.found()) return {};
+    const auto containers = cfg.worker().containers;
+    if (containers.empty()) return {};
+    const config::ContainerSpec& c = containers.front();
+    return c.name.empty() ? cfg.name() + "-" + to_lower(c.class_name) : c.name;
 }
 
 Result<json> find_tenant_application(api::ApiClient& client, const std::string& account, const std::string& want) {

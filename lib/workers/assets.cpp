@@ -569,26 +569,23 @@ Result<AssetsConfigFiles> read_assets_config_files(const std::string& directory)
     return files;
 }
 
-nlohmann::json assets_upload_field(const nlohmann::json& config, const std::string& completion_jwt,
+nlohmann::json assets_upload_field(const config::AssetsConfig& assets, const std::string& completion_jwt,
                                    const AssetsConfigFiles& files) {
     nlohmann::json cfg = nlohmann::json::object();
-    const nlohmann::json& assets = json_at(config, "assets");
-    for (const char* key : {"html_handling", "not_found_handling", "base_path", "run_worker_first"}) {
-        const nlohmann::json& v = json_at(assets, key);
-        if (!v.is_null()) cfg[key] = v;
-    }
+    for (auto [key, value] :
+         {std::pair<const char*, const std::optional<std::string>*>{"html_handling", &assets.html_handling},
+          {"not_found_handling", &assets.not_found_handling},
+          {"base_path", &assets.base_path}})
+        if (*value) cfg[key] = **value;
+    if (!assets.run_worker_first.is_null()) cfg["run_worker_first"] = assets.run_worker_first;
     if (files.redirects) cfg["_redirects"] = *files.redirects;
     if (files.headers) cfg["_headers"] = *files.headers;
     return nlohmann::json{{"jwt", completion_jwt}, {"config", std::move(cfg)}};
 }
 
-std::optional<nlohmann::json> assets_binding(const nlohmann::json& config) {
-    if (!config.is_object()) return std::nullopt;
-    auto a = config.find("assets");
-    if (a == config.end() || !a->is_object()) return std::nullopt;
-    auto b = a->find("binding");
-    if (b == a->end() || !b->is_string() || b->get<std::string>().empty()) return std::nullopt;
-    return nlohmann::json{{"name", b->get<std::string>()}, {"type", "assets"}};
+std::optional<nlohmann::json> assets_binding(const config::AssetsConfig& assets) {
+    if (assets.binding.empty()) return std::nullopt;
+    return nlohmann::json{{"name", assets.binding}, {"type", "assets"}};
 }
 
 }  // namespace tenantctl::workers

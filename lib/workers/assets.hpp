@@ -60,6 +60,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/worker.hpp"
 #include "core/content_type.hpp"
 #include "core/result.hpp"
 
@@ -155,11 +156,11 @@ struct AssetsConfigFiles {
 };
 Result<AssetsConfigFiles> read_assets_config_files(const std::string& directory);
 
-// `assets` of the worker upload metadata: {"jwt": completion_jwt, "config": {...}} from the normalized config's
-// `assets` object (wrangler's key names) and the two files. See the header comment for the keys.
-nlohmann::json assets_upload_field(const nlohmann::json& config, const std::string& completion_jwt,
+// `assets` of the worker upload metadata: {"jwt": completion_jwt, "config": {...}} from the config's `assets`
+// and the two files. See the header comment for the keys.
+nlohmann::json assets_upload_field(const config::AssetsConfig& assets, const std::string& completion_jwt,
                                    const AssetsConfigFiles& files);
 // {"name": assets.binding, "type": "assets"}, or nullopt without a binding.
-std::optional<nlohmann::json> assets_binding(const nlohmann::json& config);
+std::optional<nlohmann::json> assets_binding(const config::AssetsConfig& assets);
 
 }  // namespace tenantctl::workers

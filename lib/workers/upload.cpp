@@ -18,30 +18,24 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void copy_if_present(json& out, const json& in, const char* from, const char* to = nullptr) {
-    const json& v = json_at(in, from);
-    if (!v.is_null()) out[to ? to : from] = v;
+void copy_if_present(json& out, const char* key, const json& v) {
+    if (!v.is_null()) out[key] = v;
 }
 
 // The upload's compatibility date (the option wins over the config) and flags (always an array).
-void set_compatibility(json& m, const json& c, const UploadOptions& o) {
-    if (o.compatibility_date)
-        m["compatibility_date"] = *o.compatibility_date;
-    else
-        copy_if_present(m, c, "compatibility_date");
-    json flags = json_at(c, "compatibility_flags");
-    m["compatibility_flags"] = flags.is_array() ? flags : json::array();
+void set_compatibility(json& m, const config::WorkerConfig& w, const UploadOptions& o) {
+    if (auto date = o.compatibility_date ? o.compatibility_date : w.compatibility_date) m["compatibility_date"] = *date;
+    m["compatibility_flags"] = w.compatibility_flags;
 }
 
 // Default module rules wrangler applies when find_additional_modules is on.
-struct Rule {
-    std::string type;
-    std::vector<std::string> globs;
-};
-std::vector<Rule> default_rules() {
-    return {
-        {"ESModule", {"**/*.js", "**/*.mjs"}},           {"CommonJS", {"**/*.cjs"}}, {"CompiledWasm", {"**/*.wasm"}},
-        {"Text", {"**/*.txt", "**/*.html", "**/*.sql"}}, {"Data", {"**/*.bin"}},     {"PythonModule", {"**/*.py"}}};
+std::vector<config::ModuleRule> default_rules() {
+    return {{"ESModule", {"**/*.js", "**/*.mjs"}, std::nullopt},
+            {"CommonJS", {"**/*.cjs"}, std::nullopt},
+            {"CompiledWasm", {"**/*.wasm"}, std::nullopt},
+            {"Text", {"**/*.txt", "**/*.html", "**/*.sql"}, std::nullopt},
+            {"Data", {"**/*.bin"}, std::nullopt},
+            {"PythonModule", {"**/*.py"}, std::nullopt}};
 }
 
 }  // namespace
@@ -105,10 +99,6 @@ json bindings_json(const config::Bindings& in) {
     return b;
 }
 
-json bindings_from_config(const json& c) {
-    return bindings_json(config::bindings_of(c));
-}
-
 Result<json> migrations_for_upload(const json& migrations, const std::optional<std::string>& current_tag) {
     if (!migrations.is_array() || migrations.empty()) return json();
     size_t start = 0;
@@ -137,8 +127,8 @@ Result<json> migrations_for_upload(const json& migrations, const std::optional<s
 namespace {
 
 // The modules as they are on disk (no_bundle): main, then what rules select with find_additional_modules.
-Status collect_unbundled(const json& c, const UploadOptions& o, UploadBundle& bundle) {
-    std::string main = json_string(c, "main");
+Status collect_unbundled(const config::WorkerConfig& w, const UploadOptions& o, UploadBundle& bundle) {
+    const std::string& main = w.main;
     if (main.empty()) {
         return Error(ErrorKind::Config, "no entry point: the config has no \"main\" field",
                      "add main = \"./src/index.js\"");
@@ -148,8 +138,8 @@ Status collect_unbundled(const json& c, const UploadOptions& o, UploadBundle& bu
         return Error(ErrorKind::Config, "\"main\" points at " + quoted(main) + ", which does not exist",
                      "check the path; it is relative to the directory of the configuration file");
     }
-    std::string base_dir = json_string(c, "base_dir").empty() ? parent_dir(main_path)
-                                                              : absolute_path(json_string(c, "base_dir"), o.config_dir);
+    std::string base_dir =
+        w.build.base_dir.empty() ? parent_dir(main_path) : absolute_path(w.build.base_dir, o.config_dir);
 
     auto add_module = [&](const std::string& path, const std::string& rule_type) -> Status {
         std::string name = fs::path(path).lexically_relative(base_dir).generic_string();
@@ -166,15 +156,8 @@ Status collect_unbundled(const json& c, const UploadOptions& o, UploadBundle& bu
     };
     TRY_STATUS(add_module(main_path, ""));
 
-    if (json_at(c, "find_additional_modules").is_boolean() && json_at(c, "find_additional_modules").get<bool>()) {
-        std::vector<Rule> rules;
-        for (const auto& r : json_at(c, "rules")) {
-            Rule rule{json_string(r, "type"), {}};
-            for (const auto& g : json_at(r, "globs")) {
-                if (g.is_string()) rule.globs.push_back(g.get<std::string>());
-            }
-            rules.push_back(rule);
-        }
+    if (w.build.find_additional_modules) {
+        std::vector<config::ModuleRule> rules = w.build.rules;
         for (auto& r : default_rules()) rules.push_back(r);
         std::vector<std::string> files;
         std::error_code ec;
@@ -206,9 +189,9 @@ namespace {
 // The content digest: everything the worker runs, before the per-upload fields (tags, annotations and the
 // migrations relative to the deployed tag; the config's own migration list stands in for the latter), and its
 // static assets (the manifest: names, content hashes and sizes; and their config, without the session token).
-std::string content_digest(const UploadBundle& bundle, const json& c) {
+std::string content_digest(const UploadBundle& bundle, const config::WorkerConfig& w) {
     Sha256 h;
-    h.update(bundle.metadata.dump()).update(std::string(1, '\0')).update(json_at(c, "migrations").dump());
+    h.update(bundle.metadata.dump()).update(std::string(1, '\0')).update(w.migrations.dump());
     for (const auto& mod : bundle.modules) {
         h.update(std::string(1, '\0')).update(mod.name).update(std::string(1, '\0')).update(mod.content_type);
         h.update(std::string(1, '\0'))
@@ -218,7 +201,7 @@ std::string content_digest(const UploadBundle& bundle, const json& c) {
     }
     if (bundle.assets) {
         h.update(std::string(1, '\0')).update("assets").update(std::string(1, '\0'));
-        h.update(assets_upload_field(c, "", bundle.assets->files).dump());
+        h.update(assets_upload_field(*w.assets, "", bundle.assets->files).dump());
         h.update(std::string(1, '\0')).update(asset_manifest_json(bundle.assets->manifest));
     }
     return h.hex();
@@ -232,18 +215,17 @@ uint64_t UploadAssets::total_bytes() const {
     return n;
 }
 
-Result<std::optional<std::string>> assets_directory(const json& c, const std::string& config_dir) {
-    const json& a = json_at(c, "assets");
-    if (!a.is_object()) return std::optional<std::string>();
-    const json& d = json_at(a, "directory");
-    if (!d.is_string())
+Result<std::optional<std::string>> assets_directory(const config::WorkerConfig& w, const std::string& config_dir) {
+    if (!w.assets) return std::optional<std::string>();
+    const config::AssetsConfig& a = *w.assets;
+    if (!a.directory)
         return Error(ErrorKind::Config,
                      "the `assets` property in your configuration is missing the required `directory` property",
                      "add directory = \"./public\" to [assets]");
-    if (d.get<std::string>().empty())
+    if (a.directory->empty())
         return Error(ErrorKind::Config, "the assets directory cannot be an empty string",
                      "set assets.directory to the folder of your static files");
-    std::string dir = absolute_path(d.get<std::string>(), config_dir);
+    std::string dir = absolute_path(*a.directory, config_dir);
     std::error_code ec;
     if (!fs::exists(dir, ec))
         return Error(ErrorKind::Config,
@@ -256,30 +238,30 @@ Result<std::optional<std::string>> assets_directory(const json& c, const std::st
                      "the path specified by the \"assets.directory\" field in your configuration file doesn't point "
                      "to a directory: " +
                          dir);
-    if (!json_at(c, "site").is_null())
+    if (w.has_site)
         return Error(ErrorKind::Config, "cannot use assets and Workers Sites in the same Worker",
                      "remove either the `site` or the `assets` field from the configuration");
-    if (json_string(c, "main").empty()) {
-        if (!json_string(a, "binding").empty())
+    if (w.main.empty()) {
+        if (!a.binding.empty())
             return Error(ErrorKind::Config,
                          "cannot use assets with a binding in an assets-only Worker (assets.binding " +
-                             quoted(json_string(a, "binding")) + " without \"main\")",
+                             quoted(a.binding) + " without \"main\")",
                          "remove the asset binding, or give the Worker a script (`main`)");
-        const json& rwf = json_at(a, "run_worker_first");
-        if ((rwf.is_boolean() && rwf.get<bool>()) || (rwf.is_array() && !rwf.empty()))
+        if (a.runs_worker_first())
             return Error(ErrorKind::Config, "cannot set assets.run_worker_first without a Worker script",
                          "remove run_worker_first, or give the Worker a script (`main`)");
     }
     return std::optional<std::string>(dir);
 }
 
-void set_assets_field(UploadBundle& bundle, const json& c, const std::string& completion_jwt) {
-    if (bundle.assets) bundle.metadata["assets"] = assets_upload_field(c, completion_jwt, bundle.assets->files);
+void set_assets_field(UploadBundle& bundle, const config::WorkerConfig& w, const std::string& completion_jwt) {
+    if (bundle.assets && w.assets)
+        bundle.metadata["assets"] = assets_upload_field(*w.assets, completion_jwt, bundle.assets->files);
 }
 
-Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
+Result<UploadBundle> build_upload(const config::WorkerConfig& w, const UploadOptions& o) {
     UploadBundle bundle;
-    TRY_ASSIGN(std::optional<std::string> assets_dir, assets_directory(c, o.config_dir));
+    TRY_ASSIGN(std::optional<std::string> assets_dir, assets_directory(w, o.config_dir));
     if (assets_dir && !o.assets)
         return Error(ErrorKind::Config,
                      "\"assets\" is deployed by `tenantctl deploy` only: this upload would not carry the static assets",
@@ -288,71 +270,71 @@ Result<UploadBundle> build_upload(const json& c, const UploadOptions& o) {
         UploadAssets ua;
         TRY_ASSIGN(ua.manifest, build_asset_manifest(*assets_dir));
         TRY_ASSIGN(ua.files, read_assets_config_files(*assets_dir));
-        ua.assets_only = json_string(c, "main").empty();
+        ua.assets_only = w.main.empty();
         bundle.assets = std::move(ua);
     }
     if (bundle.assets && bundle.assets->assets_only) {
         // An assets-only Worker (as wrangler uploads one): metadata alone, no modules and no bindings.
         json m = json::object();
-        set_compatibility(m, c, o);
+        set_compatibility(m, w, o);
         bundle.metadata = m;
-        bundle.digest = "sha256:" + content_digest(bundle, c);
-        TRY_STATUS(apply_revision(bundle, c, o));
+        bundle.digest = "sha256:" + content_digest(bundle, w);
+        TRY_STATUS(apply_revision(bundle, w, o));
         return bundle;
     }
-    if (!o.no_bundle && bundle::wants_bundle(c)) {
+    if (!o.no_bundle && bundle::wants_bundle(w)) {
         bundle::BundleOptions bo;
         bo.project_dir = o.config_dir;
         bo.config_path = o.config_path;
         bo.env = o.env;
         bo.compatibility_date = o.compatibility_date;
-        TRY_ASSIGN(bundle::BundleOutput b, bundle::bundle_worker(c, bo));
+        TRY_ASSIGN(bundle::BundleOutput b, bundle::bundle_worker(w, bo));
         bundle.modules = std::move(b.modules);
         bundle.warnings = std::move(b.warnings);
         bundle.bundler = std::move(b.esbuild);
     } else {
-        TRY_STATUS(collect_unbundled(c, o, bundle));
+        TRY_STATUS(collect_unbundled(w, o, bundle));
     }
     const std::string main_module = bundle.modules.front().name;
 
     json m;
     bool python = ends_with(main_module, ".py");
     m["main_module"] = main_module;
-    m["bindings"] = bindings_from_config(c);
-    set_compatibility(m, c, o);
+    m["bindings"] = bindings_json(w.bindings);
+    set_compatibility(m, w, o);
     if (python && std::find(m["compatibility_flags"].begin(), m["compatibility_flags"].end(), "python_workers") ==
                       m["compatibility_flags"].end()) {
         return Error(ErrorKind::Config, "a Python main module needs the \"python_workers\" compatibility flag",
                      "add compatibility_flags = [\"python_workers\"]");
     }
     json keep = {"secret_text", "secret_key"};
-    bool keep_vars = o.keep_vars || (json_at(c, "keep_vars").is_boolean() && json_at(c, "keep_vars").get<bool>());
-    if (keep_vars) {
+    if (o.keep_vars || w.keep_vars) {
         keep.push_back("plain_text");
         keep.push_back("json");
     }
     m["keep_bindings"] = keep;
-    if (const json& containers = json_at(c, "containers"); containers.is_array() && !containers.empty()) {
+    if (!w.containers.empty()) {
         m["containers"] = json::array();
-        for (const auto& ct : containers) m["containers"].push_back({{"class_name", json_string(ct, "class_name")}});
+        for (const auto& ct : w.containers) m["containers"].push_back({{"class_name", ct.class_name}});
     }
-    copy_if_present(m, c, "tail_consumers");
-    copy_if_present(m, c, "limits");
-    copy_if_present(m, c, "observability");
-    copy_if_present(m, c, "placement");
-    copy_if_present(m, c, "logpush");
+    copy_if_present(m, "tail_consumers", w.tail_consumers);
+    copy_if_present(m, "limits", w.limits);
+    copy_if_present(m, "observability", w.observability);
+    copy_if_present(m, "placement", w.placement);
+    copy_if_present(m, "logpush", w.logpush);
     // The assets binding: wrangler puts it after version_metadata and before text_blob bindings, neither of
     // which deploy produces, so last.
-    if (auto b = assets_binding(c); b && bundle.assets) m["bindings"].push_back(*b);
+    if (bundle.assets && w.assets)
+        if (auto b = assets_binding(*w.assets)) m["bindings"].push_back(*b);
     bundle.metadata = m;
-    bundle.digest = "sha256:" + content_digest(bundle, c);
-    TRY_STATUS(apply_revision(bundle, c, o));
+    bundle.digest = "sha256:" + content_digest(bundle, w);
+    TRY_STATUS(apply_revision(bundle, w, o));
     return bundle;
 }
 
-Status apply_revision(UploadBundle& bundle, const json& c, const UploadOptions& o) {
+Status apply_revision(UploadBundle& bundle, const config::WorkerConfig& w, const UploadOptions& o) {
     json& m = bundle.metadata;
-    TRY_ASSIGN(json mig, migrations_for_upload(json_at(c, "migrations"), o.current_migration_tag));
+    TRY_ASSIGN(json mig, migrations_for_upload(w.migrations, o.current_migration_tag));
     if (mig.is_null())
         m.erase("migrations");
     else

@@ -1,7 +1,7 @@
 #pragma once
 // The worker upload: by default the worker bundled as wrangler bundles it (lib/bundle, esbuild); with
 // `no_bundle` (or --no-bundle) the `main` module and the additional modules selected by `rules` /
-// `find_additional_modules` are uploaded as they are. Metadata is built from the normalized config.
+// `find_additional_modules` are uploaded as they are. Metadata is built from the typed config (config/worker.hpp).
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -60,24 +60,23 @@ struct UploadBundle {
 // The script tag that records the digest of the last upload: "tenantctl-upload-<16 hex>".
 inline constexpr const char* k_upload_tag_prefix = "tenantctl-upload-";
 
-// Builds the upload from a normalized config (wrangler's key names). Errors name the field and value.
-Result<UploadBundle> build_upload(const nlohmann::json& config, const UploadOptions& options);
+// Builds the upload from a worker's config. Errors name the field and value.
+Result<UploadBundle> build_upload(const config::WorkerConfig& worker, const UploadOptions& options);
 
 // Sets the per-upload fields of a built upload from `options` (current_migration_tag, tags, message,
 // version_tag), leaving its content and digest alone: one build serves any number of uploads.
-Status apply_revision(UploadBundle& bundle, const nlohmann::json& config, const UploadOptions& options);
+Status apply_revision(UploadBundle& bundle, const config::WorkerConfig& worker, const UploadOptions& options);
 
 // Sets metadata.assets = {jwt, config} for a bundle with assets (the completion token of the upload session).
-void set_assets_field(UploadBundle& bundle, const nlohmann::json& config, const std::string& completion_jwt);
+void set_assets_field(UploadBundle& bundle, const config::WorkerConfig& worker, const std::string& completion_jwt);
 
 // The config's `assets` checked as wrangler checks it (directory given, not empty, an existing directory; no
 // binding or run_worker_first without `main`): its absolute directory, or nullopt when the config has none.
-Result<std::optional<std::string>> assets_directory(const nlohmann::json& config, const std::string& config_dir);
+Result<std::optional<std::string>> assets_directory(const config::WorkerConfig& worker, const std::string& config_dir);
 
 // Worker bindings as the upload API wants them (vars, KV, R2, D1, services, Durable Objects, dispatch namespaces,
-// in that order), from the typed bindings or the normalized config.
+// in that order).
 nlohmann::json bindings_json(const config::Bindings& bindings);
-nlohmann::json bindings_from_config(const nlohmann::json& config);
 
 // `migrations` for the upload relative to the script's current tag; null when nothing is to migrate.
 Result<nlohmann::json> migrations_for_upload(const nlohmann::json& migrations,

@@ -139,9 +139,9 @@ TEST_CASE("esbuild discovery: project node_modules, then TENANTCTL_ESBUILD, then
 }
 
 TEST_CASE("wants_bundle: not with no_bundle, not for Python") {
-    CHECK(wants_bundle(json{{"main", "src/index.ts"}}));
-    CHECK_FALSE(wants_bundle(json{{"main", "src/index.ts"}, {"no_bundle", true}}));
-    CHECK_FALSE(wants_bundle(json{{"main", "src/entry.py"}}));
+    CHECK(wants_bundle(config::worker_config(json{{"main", "src/index.ts"}})));
+    CHECK_FALSE(wants_bundle(config::worker_config(json{{"main", "src/index.ts"}, {"no_bundle", true}})));
+    CHECK_FALSE(wants_bundle(config::worker_config(json{{"main", "src/entry.py"}})));
 }
 
 TEST_CASE("the custom build runs through sh -c in build.cwd; a failure carries its last lines") {
@@ -149,13 +149,14 @@ TEST_CASE("the custom build runs through sh -c in build.cwd; a failure carries i
     REQUIRE(make_dirs(d.str() + "/sub").ok());
     std::string seen;
     json ok = {{"build", {{"command", "pwd; echo made > out.txt"}, {"cwd", "sub"}}}};
-    REQUIRE(run_custom_build(ok, d.str(), [&](std::string_view s) { seen.append(s); }).ok());
+    REQUIRE(
+        run_custom_build(config::worker_config(ok).build, d.str(), [&](std::string_view s) { seen.append(s); }).ok());
     CHECK(file_exists(d.str() + "/sub/out.txt"));
     CHECK(seen.find("/sub") != std::string::npos);
     json failing = {{"build", {{"command", "echo step one; echo it broke >&2; exit 4"}}}};
-    auto r = run_custom_build(failing, d.str(), {});
+    auto r = run_custom_build(config::worker_config(failing).build, d.str(), {});
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message.find("exit 4") != std::string::npos);
     CHECK(r.error().message.find("it broke") != std::string::npos);
-    CHECK(run_custom_build(json::object(), d.str(), {}).ok());  // no command, nothing to do
+    CHECK(run_custom_build(config::BuildConfig{}, d.str(), {}).ok());  // no command, nothing to do
 }

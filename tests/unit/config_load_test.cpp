@@ -293,7 +293,7 @@ TEST_CASE("config: containers - default names, Dockerfile vs registry image, bui
     o.dispatch_namespace = "ns";  // relaxed worker name rule
     auto c = load_config(o);
     REQUIRE(c.ok());
-    const auto& cs = c.containers();
+    const auto& cs = c.config["containers"];  // the normalized JSON (what `config show` prints)
     REQUIRE(cs.size() == 2);
     CHECK(cs[0]["name"] == "tenant-app-my-box");
     CHECK(cs[0]["image"] == "./docker/Dockerfile");
@@ -491,7 +491,7 @@ TEST_CASE("config: containers[].ssh is normalized to wrangler_ssh; ssh wins over
             "wrangler_ssh = { enabled = true }\n");
     auto c = load_in(d);
     REQUIRE(c.ok());
-    const auto& cs = c.containers();
+    const auto& cs = c.config["containers"];  // the normalized JSON (what `config show` prints)
     CHECK(cs[0]["wrangler_ssh"] == nlohmann::json{{"enabled", true}, {"port", 2222}});
     CHECK_FALSE(cs[0].contains("ssh"));
     CHECK(cs[1]["wrangler_ssh"] == nlohmann::json{{"enabled", true}});
@@ -544,7 +544,7 @@ TEST_CASE("config: the deprecated containers[].configuration block: warnings, it
             "configuration = { image = \"docker/Dockerfile\" }\n");
     auto c = load_in(d);
     REQUIRE(c.ok());
-    const auto& cs = c.containers();
+    const auto& cs = c.config["containers"];  // the normalized JSON (what `config show` prints)
     CHECK(cs[0]["image"] == "registry.example.com/a:1");
     CHECK(cs[0]["configuration"]["bogus"] == 1);  // kept as written, like wrangler
     CHECK(cs[0]["configuration"]["vcpu"] == 1);

@@ -386,13 +386,14 @@ TEST_CASE("assets: the metadata `assets` field and binding") {
     auto expected = nlohmann::json::parse(R"({"jwt":"completion.jwt.token","config":{"html_handling":
         "auto-trailing-slash","not_found_handling":"single-page-application","run_worker_first":["/api/*"],
         "_redirects":"/old /new 301\n","_headers":"/*\n  X-Test: 1\n"}})");
-    CHECK(assets_upload_field(config, "completion.jwt.token", files) == expected);
-    CHECK(*assets_binding(config) == nlohmann::json::parse(R"({"name":"ASSETS","type":"assets"})"));
+    CHECK(assets_upload_field(*config::worker_config(config).assets, "completion.jwt.token", files) == expected);
+    CHECK(*assets_binding(*config::worker_config(config).assets) ==
+          nlohmann::json::parse(R"({"name":"ASSETS","type":"assets"})"));
 
     auto bare = nlohmann::json::parse(R"({"assets": {"directory": "./public", "run_worker_first": true}})");
-    CHECK(assets_upload_field(bare, "j", {}) ==
+    CHECK(assets_upload_field(*config::worker_config(bare).assets, "j", {}) ==
           nlohmann::json::parse(R"({"jwt":"j","config":{"run_worker_first":true}})"));
-    CHECK_FALSE(assets_binding(bare).has_value());
+    CHECK_FALSE(assets_binding(*config::worker_config(bare).assets).has_value());
 
     PrivateTempDir tmp("assets-test");
     put(tmp.path(), "_headers", "/a\n  X: \xff\n");

@@ -113,7 +113,7 @@ TEST_CASE("d1 target: a config binding by binding or database_name, with its fol
                                                {"migrations_dir", "db/migrations"},
                                                {"migrations_table", "schema_log"}}})}};
     for (const char* arg : {"DB", "main-db"}) {
-        auto t = d1_target(cfg, "/p", arg);
+        auto t = d1_target(config::bindings_of(cfg), "/p", arg);
         REQUIRE(t.ok());
         CHECK(t->binding == "DB");
         CHECK(t->name == "main-db");
@@ -121,13 +121,13 @@ TEST_CASE("d1 target: a config binding by binding or database_name, with its fol
         CHECK(t->migrations_dir == "/p/db/migrations");
         CHECK(t->migrations_table == "schema_log");
     }
-    auto other = d1_target(cfg, "/p", "other");
+    auto other = d1_target(config::bindings_of(cfg), "/p", "other");
     REQUIRE(other.ok());
     CHECK(other->binding.empty());
     CHECK(other->name == "other");
     CHECK(other->migrations_dir == "/p/migrations");
     CHECK(other->migrations_table == "d1_migrations");
-    CHECK_FALSE(d1_target(nullptr, "/p", "").ok());
+    CHECK_FALSE(d1_target({}, "/p", "").ok());
 }
 
 TEST_CASE("bulk pool: the failure budget bounds what is in flight and stops new work once spent") {

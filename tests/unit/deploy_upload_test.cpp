@@ -31,7 +31,7 @@ TEST_CASE("bindings from the normalized config, in wrangler's upload shapes") {
       "durable_objects": {"bindings": [{"name": "ROOM", "class_name": "Room"}]},
       "dispatch_namespaces": [{"binding": "T", "namespace": "prod", "outbound": {"service": "egress", "parameters": ["tenant"]}}]
     })");
-    json b = bindings_from_config(c);
+    json b = bindings_json(config::bindings_of(c));
     REQUIRE(b.size() == 9);
     // nlohmann::json keeps object keys sorted, so vars come out by name.
     CHECK(b[0] == json::parse(R"({"name":"LIMIT","type":"json","json":5})"));
@@ -77,7 +77,7 @@ TEST_CASE("build_upload --no-bundle: main module, additional modules, keep_bindi
     o.no_bundle = true;
     o.keep_vars = true;
     o.tags = {"managed"};
-    auto b = build_upload(c, o);
+    auto b = build_upload(config::worker_config(c), o);
     REQUIRE(b.ok());
     CHECK(b->metadata["main_module"] == "index.js");
     CHECK(b->metadata["keep_bindings"] == json::parse(R"(["secret_text","secret_key","plain_text","json"])"));
@@ -88,10 +88,10 @@ TEST_CASE("build_upload --no-bundle: main module, additional modules, keep_bindi
     CHECK(b->modules[1].content_type == "application/octet-stream");
     CHECK(b->modules[2].name == "lib/util.js");
     CHECK(b->modules[2].content_type == "application/javascript+module");
-    auto again = build_upload(c, o);
+    auto again = build_upload(config::worker_config(c), o);
     CHECK(again->digest == b->digest);
     p.write("src/lib/util.js", "export const x = 2");
-    CHECK(build_upload(c, o)->digest != b->digest);
+    CHECK(build_upload(config::worker_config(c), o)->digest != b->digest);
 
     auto body = encode_upload(*b);
     CHECK(starts_with(body.data, "--" + body.boundary + "\r\nContent-Disposition: form-data; name=\"metadata\""));
@@ -104,8 +104,8 @@ TEST_CASE("build_upload errors name the field and value") {
     json c = {{"main", "./src/missing.js"}};
     UploadOptions o;
     o.config_dir = p.dir;
-    auto r = build_upload(c, o);
+    auto r = build_upload(config::worker_config(c), o);
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message == "\"main\" points at \"./src/missing.js\", which does not exist");
-    CHECK_FALSE(build_upload(json::object(), o).ok());
+    CHECK_FALSE(build_upload(config::WorkerConfig{}, o).ok());
 }
