@@ -29,8 +29,9 @@ workerd process of its own started on its first request and stopped when idle (-
 bindings use this platform's own storage (what `tenantctl kv|r2` and the API see); storage a binding names that
 does not exist is created. Uploads and secret changes take effect without a restart. The subrequest limit
 passed to get() is enforced; a tenant busy for 2 s without a pause is stopped ("Worker exceeded CPU time
-limit."). workerd's output (console.*) goes to STATE_DIR/workers.log; -v prints it too.
-Not yet: tail consumers and outbound workers, per-invocation records, upload-time validation of scripts.
+limit."). A binding's outbound worker gets every fetch() of the tenants it dispatches, with get()'s parameters
+in its env. workerd's output (console.*) goes to STATE_DIR/workers.log; -v prints it too.
+Not yet: upload-time validation of scripts.
 
 Rate limit: every API response carries Cloudflare's headers, Ratelimit: "default";r=REMAINING;t=SECONDS and
 Ratelimit-Policy: "burst";q=QUOTA;w=WINDOW. Without --rate-limit nothing is enforced and a quota of 1000000000

@@ -14,6 +14,32 @@ const Script* Model::find(const std::string& key) const {
     return nullptr;
 }
 
+Outbound binding_outbound(const json& b) {
+    Outbound o;
+    const json out = b.is_object() ? b.value("outbound", json()) : json();
+    if (!out.is_object()) return o;
+    const json worker = out.value("worker", json());
+    if (worker.is_object()) o.service = worker.value("service", std::string());
+    for (auto& p : out.value("params", json::array())) {
+        if (p.is_string()) o.params.push_back(p.get<std::string>());
+        if (p.is_object() && p.contains("name") && p["name"].is_string())
+            o.params.push_back(p["name"].get<std::string>());
+    }
+    return o;
+}
+
+std::set<std::string> Model::outbounds(const std::string& ns) const {
+    std::set<std::string> out;
+    for (auto& s : scripts) {
+        if (!s.ns.empty()) continue;
+        for (auto& b : s.bindings)
+            if (b.is_object() && b.value("type", std::string()) == "dispatch_namespace" &&
+                b.value("namespace", std::string()) == ns)
+                if (Outbound o = binding_outbound(b); !o.service.empty()) out.insert(o.service);
+    }
+    return out;
+}
+
 std::string module_kind(const std::string& content_type, bool is_main) {
     std::string t = media_type(content_type);
     if (t == "application/javascript+module" || t == "text/javascript+module") return "esModule";
@@ -126,14 +152,18 @@ Model load_model(Store& store, const std::string& account) {
         }
         return true;
     });
-    // A tenant's process runs its tail consumers too: their changes are its changes.
+    // A tenant's process runs its tail consumers and its namespace's outbound workers too: their changes (and
+    // a binding naming another outbound worker) are its changes.
     std::map<std::string, std::string> account_etags;
     for (auto& s : m.scripts)
         if (s.ns.empty() && s.variant_of.empty()) account_etags[s.name] = s.etag;
+    std::map<std::string, std::set<std::string>> outbounds;
+    for (auto& [ns, keys] : m.namespaces) outbounds[ns] = m.outbounds(ns);
     for (auto& s : m.scripts) {
-        if (s.ns.empty() || s.tail_consumers.empty()) continue;
+        if (s.ns.empty() || (s.tail_consumers.empty() && outbounds[s.ns].empty())) continue;
         std::string mix = s.etag;
         for (auto& t : s.tail_consumers) mix += '\0' + t + '\0' + account_etags[t];
+        for (auto& o : outbounds[s.ns]) mix += '\0' + ("o:" + o) + '\0' + account_etags[o];
         s.etag = sha256_hex(mix).substr(0, 32);
     }
     return m;

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,18 @@ struct Model {
     // dispatch namespace name -> keys of its scripts
     std::map<std::string, std::vector<std::string>> namespaces;
     const Script* find(const std::string& key) const;
+    // The outbound workers (account worker names) that the account workers' dispatch namespace bindings name
+    // for a namespace: its scripts' fetch() calls go through one of them, chosen per invocation by the binding.
+    std::set<std::string> outbounds(const std::string& ns) const;
 };
+
+// The outbound worker of a dispatch namespace binding (upload metadata: `outbound.worker.service`,
+// `outbound.params[].name`); an empty service when the binding has none.
+struct Outbound {
+    std::string service;
+    std::vector<std::string> params;
+};
+Outbound binding_outbound(const nlohmann::json& binding);
 
 // Reads the model in one read transaction.
 Model load_model(platform::Store& store, const std::string& account_id);

@@ -88,6 +88,7 @@ struct WorkerRuntime::Impl {
     std::unique_ptr<StorageService> storage;
     std::unique_ptr<platform::Server> storage_server;
     std::string assets_secret = random_token();
+    std::string outbound_secret = random_token();  // signs dispatch contexts (GenOptions)
     std::unique_ptr<AssetService> assets;
     std::unique_ptr<platform::Server> assets_server;
     std::unique_ptr<Forker> forker = std::make_unique<Forker>();
@@ -122,6 +123,7 @@ struct WorkerRuntime::Impl {
         g.storage_token = token;
         g.assets_address = "127.0.0.1:" + std::to_string(assets_server->port());
         g.assets_secret = assets_secret;
+        g.outbound_secret = outbound_secret;
         g.max_compat_date = opt.workerd_date;
         g.do_storage_dir = dir + "/durable-objects";
         g.front_port = port;

@@ -3,224 +3,13 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "runtime/workerd_js.hpp"
+
 namespace tenantctl::runtime {
 
 using json = nlohmann::json;
 
 namespace {
-
-// The dispatch namespace binding: `env.NS.get(name, args, options)` returns the script's service (fetch and
-// JS RPC both work). fetch() carries the limits to the tenant's process, and a failure the runtime caused (the
-// process was stopped for exceeding its CPU limit) is reported as production words it. An unknown name
-// returns a stub whose every call rejects with "Worker not found.", as production does.
-const char* k_dispatch_js = R"JS(
-const notFound = () => Promise.reject(new Error("Worker not found."));
-const missing = new Proxy({}, {
-  get(_, prop) {
-    if (prop === "then") return undefined;
-    return notFound;
-  },
-});
-async function explain(env, name, err) {
-  try {
-    const r = await env.__control.fetch("http://control/why?script=" + encodeURIComponent(env.__namespace + "/" + name));
-    if (r.status === 200) return new Error(await r.text());
-  } catch {}
-  return err;
-}
-// A script with static assets: the asset service answers first (an asset, a redirect, a 404 of an assets-only
-// script), unless it says the worker runs ("x-tenantctl-assets: worker").
-async function fromAssets(assets, req) {
-  if (!assets) return null;
-  const r = await assets.fetch(new Request(req.url, { method: req.method, headers: req.headers, redirect: "manual" }));
-  return r.headers.get("x-tenantctl-assets") === "worker" ? null : r;
-}
-export default function makeDispatchNamespace(env) {
-  return {
-    get(name, args, options) {
-      if (typeof name !== "string" || name === "") throw new TypeError("get() needs a script name");
-      const stub = env["s:" + name];
-      const assets = env["a:" + name];
-      if (!stub && !assets) return missing;
-      const limits = (options && options.limits) || {};
-      const tag = JSON.stringify({ cpuMs: limits.cpuMs, subRequests: limits.subRequests });
-      return new Proxy(stub || missing, {
-        get(target, prop) {
-          if (prop !== "fetch") return target[prop];
-          return async (input, init) => {
-            const req = new Request(input, init);
-            const served = await fromAssets(assets, req);
-            if (served) return served;
-            if (!stub) return notFound();
-            const headers = new Headers(req.headers);
-            headers.set("x-tenantctl-limits", tag);
-            try {
-              return await target.fetch(new Request(req, { headers }));
-            } catch (err) {
-              throw await explain(env, name, err);
-            }
-          };
-        },
-      });
-    },
-  };
-}
-)JS";
-
-// Picks the account worker for a request: `<name>.localhost`, then the workers' route patterns.
-const char* k_entry_js = R"JS(
-function matches(pattern, host, path) {
-  let slash = pattern.indexOf("/");
-  let ph = slash < 0 ? pattern : pattern.slice(0, slash);
-  let pp = slash < 0 ? "/*" : pattern.slice(slash);
-  ph = ph.toLowerCase();
-  if (ph.startsWith("*")) { if (!host.endsWith(ph.slice(1))) return false; }
-  else if (ph !== host) return false;
-  if (pp.endsWith("*")) return path.startsWith(pp.slice(0, -1));
-  return path === pp;
-}
-export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    const host = (request.headers.get("host") || url.host).replace(/:\d+$/, "").toLowerCase();
-    let name = host.endsWith(".localhost") ? host.slice(0, -".localhost".length) : "";
-    if (!name || !(env["w:" + name] || env["a:" + name])) {
-      name = "";
-      for (const r of env.ROUTES) if (matches(r.pattern, host, url.pathname)) { name = r.script; break; }
-    }
-    // A deployment split between versions: one of them per request, by the deployment's percentages.
-    let key = "w:" + name;
-    const split = name && env.SPLITS[name];
-    if (split) {
-      let r = Math.random() * 100;
-      for (const [k, p] of split) { key = k; if ((r -= p) < 0) break; }
-    }
-    // Static assets first (an asset, a redirect, an assets-only worker's 404), unless the worker runs.
-    const assets = name && env["a:" + name];
-    if (assets) {
-      const r = await assets.fetch(new Request(request.url, { method: request.method, headers: request.headers, redirect: "manual" }));
-      if (r.headers.get("x-tenantctl-assets") !== "worker") return r;
-    }
-    const worker = name && env[key];
-    if (!worker)
-      return new Response(`no worker answers for host "${host}"\nhint: call an account worker as http://NAME.localhost:PORT/ or through one of its routes\n`, { status: 404, headers: { "content-type": "text/plain" } });
-    return worker.fetch(request);
-  },
-};
-)JS";
-
-// The entry of a tenant's process: reads (and removes) the limits the dispatcher passed, and fails the
-// fetch() over the subrequest limit of that invocation as production does. Named exports pass through.
-const char* k_tenant_shim_js = R"JS(
-import * as user from "__USER_MAIN__";
-import { AsyncLocalStorage } from "node:async_hooks";
-const als = new AsyncLocalStorage();
-const realFetch = globalThis.fetch;
-globalThis.fetch = function (...args) {
-  const s = als.getStore();
-  if (s && s.limit >= 0 && ++s.count > s.limit)
-    return Promise.reject(new Error("Too many subrequests."));
-  return realFetch.apply(this, args);
-};
-function take(request) {
-  let limit = -1;
-  const tag = request.headers.get("x-tenantctl-limits");
-  if (tag === null) return [request, limit];
-  try {
-    const l = JSON.parse(tag);
-    if (typeof l.subRequests === "number") limit = l.subRequests;
-  } catch {}
-  const headers = new Headers(request.headers);
-  headers.delete("x-tenantctl-limits");
-  return [new Request(request, { headers }), limit];
-}
-const inner = user.default;
-let entry = inner;
-if (typeof inner === "function" && typeof inner.prototype?.fetch === "function") {
-  entry = class extends inner {
-    fetch(request) {
-      const [req, limit] = take(request);
-      return als.run({ count: 0, limit }, () => super.fetch(req));
-    }
-  };
-} else if (inner && typeof inner === "object" && typeof inner.fetch === "function") {
-  entry = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, {
-    fetch(request, env, ctx) {
-      const [req, limit] = take(request);
-      return als.run({ count: 0, limit }, () => inner.fetch(req, env, ctx));
-    },
-  });
-}
-export default entry;
-export * from "__USER_MAIN__";
-)JS";
-
-// Every worker's tail consumer: hands the invocation records (logs, exceptions, outcome, the request) to the
-// platform, with the script's name and namespace that workerd leaves out (ctx.props).
-const char* k_tail_js = R"JS(
-// The header the dispatch binding uses to pass limits is the runtime's, not the caller's: not in records.
-function hide(e) {
-  const h = e.event?.request?.headers;
-  if (h && "x-tenantctl-limits" in h) {
-    const headers = Object.assign({}, h);
-    delete headers["x-tenantctl-limits"];
-    e.event = Object.assign({}, e.event, { request: Object.assign({}, e.event.request, { headers }) });
-  }
-  return e;
-}
-export default {
-  async tail(events, env, ctx) {
-    const p = ctx.props || {};
-    const out = events.map((e) => hide(Object.assign({}, e, { scriptName: p.script ?? e.scriptName ?? null }, p.ns ? { dispatchNamespace: p.ns } : {})));
-    try {
-      await env.SINK.fetch("http://tail/", { method: "POST", body: JSON.stringify(out) });
-    } catch {}
-  },
-};
-)JS";
-
-// The entry of a worker that is a tail consumer: workerd leaves a record's scriptName (and dispatchNamespace)
-// empty, so the producer's tails entry passes them as ctx.props and this fills them in before the worker's
-// own tail() sees the records, as production's are. Everything else passes through.
-const char* k_consumer_shim_js = R"JS(
-import * as user from "__USER_MAIN__";
-function named(events, props) {
-  const p = props || {};
-  if (!p.script || !Array.isArray(events)) return events;
-  return events.map((e) => {
-    const o = Object.assign({}, e, { scriptName: p.script }, p.ns ? { dispatchNamespace: p.ns } : {});
-    const h = o.event?.request?.headers;
-    if (h && "x-tenantctl-limits" in h) {
-      const headers = Object.assign({}, h);
-      delete headers["x-tenantctl-limits"];
-      o.event = Object.assign({}, o.event, { request: Object.assign({}, o.event.request, { headers }) });
-    }
-    return o;
-  });
-}
-const inner = user.default;
-let entry = inner;
-if (typeof inner === "function" && typeof inner.prototype?.tail === "function") {
-  entry = class extends inner {
-    tail(events) { return super.tail(named(events, this.ctx?.props)); }
-  };
-} else if (inner && typeof inner === "object" && typeof inner.tail === "function") {
-  entry = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, {
-    tail(events, env, ctx) { return inner.tail(named(events, ctx?.props), env, ctx); },
-  });
-}
-export default entry;
-export * from "__USER_MAIN__";
-)JS";
-
-// Stands in for a script that could not start, or a service binding to a worker that does not exist.
-const char* k_stub_js = R"JS(
-export default {
-  fetch(request, env) {
-    return new Response(env.MESSAGE + "\n", { status: env.STATUS, headers: { "content-type": "text/plain" } });
-  },
-};
-)JS";
 
 std::string str_field(const nlohmann::json& b, const char* k) {
     auto it = b.find(k);
@@ -252,19 +41,47 @@ struct Ctx {
     bool consumers_done = false;         // generating the consumers themselves: their own consumers are not run
     std::set<std::string> assets;        // script keys whose assets a binding serves ("assets:KEY")
     std::set<std::string> asset_routes;  // … whose requests the asset service routes ("assets-route:KEY")
+    bool egress = false;                 // the tenant's requests go out through "tenantctl:egress"
+    bool outbound_copy = false;          // generating an outbound worker's copy in a tenant's process
+
+    // A service line, once: a tenant and the account workers copied into its process may name the same one.
+    void add_extra(const std::string& line) {
+        if (std::find(extra.begin(), extra.end(), line) == extra.end()) extra.push_back(line);
+    }
 
     void stub(const std::string& name, int status, const std::string& message) {
-        extra.push_back("    (name = " + capnp_string(name) +
-                        ", worker = (modules = [(name = \"stub.js\", esModule = embed \"internal/stub.js\")], "
-                        "compatibilityDate = \"2024-01-01\", bindings = [(name = \"MESSAGE\", text = " +
-                        capnp_string(message) + "), (name = \"STATUS\", json = \"" + std::to_string(status) +
-                        "\")])),");
+        add_extra("    (name = " + capnp_string(name) +
+                  ", worker = (modules = [(name = \"stub.js\", esModule = embed \"internal/stub.js\")], "
+                  "compatibilityDate = \"2024-01-01\", bindings = [(name = \"MESSAGE\", text = " +
+                  capnp_string(message) + "), (name = \"STATUS\", json = \"" + std::to_string(status) + "\")])),");
         g.files["internal/stub.js"] = k_stub_js;
     }
 };
 
 std::string account_key(const std::string& name) {
     return "w:" + name;
+}
+
+// Whether an account worker can run as an outbound worker (its copy in a tenant's process).
+const Script* outbound_script(const Ctx& c, const std::string& name) {
+    const std::string key = account_key(name);
+    const Script* o = c.model.find(key);
+    return o && !o->assets_only() && !o->service_worker && !c.opt.broken.count(key) ? o : nullptr;
+}
+
+// The inner bindings a dispatch namespace binding adds when its namespace has outbound workers: the key that
+// signs each invocation's dispatch context, and this binding's outbound worker with its parameter names.
+void dispatch_outbound(Ctx& c, const Script& s, const nlohmann::json& b, const std::string& ns, std::string& inner) {
+    if (c.model.outbounds(ns).empty()) return;
+    inner += ", (name = \"__key\", text = " + capnp_string(c.opt.outbound_secret) + ")";
+    Outbound o = binding_outbound(b);
+    if (o.service.empty()) return;
+    if (!outbound_script(c, o.service))
+        c.g.warnings.push_back(s.key + ": dispatch namespace binding " + str_field(b, "name") +
+                               " names the outbound worker " + o.service +
+                               ", which does not exist or cannot run as one (its tenants' fetch() fails)");
+    nlohmann::json desc{{"service", o.service}, {"params", o.params}};
+    inner += ", (name = \"__outbound\", json = " + capnp_string(desc.dump()) + ")";
 }
 
 // The `(modules = …, bindings = …)` of one script's worker.
@@ -297,14 +114,18 @@ std::string worker_block(const Script& s, Ctx& c) {
             else
                 rest += (rest.empty() ? "" : ", ") + e;
         }
-        bool consumer = c.consumers.count(s.key) > 0;
-        if (((c.tenant_process && !c.consumers_done) || consumer) && !main_entry.empty() &&
-            module_files.count(s.main)) {
-            shim = c.tenant_process && !c.consumers_done;
-            std::string js = shim ? k_tenant_shim_js : k_consumer_shim_js;
+        const char* wrap = c.outbound_copy                         ? k_outbound_shim_js
+                           : c.tenant_process && !c.consumers_done ? k_tenant_shim_js
+                           : c.consumers.count(s.key)              ? k_consumer_shim_js
+                                                                   : nullptr;
+        if (wrap && !main_entry.empty() && module_files.count(s.main)) {
+            shim = wrap == k_tenant_shim_js;
+            std::string js = wrap;
             std::string spec = "./" + s.main;
             for (size_t pos; (pos = js.find("__USER_MAIN__")) != std::string::npos;) js.replace(pos, 13, spec);
-            std::string file = dir + "entry.js";
+            if (size_t pos = js.find("__EGRESS__"); pos != std::string::npos)
+                js.replace(pos, 10, c.egress ? "true" : "false");
+            std::string file = dir + (c.outbound_copy ? "outbound.js" : "entry.js");
             g.files[file] = js;
             rest = main_entry + (rest.empty() ? "" : ", ") + rest;
             main_entry = "(name = \"__tenantctl_entry.js\", esModule = embed " + capnp_string(file) + ")";
@@ -322,6 +143,10 @@ std::string worker_block(const Script& s, Ctx& c) {
     }
     if (shim && !als) flags += std::string(flags.empty() ? "" : ", ") + "\"nodejs_als\"";
     cfg += ", compatibilityFlags = [" + flags + "]";
+    // A tenant with outbound workers sends everything through the egress worker (its shim adds the context);
+    // an outbound worker's copy reaches the internet and this machine's loopback (to forward to local servers).
+    if (c.egress && !c.consumers_done) cfg += ", globalOutbound = \"tenantctl:egress\"";
+    if (c.outbound_copy) cfg += ", globalOutbound = \"tenantctl:outbound-net\"";
 
     std::string bindings;
     auto add = [&](const std::string& b) { bindings += (bindings.empty() ? "" : ", ") + b; };
@@ -367,10 +192,10 @@ std::string worker_block(const Script& s, Ctx& c) {
             } else if (c.tenant_process) {
                 // An account worker, from a tenant's process: through the front's socket, by Host (fetch only).
                 std::string ext = "front:" + str_field(b, "service");
-                c.extra.push_back("    (name = " + capnp_string(ext) + ", external = (address = " +
-                                  capnp_string("127.0.0.1:" + std::to_string(opt.front_port)) +
-                                  ", http = (injectRequestHeaders = " +
-                                  header_list({{"host", str_field(b, "service") + ".localhost"}}) + "))),");
+                c.add_extra("    (name = " + capnp_string(ext) +
+                            ", external = (address = " + capnp_string("127.0.0.1:" + std::to_string(opt.front_port)) +
+                            ", http = (injectRequestHeaders = " +
+                            header_list({{"host", str_field(b, "service") + ".localhost"}}) + "))),");
                 add(n + "service = " + capnp_string(ext) + ")");
             } else {
                 add(n + "service = (name = " + capnp_string(target) +
@@ -392,6 +217,7 @@ std::string worker_block(const Script& s, Ctx& c) {
                                  ", service = " + capnp_string("assets-route:" + key) + ")";
                     }
                 }
+            dispatch_outbound(c, s, b, ns_name, inner);
             c.uses_dispatch = true;
             add(n + "wrapped = (moduleName = \"tenantctl-internal:dispatch\", innerBindings = [" + inner + "]))");
         } else if (type == "durable_object_namespace") {
@@ -399,6 +225,11 @@ std::string worker_block(const Script& s, Ctx& c) {
             // A version beside the script (a split deployment) uses the script's Durable Objects.
             const std::string& self = s.variant_of.empty() ? s.key : s.variant_of;
             std::string key = target.empty() || target == s.name ? self : account_key(target);
+            if (c.outbound_copy) {
+                g.warnings.push_back(s.key + ": durable object binding " + name +
+                                     " is not reachable from the outbound worker's copy in a tenant's process");
+                continue;
+            }
             if (key != self && (c.tenant_process || !c.model.find(key) || opt.broken.count(key))) {
                 g.warnings.push_back(s.key + ": durable object binding " + name + " names another worker (" + target +
                                      "), which is not supported here");
@@ -455,7 +286,7 @@ std::string worker_block(const Script& s, Ctx& c) {
     c.uses_tail = true;
     cfg += ", tails = [" + tails + "]";
     auto dc = c.do_classes.find(s.key);
-    if (dc != c.do_classes.end() && !dc->second.empty()) {
+    if (dc != c.do_classes.end() && !dc->second.empty() && !c.outbound_copy) {
         std::string ns;
         for (auto& cls : dc->second)
             ns += (ns.empty() ? "" : ", ") + std::string("(className = ") + capnp_string(cls) +
@@ -522,6 +353,29 @@ void finish(Ctx& c, std::string& out) {
                ", writable = true)),\n";
 }
 
+// A tenant's egress worker (its globalOutbound), a copy of each outbound worker its namespace's bindings name
+// (`o:NAME`, reachable from the egress worker alone), and the network those copies send out through.
+std::string egress_services(Ctx& c, const Script& s, const std::set<std::string>& outbounds) {
+    std::string out;
+    std::string eb = "(name = \"TENANT\", text = " + capnp_string(s.key) +
+                     "), (name = \"KEY\", text = " + capnp_string(c.opt.outbound_secret) + ")";
+    c.outbound_copy = true;
+    for (auto& name : outbounds) {
+        const Script* o = outbound_script(c, name);
+        if (!o) continue;  // the egress worker answers its requests with an error naming it
+        out += "    (name = " + capnp_string("o:" + name) + ", worker = " + worker_block(*o, c) + "),\n";
+        eb += ", (name = " + capnp_string("o:" + name) + ", service = " + capnp_string("o:" + name) + ")";
+    }
+    c.outbound_copy = false;
+    out +=
+        "    (name = \"tenantctl:egress\", worker = (modules = [(name = \"egress.js\", esModule = embed "
+        "\"internal/egress.js\")], compatibilityDate = \"2024-09-01\", bindings = [" +
+        eb + "])),\n";
+    out += "    (name = \"tenantctl:outbound-net\", network = (allow = [\"public\", \"127.0.0.0/8\"])),\n";
+    c.g.files["internal/egress.js"] = k_egress_js;
+    return out;
+}
+
 }  // namespace
 
 std::string capnp_string(const std::string& s) {
@@ -575,7 +429,7 @@ bool route_matches(const std::string& pattern, const std::string& host, const st
 
 Generated generate_front(const Model& model, const GenOptions& opt) {
     Generated g;
-    Ctx c{model, opt, false, g, {}, {}, {}, false, false, false, {}, {}, false, {}, {}};
+    Ctx c{model, opt, false, g, {}, {}, {}, false, false, false, {}, {}, false, {}, {}, false, false};
     collect_do_classes(c);
     collect_consumers(c, nullptr);
     json routes = json::array();
@@ -648,9 +502,11 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
 
 Generated generate_tenant(const Model& model, const Script& s, const GenOptions& opt) {
     Generated g;
-    Ctx c{model, opt, true, g, {}, {}, {}, false, false, false, {}, {}, false, {}, {}};
+    Ctx c{model, opt, true, g, {}, {}, {}, false, false, false, {}, {}, false, {}, {}, false, false};
     collect_do_classes(c);
     collect_consumers(c, &s);
+    const std::set<std::string> outbounds = model.outbounds(s.ns);
+    c.egress = !outbounds.empty();
     std::string out =
         "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n";
     out += "    (name = " + capnp_string(s.key) + ", worker = " + worker_block(s, c) + "),\n";
@@ -660,6 +516,7 @@ Generated generate_tenant(const Model& model, const Script& s, const GenOptions&
             out += "    (name = " + capnp_string(key) + ", worker = " + worker_block(*t, c) + "),\n";
             g.loaded.push_back(key);
         }
+    if (c.egress) out += egress_services(c, s, outbounds);
     finish(c, out);
     out += "  ],\n  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenant\"), service = " +
            capnp_string(s.key) + ")],\n);\n";

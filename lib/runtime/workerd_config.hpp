@@ -21,6 +21,7 @@ struct GenOptions {
     std::string storage_token;     // sent by workerd with every storage request (x-tenantctl-token)
     std::string assets_address;    // "127.0.0.1:PORT" of the asset service
     std::string assets_secret;     // the asset tokens' key (asset_token)
+    std::string outbound_secret;   // signs dispatch contexts (the dispatch binding) for the egress worker
     std::string max_compat_date;   // workerd's own date: later compatibility dates are clamped to it
     std::string do_storage_dir;    // absolute path for Durable Object storage
     std::set<std::string> broken;  // account worker keys not to load (they failed to start); a stub answers
@@ -40,7 +41,10 @@ struct Generated {
 // namespace's scripts as `external` services on their own ports (their processes start on demand).
 Generated generate_front(const Model& model, const GenOptions& opt);
 // One namespace script in a process of its own, on the socket "http" (fetch and JS RPC): its entry is a shim
-// that applies the per-invocation subrequest limit the dispatcher passed to get().
+// that applies the per-invocation subrequest limit the dispatcher passed to get(). When the account workers'
+// dispatch namespace bindings name outbound workers for its namespace, its globalOutbound is an egress worker
+// that sends each request to the outbound worker of the invocation's binding (a copy of that account worker in
+// the same process, `o:NAME`, with the get() call's parameters in its env).
 Generated generate_tenant(const Model& model, const Script& script, const GenOptions& opt);
 // A process that answers every request with `status` and `message` (a tenant that failed to start).
 Generated generate_stub(int status, const std::string& message);

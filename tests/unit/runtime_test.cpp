@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "platform/d1.hpp"
 #include "platform/kinds.hpp"
@@ -231,4 +232,83 @@ TEST_CASE("the store tells its listener which kinds a committed transaction wrot
     store->transaction(false, [&] { return true; });
     REQUIRE(seen.size() == 1);
     CHECK(seen[0] == std::set<std::string>{"kv", "ws"});
+}
+
+TEST_CASE(
+    "outbound workers: the dispatch binding signs a context; a tenant of that namespace goes out through "
+    "its egress worker, which alone reaches the outbound worker's copy") {
+    Model m;
+    json with_out = {{"type", "dispatch_namespace"},
+                     {"name", "NS"},
+                     {"namespace", "c"},
+                     {"outbound", {{"worker", {{"service", "egress"}}}, {"params", {{{"name", "customer"}}}}}}};
+    m.scripts.push_back(script("w:disp", "disp", "",
+                               json::array({with_out,
+                                            {{"type", "dispatch_namespace"}, {"name", "RAW"}, {"namespace", "c"}},
+                                            {{"type", "dispatch_namespace"}, {"name", "P"}, {"namespace", "plain"}}})));
+    m.scripts.push_back(
+        script("w:egress", "egress", "", json::array({{{"type", "secret_text"}, {"name", "TOKEN"}, {"text", "t0k"}}})));
+    m.scripts.push_back(script("n:c:t1", "t1", "c", json::array()));
+    m.scripts.push_back(script("n:plain:t2", "t2", "plain", json::array()));
+    m.namespaces["c"] = {"n:c:t1"};
+    m.namespaces["plain"] = {"n:plain:t2"};
+    CHECK(m.outbounds("c") == std::set<std::string>{"egress"});
+    CHECK(m.outbounds("plain").empty());
+    Outbound o = binding_outbound(with_out);
+    CHECK(o.service == "egress");
+    CHECK(o.params == std::vector<std::string>{"customer"});
+    CHECK(binding_outbound(json{{"type", "dispatch_namespace"}}).service.empty());
+
+    GenOptions opt;
+    opt.storage_address = "127.0.0.1:1";
+    opt.outbound_secret = "s3cret";
+    opt.tenant_ports = {{"n:c:t1", 4001}, {"n:plain:t2", 4002}};
+    Generated f = generate_front(m, opt);
+    // Both bindings to "c" sign (the one without an outbound worker names none); the one to "plain" does not.
+    auto count = [](const std::string& hay, const std::string& needle) {
+        size_t n = 0;
+        for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+        return n;
+    };
+    CHECK(count(f.config, "(name = \"__key\", text = \"s3cret\")") == 2);
+    CHECK(count(f.config, "(name = \"__outbound\", json = ") == 1);
+    CHECK(f.config.find("\\\"params\\\":[\\\"customer\\\"]") != std::string::npos);
+    CHECK(f.config.find("\\\"service\\\":\\\"egress\\\"") != std::string::npos);
+    CHECK(f.warnings.empty());
+
+    Generated t = generate_tenant(m, m.scripts[2], opt);
+    CHECK(t.config.find("globalOutbound = \"tenantctl:egress\"") != std::string::npos);
+    CHECK(t.config.find("(name = \"TENANT\", text = \"n:c:t1\"), (name = \"KEY\", text = \"s3cret\"), "
+                        "(name = \"o:egress\", service = \"o:egress\")") != std::string::npos);
+    CHECK(t.config.find("(name = \"o:egress\", worker = (modules = [(name = \"__tenantctl_entry.js\", esModule = "
+                        "embed \"scripts/e-egress/outbound.js\")") != std::string::npos);
+    CHECK(t.config.find("globalOutbound = \"tenantctl:outbound-net\"") != std::string::npos);
+    CHECK(t.config.find("network = (allow = [\"public\", \"127.0.0.0/8\"])") != std::string::npos);
+    CHECK(t.config.find("text = \"t0k\"") != std::string::npos);  // the outbound worker's own bindings, in its copy
+    // Only the egress worker binds the copy: the tenant's own worker block names neither the copy nor the key.
+    std::string tenant_block = t.config.substr(0, t.config.find("(name = \"o:egress\", worker"));
+    CHECK(tenant_block.find("o:egress") == std::string::npos);
+    CHECK(tenant_block.find("s3cret") == std::string::npos);
+    REQUIRE(t.files.count("scripts/e-t1/entry.js") == 1);
+    CHECK(t.files["scripts/e-t1/entry.js"].find("const egress = true;") != std::string::npos);
+    REQUIRE(t.files.count("scripts/e-egress/outbound.js") == 1);
+    CHECK(t.files["scripts/e-egress/outbound.js"].find("x-tenantctl-params") != std::string::npos);
+    CHECK(t.files.count("internal/egress.js") == 1);
+
+    // A namespace no binding names an outbound worker for: as before, no egress at all.
+    Generated p = generate_tenant(m, m.scripts[3], opt);
+    CHECK(p.config.find("globalOutbound") == std::string::npos);
+    CHECK(p.config.find("tenantctl:egress") == std::string::npos);
+    CHECK(p.files["scripts/e-t2/entry.js"].find("const egress = false;") != std::string::npos);
+
+    // An outbound worker that is not deployed: the front warns, and the tenant's egress has no copy to call.
+    m.scripts.erase(m.scripts.begin() + 1);
+    Generated f2 = generate_front(m, opt);
+    REQUIRE(f2.warnings.size() == 1);
+    CHECK(f2.warnings[0] ==
+          "w:disp: dispatch namespace binding NS names the outbound worker egress, which does not exist or cannot "
+          "run as one (its tenants' fetch() fails)");
+    Generated t2 = generate_tenant(m, m.scripts[1], opt);
+    CHECK(t2.config.find("globalOutbound = \"tenantctl:egress\"") != std::string::npos);
+    CHECK(t2.config.find("o:egress") == std::string::npos);
 }
