@@ -3,6 +3,7 @@
 // usage: config_bench [iterations]   (prints figures; never fails on timing)
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -230,6 +231,19 @@ fs::path make_project(const fs::path& root, const std::string& name, const std::
 }  // namespace
 
 int main(int argc, char** argv) {
+    // `config_bench --write-toml DIR`: the ~2,000-line TOML project in DIR (for tests/bench/config_wrangler.sh).
+    if (argc == 3 && std::string(argv[1]) == "--write-toml") {
+        int lines = 0;
+        make_project(argv[2], ".", "wrangler.toml", big_toml(lines));
+        return 0;
+    }
+    // `config_bench --load DIR N`: "WALL_MS CPU_MS" per load of DIR's config (discovery, parse, normalize).
+    if (argc == 4 && std::string(argv[1]) == "--load") {
+        Figures f = measure(argv[2], std::max(1, std::atoi(argv[3])));
+        if (f.errors) return 1;
+        std::printf("%.4f %.4f\n", f.ms_per_parse, f.cpu_ms_per_parse);
+        return 0;
+    }
     int iterations = argc > 1 ? std::atoi(argv[1]) : 200;
     if (iterations < 1) iterations = 1;
     fs::path root = fs::temp_directory_path() / ("tenantctl-config-bench-" + random_hex(6));

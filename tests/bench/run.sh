@@ -8,7 +8,7 @@ export TENANTCTL=${TENANTCTL:-$(bash "$root/scripts/build.sh")}
 export TENANTCTL_BUILD_DIR=${TENANTCTL_BUILD_DIR:-$root/build}
 export TENANTCTL_SOURCE_DIR=$root TENANTCTL_SHARED_DIR=${TENANTCTL_SHARED_DIR:-$root/../shared}
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(config platform router deploy tenants pacing bundle tail)
+[ ${#names[@]} -gt 0 ] || names=(config config_wrangler platform router deploy tenants pacing bundle tail)
 for n in "${names[@]}"; do
   echo "== bench: $n"
   bash "$here/$n.sh" || echo "bench $n failed (exit $?)"
