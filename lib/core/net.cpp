@@ -80,4 +80,18 @@ std::string url_host(std::string_view url) {
     return to_lower(rest.substr(0, rest.find(':')));
 }
 
+std::string route_pattern_authority(std::string_view pattern) {
+    std::string s;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '*') {
+            if (i + 1 < pattern.size() && pattern[i + 1] == '.') ++i;
+            continue;
+        }
+        s += pattern[i];
+    }
+    for (const char* scheme : {"http://", "https://"})
+        if (starts_with(s, scheme)) s = s.substr(std::string_view(scheme).size());
+    return to_lower(s.substr(0, s.find_first_of("/?#")));
+}
+
 }  // namespace tenantctl

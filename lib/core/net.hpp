@@ -18,5 +18,9 @@ bool is_loopback_host(std::string_view host);
 bool is_wildcard_address(std::string_view host);
 // The host part of an http(s) URL ("" when there is none), lowercased, brackets kept off.
 std::string url_host(std::string_view url);
+// A Workers route pattern ("*.Example.com/api/*", "https://shop.example.com:8443/x") up to its path, query or
+// fragment, lowercased, with its wildcards ("*", "*.") and scheme removed: the host, still with any credentials
+// and port.
+std::string route_pattern_authority(std::string_view pattern);
 
 }  // namespace tenantctl

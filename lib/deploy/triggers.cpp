@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/json.hpp"
+#include "core/net.hpp"
 #include "core/strings.hpp"
 
 namespace tenantctl::deploy {
@@ -75,21 +76,9 @@ std::vector<std::string> describe_triggers(const TriggersPlan& p, const std::str
 }
 
 std::optional<std::string> route_host(const std::string& pattern) {
-    std::string p = pattern;
     for (const char* prefix : {"*/", "http://*/", "https://*/"})
-        if (starts_with(p, prefix)) return std::nullopt;  // a splat for the whole host: no host to infer
-    std::string s;
-    for (size_t i = 0; i < p.size(); ++i) {
-        if (p[i] == '*') {
-            if (i + 1 < p.size() && p[i + 1] == '.') ++i;
-            continue;
-        }
-        s += p[i];
-    }
-    for (const char* scheme : {"http://", "https://"})
-        if (starts_with(s, scheme)) s = s.substr(std::string_view(scheme).size());
-    size_t end = s.find_first_of("/?#");
-    std::string host = to_lower(s.substr(0, end));
+        if (starts_with(pattern, prefix)) return std::nullopt;  // a splat for the whole host: no host to infer
+    std::string host = route_pattern_authority(pattern);
     if (auto at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
     if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos)
         host = host.substr(0, colon);

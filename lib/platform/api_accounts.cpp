@@ -3,6 +3,7 @@
 #include <ctime>
 #include <set>
 
+#include "core/net.hpp"
 #include "core/sha256.hpp"
 
 namespace tenantctl::platform::v4 {
@@ -148,18 +149,9 @@ std::string zone_id_of(const std::string& name) {
     return sha256_hex("zone\n" + to_lower(name)).substr(0, 32);
 }
 
-std::string route_pattern_host(std::string p) {
-    std::string s;
-    for (size_t i = 0; i < p.size(); ++i) {
-        if (p[i] == '*') {
-            if (i + 1 < p.size() && p[i + 1] == '.') ++i;
-            continue;
-        }
-        s += p[i];
-    }
-    for (const char* scheme : {"http://", "https://"})
-        if (starts_with(s, scheme)) s = s.substr(std::string_view(scheme).size());
-    return to_lower(s.substr(0, s.find_first_of("/?#:")));
+std::string route_pattern_host(const std::string& pattern) {
+    std::string authority = route_pattern_authority(pattern);
+    return authority.substr(0, authority.find(':'));
 }
 
 std::string route_zone_id(const json& r) {
