@@ -562,13 +562,9 @@ void Api::log_request(const std::string& method, const std::string& target, int 
 }
 
 bool Api::authorized(const HttpRequest& req) const {
-    auto h = [&](const char* n) {
-        auto it = req.headers.find(n);
-        return it == req.headers.end() ? std::string() : it->second;
-    };
-    std::string auth = h("authorization");
+    std::string auth = req.header("authorization");
     if (starts_with(auth, "Bearer ") && std::string(trim(auth.substr(7))) == m_creds.api_token) return true;
-    std::string email = h("x-auth-email"), key = h("x-auth-key");
+    std::string email = req.header("x-auth-email"), key = req.header("x-auth-key");
     return !email.empty() && key == m_creds.api_token;
 }
 

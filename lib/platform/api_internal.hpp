@@ -81,10 +81,7 @@ struct Api::Ctx {
     // needs in the transaction and leaves the rest here (outside_store); Api::dispatch runs it once the
     // transaction has ended, and its response is the answer.
     std::function<HttpResponse()> after_store;
-    std::string header(const std::string& name) const {
-        auto it = req.headers.find(name);
-        return it == req.headers.end() ? std::string() : it->second;
-    }
+    std::string header(const std::string& name) const { return req.header(name); }
 };
 
 namespace v4 {

@@ -15,6 +15,11 @@ struct HttpRequest {
     std::string target;                          // path and query, as sent
     std::map<std::string, std::string> headers;  // lowercase names
     std::string body;
+    // A header's value, "" when the request has none (`name` lowercase).
+    std::string header(const std::string& name) const {
+        auto it = headers.find(name);
+        return it == headers.end() ? std::string() : it->second;
+    }
 };
 
 struct HttpResponse {

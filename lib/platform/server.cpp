@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/strings.hpp"
+#include "platform/listener.hpp"
 
 namespace tenantctl::platform {
 
@@ -230,17 +231,9 @@ private:
 }  // namespace
 
 void Server::Impl::accept() {
-    acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-        if (ec) {
-            if (ec == asio::error::operation_aborted || stopping) return;
-        } else if (connections >= opt.max_connections) {
-            beast::error_code ignored;  // over limits::k_max_api_connections: closed at once
-            socket.close(ignored);
-        } else {
-            std::make_shared<Session>(std::move(socket), *this)->run();
-        }
-        if (!stopping) accept();
-    });
+    // a connection over limits::k_max_api_connections is closed at once
+    accept_connections(*acceptor, ioc, connections, opt.max_connections, stopping,
+                       [this](tcp::socket socket) { std::make_shared<Session>(std::move(socket), *this)->run(); });
 }
 
 Server::Server(HttpHandler& api, ServerOptions options) : m_impl(std::make_unique<Impl>(api, std::move(options))) {}
@@ -256,10 +249,7 @@ Status Server::start() {
     if (ec) return Error(ErrorKind::Usage, "listen address " + quoted(im.opt.host) + " is not an IP address");
     tcp::endpoint ep(addr, im.opt.port);
     im.acceptor.emplace(im.ioc);
-    im.acceptor->open(ep.protocol(), ec);
-    if (!ec) im.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) im.acceptor->bind(ep, ec);
-    if (!ec) im.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    ec = listen_on(*im.acceptor, ep);
     if (ec)
         return Error(ErrorKind::Network,
                      "cannot listen on " + im.opt.host + ":" + std::to_string(im.opt.port) + ": " + ec.message(),

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/strings.hpp"
+#include "platform/listener.hpp"
 
 namespace tenantctl::platform {
 
@@ -261,17 +262,8 @@ void TailServer::Impl::publish_synthetic(const std::string& query) {
 }
 
 void TailServer::Impl::accept() {
-    acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-        if (ec) {
-            if (ec == asio::error::operation_aborted) return;
-        } else if (connections >= k_max_tail_connections) {
-            beast::error_code ignored;
-            socket.close(ignored);
-        } else {
-            std::make_shared<Conn>(std::move(socket), *this)->run();
-        }
-        accept();
-    });
+    accept_connections(*acceptor, ioc, connections, k_max_tail_connections, stopped,
+                       [this](tcp::socket socket) { std::make_shared<Conn>(std::move(socket), *this)->run(); });
 }
 
 TailServer::TailServer(TailHub& hub, std::string host, uint16_t port, bool test_hooks)
@@ -294,10 +286,7 @@ Status TailServer::start() {
     if (ec) return Error(ErrorKind::Usage, "tail listen address " + quoted(im.host) + " is not an IP address");
     tcp::endpoint ep(addr, im.port);
     im.acceptor.emplace(im.ioc);
-    im.acceptor->open(ep.protocol(), ec);
-    if (!ec) im.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) im.acceptor->bind(ep, ec);
-    if (!ec) im.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    ec = listen_on(*im.acceptor, ep);
     if (ec)
         return Error(ErrorKind::Network,
                      "cannot listen on " + im.host + ":" + std::to_string(im.port) + " for tails: " + ec.message());

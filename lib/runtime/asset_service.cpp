@@ -12,11 +12,6 @@ namespace {
 
 constexpr size_t k_max_asset_request_body = 1u << 20;  // assets take no body; a POST's is read and dropped
 
-std::string header(const HttpRequest& r, const std::string& name) {
-    auto it = r.headers.find(name);
-    return it == r.headers.end() ? std::string() : it->second;
-}
-
 HttpResponse text(int status, std::string body) {
     HttpResponse r;
     r.status = status;
@@ -49,27 +44,21 @@ HttpResponse AssetService::error(int status, int /*code*/, const std::string& me
 }
 
 bool AssetService::authorized(const HttpRequest& r) const {
-    const std::string key = header(r, "x-tenantctl-assets");
-    return !key.empty() && header(r, "x-tenantctl-token") == asset_token(m_secret, key);
+    const std::string key = r.header("x-tenantctl-assets");
+    return !key.empty() && r.header("x-tenantctl-token") == asset_token(m_secret, key);
 }
 
 AssetService::HeadCheck AssetService::check_head(const HttpRequest& head) {
-    HeadCheck c;
-    if (!authorized(head)) {
-        c.response = text(401, "not an assets binding of this runtime\n");
-        return c;
-    }
-    c.body_limit = k_max_asset_request_body;
-    c.limit_name = "asset request";
-    return c;
+    if (!authorized(head)) return {.response = text(401, "not an assets binding of this runtime\n")};
+    return {.response = std::nullopt, .body_limit = k_max_asset_request_body, .limit_name = "asset request"};
 }
 
 HttpResponse AssetService::handle(const HttpRequest& req) {
     if (!authorized(req)) return text(401, "not an assets binding of this runtime\n");
-    auto s = site(header(req, "x-tenantctl-assets"));
+    auto s = site(req.header("x-tenantctl-assets"));
     if (!s) return text(404, "");
-    const bool route = header(req, "x-tenantctl-assets-mode") == "route";
-    AssetPlan plan = plan_asset_response(*s, req.method, req.target, header(req, "if-none-match"), route);
+    const bool route = req.header("x-tenantctl-assets-mode") == "route";
+    AssetPlan plan = plan_asset_response(*s, req.method, req.target, req.header("if-none-match"), route);
     HttpResponse r = text(plan.status, "");
     if (plan.worker) {
         r.status = 404;

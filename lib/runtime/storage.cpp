@@ -32,11 +32,6 @@ int64_t now_ms() {
         .count();
 }
 
-std::string header(const HttpRequest& r, const std::string& name) {
-    auto it = r.headers.find(name);
-    return it == r.headers.end() ? std::string() : it->second;
-}
-
 HttpResponse text(int status, std::string body, std::string type = "text/plain") {
     HttpResponse r;
     r.status = status;
@@ -218,19 +213,14 @@ HttpResponse StorageService::error(int status, int /*code*/, const std::string& 
 }
 
 StorageService::HeadCheck StorageService::check_head(const HttpRequest& head) {
-    HeadCheck c;
-    if (m_token.empty() || header(head, "x-tenantctl-token") != m_token) {
-        c.response = text(401, "not a binding of this runtime\n");
-        return c;
-    }
-    c.body_limit = k_max_storage_body;
-    c.limit_name = "runtime storage request";
-    return c;
+    if (m_token.empty() || head.header("x-tenantctl-token") != m_token)
+        return {.response = text(401, "not a binding of this runtime\n")};
+    return {.response = std::nullopt, .body_limit = k_max_storage_body, .limit_name = "runtime storage request"};
 }
 
 HttpResponse StorageService::handle(const HttpRequest& req) {
-    if (header(req, "x-tenantctl-token") != m_token) return text(401, "not a binding of this runtime\n");
-    std::string b = header(req, "x-tenantctl-binding");
+    if (req.header("x-tenantctl-token") != m_token) return text(401, "not a binding of this runtime\n");
+    std::string b = req.header("x-tenantctl-binding");
     try {
         if (b.rfind("kv:", 0) == 0) return kv(b.substr(3), req);
         if (b.rfind("r2:", 0) == 0) return r2(b.substr(3), req);
@@ -363,7 +353,7 @@ HttpResponse StorageService::kv(const std::string& ns, const HttpRequest& req) {
         if (key.size() > 512) return text(414, "KV key is longer than 512 bytes\n");
         if (req.body.size() > 25u * 1024 * 1024) return text(413, "KV value is larger than 25 MiB\n");
         json d = json::object();
-        if (auto m = header(req, "cf-kv-metadata"); !m.empty()) {
+        if (auto m = req.header("cf-kv-metadata"); !m.empty()) {
             json meta = json::parse(m, nullptr, false);
             if (meta.is_discarded()) return text(400, "metadata is not JSON\n");
             d["metadata"] = meta;
@@ -401,9 +391,9 @@ HttpResponse StorageService::r2(const std::string& bucket, const HttpRequest& re
     json rq;
     std::string value;
     if (req.method == "GET") {
-        rq = json::parse(header(req, "cf-r2-request"), nullptr, false);
+        rq = json::parse(req.header("cf-r2-request"), nullptr, false);
     } else {
-        size_t n = static_cast<size_t>(std::atoll(header(req, "cf-r2-metadata-size").c_str()));
+        size_t n = static_cast<size_t>(std::atoll(req.header("cf-r2-metadata-size").c_str()));
         if (n > req.body.size()) return r2_error(400, 10001, "metadata size exceeds the body");
         rq = json::parse(req.body.substr(0, n), nullptr, false);
         value = req.body.substr(n);
