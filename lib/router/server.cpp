@@ -120,6 +120,46 @@ struct DeadlineReader {
     }
 };
 
+// Relays the body of a message read through parser `p` (a buffer_body; its head read) from `in` to `out` through
+// serializer `s`, kPiece bytes at a time, and the end of the message. After each read, `checked(ec)` says whether
+// to go on; false stops the relay (it has answered, or the connection is lost).
+enum class Relay { Done, Stopped, WriteFailed };
+template <class In, class Buffer, class Parser, class Out, class Serializer, class Checked>
+Relay relay_body(In& in, Buffer& in_buffer, Parser& p, Out& out, Serializer& s, beast::error_code& ec,
+                 Checked checked) {
+    auto& body = p.get().body();
+    char buf[kPiece];
+    auto write = [&] {
+        http::write(out, s, ec);
+        if (ec == http::error::need_buffer) ec = {};
+        return !ec;
+    };
+    do {
+        if (!p.is_done()) {
+            body.data = buf;
+            body.size = sizeof buf;
+            http::read(in, in_buffer, p, ec);
+            if (ec == http::error::need_buffer) ec = {};
+            if (!checked(ec)) return Relay::Stopped;
+            body.size = sizeof buf - body.size;
+            body.data = buf;
+            body.more = !p.is_done();
+        } else {
+            body.data = nullptr;
+            body.size = 0;
+            body.more = false;
+        }
+        if (!write()) return Relay::WriteFailed;
+    } while (!p.is_done() && !s.is_done());
+    if (!s.is_done()) {  // header-only or last piece still to go
+        body.data = nullptr;
+        body.size = 0;
+        body.more = false;
+        if (!write()) return Relay::WriteFailed;
+    }
+    return Relay::Done;
+}
+
 bool header_has_token(std::string_view value, std::string_view token) {
     for (const auto& part : split(value, ','))
         if (iequals(trim(part), token)) return true;
@@ -333,6 +373,17 @@ struct Connection {
         return keep && !ec;
     }
 
+    // A response of the router itself when no request head could be read; the connection closes after it.
+    void reply_without_request(http::status status, const std::string& body) {
+        http::response<http::string_body> res{status, 11};
+        res.set(http::field::content_type, "application/json");
+        finish_headers(res, false, "tenantctl-router");
+        res.body() = body;
+        res.prepare_payload();
+        beast::error_code ignored;
+        http::write(client, res, ignored);
+    }
+
     bool reply_error(http::request_parser<http::buffer_body>& p, const Error& e) {
         int status = e.http_status ? e.http_status : 500;
         std::vector<std::pair<std::string, std::string>> extra;
@@ -504,46 +555,27 @@ struct Connection {
         bool reused = true;  // whether the upstream connection served an earlier request (may be stale)
         for (int attempt = 0;; ++attempt) {
             beast::error_code ec;
-            char buf[kPiece];
             http::request_serializer<http::buffer_body> sr{req};
             bool sent_body = false;
-            do {
-                if (!p.is_done()) {
-                    req.body().data = buf;
-                    req.body().size = sizeof buf;
-                    http::read(body_reader, cbuf, p, ec);
-                    if (ec == http::error::need_buffer) ec = {};
-                    if (body_reader.timed_out) {  // a trickling body: the container never sees its end
-                        close_upstream();
-                        return reply(p, http::status::request_timeout, error_json(408, body_timeout_message()), false);
-                    }
-                    if (ec) return false;  // the client went away mid-body
-                    if (req.count("X-User-ID") + req.count("X-Tenant-ID") != id_headers ||
-                        req.count("X-Tenantctl-Pin") || req.count("X-Tenantctl-Tenant")) {
-                        close_upstream();  // a chunked trailer tried to add a tenant header: never forwarded
-                        return reply(p, http::status::bad_request,
-                                     error_json(400, "a chunked trailer carries a tenant header; refused"), false);
-                    }
-                    req.body().size = sizeof buf - req.body().size;
-                    req.body().data = buf;
-                    req.body().more = !p.is_done();
-                    sent_body = true;
-                } else {
-                    req.body().data = nullptr;
-                    req.body().size = 0;
-                    req.body().more = false;
+            // Every reply here closes the connection (reply(…, false) is false).
+            auto body_checked = [&](const beast::error_code& read_ec) {
+                if (body_reader.timed_out) {  // a trickling body: the container never sees its end
+                    close_upstream();
+                    reply(p, http::status::request_timeout, error_json(408, body_timeout_message()), false);
+                    return false;
                 }
-                http::write(up, sr, ec);
-                if (ec == http::error::need_buffer) ec = {};
-                if (ec) break;
-            } while (!p.is_done() && !sr.is_done());
-            if (!ec && !sr.is_done()) {  // header-only or last piece still to go
-                req.body().data = nullptr;
-                req.body().size = 0;
-                req.body().more = false;
-                http::write(up, sr, ec);
-                if (ec == http::error::need_buffer) ec = {};
-            }
+                if (read_ec) return false;  // the client went away mid-body
+                if (req.count("X-User-ID") + req.count("X-Tenant-ID") != id_headers || req.count("X-Tenantctl-Pin") ||
+                    req.count("X-Tenantctl-Tenant")) {
+                    close_upstream();  // a chunked trailer tried to add a tenant header: never forwarded
+                    reply(p, http::status::bad_request,
+                          error_json(400, "a chunked trailer carries a tenant header; refused"), false);
+                    return false;
+                }
+                sent_body = true;
+                return true;
+            };
+            if (relay_body(body_reader, cbuf, p, up, sr, ec, body_checked) == Relay::Stopped) return false;
             if (ec) {
                 if (attempt == 0 && reused && !sent_body && !body_pending) {  // stale keep-alive connection
                     close_upstream();
@@ -610,37 +642,14 @@ struct Connection {
             const bool keep = client_keep && up_keep && !upgrade;
             finish_headers(res, keep, lease.instance_id());
             http::response_serializer<http::buffer_body> ss{res};
-            do {
-                if (!rp.is_done()) {
-                    res.body().data = buf;
-                    res.body().size = sizeof buf;
-                    http::read(up, ubuf, rp, ec);
-                    if (ec == http::error::need_buffer) ec = {};
-                    if (ec) {  // the instance died mid-response: nothing sensible can be sent any more
-                        close_upstream();
-                        server.m_manager.report_unreachable(lease.instance_id());
-                        return false;
-                    }
-                    res.body().size = sizeof buf - res.body().size;
-                    res.body().data = buf;
-                    res.body().more = !rp.is_done();
-                } else {
-                    res.body().data = nullptr;
-                    res.body().size = 0;
-                    res.body().more = false;
-                }
-                http::write(client, ss, ec);
-                if (ec == http::error::need_buffer) ec = {};
-                if (ec) return false;
-            } while (!rp.is_done() && !ss.is_done());
-            if (!ss.is_done()) {
-                res.body().data = nullptr;
-                res.body().size = 0;
-                res.body().more = false;
-                http::write(client, ss, ec);
-                if (ec == http::error::need_buffer) ec = {};
-                if (ec) return false;
-            }
+            auto response_checked = [&](const beast::error_code& read_ec) {
+                if (!read_ec) return true;
+                // the instance died mid-response: nothing sensible can be sent any more
+                close_upstream();
+                server.m_manager.report_unreachable(lease.instance_id());
+                return false;
+            };
+            if (relay_body(up, ubuf, rp, client, ss, ec, response_checked) != Relay::Done) return false;
             if (!up_keep) close_upstream();
             return keep;
         }
@@ -667,32 +676,18 @@ struct Connection {
             beast::error_code ec;
             DeadlineReader reader{client, std::chrono::steady_clock::now() + server.m_options.header_timeout};
             http::read_header(reader, cbuf, p, ec);
-            if (reader.timed_out) {
-                http::response<http::string_body> res{http::status::request_timeout, 11};
-                res.set(http::field::content_type, "application/json");
-                res.set("X-Served-By", "tenantctl-router");
-                res.keep_alive(false);
-                res.body() = error_json(408, "the request head did not arrive within " +
-                                                 std::to_string(server.m_options.header_timeout.count()) +
-                                                 " ms (limit k_router_header_timeout)");
-                res.prepare_payload();
-                beast::error_code ignored;
-                http::write(client, res, ignored);
-                return;
-            }
+            if (reader.timed_out)
+                return reply_without_request(
+                    http::status::request_timeout,
+                    error_json(408, "the request head did not arrive within " +
+                                        std::to_string(server.m_options.header_timeout.count()) +
+                                        " ms (limit k_router_header_timeout)"));
             if (ec) {
                 if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != asio::error::connection_reset &&
                     ec != asio::error::operation_aborted && ec != asio::error::bad_descriptor &&
-                    ec != asio::error::shut_down) {
-                    http::response<http::string_body> res{http::status::bad_request, 11};
-                    res.set(http::field::content_type, "application/json");
-                    res.set("X-Served-By", "tenantctl-router");
-                    res.keep_alive(false);
-                    res.body() = error_json(400, "malformed HTTP request: " + ec.message());
-                    res.prepare_payload();
-                    beast::error_code ignored;
-                    http::write(client, res, ignored);
-                }
+                    ec != asio::error::shut_down)
+                    reply_without_request(http::status::bad_request,
+                                          error_json(400, "malformed HTTP request: " + ec.message()));
                 return;
             }
             auto& req = p.get();
