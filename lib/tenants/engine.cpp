@@ -374,17 +374,26 @@ struct Runner {
 
     Status ensure_resources(const TenantSpec& t, std::map<std::string, std::string>& ids, ItemResult& r) {
         std::string name = resource_name(f.prefix, t.id);
+        // A resource with an id (KV namespace, D1 database): the one observed by that name, else a new one.
+        auto ensure = [&](const std::string& kind, const std::map<std::string, std::string>& observed,
+                          auto create) -> Status {
+            if (auto it = observed.find(name); it != observed.end()) {
+                ids[kind] = it->second;
+                return {};
+            }
+            TRY_ASSIGN(std::string id, create());
+            ++r.writes;
+            ids[kind] = id;
+            r.created_resources.push_back(kind + ":" + name);
+            return {};
+        };
         for (auto res : t.isolate) {
             switch (res) {
                 case Resource::Kv: {
-                    if (auto it = obs.kv_by_title.find(name); it != obs.kv_by_title.end()) {
-                        ids["kv"] = it->second;
-                        break;
-                    }
-                    TRY_ASSIGN(auto ns, client.create_kv_namespace(account, name));
-                    ++r.writes;
-                    ids["kv"] = ns.id;
-                    r.created_resources.push_back("kv:" + name);
+                    TRY_STATUS(ensure("kv", obs.kv_by_title, [&]() -> Result<std::string> {
+                        TRY_ASSIGN(auto ns, client.create_kv_namespace(account, name));
+                        return ns.id;
+                    }));
                     break;
                 }
                 case Resource::R2: {
@@ -396,14 +405,10 @@ struct Runner {
                     break;
                 }
                 case Resource::D1: {
-                    if (auto it = obs.d1_by_name.find(name); it != obs.d1_by_name.end()) {
-                        ids["d1"] = it->second;
-                        break;
-                    }
-                    TRY_ASSIGN(auto db, client.create_d1_database(account, name));
-                    ++r.writes;
-                    ids["d1"] = db.uuid;
-                    r.created_resources.push_back("d1:" + name);
+                    TRY_STATUS(ensure("d1", obs.d1_by_name, [&]() -> Result<std::string> {
+                        TRY_ASSIGN(auto db, client.create_d1_database(account, name));
+                        return db.uuid;
+                    }));
                     break;
                 }
             }
