@@ -117,7 +117,7 @@ _tenantctl_values() {
 }
 
 _tenantctl() {
-  local cur=${COMP_WORDS[COMP_CWORD]} path="" w kind subs npos=0 skip=0 i
+  local cur=${COMP_WORDS[COMP_CWORD]} cmdpath="" w kind subs npos=0 skip=0 i
   COMPREPLY=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}

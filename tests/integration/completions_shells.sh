@@ -68,6 +68,14 @@ for shell in bash zsh fish; do
   expect "$shell: tenantctl --output <TAB>" "$out" table json yaml
   refuse "$shell: tenantctl --output <TAB>" "$out" config
 done
+# One shell completes twice: the command path of the first completion must not carry over to the second.
+out=$(bash --norc --noprofile -c '
+  source "$1"
+  COMP_WORDS=(tenantctl tenants ""); COMP_CWORD=2; _tenantctl
+  COMP_WORDS=(tenantctl ""); COMP_CWORD=1; _tenantctl
+  printf "%s\n" "${COMPREPLY[@]}"' _ "$tmp/comp/tenantctl.bash")
+expect "bash: tenantctl <TAB> after tenantctl tenants <TAB>" "$out" config deploy tenants
+refuse "bash: tenantctl <TAB> after tenantctl tenants <TAB>" "$out" create apply
 zsh -n "$tmp/comp/_tenantctl" || { echo "FAIL: zsh syntax" >&2; fail=1; }
 bash -n "$tmp/comp/tenantctl.bash" || { echo "FAIL: bash syntax" >&2; fail=1; }
 
