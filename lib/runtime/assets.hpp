@@ -1,7 +1,8 @@
 #pragma once
 // Static assets as production serves them, as pure functions over a script's manifest and asset config
 // (`assets: {manifest, config}` in its stored document): which of the worker and the assets answers a request
-// (`run_worker_first`), which file answers a path (`html_handling`, `not_found_handling`), redirects, 304s.
+// (`run_worker_first`), which file answers a path (`html_handling`, `not_found_handling`), redirects (html
+// handling's and `_redirects`), `_headers`, 304s.
 // The asset service (asset_service.hpp) reads the contents and sends what these decide.
 #include <map>
 #include <memory>
@@ -9,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "runtime/asset_rules.hpp"
 
 namespace tenantctl::runtime {
 
@@ -18,6 +21,8 @@ struct AssetConfig {
     bool worker_first = false;                          // run_worker_first = true
     std::vector<std::string> worker_rules;              // run_worker_first patterns: the worker runs first
     std::vector<std::string> asset_rules;               // its "!" patterns: assets, whatever else matches
+    Redirects redirects;                                // the `_redirects` file
+    HeaderRules headers;                                // the `_headers` file
 };
 
 struct SiteAssets {
@@ -55,9 +60,10 @@ std::string encode_asset_path(std::string_view decoded);
 struct AssetPlan {
     bool worker = false;  // the worker answers (route mode only)
     int status = 404;
-    std::string location;  // 307
-    std::string hash;      // 200/404 with a file, 304
-    std::string path;      // the manifest path served (its extension gives the Content-Type)
+    std::string location;   // 301, 302, 303, 307, 308
+    std::string hash;       // 200/404 with a file, 304
+    std::string path;       // the manifest path served (its extension gives the Content-Type)
+    HeaderChanges headers;  // from `_headers`, for every answer of the assets
 };
 // `route`: the request came to the worker (run_worker_first applies, and a miss goes to the worker when there
 // is one); otherwise it came through the assets binding (env.ASSETS.fetch) and assets answer everything.
