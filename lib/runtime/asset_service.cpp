@@ -90,7 +90,8 @@ HttpResponse AssetService::handle(const HttpRequest& req) {
     auto s = site(header(req, "x-tenantctl-assets"));
     if (!s) return text(404, "");
     const bool route = header(req, "x-tenantctl-assets-mode") == "route";
-    AssetPlan plan = plan_asset_response(*s, req.method, req.target, header(req, "if-none-match"), route);
+    AssetPlan plan = plan_asset_response(*s, req.method, req.target, header(req, "if-none-match"), route,
+                                         header(req, "sec-fetch-mode") == "navigate");
     HttpResponse r = text(plan.status, "");
     if (plan.worker) {
         r.status = 404;

@@ -1,5 +1,6 @@
 #include "runtime/assets.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/sha256.hpp"
@@ -39,7 +40,7 @@ AssetConfig read_asset_config(const json& config) {
     return c;
 }
 
-std::shared_ptr<const SiteAssets> read_site_assets(const json& assets, bool has_main) {
+std::shared_ptr<const SiteAssets> read_site_assets(const json& assets, bool has_main, bool navigation_prefers) {
     if (!assets.is_object()) return nullptr;
     auto site = std::make_shared<SiteAssets>();
     auto m = assets.find("manifest");
@@ -49,7 +50,15 @@ std::shared_ptr<const SiteAssets> read_site_assets(const json& assets, bool has_
                 site->manifest[it.key()] = (*it)["hash"].get<std::string>();
     site->config = read_asset_config(assets.value("config", json::object()));
     site->has_main = has_main;
+    site->navigation_prefers_assets = navigation_prefers;
     return site;
+}
+
+bool navigation_prefers_assets(const std::string& compatibility_date, const std::vector<std::string>& flags) {
+    auto has = [&](const char* f) { return std::find(flags.begin(), flags.end(), f) != flags.end(); };
+    if (has("assets_navigation_prefers_asset_serving")) return true;
+    if (has("assets_navigation_has_no_effect")) return false;
+    return !compatibility_date.empty() && compatibility_date >= "2025-04-01";
 }
 
 bool asset_glob_matches(std::string_view pattern, std::string_view path) {
@@ -249,7 +258,7 @@ std::string encode_asset_path(std::string_view decoded) {
 }
 
 AssetPlan plan_asset_response(const SiteAssets& site, const std::string& method, const std::string& target,
-                              const std::string& if_none_match, bool route) {
+                              const std::string& if_none_match, bool route, bool navigate) {
     AssetPlan plan;
     auto q = target.find('?');
     const std::string raw = target.substr(0, q);
@@ -263,8 +272,12 @@ AssetPlan plan_asset_response(const SiteAssets& site, const std::string& method,
         if (!to_assets) {
             bool first = c.worker_first;
             for (auto& r : c.worker_rules) first = first || asset_glob_matches(r, raw);
-            // Misses go to the worker: not_found_handling applies only to what assets answer.
-            if (first || (!redirect && asset_intent(site, path, "none").kind == AssetIntent::Kind::None)) {
+            // Misses go to the worker: not_found_handling applies only to what assets answer, except to a page
+            // load when navigations prefer assets.
+            const bool spa_navigation =
+                navigate && site.navigation_prefers_assets && c.not_found_handling == "single-page-application";
+            if (first ||
+                (!redirect && !spa_navigation && asset_intent(site, path, "none").kind == AssetIntent::Kind::None)) {
                 plan.worker = true;
                 return plan;
             }

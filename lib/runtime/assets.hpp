@@ -29,12 +29,18 @@ struct SiteAssets {
     std::map<std::string, std::string> manifest;  // "/path" -> content hash
     AssetConfig config;
     bool has_main = false;  // a worker runs behind the assets (else: an assets-only worker)
+    // assets_navigation_prefers_asset_serving (the default from compatibility date 2025-04-01): a browser's page
+    // load (Sec-Fetch-Mode: navigate) that no asset matches gets the single-page-application index, not the worker.
+    bool navigation_prefers_assets = false;
 };
 
 // The config of an upload's `assets.config` (unknown values keep the defaults).
 AssetConfig read_asset_config(const nlohmann::json& config);
 // The assets of a stored script document's `assets` field; null when it has none.
-std::shared_ptr<const SiteAssets> read_site_assets(const nlohmann::json& assets, bool has_main);
+std::shared_ptr<const SiteAssets> read_site_assets(const nlohmann::json& assets, bool has_main,
+                                                   bool navigation_prefers_assets = false);
+// Whether a script's compatibility date and flags turn on assets_navigation_prefers_asset_serving.
+bool navigation_prefers_assets(const std::string& compatibility_date, const std::vector<std::string>& flags);
 
 // A run_worker_first pattern: `*` matches any run of characters (slashes included), the rest literally, over
 // the whole path.
@@ -67,8 +73,9 @@ struct AssetPlan {
 };
 // `route`: the request came to the worker (run_worker_first applies, and a miss goes to the worker when there
 // is one); otherwise it came through the assets binding (env.ASSETS.fetch) and assets answer everything.
+// `navigate`: the request's Sec-Fetch-Mode is "navigate".
 AssetPlan plan_asset_response(const SiteAssets& site, const std::string& method, const std::string& target,
-                              const std::string& if_none_match, bool route);
+                              const std::string& if_none_match, bool route, bool navigate = false);
 
 // The token workerd sends with a script's asset requests (x-tenantctl-token): HMAC-SHA256 of the script's key
 // under the runtime's secret, so a process can present only its own scripts' tokens.

@@ -85,6 +85,11 @@ check "/ serves index.html" bash -c '[ "$STATUS" = 200 ] && grep -q "<title>home
 get site.localhost /dynamic/thing
 check "a path no asset matches falls through to the worker (not the SPA index: the worker is there)" \
   bash -c '[ "$STATUS" = 200 ] && [ "$OUT" = "worker:GET /dynamic/thing" ]'
+get site.localhost /dynamic/thing -H 'Sec-Fetch-Mode: navigate'
+check "… but a browser's page load gets the SPA index (navigations prefer assets from 2025-04-01)" \
+  bash -c '[ "$STATUS" = 200 ] && grep -q "<title>home" "$0"' "$WORK/got"
+get site.localhost /api/users -H 'Sec-Fetch-Mode: navigate'
+check "… unless run_worker_first sends the path to the worker" test "$OUT" = "worker:GET /api/users"
 get site.localhost /api/users
 check "run_worker_first [\"/api/*\"]: the worker answers /api/*" test "$OUT" = "worker:GET /api/users"
 get site.localhost /api/docs/

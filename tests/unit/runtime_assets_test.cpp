@@ -277,3 +277,24 @@ TEST_CASE("rule patterns: * any run, :name one segment; fill_placeholders takes 
     CHECK(match_rule("/*.html", "/x/y.html")->front().second == "x/y");
     CHECK(fill_placeholders("/:idx/:id", {{":id", "1"}, {":idx", "2"}}) == "/2/1");
 }
+
+TEST_CASE("navigations prefer assets (compatibility date 2025-04-01 on): a page load that misses gets the SPA index") {
+    CHECK(navigation_prefers_assets("2025-04-01", {}));
+    CHECK_FALSE(navigation_prefers_assets("2025-03-31", {}));
+    CHECK_FALSE(navigation_prefers_assets("", {}));
+    CHECK(navigation_prefers_assets("2024-01-01", {"assets_navigation_prefers_asset_serving"}));
+    CHECK_FALSE(navigation_prefers_assets("2026-01-01", {"assets_navigation_has_no_effect"}));
+
+    SiteAssets s = site_of({"/index.html", "/a.js"},
+                           json{{"not_found_handling", "single-page-application"}, {"run_worker_first", {"/api/*"}}});
+    s.navigation_prefers_assets = true;
+    auto nav = [&](const std::string& target) {
+        AssetPlan p = plan_asset_response(s, "GET", target, "", true, true);
+        return p.worker ? std::string("worker") : std::to_string(p.status) + " " + p.path;
+    };
+    CHECK(nav("/settings/profile") == "200 /index.html");
+    CHECK(nav("/api/users") == "worker");                     // run_worker_first still wins
+    CHECK(answer(s, "/settings/profile", true) == "worker");  // not a page load
+    s.navigation_prefers_assets = false;
+    CHECK(nav("/settings/profile") == "worker");
+}
