@@ -740,11 +740,6 @@ HttpResponse Api::handle(const HttpRequest& req) {
     return r;
 }
 
-void Api::set_validator(std::shared_ptr<ScriptValidator> validator) {
-    std::lock_guard lock(m_validator_mutex);
-    m_validator = std::move(validator);
-}
-
 HttpResponse Api::dispatch(const HttpRequest& req) {
     std::string_view target = req.target;
     auto qpos = target.find('?');

@@ -5,7 +5,14 @@
 #include "core/sha256.hpp"
 #include "platform/d1.hpp"
 
-namespace tenantctl::platform::v4 {
+namespace tenantctl::platform {
+
+void Api::set_validator(std::shared_ptr<ScriptValidator> validator) {
+    std::lock_guard lock(m_validator_mutex);
+    m_validator = std::move(validator);
+}
+
+namespace v4 {
 
 namespace {
 
@@ -483,4 +490,6 @@ HttpResponse script_upload(Ctx& c) {
     return ok_messages(std::move(r), std::move(messages));
 }
 
-}  // namespace tenantctl::platform::v4
+}  // namespace v4
+
+}  // namespace tenantctl::platform
