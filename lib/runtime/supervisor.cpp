@@ -589,6 +589,7 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& sto
     vo.workerd_date = m.opt.workerd_date;
     vo.dir = m.dir + "/validate";
     vo.state_dir = m.opt.state_dir;
+    vo.log = m.opt.log;  // a copy: the validator may outlive the runtime (the API holds it)
     m.validator = std::make_shared<WorkerdValidator>(vo);
 
     m.storage = std::make_unique<StorageService>(store, m.opt.account_id, m.opt.state_dir, m.token);

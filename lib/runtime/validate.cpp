@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <regex>
 
@@ -188,7 +189,10 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
         spec.cpu_limit_ms = m_opt.cpu_limit_ms;
         std::string error;
         SpawnFailure why = SpawnFailure::NotStarted;
+        const auto t0 = std::chrono::steady_clock::now();
         pid_t pid = spawn_workerd(m_forker.get(), spec, error, &why);
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
         if (pid > 0) {
             ::kill(-pid, SIGKILL);
             ::waitpid(pid, nullptr, 0);
@@ -204,6 +208,10 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
             v = {false, k_startup_limit_message};
             cacheable = why == SpawnFailure::CpuLimit;  // a loop loops again; a slow machine may not be slow later
         }
+        if (m_opt.log)
+            m_opt.log("workers: checked the upload of " + (sc.ns.empty() ? sc.script : sc.ns + "/" + sc.script) +
+                      " in workerd (" + std::to_string(ms) +
+                      " ms): " + (v.ok ? std::string("it starts") : "refused: " + split(v.message, '\n').front()));
     }
     if (sock.ok()) ::close(sock->first);
     std::error_code ec;

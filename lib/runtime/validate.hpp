@@ -8,6 +8,7 @@
 // concurrent checks of the same code wait for one process.
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <list>
 #include <map>
@@ -28,8 +29,9 @@ struct ValidatorOptions {
     std::string state_dir;     // never named in a message
     int cpu_limit_ms = 2000;
     int timeout_ms = 30000;
-    int max_parallel = 2;         // workerd processes at once
-    size_t cache_entries = 4096;  // verdicts kept (the oldest go first)
+    int max_parallel = 2;                         // workerd processes at once
+    size_t cache_entries = 4096;                  // verdicts kept (the oldest go first)
+    std::function<void(const std::string&)> log;  // a line per check run (a cached verdict runs none)
 };
 
 // The message production gives for a start-up that does not finish.

@@ -8,7 +8,7 @@
 # with a syntax error is refused while the other tenants keep answering; a service worker's error names its
 # script and never its secrets or the state directory; a good re-upload works. A service binding to a worker
 # that does not exist is refused at upload (10143, as production does); a worker whose bound worker is deleted
-# later answers 500 naming it, and the others keep answering.
+# later answers 500 naming it, and the others keep answering. The same code uploaded again is not checked again.
 set -euo pipefail
 source "$(dirname "$0")/platform_common.inc"
 start_dev_workers
@@ -92,6 +92,13 @@ check "a namespace script with a syntax error is refused (400, 10021, file:line)
   bash -c '[ "$STATUS" = 400 ] && jq -e ".errors[0].code == 10021 and (.errors[0].message | test(\"^Uncaught SyntaxError: .* at index.js:[0-9]+\"))" <<<"$OUT" >/dev/null'
 api GET "/accounts/$ACCT/workers/dispatch/namespaces/customers/scripts/t2"
 check "and not stored" status_is 404
+api PUT "/accounts/$ACCT/workers/dispatch/namespaces/customers/scripts/t2" \
+  -F "metadata=@$WORK/meta.json;type=application/json" \
+  -F "index.js=@$WORK/index.js;filename=index.js;type=application/javascript+module"
+check "the same upload again is refused the same way" \
+  bash -c '[ "$STATUS" = 400 ] && jq -e ".errors[0].code == 10021" <<<"$OUT" >/dev/null'
+check "from the cached verdict: workerd checked it once" \
+  bash -c '[ "$(grep -c "checked the upload of customers/t2 " "$0")" = 1 ]' "$STATE/workers.log"
 p2=$WORK/t1
 project "$p2" t1
 printf 'export default {\n  fetch() { return new Response("t1 again") }\n  ;;; ]\n};\n' >"$p2/src/index.js"
