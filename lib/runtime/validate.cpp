@@ -154,7 +154,10 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
     s.compatibility_date = sc.compatibility_date;
     s.compatibility_flags = sc.compatibility_flags;
     s.bindings = sc.bindings.is_array() ? sc.bindings : nlohmann::json::array();
-    if (s.modules.empty()) return {};
+    // Nothing the runtime would run (Python workers, an entry that is no module): nothing to check.
+    bool runs_main = false;
+    for (auto& m : s.modules) runs_main = runs_main || m.name == s.main;
+    if (!runs_main) return {};
     Model model;
     model.scripts.push_back(std::move(s));
     const Script& one = model.scripts.front();
