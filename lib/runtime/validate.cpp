@@ -173,6 +173,7 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
     g.storage_token = "check";
     g.assets_address = "127.0.0.1:9";
     g.assets_secret = "check";
+    g.outbound_secret = "check";
     g.max_compat_date = m_opt.workerd_date;
     g.do_storage_dir = dir + "/do";
     Generated gen = generate_front(model, g);
