@@ -210,6 +210,7 @@ void prepare_body(Ctx& c, Handler h) {
         if (!pre.upload_error) {
             pre.modules_blob = serialize_modules(pre.upload.modules);
             pre.sha256.emplace_back(&*pre.modules_blob, sha256_hex(*pre.modules_blob));
+            if (c.validator) pre.upload_error = check_upload(c, h == script_content_put);
         }
     } else if (h == r2obj_put) {
         pre.sha256.emplace_back(&c.req.body, sha256_hex(c.req.body));
@@ -534,7 +535,8 @@ Api::Api(Store& store, Credentials creds, ApiOptions options, std::shared_ptr<Co
       m_opt(std::move(options)),
       m_runtime(runtime ? std::move(runtime) : std::make_shared<StateOnlyRuntime>()),
       m_registry(std::move(registry)),
-      m_gate(std::make_unique<RateGate>(SystemClock::instance(), m_opt.rate_limit)) {
+      m_gate(std::make_unique<RateGate>(SystemClock::instance(), m_opt.rate_limit)),
+      m_validator(m_opt.validator) {
     Redactor::global().add(m_creds.api_token);
     if (!m_opt.request_log_path.empty()) {
         // 0600 whatever the umask (the log names every path asked for)
@@ -771,7 +773,12 @@ HttpResponse Api::dispatch(const HttpRequest& req) {
         if (!valid_utf8(k) || !valid_utf8(v))
             return error_response(400, 10004,
                                   "query parameter " + quoted(valid_utf8(k) ? k : "?") + " is not valid UTF-8");
-    Ctx c{req, std::move(q), std::move(params), m_store, m_creds, *m_runtime, m_registry, m_opt, {}, {}};
+    std::shared_ptr<ScriptValidator> validator;
+    {
+        std::lock_guard lock(m_validator_mutex);
+        validator = m_validator;
+    }
+    Ctx c{req, std::move(q), std::move(params), m_store, m_creds, *m_runtime, m_registry, m_opt, {}, {}, validator};
     bool write = req.method != "GET" && req.method != "HEAD";
     prepare_body(c, found->handler);
     if (m_opt.before_store_lock) m_opt.before_store_lock(req.method, path);

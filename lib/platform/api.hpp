@@ -15,7 +15,8 @@
 //   10007 r2 object not found (404, R2's NoSuchKey)
 //   7404  d1 database not found (404)     7502 d1 database already exists (409)   7500 d1 SQL error (400)
 //   10090 worker service not found (404, workers/services/NAME)
-//   10021 script validation: a module or binding the upload cannot use (400)
+//   10021 script validation: a module or binding the upload cannot use, or code that does not start (400)
+//   10143 a service binding names a worker that does not exist (400)
 //   1000  container application/instance/rollout/registry not found (404), 1001 conflict (409)
 //   10056 too many tags (400)             10053 secret not found (404)
 //   10089 version or deployment not found (404)      10020 route pattern assigned to another worker (409)
@@ -39,6 +40,7 @@
 #include "platform/runtime.hpp"
 #include "platform/store.hpp"
 #include "platform/tail.hpp"
+#include "platform/validate.hpp"
 
 namespace tenantctl::platform {
 
@@ -69,6 +71,8 @@ struct ApiOptions {
     // Called for every routed request after the work on its body (parsing, hashing) and before the store is
     // locked; tests use it to hold a request at that point. Empty in tenantctl dev.
     std::function<void(const std::string& method, const std::string& path)> before_store_lock;
+    // Checks that an upload's code starts before it is stored (validate.hpp); null = stored unchecked.
+    std::shared_ptr<ScriptValidator> validator;
 };
 
 class Api final : public HttpHandler {
@@ -92,6 +96,10 @@ public:
     // Appends one line to the request log ({"ts","method","path","status"}); the query string is dropped.
     void log_request(const std::string& method, const std::string& target, int status) override;
 
+    // Installs (or removes, with null) the upload validator once the API runs: `tenantctl dev` starts the
+    // workers runtime, which provides it, after the API.
+    void set_validator(std::shared_ptr<ScriptValidator> validator);
+
     struct Ctx;  // a request being handled (defined in api_internal.hpp)
 
 private:
@@ -111,6 +119,8 @@ private:
     std::mutex m_log_mutex;
     std::FILE* m_log = nullptr;
     std::unique_ptr<RateGate> m_gate;
+    std::mutex m_validator_mutex;
+    std::shared_ptr<ScriptValidator> m_validator;
 };
 
 // Helpers exposed for tests.

@@ -81,6 +81,7 @@ struct Api::Ctx {
     // needs in the transaction and leaves the rest here (outside_store); Api::dispatch runs it once the
     // transaction has ended, and its response is the answer.
     std::function<HttpResponse()> after_store;
+    std::shared_ptr<ScriptValidator> validator;  // the Api's, for this request (ApiOptions::validator)
     std::string header(const std::string& name) const { return req.header(name); }
 };
 
@@ -180,6 +181,11 @@ HttpResponse ok_messages(json result, json messages);
 // What a script's last_deployed_from says: "wrangler" for uploads by wrangler (its User-Agent), else "api".
 std::string deployed_from(const Ctx& c);
 std::optional<HttpResponse> provision_bindings(Ctx& c, const json& md, const std::string& script, json& messages);
+// Whether the upload prepare_body parsed starts (Ctx::validator), called before the store is locked; a
+// content PUT (`content_only`) is checked with the script's stored settings. An error response when it does not.
+std::optional<HttpResponse> check_upload(Ctx& c, bool content_only);
+// A service binding to an account worker that does not exist refuses the upload (10143), as production does.
+std::optional<HttpResponse> check_service_bindings(Ctx& c, const json& md, const Scope& s);
 
 // api_versions.cpp: an upload of an account script creates a version and a deployment, like the real API.
 json make_version(Ctx& c, const std::string& script, json& doc, const std::string& blob, const json& metadata,

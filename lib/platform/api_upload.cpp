@@ -5,7 +5,14 @@
 #include "core/sha256.hpp"
 #include "platform/d1.hpp"
 
-namespace tenantctl::platform::v4 {
+namespace tenantctl::platform {
+
+void Api::set_validator(std::shared_ptr<ScriptValidator> validator) {
+    std::lock_guard lock(m_validator_mutex);
+    m_validator = std::move(validator);
+}
+
+namespace v4 {
 
 namespace {
 
@@ -286,6 +293,64 @@ std::optional<HttpResponse> provision_bindings(Ctx& c, const json& md, const std
     return std::nullopt;
 }
 
+std::optional<HttpResponse> check_upload(Ctx& c, bool content_only) {
+    const Upload& up = c.pre.upload;
+    if (up.modules.empty()) return std::nullopt;  // an assets-only worker: no code
+    ScriptCheck sc;
+    sc.script = c.p["script"];
+    if (c.p.count("ns")) sc.ns = c.p["ns"];
+    sc.main = up.main;
+    sc.has_modules = up.has_modules;
+    sc.modules = up.modules;
+    json settings = up.metadata;
+    if (content_only) {
+        std::string hdr_main = c.header("cf-worker-main-module-part");
+        std::string hdr_body = c.header("cf-worker-body-part");
+        if (!hdr_main.empty()) sc.main = hdr_main, sc.has_modules = true;
+        if (!hdr_body.empty()) sc.main = hdr_body, sc.has_modules = false;
+        // The script's settings and secrets, in a short read transaction of their own (the handler answers
+        // 404 when there is no such script).
+        bool found = false;
+        c.store.transaction(false, [&] {
+            Scope s;
+            if (resolve_scope(c, s)) return false;
+            auto o = c.store.get(s.kind, s.parent, s.script);
+            if (!o) return false;
+            found = true;
+            settings = o->doc.value("settings", json::object());
+            if (!settings.contains("bindings") || !settings["bindings"].is_array())
+                settings["bindings"] = json::array();
+            for (auto& sec : c.store.list(K_SECRET, s.secrets_parent(), false)) settings["bindings"].push_back(sec.doc);
+            return false;
+        });
+        if (!found) return std::nullopt;
+    }
+    if (settings.contains("compatibility_date") && settings["compatibility_date"].is_string())
+        sc.compatibility_date = settings["compatibility_date"].get<std::string>();
+    if (settings.contains("compatibility_flags") && settings["compatibility_flags"].is_array())
+        for (auto& f : settings["compatibility_flags"])
+            if (f.is_string()) sc.compatibility_flags.push_back(f.get<std::string>());
+    if (settings.contains("bindings") && settings["bindings"].is_array()) sc.bindings = settings["bindings"];
+    CheckVerdict v = c.validator->check(sc);
+    if (v.ok) return std::nullopt;
+    return err(400, 10021, v.message);
+}
+
+std::optional<HttpResponse> check_service_bindings(Ctx& c, const json& md, const Scope& s) {
+    if (!md.contains("bindings") || !md["bindings"].is_array()) return std::nullopt;
+    for (const auto& b : md["bindings"]) {
+        if (b.value("type", std::string()) != "service") continue;
+        const std::string target = b.value("service", std::string());
+        if (s.kind == K_WS && target == s.script) continue;  // a worker may bind to itself, on its first upload too
+        if (c.store.get(K_WS, account_of(c), target)) continue;
+        return err(400, 10143,
+                   "Service binding '" + b.value("name", std::string()) + "' references Worker '" + target +
+                       "' which was not found. Verify the Worker exists in your account and that the service name "
+                       "in your configuration is correct.");
+    }
+    return std::nullopt;
+}
+
 namespace {
 
 // Writes a script from an upload, with its tags and secrets, in the caller's transaction.
@@ -396,6 +461,7 @@ HttpResponse script_upload(Ctx& c) {
         return err(400, 10016, "script name " + quoted(s.script) + " must be 1 to 63 characters");
     Upload up;
     if (auto e = take_upload(c, up)) return *e;
+    if (auto e = check_service_bindings(c, up.metadata, s)) return *e;
     json messages = json::array();
     if (auto e = provision_bindings(c, up.metadata, s.script, messages)) return *e;
     json assets;
@@ -424,4 +490,6 @@ HttpResponse script_upload(Ctx& c) {
     return ok_messages(std::move(r), std::move(messages));
 }
 
-}  // namespace tenantctl::platform::v4
+}  // namespace v4
+
+}  // namespace tenantctl::platform

@@ -93,6 +93,7 @@ HttpResponse version_upload(Ctx& c) {
     LOAD_SCRIPT(c, s, o);
     Upload up;
     if (auto e = take_upload(c, up)) return *e;
+    if (auto e = check_service_bindings(c, up.metadata, s)) return *e;
     json messages = json::array();
     if (auto e = provision_bindings(c, up.metadata, s.script, messages)) return *e;
     json doc = o->doc;

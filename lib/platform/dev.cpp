@@ -242,11 +242,14 @@ struct DevPlatform::Parts {
         wo.records = [hub](const std::string& batch) { hub->publish(batch); };
         TRY_ASSIGN(workers, o.start_workers(*store, wo));
         if (!workers) {
-            warn("workers will not run: workerd was not found (the API and containers work without it)",
-                 "scripts/setup.sh installs it; or `npm install workerd` in the project, or set TENANTCTL_WORKERD to "
-                 "a workerd binary");
+            warn(
+                "workers will not run: workerd was not found (the API and containers work without it; uploads are "
+                "stored without checking that they start)",
+                "scripts/setup.sh installs it; or `npm install workerd` in the project, or set TENANTCTL_WORKERD to "
+                "a workerd binary");
             return {};
         }
+        if (auto v = workers->validator()) api->set_validator(std::move(v));
         r.workers = true;
         r.workers_port = workers->port();
         r.workers_url = "http://" + wl.first + ":" + std::to_string(workers->port());

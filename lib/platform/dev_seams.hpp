@@ -12,6 +12,7 @@
 #include "core/env.hpp"
 #include "core/result.hpp"
 #include "platform/runtime.hpp"
+#include "platform/validate.hpp"
 
 namespace tenantctl::platform {
 
@@ -49,6 +50,8 @@ public:
     virtual ~DevWorkers() = default;
     virtual uint16_t port() const = 0;
     virtual void stop() = 0;
+    // What checks an upload's code before it is stored (the API asks it); null: uploads are stored unchecked.
+    virtual std::shared_ptr<ScriptValidator> validator() { return nullptr; }
 };
 
 struct DevWorkersOptions {

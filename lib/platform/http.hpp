@@ -24,7 +24,7 @@ struct HttpRequest {
 
 struct HttpResponse {
     int status = 200;
-    std::string content_type = "application/json";
+    std::string content_type = "application/json";  // empty: no Content-Type header
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  // extra headers
 };

@@ -195,7 +195,7 @@ private:
         disarm();
         auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(out.status), version);
         res->set(http::field::server, "tenantctl-dev");
-        res->set(http::field::content_type, out.content_type);
+        if (!out.content_type.empty()) res->set(http::field::content_type, out.content_type);  // "" = none
         for (auto& [k, v] : out.headers) res->set(k, v);
         res->body() = out.body;
         res->keep_alive(keep);

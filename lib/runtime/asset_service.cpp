@@ -1,6 +1,9 @@
 #include "runtime/asset_service.hpp"
 
+#include <algorithm>
+
 #include "core/content_type.hpp"
+#include "core/strings.hpp"
 #include "platform/kinds.hpp"
 
 namespace tenantctl::runtime {
@@ -18,6 +21,24 @@ HttpResponse text(int status, std::string body) {
     r.content_type = "text/plain; charset=utf-8";
     r.body = std::move(body);
     return r;
+}
+
+// `_headers` on a response: removals, then each set value replaces the response's own header of that name.
+void apply_header_rules(HttpResponse& r, const HeaderChanges& c) {
+    auto drop = [&](const std::string& name) {
+        if (name == "content-type") r.content_type.clear();
+        r.headers.erase(std::remove_if(r.headers.begin(), r.headers.end(),
+                                       [&](const auto& h) { return to_lower(h.first) == name; }),
+                        r.headers.end());
+    };
+    for (const auto& name : c.unset) drop(name);
+    for (const auto& [name, value] : c.set) {
+        drop(name);
+        if (name == "content-type")
+            r.content_type = value;
+        else
+            r.headers.push_back({name, value});
+    }
 }
 
 }  // namespace
@@ -58,20 +79,25 @@ HttpResponse AssetService::handle(const HttpRequest& req) {
     auto s = site(req.header("x-tenantctl-assets"));
     if (!s) return text(404, "");
     const bool route = req.header("x-tenantctl-assets-mode") == "route";
-    AssetPlan plan = plan_asset_response(*s, req.method, req.target, req.header("if-none-match"), route);
+    AssetPlan plan = plan_asset_response(*s, req.method, req.target, req.header("if-none-match"), route,
+                                         req.header("sec-fetch-mode") == "navigate");
     HttpResponse r = text(plan.status, "");
     if (plan.worker) {
         r.status = 404;
         r.headers.push_back({"x-tenantctl-assets", "worker"});
         return r;
     }
-    if (plan.status == 307) r.headers.push_back({"location", plan.location});
+    if (!plan.location.empty()) r.headers.push_back({"location", plan.location});
     if (plan.status == 405) r.body = "Method Not Allowed";
-    if (plan.hash.empty()) return r;
+    if (plan.hash.empty()) {
+        apply_header_rules(r, plan.headers);
+        return r;
+    }
     std::string type = asset_content_type(plan.path);
     r.content_type = type == "application/null" ? "application/octet-stream" : type;
     r.headers.push_back({"etag", "\"" + plan.hash + "\""});
     r.headers.push_back({"cache-control", "public, max-age=0, must-revalidate"});
+    apply_header_rules(r, plan.headers);
     if (plan.status == 304 || req.method == "HEAD") return r;
     std::optional<platform::StoredObject> o;
     m_store.transaction(false, [&] {

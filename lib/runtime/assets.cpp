@@ -1,5 +1,6 @@
 #include "runtime/assets.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "core/sha256.hpp"
@@ -32,10 +33,14 @@ AssetConfig read_asset_config(const json& config) {
             else
                 c.worker_rules.push_back(rule);
         }
+    if (auto r = config.find("_redirects"); r != config.end() && r->is_string())
+        c.redirects = parse_redirects(r->get<std::string>());
+    if (auto h = config.find("_headers"); h != config.end() && h->is_string())
+        c.headers = parse_headers(h->get<std::string>());
     return c;
 }
 
-std::shared_ptr<const SiteAssets> read_site_assets(const json& assets, bool has_main) {
+std::shared_ptr<const SiteAssets> read_site_assets(const json& assets, bool has_main, bool navigation_prefers) {
     if (!assets.is_object()) return nullptr;
     auto site = std::make_shared<SiteAssets>();
     auto m = assets.find("manifest");
@@ -45,7 +50,15 @@ std::shared_ptr<const SiteAssets> read_site_assets(const json& assets, bool has_
                 site->manifest[it.key()] = (*it)["hash"].get<std::string>();
     site->config = read_asset_config(assets.value("config", json::object()));
     site->has_main = has_main;
+    site->navigation_prefers_assets = navigation_prefers;
     return site;
+}
+
+bool navigation_prefers_assets(const std::string& compatibility_date, const std::vector<std::string>& flags) {
+    auto has = [&](const char* f) { return std::find(flags.begin(), flags.end(), f) != flags.end(); };
+    if (has("assets_navigation_prefers_asset_serving")) return true;
+    if (has("assets_navigation_has_no_effect")) return false;
+    return !compatibility_date.empty() && compatibility_date >= "2025-04-01";
 }
 
 bool asset_glob_matches(std::string_view pattern, std::string_view path) {
@@ -245,34 +258,51 @@ std::string encode_asset_path(std::string_view decoded) {
 }
 
 AssetPlan plan_asset_response(const SiteAssets& site, const std::string& method, const std::string& target,
-                              const std::string& if_none_match, bool route) {
+                              const std::string& if_none_match, bool route, bool navigate) {
     AssetPlan plan;
     auto q = target.find('?');
     const std::string raw = target.substr(0, q);
     const std::string search = q == std::string::npos ? std::string() : target.substr(q);
     const std::string path = decode_asset_path(raw);
     const AssetConfig& c = site.config;
+    const std::optional<RedirectRule> redirect = find_redirect(c.redirects, path);
     if (route && site.has_main) {
         bool to_assets = false;
         for (auto& r : c.asset_rules) to_assets = to_assets || asset_glob_matches(r, raw);
         if (!to_assets) {
             bool first = c.worker_first;
             for (auto& r : c.worker_rules) first = first || asset_glob_matches(r, raw);
-            // Misses go to the worker: not_found_handling applies only to what assets answer.
-            if (first || asset_intent(site, path, "none").kind == AssetIntent::Kind::None) {
+            // Misses go to the worker: not_found_handling applies only to what assets answer, except to a page
+            // load when navigations prefer assets.
+            const bool spa_navigation =
+                navigate && site.navigation_prefers_assets && c.not_found_handling == "single-page-application";
+            if (first ||
+                (!redirect && !spa_navigation && asset_intent(site, path, "none").kind == AssetIntent::Kind::None)) {
                 plan.worker = true;
                 return plan;
             }
         }
     }
-    AssetIntent in = asset_intent(site, path, c.not_found_handling);
+    plan.headers = headers_for(c.headers, path);
+    // `_redirects` first: a rule applies whether or not a file has the path.
+    if (redirect && redirect->status != 200) {
+        plan.status = redirect->status;
+        plan.location = redirect->to;
+        if (redirect->to.find('?') == std::string::npos) plan.location += search;
+        return plan;
+    }
+    const bool rewrite = redirect.has_value();  // 200: the destination's asset answers at this URL
+    const std::string source = rewrite ? decode_asset_path(redirect->to.substr(0, redirect->to.find('?'))) : path;
+    AssetIntent in = asset_intent(site, source, c.not_found_handling);
+    // A rewrite serves the file its destination stands for ("/index.html" is "/"'s), at the request's URL.
+    if (rewrite && in.kind == AssetIntent::Kind::Redirect) in = asset_intent(site, in.path, c.not_found_handling);
     if (in.kind == AssetIntent::Kind::None) return plan;  // 404
     if (method != "GET" && method != "HEAD") {
         plan.status = 405;
         return plan;
     }
     const std::string dest = encode_asset_path(in.kind == AssetIntent::Kind::Redirect ? in.path : path);
-    if (in.kind == AssetIntent::Kind::Redirect || dest != raw) {
+    if (in.kind == AssetIntent::Kind::Redirect || (!rewrite && dest != raw)) {
         plan.status = 307;
         plan.location = dest + search;
         return plan;

@@ -22,6 +22,7 @@
 #include "runtime/asset_service.hpp"
 #include "runtime/model.hpp"
 #include "runtime/storage.hpp"
+#include "runtime/validate.hpp"
 #include "runtime/workerd_config.hpp"
 #include "runtime/workerd_process.hpp"
 
@@ -92,6 +93,7 @@ struct WorkerRuntime::Impl {
     std::unique_ptr<AssetService> assets;
     std::unique_ptr<platform::Server> assets_server;
     std::unique_ptr<Forker> forker = std::make_unique<Forker>();
+    std::shared_ptr<WorkerdValidator> validator;
 
     mutable std::mutex mutex;
     std::condition_variable cv;
@@ -561,6 +563,10 @@ void WorkerRuntime::stop() {
     m.forker.reset();  // its end kills (PR_SET_PDEATHSIG) anything still draining
 }
 
+std::shared_ptr<platform::ScriptValidator> WorkerRuntime::validator() {
+    return m_impl->validator;
+}
+
 Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& store, RuntimeOptions options) {
     auto impl = std::make_unique<Impl>(store, std::move(options));
     Impl& m = *impl;
@@ -578,6 +584,13 @@ Result<std::unique_ptr<WorkerRuntime>> WorkerRuntime::start(platform::Store& sto
     m.listen_fd = sock->first;
     m.port = sock->second;
     m.epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    ValidatorOptions vo;
+    vo.workerd = m.opt.workerd;
+    vo.workerd_date = m.opt.workerd_date;
+    vo.dir = m.dir + "/validate";
+    vo.state_dir = m.opt.state_dir;
+    vo.log = m.opt.log;  // a copy: the validator may outlive the runtime (the API holds it)
+    m.validator = std::make_shared<WorkerdValidator>(vo);
 
     m.storage = std::make_unique<StorageService>(store, m.opt.account_id, m.opt.state_dir, m.token);
     m.storage->on_created = [&m](const std::string& what) {

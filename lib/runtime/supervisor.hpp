@@ -62,6 +62,8 @@ public:
     // Waits until every change seen so far is running (or failed); false on timeout.
     bool settle(int timeout_ms);
     void stop() override;
+    // Checks uploads in throwaway workerd processes (validate.hpp), with this runtime's workerd.
+    std::shared_ptr<platform::ScriptValidator> validator() override;
 
     struct Impl;
 

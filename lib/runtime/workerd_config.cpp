@@ -36,7 +36,8 @@ struct Ctx {
     bool uses_dispatch = false;
     bool uses_do = false;
     bool uses_tail = false;
-    std::set<std::string> tail_local;    // account workers a tenant's process runs as its tail consumers
+    std::set<std::string> local_copies;  // account workers a tenant's process runs copies of: its tail consumers
+                                         // and the targets of its (and those copies') service bindings
     std::set<std::string> consumers;     // script keys that are some generated worker's tail consumer
     bool consumers_done = false;         // generating the consumers themselves: their own consumers are not run
     std::set<std::string> assets;        // script keys whose assets a binding serves ("assets:KEY")
@@ -60,6 +61,16 @@ struct Ctx {
 
 std::string account_key(const std::string& name) {
     return "w:" + name;
+}
+
+// Whether an account worker can run as a copy in a tenant's process: not when it binds what lives only in the
+// front process (its Durable Objects, a dispatch namespace).
+bool copyable(const Script& s) {
+    for (auto& b : s.bindings) {
+        const std::string type = b.is_object() ? b.value("type", std::string()) : std::string();
+        if (type == "durable_object_namespace" || type == "dispatch_namespace") return false;
+    }
+    return true;
 }
 
 // Whether an account worker can run as an outbound worker (its copy in a tenant's process).
@@ -189,8 +200,19 @@ std::string worker_block(const Script& s, Ctx& c) {
                            "\", which does not exist on this platform");
                 add(n + "service = " + capnp_string(stub_name) + ")");
                 g.warnings.push_back(s.key + ": service binding " + name + " names a worker that does not exist");
+            } else if (c.tenant_process && !opt.broken.count(target) && copyable(*t)) {
+                // An account worker, from a tenant's process: a copy of it runs next to the tenant (fetch and JS
+                // RPC, its entrypoints too; the same storage, its own in-memory state, as each isolate's is).
+                c.local_copies.insert(target);
+                add(n + "service = (name = " + capnp_string(target) +
+                    (entrypoint.empty() ? "" : ", entrypoint = " + capnp_string(entrypoint)) + "))");
             } else if (c.tenant_process) {
-                // An account worker, from a tenant's process: through the front's socket, by Host (fetch only).
+                // One that binds what lives in the front process (or that failed to start): through the front's
+                // socket, by Host (fetch only).
+                if (!opt.broken.count(target))
+                    g.warnings.push_back(s.key + ": service binding " + name + " reaches " + str_field(b, "service") +
+                                         " over HTTP (fetch only, no JS RPC): that worker binds Durable Objects or "
+                                         "a dispatch namespace");
                 std::string ext = "front:" + str_field(b, "service");
                 c.add_extra("    (name = " + capnp_string(ext) +
                             ", external = (address = " + capnp_string("127.0.0.1:" + std::to_string(opt.front_port)) +
@@ -280,7 +302,7 @@ std::string worker_block(const Script& s, Ctx& c) {
         }
         // In a tenant's process the consumer runs next to the tenant (a copy of the account worker: its
         // storage is the same, its Durable Objects are not reachable from there).
-        if (c.tenant_process) c.tail_local.insert(key);
+        if (c.tenant_process) c.local_copies.insert(key);
         tails += ", (name = " + capnp_string(key) + ", props = (json = " + capnp_string(props.dump()) + "))";
     }
     c.uses_tail = true;
@@ -511,11 +533,20 @@ Generated generate_tenant(const Model& model, const Script& s, const GenOptions&
         "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n";
     out += "    (name = " + capnp_string(s.key) + ", worker = " + worker_block(s, c) + "),\n";
     c.consumers_done = true;
-    for (auto& key : std::set<std::string>(c.tail_local))
-        if (const Script* t = model.find(key)) {
-            out += "    (name = " + capnp_string(key) + ", worker = " + worker_block(*t, c) + "),\n";
-            g.loaded.push_back(key);
+    // The copies, until their own service bindings name no new one.
+    for (std::set<std::string> done;;) {
+        std::vector<std::string> pending;
+        for (auto& key : c.local_copies)
+            if (!done.count(key)) pending.push_back(key);
+        if (pending.empty()) break;
+        for (auto& key : pending) {
+            done.insert(key);
+            if (const Script* t = model.find(key)) {
+                out += "    (name = " + capnp_string(key) + ", worker = " + worker_block(*t, c) + "),\n";
+                g.loaded.push_back(key);
+            }
         }
+    }
     if (c.egress) out += egress_services(c, s, outbounds);
     finish(c, out);
     out += "  ],\n  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenant\"), service = " +

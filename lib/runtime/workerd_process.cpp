@@ -129,7 +129,8 @@ void Forker::exec_child(const ChildSpec& spec) {
     ::_exit(127);
 }
 
-pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error) {
+pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, SpawnFailure* why) {
+    if (why) *why = SpawnFailure::NotStarted;
     int ctl[2], out[2];
     if (::pipe2(ctl, O_CLOEXEC) != 0) {
         error = "pipe failed";
@@ -180,15 +181,25 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error) {
         ::close(rfd);
     });
     std::string got;
-    auto deadline = Clock::now() + std::chrono::seconds(120);
+    auto deadline = Clock::now() + std::chrono::milliseconds(s.timeout_ms);
+    const int64_t hz = ::sysconf(_SC_CLK_TCK) > 0 ? ::sysconf(_SC_CLK_TCK) : 100;
+    SpawnFailure failure = SpawnFailure::TimedOut;
     while (got.find("\"listen\"") == std::string::npos) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) break;
+        if (s.cpu_limit_ms > 0 && cpu_ticks(pid) * 1000 / hz > s.cpu_limit_ms) {
+            failure = SpawnFailure::CpuLimit;
+            break;
+        }
         pollfd p{ctl[0], POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000))) <= 0) continue;
+        int wait_ms = static_cast<int>(std::min<int64_t>(left.count(), s.cpu_limit_ms > 0 ? 50 : 1000));
+        if (::poll(&p, 1, wait_ms) <= 0) continue;
         char buf[512];
         ssize_t n = ::read(ctl[0], buf, sizeof buf);
-        if (n <= 0) break;
+        if (n <= 0) {
+            failure = SpawnFailure::Exited;
+            break;
+        }
         got.append(buf, static_cast<size_t>(n));
     }
     ::close(ctl[0]);
@@ -201,6 +212,7 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error) {
     reader.join();
     std::lock_guard lock(*cap_mutex);
     error = captured->empty() ? std::string("workerd did not start") : *captured;
+    if (why) *why = failure;
     return -1;
 }
 

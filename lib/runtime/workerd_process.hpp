@@ -78,10 +78,15 @@ struct SpawnSpec {
     int socket = -1;      // the listening socket lent as "http"
     std::string label;    // each output line goes to `output` as "[label] line"
     std::function<void(const std::string&)> output;
+    int timeout_ms = 120000;  // how long it may take to listen
+    int cpu_limit_ms = 0;     // how much CPU it may use before it listens; 0 = no limit
 };
+// Why a start failed: no process (pipe or fork failed), workerd ended (its output says why), or it was killed at
+// a limit of the SpawnSpec.
+enum class SpawnFailure { NotStarted, Exited, TimedOut, CpuLimit };
 // Starts workerd on `spec.config` with `spec.socket` as its socket "http"; returns its pid once it listens, or
-// -1 with `error` (its output). `forker` null: nothing is started.
-pid_t spawn_workerd(Forker* forker, const SpawnSpec& spec, std::string& error);
+// -1 with `error` (its output) and `why`. `forker` null: nothing is started.
+pid_t spawn_workerd(Forker* forker, const SpawnSpec& spec, std::string& error, SpawnFailure* why = nullptr);
 
 // Tells a process to drain and reaps it; one still there after 30 s is killed. The pid is only signalled
 // while it is an unreaped child of ours, so a recycled pid is never hit.

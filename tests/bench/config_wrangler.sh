@@ -74,8 +74,18 @@ if (!c || !c.name) process.exit(3);
 console.log((Number(process.hrtime.bigint() - t0) / 1e6 / n).toFixed(4));
 JS
 
-ms() { python3 -c 'import sys,time,subprocess; t=time.perf_counter(); r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL); print("%.2f" % ((time.perf_counter()-t)*1000) if r.returncode==0 else "fail")' "$@"; }
+# ms CMD…: "WALL_MS CPU_MS" of one run (CPU: user + system time of the process, less disturbed by other load).
+ms() {
+  python3 -c '
+import resource, subprocess, sys, time
+c0 = resource.getrusage(resource.RUSAGE_CHILDREN); t = time.perf_counter()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+wall = (time.perf_counter() - t) * 1000; c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = (c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime) * 1000
+print("%.2f %.2f" % (wall, cpu) if r.returncode == 0 else "fail fail")' "$@"
+}
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+col() { cut -d' ' -f"$1" <<<"$2" | median; }
 ratio() { python3 -c "import sys; a,b=sys.argv[1:]; print('n/a' if 'fail' in (a,b) else round(float(a)/float(b),1))" "$1" "$2"; }
 runs=${BENCH_RUNS:-9}
 reads=${BENCH_READS:-200}
@@ -83,11 +93,13 @@ wr() { env WRANGLER_SEND_METRICS=false CI=1 "$NODE" "$work/read.js" "$ORACLE/wra
 for kind in typical big; do
   cfg=$work/$kind/wrangler.toml
   lines=$(wc -l <"$cfg")
-  w_cmd=$(for _ in $(seq 1 "$runs"); do ms env WRANGLER_SEND_METRICS=false CI=1 "$NODE" "$work/read.js" "$ORACLE/wrangler" "$cfg" 1; done | median)
-  t_cmd=$(for _ in $(seq 1 "$runs"); do ms "$tool" --config "$cfg" config show --json; done | median)
+  w_runs=$(for _ in $(seq 1 "$runs"); do ms env WRANGLER_SEND_METRICS=false CI=1 "$NODE" "$work/read.js" "$ORACLE/wrangler" "$cfg" 1; done)
+  t_runs=$(for _ in $(seq 1 "$runs"); do ms "$tool" --config "$cfg" config show --json; done)
+  w_cmd=$(col 1 "$w_runs"); t_cmd=$(col 1 "$t_runs"); w_cpu=$(col 2 "$w_runs"); t_cpu=$(col 2 "$t_runs")
   w_read=$(wr "$cfg" "$reads" || echo fail)
   t_read=$("$bench" --load "$work/$kind" "$reads" | cut -d' ' -f1)
   echo "wrangler.toml, $lines lines ($kind):"
   echo "  per command (median of $runs): wrangler's reader $w_cmd ms; tenantctl config show --json $t_cmd ms -> tenantctl $(ratio "$w_cmd" "$t_cmd")x faster (target >= 100x)"
+  echo "    CPU time of the same runs: wrangler $w_cpu ms; tenantctl $t_cpu ms -> $(ratio "$w_cpu" "$t_cpu")x"
   echo "  per read in a warm process ($reads reads): wrangler $w_read ms; tenantctl $t_read ms -> $(ratio "$w_read" "$t_read")x"
 done

@@ -85,6 +85,11 @@ check "/ serves index.html" bash -c '[ "$STATUS" = 200 ] && grep -q "<title>home
 get site.localhost /dynamic/thing
 check "a path no asset matches falls through to the worker (not the SPA index: the worker is there)" \
   bash -c '[ "$STATUS" = 200 ] && [ "$OUT" = "worker:GET /dynamic/thing" ]'
+get site.localhost /dynamic/thing -H 'Sec-Fetch-Mode: navigate'
+check "… but a browser's page load gets the SPA index (navigations prefer assets from 2025-04-01)" \
+  bash -c '[ "$STATUS" = 200 ] && grep -q "<title>home" "$0"' "$WORK/got"
+get site.localhost /api/users -H 'Sec-Fetch-Mode: navigate'
+check "… unless run_worker_first sends the path to the worker" test "$OUT" = "worker:GET /api/users"
 get site.localhost /api/users
 check "run_worker_first [\"/api/*\"]: the worker answers /api/*" test "$OUT" = "worker:GET /api/users"
 get site.localhost /api/docs/
@@ -118,6 +123,10 @@ cat >"$s/wrangler.jsonc" <<'JSON'
 { "name": "spa", "compatibility_date": "2026-01-01",
   "assets": { "directory": "./dist", "not_found_handling": "single-page-application" } }
 JSON
+printf '# moved pages\n/old-app /assets/app.js 301\n/docs/* https://docs.example.com/:splat\n/team/:name /index.html 200\n' \
+  >"$s/dist/_redirects"
+printf '/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n  X-Asset: :splat\n/*\n  X-Frame-Options: DENY\n  ! ETag\n' \
+  >"$s/dist/_headers"
 (cd "$s" && tc deploy) >"$WORK/d3.out" 2>&1 || { cat "$WORK/d3.out"; exit 1; }
 check "an assets-only worker answers" until_ok 60 spa.localhost /assets/app.js 'console.log'
 get spa.localhost /assets/app.js
@@ -126,6 +135,20 @@ check "… its asset with its content type" \
 get spa.localhost /settings/profile
 check "… a client-side route gets index.html with 200 (single-page-application)" \
   bash -c '[ "$STATUS" = 200 ] && grep -q "<title>spa" "$0"' "$WORK/got"
+get spa.localhost '/old-app?v=2'
+check "_redirects: a static rule (301), the request's query kept" \
+  bash -c '[ "$STATUS" = 301 ] && [ "$0" = "/assets/app.js?v=2" ]' "$(hdr location)"
+get spa.localhost /docs/guide/start
+check "_redirects: a splat rule to another host (302 by default)" \
+  bash -c '[ "$STATUS" = 302 ] && [ "$0" = "https://docs.example.com/guide/start" ]' "$(hdr location)"
+get spa.localhost /team/ada
+check "_redirects: a 200 rule serves its destination's asset at the request's URL" \
+  bash -c '[ "$STATUS" = 200 ] && grep -q "<title>spa" "$0"' "$WORK/got"
+get spa.localhost /assets/app.js
+check "_headers: a matching rule replaces Cache-Control and fills :splat" \
+  bash -c '[ "$0" = "public, max-age=31536000, immutable" ] && [ "$1" = app.js ]' "$(hdr cache-control)" "$(hdr x-asset)"
+check "_headers: every matching rule applies (/*), and \"! ETag\" removes the ETag" \
+  bash -c '[ "$0" = DENY ] && [ -z "$1" ]' "$(hdr x-frame-options)" "$(hdr etag)"
 
 # --- dispatch-namespace scripts with their own assets, through a dispatcher --------------------------------
 tc dispatch-namespace create customers >/dev/null

@@ -187,3 +187,114 @@ TEST_CASE("the workerd config: each script's assets through a service of its own
     CHECK(has("value = \"" + asset_token("k", "w:spa") + "\""));
     CHECK(g.warnings.empty());
 }
+
+TEST_CASE("_redirects: statuses, static before dynamic, splats and placeholders, the query kept") {
+    Redirects r = parse_redirects(R"(# comment
+/old /new 301
+/blog/* /posts/:splat
+/users/:id/profile /u/:id 308
+/go https://example.com/x?ref=1 302
+/app/* /index.html 200
+/bad /x 404
+/too many words here
+https://other.example.com/* /x
+/old /again
+)");
+    CHECK(r.fixed.size() == 2);
+    CHECK(r.dynamic.size() == 3);
+    REQUIRE(r.skipped.size() == 4);
+    CHECK(r.skipped[0] == "line 7: status 404 is not one of 200, 301, 302, 303, 307, 308");
+    CHECK(r.skipped[1] == "line 8: expected FROM TO [STATUS]");
+    CHECK(r.skipped[3] == "line 10: \"/old\" is redirected by an earlier line");
+
+    SiteAssets s = site_of({"/index.html", "/new.html"},
+                           json{{"_redirects",
+                                 "/old /new 301\n/blog/* /posts/:splat\n/users/:id/profile /u/:id 308\n"
+                                 "/go https://example.com/x?ref=1\n/app/* /index.html 200\n"
+                                 "/new.html /elsewhere\n"}});
+    auto full = [&](const std::string& target, bool route = false) {
+        AssetPlan p = plan_asset_response(s, "GET", target, "", route);
+        if (p.worker) return std::string("worker");
+        return std::to_string(p.status) + (p.location.empty() ? " " + p.path : " -> " + p.location);
+    };
+    CHECK(full("/old?x=1") == "301 -> /new?x=1");
+    CHECK(full("/blog/2024/hello") == "302 -> /posts/2024/hello");
+    CHECK(full("/users/42/profile") == "308 -> /u/42");
+    CHECK(full("/users/42/x/profile") == "404 ");
+    CHECK(full("/go?y=2") == "302 -> https://example.com/x?ref=1");  // the destination's own query wins
+    CHECK(full("/app/settings/team") == "200 /index.html");          // served at the request's URL
+    CHECK(full("/new.html") == "302 -> /elsewhere");                 // a rule wins over a file
+    CHECK(full("/old", true) == "301 -> /new");                      // in front of a worker too
+    CHECK(full("/nothing", true) == "worker");
+}
+
+TEST_CASE("_headers: matching rules add headers, later values join, `!` removes, placeholders fill in") {
+    HeaderRules h = parse_headers(R"(# security
+/*
+  X-Frame-Options: DENY
+  X-Robots-Tag: noindex
+/static/*
+  Cache-Control: public, max-age=31536000, immutable
+  X-Robots-Tag: nofollow
+/static/private/*
+  ! X-Robots-Tag
+/users/:id
+  X-User: :id
+  Link: </u/:id.css>; rel=preload
+  badline
+https://example.com/*
+  X-Other: 1
+)");
+    REQUIRE(h.rules.size() == 4);
+    REQUIRE(h.skipped.size() == 3);
+    CHECK(h.skipped[0] == "line 13: expected \"Name: value\"");
+
+    auto root = headers_for(h, "/index.html");
+    CHECK(root.set ==
+          std::vector<std::pair<std::string, std::string>>{{"x-frame-options", "DENY"}, {"x-robots-tag", "noindex"}});
+    auto st = headers_for(h, "/static/app.js");
+    CHECK(st.set ==
+          std::vector<std::pair<std::string, std::string>>{{"x-frame-options", "DENY"},
+                                                           {"x-robots-tag", "noindex, nofollow"},
+                                                           {"cache-control", "public, max-age=31536000, immutable"}});
+    auto priv = headers_for(h, "/static/private/a.txt");
+    CHECK(priv.unset == std::vector<std::string>{"x-robots-tag"});
+    CHECK(priv.set.size() == 2);  // x-robots-tag gone
+    auto user = headers_for(h, "/users/42");
+    CHECK(user.set.back() == std::pair<std::string, std::string>{"link", "</u/42.css>; rel=preload"});
+    CHECK(user.set[user.set.size() - 2] == std::pair<std::string, std::string>{"x-user", "42"});
+
+    SiteAssets s = site_of({"/a.js"}, json{{"_headers", "/*\n  Cache-Control: no-store\n"}});
+    AssetPlan p = plan_asset_response(s, "GET", "/a.js", "", false);
+    CHECK(p.status == 200);
+    CHECK(p.headers.set == std::vector<std::pair<std::string, std::string>>{{"cache-control", "no-store"}});
+}
+
+TEST_CASE("rule patterns: * any run, :name one segment; fill_placeholders takes the longest name first") {
+    CHECK(match_rule("/a/*", "/a/b/c")->front().second == "b/c");
+    CHECK_FALSE(match_rule("/a/:x", "/a/b/c").has_value());
+    CHECK(match_rule("/a/:x/:y", "/a/b/c")->at(1).second == "c");
+    CHECK(match_rule("/*.html", "/x/y.html")->front().second == "x/y");
+    CHECK(fill_placeholders("/:idx/:id", {{":id", "1"}, {":idx", "2"}}) == "/2/1");
+}
+
+TEST_CASE("navigations prefer assets (compatibility date 2025-04-01 on): a page load that misses gets the SPA index") {
+    CHECK(navigation_prefers_assets("2025-04-01", {}));
+    CHECK_FALSE(navigation_prefers_assets("2025-03-31", {}));
+    CHECK_FALSE(navigation_prefers_assets("", {}));
+    CHECK(navigation_prefers_assets("2024-01-01", {"assets_navigation_prefers_asset_serving"}));
+    CHECK_FALSE(navigation_prefers_assets("2026-01-01", {"assets_navigation_has_no_effect"}));
+
+    SiteAssets s = site_of({"/index.html", "/a.js"},
+                           json{{"not_found_handling", "single-page-application"}, {"run_worker_first", {"/api/*"}}});
+    s.navigation_prefers_assets = true;
+    auto nav = [&](const std::string& target) {
+        AssetPlan p = plan_asset_response(s, "GET", target, "", true, true);
+        return p.worker ? std::string("worker") : std::to_string(p.status) + " " + p.path;
+    };
+    CHECK(nav("/settings/profile") == "200 /index.html");
+    CHECK(nav("/api/users") == "worker");                     // run_worker_first still wins
+    CHECK(answer(s, "/settings/profile", true) == "worker");  // not a page load
+    s.navigation_prefers_assets = false;
+    CHECK(nav("/settings/profile") == "worker");
+}

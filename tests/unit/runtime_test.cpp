@@ -312,3 +312,38 @@ TEST_CASE(
     CHECK(t2.config.find("globalOutbound = \"tenantctl:egress\"") != std::string::npos);
     CHECK(t2.config.find("o:egress") == std::string::npos);
 }
+
+TEST_CASE("a tenant's service binding to an account worker: a copy in its process (RPC), else the front (fetch)") {
+    Model m;
+    m.scripts.push_back(script("w:auth", "auth", "",
+                               json::array({{{"type", "kv_namespace"}, {"name", "USERS"}, {"namespace_id", "k-users"}},
+                                            {{"type", "service"}, {"name", "AUDIT"}, {"service", "audit"}}})));
+    m.scripts.push_back(script("w:audit", "audit", "", json::array()));
+    m.scripts.push_back(
+        script("w:rooms", "rooms", "",
+               json::array({{{"type", "durable_object_namespace"}, {"name", "ROOM"}, {"class_name", "Room"}}})));
+    m.scripts.push_back(
+        script("n:c:t1", "t1", "c",
+               json::array({{{"type", "service"}, {"name", "AUTH"}, {"service", "auth"}, {"entrypoint", "Api"}},
+                            {{"type", "service"}, {"name", "ROOMS"}, {"service", "rooms"}}})));
+    m.namespaces["c"] = {"n:c:t1"};
+    GenOptions o;
+    o.storage_address = "127.0.0.1:1";
+    o.storage_token = "tok";
+    o.do_storage_dir = "/tmp/do";
+    o.tenant_ports = {{"n:c:t1", 4001}};
+    o.front_port = 4000;
+    Generated t = generate_tenant(m, m.scripts[3], o);
+    CHECK(t.config.find("(name = \"AUTH\", service = (name = \"w:auth\", entrypoint = \"Api\"))") != std::string::npos);
+    CHECK(t.config.find("(name = \"w:auth\", worker = ") != std::string::npos);
+    CHECK(t.config.find("(name = \"w:audit\", worker = ") != std::string::npos);  // the copy's own target, too
+    CHECK(t.config.find("kvNamespace = \"kv:k-users\"") != std::string::npos);    // the copy's storage
+    CHECK(t.config.find("(name = \"host\", value = \"rooms.localhost\")") != std::string::npos);
+    CHECK(t.config.find("(name = \"w:rooms\", worker = ") == std::string::npos);
+    std::set<std::string> loaded(t.loaded.begin(), t.loaded.end());
+    CHECK(loaded == std::set<std::string>{"n:c:t1", "w:auth", "w:audit"});
+    REQUIRE(t.warnings.size() == 1);
+    CHECK(t.warnings[0] ==
+          "n:c:t1: service binding ROOMS reaches rooms over HTTP (fetch only, no JS RPC): that worker binds Durable "
+          "Objects or a dispatch namespace");
+}

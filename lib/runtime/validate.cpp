@@ -1,0 +1,226 @@
+#include "runtime/validate.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <regex>
+
+#include "core/fs.hpp"
+#include "core/strings.hpp"
+#include "runtime/model.hpp"
+#include "runtime/workerd_config.hpp"
+
+namespace tenantctl::runtime {
+
+namespace {
+
+using platform::CheckVerdict;
+using platform::ScriptCheck;
+
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+    if (from.empty()) return;
+    for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size())
+        s.replace(pos, from.size(), to);
+}
+
+// workerd's own source locations ("workerd/server/server.c++:1234: error: ") before a message.
+std::string strip_internal(std::string_view line) {
+    static const std::regex internal(
+        R"(^(?:[A-Za-z0-9_./+-]+\.c\+\+:\d+: )+(?:(?:error|warning|info|failed|exception): )?)");
+    return std::regex_replace(std::string(trim(line)), internal, "");
+}
+
+// Secrets an upload's bindings carry: they may not appear in a message.
+std::vector<std::string> secret_values(const nlohmann::json& bindings) {
+    std::vector<std::string> out;
+    if (!bindings.is_array()) return out;
+    for (auto& b : bindings) {
+        if (!b.is_object()) continue;
+        const std::string type = b.value("type", std::string());
+        if (type != "secret_text" && type != "secret_key") continue;
+        for (const char* k : {"text", "key_base64"})
+            if (b.contains(k) && b[k].is_string() && b[k].get<std::string>().size() >= 4)
+                out.push_back(b[k].get<std::string>());
+    }
+    return out;
+}
+
+Status write_file_in(const std::string& dir, const std::string& rel, const std::string& data) {
+    std::string path = dir + "/" + rel;
+    if (auto slash = path.rfind('/'); slash != std::string::npos)
+        if (auto s = make_dirs(path.substr(0, slash), 0700); !s.ok()) return s;
+    return write_file_atomic(path, data, 0600);
+}
+
+}  // namespace
+
+std::string clean_startup_error(const std::string& output, const std::string& key, const std::string& main,
+                                const std::vector<std::pair<std::string, std::string>>& hide) {
+    auto lines = split(output, '\n');
+    const std::string prefix = "service " + key + ": ";
+    std::string head;
+    size_t at = lines.size();
+    for (size_t i = 0; i < lines.size() && at == lines.size(); ++i)
+        if (starts_with(lines[i], prefix)) head = lines[i].substr(prefix.size()), at = i;
+    for (size_t i = 0; i < lines.size() && at == lines.size(); ++i)  // another service's (a binding's) failure
+        if (starts_with(lines[i], "service "))
+            if (auto colon = lines[i].find(": ", 8); colon != std::string::npos)
+                head = lines[i].substr(colon + 2), at = i;
+    for (size_t i = 0; i < lines.size() && at == lines.size(); ++i) {  // whatever workerd said first
+        std::string l = strip_internal(lines[i]);
+        if (!l.empty() && l[0] != '{') head = l, at = i;
+    }
+    if (at == lines.size()) return "the worker did not start (workerd gave no reason)";
+    head = strip_internal(head);
+    std::vector<std::string> stack;
+    for (size_t j = at + 1; j < lines.size() && stack.size() < 20; ++j) {
+        if (!starts_with(lines[j], "  at ")) break;
+        stack.emplace_back(trim(lines[j].substr(5)));
+    }
+    std::string out = head;
+    if (starts_with(head, "Uncaught SyntaxError") && stack.size() == 1) {
+        out += " at " + stack[0];
+    } else {
+        for (auto& s : stack) out += "\n  at " + s;
+    }
+    replace_all(out, key + ":", main + ":");  // a service worker's locations name the service
+    for (auto& [from, to] : hide) replace_all(out, from, to);
+    if (out.size() > 4096) out = out.substr(0, 4096) + "…";
+    return out;
+}
+
+WorkerdValidator::WorkerdValidator(ValidatorOptions options)
+    : m_opt(std::move(options)), m_forker(std::make_unique<Forker>()) {}
+
+WorkerdValidator::~WorkerdValidator() = default;
+
+uint64_t WorkerdValidator::runs() const {
+    std::lock_guard lock(m_mutex);
+    return m_runs;
+}
+
+CheckVerdict WorkerdValidator::check(const ScriptCheck& script) {
+    const std::string key = platform::check_key(script);
+    std::promise<CheckVerdict> mine;
+    std::shared_future<CheckVerdict> theirs;
+    {
+        std::unique_lock lock(m_mutex);
+        if (auto it = m_cache.find(key); it != m_cache.end()) return it->second;
+        if (auto it = m_pending.find(key); it != m_pending.end())
+            theirs = it->second;
+        else
+            m_pending[key] = mine.get_future().share();
+        if (!theirs.valid()) {
+            m_cv.wait(lock, [&] { return m_running < std::max(1, m_opt.max_parallel); });
+            ++m_running;
+            ++m_runs;
+        }
+    }
+    if (theirs.valid()) return theirs.get();  // the same code is being checked: its verdict is this one's
+    bool cacheable = false;
+    CheckVerdict v = run(script, cacheable);
+    {
+        std::lock_guard lock(m_mutex);
+        --m_running;
+        m_cv.notify_all();
+        m_pending.erase(key);
+        if (cacheable && m_cache.emplace(key, v).second) {
+            m_order.push_back(key);
+            while (m_order.size() > m_opt.cache_entries) {
+                m_cache.erase(m_order.front());
+                m_order.pop_front();
+            }
+        }
+    }
+    mine.set_value(v);
+    return v;
+}
+
+CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
+    cacheable = false;
+    Script s;
+    s.name = sc.script.empty() ? std::string("worker") : sc.script;
+    s.key = "w:" + s.name;
+    s.etag = "check";
+    s.main = sc.main;
+    s.service_worker = !sc.has_modules;
+    for (auto& m : sc.modules) {
+        std::string kind = module_kind(m.content_type, m.name == sc.main);
+        if (!kind.empty()) s.modules.push_back({m.name, kind, m.body});
+    }
+    s.compatibility_date = sc.compatibility_date;
+    s.compatibility_flags = sc.compatibility_flags;
+    s.bindings = sc.bindings.is_array() ? sc.bindings : nlohmann::json::array();
+    // Nothing the runtime would run (Python workers, an entry that is no module): nothing to check.
+    bool runs_main = false;
+    for (auto& m : s.modules) runs_main = runs_main || m.name == s.main;
+    if (!runs_main) return {};
+    Model model;
+    model.scripts.push_back(std::move(s));
+    const Script& one = model.scripts.front();
+
+    uint64_t serial;
+    {
+        std::lock_guard lock(m_mutex);
+        serial = ++m_serial;
+    }
+    const std::string dir = m_opt.dir + "/" + std::to_string(::getpid()) + "-" + std::to_string(serial);
+    GenOptions g;
+    g.storage_address = "127.0.0.1:9";  // nothing is called at start-up: no service needs to answer
+    g.storage_token = "check";
+    g.assets_address = "127.0.0.1:9";
+    g.assets_secret = "check";
+    g.outbound_secret = "check";
+    g.max_compat_date = m_opt.workerd_date;
+    g.do_storage_dir = dir + "/do";
+    Generated gen = generate_front(model, g);
+    bool written = make_dirs(dir + "/do", 0700).ok();
+    for (auto& [rel, data] : gen.files) written = written && write_file_in(dir, rel, data).ok();
+    written = written && write_file_in(dir, "check.capnp", gen.config).ok();
+    auto sock = listen_socket("127.0.0.1", 0);
+    CheckVerdict v;  // a check that cannot run lets the upload through (as without workerd)
+    if (written && sock.ok()) {
+        SpawnSpec spec;
+        spec.workerd = m_opt.workerd;
+        spec.dir = dir;
+        spec.config = dir + "/check.capnp";
+        spec.socket = sock->first;
+        spec.label = "check";
+        spec.timeout_ms = m_opt.timeout_ms;
+        spec.cpu_limit_ms = m_opt.cpu_limit_ms;
+        std::string error;
+        SpawnFailure why = SpawnFailure::NotStarted;
+        const auto t0 = std::chrono::steady_clock::now();
+        pid_t pid = spawn_workerd(m_forker.get(), spec, error, &why);
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+        if (pid > 0) {
+            ::kill(-pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+            cacheable = true;
+        } else if (why == SpawnFailure::Exited) {
+            std::vector<std::pair<std::string, std::string>> hide;
+            for (auto& secret : secret_values(one.bindings)) hide.emplace_back(secret, "[REDACTED]");
+            hide.emplace_back(dir + "/", "");
+            if (!m_opt.state_dir.empty()) hide.emplace_back(m_opt.state_dir, "<state dir>");
+            v = {false, clean_startup_error(error, one.key, one.main, hide)};
+            cacheable = true;
+        } else if (why == SpawnFailure::CpuLimit || why == SpawnFailure::TimedOut) {
+            v = {false, k_startup_limit_message};
+            cacheable = why == SpawnFailure::CpuLimit;  // a loop loops again; a slow machine may not be slow later
+        }
+        if (m_opt.log)
+            m_opt.log("workers: checked the upload of " + (sc.ns.empty() ? sc.script : sc.ns + "/" + sc.script) +
+                      " in workerd (" + std::to_string(ms) +
+                      " ms): " + (v.ok ? std::string("it starts") : "refused: " + split(v.message, '\n').front()));
+    }
+    if (sock.ok()) ::close(sock->first);
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    return v;
+}
+
+}  // namespace tenantctl::runtime
