@@ -1,5 +1,7 @@
 #include "app.hpp"
 
+#include <initializer_list>
+
 #include "commands/commands.hpp"
 #include "core/version.hpp"
 
@@ -35,28 +37,74 @@ static void add_global_options(CLI::App& app, Context& ctx) {
         ->group("Global options");
 }
 
-void build_app(CLI::App& app, Context& ctx) {
+namespace {
+
+using Register = void (*)(CLI::App&, Context&);
+
+// The command groups, in the order `--help` lists them, with the top-level commands each one defines.
+struct Group {
+    Register add;
+    std::initializer_list<const char*> commands;
+};
+const Group k_groups[] = {
+    {register_config, {"config"}},
+    {register_dev, {"dev"}},
+    {register_deploy, {"deploy"}},
+    {register_versions, {"versions", "deployments", "rollback"}},
+    {register_tenants, {"tenants"}},
+    {register_containers, {"containers"}},
+    {register_tail, {"tail"}},
+    {register_dispatch_namespace, {"dispatch-namespace"}},
+    {register_secret, {"secret"}},
+    {register_kv, {"kv"}},
+    {register_r2, {"r2"}},
+    {register_d1, {"d1"}},
+    {register_auth, {"login", "logout", "whoami"}},
+    {register_init, {"init"}},
+    {register_completions, {"completions", "__complete"}},
+};
+
+const Group* group_of(std::string_view command) {
+    for (const auto& g : k_groups)
+        for (const char* c : g.commands)
+            if (command == c) return &g;
+    return nullptr;
+}
+
+// Global options that take a value as the next word (see add_global_options).
+bool takes_value(std::string_view arg) {
+    for (const char* o :
+         {"-c", "--config", "-e", "--env", "--cwd", "-o", "--output", "--api-url", "--account-id", "--profile"})
+        if (arg == o) return true;
+    return false;
+}
+
+}  // namespace
+
+std::string selected_command(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a == "--") return {};
+        if (a.size() > 1 && a[0] == '-') {
+            if (takes_value(a)) ++i;
+            continue;
+        }
+        // `completions` renders the whole tree; anything else only needs its own group.
+        return a != "completions" && group_of(a) != nullptr ? std::string(a) : std::string();
+    }
+    return {};
+}
+
+void build_app(CLI::App& app, Context& ctx, std::string_view only) {
     app.description("build, deploy and manage the tenants of a multi-tenant platform");
     app.fallthrough();  // global options may follow the subcommand
     app.require_subcommand(1);
     add_global_options(app, ctx);
-
-    // The command tree, in the order `--help` lists it.
-    register_config(app, ctx);
-    register_dev(app, ctx);
-    register_deploy(app, ctx);
-    register_versions(app, ctx);
-    register_tenants(app, ctx);
-    register_containers(app, ctx);
-    register_tail(app, ctx);
-    register_dispatch_namespace(app, ctx);
-    register_secret(app, ctx);
-    register_kv(app, ctx);
-    register_r2(app, ctx);
-    register_d1(app, ctx);
-    register_auth(app, ctx);
-    register_init(app, ctx);
-    register_completions(app, ctx);
+    if (const Group* g = only.empty() ? nullptr : group_of(only)) {
+        g->add(app, ctx);
+        return;
+    }
+    for (const auto& g : k_groups) g.add(app, ctx);
 }
 
 }  // namespace tenantctl::cli

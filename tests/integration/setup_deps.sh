@@ -74,6 +74,7 @@ paste           minbase:coreutils
 expr            minbase:coreutils
 printenv        minbase:coreutils
 grep            minbase:grep
+ldd             minbase:libc-bin
 sed             minbase:sed
 awk             minbase:mawk
 find            minbase:findutils

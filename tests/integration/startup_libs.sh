@@ -2,7 +2,9 @@
 # labels: integration;startup
 # timeout: 60
 # libcurl and libgit2 are loaded on first use (lib/dynlibs): commands that need neither do not load them,
-# and commands that do need them still work through the forwarding shims.
+# and commands that do need them still work through the forwarding shims. A fast-start build (the default,
+# TENANTCTL_FAST_START) needs only libc and libm from the loader, and a command builds only its own group of the
+# command tree, however the global options before it are spelled.
 set -euo pipefail
 fail=0
 pass() { echo "ok   $1"; }
@@ -17,6 +19,24 @@ for cmd in "--version" "--help" "--cwd $tmp config validate" "completions bash";
   l=$(loaded "$TENANTCTL" $cmd)
   [ -z "$l" ] && pass "tenantctl $cmd loads neither libcurl nor libgit2" || bad "tenantctl $cmd loads $l"
 done
+# The fast-start link: a position-dependent executable, OpenSSL, SQLite, yaml-cpp, toml++ and libstdc++ inside.
+if file -L "$TENANTCTL" | grep -q 'LSB executable'; then
+  shared=$(ldd "$TENANTCTL" | grep -oE 'lib(ssl|crypto|sqlite3|yaml-cpp|tomlplusplus|stdc\+\+)[^ ]*' | tr '\n' ' ' || true)
+  [ -z "$shared" ] && pass "fast-start build: no shared OpenSSL, SQLite, yaml-cpp, toml++ or libstdc++" ||
+    bad "fast-start build still loads $shared"
+else
+  echo "skip fast-start link checks: a PIE build (TENANTCTL_FAST_START=OFF or sanitizers)"
+fi
+# Global options before the command, with values that are command names themselves: still that command.
+for pre in "--cwd $tmp" "--profile kv --cwd $tmp" "-o json --cwd=$tmp" "-c $tmp/wrangler.toml -e deploy" "-v --account-id tail --cwd $tmp"; do
+  # shellcheck disable=SC2086
+  out=$("$TENANTCTL" $pre config validate 2>&1) && pass "tenantctl $pre config validate" || bad "tenantctl $pre config validate: $out"
+done
+# Words the partial tree cannot parse get the whole tree's answer (help, suggestions, errors).
+rc=0; out=$("$TENANTCTL" config nosuchverb 2>&1) || rc=$?
+[ $rc = 2 ] && grep -q 'A subcommand is required' <<<"$out" && pass "an unknown verb is a usage error (exit 2)" || bad "unknown verb: rc=$rc $out"
+out=$("$TENANTCTL" --help 2>&1) && grep -q 'dispatch-namespace' <<<"$out" && grep -q 'completions' <<<"$out" &&
+  pass "--help lists every command group" || bad "--help: $out"
 # A request loads libcurl and goes through the shim: a refused connection is a clean network error.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 rc=0; out=$(CLOUDFLARE_API_TOKEN=t CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef \
