@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
+#include <unordered_map>
 
 #include "core/sha256.hpp"
 #include "core/strings.hpp"
@@ -51,6 +53,25 @@ std::shared_ptr<const SiteAssets> read_site_assets(const json& assets, bool has_
     site->config = read_asset_config(assets.value("config", json::object()));
     site->has_main = has_main;
     site->navigation_prefers_assets = navigation_prefers;
+    return site;
+}
+
+std::shared_ptr<const SiteAssets> site_assets_memo(const json& assets, const std::string& text, bool has_main,
+                                                   bool navigation_prefers) {
+    if (!assets.is_object()) return nullptr;
+    static std::mutex mutex;
+    static std::unordered_map<std::string, std::weak_ptr<const SiteAssets>> memo;  // live sites only
+    const std::string key = sha256_hex(text) + (has_main ? "m" : "-") + (navigation_prefers ? "n" : "-");
+    {
+        std::lock_guard lock(mutex);
+        if (auto it = memo.find(key); it != memo.end())
+            if (auto site = it->second.lock()) return site;
+    }
+    auto site = read_site_assets(assets, has_main, navigation_prefers);
+    std::lock_guard lock(mutex);
+    memo[key] = site;
+    if (memo.size() > 256)  // forget the sites no model holds any more
+        std::erase_if(memo, [](const auto& e) { return e.second.expired(); });
     return site;
 }
 

@@ -42,8 +42,7 @@ std::vector<std::string> secret_values(const nlohmann::json& bindings) {
         const std::string type = b.value("type", std::string());
         if (type != "secret_text" && type != "secret_key") continue;
         for (const char* k : {"text", "key_base64"})
-            if (b.contains(k) && b[k].is_string() && b[k].get<std::string>().size() >= 4)
-                out.push_back(b[k].get<std::string>());
+            if (b.contains(k) && b[k].is_string()) out.push_back(b[k].get<std::string>());
     }
     return out;
 }
@@ -58,7 +57,8 @@ Status write_file_in(const std::string& dir, const std::string& rel, const std::
 }  // namespace
 
 std::string clean_startup_error(const std::string& output, const std::string& key, const std::string& main,
-                                const std::vector<std::pair<std::string, std::string>>& hide) {
+                                const Redactor& secrets,
+                                const std::vector<std::pair<std::string, std::string>>& paths) {
     auto lines = split(output, '\n');
     const std::string prefix = "service " + key + ": ";
     std::string head;
@@ -87,7 +87,8 @@ std::string clean_startup_error(const std::string& output, const std::string& ke
         for (auto& s : stack) out += "\n  at " + s;
     }
     replace_all(out, key + ":", main + ":");  // a service worker's locations name the service
-    for (auto& [from, to] : hide) replace_all(out, from, to);
+    out = secrets.redact(out);
+    for (auto& [from, to] : paths) replace_all(out, from, to);
     if (out.size() > 4096) out = out.substr(0, 4096) + "…";
     return out;
 }
@@ -202,11 +203,11 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
             ::waitpid(pid, nullptr, 0);
             cacheable = true;
         } else if (why == SpawnFailure::Exited) {
-            std::vector<std::pair<std::string, std::string>> hide;
-            for (auto& secret : secret_values(one.bindings)) hide.emplace_back(secret, "[REDACTED]");
-            hide.emplace_back(dir + "/", "");
-            if (!m_opt.state_dir.empty()) hide.emplace_back(m_opt.state_dir, "<state dir>");
-            v = {false, clean_startup_error(error, one.key, one.main, hide)};
+            Redactor secrets;  // this upload's own, not the process-wide one
+            for (auto& secret : secret_values(one.bindings)) secrets.add(std::move(secret));
+            std::vector<std::pair<std::string, std::string>> paths{{dir + "/", ""}};
+            if (!m_opt.state_dir.empty()) paths.emplace_back(m_opt.state_dir, "<state dir>");
+            v = {false, clean_startup_error(error, one.key, one.main, secrets, paths)};
             cacheable = true;
         } else if (why == SpawnFailure::CpuLimit || why == SpawnFailure::TimedOut) {
             v = {false, k_startup_limit_message};

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/redact.hpp"
 #include "platform/validate.hpp"
 #include "runtime/workerd_process.hpp"
 
@@ -62,8 +63,9 @@ private:
 // workerd's start-up failure output as production words the error: the `service KEY: ` prefix and workerd's
 // internal source locations dropped, a SyntaxError's location on its line ("… at a.js:3:5"), an exception's
 // stack below it ("\n  at a.js:2:7"), a service worker's location named after its script (`main`) instead of
-// the service `key`, and every string of `hide` (secrets, paths) replaced.
+// the service `key`, the values `secrets` holds shown as [REDACTED], and each path of `paths` replaced.
 std::string clean_startup_error(const std::string& output, const std::string& key, const std::string& main,
-                                const std::vector<std::pair<std::string, std::string>>& hide);
+                                const Redactor& secrets,
+                                const std::vector<std::pair<std::string, std::string>>& paths = {});
 
 }  // namespace tenantctl::runtime

@@ -188,29 +188,30 @@ TEST_CASE("validate: a service binding to a worker that does not exist is refuse
 
 TEST_CASE("validate: workerd's start-up errors as production words them") {
     using runtime::clean_startup_error;
+    Redactor none, secret;
+    secret.add("s3cret-value");
     // A syntax error: the location on its line.
     CHECK(clean_startup_error("service w:shop: Uncaught SyntaxError: Unexpected identifier 'x'\n  at index.js:3:2\n",
                               "w:shop", "index.js",
-                              {}) == "Uncaught SyntaxError: Unexpected identifier 'x' at index.js:3:2");
+                              none) == "Uncaught SyntaxError: Unexpected identifier 'x' at index.js:3:2");
     // An exception: its stack below it.
     CHECK(clean_startup_error("service w:shop: Uncaught Error: boom\n  at index.js:2:7\n  at lib.js:9:1\nother\n",
-                              "w:shop", "index.js", {}) == "Uncaught Error: boom\n  at index.js:2:7\n  at lib.js:9:1");
+                              "w:shop", "index.js",
+                              none) == "Uncaught Error: boom\n  at index.js:2:7\n  at lib.js:9:1");
     // A service worker's location names the service: it is named after its script.
     CHECK(clean_startup_error("service w:shop: Uncaught ReferenceError: KV is not defined\n  at w:shop:1:11\n",
                               "w:shop", "worker.js",
-                              {}) == "Uncaught ReferenceError: KV is not defined\n  at worker.js:1:11");
+                              none) == "Uncaught ReferenceError: KV is not defined\n  at worker.js:1:11");
     // workerd's internal prefixes go; secrets and paths are replaced.
-    CHECK(clean_startup_error(
-              "workerd/server/server.c++:4321: error: bad thing in /st/runtime/validate/9-1/x "
-              "with s3cret-value\n",
-              "w:shop", "index.js",
-              {{"s3cret-value", "[REDACTED]"}, {"/st/runtime/validate/9-1/", ""}, {"/st", "<state dir>"}}) ==
+    CHECK(clean_startup_error("workerd/server/server.c++:4321: error: bad thing in /st/runtime/validate/9-1/x "
+                              "with s3cret-value\n",
+                              "w:shop", "index.js", secret,
+                              {{"/st/runtime/validate/9-1/", ""}, {"/st", "<state dir>"}}) ==
           "bad thing in x with [REDACTED]");
     CHECK(clean_startup_error("service w:shop: Uncaught Error: key=s3cret-value\n  at index.js:1:7\n", "w:shop",
-                              "index.js",
-                              {{"s3cret-value", "[REDACTED]"}}) == "Uncaught Error: key=[REDACTED]\n  at index.js:1:7");
+                              "index.js", secret) == "Uncaught Error: key=[REDACTED]\n  at index.js:1:7");
     // Another service's failure (a binding's), and nothing at all.
-    CHECK(clean_startup_error("{\"event\":\"x\"}\nservice other: Uncaught Error: no\n", "w:shop", "index.js", {}) ==
+    CHECK(clean_startup_error("{\"event\":\"x\"}\nservice other: Uncaught Error: no\n", "w:shop", "index.js", none) ==
           "Uncaught Error: no");
-    CHECK(clean_startup_error("", "w:shop", "index.js", {}) == "the worker did not start (workerd gave no reason)");
+    CHECK(clean_startup_error("", "w:shop", "index.js", none) == "the worker did not start (workerd gave no reason)");
 }
