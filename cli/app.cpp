@@ -3,6 +3,8 @@
 #include <initializer_list>
 
 #include "commands/commands.hpp"
+#include "core/diagnostic.hpp"
+#include "core/strings.hpp"
 #include "core/version.hpp"
 
 namespace tenantctl::cli {
@@ -93,6 +95,33 @@ std::string selected_command(int argc, char** argv) {
         return a != "completions" && group_of(a) != nullptr ? std::string(a) : std::string();
     }
     return {};
+}
+
+Error usage_error(const CLI::App& app, const CLI::ParseError& e) {
+    const CLI::App* cur = &app;  // the deepest command the words selected
+    for (auto subs = cur->get_subcommands(); !subs.empty(); subs = cur->get_subcommands()) cur = subs.front();
+    std::vector<std::string> verbs;
+    for (const CLI::App* sub : cur->get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); }))
+        verbs.push_back(sub->get_name());
+    std::string path;
+    for (const CLI::App* a = cur; a != nullptr; a = a->get_parent())
+        path = a->get_name() + (path.empty() ? "" : " " + path);
+    if (verbs.empty() || cur->get_require_subcommand_min() == 0 || !cur->get_subcommands().empty())
+        return Error(ErrorKind::Usage, e.what(), "run with --help to see the usage");
+    std::string word;  // the first word no command took (with fallthrough, the root keeps the leftovers)
+    for (const CLI::App* a = cur; a != nullptr && word.empty(); a = a->get_parent())
+        for (const std::string& w : a->remaining(false))
+            if (!w.empty() && w[0] != '-') {
+                word = w;
+                break;
+            }
+    if (word.empty())
+        return Error(ErrorKind::Usage, "`" + path + "` needs a command: " + join(verbs, ", "),
+                     "run `" + path + " --help` to see what each does");
+    std::string near = closest_match(word, verbs);
+    return Error(ErrorKind::Usage, "unknown command \"" + word + "\" for \"" + path + "\"",
+                 near.empty() ? "its commands: " + join(verbs, ", ") + " (`" + path + " --help`)"
+                              : "did you mean `" + path + " " + near + "`?");
 }
 
 void build_app(CLI::App& app, Context& ctx, std::string_view only) {

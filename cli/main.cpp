@@ -45,8 +45,7 @@ int parse_and_run(int argc, char** argv, const std::string& only) {
         cli::GlobalOptions g;
         g.json = wants_json(argc, argv);
         ctx.ui.configure(g);
-        Error err(ErrorKind::Usage, e.what(), "run with --help to see the usage");
-        return ctx.ui.fail(err);
+        return ctx.ui.fail(cli::usage_error(app, e));
     }
     ctx.ui.configure(ctx.g);
     if (!ctx.action) {

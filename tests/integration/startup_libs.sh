@@ -34,7 +34,14 @@ for pre in "--cwd $tmp" "--profile kv --cwd $tmp" "-o json --cwd=$tmp" "-c $tmp/
 done
 # Words the partial tree cannot parse get the whole tree's answer (help, suggestions, errors).
 rc=0; out=$("$TENANTCTL" config nosuchverb 2>&1) || rc=$?
-[ $rc = 2 ] && grep -q 'A subcommand is required' <<<"$out" && pass "an unknown verb is a usage error (exit 2)" || bad "unknown verb: rc=$rc $out"
+[ $rc = 2 ] && grep -q 'unknown command "nosuchverb" for "tenantctl config"' <<<"$out" && grep -q 'validate, show' <<<"$out" &&
+  pass "an unknown verb is a usage error naming it and the group's commands (exit 2)" || bad "unknown verb: rc=$rc $out"
+rc=0; out=$("$TENANTCTL" --json kv namespace lst 2>/dev/null) || rc=$?
+[ $rc = 2 ] && [ "$(jq -r .error.hint <<<"$out")" = 'did you mean `tenantctl kv namespace list`?' ] &&
+  pass "a misspelt verb gets a did-you-mean (--json, exit 2)" || bad "misspelt verb: rc=$rc $out"
+rc=0; out=$("$TENANTCTL" tenants 2>&1) || rc=$?
+[ $rc = 2 ] && grep -q '`tenantctl tenants` needs a command: create, list' <<<"$out" &&
+  pass "a group without a verb lists its commands (exit 2)" || bad "group alone: rc=$rc $out"
 out=$("$TENANTCTL" --help 2>&1) && grep -q 'dispatch-namespace' <<<"$out" && grep -q 'completions' <<<"$out" &&
   pass "--help lists every command group" || bad "--help: $out"
 # A request loads libcurl and goes through the shim: a refused connection is a clean network error.
