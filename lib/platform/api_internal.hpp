@@ -69,6 +69,7 @@ struct Api::Ctx {
     struct Prepared {
         bool upload_parsed = false;  // parse_upload ran: its result is upload_error / upload
         std::optional<HttpResponse> upload_error;
+        nlohmann::json handlers, named_handlers;  // of the upload's code, when the validator learnt them
         v4::Upload upload;
         std::optional<std::string> modules_blob;                         // serialize_modules(upload.modules)
         std::optional<Result<std::vector<MultipartPart>>> parts;         // parse_multipart of the body
@@ -184,6 +185,8 @@ std::optional<HttpResponse> provision_bindings(Ctx& c, const json& md, const std
 // Whether the upload prepare_body parsed starts (Ctx::validator), called before the store is locked; a
 // content PUT (`content_only`) is checked with the script's stored settings. An error response when it does not.
 std::optional<HttpResponse> check_upload(Ctx& c, bool content_only);
+// The upload's default-export handlers as the validator found them; ["fetch"] when it did not run.
+nlohmann::json handlers_of(const Ctx& c);
 // A service binding to an account worker that does not exist refuses the upload (10143), as production does.
 std::optional<HttpResponse> check_service_bindings(Ctx& c, const json& md, const Scope& s);
 

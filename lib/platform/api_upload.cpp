@@ -293,6 +293,10 @@ std::optional<HttpResponse> provision_bindings(Ctx& c, const json& md, const std
     return std::nullopt;
 }
 
+json handlers_of(const Ctx& c) {
+    return c.pre.handlers.is_array() ? c.pre.handlers : json::array({"fetch"});
+}
+
 std::optional<HttpResponse> check_upload(Ctx& c, bool content_only) {
     const Upload& up = c.pre.upload;
     if (up.modules.empty()) return std::nullopt;  // an assets-only worker: no code
@@ -332,6 +336,8 @@ std::optional<HttpResponse> check_upload(Ctx& c, bool content_only) {
             if (f.is_string()) sc.compatibility_flags.push_back(f.get<std::string>());
     if (settings.contains("bindings") && settings["bindings"].is_array()) sc.bindings = settings["bindings"];
     CheckVerdict v = c.validator->check(sc);
+    c.pre.handlers = v.handlers;
+    c.pre.named_handlers = v.named_handlers;
     if (v.ok) return std::nullopt;
     return err(400, 10021, v.message);
 }
@@ -410,8 +416,8 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
 
     json script{{"id", s.script},
                 {"etag", sha256_of(c, blob)},
-                {"handlers", json::array({"fetch"})},
-                {"named_handlers", json::array()},
+                {"handlers", handlers_of(c)},
+                {"named_handlers", c.pre.named_handlers.is_array() ? c.pre.named_handlers : json::array()},
                 {"created_on", prev ? prev->doc["script"].value("created_on", now) : now},
                 {"modified_on", now},
                 {"compatibility_date", settings["compatibility_date"]},

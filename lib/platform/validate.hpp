@@ -28,6 +28,18 @@ struct ScriptCheck {
 struct CheckVerdict {
     bool ok = true;
     std::string message;  // why it does not start, as production words it: "Uncaught SyntaxError: … at a.js:3:5"
+    // What the started script exports, as an upload's answer lists it (null: not known, e.g. a service worker):
+    // `handlers` of the default export (["fetch", "scheduled"]) and `named_handlers` of the other exports
+    // ([{"name": "Counter", "handlers": ["alarm", "fetch"]}]).
+    nlohmann::json handlers;
+    nlohmann::json named_handlers;
+
+    static CheckVerdict refused(std::string why) {
+        CheckVerdict v;
+        v.ok = false;
+        v.message = std::move(why);
+        return v;
+    }
 };
 
 class ScriptValidator {

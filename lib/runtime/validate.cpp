@@ -1,6 +1,9 @@
 #include "runtime/validate.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +48,66 @@ std::vector<std::string> secret_values(const nlohmann::json& bindings) {
             if (b.contains(k) && b[k].is_string()) out.push_back(b[k].get<std::string>());
     }
     return out;
+}
+
+// The module the check runs in place of an ES module entry: it imports the entry (so start-up runs and fails
+// exactly as the entry's own), re-exports its named exports (the classes and entrypoints bindings name), and
+// answers a request with the handlers each export has, as an upload's answer lists them.
+constexpr const char* k_probe_module = "__tenantctl_exports_probe__.js";
+std::string probe_source(const std::string& main) {
+    const std::string spec = nlohmann::json("./" + main).dump();
+    return "import * as m from " + spec + ";\nexport * from " + spec + R"JS(;
+const KNOWN = ["alarm", "email", "fetch", "queue", "scheduled", "tail", "test", "trace",
+               "webSocketClose", "webSocketError", "webSocketMessage"];
+function handlersOf(x) {
+  const found = new Set();
+  const look = (o) => { for (const k of KNOWN) { const d = Object.getOwnPropertyDescriptor(o, k);
+                                                 if (d && typeof d.value === "function") found.add(k); } };
+  if (typeof x === "function") {
+    for (let p = x.prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) look(p);
+  } else if (x && typeof x === "object") {
+    for (let o = x; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) look(o);
+  }
+  return KNOWN.filter((k) => found.has(k));
+}
+export default {
+  fetch() {
+    const named = [];
+    for (const name of Object.keys(m).sort()) {
+      if (name === "default") continue;
+      const h = handlersOf(m[name]);
+      if (h.length) named.push({ name, handlers: h });
+    }
+    return Response.json({ handlers: handlersOf(m.default), named_handlers: named });
+  },
+};
+)JS";
+}
+
+// GET / from the check's workerd with Host `host`: the probe's answer, or "" (a bounded wait, then nothing).
+std::string probe_get(uint16_t port, const std::string& host, int timeout_ms) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return {};
+    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string out;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+        const std::string req = "GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
+        if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+            char buf[4096];
+            for (ssize_t n; out.size() < (1 << 20) && (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+                out.append(buf, static_cast<size_t>(n));
+        }
+    }
+    ::close(fd);
+    auto end = out.find("\r\n\r\n");
+    if (!starts_with(out, "HTTP/1.1 200") || end == std::string::npos) return {};
+    return out.substr(end + 4);
 }
 
 Status write_file_in(const std::string& dir, const std::string& rel, const std::string& data) {
@@ -156,9 +219,16 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
     s.compatibility_flags = sc.compatibility_flags;
     s.bindings = sc.bindings.is_array() ? sc.bindings : nlohmann::json::array();
     // Nothing the runtime would run (Python workers, an entry that is no module): nothing to check.
-    bool runs_main = false;
-    for (auto& m : s.modules) runs_main = runs_main || m.name == s.main;
+    bool runs_main = false, probe = !s.service_worker;
+    for (auto& m : s.modules) {
+        runs_main = runs_main || m.name == s.main;
+        probe = probe && m.name != k_probe_module && (m.name != s.main || m.kind == "esModule");
+    }
     if (!runs_main) return {};
+    if (probe) {  // an ES module entry: the probe runs it and tells its exports
+        s.modules.push_back({k_probe_module, "esModule", probe_source(s.main)});
+        s.main = k_probe_module;
+    }
     Model model;
     model.scripts.push_back(std::move(s));
     const Script& one = model.scripts.front();
@@ -199,6 +269,14 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
         const auto ms =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
         if (pid > 0) {
+            if (probe) {
+                auto answer =
+                    nlohmann::json::parse(probe_get(sock->second, one.name + ".localhost", 5000), nullptr, false);
+                if (answer.is_object() && answer["handlers"].is_array() && answer["named_handlers"].is_array()) {
+                    v.handlers = answer["handlers"];
+                    v.named_handlers = answer["named_handlers"];
+                }
+            }
             ::kill(-pid, SIGKILL);
             ::waitpid(pid, nullptr, 0);
             cacheable = true;
@@ -207,10 +285,10 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
             for (auto& secret : secret_values(one.bindings)) secrets.add(std::move(secret));
             std::vector<std::pair<std::string, std::string>> paths{{dir + "/", ""}};
             if (!m_opt.state_dir.empty()) paths.emplace_back(m_opt.state_dir, "<state dir>");
-            v = {false, clean_startup_error(error, one.key, one.main, secrets, paths)};
+            v = CheckVerdict::refused(clean_startup_error(error, one.key, sc.main, secrets, paths));
             cacheable = true;
         } else if (why == SpawnFailure::CpuLimit || why == SpawnFailure::TimedOut) {
-            v = {false, k_startup_limit_message};
+            v = CheckVerdict::refused(k_startup_limit_message);
             cacheable = why == SpawnFailure::CpuLimit;  // a loop loops again; a slow machine may not be slow later
         }
         if (m_opt.log)

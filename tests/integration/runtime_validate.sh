@@ -9,6 +9,7 @@
 # script and never its secrets or the state directory; a good re-upload works. A service binding to a worker
 # that does not exist is refused at upload (10143, as production does); a worker whose bound worker is deleted
 # later answers 500 naming it, and the others keep answering. The same code uploaded again is not checked again.
+# An upload's answer lists the handlers its code exports, read from the started code.
 set -euo pipefail
 source "$(dirname "$0")/platform_common.inc"
 start_dev_workers
@@ -109,6 +110,27 @@ wcall disp.localhost "$W/t1"
 check "t1 keeps answering with its previous upload" bash -c '[ "$STATUS" = 200 ] && [ "$OUT" = t1 ]'
 wcall shop.localhost "$W/"
 check "other workers keep answering" bash -c '[ "$STATUS" = 200 ] && [ "$OUT" = v3 ]'
+
+# The upload's answer lists what the code exports, as production does: the default export's handlers and each
+# named export's (a Durable Object class, a WorkerEntrypoint), read from the started code.
+printf '{"main_module":"index.js","compatibility_date":"2025-01-01"}' >"$WORK/meta.json"
+cat >"$WORK/index.js" <<'JS'
+import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
+export class Counter extends DurableObject { fetch() { return new Response("c"); } alarm() {} }
+export class Api extends WorkerEntrypoint { fetch() { return new Response("api"); } lookup() { return 1; } }
+export default { fetch() { return new Response("t4"); }, scheduled() {}, other: 1 };
+JS
+api PUT "/accounts/$ACCT/workers/dispatch/namespaces/customers/scripts/t4" \
+  -F "metadata=@$WORK/meta.json;type=application/json" \
+  -F "index.js=@$WORK/index.js;filename=index.js;type=application/javascript+module"
+check "an upload's answer lists the default export's handlers" \
+  bash -c '[ "$STATUS" = 200 ] && jq -e ".result.handlers == [\"fetch\",\"scheduled\"]" <<<"$OUT" >/dev/null'
+check "and each named export's" \
+  bash -c 'jq -e ".result.named_handlers == [{\"name\":\"Api\",\"handlers\":[\"fetch\"]},{\"name\":\"Counter\",\"handlers\":[\"alarm\",\"fetch\"]}]" <<<"$OUT" >/dev/null'
+api GET "/accounts/$ACCT/workers/dispatch/namespaces/customers/scripts/t4"
+check "and the script's read-back keeps them" \
+  bash -c 'jq -e ".result.script.handlers == [\"fetch\",\"scheduled\"] and (.result.script.named_handlers | length) == 2" <<<"$OUT" >/dev/null'
+check "the code still runs as written" until_ok 60 disp.localhost /t4 t4
 
 # A service worker throwing with a secret in its message: located in its script, the secret hidden.
 printf '{"body_part":"worker.js","compatibility_date":"2025-01-01","bindings":[{"type":"secret_text","name":"API_KEY","text":"sk-very-secret-4711"}]}' >"$WORK/meta.json"

@@ -32,7 +32,8 @@ struct LockProbeValidator final : ScriptValidator {
         if (f.wait_for(std::chrono::seconds(2)) != std::future_status::ready) ++in_transaction;
         probes.push_back(std::move(f));
         for (auto& m : s.modules)
-            if (m.body.find("BAD") != std::string::npos) return {false, "Uncaught SyntaxError: BAD at a.js:1:1"};
+            if (m.body.find("BAD") != std::string::npos)
+                return CheckVerdict::refused("Uncaught SyntaxError: BAD at a.js:1:1");
         return {};
     }
 };
