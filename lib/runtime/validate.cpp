@@ -110,6 +110,21 @@ std::string probe_get(uint16_t port, const std::string& host, int timeout_ms) {
     return out.substr(end + 4);
 }
 
+// Whether `message` contains the value (4+ characters) of a plain-text or JSON binding.
+bool quotes_a_value(const std::string& message, const nlohmann::json& bindings) {
+    if (!bindings.is_array()) return false;
+    for (auto& b : bindings) {
+        if (!b.is_object()) continue;
+        for (const char* k : {"text", "json"}) {
+            auto it = b.find(k);
+            if (it == b.end()) continue;
+            std::string value = it->is_string() ? it->get<std::string>() : it->dump();
+            if (value.size() >= 4 && message.find(value) != std::string::npos) return true;
+        }
+    }
+    return false;
+}
+
 Status write_file_in(const std::string& dir, const std::string& rel, const std::string& data) {
     std::string path = dir + "/" + rel;
     if (auto slash = path.rfind('/'); slash != std::string::npos)
@@ -286,7 +301,8 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
             std::vector<std::pair<std::string, std::string>> paths{{dir + "/", ""}};
             if (!m_opt.state_dir.empty()) paths.emplace_back(m_opt.state_dir, "<state dir>");
             v = CheckVerdict::refused(clean_startup_error(error, one.key, sc.main, secrets, paths));
-            cacheable = true;
+            // The cache key leaves out binding values: a message quoting one of them is this upload's alone.
+            cacheable = !quotes_a_value(v.message, one.bindings);
         } else if (why == SpawnFailure::CpuLimit || why == SpawnFailure::TimedOut) {
             v = CheckVerdict::refused(k_startup_limit_message);
             cacheable = why == SpawnFailure::CpuLimit;  // a loop loops again; a slow machine may not be slow later

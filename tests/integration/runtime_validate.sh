@@ -9,7 +9,8 @@
 # script and never its secrets or the state directory; a good re-upload works. A service binding to a worker
 # that does not exist is refused at upload (10143, as production does); a worker whose bound worker is deleted
 # later answers 500 naming it, and the others keep answering. The same code uploaded again is not checked again.
-# An upload's answer lists the handlers its code exports, read from the started code.
+# An upload's answer lists the handlers its code exports, read from the started code. A refusal quoting a
+# binding value is not reused for an upload with another value.
 set -euo pipefail
 source "$(dirname "$0")/platform_common.inc"
 start_dev_workers
@@ -131,6 +132,21 @@ api GET "/accounts/$ACCT/workers/dispatch/namespaces/customers/scripts/t4"
 check "and the script's read-back keeps them" \
   bash -c 'jq -e ".result.script.handlers == [\"fetch\",\"scheduled\"] and (.result.script.named_handlers | length) == 2" <<<"$OUT" >/dev/null'
 check "the code still runs as written" until_ok 60 disp.localhost /t4 t4
+
+# A refusal quoting a binding's value is not served from the cache to an upload with other values.
+cat >"$WORK/index.js" <<'JS'
+import { env } from "cloudflare:workers";
+throw new Error("no plan called " + env.PLAN);
+export default { fetch() { return new Response("never"); } };
+JS
+for plan in gold-plan silver-plan; do
+  printf '{"main_module":"index.js","compatibility_date":"2025-06-01","bindings":[{"type":"plain_text","name":"PLAN","text":"%s"}]}' "$plan" >"$WORK/meta.json"
+  api PUT "/accounts/$ACCT/workers/dispatch/namespaces/customers/scripts/t5-$plan" \
+    -F "metadata=@$WORK/meta.json;type=application/json" \
+    -F "index.js=@$WORK/index.js;filename=index.js;type=application/javascript+module"
+  check "a refusal quoting a var names this upload's value ($plan)" \
+    bash -c '[ "$STATUS" = 400 ] && jq -e ".errors[0].message | startswith(\"Uncaught Error: no plan called $0\")" <<<"$OUT" >/dev/null' "$plan"
+done
 
 # A service worker throwing with a secret in its message: located in its script, the secret hidden.
 printf '{"body_part":"worker.js","compatibility_date":"2025-01-01","bindings":[{"type":"secret_text","name":"API_KEY","text":"sk-very-secret-4711"}]}' >"$WORK/meta.json"
