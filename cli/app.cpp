@@ -106,16 +106,20 @@ Error usage_error(const CLI::App& app, const CLI::ParseError& e) {
     std::string path;
     for (const CLI::App* a = cur; a != nullptr; a = a->get_parent())
         path = a->get_name() + (path.empty() ? "" : " " + path);
-    if (verbs.empty() || cur->get_require_subcommand_min() == 0 || !cur->get_subcommands().empty())
+    // Only CLI11's "A subcommand is required": other errors (a bad option value, a missing one) say it best.
+    const bool no_command = dynamic_cast<const CLI::RequiredError*>(&e) != nullptr &&
+                            std::string_view(e.what()).find("subcommand") != std::string_view::npos;
+    if (!no_command || verbs.empty() || cur->get_require_subcommand_min() == 0)
         return Error(ErrorKind::Usage, e.what(), "run with --help to see the usage");
     std::string word;  // the first word no command took (with fallthrough, the root keeps the leftovers)
-    for (const CLI::App* a = cur; a != nullptr && word.empty(); a = a->get_parent())
-        for (const std::string& w : a->remaining(false))
-            if (!w.empty() && w[0] != '-') {
-                word = w;
-                break;
-            }
-    if (word.empty())
+    for (const CLI::App* a = cur; a != nullptr && word.empty(); a = a->get_parent()) {
+        auto rest = a->remaining(false);
+        if (!rest.empty()) {
+            word = rest.front();
+            break;
+        }
+    }
+    if (word.empty() || word[0] == '-')  // nothing, or an option where the command should be
         return Error(ErrorKind::Usage, "`" + path + "` needs a command: " + join(verbs, ", "),
                      "run `" + path + " --help` to see what each does");
     std::string near = closest_match(word, verbs);

@@ -9,8 +9,11 @@ namespace tenantctl {
 void Redactor::add(std::string secret) {
     if (secret.size() < 4) return;  // too short to redact without mangling ordinary text
     std::lock_guard lock(m_mutex);
-    if (std::find(m_secrets.begin(), m_secrets.end(), secret) == m_secrets.end())
-        m_secrets.push_back(std::move(secret));
+    if (std::find(m_secrets.begin(), m_secrets.end(), secret) != m_secrets.end()) return;
+    // Longest first: a secret that begins another must not leave the longer one's tail visible.
+    auto at = std::find_if(m_secrets.begin(), m_secrets.end(),
+                           [&](const std::string& s) { return s.size() < secret.size(); });
+    m_secrets.insert(at, std::move(secret));
 }
 
 std::string Redactor::redact(std::string_view text) const {

@@ -2,16 +2,19 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <regex>
 
 #include "core/fs.hpp"
+#include "core/sha256.hpp"
 #include "core/strings.hpp"
 #include "runtime/model.hpp"
 #include "runtime/workerd_config.hpp"
@@ -50,79 +53,74 @@ std::vector<std::string> secret_values(const nlohmann::json& bindings) {
     return out;
 }
 
-// The module the check runs in place of an ES module entry: it imports the entry (so start-up runs and fails
-// exactly as the entry's own), re-exports its named exports (the classes and entrypoints bindings name), and
-// answers a request with the handlers each export has, as an upload's answer lists them.
+// The module the check runs in place of an ES module entry: it re-exports the entry's exports, the default
+// one included (so start-up runs and fails exactly as the entry's own, and workerd checks the same exports), and
+// adds a named entrypoint the check's socket goes to, answering with the handlers each export has, as an
+// upload's answer lists them.
 constexpr const char* k_probe_module = "__tenantctl_exports_probe__.js";
+constexpr const char* k_probe_entrypoint = "__tenantctl_exports_probe__";
 std::string probe_source(const std::string& main) {
     const std::string spec = nlohmann::json("./" + main).dump();
-    return "import * as m from " + spec + ";\nexport * from " + spec + R"JS(;
-const KNOWN = ["alarm", "email", "fetch", "queue", "scheduled", "tail", "test", "trace",
-               "webSocketClose", "webSocketError", "webSocketMessage"];
-function handlersOf(x) {
-  const found = new Set();
-  const look = (o) => { for (const k of KNOWN) { const d = Object.getOwnPropertyDescriptor(o, k);
-                                                 if (d && typeof d.value === "function") found.add(k); } };
-  if (typeof x === "function") {
-    for (let p = x.prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) look(p);
-  } else if (x && typeof x === "object") {
-    for (let o = x; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) look(o);
-  }
-  return KNOWN.filter((k) => found.has(k));
-}
-export default {
+    return "import * as m from " + spec + ";\nexport * from " + spec + ";\nexport { default } from " + spec +
+           ";\nexport const " + k_probe_entrypoint + R"JS( = {
   fetch() {
+    const KNOWN = ["alarm", "email", "fetch", "queue", "scheduled", "tail", "test", "trace",
+                   "webSocketClose", "webSocketError", "webSocketMessage"];
+    const handlersOf = (x) => {
+      const found = new Set();
+      const look = (o) => { for (const k of KNOWN) { const d = Object.getOwnPropertyDescriptor(o, k);
+                                                     if (d && typeof d.value === "function") found.add(k); } };
+      let o = typeof x === "function" ? x.prototype : x && typeof x === "object" ? x : null;
+      for (; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) look(o);
+      return KNOWN.filter((k) => found.has(k));
+    };
     const named = [];
     for (const name of Object.keys(m).sort()) {
       if (name === "default") continue;
       const h = handlersOf(m[name]);
       if (h.length) named.push({ name, handlers: h });
     }
-    return Response.json({ handlers: handlersOf(m.default), named_handlers: named });
+    return new Response(JSON.stringify({ handlers: handlersOf(m.default), named_handlers: named }));
   },
 };
 )JS";
 }
 
-// GET / from the check's workerd with Host `host`: the probe's answer, or "" (a bounded wait, then nothing).
-std::string probe_get(uint16_t port, const std::string& host, int timeout_ms) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+// GET / from the check's workerd: the probe's answer, or "" once `timeout_ms` have passed in all (the user's
+// code runs first and could answer slowly).
+std::string probe_get(uint16_t port, int timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    auto left_ms = [&] {
+        return static_cast<int>(std::max<int64_t>(
+            0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+                   .count()));
+    };
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return {};
-    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     std::string out;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-        const std::string req = "GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
-        if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-            char buf[4096];
-            for (ssize_t n; out.size() < (1 << 20) && (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
-                out.append(buf, static_cast<size_t>(n));
+    auto wait_for = [&](short events) {
+        pollfd p{fd, events, 0};
+        return ::poll(&p, 1, left_ms()) == 1 && (p.revents & (events | POLLHUP | POLLERR));
+    };
+    bool connected =
+        ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 || (errno == EINPROGRESS && wait_for(POLLOUT));
+    const std::string req = "GET / HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n";
+    if (connected && ::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+        char buf[4096];
+        while (out.size() < 65536 && left_ms() > 0 && wait_for(POLLIN)) {
+            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            out.append(buf, static_cast<size_t>(n));
         }
     }
     ::close(fd);
     auto end = out.find("\r\n\r\n");
     if (!starts_with(out, "HTTP/1.1 200") || end == std::string::npos) return {};
     return out.substr(end + 4);
-}
-
-// Whether `message` contains the value (4+ characters) of a plain-text or JSON binding.
-bool quotes_a_value(const std::string& message, const nlohmann::json& bindings) {
-    if (!bindings.is_array()) return false;
-    for (auto& b : bindings) {
-        if (!b.is_object()) continue;
-        for (const char* k : {"text", "json"}) {
-            auto it = b.find(k);
-            if (it == b.end()) continue;
-            std::string value = it->is_string() ? it->get<std::string>() : it->dump();
-            if (value.size() >= 4 && message.find(value) != std::string::npos) return true;
-        }
-    }
-    return false;
 }
 
 Status write_file_in(const std::string& dir, const std::string& rel, const std::string& data) {
@@ -182,16 +180,21 @@ uint64_t WorkerdValidator::runs() const {
 }
 
 CheckVerdict WorkerdValidator::check(const ScriptCheck& script) {
+    // A start that works is the code's alone: kept under the key without binding values, so the same code for a
+    // thousand tenants is checked once. A refusal's message may quote a value (a var, a secret, anything computed
+    // from one): kept, and shared with uploads checked at the same moment, only under the key with every value.
     const std::string key = platform::check_key(script);
+    const std::string exact = key + "/" + sha256_hex(script.bindings.dump());
     std::promise<CheckVerdict> mine;
     std::shared_future<CheckVerdict> theirs;
     {
         std::unique_lock lock(m_mutex);
         if (auto it = m_cache.find(key); it != m_cache.end()) return it->second;
-        if (auto it = m_pending.find(key); it != m_pending.end())
+        if (auto it = m_cache.find(exact); it != m_cache.end()) return it->second;
+        if (auto it = m_pending.find(exact); it != m_pending.end())
             theirs = it->second;
         else
-            m_pending[key] = mine.get_future().share();
+            m_pending[exact] = mine.get_future().share();
         if (!theirs.valid()) {
             m_cv.wait(lock, [&] { return m_running < std::max(1, m_opt.max_parallel); });
             ++m_running;
@@ -205,9 +208,10 @@ CheckVerdict WorkerdValidator::check(const ScriptCheck& script) {
         std::lock_guard lock(m_mutex);
         --m_running;
         m_cv.notify_all();
-        m_pending.erase(key);
-        if (cacheable && m_cache.emplace(key, v).second) {
-            m_order.push_back(key);
+        m_pending.erase(exact);
+        const std::string& at = v.ok ? key : exact;
+        if (cacheable && m_cache.emplace(at, v).second) {
+            m_order.push_back(at);
             while (m_order.size() > m_opt.cache_entries) {
                 m_cache.erase(m_order.front());
                 m_order.pop_front();
@@ -240,7 +244,7 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
         probe = probe && m.name != k_probe_module && (m.name != s.main || m.kind == "esModule");
     }
     if (!runs_main) return {};
-    if (probe) {  // an ES module entry: the probe runs it and tells its exports
+    if (probe) {  // an ES module entry: the probe re-exports it and tells its exports
         s.modules.push_back({k_probe_module, "esModule", probe_source(s.main)});
         s.main = k_probe_module;
     }
@@ -262,6 +266,7 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
     g.outbound_secret = "check";
     g.max_compat_date = m_opt.workerd_date;
     g.do_storage_dir = dir + "/do";
+    if (probe) g.socket_service = one.key, g.socket_entrypoint = k_probe_entrypoint;
     Generated gen = generate_front(model, g);
     bool written = make_dirs(dir + "/do", 0700).ok();
     for (auto& [rel, data] : gen.files) written = written && write_file_in(dir, rel, data).ok();
@@ -284,25 +289,25 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
         const auto ms =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
         if (pid > 0) {
+            bool answered = !probe;
             if (probe) {
-                auto answer =
-                    nlohmann::json::parse(probe_get(sock->second, one.name + ".localhost", 5000), nullptr, false);
+                auto answer = nlohmann::json::parse(probe_get(sock->second, 5000), nullptr, false);
                 if (answer.is_object() && answer["handlers"].is_array() && answer["named_handlers"].is_array()) {
                     v.handlers = answer["handlers"];
                     v.named_handlers = answer["named_handlers"];
+                    answered = true;
                 }
             }
             ::kill(-pid, SIGKILL);
             ::waitpid(pid, nullptr, 0);
-            cacheable = true;
+            cacheable = answered;  // a probe that did not answer (a busy machine) is asked again next time
         } else if (why == SpawnFailure::Exited) {
             Redactor secrets;  // this upload's own, not the process-wide one
             for (auto& secret : secret_values(one.bindings)) secrets.add(std::move(secret));
             std::vector<std::pair<std::string, std::string>> paths{{dir + "/", ""}};
             if (!m_opt.state_dir.empty()) paths.emplace_back(m_opt.state_dir, "<state dir>");
             v = CheckVerdict::refused(clean_startup_error(error, one.key, sc.main, secrets, paths));
-            // The cache key leaves out binding values: a message quoting one of them is this upload's alone.
-            cacheable = !quotes_a_value(v.message, one.bindings);
+            cacheable = true;
         } else if (why == SpawnFailure::CpuLimit || why == SpawnFailure::TimedOut) {
             v = CheckVerdict::refused(k_startup_limit_message);
             cacheable = why == SpawnFailure::CpuLimit;  // a loop loops again; a slow machine may not be slow later

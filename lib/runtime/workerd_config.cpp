@@ -511,8 +511,12 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
         "    (name = \"tenantctl:entry\", worker = (modules = [(name = \"entry.js\", esModule = embed "
         "\"internal/entry.js\")], compatibilityDate = \"2024-01-01\", bindings = [" +
         eb + "])),\n  ],\n";
-    out +=
-        "  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenantctl\"), service = \"tenantctl:entry\")],\n";
+    const std::string socket_target = opt.socket_service.empty()
+                                          ? std::string("\"tenantctl:entry\"")
+                                          : "(name = " + capnp_string(opt.socket_service) +
+                                                ", entrypoint = " + capnp_string(opt.socket_entrypoint) + ")";
+    out += "  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenantctl\"), service = " + socket_target +
+           ")],\n";
     out +=
         "  extensions = [(modules = [(name = \"tenantctl-internal:dispatch\", esModule = embed "
         "\"internal/dispatch.js\", internal = true)])],\n);\n";

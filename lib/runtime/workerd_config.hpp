@@ -28,6 +28,9 @@ struct GenOptions {
     std::map<std::string, std::string> broken_reason;  // key -> why (shown to callers)
     std::map<std::string, uint16_t> tenant_ports;      // namespace script key -> port of its own socket
     uint16_t front_port = 0;                           // the account workers' port (tenants' service bindings)
+    // The upload check's probe (validate.cpp): the front's socket "http" goes to this named entrypoint of this
+    // service instead of the entry worker. Empty: the entry worker.
+    std::string socket_service, socket_entrypoint;
 };
 
 struct Generated {

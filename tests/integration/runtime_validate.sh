@@ -133,19 +133,40 @@ check "and the script's read-back keeps them" \
   bash -c 'jq -e ".result.script.handlers == [\"fetch\",\"scheduled\"] and (.result.script.named_handlers | length) == 2" <<<"$OUT" >/dev/null'
 check "the code still runs as written" until_ok 60 disp.localhost /t4 t4
 
-# A refusal quoting a binding's value is not served from the cache to an upload with other values.
+# The probe keeps the code's own default export: one workerd refuses is refused.
+printf '{"main_module":"index.js","compatibility_date":"2025-01-01"}' >"$WORK/meta.json"
+printf 'export default 42;\n' >"$WORK/index.js"
+api PUT "/accounts/$ACCT/workers/dispatch/namespaces/customers/scripts/t6" \
+  -F "metadata=@$WORK/meta.json;type=application/json" \
+  -F "index.js=@$WORK/index.js;filename=index.js;type=application/javascript+module"
+check "a default export that is no handler is refused (10021, naming 'default')" \
+  bash -c '[ "$STATUS" = 400 ] && jq -e ".errors[0].code == 10021 and (.errors[0].message | contains(\"default\"))" <<<"$OUT" >/dev/null'
+# A content-only upload (PUT …/content) updates the handlers too.
+cat >"$WORK/index.js" <<'JS'
+export default { fetch() { return new Response("t4 v2"); }, queue() {} };
+JS
+printf '{"main_module":"index.js"}' >"$WORK/meta.json"
+api PUT "/accounts/$ACCT/workers/dispatch/namespaces/customers/scripts/t4/content" \
+  -F "metadata=@$WORK/meta.json;type=application/json" \
+  -F "index.js=@$WORK/index.js;filename=index.js;type=application/javascript+module"
+check "PUT …/content answers the new code's handlers" \
+  bash -c '[ "$STATUS" = 200 ] && jq -e ".result.handlers == [\"fetch\",\"queue\"] and .result.named_handlers == []" <<<"$OUT" >/dev/null'
+
+# A refusal computed from binding values (a var upper-cased, a secret in base64) is never served from the cache
+# to an upload with other values.
 cat >"$WORK/index.js" <<'JS'
 import { env } from "cloudflare:workers";
-throw new Error("no plan called " + env.PLAN);
+throw new Error("no plan called " + env.PLAN.toUpperCase() + " (" + btoa(env.KEY) + ")");
 export default { fetch() { return new Response("never"); } };
 JS
 for plan in gold-plan silver-plan; do
-  printf '{"main_module":"index.js","compatibility_date":"2025-06-01","bindings":[{"type":"plain_text","name":"PLAN","text":"%s"}]}' "$plan" >"$WORK/meta.json"
+  printf '{"main_module":"index.js","compatibility_date":"2025-06-01","bindings":[{"type":"plain_text","name":"PLAN","text":"%s"},{"type":"secret_text","name":"KEY","text":"sk-%s"}]}' "$plan" "$plan" >"$WORK/meta.json"
   api PUT "/accounts/$ACCT/workers/dispatch/namespaces/customers/scripts/t5-$plan" \
     -F "metadata=@$WORK/meta.json;type=application/json" \
     -F "index.js=@$WORK/index.js;filename=index.js;type=application/javascript+module"
-  check "a refusal quoting a var names this upload's value ($plan)" \
-    bash -c '[ "$STATUS" = 400 ] && jq -e ".errors[0].message | startswith(\"Uncaught Error: no plan called $0\")" <<<"$OUT" >/dev/null' "$plan"
+  want="Uncaught Error: no plan called ${plan^^} ($(printf 'sk-%s' "$plan" | base64))"
+  check "a refusal computed from a var and a secret names this upload's values ($plan)" \
+    bash -c '[ "$STATUS" = 400 ] && jq -e --arg w "$0" ".errors[0].message | startswith(\$w)" <<<"$OUT" >/dev/null' "$want"
 done
 
 # A service worker throwing with a secret in its message: located in its script, the secret hidden.

@@ -92,6 +92,10 @@ TEST_CASE("redaction hides registered secrets, auth headers and token query para
     Redactor r;
     r.add("s3cr3t-value");
     CHECK(r.redact("value is s3cr3t-value!") == "value is [REDACTED]!");
+    Redactor nested;  // a secret that begins another, registered first: the longer one is still hidden whole
+    nested.add("sk-1234");
+    nested.add("sk-1234-5678");
+    CHECK(nested.redact("a=sk-1234-5678 b=sk-1234") == "a=[REDACTED] b=[REDACTED]");
     CHECK(redact_header_line("Authorization: Bearer abcdef") == "Authorization: [REDACTED]");
     CHECK(redact_header_line("Content-Type: text/plain") == "Content-Type: text/plain");
     CHECK(redact_url("https://u:p@h/x?token=abc&page=2") == "https://[REDACTED]@h/x?token=[REDACTED]&page=2");
