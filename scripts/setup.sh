@@ -26,7 +26,7 @@ build_pkgs=(g++ cmake make pkg-config ccache
 runtime_pkgs=(docker.io docker-registry apache2-utils curl python3 sqlite3 git ca-certificates nodejs npm)
 # What the tests call besides (tests/integration/setup_deps.sh checks this list against the test scripts).
 test_pkgs=(clang clang-format libclang-rt-14-dev wrk nginx-light zsh fish bash-completion groff-base man-db
-  jq file)
+  jq file time)
 
 node_min_major=20
 node_version=20.20.2   # what the dev machines run

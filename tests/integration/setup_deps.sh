@@ -5,7 +5,8 @@
 # 12, or is built or installed by the project itself). Scans tests/integration/*.sh and *.inc,
 # tests/support/*.sh, tests/apps/*.sh and scripts/test.sh for commands (in command position, in $(…), after
 # env/timeout/xargs/…, in `bash -c '…'`, and as the command argument of the scripts' own runner functions such
-# as `check NAME CMD…`), maps each through the table below and compares with `scripts/setup.sh --list`.
+# as `check NAME CMD…`; a program called by its path, `/usr/bin/time`, under that path), maps each through the
+# table below and compares with `scripts/setup.sh --list`.
 #
 # Fails when
 #   - a command's package is not in setup.sh's list (add it to setup.sh), or
@@ -75,6 +76,7 @@ expr            minbase:coreutils
 printenv        minbase:coreutils
 grep            minbase:grep
 ldd             minbase:libc-bin
+/usr/bin/time   deb:time
 sed             minbase:sed
 awk             minbase:mawk
 find            minbase:findutils
@@ -141,8 +143,12 @@ shell_words = set(shell_words_text.split()) | {"[[", "]]", "{", "}", "!", "in", 
 # Commands that run their arguments: name -> how many non-option arguments come before the command.
 WRAPPERS = {"env": 0, "exec": 0, "command": 0, "nohup": 0, "setsid": 0, "time": 0, "xargs": 0, "sudo": 0,
             "nice": 0, "stdbuf": 0, "timeout": 1, "flock": 1, "!": 0}
+# Their options that take the next word as a value (`timeout -k 2 30 CMD`).
+WRAPPER_VALUE_OPTS = {"timeout": {"-k", "-s", "--kill-after", "--signal"}, "nice": {"-n"}, "flock": {"-w", "-E"},
+                      "stdbuf": {"-i", "-o", "-e"}, "xargs": {"-n", "-P", "-I", "-d", "-L", "-s", "-E"}}
 KEEP_CMDPOS = {"then", "do", "else", "elif", "if", "while", "until", "{", "!", "time"}
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.+-]*$")
+SYSPATH = re.compile(r"^/(usr/)?s?bin/[A-Za-z0-9_.+-]+$")  # a program called by its path: the path is the name
 ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 PUNCT = "();<>|&\x01"
 LINE_CHARS = re.compile("[\n\x01\x02]")
@@ -303,6 +309,7 @@ class Scan:
                 continue
             if wrapper is not None:
                 if t.startswith("-") or ASSIGN.match(t):
+                    skip_next = t in WRAPPER_VALUE_OPTS.get(wrapper, ())
                     continue
                 if wrap_skip > 0:
                     wrap_skip -= 1
@@ -332,7 +339,7 @@ class Scan:
                 wrapper, wrap_skip = t, WRAPPERS[t]
             elif t in runners:
                 wrapper, wrap_skip = t, runners[t]
-            if collect and NAME.match(t):
+            if collect and (NAME.match(t) or SYSPATH.match(t)):
                 self.uses.append((t, fname, line0 + ln + 1))
 
 
