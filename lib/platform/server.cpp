@@ -267,6 +267,10 @@ Status Server::start() {
     return ok_status();
 }
 
+size_t Server::open_connections() const {
+    return m_impl->connections.load();
+}
+
 void Server::stop(std::chrono::milliseconds grace) {
     auto& im = *m_impl;
     if (im.threads.empty()) return;

@@ -41,6 +41,8 @@ public:
     // Binds and starts serving on the thread pool; returns once listening.
     Status start();
     uint16_t port() const { return m_port; }
+    // Connections open now (accepted and not yet closed).
+    size_t open_connections() const;
     // Stops accepting, lets requests in flight finish (up to `grace`), then stops the pool.
     void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
 

@@ -258,10 +258,16 @@ TEST_CASE("hardening #4: the API routes and authenticates on the head; per-route
         held.push_back(std::make_unique<asio::ip::tcp::socket>(ioc));
         held.back()->connect({asio::ip::make_address("127.0.0.1"), srv.port()});
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // Waits (bounded) until the server has accepted or closed what the client did: no race with its threads.
+    auto until_open = [&](size_t n) {
+        for (int i = 0; i < 1000 && srv.open_connections() != n; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return srv.open_connections();
+    };
+    REQUIRE(until_open(3) == 3);
     CHECK(raw_status(srv.port(), "GET /client/v4/user/tokens/verify HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") == 0);
     held.pop_back();
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    REQUIRE(until_open(2) == 2);
     CHECK(raw_status(srv.port(), "GET /client/v4/user/tokens/verify HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") == 200);
     held.clear();
     srv.stop();
