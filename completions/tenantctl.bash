@@ -28,7 +28,7 @@ _tenantctl_options() {
     'config') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --help' ;;
     'config validate') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --strict --dispatch-namespace --help' ;;
     'config show') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --strict --dispatch-namespace --help' ;;
-    'dev') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --listen --state-dir --test-hooks --rate-limit --threads --registry --containers --no-containers --router-listen --router-pin-key-file --network --app --workers-listen --no-workers --workers-idle --account-id --help' ;;
+    'dev') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --listen --state-dir --test-hooks --rate-limit --threads --registry --containers --no-containers --router-listen --router-pin-key-file --network --app --workers-listen --no-workers --workers-idle --workers-per-process --account-id --help' ;;
     'deploy') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --name --dispatch-namespace --message --tag --compatibility-date --secrets-file --keep-vars --dry-run --outdir --containers-rollout --path-to-docker --force --no-bundle --strict --help' ;;
     'versions') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --help' ;;
     'versions upload') echo '--version --config -c --env -e --cwd --json --output -o --verbose -v --quiet -q --api-url --account-id --profile --local --name --message --tag --compatibility-date --keep-vars --no-bundle --strict --help' ;;
@@ -139,6 +139,7 @@ _tenantctl_opt_kind() {
     'dev|--workers-listen') echo 'value' ;;
     'dev|--no-workers') echo 'flag' ;;
     'dev|--workers-idle') echo 'value' ;;
+    'dev|--workers-per-process') echo 'value' ;;
     'dev|--account-id') echo 'value' ;;
     'deploy|--name') echo 'value' ;;
     'deploy|--dispatch-namespace') echo 'dynamic:namespace' ;;

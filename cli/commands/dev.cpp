@@ -24,14 +24,16 @@ the placeholder 127.0.0.1:5000 unless --registry HOST:PORT names a real registry
 
 Workers: every uploaded worker runs in workerd (the project's node_modules, TENANTCTL_WORKERD or PATH;
 scripts/setup.sh installs it): account workers at http://NAME.localhost:PORT/ on --workers-listen and through
-their routes (the Host header), dispatch-namespace scripts through dispatch namespace bindings, each in a
-workerd process of its own started on its first request and stopped when idle (--workers-idle). KV, R2 and D1
+their routes (the Host header), dispatch-namespace scripts through dispatch namespace bindings. A tenant's script is loaded on its first
+request into a workerd process of its own, stopped when idle (--workers-idle). --workers-per-process N packs up
+to N tenants into a process: less memory, but a CPU loop stalls the process's other tenants until the watchdog
+stops it, and a tenant joining restarts the process (records of invocations the old one answers while it drains
+can be lost). KV, R2 and D1
 bindings use this platform's own storage (what `tenantctl kv|r2` and the API see); storage a binding names that
 does not exist is created. Uploads and secret changes take effect without a restart. The subrequest limit
-passed to get() is enforced; a tenant busy for 2 s without a pause is stopped ("Worker exceeded CPU time
-limit."). A binding's outbound worker gets every fetch() of the tenants it dispatches, with get()'s parameters
+passed to get() is enforced; a process busy for 2 s without a pause is stopped ("Worker exceeded CPU time
+limit."; a packed process's tenants then run alone for 10 minutes). A binding's outbound worker gets every fetch() of the tenants it dispatches, with get()'s parameters
 in its env. workerd's output (console.*) goes to STATE_DIR/workers.log; -v prints it too.
-Not yet: upload-time validation of scripts.
 
 Rate limit: every API response carries Cloudflare's headers, Ratelimit: "default";r=REMAINING;t=SECONDS and
 Ratelimit-Policy: "burst";q=QUOTA;w=WINDOW. Without --rate-limit nothing is enforced and a quota of 1000000000
@@ -129,6 +131,12 @@ void register_dev(CLI::App& app, Context& ctx) {
                     "Seconds without CPU use after which a tenant worker's process is stopped (started again on its "
                     "next request)")
         ->check(CLI::Range(1, 86400))
+        ->capture_default_str();
+    cmd->add_option("--workers-per-process", o->workers_per_process,
+                    "Tenant workers one workerd process runs at most: more saves memory (each process maps workerd "
+                    "anew); 1 keeps a tenant's CPU loop from stalling any other tenant and never restarts a "
+                    "process for another tenant's first request")
+        ->check(CLI::Range(1, 64))
         ->capture_default_str();
     cmd->add_option("--account-id", o->account_id,
                     "Account id of a new state directory (32 hex digits; default: derived from the state directory, "

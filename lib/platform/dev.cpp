@@ -223,6 +223,7 @@ struct DevPlatform::Parts {
         wo.state_dir = r.state_dir;
         wo.account_id = creds.account_id;
         wo.idle_ms = o.workers_idle * 1000;
+        wo.per_process = o.workers_per_process;
         r.workers_log = join_path(r.state_dir, "workers.log");
         auto append = line_appender(r.workers_log);
         auto show = events.worker_line;

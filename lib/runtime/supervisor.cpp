@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -53,27 +54,33 @@ Status write_once(const std::string& path, const std::string& data, bool overwri
     return write_file_atomic(path, data, 0600);
 }
 
-std::string hex_key(const std::string& key) {
-    return hex_encode(key).substr(0, 96);
-}
-
 struct Tenant {
     std::string key;
     std::string label;  // "ns/name"
     int fd = -1;
     uint16_t port = 0;
-    pid_t pid = -1;
-    std::string running_etag;  // of the process serving now
-    bool loading = false;
+    int proc = 0;  // the process it belongs to (0: none; its socket waits for a connection)
     bool in_epoll = false;
-    bool deleted = false;
     std::string broken_etag;  // the etag that failed to start (a stub serves it)
+    std::string killed_reason;
+    Clock::time_point killed_at{};
+    Clock::time_point retry_at{};     // a failed start is retried (on the next connection) after this
+    Clock::time_point alone_until{};  // shared a process killed for CPU: runs in one of its own until then
+};
+
+// A workerd process running up to `per_process` tenants, each on its own socket.
+struct Proc {
+    int id = 0;
+    pid_t pid = -1;
+    uint16_t hold = 0;                         // its socket "hold"
+    std::vector<std::string> members;          // tenant keys; a new member joins through a new generation
+    std::map<std::string, std::string> etags;  // what the running generation runs: key -> etag
+    bool loading = false;
+    bool alone = false;  // takes no other member
+    uint64_t generation = 0;
     int64_t last_ticks = 0;
     int64_t busy_ms = 0;
     int64_t idle_ms = 0;
-    std::string killed_reason;
-    Clock::time_point killed_at{};
-    Clock::time_point retry_at{};  // a failed start is retried (on the next connection) after this
 };
 
 }  // namespace
@@ -104,11 +111,14 @@ struct WorkerRuntime::Impl {
     std::thread thread;
     std::thread poller;
     pid_t front_pid = -1;
+    uint16_t front_hold = 0;  // its socket "hold"
     uint64_t generation = 0;
     std::string front_config;
     RuntimeStatus st;
     std::shared_ptr<const Model> model = std::make_shared<Model>();
-    std::map<std::string, Tenant> tenants;           // namespace script key -> its socket and process
+    std::map<std::string, Tenant> tenants;  // namespace script key -> its socket and process
+    std::map<int, Proc> procs;              // tenant processes by id
+    int next_proc = 1;
     std::map<std::string, std::string> broken;       // account worker key -> reason
     std::map<std::string, std::string> broken_etag;  // account worker key -> etag that failed
     std::map<std::string, std::string> good_etag;    // account worker key -> etag of the last good front
@@ -129,12 +139,26 @@ struct WorkerRuntime::Impl {
         g.max_compat_date = opt.workerd_date;
         g.do_storage_dir = dir + "/durable-objects";
         g.front_port = port;
+        g.hold = true;
         return g;
     }
 
-    // Starts workerd on `config` with `fd` as its socket "http"; its output goes to opt.output.
-    pid_t spawn(const std::string& config, int fd, const std::string& label, std::string& error) {
-        return spawn_workerd(forker.get(), {opt.workerd, dir, config, fd, label, opt.output}, error);
+    // Starts workerd on `config` with `fd` as its socket "http" (or `sockets` by name) and a socket "hold" of
+    // its own, whose port goes to `hold` (for retire); its output goes to opt.output.
+    pid_t spawn(const std::string& config, int fd, const std::string& label, std::string& error,
+                std::vector<std::pair<std::string, int>> sockets, uint16_t& hold) {
+        hold = 0;
+        auto h = listen_socket("127.0.0.1", 0);
+        if (!h.ok()) {
+            error = h.error().message;
+            return -1;
+        }
+        sockets.emplace_back("hold", h->first);
+        SpawnSpec spec{opt.workerd, dir, config, fd, std::move(sockets), label, opt.output};
+        pid_t pid = spawn_workerd(forker.get(), spec, error);
+        ::close(h->first);  // the process has its own copy
+        if (pid > 0) hold = h->second;
+        return pid;
     }
 
     bool write_generation(const Generated& gen, const std::string& cfg) {
@@ -185,8 +209,8 @@ struct WorkerRuntime::Impl {
     void regenerate() {
         auto m = std::make_shared<const Model>(load_model(store, opt.account_id));
         assets->update(*m);
-        std::vector<std::string> respawn;
-        std::vector<Tenant> gone;
+        std::set<int> respawn;
+        std::vector<int> gone_fds;
         {
             std::lock_guard lock(mutex);
             model = m;
@@ -208,26 +232,32 @@ struct WorkerRuntime::Impl {
                     t.port = sock->second;
                     it = tenants.emplace(s.key, std::move(t)).first;
                     watch(it->second);
-                } else if (it->second.pid > 0 && !it->second.loading && it->second.running_etag != s.etag) {
-                    respawn.push_back(s.key);  // a running tenant changed: swap its process
+                } else if (auto p = procs.find(it->second.proc); p != procs.end() && p->second.pid > 0) {
+                    auto run = p->second.etags.find(s.key);
+                    if (run == p->second.etags.end() || run->second != s.etag) respawn.insert(p->first);
                 }
             }
             for (auto it = tenants.begin(); it != tenants.end();) {
-                if (keys.count(it->first) || it->second.loading) {
+                if (keys.count(it->first)) {
                     ++it;
                     continue;
                 }
-                gone.push_back(it->second);
                 if (it->second.in_epoll) ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, it->second.fd, nullptr);
+                if (auto p = procs.find(it->second.proc); p != procs.end()) {
+                    auto& mem = p->second.members;
+                    mem.erase(std::remove(mem.begin(), mem.end(), it->first), mem.end());
+                    respawn.insert(p->first);
+                }
+                gone_fds.push_back(it->second.fd);
+                broken_reason_tenant.erase(it->first);
                 it = tenants.erase(it);
             }
         }
         regenerate_front(*m);
-        for (auto& t : gone) {  // after the front no longer names them
-            retire(t.pid);
-            ::close(t.fd);
-        }
-        for (auto& k : respawn) start_tenant(k);
+        // After the front no longer names them; a process keeps its own copy of a gone tenant's socket until
+        // its next generation replaces it.
+        for (int fd : gone_fds) ::close(fd);
+        for (int id : respawn) start_proc(id);
     }
 
     void regenerate_front(const Model& m) {
@@ -257,10 +287,12 @@ struct WorkerRuntime::Impl {
             std::string cfg = dir + "/front-" + std::to_string(n % 2) + ".capnp";
             if (!write_generation(gen, cfg)) return;
             std::string error;
-            pid_t pid = spawn(cfg, listen_fd, "front", error);
+            uint16_t hold = 0;
+            pid_t pid = spawn(cfg, listen_fd, "front", error, {}, hold);
             if (pid > 0) {
-                retire(front_pid);
+                retire(front_pid, front_hold);
                 front_pid = pid;
+                front_hold = hold;
                 front_config = gen.config;
                 for (auto& s : m.scripts) good_etag[s.key] = s.etag;
                 auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
@@ -311,96 +343,180 @@ struct WorkerRuntime::Impl {
     }
     std::set<std::string*> registrations;
 
-    // Starts (or swaps) the process of a tenant, on a thread of its own.
-    void start_tenant(const std::string& key) {
-        {
-            std::lock_guard lock(mutex);
-            auto it = tenants.find(key);
-            if (it == tenants.end() || it->second.loading || stopping) return;
-            it->second.loading = true;
-            ++spawning;
+    // A tenant whose socket has a caller waiting joins a process with room (the caller waits for that process's
+    // next generation), or a new one of its own (mutex held).
+    void place(Tenant& t) {
+        if (t.proc != 0 || stopping) return;
+        const bool alone = Clock::now() < t.alone_until;
+        Proc* room = nullptr;
+        if (!alone)
+            for (auto& [id, p] : procs)
+                if (!p.alone && p.members.size() < static_cast<size_t>(std::max(1, opt.per_process)) &&
+                    (!room || p.members.size() < room->members.size()))
+                    room = &p;
+        if (!room) {
+            int id = next_proc++;
+            room = &procs[id];
+            room->id = id;
+            room->alone = alone;
         }
-        std::thread([this, key] {
-            run_tenant(key);
+        room->members.push_back(t.key);
+        t.proc = room->id;
+        start_proc_locked(*room);
+    }
+
+    void start_proc(int id) {
+        std::lock_guard lock(mutex);
+        if (auto it = procs.find(id); it != procs.end()) start_proc_locked(it->second);
+    }
+
+    // Starts (or swaps) a process's next generation on a thread of its own; one already starting goes again
+    // once it is done (mutex held).
+    void start_proc_locked(Proc& p) {
+        if (stopping) return;
+        if (p.loading) return;    // run_proc compares what it started with what is wanted when it ends
+        if (p.members.empty()) {  // its last tenant was deleted
+            retire(p.pid, p.hold);
+            procs.erase(p.id);
+            return;
+        }
+        p.loading = true;
+        ++spawning;
+        std::thread([this, id = p.id] {
+            run_proc(id);
             std::lock_guard lock(mutex);
             --spawning;
             cv.notify_all();
         }).detach();
     }
 
-    void run_tenant(const std::string& key) {
+    // Marks a tenant as failing to start at `etag`, for the reason given (mutex held).
+    void mark_broken(const std::string& key, const std::string& etag, const std::string& why) {
+        if (auto it = tenants.find(key); it != tenants.end()) it->second.broken_etag = etag;
+        broken_reason_tenant[key] = why;
+    }
+
+    void run_proc(int id) {
         std::shared_ptr<const Model> m;
-        int fd;
-        std::string label;
-        std::string broken_for;
+        std::vector<std::string> members;
+        std::vector<std::pair<std::string, int>> sockets;
+        std::map<std::string, std::string> running;  // what the process runs now (before this generation)
+        std::map<std::string, std::string> broken_at;
+        std::string labels;
+        uint64_t n = 0;
         {
             std::lock_guard lock(mutex);
             m = model;
-            auto& t = tenants.at(key);
-            fd = t.fd;
-            label = t.label;
-            broken_for = t.broken_etag;
-        }
-        const Script* s = m->find(key);
-        std::string etag = s ? s->etag : std::string();
-        std::string cfg = dir + "/tenant-" + hex_key(key) + "-" + etag.substr(0, 8) + ".capnp";
-        std::string error;
-        pid_t pid = -1;
-        bool stub = false;
-        if (s && broken_for != etag) {
-            Generated gen = generate_tenant(*m, *s, gen_options());
-            for (auto& w : gen.warnings) log("workers: " + w);
-            if (write_generation(gen, cfg)) pid = spawn(cfg, fd, label, error);
-            if (pid < 0) {
-                auto found = culprits(error, *m);
-                std::string why = found.count(key) ? found[key] : std::string(trim(error.substr(0, 1000)));
-                log("workers: " + key + " failed to start: " + why);
-                std::lock_guard lock(mutex);
-                if (auto it = tenants.find(key); it != tenants.end()) it->second.broken_etag = etag;
-                broken_reason_tenant[key] = why;
+            Proc& p = procs.at(id);
+            members = p.members;
+            running = p.etags;
+            n = ++p.generation;
+            for (auto& k : members) {
+                Tenant& t = tenants.at(k);
+                broken_at[k] = t.broken_etag;
+                labels += (labels.empty() ? "" : ",") + t.label;
             }
         }
-        if (pid < 0) {  // a stub answers with the reason
-            std::string why;
+        std::vector<const Script*> scripts;
+        std::map<std::string, std::string> etags;
+        for (auto& k : members)
+            if (const Script* s = m->find(k)) {
+                scripts.push_back(s);
+                etags[k] = s->etag;
+            }
+        std::string label = scripts.size() == 1 ? labels : "p" + std::to_string(id) + ":" + labels;
+        std::string cfg = dir + "/tenants-" + std::to_string(id) + "-" + std::to_string(n % 2) + ".capnp";
+        pid_t pid = -1;
+        uint16_t hold = 0;
+        for (size_t attempt = 0; attempt <= scripts.size() && pid < 0 && !scripts.empty(); ++attempt) {
+            GenOptions g = gen_options();
             {
                 std::lock_guard lock(mutex);
-                why = broken_reason_tenant.count(key) ? broken_reason_tenant[key] : std::string("it was deleted");
+                sockets.clear();
+                for (size_t i = 0; i < scripts.size(); ++i) {
+                    const std::string& k = scripts[i]->key;
+                    sockets.emplace_back(tenant_socket(i), tenants.count(k) ? tenants.at(k).fd : -1);
+                    if (broken_at[k] == etags[k]) {
+                        g.broken.insert(k);
+                        g.broken_reason[k] = broken_reason_tenant.count(k) ? broken_reason_tenant[k] : "";
+                    }
+                }
             }
-            Generated gen = generate_stub(500, "worker \"" + (s ? s->name : key) + "\" failed to start: " + why);
-            std::string stub_cfg = dir + "/tenant-" + hex_key(key) + "-stub.capnp";
-            std::string e2;
-            if (write_generation(gen, stub_cfg)) pid = spawn(stub_cfg, fd, label, e2);
-            stub = true;
+            bool closed = false;
+            for (auto& [name, fd] : sockets) closed = closed || fd < 0;
+            if (closed) break;  // a member was deleted meanwhile: the next round goes without it
+            Generated gen = generate_tenants(*m, scripts, g);
+            for (auto& w : gen.warnings) log("workers: " + w);
+            std::string error;
+            if (write_generation(gen, cfg)) pid = spawn(cfg, -1, label, error, sockets, hold);
+            if (pid > 0) break;
+            // Who failed: the members workerd names; else those new to this process or changed since; else all.
+            auto found = culprits(error, *m);
+            std::map<std::string, std::string> failed;
+            for (auto* s : scripts)
+                if (found.count(s->key) && !g.broken.count(s->key)) failed[s->key] = found[s->key];
+            std::string whole = std::string(trim(error.substr(0, 1000)));
+            if (failed.empty())
+                for (auto* s : scripts)
+                    if (!g.broken.count(s->key) && (!running.count(s->key) || running[s->key] != s->etag))
+                        failed[s->key] = whole;
+            if (failed.empty())
+                for (auto* s : scripts)
+                    if (!g.broken.count(s->key)) failed[s->key] = whole;
+            std::lock_guard lock(mutex);
+            for (auto& [k, why] : failed) {
+                log("workers: " + k + " failed to start: " + why);
+                mark_broken(k, etags[k], why);
+                broken_at[k] = etags[k];
+            }
         }
         std::lock_guard lock(mutex);
-        auto it = tenants.find(key);
-        if (it == tenants.end() || stopping) {
-            retire(pid);
+        auto it = procs.find(id);
+        if (it == procs.end() || stopping) {
+            retire(pid, hold);
             return;
         }
-        Tenant& t = it->second;
-        pid_t old = t.pid;
-        t.loading = false;
+        Proc& p = it->second;
+        p.loading = false;
         if (pid > 0) {
-            t.pid = pid;
-            t.running_etag = stub ? t.broken_etag : etag;
-            t.last_ticks = cpu_ticks(pid);
-            t.busy_ms = t.idle_ms = 0;
-            retire(old);
-        } else if (old <= 0) {
-            // Not even the stub started: the watchdog tries again on the next connection, a second later.
-            t.retry_at = Clock::now() + std::chrono::seconds(1);
+            retire(p.pid, p.hold);
+            p.pid = pid;
+            p.hold = hold;
+            p.etags = etags;
+            p.last_ticks = cpu_ticks(pid);
+            p.busy_ms = p.idle_ms = 0;
+            for (auto& [k, e] : etags)
+                if (broken_at[k] != e) broken_reason_tenant.erase(k);
+        } else if (p.pid <= 0 && members == p.members) {
+            // Not even stubs started: the members wait for their next connection, a second later.
+            dissolve(p, Clock::now() + std::chrono::seconds(1));
+            return;
         }
-        // Changed again while starting: go again.
-        if (s && t.pid > 0 && !stub) {
-            const Script* now = model->find(key);
-            if (now && now->etag != t.running_etag && t.broken_etag != now->etag) {
-                t.loading = false;
-                std::thread([this, key] { start_tenant(key); }).detach();
-            }
+        // Changed while starting (a member joined or left, an upload): go again.
+        bool again = p.members != members;
+        for (auto& k : p.members) {
+            const Script* now = model->find(k);
+            auto t = tenants.find(k);
+            if (now && t != tenants.end() && now->etag != p.etags[k] && t->second.broken_etag != now->etag)
+                again = true;
         }
+        if (again) start_proc_locked(p);
     }
     std::map<std::string, std::string> broken_reason_tenant;
+
+    // A process ended (or was stopped): its members wait for their next connection (mutex held).
+    void dissolve(Proc& p, Clock::time_point retry_at = {}) {
+        for (auto& k : p.members) {
+            auto it = tenants.find(k);
+            if (it == tenants.end()) continue;
+            it->second.proc = 0;
+            if (retry_at != Clock::time_point{})
+                it->second.retry_at = retry_at;
+            else
+                watch(it->second);
+        }
+        procs.erase(p.id);
+    }
 
     // Accepts nothing itself: a readable socket of a tenant without a process means a caller is waiting.
     void poll_loop() {
@@ -414,14 +530,12 @@ struct WorkerRuntime::Impl {
             }
             for (int i = 0; i < n; ++i) {
                 std::string key = *static_cast<std::string*>(evs[i].data.ptr);
-                {
-                    std::lock_guard lock(mutex);
-                    auto it = tenants.find(key);
-                    if (it == tenants.end() || !it->second.in_epoll) continue;
-                    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, it->second.fd, nullptr);
-                    it->second.in_epoll = false;
-                }
-                start_tenant(key);
+                std::lock_guard lock(mutex);
+                auto it = tenants.find(key);
+                if (it == tenants.end() || !it->second.in_epoll) continue;
+                ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, it->second.fd, nullptr);
+                it->second.in_epoll = false;
+                place(it->second);
             }
             auto now = Clock::now();
             auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - last).count();
@@ -434,54 +548,65 @@ struct WorkerRuntime::Impl {
 
     void watchdog(int64_t elapsed_ms) {
         std::lock_guard lock(mutex);
-        size_t running = 0;
-        for (auto& [key, t] : tenants) {
-            if (t.pid <= 0 && !t.loading && !t.in_epoll && t.retry_at != Clock::time_point{} &&
-                Clock::now() >= t.retry_at) {
+        for (auto& [key, t] : tenants)
+            if (t.proc == 0 && !t.in_epoll && t.retry_at != Clock::time_point{} && Clock::now() >= t.retry_at) {
                 t.retry_at = {};
                 watch(t);
             }
-            if (t.pid <= 0 || t.loading) continue;
+        size_t running = 0;
+        std::vector<int> ended;
+        for (auto& [id, p] : procs) {
+            if (p.pid <= 0 || p.loading) continue;
+            std::string who;
+            for (auto& k : p.members) who += (who.empty() ? "" : ", ") + tenants.at(k).label;
             int status = 0;
-            if (::waitpid(t.pid, &status, WNOHANG) == t.pid) {  // it ended by itself
-                log("workers: " + t.label + ": the process ended (status " + std::to_string(status) + ")");
-                t.pid = -1;
-                watch(t);
+            if (::waitpid(p.pid, &status, WNOHANG) == p.pid) {  // it ended by itself
+                log("workers: " + who + ": the process ended (status " + std::to_string(status) + ")");
+                ended.push_back(id);
                 continue;
             }
-            ++running;
-            CpuSample sample = cpu_sample(t.pid);
+            running += p.members.size();
+            CpuSample sample = cpu_sample(p.pid);
             if (sample.ticks < 0) continue;
-            int64_t used_ms = (sample.ticks - t.last_ticks) * 1000 / std::max<long>(1, ::sysconf(_SC_CLK_TCK));
-            t.last_ticks = sample.ticks;
+            int64_t used_ms = (sample.ticks - p.last_ticks) * 1000 / std::max<long>(1, ::sysconf(_SC_CLK_TCK));
+            p.last_ticks = sample.ticks;
             // Busy: it used most of the interval's CPU, or (on a loaded machine, where a loop gets only a share
             // of a core) it ran during the interval and is still running or waiting for a CPU now. A worker
             // waiting for I/O or for requests sleeps in its event loop (state S) and is not busy.
             if (used_ms * 10 >= elapsed_ms * 8 || (used_ms > 0 && sample.runnable)) {
-                t.busy_ms += elapsed_ms;
+                p.busy_ms += elapsed_ms;
             } else {
-                t.busy_ms = 0;
+                p.busy_ms = 0;
             }
-            t.idle_ms = used_ms == 0 ? t.idle_ms + elapsed_ms : 0;
-            if (t.busy_ms >= opt.cpu_kill_ms) {
-                ::kill(-t.pid, SIGKILL);
-                ::waitpid(t.pid, nullptr, 0);
-                log("workers: " + t.label + ": stopped after " + std::to_string(t.busy_ms) +
-                    " ms of CPU without a pause (Worker exceeded CPU time limit.)");
-                t.killed_reason = "Worker exceeded CPU time limit.";
-                t.killed_at = Clock::now();
-                t.pid = -1;
-                watch(t);
-            } else if (t.idle_ms >= opt.idle_ms) {
+            p.idle_ms = used_ms == 0 ? p.idle_ms + elapsed_ms : 0;
+            if (p.busy_ms >= opt.cpu_kill_ms) {
+                ::kill(-p.pid, SIGKILL);
+                ::waitpid(p.pid, nullptr, 0);
+                log("workers: " + who + ": stopped after " + std::to_string(p.busy_ms) +
+                    " ms of CPU without a pause (Worker exceeded CPU time limit.)" +
+                    (p.members.size() > 1 ? "; they share no process for the next 10 minutes" : ""));
+                // One thread runs every member: which one looped is not known, so each caller in flight gets the
+                // limit's error, and each member runs alone for a while (a second loop stops only its own).
+                for (auto& k : p.members) {
+                    Tenant& t = tenants.at(k);
+                    t.killed_reason = "Worker exceeded CPU time limit.";
+                    t.killed_at = Clock::now();
+                    if (p.members.size() > 1) t.alone_until = Clock::now() + std::chrono::minutes(10);
+                }
+                ended.push_back(id);
+            } else if (p.idle_ms >= opt.idle_ms) {
                 if (opt.output)
-                    opt.output("[" + t.label + "] unloaded after " + std::to_string(t.idle_ms) + " ms idle");
-                retire(t.pid);
-                t.pid = -1;
-                watch(t);
+                    for (auto& k : p.members)
+                        opt.output("[" + tenants.at(k).label + "] unloaded after " + std::to_string(p.idle_ms) +
+                                   " ms idle");
+                retire(p.pid, p.hold);
+                ended.push_back(id);
             }
         }
+        for (int id : ended) dissolve(procs.at(id));
         st.tenants = tenants.size();
         st.tenants_running = running;
+        st.processes = procs.size();
     }
 
     std::string why(const std::string& label) {
@@ -536,7 +661,7 @@ void WorkerRuntime::stop() {
         m.cv.wait_for(lock, std::chrono::seconds(30), [&] { return m.spawning == 0; });
     }
     std::vector<pid_t> pids{m.front_pid};
-    for (auto& [k, t] : m.tenants) pids.push_back(t.pid);
+    for (auto& [id, p] : m.procs) pids.push_back(p.pid);
     for (pid_t p : pids)
         if (p > 0) ::kill(p, SIGTERM);
     for (pid_t p : pids) {
@@ -645,6 +770,7 @@ Result<std::unique_ptr<platform::DevWorkers>> start_dev_workers(platform::Store&
     ro.account_id = o.account_id;
     ro.workerd_date = workerd_version_date(wd);
     ro.idle_ms = o.idle_ms;
+    ro.per_process = o.per_process;
     ro.log = o.log;
     ro.output = o.output;
     ro.records = o.records;

@@ -3,17 +3,19 @@
 //
 // Two kinds of workerd process, each on a listening socket the supervisor owns and lends (`--socket-fd`):
 // - the front: every account worker (and the entry worker that picks one by Host) on the workers' port;
-// - one process per dispatch-namespace script (a tenant), on a port of its own that the front's dispatch
-//   bindings call (fetch and JS RPC, `capnpConnectHost`). A tenant's process starts when a connection waits
-//   on its socket (the first request: no tenant is loaded before it is used, so a thousand deployed cost a
-//   thousand idle sockets), and stops after `idle_ms` without CPU use.
+// - tenant processes, each running up to `per_process` dispatch-namespace scripts (tenants), each tenant on a
+//   port of its own that the front's dispatch bindings call (fetch and JS RPC, `capnpConnectHost`). A tenant
+//   is loaded when a connection waits on its socket (the first request: no tenant is loaded before it is used,
+//   so a thousand deployed cost a thousand idle sockets): it joins a process with room, through that process's
+//   next generation, or starts one. A process stops after `idle_ms` without CPU use.
 // A new generation of a process (after an upload, a delete, a secret or settings change) starts next to the
 // old one, and the old one is told to drain (SIGTERM: requests in flight finish) only once the new one
 // reports `listen` on its control fd: no request is refused during a swap. Changes are coalesced. A script
 // that fails to start ("service KEY: Uncaught …") is replaced by a stub answering 500 with the error, so one
 // tenant's broken upload never stops another. A watchdog samples each tenant process's CPU time: a process
-// busy without a pause for `cpu_kill_ms` is killed (a loop stalls only its own tenant, and only that long),
-// and its callers' fetch() rejects with "Worker exceeded CPU time limit."
+// busy without a pause for `cpu_kill_ms` is killed (a loop stalls only the tenants of its process, and only
+// that long), its callers' fetch() rejects with "Worker exceeded CPU time limit.", and each of its tenants
+// runs in a process of its own for the next 10 minutes.
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,6 +42,7 @@ struct RuntimeOptions {
     std::function<void(const std::string&)> records;
     int cpu_kill_ms = 2000;  // a tenant process busy this long without a pause is killed
     int idle_ms = 120000;    // a tenant process without CPU use this long is stopped (restarted on demand)
+    int per_process = 1;     // tenants one workerd process runs at most (1: each tenant in a process of its own)
 };
 
 struct RuntimeStatus {
@@ -48,6 +51,7 @@ struct RuntimeStatus {
     std::vector<std::string> broken;  // script keys with the reason, "key: reason"
     size_t tenants = 0;               // namespace scripts deployed
     size_t tenants_running = 0;       // … with a process
+    size_t processes = 0;             // tenant processes
 };
 
 class WorkerRuntime final : public platform::DevWorkers {

@@ -36,14 +36,15 @@ struct Ctx {
     bool uses_dispatch = false;
     bool uses_do = false;
     bool uses_tail = false;
-    std::set<std::string> local_copies;  // account workers a tenant's process runs copies of: its tail consumers
-                                         // and the targets of its (and those copies') service bindings
-    std::set<std::string> consumers;     // script keys that are some generated worker's tail consumer
-    bool consumers_done = false;         // generating the consumers themselves: their own consumers are not run
-    std::set<std::string> assets;        // script keys whose assets a binding serves ("assets:KEY")
-    std::set<std::string> asset_routes;  // … whose requests the asset service routes ("assets-route:KEY")
-    bool egress = false;                 // the tenant's requests go out through "tenantctl:egress"
-    bool outbound_copy = false;          // generating an outbound worker's copy in a tenant's process
+    std::set<std::string> local_copies;     // account workers a tenant's process runs copies of: its tail consumers
+                                            // and the targets of its (and those copies') service bindings
+    std::set<std::string> consumers;        // script keys that are some generated worker's tail consumer
+    bool consumers_done = false;            // generating the consumers themselves: their own consumers are not run
+    std::set<std::string> assets;           // script keys whose assets a binding serves ("assets:KEY")
+    std::set<std::string> asset_routes;     // … whose requests the asset service routes ("assets-route:KEY")
+    std::string egress;                     // the tenant's requests go out through this egress worker (if any)
+    bool outbound_copy = false;             // generating an outbound worker's copy in a tenant's process
+    std::set<std::string> outbound_copies;  // `o:NAME` services generated so far
 
     // A service line, once: a tenant and the account workers copied into its process may name the same one.
     void add_extra(const std::string& line) {
@@ -135,7 +136,7 @@ std::string worker_block(const Script& s, Ctx& c) {
             std::string spec = "./" + s.main;
             for (size_t pos; (pos = js.find("__USER_MAIN__")) != std::string::npos;) js.replace(pos, 13, spec);
             if (size_t pos = js.find("__EGRESS__"); pos != std::string::npos)
-                js.replace(pos, 10, c.egress ? "true" : "false");
+                js.replace(pos, 10, c.egress.empty() ? "false" : "true");
             std::string file = dir + (c.outbound_copy ? "outbound.js" : "entry.js");
             g.files[file] = js;
             rest = main_entry + (rest.empty() ? "" : ", ") + rest;
@@ -156,7 +157,7 @@ std::string worker_block(const Script& s, Ctx& c) {
     cfg += ", compatibilityFlags = [" + flags + "]";
     // A tenant with outbound workers sends everything through the egress worker (its shim adds the context);
     // an outbound worker's copy reaches the internet and this machine's loopback (to forward to local servers).
-    if (c.egress && !c.consumers_done) cfg += ", globalOutbound = \"tenantctl:egress\"";
+    if (!c.egress.empty() && !c.consumers_done) cfg += ", globalOutbound = " + capnp_string(c.egress);
     if (c.outbound_copy) cfg += ", globalOutbound = \"tenantctl:outbound-net\"";
 
     std::string bindings;
@@ -375,8 +376,25 @@ void finish(Ctx& c, std::string& out) {
                ", writable = true)),\n";
 }
 
-// A tenant's egress worker (its globalOutbound), a copy of each outbound worker its namespace's bindings name
-// (`o:NAME`, reachable from the egress worker alone), and the network those copies send out through.
+// The socket "hold" and its worker: a request there keeps the process draining until its answer ends (see
+// GenOptions::hold).
+const std::string hold_service =
+    "(name = \"tenantctl:hold\", worker = (modules = [(name = \"hold.js\", esModule = embed \"internal/hold.js\")], "
+    "compatibilityDate = \"2024-09-01\"))";
+
+std::string hold_socket(const GenOptions& opt, Generated& g) {
+    if (!opt.hold) return {};
+    g.files["internal/hold.js"] = k_hold_js;
+    return ", (name = \"hold\", http = (), service = \"tenantctl:hold\")";
+}
+
+std::string egress_name(const Script& s) {
+    return "tenantctl:egress:" + s.key;
+}
+
+// A tenant's egress worker (its globalOutbound, knowing only that tenant), a copy of each outbound worker its
+// namespace's bindings name (`o:NAME`, reachable from egress workers alone; one copy for every tenant of the
+// process), and the network those copies send out through.
 std::string egress_services(Ctx& c, const Script& s, const std::set<std::string>& outbounds) {
     std::string out;
     std::string eb = "(name = \"TENANT\", text = " + capnp_string(s.key) +
@@ -385,15 +403,15 @@ std::string egress_services(Ctx& c, const Script& s, const std::set<std::string>
     for (auto& name : outbounds) {
         const Script* o = outbound_script(c, name);
         if (!o) continue;  // the egress worker answers its requests with an error naming it
-        out += "    (name = " + capnp_string("o:" + name) + ", worker = " + worker_block(*o, c) + "),\n";
+        if (c.outbound_copies.insert(name).second)
+            out += "    (name = " + capnp_string("o:" + name) + ", worker = " + worker_block(*o, c) + "),\n";
         eb += ", (name = " + capnp_string("o:" + name) + ", service = " + capnp_string("o:" + name) + ")";
     }
     c.outbound_copy = false;
-    out +=
-        "    (name = \"tenantctl:egress\", worker = (modules = [(name = \"egress.js\", esModule = embed "
-        "\"internal/egress.js\")], compatibilityDate = \"2024-09-01\", bindings = [" +
-        eb + "])),\n";
-    out += "    (name = \"tenantctl:outbound-net\", network = (allow = [\"public\", \"127.0.0.0/8\"])),\n";
+    out += "    (name = " + capnp_string(egress_name(s)) +
+           ", worker = (modules = [(name = \"egress.js\", esModule = embed \"internal/egress.js\")], "
+           "compatibilityDate = \"2024-09-01\", bindings = [" +
+           eb + "])),\n";
     c.g.files["internal/egress.js"] = k_egress_js;
     return out;
 }
@@ -451,7 +469,7 @@ bool route_matches(const std::string& pattern, const std::string& host, const st
 
 Generated generate_front(const Model& model, const GenOptions& opt) {
     Generated g;
-    Ctx c{model, opt, false, g, {}, {}, {}, false, false, false, {}, {}, false, {}, {}, false, false};
+    Ctx c{model, opt, false, g, {}, {}, {}, false, false, false, {}, {}, false, {}, {}, {}, false, {}};
     collect_do_classes(c);
     collect_consumers(c, nullptr);
     json routes = json::array();
@@ -507,6 +525,7 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
     for (auto& key : variant_keys) eb += ", (name = " + capnp_string(key) + ", service = " + capnp_string(key) + ")";
     for (auto& name : asset_names)
         eb += ", (name = " + capnp_string("a:" + name) + ", service = " + capnp_string("assets-route:w:" + name) + ")";
+    if (opt.hold) out += "    " + hold_service + ",\n";
     out +=
         "    (name = \"tenantctl:entry\", worker = (modules = [(name = \"entry.js\", esModule = embed "
         "\"internal/entry.js\")], compatibilityDate = \"2024-01-01\", bindings = [" +
@@ -516,7 +535,7 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
                                           : "(name = " + capnp_string(opt.socket_service) +
                                                 ", entrypoint = " + capnp_string(opt.socket_entrypoint) + ")";
     out += "  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenantctl\"), service = " + socket_target +
-           ")],\n";
+           ")" + hold_socket(opt, g) + "],\n";
     out +=
         "  extensions = [(modules = [(name = \"tenantctl-internal:dispatch\", esModule = embed "
         "\"internal/dispatch.js\", internal = true)])],\n);\n";
@@ -526,16 +545,35 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
     return g;
 }
 
-Generated generate_tenant(const Model& model, const Script& s, const GenOptions& opt) {
+Generated generate_tenants(const Model& model, const std::vector<const Script*>& members, const GenOptions& opt) {
     Generated g;
-    Ctx c{model, opt, true, g, {}, {}, {}, false, false, false, {}, {}, false, {}, {}, false, false};
+    Ctx c{model, opt, true, g, {}, {}, {}, false, false, false, {}, {}, false, {}, {}, {}, false, {}};
     collect_do_classes(c);
-    collect_consumers(c, &s);
-    const std::set<std::string> outbounds = model.outbounds(s.ns);
-    c.egress = !outbounds.empty();
+    for (const Script* s : members) collect_consumers(c, s);
     std::string out =
         "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n";
-    out += "    (name = " + capnp_string(s.key) + ", worker = " + worker_block(s, c) + "),\n";
+    std::string sockets;
+    std::vector<std::pair<const Script*, std::set<std::string>>> egress;  // tenants with outbound workers
+    for (size_t i = 0; i < members.size(); ++i) {
+        const Script& s = *members[i];
+        std::string target = s.key;
+        if (opt.broken.count(s.key)) {  // it failed to start: a stub answers with the reason
+            auto it = opt.broken_reason.find(s.key);
+            target = "stub:" + s.key;
+            c.stub(target, 500,
+                   "worker \"" + s.name + "\" failed to start: " +
+                       (it != opt.broken_reason.end() ? it->second : std::string("see the tenantctl dev output")));
+        } else {
+            std::set<std::string> outbounds = model.outbounds(s.ns);
+            c.egress = outbounds.empty() ? std::string() : egress_name(s);
+            out += "    (name = " + capnp_string(s.key) + ", worker = " + worker_block(s, c) + "),\n";
+            if (!outbounds.empty()) egress.emplace_back(&s, std::move(outbounds));
+            g.loaded.push_back(s.key);
+        }
+        sockets += std::string(i ? ", " : "") + "(name = " + capnp_string(tenant_socket(i)) +
+                   ", http = (capnpConnectHost = \"tenant\"), service = " + capnp_string(target) + ")";
+    }
+    c.egress.clear();
     c.consumers_done = true;
     // The copies, until their own service bindings name no new one.
     for (std::set<std::string> done;;) {
@@ -551,26 +589,19 @@ Generated generate_tenant(const Model& model, const Script& s, const GenOptions&
             }
         }
     }
-    if (c.egress) out += egress_services(c, s, outbounds);
+    for (auto& [s, outbounds] : egress) out += egress_services(c, *s, outbounds);
+    if (!egress.empty())
+        out += "    (name = \"tenantctl:outbound-net\", network = (allow = [\"public\", \"127.0.0.0/8\"])),\n";
     finish(c, out);
-    out += "  ],\n  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenant\"), service = " +
-           capnp_string(s.key) + ")],\n);\n";
-    g.loaded.push_back(s.key);
+    std::string hold = hold_socket(opt, g);
+    if (!hold.empty()) out += "    " + hold_service + ",\n";
+    out += "  ],\n  sockets = [" + sockets + hold + "],\n);\n";
     g.config = std::move(out);
     return g;
 }
 
-Generated generate_stub(int status, const std::string& message) {
-    Generated g;
-    g.config =
-        "using Workerd = import \"/workerd/workerd.capnp\";\nconst config :Workerd.Config = (\n  services = [\n"
-        "    (name = \"stub\", worker = (modules = [(name = \"stub.js\", esModule = embed \"internal/stub.js\")], "
-        "compatibilityDate = \"2024-01-01\", bindings = [(name = \"MESSAGE\", text = " +
-        capnp_string(message) + "), (name = \"STATUS\", json = \"" + std::to_string(status) +
-        "\")])),\n  ],\n  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenant\"), service = "
-        "\"stub\")],\n);\n";
-    g.files["internal/stub.js"] = k_stub_js;
-    return g;
+std::string tenant_socket(size_t i) {
+    return "t" + std::to_string(i);
 }
 
 }  // namespace tenantctl::runtime

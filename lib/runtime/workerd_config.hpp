@@ -24,13 +24,17 @@ struct GenOptions {
     std::string outbound_secret;   // signs dispatch contexts (the dispatch binding) for the egress worker
     std::string max_compat_date;   // workerd's own date: later compatibility dates are clamped to it
     std::string do_storage_dir;    // absolute path for Durable Object storage
-    std::set<std::string> broken;  // account worker keys not to load (they failed to start); a stub answers
+    std::set<std::string> broken;  // script keys not to load (they failed to start); a stub answers
     std::map<std::string, std::string> broken_reason;  // key -> why (shown to callers)
     std::map<std::string, uint16_t> tenant_ports;      // namespace script key -> port of its own socket
     uint16_t front_port = 0;                           // the account workers' port (tenants' service bindings)
     // The upload check's probe (validate.cpp): the front's socket "http" goes to this named entrypoint of this
     // service instead of the entry worker. Empty: the entry worker.
     std::string socket_service, socket_entrypoint;
+    // A second socket, "hold", whose worker answers with a body that ends `?ms=` later: the supervisor calls it
+    // before it tells a process to drain, so the process's exit waits that long after its last request, and the
+    // records of its last invocations (posted by the tail worker after each response) are not lost.
+    bool hold = false;
 };
 
 struct Generated {
@@ -43,14 +47,15 @@ struct Generated {
 // The front process: every account worker, the entry worker on the socket "http", and each dispatch
 // namespace's scripts as `external` services on their own ports (their processes start on demand).
 Generated generate_front(const Model& model, const GenOptions& opt);
-// One namespace script in a process of its own, on the socket "http" (fetch and JS RPC): its entry is a shim
-// that applies the per-invocation subrequest limit the dispatcher passed to get(). When the account workers'
-// dispatch namespace bindings name outbound workers for its namespace, its globalOutbound is an egress worker
-// that sends each request to the outbound worker of the invocation's binding (a copy of that account worker in
-// the same process, `o:NAME`, with the get() call's parameters in its env).
-Generated generate_tenant(const Model& model, const Script& script, const GenOptions& opt);
-// A process that answers every request with `status` and `message` (a tenant that failed to start).
-Generated generate_stub(int status, const std::string& message);
+// A process of namespace scripts (tenants), each on a socket of its own, `tenant_socket(i)` for members[i]
+// (fetch and JS RPC). Each one's entry is a shim that applies the per-invocation subrequest limit the
+// dispatcher passed to get(). When the account workers' dispatch namespace bindings name outbound workers for
+// its namespace, its globalOutbound is an egress worker of its own that sends each request to the outbound
+// worker of the invocation's binding (a copy of that account worker in the same process, `o:NAME`, with the
+// get() call's parameters in its env). A member in `opt.broken` gets a stub answering 500 with its reason.
+// Members share nothing but the process: each worker's bindings are its own.
+Generated generate_tenants(const Model& model, const std::vector<const Script*>& members, const GenOptions& opt);
+std::string tenant_socket(size_t i);
 
 // A Cap'n Proto text literal for `s` (quotes included).
 std::string capnp_string(const std::string& s);

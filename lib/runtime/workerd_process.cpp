@@ -114,12 +114,23 @@ void Forker::exec_child(const ChildSpec& spec) {
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGPIPE, SIG_DFL);
-    ::dup2(spec.out, 1);
-    ::dup2(spec.out, 2);
-    ::dup2(spec.socket, 3);  // dup2 clears FD_CLOEXEC on the copy
-    ::dup2(spec.control, 4);
-    int fl = ::fcntl(3, F_GETFL);
-    ::fcntl(3, F_SETFL, fl & ~O_NONBLOCK);
+    // First out of the way of the targets (3, 4, …), close-on-exec; then onto them (dup2 clears FD_CLOEXEC on
+    // the copy, so only the targets reach workerd).
+    const int first_free = 4 + static_cast<int>(spec.sockets.size());
+    auto away = [&](int fd) { return ::fcntl(fd, F_DUPFD_CLOEXEC, first_free); };
+    int out = away(spec.out);
+    int control = away(spec.control);
+    std::vector<int> sockets;
+    for (int fd : spec.sockets) sockets.push_back(away(fd));
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::dup2(control, 3);
+    for (size_t i = 0; i < sockets.size(); ++i) {
+        int target = 4 + static_cast<int>(i);
+        ::dup2(sockets[i], target);
+        int fl = ::fcntl(target, F_GETFL);
+        ::fcntl(target, F_SETFL, fl & ~O_NONBLOCK);
+    }
     ::setpgid(0, 0);
     if (::chdir(spec.dir.c_str()) != 0) ::_exit(127);
     std::vector<char*> argv;
@@ -143,12 +154,17 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
         return -1;
     }
     ChildSpec spec;
-    spec.argv = {s.workerd,      "serve", s.config.substr(s.config.rfind('/') + 1), "--socket-fd", "http=3",
-                 "--control-fd", "4"};
+    spec.argv = {s.workerd, "serve", s.config.substr(s.config.rfind('/') + 1), "--control-fd", "3"};
     spec.dir = s.dir;
     spec.out = out[1];
-    spec.socket = s.socket;
     spec.control = ctl[1];
+    auto lend = [&](const std::string& name, int fd) {
+        spec.argv.push_back("--socket-fd");
+        spec.argv.push_back(name + "=" + std::to_string(4 + spec.sockets.size()));
+        spec.sockets.push_back(fd);
+    };
+    if (s.socket >= 0) lend("http", s.socket);
+    for (auto& [name, fd] : s.sockets) lend(name, fd);
     pid_t pid = forker ? forker->fork_child(spec) : -1;
     ::close(ctl[1]);
     ::close(out[1]);
@@ -216,16 +232,56 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
     return -1;
 }
 
-void retire(pid_t old) {
-    if (old <= 0) return;
-    ::kill(old, SIGTERM);  // drains: requests in flight finish
-    std::thread([old] {
-        for (int i = 0; i < 300; ++i) {
-            if (::waitpid(old, nullptr, WNOHANG) != 0) return;  // reaped (or not ours any more)
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+namespace {
+
+// Calls a process's socket "hold" (GenOptions::hold) and returns the connection once the answer's headers
+// arrived: the answer's body ends `ms` later, and a draining workerd waits for it. -1 when that failed.
+int hold_open(uint16_t port, int ms) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    timeval tv{2, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string req = "GET /?ms=" + std::to_string(ms) + " HTTP/1.1\r\nHost: hold\r\nConnection: close\r\n\r\n";
+    std::string got;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        ::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+        char buf[512];
+        while (got.find("\r\n\r\n") == std::string::npos && got.size() < 8192) {
+            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            got.append(buf, static_cast<size_t>(n));
         }
-        ::kill(-old, SIGKILL);
-        ::waitpid(old, nullptr, 0);
+    }
+    if (got.rfind("HTTP/1.1 200", 0) == 0 && got.find("\r\n\r\n") != std::string::npos) return fd;
+    ::close(fd);
+    return -1;
+}
+
+}  // namespace
+
+void retire(pid_t old, uint16_t hold_port) {
+    if (old <= 0) return;
+    std::thread([old, hold_port] {
+        // Its last invocations' records are posted after their answers: with the hold's call in flight, the
+        // draining process exits no sooner than 300 ms from now. (Not longer: a draining workerd still answers
+        // requests on connections it had, and those invocations' records are lost.)
+        int held = hold_port != 0 ? hold_open(hold_port, 300) : -1;
+        ::kill(old, SIGTERM);  // drains: requests in flight finish
+        bool reaped = false;
+        for (int i = 0; i < 300 && !reaped; ++i) {
+            reaped = ::waitpid(old, nullptr, WNOHANG) != 0;  // reaped (or not ours any more)
+            if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (!reaped) {
+            ::kill(-old, SIGKILL);
+            ::waitpid(old, nullptr, 0);
+        }
+        if (held >= 0) ::close(held);
     }).detach();
 }
 

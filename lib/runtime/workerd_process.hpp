@@ -34,13 +34,13 @@ CpuSample cpu_sample(pid_t pid);
 int64_t cpu_ticks(pid_t pid);
 
 // What a workerd child gets: its argv, its directory, and which of our descriptors become its stdout/stderr
-// (`out`), fd 3 (`socket`) and fd 4 (`control`).
+// (`out`), fd 3 (`control`) and fds 4, 5, … (`sockets`, in order).
 struct ChildSpec {
     std::vector<std::string> argv;
     std::string dir;
     int out = -1;
-    int socket = -1;
     int control = -1;
+    std::vector<int> sockets;
 };
 
 // Every workerd process is forked by this one long-lived thread, so that PR_SET_PDEATHSIG (which fires when
@@ -72,11 +72,12 @@ private:
 };
 
 struct SpawnSpec {
-    std::string workerd;  // the binary
-    std::string dir;      // the runtime directory: the child's working directory
-    std::string config;   // the Cap'n Proto config (a file in `dir`)
-    int socket = -1;      // the listening socket lent as "http"
-    std::string label;    // each output line goes to `output` as "[label] line"
+    std::string workerd;                               // the binary
+    std::string dir;                                   // the runtime directory: the child's working directory
+    std::string config;                                // the Cap'n Proto config (a file in `dir`)
+    int socket = -1;                                   // the listening socket lent as "http" (-1: none)
+    std::vector<std::pair<std::string, int>> sockets;  // more listening sockets, lent by name
+    std::string label;                                 // each output line goes to `output` as "[label] line"
     std::function<void(const std::string&)> output;
     int timeout_ms = 120000;  // how long it may take to listen
     int cpu_limit_ms = 0;     // how much CPU it may use before it listens; 0 = no limit
@@ -84,13 +85,16 @@ struct SpawnSpec {
 // Why a start failed: no process (pipe or fork failed), workerd ended (its output says why), or it was killed at
 // a limit of the SpawnSpec.
 enum class SpawnFailure { NotStarted, Exited, TimedOut, CpuLimit };
-// Starts workerd on `spec.config` with `spec.socket` as its socket "http"; returns its pid once it listens, or
+// Starts workerd on `spec.config` with `spec.socket` as its socket "http" and each of `spec.sockets` by its name;
+// returns its pid once it listens, or
 // -1 with `error` (its output) and `why`. `forker` null: nothing is started.
 pid_t spawn_workerd(Forker* forker, const SpawnSpec& spec, std::string& error, SpawnFailure* why = nullptr);
 
 // Tells a process to drain and reaps it; one still there after 30 s is killed. The pid is only signalled
-// while it is an unreaped child of ours, so a recycled pid is never hit.
-void retire(pid_t pid);
+// while it is an unreaped child of ours, so a recycled pid is never hit. With `hold_port` (its socket "hold",
+// GenOptions::hold), a call there is in flight first, so the process exits no sooner than 300 ms after the
+// drain starts: the records its tail worker posts after the last answers get out.
+void retire(pid_t pid, uint16_t hold_port = 0);
 
 // Where workerd comes from: the project's node_modules (upward from `cwd`), then `env_override`
 // (TENANTCTL_WORKERD), then PATH. Empty when there is none.

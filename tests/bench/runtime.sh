@@ -5,7 +5,9 @@
 #   - dispatcher -> tenant added latency, p50/p99, against the baseline of the same code called directly as an
 #     account worker (target: p50 added <= 1 ms);
 #   - memory with 1,000 tenants deployed and 10 active: RSS summed over tenantctl dev and every workerd process
-#     (target <= 300 MB), and PSS (the same, with the shared workerd binary counted once);
+#     (target <= 300 MB), and PSS (the same, with the shared workerd binary counted once), with the default
+#     (a workerd process per tenant) and again with up to 8 tenants per process (--workers-per-process 8, on
+#     the same state directory);
 #   - upload-to-serving time of a changed tenant that is running (target <= 1 s).
 # Loopback only; prints figures, asserts nothing. usage: tests/bench/runtime.sh [BUILD_DIR]
 set -euo pipefail
@@ -15,14 +17,23 @@ tc=${TENANTCTL:-$build/cli/tenantctl}
 work=$(mktemp -d)
 export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
 mkdir -p "$HOME"
-"$tc" dev --no-containers --listen 127.0.0.1:0 --state-dir "$work/state" --workers-idle 3 2>"$work/dev.log" &
-pid=$!
+pid=
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 400); do [ -s "$work/state/dev.json" ] && break; sleep 0.05; done
-python3 - "$work/state/dev.json" "$XDG_CONFIG_HOME/tenantctl/profiles/local.json" "$pid" <<'PY'
+# run_dev MODE [dev options…]: tenantctl dev on the same state directory, and the measurements of MODE
+run_dev() {
+  local mode=$1; shift
+  rm -f "$work/state/dev.json"
+  "$tc" dev --no-containers --listen 127.0.0.1:0 --state-dir "$work/state" --workers-idle 3 "$@" 2>>"$work/dev.log" &
+  pid=$!
+  for _ in $(seq 1 400); do [ -s "$work/state/dev.json" ] && break; sleep 0.05; done
+  python3 "$work/bench.py" "$work/state/dev.json" "$XDG_CONFIG_HOME/tenantctl/profiles/local.json" "$pid" "$mode" "$*"
+  kill $pid; wait $pid 2>/dev/null || true
+}
+cat >"$work/bench.py" <<'PY'
 import http.client, json, os, sys, time, urllib.request, uuid
 
 dev = json.load(open(sys.argv[1])); prof = json.load(open(sys.argv[2])); dev_pid = int(sys.argv[3])
+mode = sys.argv[4]; how = sys.argv[5] or "a workerd process per tenant (the default)"
 api = prof["api_url"]; token = prof["api_token"]; acct = prof["account_id"]
 wport = int(dev["workers_url"].rsplit(":", 1)[1])
 
@@ -62,14 +73,25 @@ def wait_for(host, want, timeout=60):
 def pct(xs, p):
     xs = sorted(xs); return xs[min(len(xs) - 1, int(len(xs) * p))]
 
-call("POST", f"/accounts/{acct}/workers/dispatch/namespaces", json.dumps({"name": "bench"}).encode())
-DISPATCH = ('export default { async fetch(req, env) { const t = req.headers.get("x-tenant");'
-            ' return env.NS.get(t).fetch(req); } };')
-upload(f"/accounts/{acct}/workers/scripts/dispatcher", "dispatcher",
-       extra_bindings=[{"type": "dispatch_namespace", "name": "NS", "namespace": "bench"}], main=DISPATCH)
-upload(f"/accounts/{acct}/workers/scripts/direct", "direct")
-ns = f"/accounts/{acct}/workers/dispatch/namespaces/bench/scripts/"
+def memory_of_ten_active():
+    # 1,000 deployed and 10 active: let every tenant go idle (--workers-idle 3), then wake ten
+    time.sleep(6)
+    for i in range(10): first_response(f"t{i}")
+    def mem(p):
+        rss = pss = 0
+        try:
+            for line in open(f"/proc/{p}/smaps_rollup"):
+                if line.startswith("Rss:"): rss = int(line.split()[1])
+                if line.startswith("Pss:"): pss = int(line.split()[1])
+        except OSError: pass
+        return rss, pss
+    procs = [dev_pid] + [int(x) for x in os.listdir("/proc") if x.isdigit() and
+                         open(f"/proc/{x}/stat").read().split(") ")[1].split()[1] == str(dev_pid)]
+    rss = sum(mem(p)[0] for p in procs) / 1024; pss = sum(mem(p)[1] for p in procs) / 1024
+    print(f"memory with 1,000 deployed, 10 active, {how} ({len(procs) - 1} workerd processes): "
+          f"RSS summed {rss:.0f} MB, PSS {pss:.0f} MB (target <= 300 MB)")
 
+ns = f"/accounts/{acct}/workers/dispatch/namespaces/bench/scripts/"
 def first_response(name):
     c = http.client.HTTPConnection("127.0.0.1", wport, timeout=60)
     t0 = time.perf_counter()
@@ -78,6 +100,22 @@ def first_response(name):
     c.close()
     assert r.status == 200 and name in body, (r.status, body)
     return dt * 1000
+
+if mode == "memory":
+    end = time.time() + 120  # the front runs what the store holds once it is up
+    while time.time() < end:
+        try:
+            first_response("t0"); break
+        except Exception: time.sleep(0.1)
+    memory_of_ten_active()
+    sys.exit(0)
+
+call("POST", f"/accounts/{acct}/workers/dispatch/namespaces", json.dumps({"name": "bench"}).encode())
+DISPATCH = ('export default { async fetch(req, env) { const t = req.headers.get("x-tenant");'
+            ' return env.NS.get(t).fetch(req); } };')
+upload(f"/accounts/{acct}/workers/scripts/dispatcher", "dispatcher",
+       extra_bindings=[{"type": "dispatch_namespace", "name": "NS", "namespace": "bench"}], main=DISPATCH)
+upload(f"/accounts/{acct}/workers/scripts/direct", "direct")
 
 rows = []
 deployed = 0
@@ -118,23 +156,7 @@ print(f"latency ms (keep-alive, 500 requests): direct p50 {pct(direct,.5):.2f} p
       f"through the dispatcher p50 {pct(disp,.5):.2f} p99 {pct(disp,.99):.2f}; added p50 {pct(disp,.5)-pct(direct,.5):.2f} "
       f"p99 {pct(disp,.99)-pct(direct,.99):.2f}")
 
-# memory with 1,000 deployed and 10 active: let every tenant go idle (--workers-idle 3), then wake ten
-time.sleep(6)
-for i in range(10): first_response(f"t{i}")
-def mem(p):
-    rss = pss = 0
-    try:
-        for line in open(f"/proc/{p}/smaps_rollup"):
-            if line.startswith("Rss:"): rss = int(line.split()[1])
-            if line.startswith("Pss:"): pss = int(line.split()[1])
-    except OSError: pass
-    return rss, pss
-procs = [dev_pid] + [int(x) for x in os.listdir("/proc") if x.isdigit() and
-                     open(f"/proc/{x}/stat").read().split(") ")[1].split()[1] == str(dev_pid)]
-workerds = len(procs) - 1
-rss = sum(mem(p)[0] for p in procs) / 1024; pss = sum(mem(p)[1] for p in procs) / 1024
-print(f"memory with {deployed} deployed, 10 active ({workerds} workerd processes): RSS summed {rss:.0f} MB, "
-      f"PSS {pss:.0f} MB (target <= 300 MB)")
+memory_of_ten_active()
 
 # upload-to-serving of a running tenant
 times = []
@@ -149,3 +171,6 @@ for v in range(2, 7):
     times.append((time.perf_counter() - t0) * 1000)
 print("upload-to-serving of a running tenant (ms): " + ", ".join(f"{x:.0f}" for x in times) + " (target <= 1000)")
 PY
+run_dev all
+# The same platform with up to 8 tenants per workerd process: its memory.
+run_dev memory --workers-per-process 8

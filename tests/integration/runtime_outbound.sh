@@ -188,8 +188,8 @@ check "a binding without an outbound worker: fetch() goes out as before, not to 
 wcall disp.localhost "$W/plain/solo/?u=$(q "http://127.0.0.1:$UP_PORT/hello.txt")"
 check "a namespace without outbound workers: fetch() as before (workerd's internet refuses loopback)" \
   jqe 'has("error") and (.body == null)'
-plain_cfg=$(grep -l '(name = "n:plain:solo", worker' "$STATE"/runtime/tenant-*.capnp 2>/dev/null | head -n1 || true)
-check "…and its tenant's process has no egress worker" bash -c '[ -n "$0" ] && ! grep -q "tenantctl:egress" "$0"' "$plain_cfg"
+plain_block=$(grep -h '(name = "n:plain:solo", worker' "$STATE"/runtime/tenants-*.capnp 2>/dev/null | head -n1 || true)
+check "…and its tenant's worker has no egress worker" bash -c '[ -n "$0" ] && ! grep -q "globalOutbound" <<<"$0"' "$plain_block"
 wcall disp.localhost "$W/ghost/acme/?u=$(q http://example.com/g)"
 check "an outbound worker that does not exist: the tenant's fetch() fails naming it" \
   jqe '.error == "fetch() refused: the outbound worker \"ghost\" of this dispatch namespace binding does not exist on this platform"'

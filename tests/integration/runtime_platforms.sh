@@ -5,11 +5,13 @@
 # `hostname:<host>` in a routing KV namespace and the customer's plan in another, and dispatches with the plan's
 # limits (free: cpuMs 10, subRequests 5; pro: 20/20). The subrequest limit is enforced per invocation (the
 # sixth fetch() of a free tenant rejects with "Too many subrequests."), a tenant stuck in a CPU loop is
-# stopped and its caller's fetch() rejects with "Worker exceeded CPU time limit." while another tenant answers
-# during the loop, and the looping tenant answers again afterwards (its process is restarted on demand).
+# stopped and its caller's fetch() rejects with "Worker exceeded CPU time limit."; another tenant of the same
+# process answers after at most the watchdog's bound, and during a second loop, once they no longer share a
+# process; the looping tenant answers again afterwards (its process is restarted on demand).
 set -euo pipefail
 source "$(dirname "$0")/platform_common.inc"
-start_dev
+# Tenants packed 8 to a workerd process (the default is a process each): the watchdog's bound, then separation.
+start_dev --workers-per-process 8
 W=$(jq -r '.workers_url // empty' "$STATE/dev.json")
 check "workerd runs" test -n "$W"
 [ -n "$W" ] || finish
@@ -103,17 +105,34 @@ wcall globex.saas.test "$W/fetches"
 check "pro plan (subRequests 20): eight fetch() calls are all made" \
   bash -c 'jq -e "all(. != \"Too many subrequests.\")" <<<"$OUT" >/dev/null'
 
-# A tenant stuck in a loop: stopped by the watchdog; another tenant answers meanwhile.
+# A tenant stuck in a loop. acme and globex share a workerd process (--workers-per-process 8): the loop
+# stalls both until the watchdog stops the process, a bounded time; globex's request waits on its own socket and
+# is answered by globex's next process. Both then run alone for a while.
 curl -sS --max-time 60 -o "$WORK/loop.body" -w '%{http_code}' -H 'Host: acme.saas.test' "$W/loop" >"$WORK/loop.status" 2>/dev/null &
 loop=$!
 sleep 0.5
-wcall globex.saas.test --max-time 5 "$W/"
-check "while acme loops, globex answers" bash -c '[ "$STATUS" = 200 ] && grep -q "hello from globex" <<<"$OUT"'
+wcall globex.saas.test --max-time 30 "$W/"
+check "while acme loops, globex answers (after at most the watchdog's bound, as they shared a process)" \
+  bash -c '[ "$STATUS" = 200 ] && grep -q "hello from globex" <<<"$OUT"'
 wait "$loop" || true
 check "the looping tenant's caller gets \"Worker exceeded CPU time limit.\"" \
   bash -c '[ "$(cat "$0")" = 502 ] && grep -q "Worker exceeded CPU time limit." "$1"' "$WORK/loop.status" "$WORK/loop.body"
+check "tenantctl dev reports the stop, naming the process's tenants" \
+  grep -q "production/acme, production/globex: stopped after .*they share no process for the next 10 minutes" "$WORK/dev.stderr"
 wcall acme.saas.test "$W/"
 check "the stopped tenant answers again on its next request" bash -c '[ "$STATUS" = 200 ] && grep -q "hello from acme" <<<"$OUT"'
-check "tenantctl dev reports the stop" grep -q "production/acme: stopped after" "$WORK/dev.stderr"
+
+# A second loop: acme now runs alone, and globex answers while acme's caller still waits.
+curl -sS --max-time 60 -o "$WORK/loop2.body" -w '%{http_code}' -H 'Host: acme.saas.test' "$W/loop" >"$WORK/loop2.status" 2>/dev/null &
+loop=$!
+sleep 0.5
+wcall globex.saas.test --max-time 30 "$W/"
+kill -0 "$loop" 2>/dev/null && during=yes || during=no
+check "while acme loops again, globex (in a process of its own now) answers before acme's caller is answered" \
+  bash -c '[ "$STATUS" = 200 ] && grep -q "hello from globex" <<<"$OUT" && [ "$0" = yes ]' "$during"
+wait "$loop" || true
+check "acme's caller gets \"Worker exceeded CPU time limit.\" again" \
+  bash -c '[ "$(cat "$0")" = 502 ] && grep -q "Worker exceeded CPU time limit." "$1"' "$WORK/loop2.status" "$WORK/loop2.body"
+check "tenantctl dev reports the stop of acme alone" grep -q "production/acme: stopped after" "$WORK/dev.stderr"
 if [ "$FAILS" -ne 0 ]; then echo "--- workers.log"; tail -n 40 "$STATE/workers.log"; fi
 finish

@@ -95,7 +95,7 @@ TEST_CASE("the front binds a dispatch namespace to exactly its scripts' ports; a
     CHECK(f.warnings[1].find("queue binding Q is not supported locally") != std::string::npos);
     CHECK(f.loaded == std::vector<std::string>{"w:disp"});
 
-    Generated t = generate_tenant(m, m.scripts[1], o);
+    Generated t = generate_tenants(m, {&m.scripts[1]}, o);
     CHECK(t.config.find("kvNamespace = \"kv:k1\"") != std::string::npos);
     CHECK(t.config.find("r2Bucket = \"r2:b1\"") != std::string::npos);
     CHECK(t.config.find("cloudflare-internal:d1-api") != std::string::npos);
@@ -111,7 +111,6 @@ TEST_CASE("the front binds a dispatch namespace to exactly its scripts' ports; a
     Generated b = generate_front(m, o);
     CHECK(b.loaded.empty());
     CHECK(b.config.find("failed to start: Uncaught SyntaxError") != std::string::npos);
-    CHECK(generate_stub(500, "gone").config.find("text = \"gone\"") != std::string::npos);
 }
 
 TEST_CASE("storage service: KV protocol on the platform's rows, isolated by binding") {
@@ -276,8 +275,8 @@ TEST_CASE(
     CHECK(f.config.find("\\\"service\\\":\\\"egress\\\"") != std::string::npos);
     CHECK(f.warnings.empty());
 
-    Generated t = generate_tenant(m, m.scripts[2], opt);
-    CHECK(t.config.find("globalOutbound = \"tenantctl:egress\"") != std::string::npos);
+    Generated t = generate_tenants(m, {&m.scripts[2]}, opt);
+    CHECK(t.config.find("globalOutbound = \"tenantctl:egress:n:c:t1\"") != std::string::npos);
     CHECK(t.config.find("(name = \"TENANT\", text = \"n:c:t1\"), (name = \"KEY\", text = \"s3cret\"), "
                         "(name = \"o:egress\", service = \"o:egress\")") != std::string::npos);
     CHECK(t.config.find("(name = \"o:egress\", worker = (modules = [(name = \"__tenantctl_entry.js\", esModule = "
@@ -296,8 +295,45 @@ TEST_CASE(
     CHECK(t.files.count("internal/egress.js") == 1);
 
     // A namespace no binding names an outbound worker for: as before, no egress at all.
-    Generated p = generate_tenant(m, m.scripts[3], opt);
+    Generated p = generate_tenants(m, {&m.scripts[3]}, opt);
     CHECK(p.config.find("globalOutbound") == std::string::npos);
+
+    // Several tenants in one process: a socket each; each egress worker knows its own tenant alone; the
+    // outbound worker's copy is there once; a tenant without outbound workers keeps the network; a tenant that
+    // failed to start is a stub with its reason.
+    Script t3 = m.scripts[2];
+    t3.key = "n:c:t3";
+    t3.name = "t3";
+    t3.etag = "e-t3";
+    Script broken = m.scripts[3];
+    broken.key = "n:plain:bad";
+    broken.name = "bad";
+    opt.broken = {"n:plain:bad"};
+    opt.broken_reason["n:plain:bad"] = "Uncaught Error: boom";
+    Generated k = generate_tenants(m, {&m.scripts[2], &m.scripts[3], &t3, &broken}, opt);
+    CHECK(k.config.find("sockets = [(name = \"t0\", http = (capnpConnectHost = \"tenant\"), service = \"n:c:t1\"), "
+                        "(name = \"t1\", http = (capnpConnectHost = \"tenant\"), service = \"n:plain:t2\"), "
+                        "(name = \"t2\", http = (capnpConnectHost = \"tenant\"), service = \"n:c:t3\"), "
+                        "(name = \"t3\", http = (capnpConnectHost = \"tenant\"), service = \"stub:n:plain:bad\")]") !=
+          std::string::npos);
+    CHECK(count(k.config, "(name = \"o:egress\", worker = ") == 1);
+    CHECK(k.config.find("(name = \"tenantctl:egress:n:c:t1\", worker = (modules = [(name = \"egress.js\", esModule = "
+                        "embed \"internal/egress.js\")], compatibilityDate = \"2024-09-01\", bindings = [(name = "
+                        "\"TENANT\", text = \"n:c:t1\")") != std::string::npos);
+    CHECK(k.config.find("(name = \"tenantctl:egress:n:c:t3\", worker = (modules = [(name = \"egress.js\", esModule = "
+                        "embed \"internal/egress.js\")], compatibilityDate = \"2024-09-01\", bindings = [(name = "
+                        "\"TENANT\", text = \"n:c:t3\")") != std::string::npos);
+    CHECK(count(k.config, "globalOutbound = \"tenantctl:egress:") == 2);
+    CHECK(count(k.config, "(name = \"tenantctl:outbound-net\", network") == 1);
+    const size_t t2_at = k.config.find("(name = \"n:plain:t2\", worker = ");
+    REQUIRE(t2_at != std::string::npos);
+    const std::string t2_block = k.config.substr(t2_at, k.config.find("\n", t2_at) - t2_at);
+    CHECK(t2_block.find("globalOutbound") == std::string::npos);
+    CHECK(k.config.find("(name = \"n:plain:bad\", worker") == std::string::npos);
+    CHECK(k.config.find("worker \\\"bad\\\" failed to start: Uncaught Error: boom") != std::string::npos);
+    std::set<std::string> packed(k.loaded.begin(), k.loaded.end());
+    CHECK(packed.count("n:c:t1") == 1);
+    CHECK(packed.count("n:plain:bad") == 0);
     CHECK(p.config.find("tenantctl:egress") == std::string::npos);
     CHECK(p.files["scripts/e-t2/entry.js"].find("const egress = false;") != std::string::npos);
 
@@ -308,8 +344,8 @@ TEST_CASE(
     CHECK(f2.warnings[0] ==
           "w:disp: dispatch namespace binding NS names the outbound worker egress, which does not exist or cannot "
           "run as one (its tenants' fetch() fails)");
-    Generated t2 = generate_tenant(m, m.scripts[1], opt);
-    CHECK(t2.config.find("globalOutbound = \"tenantctl:egress\"") != std::string::npos);
+    Generated t2 = generate_tenants(m, {&m.scripts[1]}, opt);
+    CHECK(t2.config.find("globalOutbound = \"tenantctl:egress:n:c:t1\"") != std::string::npos);
     CHECK(t2.config.find("o:egress") == std::string::npos);
 }
 
@@ -333,7 +369,7 @@ TEST_CASE("a tenant's service binding to an account worker: a copy in its proces
     o.do_storage_dir = "/tmp/do";
     o.tenant_ports = {{"n:c:t1", 4001}};
     o.front_port = 4000;
-    Generated t = generate_tenant(m, m.scripts[3], o);
+    Generated t = generate_tenants(m, {&m.scripts[3]}, o);
     CHECK(t.config.find("(name = \"AUTH\", service = (name = \"w:auth\", entrypoint = \"Api\"))") != std::string::npos);
     CHECK(t.config.find("(name = \"w:auth\", worker = ") != std::string::npos);
     CHECK(t.config.find("(name = \"w:audit\", worker = ") != std::string::npos);  // the copy's own target, too

@@ -231,7 +231,7 @@ TEST_CASE("runtime config: every worker is tailed by the runtime's tail worker; 
     o.storage_token = "tok";
     o.tenant_ports = {{"n:c:t1", 4001}};
     o.front_port = 4000;
-    Generated tg = generate_tenant(m, m.scripts[1], o);
+    Generated tg = generate_tenants(m, {&m.scripts[1]}, o);
     const std::string props = "props = (json = \"{\\\"ns\\\":\\\"c\\\",\\\"script\\\":\\\"t1\\\"}\")";
     CHECK(tg.config.find("tails = [(name = \"tenantctl:tail\", " + props + "), (name = \"w:collector\", " + props +
                          ")]") != std::string::npos);
@@ -241,7 +241,7 @@ TEST_CASE("runtime config: every worker is tailed by the runtime's tail worker; 
     CHECK(tg.files["scripts/e-t1/entry.js"].find("Too many subrequests") != std::string::npos);
     // The consumer runs in the tenant's process, itself tailed by the runtime only.
     CHECK(tg.config.find("(name = \"w:collector\", worker = ") != std::string::npos);
-    CHECK(tg.loaded == std::vector<std::string>{"w:collector", "n:c:t1"});
+    CHECK(tg.loaded == std::vector<std::string>{"n:c:t1", "w:collector"});
     CHECK(tg.config.find("(name = \"tenantctl:tail-sink\", external") != std::string::npos);
     CHECK(tg.files.count("internal/tail.js") == 1);
     REQUIRE(tg.warnings.size() == 1);
