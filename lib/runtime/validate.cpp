@@ -184,12 +184,17 @@ CheckVerdict WorkerdValidator::check(const ScriptCheck& script) {
     // thousand tenants is checked once. A refusal's message may quote a value (a var, a secret, anything computed
     // from one): kept, and shared with uploads checked at the same moment, only under the key with every value.
     const std::string key = platform::check_key(script);
+    {
+        std::lock_guard lock(m_mutex);
+        if (auto it = m_cache.find(key); it != m_cache.end()) return it->second;
+    }
+    // Every binding value hashed only when the code has no working start cached (the common answer).
     const std::string exact = key + "/" + sha256_hex(script.bindings.dump());
     std::promise<CheckVerdict> mine;
     std::shared_future<CheckVerdict> theirs;
     {
         std::unique_lock lock(m_mutex);
-        if (auto it = m_cache.find(key); it != m_cache.end()) return it->second;
+        if (auto it = m_cache.find(key); it != m_cache.end()) return it->second;  // cached while hashing
         if (auto it = m_cache.find(exact); it != m_cache.end()) return it->second;
         if (auto it = m_pending.find(exact); it != m_pending.end())
             theirs = it->second;
