@@ -106,11 +106,13 @@ Error usage_error(const CLI::App& app, const CLI::ParseError& e) {
     std::string path;
     for (const CLI::App* a = cur; a != nullptr; a = a->get_parent())
         path = a->get_name() + (path.empty() ? "" : " " + path);
-    // Only CLI11's "A subcommand is required": other errors (a bad option value, a missing one) say it best.
-    const bool no_command = dynamic_cast<const CLI::RequiredError*>(&e) != nullptr &&
-                            std::string_view(e.what()).find("subcommand") != std::string_view::npos;
-    if (!no_command || verbs.empty() || cur->get_require_subcommand_min() == 0)
-        return Error(ErrorKind::Usage, e.what(), "run with --help to see the usage");
+    // Only the error of a command that requires one and got none (no command was parsed below `cur`, so it is
+    // that one's, as CLI11 builds it; its own required options are checked first): other errors (a bad option
+    // value, a missing one) say it best.
+    const size_t needs = cur->get_require_subcommand_min();
+    const bool no_command = needs > 0 && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr &&
+                            std::string_view(e.what()) == CLI::RequiredError::Subcommand(needs).what();
+    if (!no_command || verbs.empty()) return Error(ErrorKind::Usage, e.what(), "run with --help to see the usage");
     std::string word;  // the first word no command took (with fallthrough, the root keeps the leftovers)
     for (const CLI::App* a = cur; a != nullptr && word.empty(); a = a->get_parent()) {
         auto rest = a->remaining(false);
