@@ -187,6 +187,8 @@ std::optional<HttpResponse> provision_bindings(Ctx& c, const json& md, const std
 std::optional<HttpResponse> check_upload(Ctx& c, bool content_only);
 // The upload's default-export handlers as the validator found them; ["fetch"] when it did not run.
 nlohmann::json handlers_of(const Ctx& c);
+// The upload's other exports' handlers as the validator found them; [] when it did not run.
+nlohmann::json named_handlers_of(const Ctx& c);
 // A service binding to an account worker that does not exist refuses the upload (10143), as production does.
 std::optional<HttpResponse> check_service_bindings(Ctx& c, const json& md, const Scope& s);
 

@@ -244,7 +244,7 @@ HttpResponse script_content_put(Ctx& c) {
     doc["script"]["has_modules"] = up.has_modules;
     doc["script"]["modified_on"] = now_iso();
     doc["script"]["handlers"] = handlers_of(c);  // of the new code, as the check found them
-    doc["script"]["named_handlers"] = c.pre.named_handlers.is_array() ? c.pre.named_handlers : json::array();
+    doc["script"]["named_handlers"] = named_handlers_of(c);
     c.store.put(s.kind, s.parent, s.script, doc, blob);
     return ok(doc["script"]);
 }

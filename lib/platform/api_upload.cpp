@@ -297,6 +297,10 @@ json handlers_of(const Ctx& c) {
     return c.pre.handlers.is_array() ? c.pre.handlers : json::array({"fetch"});
 }
 
+json named_handlers_of(const Ctx& c) {
+    return c.pre.named_handlers.is_array() ? c.pre.named_handlers : json::array();
+}
+
 std::optional<HttpResponse> check_upload(Ctx& c, bool content_only) {
     const Upload& up = c.pre.upload;
     if (up.modules.empty()) return std::nullopt;  // an assets-only worker: no code
@@ -417,7 +421,7 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
     json script{{"id", s.script},
                 {"etag", sha256_of(c, blob)},
                 {"handlers", handlers_of(c)},
-                {"named_handlers", c.pre.named_handlers.is_array() ? c.pre.named_handlers : json::array()},
+                {"named_handlers", named_handlers_of(c)},
                 {"created_on", prev ? prev->doc["script"].value("created_on", now) : now},
                 {"modified_on", now},
                 {"compatibility_date", settings["compatibility_date"]},

@@ -56,13 +56,13 @@ std::shared_ptr<const SiteAssets> read_site_assets(const json& assets, bool has_
     return site;
 }
 
-std::shared_ptr<const SiteAssets> site_assets_memo(const json& assets, const std::string& text, bool has_main,
+std::shared_ptr<const SiteAssets> site_assets_memo(const json& assets, const std::string& digest, bool has_main,
                                                    bool navigation_prefers) {
     if (!assets.is_object()) return nullptr;
     // Never destroyed: a model rebuild may still run on another thread while the process exits.
     static auto& mutex = *new std::mutex;
     static auto& memo = *new std::unordered_map<std::string, std::weak_ptr<const SiteAssets>>;  // live sites only
-    const std::string key = sha256_hex(text) + (has_main ? "m" : "-") + (navigation_prefers ? "n" : "-");
+    const std::string key = digest + (has_main ? "m" : "-") + (navigation_prefers ? "n" : "-");
     {
         std::lock_guard lock(mutex);
         if (auto it = memo.find(key); it != memo.end())

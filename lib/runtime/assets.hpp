@@ -39,11 +39,11 @@ AssetConfig read_asset_config(const nlohmann::json& config);
 // The assets of a stored script document's `assets` field; null when it has none.
 std::shared_ptr<const SiteAssets> read_site_assets(const nlohmann::json& assets, bool has_main,
                                                    bool navigation_prefers_assets = false);
-// read_site_assets through a process-wide memo keyed by `text` (the `assets` field as stored, which the model
-// serializes for the script's etag anyway): a rebuild of the runtime's model shares the parsed manifest,
-// `_redirects` and `_headers` of every site that did not change instead of reading them again.
-std::shared_ptr<const SiteAssets> site_assets_memo(const nlohmann::json& assets, const std::string& text, bool has_main,
-                                                   bool navigation_prefers_assets);
+// read_site_assets through a process-wide memo keyed by `digest` (of the `assets` field as stored: the model's
+// SHA-256 of its text, which goes into the script's etag too): a rebuild of the runtime's model shares the parsed
+// manifest, `_redirects` and `_headers` of every site that did not change instead of reading them again.
+std::shared_ptr<const SiteAssets> site_assets_memo(const nlohmann::json& assets, const std::string& digest,
+                                                   bool has_main, bool navigation_prefers_assets);
 // Whether a script's compatibility date and flags turn on assets_navigation_prefers_asset_serving.
 bool navigation_prefers_assets(const std::string& compatibility_date, const std::vector<std::string>& flags);
 

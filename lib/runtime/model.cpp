@@ -87,11 +87,11 @@ Script read_script(Store& store, const char* kind, const std::string& parent, co
         if (t.is_object() && t.contains("service") && t["service"].is_string())
             s.tail_consumers.push_back(t["service"].get<std::string>());
     const json assets = doc.value("assets", json());
-    const std::string assets_text = assets.is_null() ? std::string() : assets.dump();
-    s.assets = site_assets_memo(assets, assets_text, !s.modules.empty(),
+    const std::string assets_digest = assets.is_null() ? std::string() : sha256_hex(assets.dump());
+    s.assets = site_assets_memo(assets, assets_digest, !s.modules.empty(),
                                 navigation_prefers_assets(s.compatibility_date, s.compatibility_flags));
     // Any change to the code, settings, secrets or assets gives a new etag (the supervisor compares them).
-    s.etag = sha256_hex(o.blob + '\0' + settings.dump() + '\0' + secrets_digest + '\0' + s.main + '\0' + assets_text)
+    s.etag = sha256_hex(o.blob + '\0' + settings.dump() + '\0' + secrets_digest + '\0' + s.main + '\0' + assets_digest)
                  .substr(0, 32);
     return s;
 }

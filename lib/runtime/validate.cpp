@@ -1,14 +1,19 @@
 #include "runtime/validate.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <filesystem>
 #include <regex>
@@ -87,40 +92,40 @@ std::string probe_source(const std::string& main) {
 }
 
 // GET / from the check's workerd: the probe's answer, or "" once `timeout_ms` have passed in all (the user's
-// code runs first and could answer slowly).
+// code runs first and could answer slowly) or when the answer is not a 200 of at most 64 KiB.
 std::string probe_get(uint16_t port, int timeout_ms) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    auto left_ms = [&] {
-        return static_cast<int>(std::max<int64_t>(
-            0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
-                   .count()));
-    };
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    namespace asio = boost::asio;
+    namespace beast = boost::beast;
+    namespace http = beast::http;
+    asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    // Opened here, close-on-exec (Asio's own sockets are not): a workerd forked meanwhile must not inherit it.
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return {};
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string out;
-    auto wait_for = [&](short events) {
-        pollfd p{fd, events, 0};
-        return ::poll(&p, 1, left_ms()) == 1 && (p.revents & (events | POLLHUP | POLLERR));
-    };
-    bool connected =
-        ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 || (errno == EINPROGRESS && wait_for(POLLOUT));
-    const std::string req = "GET / HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n";
-    if (connected && ::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-        char buf[4096];
-        while (out.size() < 65536 && left_ms() > 0 && wait_for(POLLIN)) {
-            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-            if (n <= 0) break;
-            out.append(buf, static_cast<size_t>(n));
-        }
+    beast::error_code opened;
+    if (stream.socket().assign(asio::ip::tcp::v4(), fd, opened); opened) {
+        ::close(fd);
+        return {};
     }
-    ::close(fd);
-    auto end = out.find("\r\n\r\n");
-    if (!starts_with(out, "HTTP/1.1 200") || end == std::string::npos) return {};
-    return out.substr(end + 4);
+    stream.expires_after(std::chrono::milliseconds(timeout_ms));  // one deadline for the connect, request and answer
+    http::request<http::empty_body> req{http::verb::get, "/", 11};
+    req.set(http::field::host, "probe");
+    req.set(http::field::connection, "close");
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> res;
+    res.body_limit(65536);
+    bool read = false;
+    const asio::ip::tcp::endpoint probe(asio::ip::address_v4::loopback(), port);
+    stream.async_connect(probe, [&](beast::error_code connected) {
+        if (connected) return;
+        http::async_write(stream, req, [&](beast::error_code sent, size_t) {
+            if (sent) return;
+            http::async_read(stream, buffer, res, [&](beast::error_code answered, size_t) { read = !answered; });
+        });
+    });
+    ioc.run();
+    if (!read || res.get().version() != 11 || res.get().result() != http::status::ok) return {};
+    return std::move(res.get().body());
 }
 
 Status write_file_in(const std::string& dir, const std::string& rel, const std::string& data) {
@@ -184,12 +189,17 @@ CheckVerdict WorkerdValidator::check(const ScriptCheck& script) {
     // thousand tenants is checked once. A refusal's message may quote a value (a var, a secret, anything computed
     // from one): kept, and shared with uploads checked at the same moment, only under the key with every value.
     const std::string key = platform::check_key(script);
+    {
+        std::lock_guard lock(m_mutex);
+        if (auto it = m_cache.find(key); it != m_cache.end()) return it->second;
+    }
+    // Every binding value hashed only when the code has no working start cached (the common answer).
     const std::string exact = key + "/" + sha256_hex(script.bindings.dump());
     std::promise<CheckVerdict> mine;
     std::shared_future<CheckVerdict> theirs;
     {
         std::unique_lock lock(m_mutex);
-        if (auto it = m_cache.find(key); it != m_cache.end()) return it->second;
+        if (auto it = m_cache.find(key); it != m_cache.end()) return it->second;  // cached while hashing
         if (auto it = m_cache.find(exact); it != m_cache.end()) return it->second;
         if (auto it = m_pending.find(exact); it != m_pending.end())
             theirs = it->second;
