@@ -131,6 +131,9 @@ void Forker::exec_child(const ChildSpec& spec) {
         int fl = ::fcntl(target, F_GETFL);
         ::fcntl(target, F_SETFL, fl & ~O_NONBLOCK);
     }
+    // Nothing else of ours reaches workerd, whether or not it was opened close-on-exec (Asio's sockets are not):
+    // not the API's listening socket, not a client's connection.
+    ::close_range(static_cast<unsigned>(first_free), ~0U, 0);
     ::setpgid(0, 0);
     if (::chdir(spec.dir.c_str()) != 0) ::_exit(127);
     std::vector<char*> argv;

@@ -177,6 +177,16 @@ check "a refused upload is not deployed: its user gets the template's 404 for a 
   bash -c '[ "$STATUS" = 404 ] && grep -q "customer-user4" <<<"$OUT"'
 wcall disp.localhost -H 'X-User-ID: user1' "$W/data?key=cli-key"
 check "every other tenant keeps answering" status_is 200
+# No workerd process holds a descriptor of tenantctl dev's own: not the API's listening socket.
+api_inode=$(awk -v p="$(printf ':%04X' "$PORT")" '$4 == "0A" && substr($2, length($2) - 4) == p { print $10; exit }' /proc/net/tcp)
+held=0 workerds=0
+for p in /proc/[0-9]*; do
+  [ "$(readlink "$p/cwd" 2>/dev/null)" = "$STATE/runtime" ] || continue
+  workerds=$((workerds + 1))
+  for f in "$p"/fd/*; do [ "$(readlink "$f" 2>/dev/null)" = "socket:[$api_inode]" ] && held=$((held + 1)); done
+done
+check "no workerd process ($workerds running) holds the API's listening socket ($held do)" \
+  bash -c '[ -n "$0" ] && [ "$1" -gt 1 ] && [ "$2" = 0 ]' "$api_inode" "$workerds" "$held"
 # workerd processes end with their supervisor, even when it is SIGKILLed.
 kill -9 "$DEV_PID"; wait "$DEV_PID" 2>/dev/null || true; DEV_PID=""
 left=1
