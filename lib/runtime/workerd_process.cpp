@@ -199,11 +199,18 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
         if (!pending.empty() && output) output("[" + label + "] " + pending);
         ::close(rfd);
     });
+    // workerd reports `listen` once per socket: it serves once every socket lent to it is listening.
     std::string got;
+    const size_t sockets = spec.sockets.size();
+    auto listening = [&] {
+        size_t n = 0;
+        for (size_t at = got.find("\"listen\""); at != std::string::npos; at = got.find("\"listen\"", at + 1)) ++n;
+        return n >= sockets;
+    };
     auto deadline = Clock::now() + std::chrono::milliseconds(s.timeout_ms);
     const int64_t hz = ::sysconf(_SC_CLK_TCK) > 0 ? ::sysconf(_SC_CLK_TCK) : 100;
     SpawnFailure failure = SpawnFailure::TimedOut;
-    while (got.find("\"listen\"") == std::string::npos) {
+    while (!listening()) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) break;
         if (s.cpu_limit_ms > 0 && cpu_ticks(pid) * 1000 / hz > s.cpu_limit_ms) {
@@ -221,11 +228,19 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
         }
         got.append(buf, static_cast<size_t>(n));
     }
-    ::close(ctl[0]);
-    if (got.find("\"listen\"") != std::string::npos) {
+    if (listening()) {
         reader.detach();
+        // What workerd writes there later (its drain) is read and dropped until it ends: with the pipe closed,
+        // a write fails (EPIPE) and workerd gives up the task that made it.
+        std::thread([cfd = ctl[0]] {
+            char buf[512];
+            while (::read(cfd, buf, sizeof buf) > 0) {
+            }
+            ::close(cfd);
+        }).detach();
         return pid;
     }
+    ::close(ctl[0]);
     ::kill(-pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
     reader.join();
@@ -265,17 +280,34 @@ int hold_open(uint16_t port, int ms) {
     return -1;
 }
 
+// Nanoseconds a process's main thread (workerd's event loop) has run; -1 when unreadable.
+int64_t main_thread_ns(pid_t pid) {
+    auto text = read_file_limited("/proc/" + std::to_string(pid) + "/schedstat", 256, "schedstat");
+    return text.ok() ? std::atoll(text->c_str()) : -1;
+}
+
 }  // namespace
 
 void retire(pid_t old, uint16_t hold_port) {
     if (old <= 0) return;
     std::thread([old, hold_port] {
-        // Its last invocations' records are posted after their answers: with the hold's call in flight, the
-        // draining process exits no sooner than 300 ms from now. (Not longer: a draining workerd still answers
-        // requests on connections it had, and those invocations' records are lost.)
-        int held = hold_port != 0 ? hold_open(hold_port, 300) : -1;
+        // Its last invocations' records are posted after their answers: while the hold's call is in flight the
+        // draining process cannot exit, and the call is let go once the process's event loop has not run for
+        // 300 ms (at most 10 s).
+        int held = hold_port != 0 ? hold_open(hold_port, 10000) : -1;
         ::kill(old, SIGTERM);  // drains: requests in flight finish
         bool reaped = false;
+        if (held >= 0) {
+            int64_t last = main_thread_ns(old);
+            for (int i = 0, quiet_ms = 0; i < 200 && quiet_ms < 300 && !reaped; ++i) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                reaped = ::waitpid(old, nullptr, WNOHANG) != 0;
+                int64_t now = main_thread_ns(old);
+                quiet_ms = now == last ? quiet_ms + 50 : 0;
+                last = now;
+            }
+            ::close(held);
+        }
         for (int i = 0; i < 300 && !reaped; ++i) {
             reaped = ::waitpid(old, nullptr, WNOHANG) != 0;  // reaped (or not ours any more)
             if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -284,7 +316,6 @@ void retire(pid_t old, uint16_t hold_port) {
             ::kill(-old, SIGKILL);
             ::waitpid(old, nullptr, 0);
         }
-        if (held >= 0) ::close(held);
     }).detach();
 }
 

@@ -85,8 +85,22 @@ def memory_of_ten_active():
                 if line.startswith("Pss:"): pss = int(line.split()[1])
         except OSError: pass
         return rss, pss
-    procs = [dev_pid] + [int(x) for x in os.listdir("/proc") if x.isdigit() and
-                         open(f"/proc/{x}/stat").read().split(") ")[1].split()[1] == str(dev_pid)]
+    def children():
+        out = []
+        for x in os.listdir("/proc"):
+            try:
+                if x.isdigit() and open(f"/proc/{x}/stat").read().split(") ")[1].split()[1] == str(dev_pid):
+                    out.append(int(x))
+            except OSError: pass
+        return out
+    # Processes replaced while the ten were loaded drain and end: measure once their number holds for 2 s.
+    n, since, end = -1, time.time(), time.time() + 30
+    while time.time() < end:
+        c = len(children())
+        if c != n: n, since = c, time.time()
+        elif time.time() - since >= 2: break
+        time.sleep(0.1)
+    procs = [dev_pid] + children()
     rss = sum(mem(p)[0] for p in procs) / 1024; pss = sum(mem(p)[1] for p in procs) / 1024
     print(f"memory with 1,000 deployed, 10 active, {how} ({len(procs) - 1} workerd processes): "
           f"RSS summed {rss:.0f} MB, PSS {pss:.0f} MB (target <= 300 MB)")
