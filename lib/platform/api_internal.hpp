@@ -70,6 +70,7 @@ struct Api::Ctx {
         bool upload_parsed = false;  // parse_upload ran: its result is upload_error / upload
         std::optional<HttpResponse> upload_error;
         nlohmann::json handlers, named_handlers;  // of the upload's code, when the validator learnt them
+        int64_t startup_time_ms = 0;              // … and its start-up's CPU time
         v4::Upload upload;
         std::optional<std::string> modules_blob;                         // serialize_modules(upload.modules)
         std::optional<Result<std::vector<MultipartPart>>> parts;         // parse_multipart of the body

@@ -342,6 +342,7 @@ std::optional<HttpResponse> check_upload(Ctx& c, bool content_only) {
     CheckVerdict v = c.validator->check(sc);
     c.pre.handlers = v.handlers;
     c.pre.named_handlers = v.named_handlers;
+    c.pre.startup_time_ms = v.startup_time_ms;
     if (v.ok) return std::nullopt;
     return err(400, 10021, v.message);
 }
@@ -455,7 +456,7 @@ json store_upload(Ctx& c, const Scope& s, Upload& up, std::optional<StoredObject
     }
     c.store.put(s.kind, s.parent, s.script, doc, blob);
     json r = script;
-    r["startup_time_ms"] = 0;
+    r["startup_time_ms"] = c.pre.startup_time_ms;
     return r;
 }
 

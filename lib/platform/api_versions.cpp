@@ -31,7 +31,7 @@ json make_version(Ctx& c, const std::string& script, json& doc, const std::strin
                {"compatibility_flags", doc["settings"].value("compatibility_flags", json::array())},
                {"usage_model", doc["settings"].value("usage_model", std::string("standard"))},
                {"limits", doc["settings"].value("limits", json::object())}}}}},
-           {"startup_time_ms", 0}};
+           {"startup_time_ms", c.pre.startup_time_ms}};
     c.store.put(K_VER, std::string(K_WS) + "/" + script, v["id"].get<std::string>(), v, blob);
     return v;
 }

@@ -33,6 +33,9 @@ struct CheckVerdict {
     // ([{"name": "Counter", "handlers": ["alarm", "fetch"]}]).
     nlohmann::json handlers;
     nlohmann::json named_handlers;
+    // CPU time the script's start-up took (compiling and running its top level), in ms: workerd's main thread
+    // to `listen`, less the same for a minimal worker. 0 when not measured.
+    int64_t startup_time_ms = 0;
 
     static CheckVerdict refused(std::string why) {
         CheckVerdict v;

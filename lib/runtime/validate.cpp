@@ -213,7 +213,9 @@ CheckVerdict WorkerdValidator::check(const ScriptCheck& script) {
     }
     if (theirs.valid()) return theirs.get();  // the same code is being checked: its verdict is this one's
     bool cacheable = false;
-    CheckVerdict v = run(script, cacheable);
+    int64_t main_ns = -1;
+    CheckVerdict v = run(script, cacheable, main_ns);
+    if (v.ok && main_ns >= 0) v.startup_time_ms = std::max<int64_t>(0, (main_ns - baseline_ns()) / 1000000);
     {
         std::lock_guard lock(m_mutex);
         --m_running;
@@ -232,8 +234,25 @@ CheckVerdict WorkerdValidator::check(const ScriptCheck& script) {
     return v;
 }
 
-CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
+int64_t WorkerdValidator::baseline_ns() {
+    std::call_once(m_baseline_once, [this] {
+        ScriptCheck minimal;
+        minimal.script = "baseline";
+        minimal.main = "index.js";
+        minimal.modules.push_back({"index.js", "index.js", "application/javascript+module",
+                                   "export default { fetch() { return new Response(\"\"); } };"});
+        minimal.compatibility_date = m_opt.workerd_date;
+        bool cacheable = false;
+        int64_t ns = -1;
+        run(minimal, cacheable, ns, true);
+        m_baseline_ns = std::max<int64_t>(0, ns);
+    });
+    return m_baseline_ns;
+}
+
+CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable, int64_t& main_ns, bool quiet) {
     cacheable = false;
+    main_ns = -1;
     Script s;
     s.name = sc.script.empty() ? std::string("worker") : sc.script;
     s.key = "w:" + s.name;
@@ -299,6 +318,7 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
         const auto ms =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
         if (pid > 0) {
+            main_ns = main_thread_ns(pid);  // before the probe's call: the start-up alone
             bool answered = !probe;
             if (probe) {
                 auto answer = nlohmann::json::parse(probe_get(sock->second, 5000), nullptr, false);
@@ -322,7 +342,7 @@ CheckVerdict WorkerdValidator::run(const ScriptCheck& sc, bool& cacheable) {
             v = CheckVerdict::refused(k_startup_limit_message);
             cacheable = why == SpawnFailure::CpuLimit;  // a loop loops again; a slow machine may not be slow later
         }
-        if (m_opt.log)
+        if (m_opt.log && !quiet)
             m_opt.log("workers: checked the upload of " + (sc.ns.empty() ? sc.script : sc.ns + "/" + sc.script) +
                       " in workerd (" + std::to_string(ms) +
                       " ms): " + (v.ok ? std::string("it starts") : "refused: " + split(v.message, '\n').front()));

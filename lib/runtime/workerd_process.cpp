@@ -65,6 +65,11 @@ int64_t cpu_ticks(pid_t pid) {
     return cpu_sample(pid).ticks;
 }
 
+int64_t main_thread_ns(pid_t pid) {
+    auto text = read_file_limited("/proc/" + std::to_string(pid) + "/schedstat", 256, "schedstat");
+    return text.ok() ? std::atoll(text->c_str()) : -1;
+}
+
 Forker::Forker() : m_parent(::getpid()), m_thread([this] { run(); }) {}
 
 Forker::~Forker() {
@@ -278,12 +283,6 @@ int hold_open(uint16_t port, int ms) {
     if (got.rfind("HTTP/1.1 200", 0) == 0 && got.find("\r\n\r\n") != std::string::npos) return fd;
     ::close(fd);
     return -1;
-}
-
-// Nanoseconds a process's main thread (workerd's event loop) has run; -1 when unreadable.
-int64_t main_thread_ns(pid_t pid) {
-    auto text = read_file_limited("/proc/" + std::to_string(pid) + "/schedstat", 256, "schedstat");
-    return text.ok() ? std::atoll(text->c_str()) : -1;
 }
 
 }  // namespace

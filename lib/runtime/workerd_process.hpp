@@ -32,6 +32,9 @@ struct CpuSample {
 CpuSample cpu_sample(pid_t pid);
 // utime + stime of a process, in clock ticks; -1 when it is gone.
 int64_t cpu_ticks(pid_t pid);
+// CPU time of a process's main thread (workerd's event loop, where it compiles and runs JavaScript), in
+// nanoseconds (/proc/PID/schedstat); -1 when it is gone.
+int64_t main_thread_ns(pid_t pid);
 
 // What a workerd child gets: its argv, its directory, and which of our descriptors become its stdout/stderr
 // (`out`), fd 3 (`control`) and fds 4, 5, … (`sockets`, in order).

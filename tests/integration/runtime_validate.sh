@@ -128,10 +128,27 @@ check "an upload's answer lists the default export's handlers" \
   bash -c '[ "$STATUS" = 200 ] && jq -e ".result.handlers == [\"fetch\",\"scheduled\"]" <<<"$OUT" >/dev/null'
 check "and each named export's" \
   bash -c 'jq -e ".result.named_handlers == [{\"name\":\"Api\",\"handlers\":[\"fetch\"]},{\"name\":\"Counter\",\"handlers\":[\"alarm\",\"fetch\"]}]" <<<"$OUT" >/dev/null'
+t4_startup=$(jq -r '.result.startup_time_ms' <<<"$OUT" 2>/dev/null || echo none)
 api GET "/accounts/$ACCT/workers/dispatch/namespaces/customers/scripts/t4"
 check "and the script's read-back keeps them" \
   bash -c 'jq -e ".result.script.handlers == [\"fetch\",\"scheduled\"] and (.result.script.named_handlers | length) == 2" <<<"$OUT" >/dev/null'
 check "the code still runs as written" until_ok 60 disp.localhost /t4 t4
+
+# startup_time_ms: the CPU time the top level took, measured in workerd's main thread against a minimal worker.
+printf '{"main_module":"index.js","compatibility_date":"2025-01-01"}' >"$WORK/meta.json"
+cat >"$WORK/index.js" <<'JS'
+let x = 0;
+for (let i = 0; i < 3e7; i++) x = (x * 31 + i) % 1000003;  // a start-up that computes for a while
+export default { fetch() { return new Response("slow start " + x); } };
+JS
+api PUT "/accounts/$ACCT/workers/dispatch/namespaces/customers/scripts/t7" \
+  -F "metadata=@$WORK/meta.json;type=application/json" \
+  -F "index.js=@$WORK/index.js;filename=index.js;type=application/javascript+module"
+check "a start-up that computes reports its CPU time in startup_time_ms (at least 20 ms)" \
+  bash -c '[ "$STATUS" = 200 ] && jq -e ".result.startup_time_ms >= 20" <<<"$OUT" >/dev/null'
+slow_startup=$(jq -r '.result.startup_time_ms' <<<"$OUT" 2>/dev/null || echo 0)
+check "a start-up that only defines handlers reports less than half of that ($t4_startup vs $slow_startup ms)" \
+  bash -c '[ "$0" -ge 0 ] && [ $(($0 * 2)) -lt "$1" ]' "$t4_startup" "$slow_startup"
 
 # The probe keeps the code's own default export: one workerd refuses is refused.
 printf '{"main_module":"index.js","compatibility_date":"2025-01-01"}' >"$WORK/meta.json"
