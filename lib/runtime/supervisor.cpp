@@ -377,6 +377,7 @@ struct WorkerRuntime::Impl {
         if (p.loading) return;    // run_proc compares what it started with what is wanted when it ends
         if (p.members.empty()) {  // its last tenant was deleted
             retire(p.pid, p.hold);
+            forget(p);
             procs.erase(p.id);
             return;
         }
@@ -428,14 +429,24 @@ struct WorkerRuntime::Impl {
         std::string cfg = dir + "/tenants-" + std::to_string(id) + "-" + std::to_string(n % 2) + ".capnp";
         pid_t pid = -1;
         uint16_t hold = 0;
-        for (size_t attempt = 0; attempt <= scripts.size() && pid < 0 && !scripts.empty(); ++attempt) {
+        bool split = false;  // a packed start failed naming no member: each member starts alone instead
+        auto close_sockets = [&] {
+            for (auto& [name, fd] : sockets)
+                if (fd >= 0) ::close(fd);
+            sockets.clear();
+        };
+        for (size_t attempt = 0; attempt <= scripts.size() && pid < 0 && !split && !scripts.empty(); ++attempt) {
             GenOptions g = gen_options();
             {
                 std::lock_guard lock(mutex);
-                sockets.clear();
+                close_sockets();
+                // Copies, taken under the lock: a deleted tenant's socket may be closed (and its number reused)
+                // while this start runs.
                 for (size_t i = 0; i < scripts.size(); ++i) {
                     const std::string& k = scripts[i]->key;
-                    sockets.emplace_back(tenant_socket(i), tenants.count(k) ? tenants.at(k).fd : -1);
+                    auto t = tenants.find(k);
+                    sockets.emplace_back(tenant_socket(i),
+                                         t != tenants.end() ? ::fcntl(t->second.fd, F_DUPFD_CLOEXEC, 0) : -1);
                     if (broken_at[k] == etags[k]) {
                         g.broken.insert(k);
                         g.broken_reason[k] = broken_reason_tenant.count(k) ? broken_reason_tenant[k] : "";
@@ -450,11 +461,19 @@ struct WorkerRuntime::Impl {
             std::string error;
             if (write_generation(gen, cfg)) pid = spawn(cfg, -1, label, error, sockets, hold);
             if (pid > 0) break;
-            // Who failed: the members workerd names; else those new to this process or changed since; else all.
+            // Who failed: the members workerd names; else, alone in its process, those new to this process or
+            // changed since, else all; a packed process that names none starts each member alone (another's
+            // output is never a member's reason).
             auto found = culprits(error, *m);
             std::map<std::string, std::string> failed;
             for (auto* s : scripts)
                 if (found.count(s->key) && !g.broken.count(s->key)) failed[s->key] = found[s->key];
+            if (failed.empty() && scripts.size() > 1) {
+                split = true;
+                log("workers: a process of " + std::to_string(scripts.size()) +
+                    " tenants failed to start, naming none of them: each starts in a process of its own");
+                break;
+            }
             std::string whole = std::string(trim(error.substr(0, 1000)));
             if (failed.empty())
                 for (auto* s : scripts)
@@ -470,6 +489,7 @@ struct WorkerRuntime::Impl {
                 broken_at[k] = etags[k];
             }
         }
+        close_sockets();
         std::lock_guard lock(mutex);
         auto it = procs.find(id);
         if (it == procs.end() || stopping) {
@@ -478,6 +498,12 @@ struct WorkerRuntime::Impl {
         }
         Proc& p = it->second;
         p.loading = false;
+        if (split) {
+            for (auto& k : p.members) tenants.at(k).alone_until = Clock::now() + std::chrono::minutes(10);
+            retire(p.pid, p.hold);
+            dissolve(p);
+            return;
+        }
         if (pid > 0) {
             retire(p.pid, p.hold);
             p.pid = pid;
@@ -487,22 +513,44 @@ struct WorkerRuntime::Impl {
             p.busy_ms = p.idle_ms = 0;
             for (auto& [k, e] : etags)
                 if (broken_at[k] != e) broken_reason_tenant.erase(k);
-        } else if (p.pid <= 0 && members == p.members) {
+        } else if (p.pid <= 0) {
             // Not even stubs started: the members wait for their next connection, a second later.
             dissolve(p, Clock::now() + std::chrono::seconds(1));
             return;
+        } else {
+            // The running generation goes on; members it does not serve (they were joining) wait for their next
+            // connection, a second later, for a process of their own.
+            for (auto mit = p.members.begin(); mit != p.members.end();) {
+                if (p.etags.count(*mit)) {
+                    ++mit;
+                    continue;
+                }
+                Tenant& t = tenants.at(*mit);
+                t.proc = 0;
+                t.retry_at = Clock::now() + std::chrono::seconds(1);
+                t.alone_until = Clock::now() + std::chrono::minutes(10);
+                mit = p.members.erase(mit);
+            }
         }
         // Changed while starting (a member joined or left, an upload): go again.
         bool again = p.members != members;
         for (auto& k : p.members) {
             const Script* now = model->find(k);
             auto t = tenants.find(k);
-            if (now && t != tenants.end() && now->etag != p.etags[k] && t->second.broken_etag != now->etag)
+            auto running_etag = p.etags.find(k);
+            if (now && t != tenants.end() && t->second.broken_etag != now->etag &&
+                (running_etag == p.etags.end() || running_etag->second != now->etag))
                 again = true;
         }
         if (again) start_proc_locked(p);
     }
     std::map<std::string, std::string> broken_reason_tenant;
+
+    // Removes the configs of a process that is gone (they hold its tenants' secrets).
+    void forget(const Proc& p) {
+        for (int gen = 0; gen < 2; ++gen)
+            ::unlink((dir + "/tenants-" + std::to_string(p.id) + "-" + std::to_string(gen) + ".capnp").c_str());
+    }
 
     // A process ended (or was stopped): its members wait for their next connection (mutex held).
     void dissolve(Proc& p, Clock::time_point retry_at = {}) {
@@ -515,6 +563,7 @@ struct WorkerRuntime::Impl {
             else
                 watch(it->second);
         }
+        forget(p);
         procs.erase(p.id);
     }
 

@@ -215,7 +215,9 @@ CheckVerdict WorkerdValidator::check(const ScriptCheck& script) {
     bool cacheable = false;
     int64_t main_ns = -1;
     CheckVerdict v = run(script, cacheable, main_ns);
-    if (v.ok && main_ns >= 0) v.startup_time_ms = std::max<int64_t>(0, (main_ns - baseline_ns()) / 1000000);
+    if (v.ok && main_ns >= 0)
+        if (int64_t base = baseline_ns(); base >= 0)
+            v.startup_time_ms = std::max<int64_t>(0, (main_ns - base) / 1000000);
     {
         std::lock_guard lock(m_mutex);
         --m_running;
@@ -235,7 +237,9 @@ CheckVerdict WorkerdValidator::check(const ScriptCheck& script) {
 }
 
 int64_t WorkerdValidator::baseline_ns() {
-    std::call_once(m_baseline_once, [this] {
+    std::lock_guard lock(m_baseline_mutex);
+    if (m_baseline_ns >= 0) return m_baseline_ns;
+    try {
         ScriptCheck minimal;
         minimal.script = "baseline";
         minimal.main = "index.js";
@@ -245,8 +249,9 @@ int64_t WorkerdValidator::baseline_ns() {
         bool cacheable = false;
         int64_t ns = -1;
         run(minimal, cacheable, ns, true);
-        m_baseline_ns = std::max<int64_t>(0, ns);
-    });
+        m_baseline_ns = ns;  // still -1 when it did not start: measured again next time
+    } catch (const std::exception&) {
+    }
     return m_baseline_ns;
 }
 

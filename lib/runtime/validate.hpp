@@ -50,10 +50,11 @@ private:
     // `main_ns`: the CPU time workerd's main thread took to listen (-1: it did not).
     platform::CheckVerdict run(const platform::ScriptCheck& script, bool& cacheable, int64_t& main_ns,
                                bool quiet = false);
-    // The same for a minimal worker, measured once (what a start-up costs before the script's own code).
+    // The same for a minimal worker, measured once it succeeds (what a start-up costs before the script's own
+    // code); -1 while it has not.
     int64_t baseline_ns();
+    std::mutex m_baseline_mutex;
     int64_t m_baseline_ns = -1;
-    std::once_flag m_baseline_once;
     ValidatorOptions m_opt;
     std::unique_ptr<Forker> m_forker;
     mutable std::mutex m_mutex;

@@ -137,7 +137,12 @@ std::string worker_block(const Script& s, Ctx& c) {
             for (size_t pos; (pos = js.find("__USER_MAIN__")) != std::string::npos;) js.replace(pos, 13, spec);
             if (size_t pos = js.find("__EGRESS__"); pos != std::string::npos)
                 js.replace(pos, 10, c.egress.empty() ? "false" : "true");
-            std::string file = dir + (c.outbound_copy ? "outbound.js" : "entry.js");
+            // One file per shim variant: the same upload (one etag) may run as a tenant with and without an
+            // egress worker, or as a tail consumer, in one process.
+            std::string file = dir + (c.outbound_copy              ? "outbound.js"
+                                      : wrap == k_consumer_shim_js ? "consumer.js"
+                                      : c.egress.empty()           ? "entry.js"
+                                                                   : "entry-egress.js");
             g.files[file] = js;
             rest = main_entry + (rest.empty() ? "" : ", ") + rest;
             main_entry = "(name = \"__tenantctl_entry.js\", esModule = embed " + capnp_string(file) + ")";
@@ -195,7 +200,7 @@ std::string worker_block(const Script& s, Ctx& c) {
                 c.assets.insert(target);  // an assets-only worker: its assets answer
                 add(n + "service = " + capnp_string("assets:" + target) + ")");
             } else if (!t) {
-                std::string stub_name = "missing:" + target;
+                std::string stub_name = "missing:" + target + ":" + name;  // its message names the binding
                 c.stub(stub_name, 500,
                        "service binding " + name + " refers to the worker \"" + str_field(b, "service") +
                            "\", which does not exist on this platform");

@@ -125,8 +125,14 @@ void Forker::exec_child(const ChildSpec& spec) {
     auto away = [&](int fd) { return ::fcntl(fd, F_DUPFD_CLOEXEC, first_free); };
     int out = away(spec.out);
     int control = away(spec.control);
+    int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (out < 0 || control < 0 || null < 0) ::_exit(127);
     std::vector<int> sockets;
-    for (int fd : spec.sockets) sockets.push_back(away(fd));
+    for (int fd : spec.sockets) {
+        sockets.push_back(away(fd));
+        if (sockets.back() < 0) ::_exit(127);
+    }
+    if (null != 0) ::dup2(null, 0);  // not whatever descriptor tenantctl has as stdin
     ::dup2(out, 1);
     ::dup2(out, 2);
     ::dup2(control, 3);
@@ -138,7 +144,8 @@ void Forker::exec_child(const ChildSpec& spec) {
     }
     // Nothing else of ours reaches workerd, whether or not it was opened close-on-exec (Asio's sockets are not):
     // not the API's listening socket, not a client's connection.
-    ::close_range(static_cast<unsigned>(first_free), ~0U, 0);
+    if (::close_range(static_cast<unsigned>(first_free), ~0U, 0) != 0)
+        for (int fd = first_free; fd < 65536; ++fd) ::close(fd);  // a kernel before 5.9
     ::setpgid(0, 0);
     if (::chdir(spec.dir.c_str()) != 0) ::_exit(127);
     std::vector<char*> argv;
@@ -233,19 +240,11 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
         }
         got.append(buf, static_cast<size_t>(n));
     }
+    ::close(ctl[0]);
     if (listening()) {
         reader.detach();
-        // What workerd writes there later (its drain) is read and dropped until it ends: with the pipe closed,
-        // a write fails (EPIPE) and workerd gives up the task that made it.
-        std::thread([cfd = ctl[0]] {
-            char buf[512];
-            while (::read(cfd, buf, sizeof buf) > 0) {
-            }
-            ::close(cfd);
-        }).detach();
         return pid;
     }
-    ::close(ctl[0]);
     ::kill(-pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
     reader.join();
@@ -290,23 +289,11 @@ int hold_open(uint16_t port, int ms) {
 void retire(pid_t old, uint16_t hold_port) {
     if (old <= 0) return;
     std::thread([old, hold_port] {
-        // Its last invocations' records are posted after their answers: while the hold's call is in flight the
-        // draining process cannot exit, and the call is let go once the process's event loop has not run for
-        // 300 ms (at most 10 s).
-        int held = hold_port != 0 ? hold_open(hold_port, 10000) : -1;
+        // Its last invocations' records are posted after their answers: with the hold's call in flight, the
+        // draining process exits no sooner than 300 ms from now.
+        int held = hold_port != 0 ? hold_open(hold_port, 300) : -1;
         ::kill(old, SIGTERM);  // drains: requests in flight finish
         bool reaped = false;
-        if (held >= 0) {
-            int64_t last = main_thread_ns(old);
-            for (int i = 0, quiet_ms = 0; i < 200 && quiet_ms < 300 && !reaped; ++i) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(50));
-                reaped = ::waitpid(old, nullptr, WNOHANG) != 0;
-                int64_t now = main_thread_ns(old);
-                quiet_ms = now == last ? quiet_ms + 50 : 0;
-                last = now;
-            }
-            ::close(held);
-        }
         for (int i = 0; i < 300 && !reaped; ++i) {
             reaped = ::waitpid(old, nullptr, WNOHANG) != 0;  // reaped (or not ours any more)
             if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -315,6 +302,7 @@ void retire(pid_t old, uint16_t hold_port) {
             ::kill(-old, SIGKILL);
             ::waitpid(old, nullptr, 0);
         }
+        if (held >= 0) ::close(held);
     }).detach();
 }
 

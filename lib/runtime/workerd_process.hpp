@@ -1,8 +1,9 @@
 #pragma once
 // workerd processes as the supervisor runs them: listening sockets it owns and lends to workerd
-// (`--socket-fd http=3`), one thread that forks every child (PR_SET_PDEATHSIG ties them to tenantctl's life),
-// a start that returns once workerd reports `listen` on its control fd, a retire that lets a process drain
-// before it is killed, CPU samples from /proc for the watchdog, and where the workerd binary is.
+// (`--control-fd 3 --socket-fd NAME=4 …`; nothing else of ours reaches it), one thread that forks every child
+// (PR_SET_PDEATHSIG ties them to tenantctl's life), a start that returns once workerd reports `listen` on its
+// control fd for every socket, a retire that lets a process drain before it is killed, CPU samples from /proc for the
+// watchdog, and where the workerd binary is.
 #include <sys/types.h>
 
 #include <condition_variable>
@@ -95,8 +96,8 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& spec, std::string& error, S
 
 // Tells a process to drain and reaps it; one still there after 30 s is killed. The pid is only signalled
 // while it is an unreaped child of ours, so a recycled pid is never hit. With `hold_port` (its socket "hold",
-// GenOptions::hold), a call there is in flight first and is let go once the process's event loop has been still
-// for 300 ms (at most 10 s): the records its tail worker posts after the last answers get out.
+// GenOptions::hold), a call there is in flight first, so the process exits no sooner than 300 ms after the
+// drain starts: the records its tail worker posts after the last answers get out.
 void retire(pid_t pid, uint16_t hold_port = 0);
 
 // Where workerd comes from: the project's node_modules (upward from `cwd`), then `env_override`

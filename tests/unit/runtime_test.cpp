@@ -288,8 +288,8 @@ TEST_CASE(
     std::string tenant_block = t.config.substr(0, t.config.find("(name = \"o:egress\", worker"));
     CHECK(tenant_block.find("o:egress") == std::string::npos);
     CHECK(tenant_block.find("s3cret") == std::string::npos);
-    REQUIRE(t.files.count("scripts/e-t1/entry.js") == 1);
-    CHECK(t.files["scripts/e-t1/entry.js"].find("const egress = true;") != std::string::npos);
+    REQUIRE(t.files.count("scripts/e-t1/entry-egress.js") == 1);
+    CHECK(t.files["scripts/e-t1/entry-egress.js"].find("const egress = true;") != std::string::npos);
     REQUIRE(t.files.count("scripts/e-egress/outbound.js") == 1);
     CHECK(t.files["scripts/e-egress/outbound.js"].find("x-tenantctl-params") != std::string::npos);
     CHECK(t.files.count("internal/egress.js") == 1);
@@ -334,6 +334,16 @@ TEST_CASE(
     std::set<std::string> packed(k.loaded.begin(), k.loaded.end());
     CHECK(packed.count("n:c:t1") == 1);
     CHECK(packed.count("n:plain:bad") == 0);
+    // The same upload (one etag) as a tenant with an egress worker and as one without, in one process: each
+    // gets its own entry shim.
+    Script same = m.scripts[2];
+    same.key = "n:plain:t1";
+    same.ns = "plain";
+    Generated twice = generate_tenants(m, {&m.scripts[2], &same}, opt);
+    REQUIRE(twice.files.count("scripts/e-t1/entry-egress.js") == 1);
+    REQUIRE(twice.files.count("scripts/e-t1/entry.js") == 1);
+    CHECK(twice.files["scripts/e-t1/entry-egress.js"].find("const egress = true;") != std::string::npos);
+    CHECK(twice.files["scripts/e-t1/entry.js"].find("const egress = false;") != std::string::npos);
     CHECK(p.config.find("tenantctl:egress") == std::string::npos);
     CHECK(p.files["scripts/e-t2/entry.js"].find("const egress = false;") != std::string::npos);
 

@@ -236,8 +236,8 @@ TEST_CASE("runtime config: every worker is tailed by the runtime's tail worker; 
     CHECK(tg.config.find("tails = [(name = \"tenantctl:tail\", " + props + "), (name = \"w:collector\", " + props +
                          ")]") != std::string::npos);
     // The consumer's entry fills in the producer's name (workerd leaves it empty) from those props.
-    REQUIRE(tg.files.count("scripts/e-col/entry.js") == 1);
-    CHECK(tg.files["scripts/e-col/entry.js"].find("scriptName: p.script") != std::string::npos);
+    REQUIRE(tg.files.count("scripts/e-col/consumer.js") == 1);
+    CHECK(tg.files["scripts/e-col/consumer.js"].find("scriptName: p.script") != std::string::npos);
     CHECK(tg.files["scripts/e-t1/entry.js"].find("Too many subrequests") != std::string::npos);
     // The consumer runs in the tenant's process, itself tailed by the runtime only.
     CHECK(tg.config.find("(name = \"w:collector\", worker = ") != std::string::npos);
