@@ -23,6 +23,7 @@
 #include "runtime/asset_service.hpp"
 #include "runtime/model.hpp"
 #include "runtime/storage.hpp"
+#include "runtime/supervisor_state.hpp"
 #include "runtime/validate.hpp"
 #include "runtime/workerd_config.hpp"
 #include "runtime/workerd_process.hpp"
@@ -32,16 +33,8 @@ namespace tenantctl::runtime {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string random_token() {
-    std::string raw(24, '\0');
-    int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        [[maybe_unused]] auto n = ::read(fd, raw.data(), raw.size());
-        ::close(fd);
-    }
-    return hex_encode(raw);
-}
+using supervision::Proc;
+using supervision::Tenant;
 
 // Writes `data` to `path` (mode 0600) unless a file of that size is already there (module files are named by
 // the script's etag, so an existing one has the same content).
@@ -54,49 +47,20 @@ Status write_once(const std::string& path, const std::string& data, bool overwri
     return write_file_atomic(path, data, 0600);
 }
 
-struct Tenant {
-    std::string key;
-    std::string label;  // "ns/name"
-    int fd = -1;
-    uint16_t port = 0;
-    int proc = 0;  // the process it belongs to (0: none; its socket waits for a connection)
-    bool in_epoll = false;
-    std::string broken_etag;  // the etag that failed to start (a stub serves it)
-    std::string killed_reason;
-    Clock::time_point killed_at{};
-    Clock::time_point retry_at{};     // a failed start is retried (on the next connection) after this
-    Clock::time_point alone_until{};  // shared a process killed for CPU: runs in one of its own until then
-};
-
-// A workerd process running up to `per_process` tenants, each on its own socket.
-struct Proc {
-    int id = 0;
-    pid_t pid = -1;
-    uint16_t hold = 0;                         // its socket "hold"
-    std::vector<std::string> members;          // tenant keys; a new member joins through a new generation
-    std::map<std::string, std::string> etags;  // what the running generation runs: key -> etag
-    bool loading = false;
-    bool alone = false;  // takes no other member
-    uint64_t generation = 0;
-    int64_t last_ticks = 0;
-    int64_t busy_ms = 0;
-    int64_t idle_ms = 0;
-};
-
 }  // namespace
 
 struct WorkerRuntime::Impl {
     platform::Store& store;
     RuntimeOptions opt;
     std::string dir;  // STATE_DIR/runtime
-    std::string token = random_token();
+    std::string token = random_hex(24);
     int listen_fd = -1;
     uint16_t port = 0;
     int epoll_fd = -1;
     std::unique_ptr<StorageService> storage;
     std::unique_ptr<platform::Server> storage_server;
-    std::string assets_secret = random_token();
-    std::string outbound_secret = random_token();  // signs dispatch contexts (GenOptions)
+    std::string assets_secret = random_hex(24);
+    std::string outbound_secret = random_hex(24);  // signs dispatch contexts (GenOptions)
     std::unique_ptr<AssetService> assets;
     std::unique_ptr<platform::Server> assets_server;
     std::unique_ptr<Forker> forker = std::make_unique<Forker>();
@@ -168,25 +132,6 @@ struct WorkerRuntime::Impl {
         ok = ok && write_file_atomic(cfg, gen.config, 0600).ok();
         if (!ok) log("workers: cannot write the runtime files under " + dir);
         return ok;
-    }
-
-    // Attributes workerd's start-up errors ("service KEY: Uncaught …") to scripts.
-    static std::map<std::string, std::string> culprits(const std::string& output, const Model& m) {
-        std::map<std::string, std::string> out;
-        auto lines = split(output, '\n');
-        for (size_t i = 0; i < lines.size(); ++i) {
-            const std::string& l = lines[i];
-            if (l.rfind("service ", 0) != 0) continue;
-            for (auto& s : m.scripts) {
-                std::string p = "service " + s.key + ": ";
-                if (l.rfind(p, 0) != 0) continue;
-                std::string reason = l.substr(p.size());
-                if (i + 1 < lines.size() && lines[i + 1].rfind("  at ", 0) == 0)
-                    reason += " (" + std::string(trim(lines[i + 1])) + ")";
-                out[s.key] = reason;
-            }
-        }
-        return out;
     }
 
     void loop() {
@@ -308,7 +253,7 @@ struct WorkerRuntime::Impl {
                 for (auto& w : gen.warnings) log("workers: " + w);
                 return;
             }
-            auto found = culprits(error, m);
+            auto found = startup_culprits(error, m);
             if (found.empty()) {
                 // Nothing named: hold back every account worker that changed since the last good front.
                 for (auto& s : m.scripts)
@@ -464,7 +409,7 @@ struct WorkerRuntime::Impl {
             // Who failed: the members workerd names; else, alone in its process, those new to this process or
             // changed since, else all; a packed process that names none starts each member alone (another's
             // output is never a member's reason).
-            auto found = culprits(error, *m);
+            auto found = startup_culprits(error, *m);
             std::map<std::string, std::string> failed;
             for (auto* s : scripts)
                 if (found.count(s->key) && !g.broken.count(s->key)) failed[s->key] = found[s->key];

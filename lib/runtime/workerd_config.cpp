@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/strings.hpp"
 #include "runtime/workerd_js.hpp"
 
 namespace tenantctl::runtime {
@@ -422,6 +423,24 @@ std::string egress_services(Ctx& c, const Script& s, const std::set<std::string>
 }
 
 }  // namespace
+
+std::map<std::string, std::string> startup_culprits(const std::string& output, const Model& model) {
+    std::map<std::string, std::string> out;
+    auto lines = split(output, '\n');
+    for (size_t i = 0; i < lines.size(); ++i) {
+        const std::string& l = lines[i];
+        if (l.rfind("service ", 0) != 0) continue;
+        for (auto& s : model.scripts) {
+            std::string p = "service " + s.key + ": ";
+            if (l.rfind(p, 0) != 0) continue;
+            std::string reason = l.substr(p.size());
+            if (i + 1 < lines.size() && lines[i + 1].rfind("  at ", 0) == 0)
+                reason += " (" + std::string(trim(lines[i + 1])) + ")";
+            out[s.key] = reason;
+        }
+    }
+    return out;
+}
 
 std::string capnp_string(const std::string& s) {
     static const char* hex = "0123456789abcdef";

@@ -57,6 +57,10 @@ Generated generate_front(const Model& model, const GenOptions& opt);
 Generated generate_tenants(const Model& model, const std::vector<const Script*>& members, const GenOptions& opt);
 std::string tenant_socket(size_t i);
 
+// workerd's start-up errors attributed to the model's scripts: "service KEY: Uncaught …" (with the next line's
+// "  at …" location) by script key.
+std::map<std::string, std::string> startup_culprits(const std::string& output, const Model& model);
+
 // A Cap'n Proto text literal for `s` (quotes included).
 std::string capnp_string(const std::string& s);
 
