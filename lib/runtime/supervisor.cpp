@@ -75,7 +75,6 @@ struct WorkerRuntime::Impl {
     std::thread thread;
     std::thread poller;
     pid_t front_pid = -1;
-    uint16_t front_hold = 0;  // its socket "hold"
     uint64_t generation = 0;
     std::string front_config;
     RuntimeStatus st;
@@ -103,26 +102,15 @@ struct WorkerRuntime::Impl {
         g.max_compat_date = opt.workerd_date;
         g.do_storage_dir = dir + "/durable-objects";
         g.front_port = port;
-        g.hold = true;
         return g;
     }
 
-    // Starts workerd on `config` with `fd` as its socket "http" (or `sockets` by name) and a socket "hold" of
-    // its own, whose port goes to `hold` (for retire); its output goes to opt.output.
+    // Starts workerd on `config` with `fd` as its socket "http" (or `sockets` by name); its output goes to
+    // opt.output.
     pid_t spawn(const std::string& config, int fd, const std::string& label, std::string& error,
-                std::vector<std::pair<std::string, int>> sockets, uint16_t& hold) {
-        hold = 0;
-        auto h = listen_socket("127.0.0.1", 0);
-        if (!h.ok()) {
-            error = h.error().message;
-            return -1;
-        }
-        sockets.emplace_back("hold", h->first);
+                std::vector<std::pair<std::string, int>> sockets = {}) {
         SpawnSpec spec{opt.workerd, dir, config, fd, std::move(sockets), label, opt.output};
-        pid_t pid = spawn_workerd(forker.get(), spec, error);
-        ::close(h->first);  // the process has its own copy
-        if (pid > 0) hold = h->second;
-        return pid;
+        return spawn_workerd(forker.get(), spec, error);
     }
 
     bool write_generation(const Generated& gen, const std::string& cfg) {
@@ -232,12 +220,10 @@ struct WorkerRuntime::Impl {
             std::string cfg = dir + "/front-" + std::to_string(n % 2) + ".capnp";
             if (!write_generation(gen, cfg)) return;
             std::string error;
-            uint16_t hold = 0;
-            pid_t pid = spawn(cfg, listen_fd, "front", error, {}, hold);
+            pid_t pid = spawn(cfg, listen_fd, "front", error);
             if (pid > 0) {
-                retire(front_pid, front_hold);
+                retire(front_pid);
                 front_pid = pid;
-                front_hold = hold;
                 front_config = gen.config;
                 for (auto& s : m.scripts) good_etag[s.key] = s.etag;
                 auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
@@ -321,7 +307,7 @@ struct WorkerRuntime::Impl {
         if (stopping) return;
         if (p.loading) return;    // run_proc compares what it started with what is wanted when it ends
         if (p.members.empty()) {  // its last tenant was deleted
-            retire(p.pid, p.hold);
+            retire(p.pid);
             forget(p);
             procs.erase(p.id);
             return;
@@ -373,7 +359,6 @@ struct WorkerRuntime::Impl {
         std::string label = scripts.size() == 1 ? labels : "p" + std::to_string(id) + ":" + labels;
         std::string cfg = dir + "/tenants-" + std::to_string(id) + "-" + std::to_string(n % 2) + ".capnp";
         pid_t pid = -1;
-        uint16_t hold = 0;
         bool split = false;  // a packed start failed naming no member: each member starts alone instead
         auto close_sockets = [&] {
             for (auto& [name, fd] : sockets)
@@ -404,7 +389,7 @@ struct WorkerRuntime::Impl {
             Generated gen = generate_tenants(*m, scripts, g);
             for (auto& w : gen.warnings) log("workers: " + w);
             std::string error;
-            if (write_generation(gen, cfg)) pid = spawn(cfg, -1, label, error, sockets, hold);
+            if (write_generation(gen, cfg)) pid = spawn(cfg, -1, label, error, sockets);
             if (pid > 0) break;
             // Who failed: the members workerd names; else, alone in its process, those new to this process or
             // changed since, else all; a packed process that names none starts each member alone (another's
@@ -438,21 +423,20 @@ struct WorkerRuntime::Impl {
         std::lock_guard lock(mutex);
         auto it = procs.find(id);
         if (it == procs.end() || stopping) {
-            retire(pid, hold);
+            retire(pid);
             return;
         }
         Proc& p = it->second;
         p.loading = false;
         if (split) {
             for (auto& k : p.members) tenants.at(k).alone_until = Clock::now() + std::chrono::minutes(10);
-            retire(p.pid, p.hold);
+            retire(p.pid);
             dissolve(p);
             return;
         }
         if (pid > 0) {
-            retire(p.pid, p.hold);
+            retire(p.pid);
             p.pid = pid;
-            p.hold = hold;
             p.etags = etags;
             p.last_ticks = cpu_ticks(pid);
             p.busy_ms = p.idle_ms = 0;
@@ -593,7 +577,7 @@ struct WorkerRuntime::Impl {
                     for (auto& k : p.members)
                         opt.output("[" + tenants.at(k).label + "] unloaded after " + std::to_string(p.idle_ms) +
                                    " ms idle");
-                retire(p.pid, p.hold);
+                retire(p.pid);
                 ended.push_back(id);
             }
         }

@@ -29,7 +29,6 @@ struct Tenant {
 struct Proc {
     int id = 0;
     pid_t pid = -1;
-    uint16_t hold = 0;                         // its socket "hold"
     std::vector<std::string> members;          // tenant keys; a new member joins through a new generation
     std::map<std::string, std::string> etags;  // what the running generation runs: key -> etag
     bool loading = false;

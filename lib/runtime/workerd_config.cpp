@@ -382,18 +382,6 @@ void finish(Ctx& c, std::string& out) {
                ", writable = true)),\n";
 }
 
-// The socket "hold" and its worker: a request there keeps the process draining until its answer ends (see
-// GenOptions::hold).
-const std::string hold_service =
-    "(name = \"tenantctl:hold\", worker = (modules = [(name = \"hold.js\", esModule = embed \"internal/hold.js\")], "
-    "compatibilityDate = \"2024-09-01\"))";
-
-std::string hold_socket(const GenOptions& opt, Generated& g) {
-    if (!opt.hold) return {};
-    g.files["internal/hold.js"] = k_hold_js;
-    return ", (name = \"hold\", http = (), service = \"tenantctl:hold\")";
-}
-
 std::string egress_name(const Script& s) {
     return "tenantctl:egress:" + s.key;
 }
@@ -549,7 +537,6 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
     for (auto& key : variant_keys) eb += ", (name = " + capnp_string(key) + ", service = " + capnp_string(key) + ")";
     for (auto& name : asset_names)
         eb += ", (name = " + capnp_string("a:" + name) + ", service = " + capnp_string("assets-route:w:" + name) + ")";
-    if (opt.hold) out += "    " + hold_service + ",\n";
     out +=
         "    (name = \"tenantctl:entry\", worker = (modules = [(name = \"entry.js\", esModule = embed "
         "\"internal/entry.js\")], compatibilityDate = \"2024-01-01\", bindings = [" +
@@ -559,7 +546,7 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
                                           : "(name = " + capnp_string(opt.socket_service) +
                                                 ", entrypoint = " + capnp_string(opt.socket_entrypoint) + ")";
     out += "  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenantctl\"), service = " + socket_target +
-           ")" + hold_socket(opt, g) + "],\n";
+           ")],\n";
     out +=
         "  extensions = [(modules = [(name = \"tenantctl-internal:dispatch\", esModule = embed "
         "\"internal/dispatch.js\", internal = true)])],\n);\n";
@@ -617,9 +604,7 @@ Generated generate_tenants(const Model& model, const std::vector<const Script*>&
     if (!egress.empty())
         out += "    (name = \"tenantctl:outbound-net\", network = (allow = [\"public\", \"127.0.0.0/8\"])),\n";
     finish(c, out);
-    std::string hold = hold_socket(opt, g);
-    if (!hold.empty()) out += "    " + hold_service + ",\n";
-    out += "  ],\n  sockets = [" + sockets + hold + "],\n);\n";
+    out += "  ],\n  sockets = [" + sockets + "],\n);\n";
     g.config = std::move(out);
     return g;
 }

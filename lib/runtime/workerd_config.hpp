@@ -31,10 +31,6 @@ struct GenOptions {
     // The upload check's probe (validate.cpp): the front's socket "http" goes to this named entrypoint of this
     // service instead of the entry worker. Empty: the entry worker.
     std::string socket_service, socket_entrypoint;
-    // A second socket, "hold", whose worker answers with a body that ends `?ms=` later: the supervisor calls it
-    // before it tells a process to drain, so the process's exit waits that long after its last request, and the
-    // records of its last invocations (posted by the tail worker after each response) are not lost.
-    bool hold = false;
 };
 
 struct Generated {

@@ -253,21 +253,6 @@ export default {
 };
 )JS";
 
-// The socket "hold": its answer's body ends `?ms=` milliseconds after the headers (at most 10 s), so a draining
-// process does not exit before then.
-const char* const k_hold_js = R"JS(
-export default {
-  fetch(request) {
-    const ms = Math.min(Number(new URL(request.url).searchParams.get("ms")) || 1000, 10000);
-    const { readable, writable } = new TransformStream();
-    const writer = writable.getWriter();
-    writer.write(new TextEncoder().encode("holding\n"));
-    setTimeout(() => writer.close(), ms);
-    return new Response(readable, { headers: { "content-type": "text/plain" } });
-  },
-};
-)JS";
-
 // A tenant's globalOutbound when its namespace has outbound workers: every request the tenant's worker sends
 // out (fetch() with or without the shim, connect() has no handler here and fails) arrives here. It checks the
 // dispatch context's signature (`KEY`, shared with the dispatch binding alone) and that it names this tenant

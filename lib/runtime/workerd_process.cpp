@@ -254,55 +254,16 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
     return -1;
 }
 
-namespace {
-
-// Calls a process's socket "hold" (GenOptions::hold) and returns the connection once the answer's headers
-// arrived: the answer's body ends `ms` later, and a draining workerd waits for it. -1 when that failed.
-int hold_open(uint16_t port, int ms) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    timeval tv{2, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string req = "GET /?ms=" + std::to_string(ms) + " HTTP/1.1\r\nHost: hold\r\nConnection: close\r\n\r\n";
-    std::string got;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-        char buf[512];
-        while (got.find("\r\n\r\n") == std::string::npos && got.size() < 8192) {
-            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-            if (n <= 0) break;
-            got.append(buf, static_cast<size_t>(n));
-        }
-    }
-    if (got.rfind("HTTP/1.1 200", 0) == 0 && got.find("\r\n\r\n") != std::string::npos) return fd;
-    ::close(fd);
-    return -1;
-}
-
-}  // namespace
-
-void retire(pid_t old, uint16_t hold_port) {
+void retire(pid_t old) {
     if (old <= 0) return;
-    std::thread([old, hold_port] {
-        // Its last invocations' records are posted after their answers: with the hold's call in flight, the
-        // draining process exits no sooner than 300 ms from now.
-        int held = hold_port != 0 ? hold_open(hold_port, 300) : -1;
-        ::kill(old, SIGTERM);  // drains: requests in flight finish
-        bool reaped = false;
-        for (int i = 0; i < 300 && !reaped; ++i) {
-            reaped = ::waitpid(old, nullptr, WNOHANG) != 0;  // reaped (or not ours any more)
-            if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ::kill(old, SIGTERM);  // drains: requests in flight finish
+    std::thread([old] {
+        for (int i = 0; i < 300; ++i) {
+            if (::waitpid(old, nullptr, WNOHANG) != 0) return;  // reaped (or not ours any more)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        if (!reaped) {
-            ::kill(-old, SIGKILL);
-            ::waitpid(old, nullptr, 0);
-        }
-        if (held >= 0) ::close(held);
+        ::kill(-old, SIGKILL);
+        ::waitpid(old, nullptr, 0);
     }).detach();
 }
 

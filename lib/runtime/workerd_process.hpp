@@ -95,10 +95,8 @@ enum class SpawnFailure { NotStarted, Exited, TimedOut, CpuLimit };
 pid_t spawn_workerd(Forker* forker, const SpawnSpec& spec, std::string& error, SpawnFailure* why = nullptr);
 
 // Tells a process to drain and reaps it; one still there after 30 s is killed. The pid is only signalled
-// while it is an unreaped child of ours, so a recycled pid is never hit. With `hold_port` (its socket "hold",
-// GenOptions::hold), a call there is in flight first, so the process exits no sooner than 300 ms after the
-// drain starts: the records its tail worker posts after the last answers get out.
-void retire(pid_t pid, uint16_t hold_port = 0);
+// while it is an unreaped child of ours, so a recycled pid is never hit.
+void retire(pid_t pid);
 
 // Where workerd comes from: the project's node_modules (upward from `cwd`), then `env_override`
 // (TENANTCTL_WORKERD), then PATH. Empty when there is none.
