@@ -75,6 +75,7 @@ struct WorkerRuntime::Impl {
     std::thread thread;
     std::thread poller;
     pid_t front_pid = -1;
+    int front_hold = -1;
     uint64_t generation = 0;
     std::string front_config;
     RuntimeStatus st;
@@ -102,15 +103,26 @@ struct WorkerRuntime::Impl {
         g.max_compat_date = opt.workerd_date;
         g.do_storage_dir = dir + "/durable-objects";
         g.front_port = port;
+        g.hold = true;
         return g;
     }
 
-    // Starts workerd on `config` with `fd` as its socket "http" (or `sockets` by name); its output goes to
-    // opt.output.
-    pid_t spawn(const std::string& config, int fd, const std::string& label, std::string& error,
+    // Starts workerd on `config` with `fd` as its socket "http" (or `sockets` by name) and its socket "hold",
+    // whose connection goes to `hold`; its output goes to opt.output.
+    pid_t spawn(const std::string& config, int fd, const std::string& label, std::string& error, int& hold,
                 std::vector<std::pair<std::string, int>> sockets = {}) {
         SpawnSpec spec{opt.workerd, dir, config, fd, std::move(sockets), label, opt.output};
-        return spawn_workerd(forker.get(), spec, error);
+        spec.hold = true;
+        return spawn_workerd(forker.get(), spec, error, nullptr, &hold);
+    }
+
+    // Retires a process of tenants: it exits once it answered what it accepted on its members' sockets.
+    void retire_proc(pid_t pid, int& hold, const std::vector<std::string>& members) {
+        std::vector<uint16_t> ports;
+        for (auto& k : members)
+            if (auto t = tenants.find(k); t != tenants.end()) ports.push_back(t->second.port);
+        retire(pid, hold, std::move(ports));
+        hold = -1;
     }
 
     bool write_generation(const Generated& gen, const std::string& cfg) {
@@ -220,10 +232,12 @@ struct WorkerRuntime::Impl {
             std::string cfg = dir + "/front-" + std::to_string(n % 2) + ".capnp";
             if (!write_generation(gen, cfg)) return;
             std::string error;
-            pid_t pid = spawn(cfg, listen_fd, "front", error);
+            int hold = -1;
+            pid_t pid = spawn(cfg, listen_fd, "front", error, hold);
             if (pid > 0) {
-                retire(front_pid);
+                retire(front_pid, front_hold, {port});
                 front_pid = pid;
+                front_hold = hold;
                 front_config = gen.config;
                 for (auto& s : m.scripts) good_etag[s.key] = s.etag;
                 auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
@@ -307,7 +321,7 @@ struct WorkerRuntime::Impl {
         if (stopping) return;
         if (p.loading) return;    // run_proc compares what it started with what is wanted when it ends
         if (p.members.empty()) {  // its last tenant was deleted
-            retire(p.pid);
+            retire_proc(p.pid, p.hold, {});
             forget(p);
             procs.erase(p.id);
             return;
@@ -359,6 +373,7 @@ struct WorkerRuntime::Impl {
         std::string label = scripts.size() == 1 ? labels : "p" + std::to_string(id) + ":" + labels;
         std::string cfg = dir + "/tenants-" + std::to_string(id) + "-" + std::to_string(n % 2) + ".capnp";
         pid_t pid = -1;
+        int hold = -1;
         bool split = false;  // a packed start failed naming no member: each member starts alone instead
         auto close_sockets = [&] {
             for (auto& [name, fd] : sockets)
@@ -389,7 +404,7 @@ struct WorkerRuntime::Impl {
             Generated gen = generate_tenants(*m, scripts, g);
             for (auto& w : gen.warnings) log("workers: " + w);
             std::string error;
-            if (write_generation(gen, cfg)) pid = spawn(cfg, -1, label, error, sockets);
+            if (write_generation(gen, cfg)) pid = spawn(cfg, -1, label, error, hold, sockets);
             if (pid > 0) break;
             // Who failed: the members workerd names; else, alone in its process, those new to this process or
             // changed since, else all; a packed process that names none starts each member alone (another's
@@ -423,20 +438,21 @@ struct WorkerRuntime::Impl {
         std::lock_guard lock(mutex);
         auto it = procs.find(id);
         if (it == procs.end() || stopping) {
-            retire(pid);
+            retire(pid, hold);
             return;
         }
         Proc& p = it->second;
         p.loading = false;
         if (split) {
             for (auto& k : p.members) tenants.at(k).alone_until = Clock::now() + std::chrono::minutes(10);
-            retire(p.pid);
+            retire_proc(p.pid, p.hold, p.members);
             dissolve(p);
             return;
         }
         if (pid > 0) {
-            retire(p.pid);
+            retire_proc(p.pid, p.hold, p.members);
             p.pid = pid;
+            p.hold = hold;
             p.etags = etags;
             p.last_ticks = cpu_ticks(pid);
             p.busy_ms = p.idle_ms = 0;
@@ -476,7 +492,9 @@ struct WorkerRuntime::Impl {
     std::map<std::string, std::string> broken_reason_tenant;
 
     // Removes the configs of a process that is gone (they hold its tenants' secrets).
-    void forget(const Proc& p) {
+    void forget(Proc& p) {
+        if (p.hold >= 0) ::close(p.hold);  // it was killed
+        p.hold = -1;
         for (int gen = 0; gen < 2; ++gen)
             ::unlink((dir + "/tenants-" + std::to_string(p.id) + "-" + std::to_string(gen) + ".capnp").c_str());
     }
@@ -577,7 +595,7 @@ struct WorkerRuntime::Impl {
                     for (auto& k : p.members)
                         opt.output("[" + tenants.at(k).label + "] unloaded after " + std::to_string(p.idle_ms) +
                                    " ms idle");
-                retire(p.pid);
+                retire_proc(p.pid, p.hold, p.members);
                 ended.push_back(id);
             }
         }
@@ -640,6 +658,11 @@ void WorkerRuntime::stop() {
     }
     std::vector<pid_t> pids{m.front_pid};
     for (auto& [id, p] : m.procs) pids.push_back(p.pid);
+    // Holds end first: nothing waits for the last records when tenantctl dev ends.
+    for (int* h : {&m.front_hold})
+        if (*h >= 0) ::close(std::exchange(*h, -1));
+    for (auto& [id, p] : m.procs)
+        if (p.hold >= 0) ::close(std::exchange(p.hold, -1));
     for (pid_t p : pids)
         if (p > 0) ::kill(p, SIGTERM);
     for (pid_t p : pids) {

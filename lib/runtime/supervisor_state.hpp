@@ -29,6 +29,7 @@ struct Tenant {
 struct Proc {
     int id = 0;
     pid_t pid = -1;
+    int hold = -1;                             // its hold connection (retire)
     std::vector<std::string> members;          // tenant keys; a new member joins through a new generation
     std::map<std::string, std::string> etags;  // what the running generation runs: key -> etag
     bool loading = false;

@@ -382,6 +382,16 @@ void finish(Ctx& c, std::string& out) {
                ", writable = true)),\n";
 }
 
+// The socket "hold" and its worker (GenOptions::hold).
+std::string hold_socket(const GenOptions& opt, Generated& g, std::string& services) {
+    if (!opt.hold) return {};
+    g.files["internal/hold.js"] = k_hold_js;
+    services +=
+        "    (name = \"tenantctl:hold\", worker = (modules = [(name = \"hold.js\", esModule = embed "
+        "\"internal/hold.js\")], compatibilityDate = \"2024-09-01\")),\n";
+    return ", (name = \"hold\", http = (), service = \"tenantctl:hold\")";
+}
+
 std::string egress_name(const Script& s) {
     return "tenantctl:egress:" + s.key;
 }
@@ -540,13 +550,15 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
     out +=
         "    (name = \"tenantctl:entry\", worker = (modules = [(name = \"entry.js\", esModule = embed "
         "\"internal/entry.js\")], compatibilityDate = \"2024-01-01\", bindings = [" +
-        eb + "])),\n  ],\n";
+        eb + "])),\n";
     const std::string socket_target = opt.socket_service.empty()
                                           ? std::string("\"tenantctl:entry\"")
                                           : "(name = " + capnp_string(opt.socket_service) +
                                                 ", entrypoint = " + capnp_string(opt.socket_entrypoint) + ")";
+    std::string hold = hold_socket(opt, g, out);
+    out += "  ],\n";
     out += "  sockets = [(name = \"http\", http = (capnpConnectHost = \"tenantctl\"), service = " + socket_target +
-           ")],\n";
+           ")" + hold + "],\n";
     out +=
         "  extensions = [(modules = [(name = \"tenantctl-internal:dispatch\", esModule = embed "
         "\"internal/dispatch.js\", internal = true)])],\n);\n";
@@ -604,7 +616,8 @@ Generated generate_tenants(const Model& model, const std::vector<const Script*>&
     if (!egress.empty())
         out += "    (name = \"tenantctl:outbound-net\", network = (allow = [\"public\", \"127.0.0.0/8\"])),\n";
     finish(c, out);
-    out += "  ],\n  sockets = [" + sockets + "],\n);\n";
+    std::string hold = hold_socket(opt, g, out);
+    out += "  ],\n  sockets = [" + sockets + hold + "],\n);\n";
     g.config = std::move(out);
     return g;
 }

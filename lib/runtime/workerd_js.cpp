@@ -245,6 +245,17 @@ export * from "__USER_MAIN__";
 )JS";
 
 // Stands in for a script that could not start, or a service binding to a worker that does not exist.
+// The socket "hold": its answer waits for the end of the request's body, which the supervisor sends when the
+// process may exit; until then a draining workerd keeps running (and posting its last invocations' records).
+const char* const k_hold_js = R"JS(
+export default {
+  async fetch(request) {
+    try { await request.arrayBuffer(); } catch {}
+    return new Response(null, { status: 204 });
+  },
+};
+)JS";
+
 const char* const k_stub_js = R"JS(
 export default {
   fetch(request, env) {

@@ -10,6 +10,7 @@ extern const char* const k_tenant_shim_js;    // a tenant's entry: limits, and i
 extern const char* const k_tail_js;           // every worker's tail consumer: records to the platform
 extern const char* const k_consumer_shim_js;  // a tail consumer's entry: scriptName filled in
 extern const char* const k_stub_js;           // a fixed answer (a worker that failed to start, a missing one)
+extern const char* const k_hold_js;           // the socket "hold": answers once its request's body ends
 extern const char* const k_egress_js;         // a tenant's globalOutbound when its namespace has outbound workers
 extern const char* const k_outbound_shim_js;  // an outbound worker's entry: the dispatcher's parameters in env
 

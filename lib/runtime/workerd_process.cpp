@@ -10,9 +10,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <set>
+#include <sstream>
+#include <string_view>
 
 #include "core/fs.hpp"
 #include "core/process.hpp"
@@ -23,6 +29,34 @@ namespace tenantctl::runtime {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// A request to a process's socket "hold" on `port`, its body left open: the hold worker answers when the body
+// ends, and a draining workerd keeps running until then. The connection, or -1 when it could not be made.
+int open_hold(uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    timeval tv{2, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    static const std::string head = "POST / HTTP/1.1\r\nHost: hold\r\nTransfer-Encoding: chunked\r\n\r\n";
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::send(fd, head.data(), head.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(head.size())) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// Ends the hold's request body (the process may exit once it drained) and its connection.
+void end_hold(int fd) {
+    if (fd < 0) return;
+    static const char last[] = "0\r\n\r\n";
+    (void)::send(fd, last, sizeof last - 1, MSG_NOSIGNAL);
+    ::close(fd);
+}
 
 }  // namespace
 
@@ -155,7 +189,7 @@ void Forker::exec_child(const ChildSpec& spec) {
     ::_exit(127);
 }
 
-pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, SpawnFailure* why) {
+pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, SpawnFailure* why, int* hold) {
     if (why) *why = SpawnFailure::NotStarted;
     int ctl[2], out[2];
     if (::pipe2(ctl, O_CLOEXEC) != 0) {
@@ -180,7 +214,22 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
     };
     if (s.socket >= 0) lend("http", s.socket);
     for (auto& [name, fd] : s.sockets) lend(name, fd);
+    if (hold) *hold = -1;
+    Result<std::pair<int, uint16_t>> hold_listen = std::pair<int, uint16_t>{-1, 0};
+    if (s.hold) {
+        hold_listen = listen_socket("127.0.0.1", 0);
+        if (!hold_listen.ok()) {
+            ::close(ctl[0]);
+            ::close(ctl[1]);
+            ::close(out[0]);
+            ::close(out[1]);
+            error = hold_listen.error().message;
+            return -1;
+        }
+        lend("hold", hold_listen->first);
+    }
     pid_t pid = forker ? forker->fork_child(spec) : -1;
+    if (s.hold) ::close(hold_listen->first);  // the child has its own copy
     ::close(ctl[1]);
     ::close(out[1]);
     if (pid < 0) {
@@ -243,6 +292,7 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
     ::close(ctl[0]);
     if (listening()) {
         reader.detach();
+        if (s.hold && hold) *hold = open_hold(hold_listen->second);
         return pid;
     }
     ::kill(-pid, SIGKILL);
@@ -254,12 +304,60 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
     return -1;
 }
 
-void retire(pid_t old) {
-    if (old <= 0) return;
-    ::kill(old, SIGTERM);  // drains: requests in flight finish
-    std::thread([old] {
-        for (int i = 0; i < 300; ++i) {
-            if (::waitpid(old, nullptr, WNOHANG) != 0) return;  // reaped (or not ours any more)
+int inbound_connections(pid_t pid, const std::vector<uint16_t>& ports) {
+    // The process's sockets by inode, then the connections of its network namespace that are among them.
+    std::set<std::string> inodes;
+    std::string fds = "/proc/" + std::to_string(pid) + "/fd";
+    if (DIR* d = ::opendir(fds.c_str())) {
+        char target[64];
+        while (dirent* e = ::readdir(d)) {
+            ssize_t n = ::readlinkat(::dirfd(d), e->d_name, target, sizeof target - 1);
+            if (n > 9 && std::string_view(target, 8) == "socket:[")
+                inodes.emplace(target + 8, static_cast<size_t>(n) - 9);
+        }
+        ::closedir(d);
+    }
+    if (inodes.empty()) return 0;
+    int count = 0;
+    for (const char* table : {"/net/tcp", "/net/tcp6"}) {
+        auto text = read_file("/proc/" + std::to_string(pid) + table);
+        if (!text.ok()) continue;
+        // "sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode …", addresses as HEX:PORT
+        std::istringstream in(*text);
+        for (std::string line; std::getline(in, line);) {
+            std::istringstream fields(line);
+            std::vector<std::string> f;
+            for (std::string w; f.size() < 10 && fields >> w;) f.push_back(w);
+            if (f.size() < 10 || f[3] != "01" || !inodes.count(f[9])) continue;
+            auto colon = f[1].rfind(':');
+            if (colon == std::string::npos) continue;
+            auto port = static_cast<uint16_t>(std::strtoul(f[1].c_str() + colon + 1, nullptr, 16));
+            if (std::find(ports.begin(), ports.end(), port) != ports.end()) ++count;
+        }
+    }
+    return count;
+}
+
+void retire(pid_t old, int hold, std::vector<uint16_t> ports) {
+    if (old <= 0) {
+        if (hold >= 0) ::close(hold);
+        return;
+    }
+    ::kill(old, SIGTERM);  // drains: it accepts no more, and answers what it accepted
+    std::thread([old, hold, ports = std::move(ports)] {
+        auto t0 = Clock::now();
+        auto reaped = [&] { return ::waitpid(old, nullptr, WNOHANG) != 0; };  // (or not ours any more)
+        if (hold >= 0) {
+            bool gone = false;
+            while (!(gone = reaped()) && inbound_connections(old, ports) > 0 &&
+                   Clock::now() - t0 < std::chrono::seconds(10))
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the records of its last answers
+            end_hold(hold);
+            if (gone) return;
+        }
+        while (Clock::now() - t0 < std::chrono::seconds(30)) {
+            if (reaped()) return;
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
         ::kill(-old, SIGKILL);

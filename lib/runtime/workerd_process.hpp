@@ -85,6 +85,9 @@ struct SpawnSpec {
     std::function<void(const std::string&)> output;
     int timeout_ms = 120000;  // how long it may take to listen
     int cpu_limit_ms = 0;     // how much CPU it may use before it listens; 0 = no limit
+    // The config has a socket "hold" (GenOptions::hold): lend it one, and once workerd listens, open a request
+    // there that stays in flight until retire() ends it. Its connection is returned through spawn_workerd's `hold`.
+    bool hold = false;
 };
 // Why a start failed: no process (pipe or fork failed), workerd ended (its output says why), or it was killed at
 // a limit of the SpawnSpec.
@@ -92,11 +95,17 @@ enum class SpawnFailure { NotStarted, Exited, TimedOut, CpuLimit };
 // Starts workerd on `spec.config` with `spec.socket` as its socket "http" and each of `spec.sockets` by its name;
 // returns its pid once it listens, or
 // -1 with `error` (its output) and `why`. `forker` null: nothing is started.
-pid_t spawn_workerd(Forker* forker, const SpawnSpec& spec, std::string& error, SpawnFailure* why = nullptr);
+pid_t spawn_workerd(Forker* forker, const SpawnSpec& spec, std::string& error, SpawnFailure* why = nullptr,
+                    int* hold = nullptr);
 
 // Tells a process to drain and reaps it; one still there after 30 s is killed. The pid is only signalled
-// while it is an unreaped child of ours, so a recycled pid is never hit.
-void retire(pid_t pid);
+// while it is an unreaped child of ours, so a recycled pid is never hit. With its `hold` connection
+// (SpawnSpec::hold), the process does not exit before the requests it accepted on `ports` are answered and
+// 300 ms more have passed: its tail worker posts each invocation's record after the answer, and a workerd that
+// has drained exits without waiting for those posts.
+void retire(pid_t pid, int hold = -1, std::vector<uint16_t> ports = {});
+// How many connections accepted on one of `ports` a process holds open (ESTABLISHED), from /proc.
+int inbound_connections(pid_t pid, const std::vector<uint16_t>& ports);
 
 // Where workerd comes from: the project's node_modules (upward from `cwd`), then `env_override`
 // (TENANTCTL_WORKERD), then PATH. Empty when there is none.

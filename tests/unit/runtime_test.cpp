@@ -2,6 +2,9 @@
 // protocols on an in-memory store, and the store's change listener the supervisor relies on. Running the
 // generated configuration in workerd is the runtime_dispatcher integration test's job.
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -13,6 +16,7 @@
 #include "runtime/model.hpp"
 #include "runtime/storage.hpp"
 #include "runtime/workerd_config.hpp"
+#include "runtime/workerd_process.hpp"
 #include "support/test_fs.hpp"
 
 using namespace tenantctl;
@@ -105,6 +109,18 @@ TEST_CASE("the front binds a dispatch namespace to exactly its scripts' ports; a
     CHECK(t.config.find("\"t2\"") == std::string::npos);
     REQUIRE(t.files.count("scripts/e-t1/entry.js") == 1);
     CHECK(t.files["scripts/e-t1/entry.js"].find("from \"./index.js\"") != std::string::npos);
+    CHECK(t.config.find("tenantctl:hold") == std::string::npos);  // no hold unless asked
+
+    // The socket "hold" (a draining process waits for its request), in both kinds of process when asked.
+    o.hold = true;
+    for (const Generated& h : {generate_front(m, o), generate_tenants(m, {&m.scripts[1]}, o)}) {
+        CHECK(h.config.find(", (name = \"hold\", http = (), service = \"tenantctl:hold\")],") != std::string::npos);
+        CHECK(h.config.find("(name = \"tenantctl:hold\", worker = (modules = [(name = \"hold.js\"") !=
+              std::string::npos);
+        REQUIRE(h.files.count("internal/hold.js") == 1);
+        CHECK(h.files.at("internal/hold.js").find("request.arrayBuffer()") != std::string::npos);
+    }
+    o.hold = false;
 
     o.broken = {"w:disp"};
     o.broken_reason["w:disp"] = "Uncaught SyntaxError";
@@ -392,4 +408,31 @@ TEST_CASE("a tenant's service binding to an account worker: a copy in its proces
     CHECK(t.warnings[0] ==
           "n:c:t1: service binding ROOMS reaches rooms over HTTP (fetch only, no JS RPC): that worker binds Durable "
           "Objects or a dispatch namespace");
+}
+
+TEST_CASE("inbound_connections counts the connections a process accepted on the given ports, from /proc") {
+    auto l = listen_socket("127.0.0.1", 0);
+    REQUIRE(l.ok());
+    auto [lfd, port] = *l;
+    CHECK(inbound_connections(::getpid(), {port}) == 0);
+    int c = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    int accepted = -1;
+    for (int i = 0; i < 100 && accepted < 0; ++i) {
+        accepted = ::accept(lfd, nullptr, nullptr);
+        if (accepted < 0) ::usleep(10000);
+    }
+    REQUIRE(accepted >= 0);
+    // The accepted end has the listening port as its own; the connecting end (an ephemeral port) does not count.
+    CHECK(inbound_connections(::getpid(), {port}) == 1);
+    CHECK(inbound_connections(::getpid(), {static_cast<uint16_t>(port + 1)}) == 0);
+    ::close(accepted);
+    CHECK(inbound_connections(::getpid(), {port}) == 0);
+    ::close(c);
+    ::close(lfd);
+    CHECK(inbound_connections(999999999, {port}) == 0);  // no such process
 }
