@@ -25,10 +25,10 @@ the placeholder 127.0.0.1:5000 unless --registry HOST:PORT names a real registry
 Workers: every uploaded worker runs in workerd (the project's node_modules, TENANTCTL_WORKERD or PATH;
 scripts/setup.sh installs it): account workers at http://NAME.localhost:PORT/ on --workers-listen and through
 their routes (the Host header), dispatch-namespace scripts through dispatch namespace bindings. A tenant's script is loaded on its first
-request into a workerd process of its own, stopped when idle (--workers-idle). --workers-per-process N packs up
-to N tenants into a process: less memory, but a CPU loop stalls the process's other tenants until the watchdog
-stops it, and a tenant joining restarts the process (records of invocations the old one answers while it drains
-can be lost). KV, R2 and D1
+request into a workerd process with room for it (up to --workers-per-process tenants, 8 by default; joining
+restarts the process without failing a request), stopped when idle (--workers-idle). A CPU loop stalls the
+other tenants of its process until the watchdog stops it; --workers-per-process 1 gives each tenant a process of
+its own (no stall, more memory). KV, R2 and D1
 bindings use this platform's own storage (what `tenantctl kv|r2` and the API see); storage a binding names that
 does not exist is created. Uploads and secret changes take effect without a restart. The subrequest limit
 passed to get() is enforced; a process busy for 2 s without a pause is stopped ("Worker exceeded CPU time

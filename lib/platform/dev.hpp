@@ -53,7 +53,7 @@ struct DevOptions {
     bool workers_listen_given = false;
     bool no_workers = false;
     int workers_idle = 120;  // seconds
-    int workers_per_process = 1;
+    int workers_per_process = 8;
     std::string account_id;
     std::string rate_limit;            // N/SECONDS
     bool verbose = false;              // every runtime event and the workers' own output go to DevEvents::worker_line

@@ -42,7 +42,7 @@ struct RuntimeOptions {
     std::function<void(const std::string&)> records;
     int cpu_kill_ms = 2000;  // a tenant process busy this long without a pause is killed
     int idle_ms = 120000;    // a tenant process without CPU use this long is stopped (restarted on demand)
-    int per_process = 1;     // tenants one workerd process runs at most (1: each tenant in a process of its own)
+    int per_process = 8;     // tenants one workerd process runs at most (1: each tenant in a process of its own)
 };
 
 struct RuntimeStatus {

@@ -6,7 +6,7 @@
 #     account worker (target: p50 added <= 1 ms);
 #   - memory with 1,000 tenants deployed and 10 active: RSS summed over tenantctl dev and every workerd process
 #     (target <= 300 MB), and PSS (the same, with the shared workerd binary counted once), with the default
-#     (a workerd process per tenant) and again with up to 8 tenants per process (--workers-per-process 8, on
+#     (up to 8 tenants per workerd process) and again with a process per tenant (--workers-per-process 1, on
 #     the same state directory);
 #   - upload-to-serving time of a changed tenant that is running (target <= 1 s).
 # Loopback only; prints figures, asserts nothing. usage: tests/bench/runtime.sh [BUILD_DIR]
@@ -33,7 +33,7 @@ cat >"$work/bench.py" <<'PY'
 import http.client, json, os, sys, time, urllib.request, uuid
 
 dev = json.load(open(sys.argv[1])); prof = json.load(open(sys.argv[2])); dev_pid = int(sys.argv[3])
-mode = sys.argv[4]; how = sys.argv[5] or "a workerd process per tenant (the default)"
+mode = sys.argv[4]; how = sys.argv[5] or "up to 8 tenants per workerd process (the default)"
 api = prof["api_url"]; token = prof["api_token"]; acct = prof["account_id"]
 wport = int(dev["workers_url"].rsplit(":", 1)[1])
 
@@ -186,5 +186,5 @@ for v in range(2, 7):
 print("upload-to-serving of a running tenant (ms): " + ", ".join(f"{x:.0f}" for x in times) + " (target <= 1000)")
 PY
 run_dev all
-# The same platform with up to 8 tenants per workerd process: its memory.
-run_dev memory --workers-per-process 8
+# The same platform with a workerd process per tenant: its memory.
+run_dev memory --workers-per-process 1

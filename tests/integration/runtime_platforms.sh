@@ -7,11 +7,12 @@
 # sixth fetch() of a free tenant rejects with "Too many subrequests."), a tenant stuck in a CPU loop is
 # stopped and its caller's fetch() rejects with "Worker exceeded CPU time limit."; another tenant of the same
 # process answers after at most the watchdog's bound, and during a second loop, once they no longer share a
-# process; the looping tenant answers again afterwards (its process is restarted on demand).
+# process; the looping tenant answers again afterwards (its process is restarted on demand). With
+# --workers-per-process 1 (a process per tenant), a loop never stalls another tenant.
 set -euo pipefail
 source "$(dirname "$0")/platform_common.inc"
-# Tenants packed 8 to a workerd process (the default is a process each): the watchdog's bound, then separation.
-start_dev --workers-per-process 8
+# Tenants packed up to 8 to a workerd process (the default): the watchdog's bound, then separation.
+start_dev
 W=$(jq -r '.workers_url // empty' "$STATE/dev.json")
 check "workerd runs" test -n "$W"
 [ -n "$W" ] || finish
@@ -105,7 +106,7 @@ wcall globex.saas.test "$W/fetches"
 check "pro plan (subRequests 20): eight fetch() calls are all made" \
   bash -c 'jq -e "all(. != \"Too many subrequests.\")" <<<"$OUT" >/dev/null'
 
-# A tenant stuck in a loop. acme and globex share a workerd process (--workers-per-process 8): the loop
+# A tenant stuck in a loop. acme and globex share a workerd process (packed, the default): the loop
 # stalls both until the watchdog stops the process, a bounded time; globex's request waits on its own socket and
 # is answered by globex's next process. Both then run alone for a while.
 curl -sS --max-time 60 -o "$WORK/loop.body" -w '%{http_code}' -H 'Host: acme.saas.test' "$W/loop" >"$WORK/loop.status" 2>/dev/null &
@@ -134,5 +135,22 @@ wait "$loop" || true
 check "acme's caller gets \"Worker exceeded CPU time limit.\" again" \
   bash -c '[ "$(cat "$0")" = 502 ] && grep -q "Worker exceeded CPU time limit." "$1"' "$WORK/loop2.status" "$WORK/loop2.body"
 check "tenantctl dev reports the stop of acme alone" grep -q "production/acme: stopped after" "$WORK/dev.stderr"
+
+# A process per tenant (--workers-per-process 1), on the same state: globex answers at once while acme loops.
+stop_dev
+start_dev --workers-per-process 1
+W=$(jq -r '.workers_url // empty' "$STATE/dev.json")
+wcall globex.saas.test --max-time 30 "$W/"
+check "with a process per tenant, globex answers" bash -c '[ "$STATUS" = 200 ] && grep -q "hello from globex" <<<"$OUT"'
+curl -sS --max-time 60 -o "$WORK/loop3.body" -w '%{http_code}' -H 'Host: acme.saas.test' "$W/loop" >"$WORK/loop3.status" 2>/dev/null &
+loop=$!
+sleep 0.5
+wcall globex.saas.test --max-time 30 "$W/"
+kill -0 "$loop" 2>/dev/null && during=yes || during=no
+check "with a process per tenant, globex answers while acme's first loop still runs" \
+  bash -c '[ "$STATUS" = 200 ] && grep -q "hello from globex" <<<"$OUT" && [ "$0" = yes ]' "$during"
+wait "$loop" || true
+check "and acme's caller gets \"Worker exceeded CPU time limit.\"" \
+  bash -c '[ "$(cat "$0")" = 502 ] && grep -q "Worker exceeded CPU time limit." "$1"' "$WORK/loop3.status" "$WORK/loop3.body"
 if [ "$FAILS" -ne 0 ]; then echo "--- workers.log"; tail -n 40 "$STATE/workers.log"; fi
 finish
