@@ -121,7 +121,7 @@ struct WorkerRuntime::Impl {
         std::vector<uint16_t> ports;
         for (auto& k : members)
             if (auto t = tenants.find(k); t != tenants.end()) ports.push_back(t->second.port);
-        retire(pid, hold, std::move(ports));
+        retire(pid, hold, std::move(ports), opt.cpu_kill_ms);
         hold = -1;
     }
 
@@ -235,7 +235,7 @@ struct WorkerRuntime::Impl {
             int hold = -1;
             pid_t pid = spawn(cfg, listen_fd, "front", error, hold);
             if (pid > 0) {
-                retire(front_pid, front_hold, {port});
+                retire(front_pid, front_hold, {port});  // (no watchdog in the front)
                 front_pid = pid;
                 front_hold = hold;
                 front_config = gen.config;
@@ -438,7 +438,7 @@ struct WorkerRuntime::Impl {
         std::lock_guard lock(mutex);
         auto it = procs.find(id);
         if (it == procs.end() || stopping) {
-            retire(pid, hold);
+            retire(pid, hold, {}, opt.cpu_kill_ms);
             return;
         }
         Proc& p = it->second;

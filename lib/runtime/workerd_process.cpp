@@ -338,30 +338,48 @@ int inbound_connections(pid_t pid, const std::vector<uint16_t>& ports) {
     return count;
 }
 
-void retire(pid_t old, int hold, std::vector<uint16_t> ports) {
+void retire(pid_t old, int hold, std::vector<uint16_t> ports, int busy_kill_ms) {
     if (old <= 0) {
         if (hold >= 0) ::close(hold);
         return;
     }
     ::kill(old, SIGTERM);  // drains: it accepts no more, and answers what it accepted
-    std::thread([old, hold, ports = std::move(ports)] {
-        auto t0 = Clock::now();
-        auto reaped = [&] { return ::waitpid(old, nullptr, WNOHANG) != 0; };  // (or not ours any more)
-        if (hold >= 0) {
-            bool gone = false;
-            while (!(gone = reaped()) && inbound_connections(old, ports) > 0 &&
-                   Clock::now() - t0 < std::chrono::seconds(10))
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the records of its last answers
-            end_hold(hold);
-            if (gone) return;
+    std::thread([old, hold, ports = std::move(ports), busy_kill_ms]() mutable {
+        using std::chrono::milliseconds;
+        const auto t0 = Clock::now();
+        const int64_t hz = ::sysconf(_SC_CLK_TCK) > 0 ? ::sysconf(_SC_CLK_TCK) : 100;
+        auto last = t0;
+        int64_t last_ticks = cpu_ticks(old), busy_ms = 0;
+        Clock::time_point drained{};
+        for (;;) {
+            if (::waitpid(old, nullptr, WNOHANG) != 0) break;  // reaped (or not ours any more)
+            auto now = Clock::now();
+            // A process that is busy without a pause (a loop in a worker ignores the drain) is stopped as the
+            // watchdog stops a running one; one still there after 30 s is killed anyway.
+            if (auto step = std::chrono::duration_cast<milliseconds>(now - last).count(); step >= 100) {
+                int64_t ticks = cpu_ticks(old);
+                int64_t used = (ticks - last_ticks) * 1000 / hz;
+                busy_ms = used * 10 >= step * 8 ? busy_ms + step : 0;  // CPU for 80% of the time, or more
+                last = now;
+                last_ticks = ticks;
+            }
+            if (now - t0 >= std::chrono::seconds(30) || (busy_kill_ms > 0 && busy_ms >= busy_kill_ms)) {
+                ::kill(-old, SIGKILL);
+                ::waitpid(old, nullptr, 0);
+                break;
+            }
+            // The hold ends once nothing it accepted is open any more, 300 ms later (the records of its last
+            // answers), or after 10 s.
+            if (hold >= 0) {
+                if (drained == Clock::time_point{} &&
+                    (inbound_connections(old, ports) == 0 || now - t0 >= std::chrono::seconds(10)))
+                    drained = now;
+                if (drained != Clock::time_point{} && now - drained >= milliseconds(300))
+                    end_hold(std::exchange(hold, -1));
+            }
+            std::this_thread::sleep_for(milliseconds(hold >= 0 ? 20 : 100));
         }
-        while (Clock::now() - t0 < std::chrono::seconds(30)) {
-            if (reaped()) return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        ::kill(-old, SIGKILL);
-        ::waitpid(old, nullptr, 0);
+        if (hold >= 0) ::close(hold);
     }).detach();
 }
 

@@ -98,12 +98,13 @@ enum class SpawnFailure { NotStarted, Exited, TimedOut, CpuLimit };
 pid_t spawn_workerd(Forker* forker, const SpawnSpec& spec, std::string& error, SpawnFailure* why = nullptr,
                     int* hold = nullptr);
 
-// Tells a process to drain and reaps it; one still there after 30 s is killed. The pid is only signalled
-// while it is an unreaped child of ours, so a recycled pid is never hit. With its `hold` connection
-// (SpawnSpec::hold), the process does not exit before the requests it accepted on `ports` are answered and
-// 300 ms more have passed: its tail worker posts each invocation's record after the answer, and a workerd that
-// has drained exits without waiting for those posts.
-void retire(pid_t pid, int hold = -1, std::vector<uint16_t> ports = {});
+// Tells a process to drain and reaps it; one still there after 30 s, or busy without a pause for `busy_kill_ms`
+// (a loop ignores the drain; 0: no such bound), is killed. The pid is only signalled while it is an unreaped
+// child of ours, so a recycled pid is never hit. With its `hold` connection (SpawnSpec::hold), the process does
+// not exit before the requests it accepted on `ports` are answered and 300 ms more have passed: its tail worker
+// posts each invocation's record after the answer, and a workerd that has drained exits without waiting for
+// those posts.
+void retire(pid_t pid, int hold = -1, std::vector<uint16_t> ports = {}, int busy_kill_ms = 0);
 // How many connections accepted on one of `ports` a process holds open (ESTABLISHED), from /proc.
 int inbound_connections(pid_t pid, const std::vector<uint16_t>& ports);
 
