@@ -57,7 +57,22 @@ export default function makeDispatchNamespace(env) {
       const ctx = context(env, name, options);
       return new Proxy(stub || missing, {
         get(target, prop) {
-          if (prop !== "fetch") return target[prop];
+          if (prop !== "fetch") {
+            // An RPC method: called through the tenant's entry (__tenantctl_call), which runs it with this
+            // invocation's limits and dispatch context, as fetch() is run. Awaited without a call, it is the
+            // property itself. Nothing to carry (no limits, no outbound workers): the stub's own.
+            if (!stub || typeof prop !== "string" || prop === "then" || (tag === "{}" && ctx === null)) return target[prop];
+            const call = async (...args) => {
+              const signed = ctx === null ? null : await sign(env, ctx);
+              try {
+                return await target.__tenantctl_call(prop, args, tag, signed);
+              } catch (err) {
+                throw await explain(env, name, err);
+              }
+            };
+            call.then = (resolve, reject) => Promise.resolve(target[prop]).then(resolve, reject);
+            return call;
+          }
           return async (input, init) => {
             const req = new Request(input, init);
             const served = await fromAssets(assets, req);
@@ -149,14 +164,18 @@ globalThis.fetch = function (...args) {
     return Promise.reject(new Error("Too many subrequests."));
   return egress ? viaEgress(s, args) : realFetch.apply(this, args);
 };
-function take(request) {
-  const state = { count: 0, limit: -1, ctx: request.headers.get("x-tenantctl-outbound") };
-  const tag = request.headers.get("x-tenantctl-limits");
-  if (tag === null && state.ctx === null) return [request, state];
+function invocation(tag, ctx) {
+  const state = { count: 0, limit: -1, ctx };
   try {
     const l = JSON.parse(tag);
     if (typeof l.subRequests === "number") state.limit = l.subRequests;
   } catch {}
+  return state;
+}
+function take(request) {
+  const tag = request.headers.get("x-tenantctl-limits");
+  const state = invocation(tag, request.headers.get("x-tenantctl-outbound"));
+  if (tag === null && state.ctx === null) return [request, state];
   const headers = new Headers(request.headers);
   headers.delete("x-tenantctl-limits");
   headers.delete("x-tenantctl-outbound");
@@ -164,13 +183,22 @@ function take(request) {
 }
 const inner = user.default;
 let entry = inner;
-if (typeof inner === "function" && typeof inner.prototype?.fetch === "function") {
+if (typeof inner === "function" && inner.prototype) {
+  // An RPC method called through a dispatch namespace binding arrives here with that invocation's limits and
+  // dispatch context (the binding's __tenantctl_call), and runs with them.
   entry = class extends inner {
-    fetch(request) {
-      const [req, state] = take(request);
-      return als.run(state, () => super.fetch(req));
+    __tenantctl_call(name, args, tag, ctx) {
+      const f = typeof name === "string" && name !== "constructor" && !name.startsWith("__tenantctl") ? this[name] : undefined;
+      if (typeof f !== "function" || f === Object.prototype[name])
+        throw new TypeError(`The RPC receiver does not implement the method "${name}".`);
+      return als.run(invocation(tag, ctx), () => f.apply(this, args));
     }
   };
+  if (typeof inner.prototype.fetch === "function")
+    entry.prototype.fetch = function (request) {
+      const [req, state] = take(request);
+      return als.run(state, () => inner.prototype.fetch.call(this, req));
+    };
 } else if (inner && typeof inner === "object" && typeof inner.fetch === "function") {
   entry = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, {
     fetch(request, env, ctx) {

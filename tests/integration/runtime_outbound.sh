@@ -9,6 +9,7 @@
 # bindings, or send a request around it; connect() is refused. A binding to the same namespace without an
 # outbound worker, and a namespace without one, keep fetch() as it was (workerd's internet: no loopback); a
 # binding naming an outbound worker that does not exist fails the tenant's fetch() with an error naming it.
+# fetch() calls in an RPC method the dispatcher calls on get()'s stub go through the outbound worker as well.
 # The subrequest limit still counts each fetch() of the tenant once; the outbound worker's own fetches are
 # not the tenant's. No request leaves 127.0.0.0/8: the outbound worker answers the hosts it is asked for.
 set -euo pipefail
@@ -65,8 +66,13 @@ export default {
     const [, via, name, ...rest] = url.pathname.split("/");
     const inner = new Request(new URL("/" + rest.join("/") + url.search, url), request);
     const opts = { outbound: { customer_context: `ctx-${name}`, not_a_parameter: "dropped" }, limits: { subRequests: 3 } };
-    const binding = { out: env.DISPATCHER, raw: env.RAW, plain: env.PLAIN, ghost: env.GHOST }[via];
+    const binding = { out: env.DISPATCHER, raw: env.RAW, plain: env.PLAIN, ghost: env.GHOST, rpc: env.DISPATCHER, rpcraw: env.RAW }[via];
     if (!binding) return new Response("no such binding", { status: 404 });
+    if (via.startsWith("rpc")) {  // JS RPC on the stub get() returns: a method that fetches, a property, a missing method
+      const stub = binding.get(name, {}, opts);
+      const missing = await stub.nope().then(() => "called", (e) => e.message);
+      return Response.json({ many: await stub.many(url.searchParams.get("u")), plan: await stub.plan, missing });
+    }
     try {
       return await binding.get(name, {}, opts).fetch(inner);
     } catch (err) {
@@ -148,6 +154,30 @@ deploy_tenant() {  # NAMESPACE NAME
 deploy_tenant production acme
 deploy_tenant production globex
 deploy_tenant plain solo
+# A tenant whose RPC method fetch()es: those calls go out through the outbound worker too, with the limits.
+r=$WORK/rpc-tenant
+mkdir -p "$r"
+cat >"$r/index.js" <<'JS'
+import { WorkerEntrypoint } from "cloudflare:workers";
+export default class extends WorkerEntrypoint {
+  fetch() { return new Response("initech"); }
+  get plan() { return "gold"; }
+  async many(u) {
+    const out = [];
+    for (let i = 0; i < 5; i++) {
+      try {
+        const res = await fetch(u, { headers: { "x-from": this.env.NAME } });
+        out.push({ status: res.status, body: await res.text() });
+      } catch (e) {
+        out.push({ error: e.message });
+      }
+    }
+    return out;
+  }
+}
+JS
+printf '{"name":"initech","main":"index.js","compatibility_date":"2026-01-01","vars":{"NAME":"initech"}}' >"$r/wrangler.json"
+(cd "$r" && tc deploy --dispatch-namespace production) >"$WORK/r.out" 2>&1 || { cat "$WORK/r.out"; exit 1; }
 
 q() { jq -rn --arg v "$1" '$v|@uri'; }
 jqe() { jq -e "$1" <<<"$OUT" >/dev/null; }
@@ -181,6 +211,15 @@ check "subRequests 3: three fetch() calls reach the outbound worker, the fourth 
 wcall disp.localhost "$W/out/globex/many?u=$(q http://upstream.test/hello.txt)"
 check "the outbound worker's own fetch() calls are not the tenant's: three pass-throughs, three answers" \
   jqe '(.[0:3] | all(.status == 200 and .body == "upstream file\n")) and (.[3:] | all(.error == "Too many subrequests."))'
+
+wcall disp.localhost "$W/rpc/initech/?u=$(q http://example.com/r)"
+check "an RPC method's fetch() calls go to the outbound worker with the tenant's customer_context; the fourth rejects (subRequests 3)" \
+  jqe '(.many[0:3] | all(.status == 200 and (.body | fromjson | .customer_context == "ctx-initech" and .from == "initech"))) and (.many[3:] | all(.error == "Too many subrequests."))'
+check "a property of the stub is read as before, and a missing method is refused" \
+  jqe '.plan == "gold" and (.missing | contains("does not implement the method \"nope\""))'
+wcall disp.localhost "$W/rpcraw/initech/?u=$(q "http://127.0.0.1:$UP_PORT/hello.txt")"
+check "through a binding without an outbound worker, an RPC method's fetch() calls count against the limits too" \
+  jqe '(.many[0:3] | all(.error != "Too many subrequests.")) and (.many[3:] | all(.error == "Too many subrequests."))'
 
 wcall disp.localhost "$W/raw/acme/?u=$(q "http://127.0.0.1:$UP_PORT/hello.txt")"
 check "a binding without an outbound worker: fetch() goes out as before, not to the outbound worker (no loopback)" \
