@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/redact.hpp"
@@ -65,6 +66,7 @@ private:
     std::map<std::string, platform::CheckVerdict> m_cache;
     std::list<std::string> m_order;  // cache keys, oldest first
     std::map<std::string, std::shared_future<platform::CheckVerdict>> m_pending;
+    std::thread m_warm;  // measures the baseline when the validator is made
 };
 
 // workerd's start-up failure output as production words the error: the `service KEY: ` prefix and workerd's
