@@ -116,6 +116,13 @@ struct WorkerRuntime::Impl {
         return spawn_workerd(forker.get(), spec, error, nullptr, &hold);
     }
 
+    // The labels of `members` ("ns/name"), joined with `sep` (mutex held).
+    std::string labels_of(const std::vector<std::string>& members, const char* sep) const {
+        std::string out;
+        for (auto& k : members) out += (out.empty() ? "" : sep) + tenants.at(k).label;
+        return out;
+    }
+
     // Retires a process of tenants: it exits once it answered what it accepted on its members' sockets.
     void retire_proc(pid_t pid, int& hold, const std::vector<std::string>& members) {
         std::vector<uint16_t> ports;
@@ -357,11 +364,8 @@ struct WorkerRuntime::Impl {
             members = p.members;
             running = p.etags;
             n = ++p.generation;
-            for (auto& k : members) {
-                Tenant& t = tenants.at(k);
-                broken_at[k] = t.broken_etag;
-                labels += (labels.empty() ? "" : ",") + t.label;
-            }
+            for (auto& k : members) broken_at[k] = tenants.at(k).broken_etag;
+            labels = labels_of(members, ",");
         }
         std::vector<const Script*> scripts;
         std::map<std::string, std::string> etags;
@@ -553,8 +557,7 @@ struct WorkerRuntime::Impl {
         std::vector<int> ended;
         for (auto& [id, p] : procs) {
             if (p.pid <= 0 || p.loading) continue;
-            std::string who;
-            for (auto& k : p.members) who += (who.empty() ? "" : ", ") + tenants.at(k).label;
+            const std::string who = labels_of(p.members, ", ");
             int status = 0;
             if (::waitpid(p.pid, &status, WNOHANG) == p.pid) {  // it ended by itself
                 log("workers: " + who + ": the process ended (status " + std::to_string(status) + ")");
