@@ -605,7 +605,6 @@ struct WorkerRuntime::Impl {
         for (int id : ended) dissolve(procs.at(id));
         st.tenants = tenants.size();
         st.tenants_running = running;
-        st.processes = procs.size();
     }
 
     std::string why(const std::string& label) {
