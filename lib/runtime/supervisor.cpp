@@ -260,13 +260,13 @@ struct WorkerRuntime::Impl {
                 for (auto& w : gen.warnings) log("workers: " + w);
                 return;
             }
-            auto found = startup_culprits(error, m);
-            if (found.empty()) {
-                // Nothing named: hold back every account worker that changed since the last good front.
-                for (auto& s : m.scripts)
-                    if (s.ns.empty() && !broken.count(s.key) && good_etag[s.key] != s.etag)
-                        found[s.key] = "workerd refused the configuration: " + std::string(trim(error.substr(0, 300)));
-            }
+            // Who failed: the scripts workerd names; else every account worker changed since the last good front.
+            std::vector<const Script*> accounts;
+            for (auto& s : m.scripts)
+                if (s.ns.empty() && !broken.count(s.key)) accounts.push_back(&s);
+            auto found = start_failures(startup_culprits(error, m), accounts, good_etag,
+                                        "workerd refused the configuration: " + std::string(trim(error.substr(0, 300))),
+                                        StartBlame::NamedElseChanged);
             if (found.empty()) {
                 log("workers: workerd failed to start: " + std::string(trim(error.substr(0, 2000))));
                 return;
@@ -414,23 +414,23 @@ struct WorkerRuntime::Impl {
             // changed since, else all; a packed process that names none starts each member alone (another's
             // output is never a member's reason).
             auto found = startup_culprits(error, *m);
-            std::map<std::string, std::string> failed;
+            std::vector<const Script*> candidates;  // the members not already stubs
+            std::map<std::string, std::string> named;
             for (auto* s : scripts)
-                if (found.count(s->key) && !g.broken.count(s->key)) failed[s->key] = found[s->key];
-            if (failed.empty() && scripts.size() > 1) {
+                if (!g.broken.count(s->key)) {
+                    candidates.push_back(s);
+                    if (auto f = found.find(s->key); f != found.end()) named[s->key] = f->second;
+                }
+            const bool packed = scripts.size() > 1;
+            auto failed =
+                start_failures(std::move(named), candidates, running, std::string(trim(error.substr(0, 1000))),
+                               packed ? StartBlame::Named : StartBlame::NamedElseChangedElseAll);
+            if (failed.empty() && packed) {
                 split = true;
                 log("workers: a process of " + std::to_string(scripts.size()) +
                     " tenants failed to start, naming none of them: each starts in a process of its own");
                 break;
             }
-            std::string whole = std::string(trim(error.substr(0, 1000)));
-            if (failed.empty())
-                for (auto* s : scripts)
-                    if (!g.broken.count(s->key) && (!running.count(s->key) || running[s->key] != s->etag))
-                        failed[s->key] = whole;
-            if (failed.empty())
-                for (auto* s : scripts)
-                    if (!g.broken.count(s->key)) failed[s->key] = whole;
             std::lock_guard lock(mutex);
             for (auto& [k, why] : failed) {
                 log("workers: " + k + " failed to start: " + why);

@@ -442,6 +442,18 @@ std::map<std::string, std::string> startup_culprits(const std::string& output, c
     return out;
 }
 
+std::map<std::string, std::string> start_failures(std::map<std::string, std::string> named,
+                                                  const std::vector<const Script*>& candidates,
+                                                  const std::map<std::string, std::string>& last_good,
+                                                  const std::string& reason, StartBlame blame) {
+    if (!named.empty() || blame == StartBlame::Named) return named;
+    for (const Script* s : candidates)
+        if (auto it = last_good.find(s->key); it == last_good.end() || it->second != s->etag) named[s->key] = reason;
+    if (named.empty() && blame == StartBlame::NamedElseChangedElseAll)
+        for (const Script* s : candidates) named[s->key] = reason;
+    return named;
+}
+
 std::string capnp_string(const std::string& s) {
     static const char* hex = "0123456789abcdef";
     std::string out = "\"";
