@@ -116,6 +116,13 @@ struct WorkerRuntime::Impl {
         return spawn_workerd(forker.get(), spec, error, nullptr, &hold);
     }
 
+    // The labels of `members` ("ns/name"), joined with `sep` (mutex held).
+    std::string labels_of(const std::vector<std::string>& members, const char* sep) const {
+        std::string out;
+        for (auto& k : members) out += (out.empty() ? "" : sep) + tenants.at(k).label;
+        return out;
+    }
+
     // Retires a process of tenants: it exits once it answered what it accepted on its members' sockets.
     void retire_proc(pid_t pid, int& hold, const std::vector<std::string>& members) {
         std::vector<uint16_t> ports;
@@ -253,13 +260,13 @@ struct WorkerRuntime::Impl {
                 for (auto& w : gen.warnings) log("workers: " + w);
                 return;
             }
-            auto found = startup_culprits(error, m);
-            if (found.empty()) {
-                // Nothing named: hold back every account worker that changed since the last good front.
-                for (auto& s : m.scripts)
-                    if (s.ns.empty() && !broken.count(s.key) && good_etag[s.key] != s.etag)
-                        found[s.key] = "workerd refused the configuration: " + std::string(trim(error.substr(0, 300)));
-            }
+            // Who failed: the scripts workerd names; else every account worker changed since the last good front.
+            std::vector<const Script*> accounts;
+            for (auto& s : m.scripts)
+                if (s.ns.empty() && !broken.count(s.key)) accounts.push_back(&s);
+            auto found = start_failures(startup_culprits(error, m), accounts, good_etag,
+                                        "workerd refused the configuration: " + std::string(trim(error.substr(0, 300))),
+                                        StartBlame::NamedElseChanged);
             if (found.empty()) {
                 log("workers: workerd failed to start: " + std::string(trim(error.substr(0, 2000))));
                 return;
@@ -357,11 +364,8 @@ struct WorkerRuntime::Impl {
             members = p.members;
             running = p.etags;
             n = ++p.generation;
-            for (auto& k : members) {
-                Tenant& t = tenants.at(k);
-                broken_at[k] = t.broken_etag;
-                labels += (labels.empty() ? "" : ",") + t.label;
-            }
+            for (auto& k : members) broken_at[k] = tenants.at(k).broken_etag;
+            labels = labels_of(members, ",");
         }
         std::vector<const Script*> scripts;
         std::map<std::string, std::string> etags;
@@ -410,23 +414,23 @@ struct WorkerRuntime::Impl {
             // changed since, else all; a packed process that names none starts each member alone (another's
             // output is never a member's reason).
             auto found = startup_culprits(error, *m);
-            std::map<std::string, std::string> failed;
+            std::vector<const Script*> candidates;  // the members not already stubs
+            std::map<std::string, std::string> named;
             for (auto* s : scripts)
-                if (found.count(s->key) && !g.broken.count(s->key)) failed[s->key] = found[s->key];
-            if (failed.empty() && scripts.size() > 1) {
+                if (!g.broken.count(s->key)) {
+                    candidates.push_back(s);
+                    if (auto f = found.find(s->key); f != found.end()) named[s->key] = f->second;
+                }
+            const bool packed = scripts.size() > 1;
+            auto failed =
+                start_failures(std::move(named), candidates, running, std::string(trim(error.substr(0, 1000))),
+                               packed ? StartBlame::Named : StartBlame::NamedElseChangedElseAll);
+            if (failed.empty() && packed) {
                 split = true;
                 log("workers: a process of " + std::to_string(scripts.size()) +
                     " tenants failed to start, naming none of them: each starts in a process of its own");
                 break;
             }
-            std::string whole = std::string(trim(error.substr(0, 1000)));
-            if (failed.empty())
-                for (auto* s : scripts)
-                    if (!g.broken.count(s->key) && (!running.count(s->key) || running[s->key] != s->etag))
-                        failed[s->key] = whole;
-            if (failed.empty())
-                for (auto* s : scripts)
-                    if (!g.broken.count(s->key)) failed[s->key] = whole;
             std::lock_guard lock(mutex);
             for (auto& [k, why] : failed) {
                 log("workers: " + k + " failed to start: " + why);
@@ -553,8 +557,7 @@ struct WorkerRuntime::Impl {
         std::vector<int> ended;
         for (auto& [id, p] : procs) {
             if (p.pid <= 0 || p.loading) continue;
-            std::string who;
-            for (auto& k : p.members) who += (who.empty() ? "" : ", ") + tenants.at(k).label;
+            const std::string who = labels_of(p.members, ", ");
             int status = 0;
             if (::waitpid(p.pid, &status, WNOHANG) == p.pid) {  // it ended by itself
                 log("workers: " + who + ": the process ended (status " + std::to_string(status) + ")");
@@ -602,7 +605,6 @@ struct WorkerRuntime::Impl {
         for (int id : ended) dissolve(procs.at(id));
         st.tenants = tenants.size();
         st.tenants_running = running;
-        st.processes = procs.size();
     }
 
     std::string why(const std::string& label) {

@@ -51,7 +51,6 @@ struct RuntimeStatus {
     std::vector<std::string> broken;  // script keys with the reason, "key: reason"
     size_t tenants = 0;               // namespace scripts deployed
     size_t tenants_running = 0;       // … with a process
-    size_t processes = 0;             // tenant processes
 };
 
 class WorkerRuntime final : public platform::DevWorkers {

@@ -1,7 +1,6 @@
 #include "runtime/validate.hpp"
 
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -98,15 +97,9 @@ std::string probe_get(uint16_t port, int timeout_ms) {
     namespace beast = boost::beast;
     namespace http = beast::http;
     asio::io_context ioc;
+    // Asio opens the socket without close-on-exec; a workerd forked meanwhile still gets none of it (the
+    // Forker's child closes every descriptor it is not lent).
     beast::tcp_stream stream(ioc);
-    // Opened here, close-on-exec (Asio's own sockets are not): a workerd forked meanwhile must not inherit it.
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return {};
-    beast::error_code opened;
-    if (stream.socket().assign(asio::ip::tcp::v4(), fd, opened); opened) {
-        ::close(fd);
-        return {};
-    }
     stream.expires_after(std::chrono::milliseconds(timeout_ms));  // one deadline for the connect, request and answer
     http::request<http::empty_body> req{http::verb::get, "/", 11};
     req.set(http::field::host, "probe");

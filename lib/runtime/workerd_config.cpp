@@ -25,27 +25,29 @@ std::string header_list(const std::vector<std::pair<std::string, std::string>>& 
     return "[" + out + "]";
 }
 
-// What one generation declares besides its workers.
+// What one generation declares besides its workers. Built with designated initializers naming the references
+// and what differs from the defaults: every other member has a default initializer (`{}` for the containers,
+// which -Wmissing-field-initializers asks for when a member is left out).
 struct Ctx {
     const Model& model;
     const GenOptions& opt;
-    bool tenant_process = false;
     Generated& g;
-    std::set<std::string> externals;                          // kv:/r2:/d1: storage services
-    std::vector<std::string> extra;                           // stubs and other services, as config lines
-    std::map<std::string, std::set<std::string>> do_classes;  // script key -> Durable Object classes it defines
+    bool tenant_process = false;
+    std::set<std::string> externals{};                          // kv:/r2:/d1: storage services
+    std::vector<std::string> extra{};                           // stubs and other services, as config lines
+    std::map<std::string, std::set<std::string>> do_classes{};  // script key -> Durable Object classes it defines
     bool uses_dispatch = false;
     bool uses_do = false;
     bool uses_tail = false;
-    std::set<std::string> local_copies;     // account workers a tenant's process runs copies of: its tail consumers
-                                            // and the targets of its (and those copies') service bindings
-    std::set<std::string> consumers;        // script keys that are some generated worker's tail consumer
-    bool consumers_done = false;            // generating the consumers themselves: their own consumers are not run
-    std::set<std::string> assets;           // script keys whose assets a binding serves ("assets:KEY")
-    std::set<std::string> asset_routes;     // … whose requests the asset service routes ("assets-route:KEY")
-    std::string egress;                     // the tenant's requests go out through this egress worker (if any)
-    bool outbound_copy = false;             // generating an outbound worker's copy in a tenant's process
-    std::set<std::string> outbound_copies;  // `o:NAME` services generated so far
+    std::set<std::string> local_copies{};     // account workers a tenant's process runs copies of: its tail
+                                              // consumers and the targets of its (and those copies') service bindings
+    std::set<std::string> consumers{};        // script keys that are some generated worker's tail consumer
+    bool consumers_done = false;              // generating the consumers themselves: their own consumers are not run
+    std::set<std::string> assets{};           // script keys whose assets a binding serves ("assets:KEY")
+    std::set<std::string> asset_routes{};     // … whose requests the asset service routes ("assets-route:KEY")
+    std::string egress{};                     // the tenant's requests go out through this egress worker (if any)
+    bool outbound_copy = false;               // generating an outbound worker's copy in a tenant's process
+    std::set<std::string> outbound_copies{};  // `o:NAME` services generated so far
 
     // A service line, once: a tenant and the account workers copied into its process may name the same one.
     void add_extra(const std::string& line) {
@@ -440,6 +442,18 @@ std::map<std::string, std::string> startup_culprits(const std::string& output, c
     return out;
 }
 
+std::map<std::string, std::string> start_failures(std::map<std::string, std::string> named,
+                                                  const std::vector<const Script*>& candidates,
+                                                  const std::map<std::string, std::string>& last_good,
+                                                  const std::string& reason, StartBlame blame) {
+    if (!named.empty() || blame == StartBlame::Named) return named;
+    for (const Script* s : candidates)
+        if (auto it = last_good.find(s->key); it == last_good.end() || it->second != s->etag) named[s->key] = reason;
+    if (named.empty() && blame == StartBlame::NamedElseChangedElseAll)
+        for (const Script* s : candidates) named[s->key] = reason;
+    return named;
+}
+
 std::string capnp_string(const std::string& s) {
     static const char* hex = "0123456789abcdef";
     std::string out = "\"";
@@ -491,7 +505,7 @@ bool route_matches(const std::string& pattern, const std::string& host, const st
 
 Generated generate_front(const Model& model, const GenOptions& opt) {
     Generated g;
-    Ctx c{model, opt, false, g, {}, {}, {}, false, false, false, {}, {}, false, {}, {}, {}, false, {}};
+    Ctx c{.model = model, .opt = opt, .g = g};
     collect_do_classes(c);
     collect_consumers(c, nullptr);
     json routes = json::array();
@@ -570,7 +584,7 @@ Generated generate_front(const Model& model, const GenOptions& opt) {
 
 Generated generate_tenants(const Model& model, const std::vector<const Script*>& members, const GenOptions& opt) {
     Generated g;
-    Ctx c{model, opt, true, g, {}, {}, {}, false, false, false, {}, {}, false, {}, {}, {}, false, {}};
+    Ctx c{.model = model, .opt = opt, .g = g, .tenant_process = true};
     collect_do_classes(c);
     for (const Script* s : members) collect_consumers(c, s);
     std::string out =

@@ -59,6 +59,14 @@ std::string tenant_socket(size_t i);
 // workerd's start-up errors attributed to the model's scripts: "service KEY: Uncaught …" (with the next line's
 // "  at …" location) by script key.
 std::map<std::string, std::string> startup_culprits(const std::string& output, const Model& model);
+// Who failed a start workerd refused (key -> reason): the scripts it names (`named`: startup_culprits' answer,
+// as the caller narrows it); else, as `blame` allows, the `candidates` whose etag is not the last good start's
+// (`last_good`: key -> etag; absent: new), else every candidate, each for `reason`.
+enum class StartBlame { Named, NamedElseChanged, NamedElseChangedElseAll };
+std::map<std::string, std::string> start_failures(std::map<std::string, std::string> named,
+                                                  const std::vector<const Script*>& candidates,
+                                                  const std::map<std::string, std::string>& last_good,
+                                                  const std::string& reason, StartBlame blame);
 
 // A Cap'n Proto text literal for `s` (quotes included).
 std::string capnp_string(const std::string& s);

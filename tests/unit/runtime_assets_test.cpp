@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/content_type.hpp"
+#include "core/sha256.hpp"
 #include "runtime/assets.hpp"
 #include "runtime/workerd_config.hpp"
 
@@ -302,22 +303,23 @@ TEST_CASE("navigations prefer assets (compatibility date 2025-04-01 on): a page 
 TEST_CASE("runtime assets: a model rebuild shares the parsed site of unchanged assets") {
     json assets = {{"manifest", {{"/index.html", {{"hash", "h1"}}}}},
                    {"config", {{"_redirects", "/old /new 301\n"}, {"html_handling", "none"}}}};
-    const std::string text = assets.dump();
-    auto a = site_assets_memo(assets, text, true, false);
+    // Keyed as the model keys it: by the SHA-256 of the `assets` field's text.
+    const std::string digest = sha256_hex(assets.dump());
+    auto a = site_assets_memo(assets, digest, true, false);
     REQUIRE(a);
     CHECK(a->config.html_handling == "none");
     CHECK(a->manifest.at("/index.html") == "h1");
-    CHECK(site_assets_memo(assets, text, true, false) == a);   // the same parse
-    CHECK(site_assets_memo(assets, text, false, false) != a);  // assets-only: another site
+    CHECK(site_assets_memo(assets, digest, true, false) == a);   // the same parse
+    CHECK(site_assets_memo(assets, digest, false, false) != a);  // assets-only: another site
     json changed = assets;
     changed["config"]["_redirects"] = "/old /newer 302\n";
-    auto b = site_assets_memo(changed, changed.dump(), true, false);
+    auto b = site_assets_memo(changed, sha256_hex(changed.dump()), true, false);
     CHECK(b != a);
     CHECK(b->manifest.at("/index.html") == "h1");
     CHECK(site_assets_memo(json(), "", true, false) == nullptr);
     CHECK(a->config.redirects.fixed.at("/old").status == 301);
     CHECK(b->config.redirects.fixed.at("/old").status == 302);
     a.reset();  // no model holds it: the next rebuild parses again, and gets the same answer
-    auto c = site_assets_memo(assets, text, true, false);
+    auto c = site_assets_memo(assets, digest, true, false);
     CHECK(c->config.redirects.fixed.at("/old").status == 301);
 }

@@ -65,6 +65,24 @@ TEST_CASE("route patterns match as Cloudflare's do: leading * on the host, trail
     CHECK_FALSE(route_matches("example.com/exact", "example.com", "/exact/more"));
 }
 
+TEST_CASE("a refused start is blamed on the scripts workerd names, else the changed ones, else all") {
+    Script a = script("ns/a", "a", "ns", json::array()), b = script("ns/b", "b", "ns", json::array());
+    const std::vector<const Script*> both{&a, &b};
+    const std::map<std::string, std::string> b_ran{{"ns/b", "e-b"}}, both_ran{{"ns/a", "e-a"}, {"ns/b", "e-b"}};
+    const std::map<std::string, std::string> named{{"ns/b", "Uncaught x"}};
+    for (auto blame : {StartBlame::Named, StartBlame::NamedElseChanged, StartBlame::NamedElseChangedElseAll})
+        CHECK(start_failures(named, both, b_ran, "whole", blame) == named);
+    CHECK(start_failures({}, both, b_ran, "whole", StartBlame::Named).empty());
+    using Blamed = std::map<std::string, std::string>;
+    CHECK(start_failures({}, both, b_ran, "whole", StartBlame::NamedElseChanged) == Blamed{{"ns/a", "whole"}});
+    CHECK(start_failures({}, both, both_ran, "whole", StartBlame::NamedElseChanged).empty());
+    CHECK(start_failures({}, both, both_ran, "whole", StartBlame::NamedElseChangedElseAll) ==
+          Blamed{{"ns/a", "whole"}, {"ns/b", "whole"}});
+    b.etag = "e-b2";  // changed since it ran
+    CHECK(start_failures({}, both, both_ran, "whole", StartBlame::NamedElseChangedElseAll) ==
+          Blamed{{"ns/b", "whole"}});
+}
+
 TEST_CASE("the front binds a dispatch namespace to exactly its scripts' ports; a tenant runs alone with its storage") {
     Model m;
     m.scripts.push_back(script("w:disp", "disp", "",
