@@ -197,7 +197,7 @@ if (typeof inner === "function" && inner.prototype) {
   if (typeof inner.prototype.fetch === "function")
     entry.prototype.fetch = function (request) {
       const [req, state] = take(request);
-      return als.run(state, () => inner.prototype.fetch.call(this, req));
+      return als.run(state, () => inner.prototype.fetch.apply(this, [req]));
     };
 } else if (inner && typeof inner === "object" && typeof inner.fetch === "function") {
   entry = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, {
