@@ -124,16 +124,21 @@ wcall acme.saas.test "$W/"
 check "the stopped tenant answers again on its next request" bash -c '[ "$STATUS" = 200 ] && grep -q "hello from acme" <<<"$OUT"'
 
 # A second loop: acme now runs alone, and globex answers while acme's caller still waits.
-curl -sS --max-time 60 -o "$WORK/loop2.body" -w '%{http_code}' -H 'Host: acme.saas.test' "$W/loop" >"$WORK/loop2.status" 2>/dev/null &
-loop=$!
-sleep 0.5
-wcall globex.saas.test --max-time 30 "$W/"
-kill -0 "$loop" 2>/dev/null && during=yes || during=no
-check "while acme loops again, globex (in a process of its own now) answers before acme's caller is answered" \
-  bash -c '[ "$STATUS" = 200 ] && grep -q "hello from globex" <<<"$OUT" && [ "$0" = yes ]' "$during"
-wait "$loop" || true
-check "acme's caller gets \"Worker exceeded CPU time limit.\" again" \
-  bash -c '[ "$(cat "$0")" = 502 ] && grep -q "Worker exceeded CPU time limit." "$1"' "$WORK/loop2.status" "$WORK/loop2.body"
+# loop_beside_globex NAME WHAT: acme loops (its caller's answer in $WORK/NAME.*) while globex is called; checks
+# that globex answers before acme's caller is answered, and that the caller then gets the limit's error.
+loop_beside_globex() {
+  curl -sS --max-time 60 -o "$WORK/$1.body" -w '%{http_code}' -H 'Host: acme.saas.test' "$W/loop" >"$WORK/$1.status" 2>/dev/null &
+  local loop=$! during=no
+  sleep 0.5
+  wcall globex.saas.test --max-time 30 "$W/"
+  kill -0 "$loop" 2>/dev/null && during=yes
+  check "$2: globex answers while acme's caller still waits" \
+    bash -c '[ "$STATUS" = 200 ] && grep -q "hello from globex" <<<"$OUT" && [ "$0" = yes ]' "$during"
+  wait "$loop" || true
+  check "$2: acme's caller gets \"Worker exceeded CPU time limit.\"" \
+    bash -c '[ "$(cat "$0")" = 502 ] && grep -q "Worker exceeded CPU time limit." "$1"' "$WORK/$1.status" "$WORK/$1.body"
+}
+loop_beside_globex loop2 "acme loops again (globex is in a process of its own now)"
 check "tenantctl dev reports the stop of acme alone" grep -q "production/acme: stopped after" "$WORK/dev.stderr"
 
 # A process per tenant (--workers-per-process 1), on the same state: globex answers at once while acme loops.
@@ -142,15 +147,6 @@ start_dev --workers-per-process 1
 W=$(jq -r '.workers_url // empty' "$STATE/dev.json")
 wcall globex.saas.test --max-time 30 "$W/"
 check "with a process per tenant, globex answers" bash -c '[ "$STATUS" = 200 ] && grep -q "hello from globex" <<<"$OUT"'
-curl -sS --max-time 60 -o "$WORK/loop3.body" -w '%{http_code}' -H 'Host: acme.saas.test' "$W/loop" >"$WORK/loop3.status" 2>/dev/null &
-loop=$!
-sleep 0.5
-wcall globex.saas.test --max-time 30 "$W/"
-kill -0 "$loop" 2>/dev/null && during=yes || during=no
-check "with a process per tenant, globex answers while acme's first loop still runs" \
-  bash -c '[ "$STATUS" = 200 ] && grep -q "hello from globex" <<<"$OUT" && [ "$0" = yes ]' "$during"
-wait "$loop" || true
-check "and acme's caller gets \"Worker exceeded CPU time limit.\"" \
-  bash -c '[ "$(cat "$0")" = 502 ] && grep -q "Worker exceeded CPU time limit." "$1"' "$WORK/loop3.status" "$WORK/loop3.body"
+loop_beside_globex loop3 "a process per tenant"
 if [ "$FAILS" -ne 0 ]; then echo "--- workers.log"; tail -n 40 "$STATE/workers.log"; fi
 finish
