@@ -62,7 +62,7 @@ struct DevWorkersOptions {
     std::string state_dir;
     std::string account_id;
     int idle_ms = 120000;
-    int per_process = 1;                              // tenant workers per workerd process
+    int per_process = 8;                              // tenant workers per workerd process
     std::function<void(const std::string&)> log;      // runtime events
     std::function<void(const std::string&)> output;   // the workers' own output, a line at a time
     std::function<void(const std::string&)> records;  // per-invocation records (JSON arrays) for the tail hub

@@ -123,13 +123,10 @@ struct WorkerRuntime::Impl {
         return out;
     }
 
-    // Retires a process of tenants: it exits once it answered what it accepted on its members' sockets.
-    void retire_proc(pid_t pid, int& hold, const std::vector<std::string>& members) {
-        std::vector<uint16_t> ports;
-        for (auto& k : members)
-            if (auto t = tenants.find(k); t != tenants.end()) ports.push_back(t->second.port);
-        retire(pid, hold, std::move(ports), opt.cpu_kill_ms);
-        hold = -1;
+    // Retires a process of tenants: it exits once it answered what it accepted on the sockets it was lent.
+    void retire_proc(Proc& p) {
+        retire(p.pid, p.hold, p.ports, opt.cpu_kill_ms);
+        p.hold = -1;
     }
 
     bool write_generation(const Generated& gen, const std::string& cfg) {
@@ -328,7 +325,7 @@ struct WorkerRuntime::Impl {
         if (stopping) return;
         if (p.loading) return;    // run_proc compares what it started with what is wanted when it ends
         if (p.members.empty()) {  // its last tenant was deleted
-            retire_proc(p.pid, p.hold, {});
+            retire_proc(p);
             forget(p);
             procs.erase(p.id);
             return;
@@ -378,7 +375,8 @@ struct WorkerRuntime::Impl {
         std::string cfg = dir + "/tenants-" + std::to_string(id) + "-" + std::to_string(n % 2) + ".capnp";
         pid_t pid = -1;
         int hold = -1;
-        bool split = false;  // a packed start failed naming no member: each member starts alone instead
+        std::vector<uint16_t> ports;  // of the sockets lent to it
+        bool split = false;           // a packed start failed naming no member: each member starts alone instead
         auto close_sockets = [&] {
             for (auto& [name, fd] : sockets)
                 if (fd >= 0) ::close(fd);
@@ -389,6 +387,7 @@ struct WorkerRuntime::Impl {
             {
                 std::lock_guard lock(mutex);
                 close_sockets();
+                ports.clear();
                 // Copies, taken under the lock: a deleted tenant's socket may be closed (and its number reused)
                 // while this start runs.
                 for (size_t i = 0; i < scripts.size(); ++i) {
@@ -396,6 +395,7 @@ struct WorkerRuntime::Impl {
                     auto t = tenants.find(k);
                     sockets.emplace_back(tenant_socket(i),
                                          t != tenants.end() ? ::fcntl(t->second.fd, F_DUPFD_CLOEXEC, 0) : -1);
+                    if (t != tenants.end()) ports.push_back(t->second.port);
                     if (broken_at[k] == etags[k]) {
                         g.broken.insert(k);
                         g.broken_reason[k] = broken_reason_tenant.count(k) ? broken_reason_tenant[k] : "";
@@ -442,21 +442,22 @@ struct WorkerRuntime::Impl {
         std::lock_guard lock(mutex);
         auto it = procs.find(id);
         if (it == procs.end() || stopping) {
-            retire(pid, hold, {}, opt.cpu_kill_ms);
+            retire(pid, hold, ports, opt.cpu_kill_ms);
             return;
         }
         Proc& p = it->second;
         p.loading = false;
         if (split) {
             for (auto& k : p.members) tenants.at(k).alone_until = Clock::now() + std::chrono::minutes(10);
-            retire_proc(p.pid, p.hold, p.members);
+            retire_proc(p);
             dissolve(p);
             return;
         }
         if (pid > 0) {
-            retire_proc(p.pid, p.hold, p.members);
+            retire_proc(p);
             p.pid = pid;
             p.hold = hold;
+            p.ports = ports;
             p.etags = etags;
             p.last_ticks = cpu_ticks(pid);
             p.busy_ms = p.idle_ms = 0;
@@ -598,7 +599,7 @@ struct WorkerRuntime::Impl {
                     for (auto& k : p.members)
                         opt.output("[" + tenants.at(k).label + "] unloaded after " + std::to_string(p.idle_ms) +
                                    " ms idle");
-                retire_proc(p.pid, p.hold, p.members);
+                retire_proc(p);
                 ended.push_back(id);
             }
         }

@@ -30,6 +30,7 @@ struct Proc {
     int id = 0;
     pid_t pid = -1;
     int hold = -1;                             // its hold connection (retire)
+    std::vector<uint16_t> ports;               // of the sockets its running generation was lent
     std::vector<std::string> members;          // tenant keys; a new member joins through a new generation
     std::map<std::string, std::string> etags;  // what the running generation runs: key -> etag
     bool loading = false;

@@ -11,6 +11,7 @@ namespace tenantctl::runtime {
 // get()'s `options.outbound`, signed with `__key`, which only the tenant's egress worker also holds.
 const char* const k_dispatch_js = R"JS(
 const notFound = () => Promise.reject(new Error("Worker not found."));
+const STUB_OWN = new Set(["then", "connect", "dup", "fetch"]);
 const missing = new Proxy({}, {
   get(_, prop) {
     if (prop === "then") return undefined;
@@ -59,16 +60,22 @@ export default function makeDispatchNamespace(env) {
         get(target, prop) {
           if (prop !== "fetch") {
             // An RPC method: called through the tenant's entry (__tenantctl_call), which runs it with this
-            // invocation's limits and dispatch context, as fetch() is run. Awaited without a call, it is the
-            // property itself. Nothing to carry (no limits, no outbound workers): the stub's own.
-            if (!stub || typeof prop !== "string" || prop === "then" || (tag === "{}" && ctx === null)) return target[prop];
+            // invocation's limits and dispatch context, as fetch() is run, and answers { v } or { e } (what the
+            // method returned or threw: only a failed call is explained). Awaited without a call, it is the
+            // property itself. Nothing to carry (no subrequest limit, no outbound workers), the stub's own
+            // methods, and a property path (stub.a.b()) are the stub's.
+            if (!stub || typeof prop !== "string" || STUB_OWN.has(prop) || (typeof limits.subRequests !== "number" && ctx === null))
+              return target[prop];
             const call = async (...args) => {
               const signed = ctx === null ? null : await sign(env, ctx);
+              let r;
               try {
-                return await target.__tenantctl_call(prop, args, tag, signed);
+                r = await target.__tenantctl_call({ name: prop, args, tag, ctx: signed });
               } catch (err) {
                 throw await explain(env, name, err);
               }
+              if (r && Object.hasOwn(r, "e")) throw r.e;
+              return r?.v;
             };
             call.then = (resolve, reject) => Promise.resolve(target[prop]).then(resolve, reject);
             return call;
@@ -183,15 +190,35 @@ function take(request) {
 }
 const inner = user.default;
 let entry = inner;
+// An RPC method called through a dispatch namespace binding arrives as __tenantctl_call with that invocation's
+// limits and dispatch context, runs with them, and its result or error goes back as { v } or { e }. What workerd
+// refuses to call over RPC is refused with its words; the method's name is logged with a marker (the tail worker
+// puts it back as the record's rpcMethod, and tenantctl drops the line from workers.log).
+const RESERVED = ["alarm", "webSocketMessage", "webSocketClose", "webSocketError", "dup", "fetch", "connect", "constructor"];
+function rpcTarget(name, receiver, own) {
+  if (typeof name !== "string" || name.startsWith("__tenantctl") || own === undefined)
+    return new TypeError(`The RPC receiver does not implement the method "${name}".`);
+  if (RESERVED.includes(name)) return new TypeError(`'${name}' is a reserved method and cannot be called over RPC.`);
+  const f = receiver[name];
+  if (f === undefined || f === Object.prototype[name]) return new TypeError(`The RPC receiver does not implement the method "${name}".`);
+  if (typeof f !== "function") return new TypeError(`"${name}" is not a function.`);
+  return f;
+}
+async function rpc(name, tag, ctx, run) {
+  try {
+    return { v: await als.run(invocation(tag, ctx), run) };
+  } catch (e) {
+    return { e };
+  }
+}
 if (typeof inner === "function" && inner.prototype) {
-  // An RPC method called through a dispatch namespace binding arrives here with that invocation's limits and
-  // dispatch context (the binding's __tenantctl_call), and runs with them.
   entry = class extends inner {
-    __tenantctl_call(name, args, tag, ctx) {
-      const f = typeof name === "string" && name !== "constructor" && !name.startsWith("__tenantctl") ? this[name] : undefined;
-      if (typeof f !== "function" || f === Object.prototype[name])
-        throw new TypeError(`The RPC receiver does not implement the method "${name}".`);
-      return als.run(invocation(tag, ctx), () => f.apply(this, args));
+    // Methods of the class (not instance properties, as workerd allows).
+    __tenantctl_call({ name, args, tag, ctx }) {
+      console.log("tenantctl:rpc-method " + name);
+      const f = rpcTarget(name, this, typeof name === "string" && !Object.hasOwn(this, name) ? true : undefined);
+      if (typeof f !== "function") return { e: f };
+      return rpc(name, tag, ctx, () => f.apply(this, args));
     }
   };
   if (typeof inner.prototype.fetch === "function")
@@ -199,13 +226,24 @@ if (typeof inner === "function" && inner.prototype) {
       const [req, state] = take(request);
       return als.run(state, () => inner.prototype.fetch.apply(this, [req]));
     };
-} else if (inner && typeof inner === "object" && typeof inner.fetch === "function") {
+} else if (inner && typeof inner === "object") {
   entry = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, {
-    fetch(request, env, ctx) {
-      const [req, state] = take(request);
-      return als.run(state, () => inner.fetch(req, env, ctx));
+    // Own properties of the object, called as workerd calls them: (arg, env, ctx), the one argument from the
+    // caller. workerd calls this one so, too.
+    __tenantctl_call({ name, args, tag, ctx }, env, exctx) {
+      console.log("tenantctl:rpc-method " + name);
+      const f = rpcTarget(name, inner, typeof name === "string" && Object.hasOwn(inner, name) ? true : undefined);
+      if (typeof f !== "function") return { e: f };
+      if (f.length !== 3 || args.length > 1)
+        return { e: new TypeError(`Cannot call handler function "${name}" over RPC because it has the wrong number of arguments. A simple function handler can only be called over RPC if it has exactly the arguments (arg, env, ctx), where only the first argument comes from the client. To support multi-argument RPC functions, use class-based syntax (extending WorkerEntrypoint) instead.`) };
+      return rpc(name, tag, ctx, () => f.apply(inner, [args[0], env, exctx]));
     },
   });
+  if (typeof inner.fetch === "function")
+    entry.fetch = function (request, env, ctx) {
+      const [req, state] = take(request);
+      return als.run(state, () => inner.fetch(req, env, ctx));
+    };
 }
 export default entry;
 export * from "__USER_MAIN__";
@@ -217,7 +255,19 @@ const char* const k_tail_js = R"JS(
 // The headers the runtime passes limits, dispatch contexts and outbound parameters in are its own, not the
 // caller's: not in records.
 const internal = ["x-tenantctl-limits", "x-tenantctl-outbound", "x-tenantctl-params"];
+// An RPC call through a dispatch namespace binding with limits reaches the tenant as __tenantctl_call, which
+// logs the method's name with a marker first: the record names the method, without that line.
+const MARK = "tenantctl:rpc-method ";
+function method(e) {
+  if (e.event?.rpcMethod !== "__tenantctl_call" || !Array.isArray(e.logs)) return e;
+  const i = e.logs.findIndex((l) => typeof l.message?.[0] === "string" && l.message[0].startsWith(MARK));
+  if (i < 0) return e;
+  e.event = Object.assign({}, e.event, { rpcMethod: e.logs[i].message[0].slice(MARK.length) });
+  e.logs = e.logs.filter((_, j) => j !== i);
+  return e;
+}
 function hide(e) {
+  method(e);
   const h = e.event?.request?.headers;
   if (h && internal.some((k) => k in h)) {
     const headers = Object.assign({}, h);
@@ -229,12 +279,12 @@ function hide(e) {
 // Records go out in batches: the first invocation after a post waits 10 ms (in its waitUntil) and then posts
 // what every invocation added meanwhile, plain text, so one post carries the records of many invocations.
 let batch = [];
-let pending = false;
+let pending = 0;  // when the post that will carry the batch was scheduled (0: none)
 async function post(env) {
   await new Promise((resolve) => setTimeout(resolve, 10));
   const body = "[" + batch.join(",") + "]";
   batch = [];
-  pending = false;
+  pending = 0;
   try {
     await env.SINK.fetch("http://tail/", { method: "POST", body });
   } catch {}
@@ -245,8 +295,9 @@ export default {
     const out = events.map((e) => hide(Object.assign({}, e, { scriptName: p.script ?? e.scriptName ?? null }, p.ns ? { dispatchNamespace: p.ns } : {})));
     const text = JSON.stringify(out);
     if (text.length > 2) batch.push(text.slice(1, -1));
-    if (!pending) {
-      pending = true;
+    // (A post scheduled more than a second ago was cancelled with its invocation: another one is.)
+    if (!pending || Date.now() - pending > 1000) {
+      pending = Date.now() || 1;
       ctx.waitUntil(post(env));
     }
   },
@@ -261,8 +312,16 @@ import * as user from "__USER_MAIN__";
 function named(events, props) {
   const p = props || {};
   if (!p.script || !Array.isArray(events)) return events;
+  const MARK = "tenantctl:rpc-method ";  // see the runtime's tail worker: the method's name, back in the record
   return events.map((e) => {
     const o = Object.assign({}, e, { scriptName: p.script }, p.ns ? { dispatchNamespace: p.ns } : {});
+    if (o.event?.rpcMethod === "__tenantctl_call" && Array.isArray(o.logs)) {
+      const i = o.logs.findIndex((l) => typeof l.message?.[0] === "string" && l.message[0].startsWith(MARK));
+      if (i >= 0) {
+        o.event = Object.assign({}, o.event, { rpcMethod: o.logs[i].message[0].slice(MARK.length) });
+        o.logs = o.logs.filter((_, j) => j !== i);
+      }
+    }
     const h = o.event?.request?.headers;
     const internal = ["x-tenantctl-limits", "x-tenantctl-outbound", "x-tenantctl-params"];
     if (h && internal.some((k) => k in h)) {
@@ -288,7 +347,6 @@ export default entry;
 export * from "__USER_MAIN__";
 )JS";
 
-// Stands in for a script that could not start, or a service binding to a worker that does not exist.
 // The socket "hold": its answer waits for the end of the request's body, which the supervisor sends when the
 // process may exit; until then a draining workerd keeps running (and posting its last invocations' records).
 const char* const k_hold_js = R"JS(
@@ -300,10 +358,15 @@ export default {
 };
 )JS";
 
+// Stands in for a script that could not start, or a service binding to a worker that does not exist.
 const char* const k_stub_js = R"JS(
 export default {
   fetch(request, env) {
     return new Response(env.MESSAGE + "\n", { status: env.STATUS, headers: { "content-type": "text/plain" } });
+  },
+  // An RPC call through a dispatch namespace binding with limits (see the tenant entry): the same words.
+  __tenantctl_call(call, env, ctx) {
+    return { e: new Error(env.MESSAGE) };
   },
 };
 )JS";

@@ -14,4 +14,8 @@ extern const char* const k_hold_js;           // the socket "hold": answers once
 extern const char* const k_egress_js;         // a tenant's globalOutbound when its namespace has outbound workers
 extern const char* const k_outbound_shim_js;  // an outbound worker's entry: the dispatcher's parameters in env
 
+// The marker the tenant entry logs an RPC method's name with: the tail worker puts it back in the record, and a
+// process's output drops the line.
+inline constexpr const char* k_rpc_mark = "tenantctl:rpc-method ";
+
 }  // namespace tenantctl::runtime

@@ -17,12 +17,12 @@
 #include <cstring>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string_view>
 
 #include "core/fs.hpp"
 #include "core/process.hpp"
 #include "core/strings.hpp"
+#include "runtime/workerd_js.hpp"
 
 namespace tenantctl::runtime {
 
@@ -253,7 +253,8 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
             }
             pending.append(buf, static_cast<size_t>(n));
             for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
-                if (output) output("[" + label + "] " + pending.substr(0, nl));
+                std::string line = pending.substr(0, nl);
+                if (output && line.find(k_rpc_mark) == std::string::npos) output("[" + label + "] " + line);
                 pending.erase(0, nl + 1);
             }
         }
@@ -306,32 +307,42 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
 
 int inbound_connections(pid_t pid, const std::vector<uint16_t>& ports) {
     // The process's sockets by inode, then the connections of its network namespace that are among them.
-    std::set<std::string> inodes;
+    std::set<std::string, std::less<>> inodes;
     std::string fds = "/proc/" + std::to_string(pid) + "/fd";
-    if (DIR* d = ::opendir(fds.c_str())) {
-        char target[64];
-        while (dirent* e = ::readdir(d)) {
-            ssize_t n = ::readlinkat(::dirfd(d), e->d_name, target, sizeof target - 1);
-            if (n > 9 && std::string_view(target, 8) == "socket:[")
-                inodes.emplace(target + 8, static_cast<size_t>(n) - 9);
-        }
-        ::closedir(d);
+    DIR* d = ::opendir(fds.c_str());
+    if (!d) return -1;
+    char target[64];
+    while (dirent* e = ::readdir(d)) {
+        ssize_t n = ::readlinkat(::dirfd(d), e->d_name, target, sizeof target - 1);
+        if (n > 9 && std::string_view(target, 8) == "socket:[") inodes.emplace(target + 8, static_cast<size_t>(n) - 9);
     }
+    ::closedir(d);
     if (inodes.empty()) return 0;
     int count = 0;
     for (const char* table : {"/net/tcp", "/net/tcp6"}) {
         auto text = read_file("/proc/" + std::to_string(pid) + table);
         if (!text.ok()) continue;
-        // "sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode …", addresses as HEX:PORT
-        std::istringstream in(*text);
-        for (std::string line; std::getline(in, line);) {
-            std::istringstream fields(line);
-            std::vector<std::string> f;
-            for (std::string w; f.size() < 10 && fields >> w;) f.push_back(w);
-            if (f.size() < 10 || f[3] != "01" || !inodes.count(f[9])) continue;
+        // "sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode …", addresses as HEX:PORT;
+        // a request in flight holds its connection ESTABLISHED (01), or CLOSE_WAIT (08) once its caller left.
+        std::string_view rest(*text);
+        while (!rest.empty()) {
+            auto nl = rest.find('\n');
+            std::string_view line = rest.substr(0, nl);
+            rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+            std::string_view f[10];
+            size_t n = 0;
+            for (size_t at = 0; n < 10;) {
+                at = line.find_first_not_of(' ', at);
+                if (at == std::string_view::npos) break;
+                size_t end = line.find(' ', at);
+                f[n++] = line.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+                if (end == std::string_view::npos) break;
+                at = end;
+            }
+            if (n < 10 || (f[3] != "01" && f[3] != "08") || !inodes.count(f[9])) continue;
             auto colon = f[1].rfind(':');
-            if (colon == std::string::npos) continue;
-            auto port = static_cast<uint16_t>(std::strtoul(f[1].c_str() + colon + 1, nullptr, 16));
+            if (colon == std::string_view::npos) continue;
+            auto port = static_cast<uint16_t>(std::strtoul(std::string(f[1].substr(colon + 1)).c_str(), nullptr, 16));
             if (std::find(ports.begin(), ports.end(), port) != ports.end()) ++count;
         }
     }
@@ -351,33 +362,36 @@ void retire(pid_t old, int hold, std::vector<uint16_t> ports, int busy_kill_ms) 
         auto last = t0;
         int64_t last_ticks = cpu_ticks(old), busy_ms = 0;
         Clock::time_point drained{};
+        int zeros = 0;
         for (;;) {
             if (::waitpid(old, nullptr, WNOHANG) != 0) break;  // reaped (or not ours any more)
             auto now = Clock::now();
             // A process that is busy without a pause (a loop in a worker ignores the drain) is stopped as the
             // watchdog stops a running one; one still there after 30 s is killed anyway.
             if (auto step = std::chrono::duration_cast<milliseconds>(now - last).count(); step >= 100) {
-                int64_t ticks = cpu_ticks(old);
-                int64_t used = (ticks - last_ticks) * 1000 / hz;
-                busy_ms = used * 10 >= step * 8 ? busy_ms + step : 0;  // CPU for 80% of the time, or more
+                CpuSample sample = cpu_sample(old);
+                int64_t used = (sample.ticks - last_ticks) * 1000 / hz;
+                // As the watchdog judges: most of the time on a CPU, or (a loaded machine) some, and still running.
+                busy_ms = used * 10 >= step * 8 || (used > 0 && sample.runnable) ? busy_ms + step : 0;
                 last = now;
-                last_ticks = ticks;
+                last_ticks = sample.ticks;
             }
             if (now - t0 >= std::chrono::seconds(30) || (busy_kill_ms > 0 && busy_ms >= busy_kill_ms)) {
                 ::kill(-old, SIGKILL);
                 ::waitpid(old, nullptr, 0);
                 break;
             }
-            // The hold ends once nothing it accepted is open any more, 300 ms later (the records of its last
-            // answers), or after 10 s.
+            // The hold ends once nothing it accepted is open any more (seen twice in a row; unknown while /proc
+            // cannot be read), 300 ms later (the records of its last answers), or after 10 s.
             if (hold >= 0) {
-                if (drained == Clock::time_point{} &&
-                    (inbound_connections(old, ports) == 0 || now - t0 >= std::chrono::seconds(10)))
-                    drained = now;
+                if (drained == Clock::time_point{}) {
+                    zeros = inbound_connections(old, ports) == 0 ? zeros + 1 : 0;
+                    if (zeros >= 2 || now - t0 >= std::chrono::seconds(10)) drained = now;
+                }
                 if (drained != Clock::time_point{} && now - drained >= milliseconds(300))
                     end_hold(std::exchange(hold, -1));
             }
-            std::this_thread::sleep_for(milliseconds(hold >= 0 ? 20 : 100));
+            std::this_thread::sleep_for(milliseconds(hold >= 0 ? 40 : 100));
         }
         if (hold >= 0) ::close(hold);
     }).detach();

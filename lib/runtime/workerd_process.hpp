@@ -105,7 +105,8 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& spec, std::string& error, S
 // posts each invocation's record after the answer, and a workerd that has drained exits without waiting for
 // those posts.
 void retire(pid_t pid, int hold = -1, std::vector<uint16_t> ports = {}, int busy_kill_ms = 0);
-// How many connections accepted on one of `ports` a process holds open (ESTABLISHED), from /proc.
+// How many connections accepted on one of `ports` a process holds open (ESTABLISHED or CLOSE_WAIT), from
+// /proc; -1 when its descriptors cannot be read.
 int inbound_connections(pid_t pid, const std::vector<uint16_t>& ports);
 
 // Where workerd comes from: the project's node_modules (upward from `cwd`), then `env_override`

@@ -71,7 +71,10 @@ export default {
     if (via.startsWith("rpc")) {  // JS RPC on the stub get() returns: a method that fetches, a property, a missing method
       const stub = binding.get(name, {}, opts);
       const missing = await stub.nope().then(() => "called", (e) => e.message);
-      return Response.json({ many: await stub.many(url.searchParams.get("u")), plan: await stub.plan, missing });
+      const reserved = await stub.alarm().then(() => "called", (e) => e.message);
+      const boom = await stub.boom().then(() => "no error", (e) => e.message);
+      const plan = await Promise.resolve(stub.plan).catch((e) => "error: " + e.message);
+      return Response.json({ many: await stub.many(url.searchParams.get("u")), plan, missing, reserved, boom });
     }
     try {
       return await binding.get(name, {}, opts).fetch(inner);
@@ -162,6 +165,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 export default class extends WorkerEntrypoint {
   fetch() { return new Response("initech"); }
   get plan() { return "gold"; }
+  async boom() { throw new RangeError(`boom from ${this.env.NAME}`); }
   async many(u) {
     const out = [];
     for (let i = 0; i < 5; i++) {
@@ -178,6 +182,29 @@ export default class extends WorkerEntrypoint {
 JS
 printf '{"name":"initech","main":"index.js","compatibility_date":"2026-01-01","vars":{"NAME":"initech"}}' >"$r/wrangler.json"
 (cd "$r" && tc deploy --dispatch-namespace production) >"$WORK/r.out" 2>&1 || { cat "$WORK/r.out"; exit 1; }
+# The same method in an object-style tenant (workerd passes env and ctx after the arguments).
+o=$WORK/rpc-object
+mkdir -p "$o"
+cat >"$o/index.js" <<'JS'
+export default {
+  fetch() { return new Response("hooli"); },
+  async boom(arg, env, ctx) { throw new RangeError(`boom from ${env.NAME}`); },
+  async many(u, env, ctx) {
+    const out = [];
+    for (let i = 0; i < 5; i++) {
+      try {
+        const res = await fetch(u, { headers: { "x-from": env.NAME } });
+        out.push({ status: res.status, body: await res.text() });
+      } catch (e) {
+        out.push({ error: e.message });
+      }
+    }
+    return out;
+  },
+};
+JS
+printf '{"name":"hooli","main":"index.js","compatibility_date":"2026-01-01","vars":{"NAME":"hooli"}}' >"$o/wrangler.json"
+(cd "$o" && tc deploy --dispatch-namespace production) >"$WORK/o.out" 2>&1 || { cat "$WORK/o.out"; exit 1; }
 
 q() { jq -rn --arg v "$1" '$v|@uri'; }
 jqe() { jq -e "$1" <<<"$OUT" >/dev/null; }
@@ -217,6 +244,29 @@ check "an RPC method's fetch() calls go to the outbound worker with the tenant's
   jqe '(.many[0:3] | all(.status == 200 and (.body | fromjson | .customer_context == "ctx-initech" and .from == "initech"))) and (.many[3:] | all(.error == "Too many subrequests."))'
 check "a property of the stub is read as before, and a missing method is refused" \
   jqe '.plan == "gold" and (.missing | contains("does not implement the method \"nope\""))'
+check "a reserved method is refused in workerd's words; an error the method throws reaches the caller as thrown" \
+  jqe '(.reserved | contains("reserved method")) and .boom == "boom from initech"'
+wcall disp.localhost "$W/rpc/hooli/?u=$(q http://example.com/o)"
+check "an object-style tenant's RPC method: env after its arguments, its fetch() calls through the outbound worker, limits counted" \
+  jqe '(.many[0:3] | all(.status == 200 and (.body | fromjson | .customer_context == "ctx-hooli" and .from == "hooli"))) and (.many[3:] | all(.error == "Too many subrequests.")) and .boom == "boom from hooli"'
+until_in() {  # FILE TEXT SECONDS
+  local end=$((SECONDS + $3))
+  while [ $SECONDS -lt $end ]; do grep -qF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.2; done
+  return 1
+}
+tc tenants tail initech --namespace production --format json >"$WORK/rpc-tail.out" 2>"$WORK/rpc-tail.err" &
+TAIL_PID=$!
+sleep 1
+for _ in $(seq 1 20); do
+  wcall disp.localhost "$W/rpc/initech/?u=$(q http://example.com/t)"
+  until_in "$WORK/rpc-tail.out" '"rpcMethod":"many"' 1 && break
+done
+kill "$TAIL_PID" 2>/dev/null || true
+wait "$TAIL_PID" 2>/dev/null || true
+check "the tail record of such a call names the method, as production's does (and not the runtime's own marker)" \
+  bash -c 'grep -q "\"rpcMethod\":\"many\"" "$0" && ! grep -q "rpc-method\|__tenantctl_call" "$0"' "$WORK/rpc-tail.out"
+[ "$FAILS" = 0 ] || head -c 3000 "$WORK/rpc-tail.out"
+check "the runtime's marker line is not in workers.log" bash -c '! grep -q "tenantctl:rpc-method" "$0"' "$STATE/workers.log"
 wcall disp.localhost "$W/rpcraw/initech/?u=$(q "http://127.0.0.1:$UP_PORT/hello.txt")"
 check "through a binding without an outbound worker, an RPC method's fetch() calls count against the limits too" \
   jqe '(.many[0:3] | all(.error != "Too many subrequests.")) and (.many[3:] | all(.error == "Too many subrequests."))'

@@ -452,5 +452,5 @@ TEST_CASE("inbound_connections counts the connections a process accepted on the 
     CHECK(inbound_connections(::getpid(), {port}) == 0);
     ::close(c);
     ::close(lfd);
-    CHECK(inbound_connections(999999999, {port}) == 0);  // no such process
+    CHECK(inbound_connections(999999999, {port}) == -1);  // no such process: unknown
 }
