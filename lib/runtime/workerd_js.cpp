@@ -77,8 +77,12 @@ export default function makeDispatchNamespace(env) {
               if (r && Object.hasOwn(r, "e")) throw r.e;
               return r?.v;
             };
-            call.then = (resolve, reject) => Promise.resolve(target[prop]).then(resolve, reject);
-            return call;
+            return new Proxy(call, {
+              get(_, sub) {
+                if (sub === "then") return (resolve, reject) => Promise.resolve(target[prop]).then(resolve, reject);
+                return target[prop][sub];
+              },
+            });
           }
           return async (input, init) => {
             const req = new Request(input, init);

@@ -74,7 +74,8 @@ export default {
       const reserved = await stub.alarm().then(() => "called", (e) => e.message);
       const boom = await stub.boom().then(() => "no error", (e) => e.message);
       const plan = await Promise.resolve(stub.plan).catch((e) => "error: " + e.message);
-      return Response.json({ many: await stub.many(url.searchParams.get("u")), plan, missing, reserved, boom });
+      const nested = await Promise.resolve().then(() => stub.nested.hello()).catch((e) => "error: " + e.message);
+      return Response.json({ many: await stub.many(url.searchParams.get("u")), plan, nested, missing, reserved, boom });
     }
     try {
       return await binding.get(name, {}, opts).fetch(inner);
@@ -161,10 +162,14 @@ deploy_tenant plain solo
 r=$WORK/rpc-tenant
 mkdir -p "$r"
 cat >"$r/index.js" <<'JS'
-import { WorkerEntrypoint } from "cloudflare:workers";
+import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
+class Nested extends RpcTarget {
+  hello() { return "hello from nested"; }
+}
 export default class extends WorkerEntrypoint {
   fetch() { return new Response("initech"); }
   get plan() { return "gold"; }
+  get nested() { return new Nested(); }
   async boom() { throw new RangeError(`boom from ${this.env.NAME}`); }
   async many(u) {
     const out = [];
@@ -242,8 +247,8 @@ check "the outbound worker's own fetch() calls are not the tenant's: three pass-
 wcall disp.localhost "$W/rpc/initech/?u=$(q http://example.com/r)"
 check "an RPC method's fetch() calls go to the outbound worker with the tenant's customer_context; the fourth rejects (subRequests 3)" \
   jqe '(.many[0:3] | all(.status == 200 and (.body | fromjson | .customer_context == "ctx-initech" and .from == "initech"))) and (.many[3:] | all(.error == "Too many subrequests."))'
-check "a property of the stub is read as before, and a missing method is refused" \
-  jqe '.plan == "gold" and (.missing | contains("does not implement the method \"nope\""))'
+check "a property of the stub is read as before, a method at a property path is called, and a missing method is refused" \
+  jqe '.plan == "gold" and .nested == "hello from nested" and (.missing | contains("does not implement the method \"nope\""))'
 check "a reserved method is refused in workerd's words; an error the method throws reaches the caller as thrown" \
   jqe '(.reserved | contains("reserved method")) and .boom == "boom from initech"'
 wcall disp.localhost "$W/rpc/hooli/?u=$(q http://example.com/o)"
