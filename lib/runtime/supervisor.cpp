@@ -112,7 +112,6 @@ struct WorkerRuntime::Impl {
     pid_t spawn(const std::string& config, int fd, const std::string& label, std::string& error, int& hold,
                 std::vector<std::pair<std::string, int>> sockets = {}) {
         SpawnSpec spec{opt.workerd, dir, config, fd, std::move(sockets), label, opt.output};
-        spec.hold = true;
         return spawn_workerd(forker.get(), spec, error, nullptr, &hold);
     }
 
@@ -662,8 +661,7 @@ void WorkerRuntime::stop() {
     std::vector<pid_t> pids{m.front_pid};
     for (auto& [id, p] : m.procs) pids.push_back(p.pid);
     // Holds end first: nothing waits for the last records when tenantctl dev ends.
-    for (int* h : {&m.front_hold})
-        if (*h >= 0) ::close(std::exchange(*h, -1));
+    if (m.front_hold >= 0) ::close(std::exchange(m.front_hold, -1));
     for (auto& [id, p] : m.procs)
         if (p.hold >= 0) ::close(std::exchange(p.hold, -1));
     for (pid_t p : pids)

@@ -31,7 +31,7 @@ struct GenOptions {
     // The upload check's probe (validate.cpp): the front's socket "http" goes to this named entrypoint of this
     // service instead of the entry worker. Empty: the entry worker.
     std::string socket_service, socket_entrypoint;
-    // A socket "hold" (SpawnSpec::hold): a request there stays in flight until the supervisor ends its body, and
+    // A socket "hold" (spawn_workerd's `hold`): a request there stays in flight until the supervisor ends its body, and
     // a draining workerd does not exit before that.
     bool hold = false;
 };

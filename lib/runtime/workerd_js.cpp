@@ -1,6 +1,38 @@
 #include "runtime/workerd_js.hpp"
 
+#include <string>
+
 namespace tenantctl::runtime {
+
+// The marker (k_rpc_mark) in the JavaScript below: one spelling.
+#define TENANTCTL_RPC_MARK "tenantctl:rpc-method "
+
+// How a record leaves the runtime, shared by its tail worker and the shim of an upload's tail consumer: the
+// headers the runtime passes limits, dispatch contexts and outbound parameters in are its own, not the
+// caller's, and an RPC call that reached the tenant as __tenantctl_call (see the tenant entry, which logs the
+// method's name with the marker first) names its method, without that line. `o` is the caller's copy.
+const std::string clean_record_js = R"JS(
+const internal = ["x-tenantctl-limits", "x-tenantctl-outbound", "x-tenantctl-params"];
+const MARK = ")JS" TENANTCTL_RPC_MARK R"JS(";
+function cleanRecord(o) {
+  if (o.event?.rpcMethod === "__tenantctl_call" && Array.isArray(o.logs)) {
+    const i = o.logs.findIndex((l) => typeof l.message?.[0] === "string" && l.message[0].startsWith(MARK));
+    if (i >= 0) {
+      o.event = Object.assign({}, o.event, { rpcMethod: o.logs[i].message[0].slice(MARK.length) });
+      o.logs = o.logs.filter((_, j) => j !== i);
+    }
+  }
+  const h = o.event?.request?.headers;
+  if (h && internal.some((k) => k in h)) {
+    const headers = Object.assign({}, h);
+    for (const k of internal) delete headers[k];
+    o.event = Object.assign({}, o.event, { request: Object.assign({}, o.event.request, { headers }) });
+  }
+  return o;
+}
+)JS";
+
+const char* const k_rpc_mark = TENANTCTL_RPC_MARK;
 
 // The dispatch namespace binding: `env.NS.get(name, args, options)` returns the script's service (fetch and
 // JS RPC both work). fetch() carries the limits to the tenant's process, and a failure the runtime caused (the
@@ -198,9 +230,10 @@ let entry = inner;
 // limits and dispatch context, runs with them, and its result or error goes back as { v } or { e }. What workerd
 // refuses to call over RPC is refused with its words; the method's name is logged with a marker (the tail worker
 // puts it back as the record's rpcMethod, and tenantctl drops the line from workers.log).
+const MARK = ")JS" TENANTCTL_RPC_MARK R"JS(";
 const RESERVED = ["alarm", "webSocketMessage", "webSocketClose", "webSocketError", "dup", "fetch", "connect", "constructor"];
-function rpcTarget(name, receiver, own) {
-  if (typeof name !== "string" || name.startsWith("__tenantctl") || own === undefined)
+function rpcTarget(name, receiver, callable) {
+  if (typeof name !== "string" || name.startsWith("__tenantctl") || !callable)
     return new TypeError(`The RPC receiver does not implement the method "${name}".`);
   if (RESERVED.includes(name)) return new TypeError(`'${name}' is a reserved method and cannot be called over RPC.`);
   const f = receiver[name];
@@ -208,9 +241,13 @@ function rpcTarget(name, receiver, own) {
   if (typeof f !== "function") return new TypeError(`"${name}" is not a function.`);
   return f;
 }
-async function rpc(name, tag, ctx, run) {
+// `callable(name)`: whether the receiver exposes that name over RPC; `invoke(f, args)` calls the method.
+async function called({ name, args, tag, ctx }, receiver, callable, invoke) {
+  console.log(MARK + name);
+  const f = rpcTarget(name, receiver, typeof name === "string" && callable(name));
+  if (typeof f !== "function") return { e: f };
   try {
-    return { v: await als.run(invocation(tag, ctx), run) };
+    return { v: await als.run(invocation(tag, ctx), () => invoke(f, args)) };
   } catch (e) {
     return { e };
   }
@@ -218,11 +255,8 @@ async function rpc(name, tag, ctx, run) {
 if (typeof inner === "function" && inner.prototype) {
   entry = class extends inner {
     // Methods of the class (not instance properties, as workerd allows).
-    __tenantctl_call({ name, args, tag, ctx }) {
-      console.log("tenantctl:rpc-method " + name);
-      const f = rpcTarget(name, this, typeof name === "string" && !Object.hasOwn(this, name) ? true : undefined);
-      if (typeof f !== "function") return { e: f };
-      return rpc(name, tag, ctx, () => f.apply(this, args));
+    __tenantctl_call(call) {
+      return called(call, this, (name) => !Object.hasOwn(this, name), (f, args) => f.apply(this, args));
     }
   };
   if (typeof inner.prototype.fetch === "function")
@@ -234,13 +268,12 @@ if (typeof inner === "function" && inner.prototype) {
   entry = Object.assign(Object.create(Object.getPrototypeOf(inner)), inner, {
     // Own properties of the object, called as workerd calls them: (arg, env, ctx), the one argument from the
     // caller. workerd calls this one so, too.
-    __tenantctl_call({ name, args, tag, ctx }, env, exctx) {
-      console.log("tenantctl:rpc-method " + name);
-      const f = rpcTarget(name, inner, typeof name === "string" && Object.hasOwn(inner, name) ? true : undefined);
-      if (typeof f !== "function") return { e: f };
-      if (f.length !== 3 || args.length > 1)
-        return { e: new TypeError(`Cannot call handler function "${name}" over RPC because it has the wrong number of arguments. A simple function handler can only be called over RPC if it has exactly the arguments (arg, env, ctx), where only the first argument comes from the client. To support multi-argument RPC functions, use class-based syntax (extending WorkerEntrypoint) instead.`) };
-      return rpc(name, tag, ctx, () => f.apply(inner, [args[0], env, exctx]));
+    __tenantctl_call(call, env, exctx) {
+      return called(call, inner, (name) => Object.hasOwn(inner, name), (f, args) => {
+        if (f.length !== 3 || args.length > 1)
+          throw new TypeError(`Cannot call handler function "${call.name}" over RPC because it has the wrong number of arguments. A simple function handler can only be called over RPC if it has exactly the arguments (arg, env, ctx), where only the first argument comes from the client. To support multi-argument RPC functions, use class-based syntax (extending WorkerEntrypoint) instead.`);
+        return f.apply(inner, [args[0], env, exctx]);
+      });
     },
   });
   if (typeof inner.fetch === "function")
@@ -255,31 +288,7 @@ export * from "__USER_MAIN__";
 
 // Every worker's tail consumer: hands the invocation records (logs, exceptions, outcome, the request) to the
 // platform, with the script's name and namespace that workerd leaves out (ctx.props).
-const char* const k_tail_js = R"JS(
-// The headers the runtime passes limits, dispatch contexts and outbound parameters in are its own, not the
-// caller's: not in records.
-const internal = ["x-tenantctl-limits", "x-tenantctl-outbound", "x-tenantctl-params"];
-// An RPC call through a dispatch namespace binding with limits reaches the tenant as __tenantctl_call, which
-// logs the method's name with a marker first: the record names the method, without that line.
-const MARK = "tenantctl:rpc-method ";
-function method(e) {
-  if (e.event?.rpcMethod !== "__tenantctl_call" || !Array.isArray(e.logs)) return e;
-  const i = e.logs.findIndex((l) => typeof l.message?.[0] === "string" && l.message[0].startsWith(MARK));
-  if (i < 0) return e;
-  e.event = Object.assign({}, e.event, { rpcMethod: e.logs[i].message[0].slice(MARK.length) });
-  e.logs = e.logs.filter((_, j) => j !== i);
-  return e;
-}
-function hide(e) {
-  method(e);
-  const h = e.event?.request?.headers;
-  if (h && internal.some((k) => k in h)) {
-    const headers = Object.assign({}, h);
-    for (const k of internal) delete headers[k];
-    e.event = Object.assign({}, e.event, { request: Object.assign({}, e.event.request, { headers }) });
-  }
-  return e;
-}
+const std::string tail_js = clean_record_js + R"JS(
 // Records go out in batches: the first invocation after a post waits 10 ms (in its waitUntil) and then posts
 // what every invocation added meanwhile, plain text, so one post carries the records of many invocations.
 let batch = [];
@@ -296,7 +305,7 @@ async function post(env) {
 export default {
   tail(events, env, ctx) {
     const p = ctx.props || {};
-    const out = events.map((e) => hide(Object.assign({}, e, { scriptName: p.script ?? e.scriptName ?? null }, p.ns ? { dispatchNamespace: p.ns } : {})));
+    const out = events.map((e) => cleanRecord(Object.assign({}, e, { scriptName: p.script ?? e.scriptName ?? null }, p.ns ? { dispatchNamespace: p.ns } : {})));
     const text = JSON.stringify(out);
     if (text.length > 2) batch.push(text.slice(1, -1));
     // (A post scheduled more than a second ago was cancelled with its invocation: another one is.)
@@ -307,34 +316,17 @@ export default {
   },
 };
 )JS";
+const char* const k_tail_js = tail_js.c_str();
 
 // The entry of a worker that is a tail consumer: workerd leaves a record's scriptName (and dispatchNamespace)
 // empty, so the producer's tails entry passes them as ctx.props and this fills them in before the worker's
 // own tail() sees the records, as production's are. Everything else passes through.
-const char* const k_consumer_shim_js = R"JS(
+const std::string consumer_shim_js = clean_record_js + R"JS(
 import * as user from "__USER_MAIN__";
 function named(events, props) {
   const p = props || {};
   if (!p.script || !Array.isArray(events)) return events;
-  const MARK = "tenantctl:rpc-method ";  // see the runtime's tail worker: the method's name, back in the record
-  return events.map((e) => {
-    const o = Object.assign({}, e, { scriptName: p.script }, p.ns ? { dispatchNamespace: p.ns } : {});
-    if (o.event?.rpcMethod === "__tenantctl_call" && Array.isArray(o.logs)) {
-      const i = o.logs.findIndex((l) => typeof l.message?.[0] === "string" && l.message[0].startsWith(MARK));
-      if (i >= 0) {
-        o.event = Object.assign({}, o.event, { rpcMethod: o.logs[i].message[0].slice(MARK.length) });
-        o.logs = o.logs.filter((_, j) => j !== i);
-      }
-    }
-    const h = o.event?.request?.headers;
-    const internal = ["x-tenantctl-limits", "x-tenantctl-outbound", "x-tenantctl-params"];
-    if (h && internal.some((k) => k in h)) {
-      const headers = Object.assign({}, h);
-      for (const k of internal) delete headers[k];
-      o.event = Object.assign({}, o.event, { request: Object.assign({}, o.event.request, { headers }) });
-    }
-    return o;
-  });
+  return events.map((e) => cleanRecord(Object.assign({}, e, { scriptName: p.script }, p.ns ? { dispatchNamespace: p.ns } : {})));
 }
 const inner = user.default;
 let entry = inner;
@@ -350,6 +342,7 @@ if (typeof inner === "function" && typeof inner.prototype?.tail === "function") 
 export default entry;
 export * from "__USER_MAIN__";
 )JS";
+const char* const k_consumer_shim_js = consumer_shim_js.c_str();
 
 // The socket "hold": its answer waits for the end of the request's body, which the supervisor sends when the
 // process may exit; until then a draining workerd keeps running (and posting its last invocations' records).

@@ -16,6 +16,6 @@ extern const char* const k_outbound_shim_js;  // an outbound worker's entry: the
 
 // The marker the tenant entry logs an RPC method's name with: the tail worker puts it back in the record, and a
 // process's output drops the line.
-inline constexpr const char* k_rpc_mark = "tenantctl:rpc-method ";
+extern const char* const k_rpc_mark;
 
 }  // namespace tenantctl::runtime

@@ -216,7 +216,7 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
     for (auto& [name, fd] : s.sockets) lend(name, fd);
     if (hold) *hold = -1;
     Result<std::pair<int, uint16_t>> hold_listen = std::pair<int, uint16_t>{-1, 0};
-    if (s.hold) {
+    if (hold) {
         hold_listen = listen_socket("127.0.0.1", 0);
         if (!hold_listen.ok()) {
             ::close(ctl[0]);
@@ -229,7 +229,7 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
         lend("hold", hold_listen->first);
     }
     pid_t pid = forker ? forker->fork_child(spec) : -1;
-    if (s.hold) ::close(hold_listen->first);  // the child has its own copy
+    if (hold) ::close(hold_listen->first);  // the child has its own copy
     ::close(ctl[1]);
     ::close(out[1]);
     if (pid < 0) {
@@ -244,6 +244,9 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
     std::thread reader([rfd = out[0], label = s.label, output = s.output, captured, cap_mutex] {
         std::string pending;
         char buf[4096];
+        auto emit = [&](const std::string& line) {  // not the marker lines of RPC calls (k_rpc_mark)
+            if (output && line.find(k_rpc_mark) == std::string::npos) output("[" + label + "] " + line);
+        };
         for (;;) {
             ssize_t n = ::read(rfd, buf, sizeof buf);
             if (n <= 0) break;
@@ -253,12 +256,11 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
             }
             pending.append(buf, static_cast<size_t>(n));
             for (size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
-                std::string line = pending.substr(0, nl);
-                if (output && line.find(k_rpc_mark) == std::string::npos) output("[" + label + "] " + line);
+                emit(pending.substr(0, nl));
                 pending.erase(0, nl + 1);
             }
         }
-        if (!pending.empty() && output) output("[" + label + "] " + pending);
+        if (!pending.empty()) emit(pending);
         ::close(rfd);
     });
     // workerd reports `listen` once per socket: it serves once every socket lent to it is listening.
@@ -293,7 +295,7 @@ pid_t spawn_workerd(Forker* forker, const SpawnSpec& s, std::string& error, Spaw
     ::close(ctl[0]);
     if (listening()) {
         reader.detach();
-        if (s.hold && hold) *hold = open_hold(hold_listen->second);
+        if (hold) *hold = open_hold(hold_listen->second);
         return pid;
     }
     ::kill(-pid, SIGKILL);

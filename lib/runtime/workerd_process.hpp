@@ -85,9 +85,6 @@ struct SpawnSpec {
     std::function<void(const std::string&)> output;
     int timeout_ms = 120000;  // how long it may take to listen
     int cpu_limit_ms = 0;     // how much CPU it may use before it listens; 0 = no limit
-    // The config has a socket "hold" (GenOptions::hold): lend it one, and once workerd listens, open a request
-    // there that stays in flight until retire() ends it. Its connection is returned through spawn_workerd's `hold`.
-    bool hold = false;
 };
 // Why a start failed: no process (pipe or fork failed), workerd ended (its output says why), or it was killed at
 // a limit of the SpawnSpec.
@@ -95,12 +92,14 @@ enum class SpawnFailure { NotStarted, Exited, TimedOut, CpuLimit };
 // Starts workerd on `spec.config` with `spec.socket` as its socket "http" and each of `spec.sockets` by its name;
 // returns its pid once it listens, or
 // -1 with `error` (its output) and `why`. `forker` null: nothing is started.
+// With `hold` (the config has a socket "hold", GenOptions::hold), it is lent one, and once workerd listens a
+// request there stays in flight until retire() ends it: its connection goes to `*hold` (-1 when it failed).
 pid_t spawn_workerd(Forker* forker, const SpawnSpec& spec, std::string& error, SpawnFailure* why = nullptr,
                     int* hold = nullptr);
 
 // Tells a process to drain and reaps it; one still there after 30 s, or busy without a pause for `busy_kill_ms`
 // (a loop ignores the drain; 0: no such bound), is killed. The pid is only signalled while it is an unreaped
-// child of ours, so a recycled pid is never hit. With its `hold` connection (SpawnSpec::hold), the process does
+// child of ours, so a recycled pid is never hit. With its `hold` connection (spawn_workerd), the process does
 // not exit before the requests it accepted on `ports` are answered and 300 ms more have passed: its tail worker
 // posts each invocation's record after the answer, and a workerd that has drained exits without waiting for
 // those posts.
